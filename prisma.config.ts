@@ -1,0 +1,9 @@
+// Prisma CLI configuration. The service itself never reads this file: at run time the URL
+// comes from DATABASE_URL through src/db/open-database.ts.
+import { defineConfig } from "prisma/config";
+
+export default defineConfig({
+  schema: "prisma/schema.prisma",
+  migrations: { path: "prisma/migrations" },
+  datasource: { url: process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres" },
+});

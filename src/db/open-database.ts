@@ -1,0 +1,105 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.ts";
+import { postgresClient } from "./postgres-client.ts";
+import { pgliteClient } from "./pglite-client.ts";
+import type { SqlClient, StatementListener } from "./sql-client.ts";
+
+export type Prisma = InstanceType<typeof PrismaClient>;
+
+/** An open database: our SqlClient and a Prisma Client over the same connections. */
+export interface Database {
+  readonly engine: "postgres" | "pglite";
+  /** Where it is, for logs: the URL without its password, or the embedded data folder. */
+  readonly location: string;
+  /** True when this call created a new embedded database (the demo inventory is loaded then). */
+  readonly createdNow: boolean;
+  readonly sql: SqlClient;
+  readonly prisma: Prisma;
+  /** Subscribes to every SQL statement sent (ours and Prisma's); returns the unsubscribe. */
+  onStatement(listener: StatementListener): () => void;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; when absent, the embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  poolSize?: number;
+}
+
+export const DEFAULT_DATA_DIR = ".tenancy-data";
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const listeners = new Set<StatementListener>();
+  const notify: StatementListener = (sql) => {
+    for (const listener of listeners) listener(sql);
+  };
+  const onStatement = (listener: StatementListener) => {
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  };
+  const withQueryEvents = <P extends Prisma>(prisma: P): P => {
+    (prisma as unknown as { $on(e: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => notify(e.query));
+    return prisma;
+  };
+  const log: Array<{ emit: "event"; level: "query" }> = [{ emit: "event", level: "query" }];
+
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle client's error (the server restarting) must not crash the process; the next
+    // query reconnects or fails with its own error.
+    pool.on("error", () => undefined);
+    const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPg(pool), log }) as Prisma);
+    return {
+      engine: "postgres",
+      location: redactUrl(options.databaseUrl),
+      createdNow: false,
+      sql: postgresClient(pool, notify),
+      prisma,
+      onStatement,
+      async close() {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  await mkdir(dataDir, { recursive: true });
+  const pglite = new PGlite(dataDir);
+  await pglite.waitReady;
+  const existing = await pglite.query<{ present: boolean }>(
+    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+  );
+  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }) as Prisma);
+  return {
+    engine: "pglite",
+    location: dataDir,
+    createdNow: !existing.rows[0]?.present,
+    sql: pgliteClient(pglite, notify),
+    prisma,
+    onStatement,
+    async close() {
+      await prisma.$disconnect();
+      // Closing flushes PGlite's files; a killed process skips this and PGlite recovers from
+      // its WAL on the next open (tested in test/db/pglite-reopen.test.ts).
+      await pglite.close();
+    },
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}

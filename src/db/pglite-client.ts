@@ -1,0 +1,42 @@
+import type { PGlite, Transaction } from "@electric-sql/pglite";
+import type { SqlClient, SqlParam, StatementListener } from "./sql-client.ts";
+
+/**
+ * A SqlClient over PGlite. PGlite is one backend: its own mutex serialises our transactions
+ * with Prisma's queries on the same instance, which is what makes sharing it safe.
+ */
+export function pgliteClient(db: PGlite, onStatement: StatementListener): SqlClient {
+  return {
+    engine: "pglite",
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      onStatement(sql);
+      const result = await db.query<Row>(sql, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      onStatement(script);
+      await db.exec(script);
+    },
+    transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => work(transactionClient(tx, onStatement)));
+    },
+  };
+}
+
+function transactionClient(tx: Transaction, onStatement: StatementListener): SqlClient {
+  return {
+    engine: "pglite",
+    async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      onStatement(sql);
+      const result = await tx.query<Row>(sql, params as unknown[]);
+      return result.rows;
+    },
+    async exec(script: string) {
+      onStatement(script);
+      await tx.exec(script);
+    },
+    transaction() {
+      throw new Error("nested transactions are not supported");
+    },
+  };
+}

@@ -1,0 +1,353 @@
+import type { SqlClient } from "../db/sql-client.ts";
+import { castFromParam, columnArrays, paramType, TABLES } from "./inventory-tables.ts";
+import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
+import { validateSnapshot } from "./validate-snapshot.ts";
+
+/**
+ * Applies a snapshot to the inventory (../shared/contract.md, "The snapshot"):
+ *
+ * - validated whole first; a snapshot with any problem is refused and nothing is written;
+ * - one transaction per snapshot, under a per-source advisory lock (one sync per source at a
+ *   time, different sources in parallel);
+ * - set-based SQL: per kind, one ownership check, one diff-and-upsert, and for complete
+ *   snapshots one removal, each a single statement over `unnest` of the whole collection;
+ * - a run row is committed as RUNNING before the transaction, so a sync killed half-way leaves
+ *   a trace (marked ABANDONED by the next sync of that source) and the previous inventory.
+ */
+export type SyncStatus = "APPLIED" | "UNCHANGED" | "REFUSED" | "FAILED";
+
+export interface KindChanges {
+  created: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+}
+
+export interface SyncResult {
+  status: SyncStatus;
+  source: string | null;
+  runId: number | null;
+  complete: boolean;
+  totals: KindChanges;
+  changes: Record<InventoryKind, KindChanges>;
+  warnings: SnapshotProblem[];
+  errors: SnapshotProblem[];
+}
+
+export interface SyncOptions {
+  /** Let a complete snapshot remove more than half of the source's objects. */
+  allowMassRemoval?: boolean;
+  /** How long to wait for another sync of the same source, in ms (default 60 s). */
+  lockTimeoutMs?: number;
+  /** Called as the sync moves from phase to phase, for a progress line. */
+  onProgress?: (phase: string) => void;
+}
+
+/** A refusal found inside the transaction: it rolls back, then the run is marked REFUSED. */
+class SyncRefused extends Error {
+  constructor(readonly problems: SnapshotProblem[]) {
+    super(problems.map((p) => p.message).join("; "));
+  }
+}
+
+const zero = (): KindChanges => ({ created: 0, updated: 0, removed: 0, unchanged: 0 });
+const emptyChanges = () => Object.fromEntries(INVENTORY_KINDS.map((k) => [k, zero()])) as Record<InventoryKind, KindChanges>;
+
+export async function syncInventory(sql: SqlClient, document: unknown, options: SyncOptions = {}): Promise<SyncResult> {
+  const progress = options.onProgress ?? (() => undefined);
+  progress("validating");
+  const validation = validateSnapshot(document);
+  const sourceName = typeof (document as { source?: unknown })?.source === "string" ? ((document as { source: string }).source.trim() || null) : null;
+  const complete = (document as { complete?: unknown })?.complete === true;
+  const result = (status: SyncStatus, runId: number | null, fields: Partial<SyncResult> = {}): SyncResult => ({
+    status,
+    source: sourceName,
+    runId,
+    complete,
+    totals: zero(),
+    changes: emptyChanges(),
+    warnings: [],
+    errors: [],
+    ...fields,
+  });
+
+  if (!validation.ok) {
+    const runId = sourceName ? await recordFinishedRun(sql, sourceName, complete, options, "REFUSED", validation.problems) : null;
+    return result("REFUSED", runId, { errors: validation.problems });
+  }
+  const snapshot = validation.snapshot;
+
+  const [run] = await sql.query<{ id: number }>(
+    `INSERT INTO sync_run (source, status, complete, allow_mass_removal, backend_pid)
+     VALUES ($1, 'RUNNING', $2, $3, pg_backend_pid()) RETURNING id`,
+    [snapshot.source, snapshot.complete, options.allowMassRemoval === true],
+  );
+  try {
+    const applied = await sql.transaction((tx) => applySnapshot(tx, snapshot, run.id, options, progress));
+    progress("done");
+    return result(applied.status, run.id, applied);
+  } catch (error) {
+    const problems = error instanceof SyncRefused ? error.problems : [{ path: [], message: describeFailure(error, snapshot.source) }];
+    const status: SyncStatus = error instanceof SyncRefused ? "REFUSED" : "FAILED";
+    await sql.query(`UPDATE sync_run SET status = $2, finished_at = now(), errors = $3::jsonb WHERE id = $1`, [
+      run.id,
+      status,
+      JSON.stringify(problems),
+    ]);
+    return result(status, run.id, { errors: problems });
+  }
+}
+
+async function applySnapshot(
+  tx: SqlClient,
+  snapshot: Snapshot,
+  runId: number,
+  options: SyncOptions,
+  progress: (phase: string) => void,
+): Promise<Pick<SyncResult, "status" | "totals" | "changes" | "warnings">> {
+  const lockTimeout = Math.max(1, Math.round(options.lockTimeoutMs ?? 60_000));
+  progress("waiting for other syncs of this source");
+  await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeout}ms`]);
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenancy-sync:' || $1, 0))`, [snapshot.source]);
+  await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
+  await abandonDeadRuns(tx, snapshot.source, runId);
+
+  const arrays = Object.fromEntries(
+    INVENTORY_KINDS.map((kind) => [kind, columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])]),
+  ) as Record<InventoryKind, unknown[][]>;
+
+  progress("checking ownership");
+  const conflicts: SnapshotProblem[] = [];
+  for (const kind of INVENTORY_KINDS) {
+    if (snapshot[kind].length === 0) continue;
+    const owned = await tx.query<{ key: string; source: string }>(
+      `SELECT t.key, t.source FROM ${TABLES[kind].table} t
+        JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
+       WHERE t.source <> $2 ORDER BY t.key LIMIT 1000`,
+      [arrays[kind][0], snapshot.source],
+    );
+    const index = new Map(snapshot[kind].map((r, i) => [r.id, i]));
+    for (const row of owned) {
+      conflicts.push({
+        path: [kind, String(index.get(row.key)), "id"],
+        message: `${TABLES[kind].noun} "${row.key}" belongs to source "${row.source}"; ids are unique per kind across all sources`,
+      });
+    }
+  }
+  if (conflicts.length > 0) throw new SyncRefused(conflicts);
+
+  const changes = emptyChanges();
+  if (snapshot.complete) {
+    progress("counting removals");
+    let removing = 0;
+    let total = 0;
+    for (const kind of INVENTORY_KINDS) {
+      const [row] = await tx.query<{ removing: number; total: number }>(
+        `SELECT count(*) FILTER (WHERE k.key IS NULL)::int AS removing, count(*)::int AS total
+           FROM ${TABLES[kind].table} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
+          WHERE t.source = $2`,
+        [arrays[kind][0], snapshot.source],
+      );
+      changes[kind].removed = row.removing;
+      removing += row.removing;
+      total += row.total;
+    }
+    if (removing * 2 > total && removing > 0 && !options.allowMassRemoval) {
+      throw new SyncRefused([
+        {
+          path: ["complete"],
+          message: `this complete snapshot would remove ${removing} of the ${total} objects source "${snapshot.source}" has (more than half); if that is intended, sync again with allowMassRemoval`,
+        },
+      ]);
+    }
+  }
+
+  for (const kind of INVENTORY_KINDS) {
+    const records = snapshot[kind];
+    if (records.length === 0) continue;
+    progress(`writing ${kind} (${records.length})`);
+    const [row] = await tx.query<{ changed: number; created: number; updated: number }>(upsertStatement(kind), [
+      ...arrays[kind],
+      snapshot.source,
+    ]);
+    if (row.created + row.updated !== row.changed) {
+      // Another source took one of these ids between our ownership check and our write.
+      throw new SyncRefused([{ path: [kind], message: `some ${kind} ids were claimed by another source during this sync; sync again` }]);
+    }
+    changes[kind].created = row.created;
+    changes[kind].updated = row.updated;
+    changes[kind].unchanged = records.length - row.changed;
+  }
+
+  if (snapshot.complete) {
+    progress("removing what the source no longer has");
+    for (const kind of INVENTORY_KINDS) {
+      if (changes[kind].removed === 0) continue;
+      await tx.query(
+        `DELETE FROM ${TABLES[kind].table} t WHERE t.source = $2
+            AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(key) WHERE k.key = t.key)`,
+        [arrays[kind][0], snapshot.source],
+      );
+    }
+  }
+
+  progress("checking containment");
+  await refuseCrossSourceCycles(tx, snapshot);
+  progress("checking references");
+  const warnings = await danglingReferenceWarnings(tx, snapshot);
+
+  const totals = zero();
+  for (const kind of INVENTORY_KINDS) {
+    for (const field of ["created", "updated", "removed", "unchanged"] as const) totals[field] += changes[kind][field];
+  }
+  const status = totals.created + totals.updated + totals.removed === 0 ? "UNCHANGED" : "APPLIED";
+  await tx.query(
+    `INSERT INTO source (key, last_synced_at) VALUES ($1, now())
+     ON CONFLICT (key) DO UPDATE SET last_synced_at = EXCLUDED.last_synced_at`,
+    [snapshot.source],
+  );
+  await tx.query(
+    `UPDATE sync_run SET status = $2, finished_at = now(), created = $3, updated = $4, removed = $5, unchanged = $6,
+            warnings = $7::jsonb WHERE id = $1`,
+    [runId, status, totals.created, totals.updated, totals.removed, totals.unchanged, JSON.stringify(warnings)],
+  );
+  return { status, totals, changes, warnings };
+}
+
+/**
+ * One statement per kind: unnest the collection, keep the rows that are new or differ from
+ * the stored row, and upsert only those. Unchanged rows are never written, which keeps a
+ * no-change resync read-only.
+ */
+function upsertStatement(kind: InventoryKind): string {
+  const spec = TABLES[kind];
+  const n = spec.columns.length;
+  const sourceParam = `$${n + 2}`;
+  const rawNames = spec.columns.map((_, i) => `c${i}`);
+  const unnestArgs = [`$1::text[]`, ...spec.columns.map((c, i) => `$${i + 2}::${paramType(c.type)}`)].join(", ");
+  const incoming = spec.columns.map((c, i) => `${castFromParam(c.type, `u.${rawNames[i]}`)} AS ${c.column}`).join(", ");
+  const cols = spec.columns.map((c) => c.column);
+  const stored = ["t.source", ...cols.map((c) => `t.${c}`)].join(", ");
+  const fresh = [sourceParam, ...cols.map((c) => `i.${c}`)].join(", ");
+  return `WITH incoming AS (
+      SELECT u.key, ${incoming} FROM unnest(${unnestArgs}) AS u(key, ${rawNames.join(", ")})
+    ), changed AS (
+      SELECT i.* FROM incoming i LEFT JOIN ${spec.table} t ON t.key = i.key
+       WHERE t.key IS NULL OR (${stored}) IS DISTINCT FROM (${fresh})
+    ), written AS (
+      INSERT INTO ${spec.table} AS t (key, source, ${cols.join(", ")}, updated_at)
+      SELECT key, ${sourceParam}, ${cols.join(", ")}, now() FROM changed
+      ON CONFLICT (key) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}, updated_at = EXCLUDED.updated_at
+       WHERE t.source = EXCLUDED.source
+      RETURNING (xmax = 0) AS inserted
+    )
+    SELECT (SELECT count(*) FROM changed)::int AS changed,
+           count(*) FILTER (WHERE inserted)::int AS created,
+           count(*) FILTER (WHERE NOT inserted)::int AS updated
+      FROM written`;
+}
+
+/** Marks RUNNING runs of this source whose process is gone as ABANDONED (killed mid-sync). */
+async function abandonDeadRuns(tx: SqlClient, source: string, runId: number) {
+  // PGlite is one process with one backend: any other RUNNING run is from a process that died.
+  const alive = tx.engine === "pglite" ? "false" : "backend_pid IN (SELECT pid FROM pg_stat_activity)";
+  await tx.query(
+    `UPDATE sync_run SET status = 'ABANDONED', finished_at = now(),
+            errors = '[{"path":[],"message":"the sync stopped before it finished (process killed or connection lost); nothing of it was written"}]'::jsonb
+      WHERE source = $1 AND status = 'RUNNING' AND id <> $2 AND NOT (${alive})`,
+    [source, runId],
+  );
+}
+
+/**
+ * A VM inside a container inside that VM again, closed through units of other sources (the
+ * snapshot's own cycles were refused by validation). Only VMs inside containers, and the
+ * containers inside those VMs, can lie on a cycle, so the walk stays small.
+ */
+async function refuseCrossSourceCycles(tx: SqlClient, snapshot: Snapshot) {
+  const nested = snapshot.virtualMachines.some((vm) => vm.container) || snapshot.containers.some((c) => c.virtualMachine);
+  if (!nested) return;
+  const rows = await tx.query<{ start: string }>(
+    `WITH RECURSIVE edge(child, parent) AS (
+        SELECT 'vm:' || key, 'ct:' || container FROM virtual_machine WHERE container IS NOT NULL
+        UNION ALL
+        SELECT 'ct:' || key, 'vm:' || virtual_machine FROM container
+         WHERE virtual_machine IN (SELECT key FROM virtual_machine WHERE container IS NOT NULL)
+     ), walk(start, node, depth) AS (
+        SELECT child, parent, 1 FROM edge
+        UNION ALL
+        SELECT w.start, e.parent, w.depth + 1 FROM walk w JOIN edge e ON e.child = w.node
+         WHERE w.node <> w.start AND w.depth < 10000
+     )
+     SELECT start FROM walk WHERE node = start ORDER BY start LIMIT 1`,
+  );
+  if (rows.length === 0) return;
+  const [prefix, key] = [rows[0].start.slice(0, 3), rows[0].start.slice(3)];
+  const kind: InventoryKind = prefix === "vm:" ? "virtualMachines" : "containers";
+  const index = snapshot[kind].findIndex((r) => r.id === key);
+  throw new SyncRefused([
+    {
+      path: index >= 0 ? [kind, String(index)] : [kind],
+      message: `containment cycle through ${TABLES[kind].noun} "${key}" and units of other sources: a unit cannot sit inside itself`,
+    },
+  ]);
+}
+
+/**
+ * References to ids that no source has synced: kept (unknown placement), reported once per
+ * missing id with the first place it is named and how often.
+ */
+async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Promise<SnapshotProblem[]> {
+  const byTarget = new Map<InventoryKind, Map<string, { path: string[]; count: number }>>();
+  for (const kind of INVENTORY_KINDS) {
+    snapshot[kind].forEach((record, index) => {
+      for (const ref of TABLES[kind].references) {
+        const value = (record as unknown as Record<string, unknown>)[ref.field];
+        const ids = ref.many ? ((value as string[]) ?? []) : value ? [value as string] : [];
+        ids.forEach((id, position) => {
+          const seen = byTarget.get(ref.target) ?? new Map();
+          byTarget.set(ref.target, seen);
+          const entry = seen.get(id);
+          if (entry) entry.count++;
+          else seen.set(id, { path: ref.many ? [kind, String(index), ref.field, String(position)] : [kind, String(index), ref.field], count: 1 });
+        });
+      }
+    });
+  }
+  const warnings: SnapshotProblem[] = [];
+  for (const [target, ids] of byTarget) {
+    const missing = await tx.query<{ key: string }>(
+      `SELECT k.key FROM unnest($1::text[]) AS k(key)
+        WHERE NOT EXISTS (SELECT 1 FROM ${TABLES[target].table} t WHERE t.key = k.key) ORDER BY k.key`,
+      [[...ids.keys()]],
+    );
+    for (const { key } of missing) {
+      const { path, count } = ids.get(key)!;
+      const times = count > 1 ? ` (${count} references)` : "";
+      warnings.push({ path, message: `${TABLES[target].noun} "${key}" has not been synced by any source${times}; kept as unknown placement` });
+    }
+  }
+  return warnings.sort((a, b) => a.path.join("/").localeCompare(b.path.join("/")));
+}
+
+async function recordFinishedRun(
+  sql: SqlClient,
+  source: string,
+  complete: boolean,
+  options: SyncOptions,
+  status: SyncStatus,
+  errors: SnapshotProblem[],
+): Promise<number> {
+  const [row] = await sql.query<{ id: number }>(
+    `INSERT INTO sync_run (source, status, complete, allow_mass_removal, finished_at, errors)
+     VALUES ($1, $2, $3, $4, now(), $5::jsonb) RETURNING id`,
+    [source, status, complete, options.allowMassRemoval === true, JSON.stringify(errors)],
+  );
+  return row.id;
+}
+
+function describeFailure(error: unknown, source: string): string {
+  const code = (error as { code?: string })?.code;
+  if (code === "55P03") return `another sync of source "${source}" is still running; try again when it has finished`;
+  return `the sync failed and nothing was written: ${error instanceof Error ? error.message : String(error)}`;
+}
