@@ -16,8 +16,6 @@ export interface Database {
   readonly engine: "postgres" | "pglite";
   /** Where it is, for logs: the URL without its password, or the embedded data folder. */
   readonly location: string;
-  /** True when this call created a new embedded database (the demo inventory is loaded then). */
-  readonly createdNow: boolean;
   readonly sql: SqlClient;
   readonly prisma: Prisma;
   /** Subscribes to every SQL statement sent (ours and Prisma's); returns the unsubscribe. */
@@ -59,7 +57,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       engine: "postgres",
       location: redactUrl(options.databaseUrl),
-      createdNow: false,
       sql: postgresClient(pool, notify),
       prisma,
       onStatement,
@@ -74,14 +71,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   await mkdir(dataDir, { recursive: true });
   const pglite = new PGlite(dataDir);
   await pglite.waitReady;
-  const existing = await pglite.query<{ present: boolean }>(
-    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
-  );
   const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }) as Prisma);
   return {
     engine: "pglite",
     location: dataDir,
-    createdNow: !existing.rows[0]?.present,
     sql: pgliteClient(pglite, notify),
     prisma,
     onStatement,

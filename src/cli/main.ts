@@ -1,0 +1,156 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { ConfigError, loadConfig } from "../config.ts";
+import { migrate, migrationStatus } from "../db/migrator.ts";
+import { openDatabase } from "../db/open-database.ts";
+import { loadDemoInventory } from "../inventory/demo-inventory.ts";
+import { syncInventory } from "../inventory/sync-inventory.ts";
+import { createLogger } from "../logger.ts";
+import { startService } from "../service.ts";
+import { formatSyncReport } from "./sync-report.ts";
+
+/**
+ * `tenancy <command>`. Exit codes: 0 done, 1 the work was refused or failed (a sync's
+ * snapshot was refused, say), 2 wrong usage, 3 configuration or database unreachable.
+ */
+const USAGE = `usage: tenancy <command> [options]
+
+commands:
+  serve                                  serve GraphQL on PORT (default 4000)
+  migrate                                apply pending database migrations
+  sync --file PATH [--allow-mass-removal] push a snapshot file (- for stdin) and print what changed
+  demo                                   load the demo inventory
+
+The database is DATABASE_URL when set, else the embedded one in TENANCY_DATA_DIR (.tenancy-data).`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "help" || command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case "serve":
+      return serve(config);
+    case "migrate":
+      return withDatabase(config, async (db) => {
+        const applied = await migrate(db.sql);
+        const status = await migrationStatus(db.sql);
+        console.log(applied.length ? `applied ${applied.length} migration(s): ${applied.join(", ")}` : "database is up to date");
+        console.log(`${status.applied.length} migration(s) applied in ${db.location}`);
+        return 0;
+      });
+    case "sync":
+      return sync(config, rest);
+    case "demo":
+      return withDatabase(config, async (db) => {
+        await migrate(db.sql);
+        for (const result of await loadDemoInventory(db.sql)) console.log(formatSyncReport(result));
+        return 0;
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, "shutting down: draining requests");
+      service.close().then(resolve, (error) => {
+        logger.error({ err: error }, "error while shutting down");
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+  logger.info("stopped");
+  return 0;
+}
+
+async function sync(config: ReturnType<typeof loadConfig>, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { file: { type: "string", short: "f" }, "allow-mass-removal": { type: "boolean" } },
+    strict: true,
+  });
+  if (!values.file) throw new UsageError("sync needs --file PATH (or --file - to read standard input)");
+  const text = values.file === "-" ? await readStdin() : await readFile(values.file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${values.file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
+  });
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    console.error(`${values.file} is not valid JSON: ${describeJsonError(text, error as Error)}`);
+    return 1;
+  }
+  return withDatabase(config, async (db) => {
+    await migrate(db.sql);
+    const tty = process.stderr.isTTY;
+    const started = Date.now();
+    const result = await syncInventory(db.sql, document, {
+      allowMassRemoval: values["allow-mass-removal"] === true,
+      onProgress: tty ? (phase) => process.stderr.write(`\r\x1b[K${phase} (${((Date.now() - started) / 1000).toFixed(1)} s)`) : undefined,
+    });
+    if (tty) process.stderr.write("\r\x1b[K");
+    const report = formatSyncReport(result);
+    if (result.status === "REFUSED" || result.status === "FAILED") {
+      console.error(report);
+      return 1;
+    }
+    console.log(report);
+    return 0;
+  });
+}
+
+async function withDatabase(config: ReturnType<typeof loadConfig>, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>) {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function describeJsonError(text: string, error: Error): string {
+  const position = /position (\d+)/.exec(error.message);
+  if (!position) return error.message;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return `${error.message.replace(/ in JSON at position \d+.*$/, "")} at line ${line}, column ${column}`;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`tenancy: ${error.message}\n\n${USAGE}`);
+      process.exitCode = 2;
+    } else if (error instanceof ConfigError) {
+      console.error(`tenancy: configuration: ${error.message}`);
+      process.exitCode = 3;
+    } else if (["ECONNREFUSED", "ENOTFOUND", "3D000", "28P01", "28000"].includes((error as { code?: string }).code ?? "")) {
+      console.error(`tenancy: cannot reach the database: ${(error as Error).message}`);
+      process.exitCode = 3;
+    } else {
+      console.error(`tenancy: ${(error as Error).stack ?? error}`);
+      process.exitCode = 1;
+    }
+  },
+);

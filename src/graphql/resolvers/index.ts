@@ -1,0 +1,27 @@
+import { Container, Datacenter, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
+import { Mutation } from "./mutation.ts";
+import { Query } from "./query.ts";
+import { DateTime, JSON } from "./scalars.ts";
+import { Source, SyncRun } from "./sync.ts";
+
+/** Every resolver of schema.graphql, by type. */
+export const resolvers = {
+  Query,
+  Mutation,
+  JSON,
+  DateTime,
+  // Rows carry __typename (see inventory-types.ts `typed`), set where they are loaded.
+  Node: { __resolveType: (row: { __typename: string }) => row.__typename },
+  ComputeUnit: { __resolveType: (row: { __typename: string }) => row.__typename },
+  Datacenter,
+  PowerDomain,
+  NetworkDomain,
+  Rack,
+  Host,
+  VirtualMachine,
+  Container,
+  Tenant,
+  Workload,
+  Source,
+  SyncRun,
+};

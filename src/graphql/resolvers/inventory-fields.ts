@@ -1,0 +1,42 @@
+import type { InventoryKind } from "../../inventory/snapshot.ts";
+import type { Context } from "../context.ts";
+import { toGlobalId } from "../global-id.ts";
+import type { ChildRelationName } from "../inventory-sql.ts";
+import type { InventoryRow } from "../inventory-types.ts";
+import type { PageArgs } from "../pagination.ts";
+
+/**
+ * Resolver builders shared by the inventory types: the global id, the owning source, a
+ * reference to another object by key, and a connection of children. Each goes through the
+ * request's loaders.
+ */
+export function nodeFields(type: string) {
+  return {
+    id: (row: InventoryRow) => toGlobalId(type, row.key),
+    source: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.sources.load(row.source),
+  };
+}
+
+/** Resolves `field` (a key, possibly dangling) to the object of `kind`, or null. */
+export function reference(kind: InventoryKind, field: string) {
+  return (row: InventoryRow, _: unknown, ctx: Context) => {
+    const key = row[field] as string | null | undefined;
+    return key ? ctx.loaders.byKey[kind].load(key) : null;
+  };
+}
+
+/** Resolves a list of keys to the objects of `kind` that some source has synced. */
+export function references(kind: InventoryKind, field: string) {
+  return async (row: InventoryRow, _: unknown, ctx: Context) => {
+    const found = await ctx.loaders.byKey[kind].loadMany((row[field] as string[]) ?? []);
+    return found.filter((item) => item !== null && !(item instanceof Error));
+  };
+}
+
+/** A connection of the row's children along `relation`. */
+export function children(relation: ChildRelationName) {
+  return (row: InventoryRow, args: PageArgs, ctx: Context) => ctx.loaders.children(relation, row.key, args);
+}
+
+/** Exposes a stored reference column under its `…Key` name. */
+export const keyOf = (field: string) => (row: InventoryRow) => row[field] ?? null;

@@ -1,0 +1,21 @@
+import { INVENTORY_KINDS } from "../../inventory/snapshot.ts";
+import { syncInventory } from "../../inventory/sync-inventory.ts";
+import type { Context } from "../context.ts";
+
+export const Mutation = {
+  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null }, ctx: Context) {
+    const result = await syncInventory(ctx.db.sql, args.snapshot, { allowMassRemoval: args.allowMassRemoval === true });
+    ctx.logger.info(
+      { source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length },
+      "sync finished",
+    );
+    return {
+      status: result.status,
+      run: result.runId === null ? null : ctx.loaders.syncRuns.load(result.runId),
+      totals: result.totals,
+      changes: INVENTORY_KINDS.map((kind) => ({ kind, ...result.changes[kind] })),
+      warnings: result.warnings,
+      userErrors: result.errors,
+    };
+  },
+};

@@ -1,0 +1,160 @@
+import http from "node:http";
+import { ApolloServer, HeaderMap } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import type { Logger } from "pino";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/open-database.ts";
+import { migrationStatus } from "../db/migrator.ts";
+import { createContext, type Context } from "../graphql/context.ts";
+import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
+import { resolvers } from "../graphql/resolvers/index.ts";
+import { typeDefs } from "../graphql/type-defs.ts";
+import { isAuthorized } from "./bearer-auth.ts";
+import { Metrics } from "./metrics.ts";
+
+/**
+ * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
+ * /readyz and /metrics beside it.
+ */
+export interface Service {
+  url: string;
+  httpServer: http.Server;
+  /** Stops accepting requests, lets in-flight ones finish, then returns. The database stays open. */
+  stop(): Promise<void>;
+}
+
+export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
+  const metrics = new Metrics();
+  db.onStatement(() => metrics.countStatement());
+  const httpServer = http.createServer();
+  const apollo = new ApolloServer<Context>({
+    typeDefs,
+    resolvers: resolvers as never,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskUnexpectedErrors(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async requestDidStart() {
+          return {
+            async willSendResponse({ response }) {
+              if (response.body.kind === "single") metrics.countGraphqlErrors(response.body.singleResult.errors?.length ?? 0);
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  httpServer.on("request", (request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const route = ["/graphql", "/healthz", "/readyz", "/metrics"].includes(url.pathname) ? url.pathname : "other";
+    response.on("finish", () => metrics.countRequest(route, response.statusCode));
+    handle(route, url, request, response).catch((error) => {
+      logger.error({ err: error, route }, "request failed");
+      if (!response.headersSent) send(response, 500, "application/json", JSON.stringify({ errors: [{ message: "internal error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
+      else response.end();
+    });
+  });
+
+  async function handle(route: string, url: URL, request: http.IncomingMessage, response: http.ServerResponse) {
+    switch (route) {
+      case "/healthz":
+        return send(response, 200, "application/json", JSON.stringify({ status: "ok" }));
+      case "/readyz":
+        return send(response, ...(await readiness()));
+      case "/metrics":
+        if (!authorized(request, response)) return;
+        return send(response, 200, "text/plain; version=0.0.4", metrics.render());
+      case "/graphql":
+        if (!authorized(request, response)) return;
+        return graphql(url, request, response);
+      default:
+        return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
+    }
+  }
+
+  function authorized(request: http.IncomingMessage, response: http.ServerResponse): boolean {
+    if (isAuthorized(request, config.adminToken)) return true;
+    response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
+    send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
+    return false;
+  }
+
+  async function readiness(): Promise<[number, string, string]> {
+    try {
+      const status = await migrationStatus(db.sql);
+      const ready = status.pending.length === 0;
+      return [ready ? 200 : 503, "application/json", JSON.stringify({ status: ready ? "ready" : "migrations pending", pending: status.pending })];
+    } catch (error) {
+      logger.warn({ err: error }, "readiness check failed");
+      return [503, "application/json", JSON.stringify({ status: "database unreachable" })];
+    }
+  }
+
+  async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse) {
+    let body: unknown;
+    if (request.method === "POST") {
+      const raw = await readBody(request, config.maxBodyBytes);
+      if (raw === null) {
+        return send(response, 413, "application/json", JSON.stringify({ errors: [{ message: `request body larger than ${config.maxBodyBytes} bytes (TENANCY_MAX_BODY_BYTES)`, extensions: { code: "BAD_REQUEST" } }] }));
+      }
+      try {
+        body = raw.length === 0 ? undefined : JSON.parse(raw.toString("utf8"));
+      } catch (error) {
+        return send(response, 400, "application/json", JSON.stringify({ errors: [{ message: `request body is not valid JSON: ${(error as Error).message}`, extensions: { code: "BAD_REQUEST" } }] }));
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? "GET", headers, search: url.search, body },
+      context: async () => createContext(db, logger),
+    });
+    for (const [name, value] of result.headers) response.setHeader(name, value);
+    response.statusCode = result.status ?? 200;
+    if (result.body.kind === "complete") return void response.end(result.body.string);
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const address = httpServer.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const shownHost = config.host === "0.0.0.0" ? "localhost" : config.host;
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    httpServer,
+    stop: () => apollo.stop(),
+  };
+}
+
+function send(response: http.ServerResponse, status: number, contentType: string, body: string) {
+  response.statusCode = status;
+  response.setHeader("content-type", contentType);
+  response.end(body);
+}
+
+/** Reads the body, or returns null once it passes `limit` bytes. */
+function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else if (!tooLarge) chunks.push(chunk);
+    });
+    request.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}

@@ -1,0 +1,41 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SqlClient } from "../db/sql-client.ts";
+import { syncInventory, type SyncResult } from "./sync-inventory.ts";
+
+/**
+ * The demo inventory (examples/demo/*.json): a university's biology and geology groups sharing
+ * a campus datacenter, two companies in a public cloud with hidden hosts, and one rack on the
+ * moon. Each file is one source's snapshot, synced the same way as any other.
+ */
+export const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../examples/demo");
+
+// Order matters only for warnings: sources that others reference are synced first.
+const DEMO_ORDER = ["dcim-campus.json", "aws-acme.json", "aws-globex.json", "dcim-moon.json"];
+
+export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
+  const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));
+  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const results: SyncResult[] = [];
+  for (const file of files) {
+    const snapshot = JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8"));
+    const result = await syncInventory(sql, snapshot);
+    if (result.status === "REFUSED" || result.status === "FAILED") {
+      throw new Error(`demo snapshot ${file} was ${result.status.toLowerCase()}: ${result.errors.map((e) => `${e.path.join(".")}: ${e.message}`).join("; ")}`);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+function rank(file: string): number {
+  const index = DEMO_ORDER.indexOf(file);
+  return index === -1 ? DEMO_ORDER.length : index;
+}
+
+/** True when the database has never seen a sync: the demo may be loaded without harm. */
+export async function isPristine(sql: SqlClient): Promise<boolean> {
+  const [row] = await sql.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM sync_run) AS any`);
+  return !row.any;
+}

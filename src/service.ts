@@ -1,0 +1,52 @@
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+import { migrate } from "./db/migrator.ts";
+import { openDatabase, type Database } from "./db/open-database.ts";
+import { startHttpServer, type Service } from "./http/create-server.ts";
+import { isPristine, loadDemoInventory } from "./inventory/demo-inventory.ts";
+
+/**
+ * The whole service: database open and migrated, the demo loaded into a new embedded
+ * database, HTTP listening. `close()` drains requests first, then closes the database.
+ */
+export interface RunningService {
+  url: string;
+  db: Database;
+  http: Service;
+  close(): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    logger.info({ engine: db.engine, location: db.location }, "database open");
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) logger.info({ applied }, "migrations applied");
+    // Only a new embedded database gets the demo: never a user's PostgreSQL.
+    if (db.engine === "pglite" && config.loadDemoOnCreate && (await isPristine(db.sql))) {
+      const results = await loadDemoInventory(db.sql);
+      logger.info({ sources: results.map((r) => r.source) }, "new embedded database: demo inventory loaded");
+    }
+    const http = await startHttpServer(db, config, logger);
+    if (!config.adminToken) {
+      logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: requests are not authenticated, so the server listens on loopback only");
+    }
+    logger.info({ url: http.url }, "serving GraphQL");
+    let closing: Promise<void> | undefined;
+    return {
+      url: http.url,
+      db,
+      http,
+      close() {
+        closing ??= (async () => {
+          await http.stop();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}
