@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
+import { campusSnapshot } from "../support/snapshots.ts";
+
+function problemsOf(document: unknown) {
+  const result = validateSnapshot(document);
+  if (result.ok) throw new Error("expected the snapshot to be refused");
+  return result.problems.map((p) => `${p.path.join(".")}: ${p.message}`);
+}
+
+describe("validateSnapshot", () => {
+  it("accepts the contract's example and applies the defaults", () => {
+    const result = validateSnapshot({
+      source: "s",
+      datacenters: [{ id: "dc" }],
+      containers: [{ id: "c", tenant: "t" }],
+      virtualMachines: [{ id: "v", tenant: "t" }],
+      workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST" }] }],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.snapshot.complete).toBe(false);
+    expect(result.snapshot.datacenters[0]).toEqual({ id: "dc", name: null, provider: null, region: null, hazardZones: [], planet: "earth" });
+    expect(result.snapshot.containers[0].runtime).toBe("runc");
+    expect(result.snapshot.virtualMachines[0].dedicated).toBe(false);
+    expect(result.snapshot.workloads[0].antiAffinity).toEqual([{ level: "HOST", mode: "HARD" }]);
+    expect(result.snapshot.hosts).toEqual([]);
+    expect(validateSnapshot(campusSnapshot()).ok).toBe(true);
+  });
+
+  it("refuses a document that is not an object", () => {
+    expect(problemsOf([1, 2])).toEqual([": a snapshot must be a JSON object"]);
+    expect(problemsOf("x")).toEqual([": a snapshot must be a JSON object"]);
+  });
+
+  it("requires a source", () => {
+    expect(problemsOf({ hosts: [] })).toEqual(["source: source is required: a non-empty string naming the system that synced this inventory"]);
+    expect(problemsOf({ source: "  " })[0]).toMatch(/^source:/);
+  });
+
+  it("refuses unknown fields at the top and on objects, naming the path", () => {
+    expect(problemsOf({ source: "s", servers: [] })).toEqual(['servers: unknown field "servers"']);
+    expect(problemsOf({ source: "s", hosts: [{ id: "h", rackk: "r" }] })).toEqual(['hosts.0.rackk: unknown field "rackk" on hosts']);
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", spread: 2 }] }] })).toEqual([
+      'workloads.0.antiAffinity.0.spread: unknown field "spread" on an anti-affinity rule',
+    ]);
+  });
+
+  it("refuses unknown isolation and anti-affinity levels and modes", () => {
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", minimumIsolation: "KERNEL" }] })[0]).toMatch(
+      /^workloads\.0\.minimumIsolation: unknown isolation level "KERNEL"/,
+    );
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "ZONE" }] }] })[0]).toMatch(
+      /^workloads\.0\.antiAffinity\.0\.level: unknown anti-affinity level "ZONE"/,
+    );
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", mode: "MAYBE" }] }] })[0]).toMatch(
+      /^workloads\.0\.antiAffinity\.0\.mode: unknown mode/,
+    );
+  });
+
+  it("refuses maxPerDomain or minDomains below 1, and non-integers", () => {
+    const rules = [{ level: "HOST", maxPerDomain: 0 }, { level: "RACK", minDomains: -1 }, { level: "RACK", minDomains: 1.5 }];
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: rules }] })).toEqual([
+      "workloads.0.antiAffinity.0.maxPerDomain: maxPerDomain must be a whole number of at least 1",
+      "workloads.0.antiAffinity.1.minDomains: minDomains must be a whole number of at least 1",
+      "workloads.0.antiAffinity.2.minDomains: minDomains must be a whole number of at least 1",
+    ]);
+  });
+
+  it("refuses duplicate ids within a kind, naming both places", () => {
+    expect(problemsOf({ source: "s", hosts: [{ id: "h" }, { id: "x" }, { id: "h" }] })).toEqual(['hosts.2.id: duplicate id "h" (also at hosts[0])']);
+  });
+
+  it("allows the same id in different kinds", () => {
+    expect(validateSnapshot({ source: "s", hosts: [{ id: "x" }], racks: [{ id: "x", datacenter: "d" }] }).ok).toBe(true);
+  });
+
+  it("refuses a unit with two parents", () => {
+    expect(problemsOf({ source: "s", containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: "v" }] })).toEqual([
+      "containers.0: a unit has one parent, but this one names virtualMachine and host",
+    ]);
+    expect(problemsOf({ source: "s", virtualMachines: [{ id: "v", tenant: "t", host: "h", datacenter: "d" }] })).toEqual([
+      "virtualMachines.0: a unit has one parent, but this one names host and datacenter",
+    ]);
+  });
+
+  it("refuses a containment cycle inside the snapshot", () => {
+    const problems = problemsOf({
+      source: "s",
+      virtualMachines: [{ id: "v1", container: "c1", tenant: "t" }],
+      containers: [{ id: "c1", virtualMachine: "v1", tenant: "t" }],
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/containment cycle: .*virtual machine v1 inside container c1 inside virtual machine v1|container c1 inside virtual machine v1 inside container c1/);
+  });
+
+  it("accepts a VM inside a container (KubeVirt) when there is no cycle", () => {
+    expect(
+      validateSnapshot({
+        source: "s",
+        virtualMachines: [{ id: "v1", container: "c1", tenant: "t" }, { id: "v0", host: "h", tenant: "t" }],
+        containers: [{ id: "c1", virtualMachine: "v0", tenant: "t" }],
+      }).ok,
+    ).toBe(true);
+  });
+
+  it("checks field types and required fields, reporting every problem at once", () => {
+    const problems = problemsOf({
+      source: "s",
+      complete: "yes",
+      hosts: "h-1",
+      racks: [{ id: "r", datacenter: 7, powerDomains: ["p", ""] }],
+      tenants: [{ id: "t" }],
+      virtualMachines: [{ id: "v", tenant: "t", dedicated: "true" }],
+      containers: [null],
+    });
+    expect(problems).toEqual([
+      "complete: complete must be true or false",
+      "racks.0.datacenter: must be a non-empty string",
+      "racks.0.powerDomains.1: must be a non-empty string",
+      "hosts: hosts must be an array",
+      "tenants.0.organization: organization is required",
+      "virtualMachines.0.dedicated: must be true or false",
+      "containers.0: each entry of containers must be an object",
+    ]);
+  });
+});
