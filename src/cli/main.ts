@@ -7,6 +7,7 @@ import { loadDemoInventory } from "../inventory/demo-inventory.ts";
 import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";
 import { startService } from "../service.ts";
+import { locateJsonError } from "./locate-json-error.ts";
 import { formatSyncReport } from "./sync-report.ts";
 
 /**
@@ -120,12 +121,10 @@ async function withDatabase(config: ReturnType<typeof loadConfig>, work: (db: Aw
 }
 
 function describeJsonError(text: string, error: Error): string {
-  const position = /position (\d+)/.exec(error.message);
-  if (!position) return error.message;
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  return `${error.message.replace(/ in JSON at position \d+.*$/, "")} at line ${line}, column ${column}`;
+  const at = locateJsonError(text);
+  // Keep "Unexpected token ']'" and drop the excerpt Node appends after it.
+  const reason = /^Unexpected (token '[^']*'|end of JSON input|non-whitespace character)/.exec(error.message)?.[0] ?? "not valid JSON";
+  return at ? `${reason} at line ${at.line}, column ${at.column}` : reason;
 }
 
 async function readStdin(): Promise<string> {
