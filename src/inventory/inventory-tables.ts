@@ -125,29 +125,36 @@ export const TABLES: Record<InventoryKind, TableSpec> = {
   },
 };
 
-/** A PostgreSQL array literal for text[]: `{"a","b"}`, quoting every element. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+/** A PostgreSQL array literal for text[]: `{"a","b"}`, quoting every element; null as NULL. */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ",";
+    out += v === null ? "NULL" : `"${v.includes("\\") || v.includes('"') ? v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') : v}"`;
+  }
+  return out + "}";
 }
 
 /**
- * The parameter arrays for one kind's rows, one array per column (key first): the shape that
+ * The parameters for one kind's rows, one array literal per column (key first): the shape
  * `unnest($1::text[], $2::text[], …)` takes, so a whole collection travels in one statement.
- * Array and JSON columns travel as text and are cast in SQL.
+ * Serialised here once, as text, so the same key list can be sent to several statements
+ * without paying for it again. Array and JSON columns travel as text and are cast in SQL.
  */
-export function columnArrays(kind: InventoryKind, records: readonly Record<string, unknown>[]): unknown[][] {
+export function columnArrays(kind: InventoryKind, records: readonly Record<string, unknown>[]): string[] {
   const spec = TABLES[kind];
-  const arrays: unknown[][] = [records.map((r) => r.id)];
+  const arrays: string[] = [textArrayLiteral(records.map((r) => r.id as string))];
   for (const column of spec.columns) {
-    arrays.push(
-      records.map((r) => {
-        const value = r[column.field];
-        if (value === null || value === undefined) return null;
-        if (column.type === "text[]") return textArrayLiteral(value as string[]);
-        if (column.type === "jsonb") return JSON.stringify(value);
-        return value;
-      }),
-    );
+    const values = records.map((r) => {
+      const value = r[column.field];
+      if (value === null || value === undefined) return null;
+      if (column.type === "text[]") return textArrayLiteral(value as string[]);
+      if (column.type === "jsonb") return JSON.stringify(value);
+      if (column.type === "boolean") return value ? "t" : "f";
+      return value as string;
+    });
+    arrays.push(column.type === "boolean" ? `{${values.map((v) => v ?? "NULL").join(",")}}` : textArrayLiteral(values));
   }
   return arrays;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
 import { castFromParam, columnArrays, paramType, TABLES } from "./inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
@@ -112,19 +113,35 @@ async function applySnapshot(
   await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
   await abandonDeadRuns(tx, snapshot.source, runId);
 
-  const arrays = Object.fromEntries(
-    INVENTORY_KINDS.map((kind) => [kind, columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])]),
-  ) as Record<InventoryKind, unknown[][]>;
+  // Each kind's parameter arrays, serialised once and only for kinds that need a diff.
+  const cache = new Map<InventoryKind, string[]>();
+  const arraysOf = (kind: InventoryKind) => {
+    let arrays = cache.get(kind);
+    if (!arrays) cache.set(kind, (arrays = columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])));
+    return arrays;
+  };
+
+  // A kind whose complete collection has the digest stored by this source's last complete
+  // sync is exactly what the source already has: no ownership conflict, nothing to write or
+  // remove. Only this source's syncs write its rows (under the lock held here), and an
+  // incomplete sync clears the digests, so an equal digest proves the rows are unchanged.
+  const digests = snapshot.complete ? collectionDigests(snapshot) : null;
+  const unchangedKinds = new Set<InventoryKind>();
+  if (digests) {
+    const stored = await tx.query<{ kind: InventoryKind; digest: string }>(`SELECT kind, digest FROM source_digest WHERE source = $1`, [snapshot.source]);
+    for (const row of stored) if (digests[row.kind] === row.digest) unchangedKinds.add(row.kind);
+  }
+  const changedKinds = INVENTORY_KINDS.filter((kind) => !unchangedKinds.has(kind));
 
   progress("checking ownership");
   const conflicts: SnapshotProblem[] = [];
-  for (const kind of INVENTORY_KINDS) {
+  for (const kind of changedKinds) {
     if (snapshot[kind].length === 0) continue;
     const owned = await tx.query<{ key: string; source: string }>(
       `SELECT t.key, t.source FROM ${TABLES[kind].table} t
         JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
        WHERE t.source <> $2 ORDER BY t.key LIMIT 1000`,
-      [arrays[kind][0], snapshot.source],
+      [arraysOf(kind)[0], snapshot.source],
     );
     const index = new Map(snapshot[kind].map((r, i) => [r.id, i]));
     for (const row of owned) {
@@ -142,11 +159,15 @@ async function applySnapshot(
     let removing = 0;
     let total = 0;
     for (const kind of INVENTORY_KINDS) {
+      if (unchangedKinds.has(kind)) {
+        total += snapshot[kind].length;
+        continue;
+      }
       const [row] = await tx.query<{ removing: number; total: number }>(
         `SELECT count(*) FILTER (WHERE k.key IS NULL)::int AS removing, count(*)::int AS total
            FROM ${TABLES[kind].table} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
           WHERE t.source = $2`,
-        [arrays[kind][0], snapshot.source],
+        [arraysOf(kind)[0], snapshot.source],
       );
       changes[kind].removed = row.removing;
       removing += row.removing;
@@ -164,10 +185,11 @@ async function applySnapshot(
 
   for (const kind of INVENTORY_KINDS) {
     const records = snapshot[kind];
-    if (records.length === 0) continue;
+    if (unchangedKinds.has(kind)) changes[kind].unchanged = records.length;
+    if (records.length === 0 || unchangedKinds.has(kind)) continue;
     progress(`writing ${kind} (${records.length})`);
     const [row] = await tx.query<{ changed: number; created: number; updated: number }>(upsertStatement(kind), [
-      ...arrays[kind],
+      ...arraysOf(kind),
       snapshot.source,
     ]);
     if (row.created + row.updated !== row.changed) {
@@ -186,7 +208,7 @@ async function applySnapshot(
       await tx.query(
         `DELETE FROM ${TABLES[kind].table} t WHERE t.source = $2
             AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(key) WHERE k.key = t.key)`,
-        [arrays[kind][0], snapshot.source],
+        [arraysOf(kind)[0], snapshot.source],
       );
     }
   }
@@ -201,6 +223,15 @@ async function applySnapshot(
     for (const field of ["created", "updated", "removed", "unchanged"] as const) totals[field] += changes[kind][field];
   }
   const status = totals.created + totals.updated + totals.removed === 0 ? "UNCHANGED" : "APPLIED";
+  if (digests) {
+    await tx.query(
+      `INSERT INTO source_digest (source, kind, digest) SELECT $1, d.kind, d.digest FROM unnest($2::text[], $3::text[]) AS d(kind, digest)
+       ON CONFLICT (source, kind) DO UPDATE SET digest = EXCLUDED.digest`,
+      [snapshot.source, INVENTORY_KINDS as unknown as string[], INVENTORY_KINDS.map((kind) => digests[kind])],
+    );
+  } else if (status === "APPLIED") {
+    await tx.query(`DELETE FROM source_digest WHERE source = $1`, [snapshot.source]);
+  }
   await tx.query(
     `INSERT INTO source (key, last_synced_at) VALUES ($1, now())
      ON CONFLICT (key) DO UPDATE SET last_synced_at = EXCLUDED.last_synced_at`,
@@ -212,6 +243,15 @@ async function applySnapshot(
     [runId, status, totals.created, totals.updated, totals.removed, totals.unchanged, JSON.stringify(warnings)],
   );
   return { status, totals, changes, warnings };
+}
+
+/** Bump when the stored form of a collection changes, so old digests stop matching. */
+const DIGEST_VERSION = "1";
+
+function collectionDigests(snapshot: Snapshot): Record<InventoryKind, string> {
+  return Object.fromEntries(
+    INVENTORY_KINDS.map((kind) => [kind, createHash("sha256").update(DIGEST_VERSION).update(JSON.stringify(snapshot[kind])).digest("hex")]),
+  ) as Record<InventoryKind, string>;
 }
 
 /**
@@ -267,6 +307,9 @@ async function abandonDeadRuns(tx: SqlClient, source: string, runId: number) {
 async function refuseCrossSourceCycles(tx: SqlClient, snapshot: Snapshot) {
   const nested = snapshot.virtualMachines.some((vm) => vm.container) || snapshot.containers.some((c) => c.virtualMachine);
   if (!nested) return;
+  // Without any VM inside a container (no KubeVirt) there is no cycle to look for.
+  const [kubevirt] = await tx.query<{ any: boolean }>(`SELECT EXISTS (SELECT 1 FROM virtual_machine WHERE container IS NOT NULL) AS any`);
+  if (!kubevirt.any) return;
   const rows = await tx.query<{ start: string }>(
     `WITH RECURSIVE edge(child, parent) AS (
         SELECT 'vm:' || key, 'ct:' || container FROM virtual_machine WHERE container IS NOT NULL
@@ -298,32 +341,44 @@ async function refuseCrossSourceCycles(tx: SqlClient, snapshot: Snapshot) {
  * missing id with the first place it is named and how often.
  */
 async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Promise<SnapshotProblem[]> {
-  const byTarget = new Map<InventoryKind, Map<string, { path: string[]; count: number }>>();
+  // First place each id is named (kept as numbers; a path is built only for missing ids).
+  interface FirstUse {
+    kind: InventoryKind;
+    index: number;
+    field: string;
+    position: number;
+    count: number;
+  }
+  const byTarget = new Map<InventoryKind, Map<string, FirstUse>>();
   for (const kind of INVENTORY_KINDS) {
-    snapshot[kind].forEach((record, index) => {
-      for (const ref of TABLES[kind].references) {
-        const value = (record as unknown as Record<string, unknown>)[ref.field];
-        const ids = ref.many ? ((value as string[]) ?? []) : value ? [value as string] : [];
-        ids.forEach((id, position) => {
-          const seen = byTarget.get(ref.target) ?? new Map();
-          byTarget.set(ref.target, seen);
-          const entry = seen.get(id);
+    const records = snapshot[kind] as unknown as Record<string, unknown>[];
+    for (const ref of TABLES[kind].references) {
+      let seen = byTarget.get(ref.target);
+      if (!seen) byTarget.set(ref.target, (seen = new Map()));
+      for (let index = 0; index < records.length; index++) {
+        const value = records[index][ref.field];
+        if (!value) continue;
+        const ids = ref.many ? (value as string[]) : [value as string];
+        for (let position = 0; position < ids.length; position++) {
+          const entry = seen.get(ids[position]);
           if (entry) entry.count++;
-          else seen.set(id, { path: ref.many ? [kind, String(index), ref.field, String(position)] : [kind, String(index), ref.field], count: 1 });
-        });
+          else seen.set(ids[position], { kind, index, field: ref.field, position: ref.many ? position : -1, count: 1 });
+        }
       }
-    });
+    }
   }
   const warnings: SnapshotProblem[] = [];
   for (const [target, ids] of byTarget) {
+    if (ids.size === 0) continue;
     const missing = await tx.query<{ key: string }>(
       `SELECT k.key FROM unnest($1::text[]) AS k(key)
         WHERE NOT EXISTS (SELECT 1 FROM ${TABLES[target].table} t WHERE t.key = k.key) ORDER BY k.key`,
       [[...ids.keys()]],
     );
     for (const { key } of missing) {
-      const { path, count } = ids.get(key)!;
-      const times = count > 1 ? ` (${count} references)` : "";
+      const use = ids.get(key)!;
+      const path = [use.kind, String(use.index), use.field, ...(use.position >= 0 ? [String(use.position)] : [])];
+      const times = use.count > 1 ? ` (${use.count} references)` : "";
       warnings.push({ path, message: `${TABLES[target].noun} "${key}" has not been synced by any source${times}; kept as unknown placement` });
     }
   }

@@ -81,6 +81,10 @@ const PLACEMENT_FIELDS: Partial<Record<InventoryKind, string[]>> = {
   containers: ["virtualMachine", "host"],
 };
 
+const FIELD_LISTS = Object.fromEntries(
+  Object.entries(FIELDS).map(([kind, fields]) => [kind, Object.entries(fields)]),
+) as Record<InventoryKind, [string, FieldSpec][]>;
+
 const TOP_LEVEL = new Set(["source", "complete", ...INVENTORY_KINDS]);
 const RULE_FIELDS = new Set(["level", "maxPerDomain", "minDomains", "mode"]);
 
@@ -111,7 +115,7 @@ export function validateSnapshot(document: unknown): ValidationResult {
     }
     const seen = new Map<string, number>();
     items.forEach((item, index) => {
-      const record = validateRecord(kind, item, [kind, index], problem);
+      const record = validateRecord(kind, item, kind, index, problem);
       if (!record) return;
       const first = seen.get(record.id as string);
       if (first !== undefined) problem([kind, index, "id"], `duplicate id "${record.id}" (also at ${kind}[${first}])`);
@@ -135,9 +139,11 @@ export function validateSnapshot(document: unknown): ValidationResult {
 function validateRecord(
   kind: InventoryKind,
   item: unknown,
-  path: (string | number)[],
+  collection: string,
+  index: number,
   problem: (path: (string | number)[], message: string) => void,
 ): Record<string, unknown> | null {
+  const path = [collection, index];
   if (!isPlainObject(item)) {
     problem(path, `each entry of ${kind} must be an object`);
     return null;
@@ -151,18 +157,22 @@ function validateRecord(
     }
   }
   const record: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(fields)) {
+  for (const [name, spec] of FIELD_LISTS[kind]) {
     const value = item[name];
-    const at = [...path, name];
     if (value === undefined || value === null) {
       if (spec.required) {
-        problem(at, `${name} is required`);
+        problem([...path, name], `${name} is required`);
         valid = false;
       }
       record[name] = defaultFor(kind, name, spec);
       continue;
     }
-    const checked = checkField(spec.type, value, at, problem);
+    // The common case first, without building a path: a plain string where one is expected.
+    if (spec.type === "string" && typeof value === "string" && value.trim() !== "") {
+      record[name] = value;
+      continue;
+    }
+    const checked = checkField(spec.type, value, () => [...path, name], problem);
     if (checked === undefined) valid = false;
     else record[name] = checked;
   }
@@ -185,9 +195,10 @@ function defaultFor(kind: InventoryKind, name: string, spec: FieldSpec): unknown
 function checkField(
   type: FieldType,
   value: unknown,
-  at: (string | number)[],
+  pathOf: () => (string | number)[],
   problem: (path: (string | number)[], message: string) => void,
 ): unknown {
+  const at = pathOf();
   switch (type) {
     case "string":
       if (typeof value === "string" && value.trim() !== "") return value;
@@ -276,30 +287,33 @@ function findCycles(
   out: Record<string, Record<string, unknown>[]>,
   problem: (path: (string | number)[], message: string) => void,
 ) {
-  const parent = new Map<string, { node: string; path: (string | number)[] }>();
+  // Every cycle passes through a VM inside a container, so walking up from those is enough.
+  const vmIndex = new Map<string, number>();
   out.virtualMachines.forEach((vm, i) => {
-    if (vm.container) parent.set(`vm:${vm.id}`, { node: `ct:${vm.container}`, path: ["virtualMachines", i, "container"] });
+    if (vm.container) vmIndex.set(vm.id as string, i);
   });
+  if (vmIndex.size === 0) return;
+  const containerIndex = new Map<string, number>();
   out.containers.forEach((ct, i) => {
-    if (ct.virtualMachine) parent.set(`ct:${ct.id}`, { node: `vm:${ct.virtualMachine}`, path: ["containers", i, "virtualMachine"] });
+    if (ct.virtualMachine && vmIndex.has(ct.virtualMachine as string)) containerIndex.set(ct.id as string, i);
   });
   const reported = new Set<string>();
-  for (const start of parent.keys()) {
+  for (const start of vmIndex.keys()) {
+    // Alternate VM → its container → that container's VM …, until a root or a repeat.
     const chain: string[] = [];
-    const onChain = new Set<string>();
-    let node: string | undefined = start;
-    while (node && !onChain.has(node) && !reported.has(node)) {
-      onChain.add(node);
-      chain.push(node);
-      node = parent.get(node)?.node;
+    let vm: string | undefined = start;
+    while (vm !== undefined && !chain.includes(vm)) {
+      chain.push(vm);
+      const container = out.virtualMachines[vmIndex.get(vm)!].container as string;
+      const ci = containerIndex.get(container);
+      vm = ci === undefined ? undefined : (out.containers[ci].virtualMachine as string);
+      if (vm !== undefined && !vmIndex.has(vm)) vm = undefined;
     }
-    if (node && onChain.has(node)) {
-      const cycle = chain.slice(chain.indexOf(node));
-      cycle.forEach((n) => reported.add(n));
-      const names = [...cycle, node].map((n) => (n.startsWith("vm:") ? `virtual machine ${n.slice(3)}` : `container ${n.slice(3)}`));
-      problem(parent.get(node)!.path, `containment cycle: ${names.join(" inside ")}`);
-    }
-    chain.forEach((n) => reported.add(n));
+    if (vm === undefined || reported.has(vm)) continue;
+    const cycle = chain.slice(chain.indexOf(vm));
+    cycle.forEach((v) => reported.add(v));
+    const names = cycle.flatMap((v) => [`virtual machine ${v}`, `container ${out.virtualMachines[vmIndex.get(v)!].container}`]);
+    problem(["virtualMachines", vmIndex.get(vm)!, "container"], `containment cycle: ${[...names, `virtual machine ${vm}`].join(" inside ")}`);
   }
 }
 

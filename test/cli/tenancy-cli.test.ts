@@ -29,7 +29,7 @@ describe("tenancy CLI", () => {
   it("migrate applies the migrations, then says the database is up to date", async () => {
     const first = await runCli(["migrate"], env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/applied 1 migration\(s\): \d+_init/);
+    expect(first.stdout).toMatch(/applied \d+ migration\(s\): \d+_init, /);
     const second = await runCli(["migrate"], env);
     expect(second.stdout).toContain("database is up to date");
   });

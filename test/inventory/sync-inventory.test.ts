@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => t.drop());
 beforeEach(async () => {
   await t.db.sql.exec(
-    "TRUNCATE source, sync_run, datacenter, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY",
+    "TRUNCATE source, source_digest, sync_run, datacenter, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY",
   );
 });
 
@@ -44,6 +44,20 @@ describe("syncInventory", () => {
     expect(again.status).toBe("UNCHANGED");
     expect(again.totals).toEqual({ created: 0, updated: 0, removed: 0, unchanged: 9 });
     expect(await everything()).toEqual(before);
+  });
+
+  it("a complete snapshot still removes what an incomplete one added since (the unchanged-digest shortcut is cleared)", async () => {
+    await syncInventory(t.db.sql, campusSnapshot());
+    expect((await syncInventory(t.db.sql, { source: "dcim-ams", hosts: [{ id: "h-extra", rack: "ams1-r01" }] })).status).toBe("APPLIED");
+    const again = await syncInventory(t.db.sql, campusSnapshot());
+    expect(again.status).toBe("APPLIED");
+    expect(again.changes.hosts).toEqual({ created: 0, updated: 0, removed: 1, unchanged: 1 });
+    expect(await keys("host")).toEqual(["h-001"]);
+    // And a complete snapshot that changes one kind diffs that kind only, correctly.
+    const moved = await syncInventory(t.db.sql, campusSnapshot({ hosts: [{ id: "h-001", datacenter: "ams1" }] }));
+    expect(moved.changes.hosts).toEqual({ created: 0, updated: 1, removed: 0, unchanged: 0 });
+    expect(moved.changes.racks).toEqual({ created: 0, updated: 0, removed: 0, unchanged: 1 });
+    expect(await row("host", "h-001")).toMatchObject({ rack: null, datacenter: "ams1" });
   });
 
   it("updates only what changed", async () => {

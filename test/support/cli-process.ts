@@ -72,5 +72,5 @@ export async function graphqlRequest(url: string, query: string, variables?: Rec
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any[] } };
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: any } };
 }
