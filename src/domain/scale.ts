@@ -35,3 +35,40 @@ export type AntiAffinityLevel = (typeof ANTI_AFFINITY_LEVELS)[number];
 
 export const ANTI_AFFINITY_MODES = ["HARD", "SOFT"] as const;
 export type AntiAffinityMode = (typeof ANTI_AFFINITY_MODES)[number];
+
+/** Position on the scale: PROCESS 0 … PLANET 8. */
+export function rank(level: IsolationLevel): number {
+  return ISOLATION_LEVELS.indexOf(level);
+}
+
+/** The weaker of two levels. */
+export function weaker(a: IsolationLevel, b: IsolationLevel): IsolationLevel {
+  return rank(a) <= rank(b) ? a : b;
+}
+
+/** The stronger of two levels. */
+export function stronger(a: IsolationLevel, b: IsolationLevel): IsolationLevel {
+  return rank(a) >= rank(b) ? a : b;
+}
+
+/** True when `a` is at least as strong as `b`. */
+export function atLeast(a: IsolationLevel, b: IsolationLevel): boolean {
+  return rank(a) >= rank(b);
+}
+
+/**
+ * The wall of a container, by runtime: a user-space kernel (gVisor) is a SANDBOX, a micro-VM
+ * (Kata, Firecracker) a VIRTUAL_MACHINE, anything else (runc, crun, …) a CONTAINER.
+ */
+export function runtimeBoundary(runtime: string): IsolationLevel {
+  switch (runtime.toLowerCase()) {
+    case "gvisor":
+    case "runsc":
+      return "SANDBOX";
+    case "kata":
+    case "firecracker":
+      return "VIRTUAL_MACHINE";
+    default:
+      return "CONTAINER";
+  }
+}

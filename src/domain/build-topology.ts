@@ -1,0 +1,86 @@
+import type { IsolationLevel } from "./scale.ts";
+import type {
+  ContainerNode,
+  DatacenterNode,
+  HostNode,
+  RackNode,
+  TenantNode,
+  Topology,
+  VirtualMachineNode,
+  WorkloadNode,
+} from "./topology.ts";
+
+/**
+ * Builds a Topology from plain records, as the database rows or a validated snapshot give
+ * them (`id` or `key`, optional fields absent or null).
+ */
+type Keyed = { key?: string; id?: string; source?: string | null };
+type Rec<T> = Keyed & Partial<Omit<T, "key" | "source">>;
+
+export interface TopologyInput {
+  datacenters?: Rec<DatacenterNode>[];
+  racks?: Rec<RackNode>[];
+  hosts?: Rec<HostNode>[];
+  virtualMachines?: Rec<VirtualMachineNode>[];
+  containers?: Rec<ContainerNode>[];
+  tenants?: Rec<TenantNode>[];
+  workloads?: (Keyed & { tenant?: string; minimumIsolation?: IsolationLevel | null })[];
+  sourceSyncedAt?: Iterable<[string, Date]>;
+}
+
+export function buildTopology(input: TopologyInput): Topology {
+  const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
+  const src = (r: Keyed) => r.source ?? "";
+  const map = <T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T) =>
+    new Map((records ?? []).map((r) => [keyOf(r), node(r)] as [string, T]));
+  return {
+    datacenters: map<DatacenterNode>(input.datacenters, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      region: r.region ?? null,
+      hazardZones: r.hazardZones ?? [],
+      planet: r.planet ?? "earth",
+    })),
+    racks: map<RackNode>(input.racks, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      datacenter: r.datacenter,
+      powerDomains: r.powerDomains ?? [],
+      networkDomains: r.networkDomains ?? [],
+    })),
+    hosts: map<HostNode>(input.hosts, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      rack: r.rack ?? null,
+      datacenter: r.datacenter ?? null,
+      dedicatedTo: r.dedicatedTo ?? null,
+    })),
+    virtualMachines: map<VirtualMachineNode>(input.virtualMachines, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      tenant: r.tenant,
+      workload: r.workload ?? null,
+      dedicated: r.dedicated ?? false,
+      host: r.host ?? null,
+      container: r.container ?? null,
+      datacenter: r.datacenter ?? null,
+    })),
+    containers: map<ContainerNode>(input.containers, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      runtime: r.runtime ?? "runc",
+      tenant: r.tenant,
+      workload: r.workload ?? null,
+      virtualMachine: r.virtualMachine ?? null,
+      host: r.host ?? null,
+    })),
+    tenants: map<TenantNode>(input.tenants, (r) => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
+    workloads: map<WorkloadNode>(input.workloads, (r) => ({
+      key: keyOf(r),
+      source: src(r),
+      tenant: r.tenant,
+      minimumIsolation: r.minimumIsolation ?? null,
+    })),
+    sourceSyncedAt: new Map(input.sourceSyncedAt ?? []),
+  };
+}

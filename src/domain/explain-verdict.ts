@@ -1,0 +1,74 @@
+import type { SharedThing } from "./separation.ts";
+import type { UnitRef } from "./topology.ts";
+import type { EvidencePair, Verdict } from "./verdict.ts";
+
+/**
+ * The verdict in one short paragraph a person reads in a chat window, e.g. "NOT ISOLATED:
+ * payments (acme) needs HOST separation from tenant globex, but container c-17 and globex's
+ * VM vm-9 share host h-4 (only a VIRTUAL_MACHINE boundary between them). Inventory as of
+ * 10:42 UTC."
+ */
+export function explainVerdict(verdict: Verdict, now: Date = new Date()): string {
+  const who = `${verdict.workload} (${verdict.workloadTenant}) needs ${verdict.required} separation from tenant ${verdict.tenant}`;
+  const asOf = verdict.inventoryAsOf ? ` Inventory as of ${formatInstant(verdict.inventoryAsOf, now)}.` : "";
+  const weakest = verdict.pairs[0];
+  if (!weakest) {
+    const missing = verdict.unitCount === 0 ? `${verdict.workload} has no units` : `tenant ${verdict.tenant} has no units`;
+    return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
+  }
+  const pair = describePair(weakest, verdict.tenant);
+  switch (verdict.outcome) {
+    case "NOT_ISOLATED":
+      return `NOT ISOLATED: ${who}, but ${pair} (only a ${weakest.actual} boundary between them).${asOf}`;
+    case "UNPROVEN":
+      return `UNPROVEN: ${who}; only ${verdict.actual} is proven, ${weakest.possible} is possible: ${pair}.${asOf}`;
+    case "ISOLATED":
+      return `ISOLATED: ${who} and has at least ${verdict.actual}; the closest pair: ${pair}.${asOf}`;
+  }
+}
+
+function describePair(pair: EvidencePair, tenant: string): string {
+  const mine = describeUnit(pair.unit);
+  const theirs = `${tenant}'s ${describeUnit(pair.other)}`;
+  if (pair.shared.kind === "UNIT" && pair.shared.contains) {
+    const mineContains = pair.shared.unit.kind === pair.unit.kind && pair.shared.unit.key === pair.unit.key;
+    return mineContains ? `${theirs} runs inside ${mine}` : `${mine} runs inside ${theirs}`;
+  }
+  return `${mine} and ${theirs} ${describeShared(pair.shared)}`;
+}
+
+export function describeUnit(unit: UnitRef): string {
+  return `${unit.kind === "virtualMachine" ? "VM" : unit.kind} ${unit.key}`;
+}
+
+function describeShared(shared: SharedThing): string {
+  switch (shared.kind) {
+    case "UNIT":
+      return `share ${describeUnit(shared.unit)}`;
+    case "RACK":
+      return `sit in the same rack ${shared.key}`;
+    case "POWER_DOMAIN":
+      return `sit in racks behind the same power domain ${shared.key}`;
+    case "NETWORK_DOMAIN":
+      return `sit in racks on the same network domain ${shared.key}`;
+    case "DATACENTER":
+      return `sit in different racks of datacenter ${shared.key}`;
+    case "HAZARD_ZONE":
+      return `sit in datacenters that share hazard zone ${shared.key}`;
+    case "REGION":
+      return `sit in datacenters of the same region ${shared.key}`;
+    case "PLANET":
+      return `sit in datacenters with no hazard zone in common, on ${shared.key}`;
+    case "POSSIBLE_HOST":
+      return shared.datacenter ? `may share a host in datacenter ${shared.datacenter}, where the hosts are not known` : "may share a host: where they run is not known";
+    case "NOTHING":
+      return "share nothing that is known";
+  }
+}
+
+/** "10:42 UTC" today, "2026-11-27 10:42 UTC" another day. */
+export function formatInstant(at: Date, now: Date): string {
+  const iso = at.toISOString();
+  const time = `${iso.slice(11, 16)} UTC`;
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}

@@ -1,0 +1,189 @@
+import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./scale.ts";
+import type { Topology, UnitKind, UnitRef } from "./topology.ts";
+
+/**
+ * Separation of two compute units (../shared/contract.md, "Separation of two units"), rule by
+ * rule. Pure: everything it knows comes from the Topology.
+ */
+
+/** What two units share that sets their level, for evidence and explanations. */
+export type SharedThing =
+  | { kind: "UNIT"; unit: UnitRef; contains: boolean }
+  | { kind: "RACK" | "POWER_DOMAIN" | "NETWORK_DOMAIN" | "DATACENTER" | "HAZARD_ZONE" | "REGION" | "PLANET"; key: string }
+  | { kind: "POSSIBLE_HOST"; datacenter: string | null }
+  | { kind: "NOTHING" };
+
+export interface Separation {
+  /** The level proven whatever the unknowns turn out to be. */
+  actual: IsolationLevel;
+  /** The best case. Equal to `actual` where everything is known. */
+  possible: IsolationLevel;
+  shared: SharedThing;
+}
+
+/** One compute unit on a unit's way up, itself first. */
+export interface Link {
+  kind: UnitKind;
+  key: string;
+  /** The level of this unit's own wall. */
+  boundary: IsolationLevel;
+  /** The tenant whose units alone may share this unit's hardware (dedicated VM, dedicated host). */
+  dedicatedTo: string | null;
+  /** False for a dangling reference: an id no source has synced. */
+  synced: boolean;
+}
+
+/** A unit's way up: its compute units, and the physical place the top one is known to be in. */
+export interface Chain {
+  links: Link[];
+  /** The host the chain reaches, when known (a synced or a dangling host). */
+  host: string | null;
+  /** The rack that host names, when it names one. */
+  rack: string | null;
+  /** The datacenter known for the top of the chain (via the rack, the host or a cloud VM). */
+  datacenter: string | null;
+  /** The sources of every object the chain read, for freshness. */
+  sources: string[];
+}
+
+export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
+
+export function chainOf(topology: Topology, unit: UnitRef): Chain {
+  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [] };
+  const seen = new Set<string>();
+  let current: UnitRef | null = unit;
+  while (current && !seen.has(unitId(current))) {
+    seen.add(unitId(current));
+    const { kind, key } = current;
+    current = null;
+    if (kind === "container") {
+      const node = topology.containers.get(key);
+      // A dangling container counts as runc.
+      chain.links.push({ kind, key, boundary: node ? runtimeBoundary(node.runtime) : "CONTAINER", dedicatedTo: null, synced: !!node });
+      if (!node) break;
+      chain.sources.push(node.source);
+      if (node.virtualMachine) current = { kind: "virtualMachine", key: node.virtualMachine };
+      else if (node.host) current = { kind: "host", key: node.host };
+    } else if (kind === "virtualMachine") {
+      const node = topology.virtualMachines.get(key);
+      chain.links.push({ kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node?.dedicated ? node.tenant : null, synced: !!node });
+      if (!node) break;
+      chain.sources.push(node.source);
+      if (node.host) current = { kind: "host", key: node.host };
+      else if (node.container) current = { kind: "container", key: node.container };
+      else chain.datacenter = node.datacenter;
+    } else {
+      const node = topology.hosts.get(key);
+      chain.links.push({ kind, key, boundary: "HOST", dedicatedTo: node?.dedicatedTo ?? null, synced: !!node });
+      chain.host = key;
+      if (!node) break;
+      chain.sources.push(node.source);
+      chain.rack = node.rack;
+      const rack = node.rack ? topology.racks.get(node.rack) : undefined;
+      if (rack) chain.sources.push(rack.source);
+      // A host's datacenter is its rack's when the rack is synced, else the one it names.
+      chain.datacenter = rack ? rack.datacenter : node.datacenter;
+    }
+  }
+  const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
+  if (datacenter) chain.sources.push(datacenter.source);
+  return chain;
+}
+
+/** The tenant a unit belongs to: containers and VMs have one, hosts do not. */
+export function tenantOf(topology: Topology, unit: UnitRef): string | null {
+  if (unit.kind === "container") return topology.containers.get(unit.key)?.tenant ?? null;
+  if (unit.kind === "virtualMachine") return topology.virtualMachines.get(unit.key)?.tenant ?? null;
+  return null;
+}
+
+export function separation(topology: Topology, a: UnitRef, b: UnitRef): Separation {
+  return separationOfChains(topology, a, chainOf(topology, a), b, chainOf(topology, b));
+}
+
+/** The same, from chains already walked (the fleet report walks each unit once). */
+export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain, b: UnitRef, chainB: Chain): Separation {
+  // Rules 1 and 2: the lowest compute unit both sit in.
+  const inB = new Map(chainB.links.map((link, index) => [`${link.kind}:${link.key}`, index]));
+  for (let i = 0; i < chainA.links.length; i++) {
+    const j = inB.get(`${chainA.links[i].kind}:${chainA.links[i].key}`);
+    if (j === undefined) continue;
+    const shared = { kind: chainA.links[i].kind, key: chainA.links[i].key };
+    if (i === 0 || j === 0) return exact("PROCESS", { kind: "UNIT", unit: shared, contains: true });
+    const level = weaker(strongest(chainA.links, i), strongest(chainB.links, j));
+    return exact(level, { kind: "UNIT", unit: shared, contains: false });
+  }
+
+  // Rule 3 and the unknowns. Units known to be in different datacenters: rule 3 whatever else is hidden.
+  if (chainA.datacenter && chainB.datacenter && chainA.datacenter !== chainB.datacenter) {
+    return datacenterSeparation(topology, chainA.datacenter, chainB.datacenter);
+  }
+  const sameDatacenter = chainA.datacenter !== null && chainA.datacenter === chainB.datacenter;
+  const bestCase: IsolationLevel = sameDatacenter ? "RACK" : "PLANET";
+
+  if (chainA.host && chainB.host) {
+    // Two different hosts.
+    if (chainA.rack && chainA.rack === chainB.rack) return exact("HOST", { kind: "RACK", key: chainA.rack });
+    const rackA = chainA.rack ? topology.racks.get(chainA.rack) : undefined;
+    const rackB = chainB.rack ? topology.racks.get(chainB.rack) : undefined;
+    if (rackA && rackB) {
+      // Both racks known, in one datacenter (different ones were handled above).
+      const power = rackA.powerDomains.find((d) => rackB.powerDomains.includes(d));
+      if (power) return exact("HOST", { kind: "POWER_DOMAIN", key: power });
+      const network = rackA.networkDomains.find((d) => rackB.networkDomains.includes(d));
+      if (network) return exact("HOST", { kind: "NETWORK_DOMAIN", key: network });
+      return exact("RACK", { kind: "DATACENTER", key: rackA.datacenter });
+    }
+    return { actual: "HOST", possible: bestCase, shared: sameDatacenter ? { kind: "DATACENTER", key: chainA.datacenter! } : { kind: "NOTHING" } };
+  }
+
+  // At least one host is hidden or unknown: they might share one. Worst case, as if they did:
+  // each side counts the walls of its containers and VMs.
+  let actual = weaker(strongestBelowHost(chainA.links), strongestBelowHost(chainB.links));
+  if (dedicationRulesOut(chainA, tenantOf(topology, b)) || dedicationRulesOut(chainB, tenantOf(topology, a))) actual = "HOST";
+  return {
+    actual,
+    possible: stronger(actual, bestCase),
+    shared: { kind: "POSSIBLE_HOST", datacenter: chainA.datacenter ?? chainB.datacenter },
+  };
+}
+
+/** Rule 3 for two different datacenters. */
+export function datacenterSeparation(topology: Topology, keyA: string, keyB: string): Separation {
+  const a = topology.datacenters.get(keyA);
+  const b = topology.datacenters.get(keyB);
+  // A datacenter nobody has synced: still a different datacenter, nothing else known.
+  if (!a || !b) return { actual: "DATACENTER", possible: "PLANET", shared: { kind: "NOTHING" } };
+  if (a.planet !== b.planet) return exact("PLANET", { kind: "NOTHING" });
+  const zone = a.hazardZones.find((z) => b.hazardZones.includes(z));
+  if (zone) return exact("DATACENTER", { kind: "HAZARD_ZONE", key: zone });
+  if (a.hazardZones.length === 0 && b.hazardZones.length === 0 && a.region !== null && a.region === b.region) {
+    return exact("DATACENTER", { kind: "REGION", key: a.region });
+  }
+  return exact("HAZARD_ZONE", { kind: "PLANET", key: a.planet });
+}
+
+/**
+ * Dedicated hardware rules out a shared host: a dedicated VM, or a host dedicated to a tenant,
+ * on this side's way up, and a unit of a different tenant on the other side.
+ */
+function dedicationRulesOut(chain: Chain, otherTenant: string | null): boolean {
+  if (otherTenant === null) return false;
+  return chain.links.some((link) => link.dedicatedTo !== null && link.dedicatedTo !== otherTenant);
+}
+
+/** The strongest wall among the first `count` links; PROCESS when there are none. */
+function strongest(links: readonly Link[], count: number): IsolationLevel {
+  let level: IsolationLevel = "PROCESS";
+  for (let i = 0; i < count; i++) if (rank(links[i].boundary) > rank(level)) level = links[i].boundary;
+  return level;
+}
+
+function strongestBelowHost(links: readonly Link[]): IsolationLevel {
+  const hostAt = links.findIndex((link) => link.kind === "host");
+  return strongest(links, hostAt === -1 ? links.length : hostAt);
+}
+
+function exact(level: IsolationLevel, shared: SharedThing): Separation {
+  return { actual: level, possible: level, shared };
+}

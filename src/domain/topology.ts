@@ -1,0 +1,99 @@
+/**
+ * The placement graph the separation rules read: compute units with their parents, and the
+ * physical places above them. Pure data, built from inventory rows by whoever loads them
+ * (src/isolation/load-topology.ts), so the rules never touch I/O.
+ *
+ * A reference to an object that is not in the topology (a dangling id) is kept as the key:
+ * its kind is known from the field that names it, what lies above it is not.
+ */
+export type UnitKind = "container" | "virtualMachine" | "host";
+
+export interface UnitRef {
+  kind: UnitKind;
+  key: string;
+}
+
+export interface ContainerNode {
+  key: string;
+  source: string;
+  runtime: string;
+  tenant: string;
+  workload: string | null;
+  virtualMachine: string | null;
+  host: string | null;
+}
+
+export interface VirtualMachineNode {
+  key: string;
+  source: string;
+  tenant: string;
+  workload: string | null;
+  dedicated: boolean;
+  host: string | null;
+  container: string | null;
+  /** The datacenter a cloud VM names when its host is hidden. */
+  datacenter: string | null;
+}
+
+export interface HostNode {
+  key: string;
+  source: string;
+  rack: string | null;
+  datacenter: string | null;
+  dedicatedTo: string | null;
+}
+
+export interface RackNode {
+  key: string;
+  source: string;
+  datacenter: string;
+  powerDomains: readonly string[];
+  networkDomains: readonly string[];
+}
+
+export interface DatacenterNode {
+  key: string;
+  source: string;
+  region: string | null;
+  hazardZones: readonly string[];
+  planet: string;
+}
+
+export interface TenantNode {
+  key: string;
+  source: string;
+  organization: string;
+  name: string | null;
+}
+
+export interface WorkloadNode {
+  key: string;
+  source: string;
+  tenant: string;
+  minimumIsolation: import("./scale.ts").IsolationLevel | null;
+}
+
+export interface Topology {
+  containers: ReadonlyMap<string, ContainerNode>;
+  virtualMachines: ReadonlyMap<string, VirtualMachineNode>;
+  hosts: ReadonlyMap<string, HostNode>;
+  racks: ReadonlyMap<string, RackNode>;
+  datacenters: ReadonlyMap<string, DatacenterNode>;
+  tenants: ReadonlyMap<string, TenantNode>;
+  workloads: ReadonlyMap<string, WorkloadNode>;
+  /** When each source last synced: the freshness of its objects. */
+  sourceSyncedAt: ReadonlyMap<string, Date>;
+}
+
+export function emptyTopology(): Topology {
+  return {
+    containers: new Map(),
+    virtualMachines: new Map(),
+    hosts: new Map(),
+    racks: new Map(),
+    datacenters: new Map(),
+    tenants: new Map(),
+    workloads: new Map(),
+    sourceSyncedAt: new Map(),
+  };
+}

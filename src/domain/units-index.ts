@@ -1,0 +1,39 @@
+import type { Topology, UnitRef } from "./topology.ts";
+
+/**
+ * The units of each workload and of each tenant (containers and VMs only: hosts belong to no
+ * tenant), derived once per topology and cached beside it.
+ */
+export interface UnitsIndex {
+  byWorkload: ReadonlyMap<string, UnitRef[]>;
+  byTenant: ReadonlyMap<string, UnitRef[]>;
+}
+
+const cache = new WeakMap<Topology, UnitsIndex>();
+
+export function unitsIndex(topology: Topology): UnitsIndex {
+  let index = cache.get(topology);
+  if (index) return index;
+  const byWorkload = new Map<string, UnitRef[]>();
+  const byTenant = new Map<string, UnitRef[]>();
+  const add = (map: Map<string, UnitRef[]>, key: string, unit: UnitRef) => {
+    const list = map.get(key);
+    if (list) list.push(unit);
+    else map.set(key, [unit]);
+  };
+  for (const vm of topology.virtualMachines.values()) {
+    const unit: UnitRef = { kind: "virtualMachine", key: vm.key };
+    add(byTenant, vm.tenant, unit);
+    if (vm.workload) add(byWorkload, vm.workload, unit);
+  }
+  for (const container of topology.containers.values()) {
+    const unit: UnitRef = { kind: "container", key: container.key };
+    add(byTenant, container.tenant, unit);
+    if (container.workload) add(byWorkload, container.workload, unit);
+  }
+  const order = (a: UnitRef, b: UnitRef) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1);
+  for (const list of [...byWorkload.values(), ...byTenant.values()]) list.sort(order);
+  index = { byWorkload, byTenant };
+  cache.set(topology, index);
+  return index;
+}
