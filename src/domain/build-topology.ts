@@ -25,7 +25,6 @@ export interface TopologyInput {
   containers?: Rec<ContainerNode>[];
   tenants?: Rec<TenantNode>[];
   workloads?: (Keyed & { tenant?: string; minimumIsolation?: IsolationLevel | null })[];
-  sourceSyncedAt?: Iterable<[string, Date]>;
 }
 
 export function buildTopology(input: TopologyInput): Topology {
@@ -81,6 +80,5 @@ export function buildTopology(input: TopologyInput): Topology {
       tenant: r.tenant,
       minimumIsolation: r.minimumIsolation ?? null,
     })),
-    sourceSyncedAt: new Map(input.sourceSyncedAt ?? []),
   };
 }

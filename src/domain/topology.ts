@@ -81,9 +81,10 @@ export interface Topology {
   datacenters: ReadonlyMap<string, DatacenterNode>;
   tenants: ReadonlyMap<string, TenantNode>;
   workloads: ReadonlyMap<string, WorkloadNode>;
-  /** When each source last synced: the freshness of its objects. */
-  sourceSyncedAt: ReadonlyMap<string, Date>;
 }
+
+/** When each source last synced: the freshness of its objects. Kept apart from the topology, which changes less often. */
+export type Freshness = ReadonlyMap<string, Date>;
 
 export function emptyTopology(): Topology {
   return {
@@ -94,6 +95,5 @@ export function emptyTopology(): Topology {
     datacenters: new Map(),
     tenants: new Map(),
     workloads: new Map(),
-    sourceSyncedAt: new Map(),
   };
 }

@@ -1,7 +1,7 @@
 import { policyLevel, relationship, requiredLevel, type Policy, type Relationship } from "./policy.ts";
 import { atLeast, rank, weaker, type IsolationLevel } from "./scale.ts";
 import { chainOf, separationOfChains, unitId, type Chain, type Separation } from "./separation.ts";
-import type { Topology, UnitRef } from "./topology.ts";
+import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 
 /**
@@ -52,7 +52,7 @@ export function outcomeOf(required: IsolationLevel, actual: IsolationLevel, poss
  * The verdict for workload `workload` against tenant `tenant`. Both must exist in the
  * topology: the caller turns a missing one into a NOT_FOUND error.
  */
-export function isolationVerdict(topology: Topology, workload: string, tenant: string, policy: Policy): Verdict {
+export function isolationVerdict(topology: Topology, workload: string, tenant: string, policy: Policy, freshness: Freshness = new Map()): Verdict {
   const workloadNode = topology.workloads.get(workload);
   if (!workloadNode) throw new Error(`workload ${workload} is not in the topology`);
   const rel = relationship(topology, workloadNode.tenant, tenant);
@@ -93,7 +93,7 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   for (const c of chains.values()) for (const s of c.sources) sources.add(s);
   let inventoryAsOf: Date | null = null;
   for (const source of sources) {
-    const at = topology.sourceSyncedAt.get(source);
+    const at = freshness.get(source);
     if (at && (!inventoryAsOf || at < inventoryAsOf)) inventoryAsOf = at;
   }
 

@@ -1,0 +1,188 @@
+import { relationship, requiredLevel, type Policy } from "./policy.ts";
+import { rank, stronger } from "./scale.ts";
+import { chainOf, unitId, type Chain } from "./separation.ts";
+import type { Topology, UnitRef } from "./topology.ts";
+import { unitsIndex } from "./units-index.ts";
+import { isolationVerdict, type Outcome } from "./verdict.ts";
+
+/**
+ * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, without
+ * comparing every workload with every tenant.
+ *
+ * Why it can skip most pairs: when a pair requires at most HOST, only two kinds of unit pairs
+ * can fall short of it. (i) Units that share a compute unit (or contain one another): their
+ * level is exact, so one below the requirement makes the pair NOT_ISOLATED. (ii) Units that
+ * might share a host (a host hidden or unknown, datacenters not known to differ): their worst
+ * case below the requirement makes the pair UNPROVEN. Units on different known hosts, or in
+ * datacenters known to differ, are separated by HOST or more. So the scan visits, per unit,
+ * the tenants met under each compute unit of its way up and the tenants of its datacenter's
+ * hidden hosts: the size of the co-located population, not workloads × tenants.
+ *
+ * Requirements above HOST (an operator's policy or a workload's minimum) fall back to the
+ * exact pairwise verdict against every tenant; the result is the same, only slower.
+ * test/domain/fleet-report.test.ts checks the scan against that brute force.
+ */
+export interface ReportEntry {
+  workload: string;
+  tenant: string;
+  outcome: Exclude<Outcome, "ISOLATED">;
+}
+
+const HOST_RANK = rank("HOST");
+const PROCESS_RANK = rank("PROCESS");
+const UNKNOWN_DC = "\u0000unknown";
+
+/** The lowest value offered and the unit that offered it, and the lowest from any other unit. */
+class Lowest {
+  first = Infinity;
+  firstUnit = "";
+  second = Infinity;
+  offer(value: number, unit: string) {
+    if (value < this.first) {
+      if (unit !== this.firstUnit) this.second = this.first;
+      this.first = value;
+      this.firstUnit = unit;
+    } else if (unit !== this.firstUnit && value < this.second) this.second = value;
+  }
+  /** The lowest offered by a unit other than `unit` (a unit is never paired with itself). */
+  without(unit: string): number {
+    return unit === this.firstUnit ? this.second : this.first;
+  }
+}
+
+interface UnitFacts {
+  ref: UnitRef;
+  id: string;
+  tenant: string;
+  workload: string | null;
+  chain: Chain;
+  /** Strongest wall below the host: what the unit brings when a host is shared. */
+  side: number;
+  hostKnown: boolean;
+  group: string;
+  /** The tenants that dedicated hardware on its way up is reserved for. */
+  dedicated: string[];
+}
+
+function byTenant<K>(map: Map<K, Map<string, Lowest>>, key: K, tenant: string): Lowest {
+  let inner = map.get(key);
+  if (!inner) map.set(key, (inner = new Map()));
+  let lowest = inner.get(tenant);
+  if (!lowest) inner.set(tenant, (lowest = new Lowest()));
+  return lowest;
+}
+
+export function fleetReport(topology: Topology, policy: Policy): ReportEntry[] {
+  const facts: UnitFacts[] = [];
+  const add = (ref: UnitRef, tenant: string, workload: string | null) => {
+    const chain = chainOf(topology, ref);
+    const hostAt = chain.links.findIndex((l) => l.kind === "host");
+    let side = PROCESS_RANK;
+    for (let i = 0; i < (hostAt === -1 ? chain.links.length : hostAt); i++) side = Math.max(side, rank(chain.links[i].boundary));
+    const dedicated = [...new Set(chain.links.map((l) => l.dedicatedTo).filter((t): t is string => t !== null))];
+    facts.push({ ref, id: unitId(ref), tenant, workload, chain, side, hostKnown: chain.host !== null, group: chain.datacenter ?? UNKNOWN_DC, dedicated });
+  };
+  for (const vm of topology.virtualMachines.values()) add({ kind: "virtualMachine", key: vm.key }, vm.tenant, vm.workload);
+  for (const c of topology.containers.values()) add({ kind: "container", key: c.key }, c.tenant, c.workload);
+  const factsOf = new Map(facts.map((f) => [f.id, f]));
+
+  // (i) Under each compute unit, per tenant: the lowest wall-strength of that tenant's units
+  // on their way up to it (units below it, not counting it).
+  const below = new Map<string, Map<string, Lowest>>();
+  // (ii) Per datacenter (or unknown), per tenant: the lowest side of units on hidden or known
+  // hosts, for units without dedicated hardware; dedicated ones keyed also by their tenant.
+  const hidden = new Map<string, Map<string, Lowest>>();
+  const onHosts = new Map<string, Map<string, Lowest>>();
+  const dedicatedHidden = new Map<string, Map<string, Lowest>>();
+  const dedicatedOnHosts = new Map<string, Map<string, Lowest>>();
+  for (const f of facts) {
+    let strongest = PROCESS_RANK;
+    for (let k = 1; k < f.chain.links.length; k++) {
+      strongest = Math.max(strongest, rank(f.chain.links[k - 1].boundary));
+      const e = f.chain.links[k];
+      byTenant(below, `${e.kind}:${e.key}`, f.tenant).offer(strongest, f.id);
+    }
+    if (f.dedicated.length > 1) continue; // reserved for two tenants at once: shares a host with nobody else's units
+    const [only] = f.dedicated;
+    const target = only === undefined ? (f.hostKnown ? onHosts : hidden) : f.hostKnown ? dedicatedOnHosts : dedicatedHidden;
+    byTenant(target, f.group, only === undefined ? f.tenant : `${f.tenant}\u0000${only}`).offer(f.side, f.id);
+  }
+  const groups = [...new Set([...hidden.keys(), ...onHosts.keys(), ...dedicatedHidden.keys(), ...dedicatedOnHosts.keys()])];
+
+  const index = unitsIndex(topology);
+  const entries: ReportEntry[] = [];
+  for (const workload of topology.workloads.values()) {
+    const units = index.byWorkload.get(workload.key) ?? [];
+    const required = (tenant: string) => rank(requiredLevel(policy, relationship(topology, workload.tenant, tenant), workload.minimumIsolation));
+    const exceedsHost = [policy.sameTenant, policy.sameOrganization, policy.otherOrganization].some((l) => rank(workload.minimumIsolation ? stronger(l, workload.minimumIsolation) : l) > HOST_RANK);
+    if (exceedsHost) {
+      for (const tenant of index.byTenant.keys()) {
+        const verdict = isolationVerdict(topology, workload.key, tenant, policy);
+        if (verdict.outcome !== "ISOLATED") entries.push({ workload: workload.key, tenant, outcome: verdict.outcome });
+      }
+      continue;
+    }
+    if (units.length === 0) continue;
+    const status = new Map<string, Exclude<Outcome, "ISOLATED">>();
+    const mark = (tenant: string, outcome: Exclude<Outcome, "ISOLATED">) => {
+      if (status.get(tenant) !== "NOT_ISOLATED") status.set(tenant, outcome);
+    };
+    const unitFacts = units.map((u) => factsOf.get(unitId(u))!);
+    for (const a of unitFacts) {
+      // (i) exact levels through shared compute units, and containment.
+      let strongest = PROCESS_RANK;
+      for (let k = 0; k < a.chain.links.length; k++) {
+        const e = a.chain.links[k];
+        if (k > 0) {
+          strongest = Math.max(strongest, rank(a.chain.links[k - 1].boundary));
+          const owner = e.kind === "host" ? null : tenantOfLink(topology, e.kind, e.key);
+          if (owner !== null && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED"); // a runs inside the other's unit
+        }
+        const tenants = below.get(`${e.kind}:${e.key}`);
+        if (!tenants) continue;
+        for (const [tenant, lowest] of tenants) {
+          const other = lowest.without(a.id);
+          if (other === Infinity) continue;
+          const level = k === 0 ? PROCESS_RANK : Math.min(strongest, other);
+          if (level < required(tenant)) mark(tenant, "NOT_ISOLATED");
+        }
+      }
+      // (ii) worst cases where a host might be shared.
+      if (a.dedicated.length > 1) continue;
+      const reservedFor = a.dedicated[0];
+      const visit = (source: Map<string, Map<string, Lowest>>, group: string, dedicatedSide: boolean) => {
+        const tenants = source.get(group);
+        if (!tenants) return;
+        for (const [key, lowest] of tenants) {
+          let tenant = key;
+          if (dedicatedSide) {
+            const [owner, only] = key.split("\u0000");
+            if (only !== a.tenant) continue; // the other's hardware is reserved for another tenant
+            tenant = owner;
+          }
+          if (reservedFor !== undefined && tenant !== reservedFor) continue; // ours is reserved
+          const other = lowest.without(a.id);
+          if (other === Infinity) continue;
+          if (Math.min(a.side, other) < required(tenant)) mark(tenant, "UNPROVEN");
+        }
+      };
+      const partnerGroups = a.group === UNKNOWN_DC ? groups : [a.group, UNKNOWN_DC];
+      for (const group of partnerGroups) {
+        visit(hidden, group, false);
+        visit(dedicatedHidden, group, true);
+        if (!a.hostKnown) {
+          visit(onHosts, group, false);
+          visit(dedicatedOnHosts, group, true);
+        }
+      }
+    }
+    for (const [tenant, outcome] of status) entries.push({ workload: workload.key, tenant, outcome });
+  }
+  return entries.sort((x, y) => (x.workload < y.workload ? -1 : x.workload > y.workload ? 1 : x.tenant < y.tenant ? -1 : x.tenant > y.tenant ? 1 : 0));
+
+  function tenantOfLink(t: Topology, kind: string, key: string): string | null {
+    if (kind === "container") return t.containers.get(key)?.tenant ?? null;
+    return t.virtualMachines.get(key)?.tenant ?? null;
+  }
+}
+

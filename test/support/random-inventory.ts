@@ -1,0 +1,82 @@
+import type { TopologyInput } from "../../src/domain/build-topology.ts";
+
+/** Random small inventories for property tests: seeded, so a failing seed replays. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Options {
+  /** Everything placed, nothing dangling, no hidden hosts. */
+  known: boolean;
+  dedication: boolean;
+}
+
+/** A random inventory; units only ever sit in units made before them, so there is no cycle. */
+export function randomInventory(seed: number, o: Options): TopologyInput {
+  const r = rng(seed);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const chance = (p: number) => r() < p;
+  const zones = ["z1", "z2", "z3"];
+  const datacenters = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) => ({
+    id: `dc${i}`,
+    region: pick(["ra", "rb", null]),
+    hazardZones: zones.filter(() => chance(0.3)),
+    planet: chance(0.15) ? "moon" : "earth",
+  }));
+  const racks = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => ({
+    id: `r${i}`,
+    datacenter: pick(datacenters).id,
+    powerDomains: ["p1", "p2", "p3", "p4"].filter(() => chance(0.3)),
+    networkDomains: ["n1", "n2", "n3", "n4"].filter(() => chance(0.3)),
+  }));
+  const tenants = ["t1", "t2", "t3"];
+  const hosts = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => {
+    const h: Record<string, unknown> = { id: `h${i}` };
+    if (o.known || chance(0.7)) h.rack = o.known || chance(0.9) ? pick(racks).id : "r-dangling";
+    else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
+    if (o.dedication && chance(0.2)) h.dedicatedTo = pick(tenants);
+    return h;
+  });
+  const vms: Record<string, unknown>[] = [];
+  const containers: Record<string, unknown>[] = [];
+  for (let i = 0; i < 3 + Math.floor(r() * 10); i++) {
+    const tenant = pick(tenants);
+    if (chance(0.4)) {
+      const vm: Record<string, unknown> = { id: `v${i}`, tenant, dedicated: o.dedication && chance(0.2) };
+      const where = r();
+      if (where < 0.15 && containers.length > 0) vm.container = pick(containers).id;
+      else if (o.known || where < 0.7) vm.host = o.known || chance(0.95) ? pick(hosts).id : "h-dangling";
+      else if (where < 0.9) vm.datacenter = chance(0.9) ? pick(datacenters).id : "dc-dangling";
+      vms.push(vm);
+    } else {
+      const c: Record<string, unknown> = { id: `c${i}`, tenant, runtime: pick(["runc", "crun", "gvisor", "kata"]) };
+      const where = r();
+      if (vms.length > 0 && where < 0.7) c.virtualMachine = o.known || chance(0.95) ? pick(vms).id : "v-dangling";
+      else if (o.known || where < 0.9) c.host = pick(hosts).id;
+      containers.push(c);
+    }
+  }
+  const organizations = ["o1", "o1", "o2"];
+  const workloads = ["w1", "w2", "w3", "w4"].map((id, i) => ({
+    id,
+    tenant: tenants[i % tenants.length],
+    minimumIsolation: pick([null, null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "HAZARD_ZONE"] as const),
+  }));
+  for (const unit of [...vms, ...containers]) if (chance(0.6)) unit.workload = pick(workloads).id;
+  return {
+    datacenters,
+    racks,
+    hosts,
+    virtualMachines: vms,
+    containers,
+    tenants: tenants.map((id, i) => ({ id, organization: organizations[i] })),
+    workloads,
+  };
+}
+
