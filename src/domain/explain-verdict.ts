@@ -34,6 +34,11 @@ function describePair(pair: EvidencePair, tenant: string): string {
     const mineContains = pair.shared.unit.kind === pair.unit.kind && pair.shared.unit.key === pair.unit.key;
     return mineContains ? `${theirs} runs inside ${mine}` : `${mine} runs inside ${theirs}`;
   }
+  if (pair.shared.kind === "POSSIBLE_HOST" && pair.actual === "HOST") {
+    // Only dedicated hardware lifts a possibly shared host to HOST.
+    const where = pair.shared.datacenter ? ` are both in datacenter ${pair.shared.datacenter}` : " may sit anywhere";
+    return `${mine} and ${theirs}${where}, but dedicated hardware rules out a shared host`;
+  }
   return `${mine} and ${theirs} ${describeShared(pair.shared)}`;
 }
 

@@ -10,6 +10,7 @@ import { createContext, type Context } from "../graphql/context.ts";
 import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
+import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { isAuthorized } from "./bearer-auth.ts";
 import { Metrics } from "./metrics.ts";
 
@@ -26,6 +27,7 @@ export interface Service {
 
 export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
   const metrics = new Metrics();
+  const isolationIndex = new IsolationIndex(db.sql);
   db.onStatement(() => metrics.countStatement());
   const httpServer = http.createServer();
   const apollo = new ApolloServer<Context>({
@@ -114,7 +116,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? "GET", headers, search: url.search, body },
-      context: async () => createContext(db, logger),
+      context: async () => createContext(db, logger, isolationIndex),
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;

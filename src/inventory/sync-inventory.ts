@@ -232,6 +232,12 @@ async function applySnapshot(
   } else if (status === "APPLIED") {
     await tx.query(`DELETE FROM source_digest WHERE source = $1`, [snapshot.source]);
   }
+  if (status === "APPLIED") {
+    // Tells every replica's in-memory topology that the inventory moved on.
+    await tx.query(
+      `INSERT INTO inventory_state (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1`,
+    );
+  }
   await tx.query(
     `INSERT INTO source (key, last_synced_at) VALUES ($1, now())
      ON CONFLICT (key) DO UPDATE SET last_synced_at = EXCLUDED.last_synced_at`,

@@ -1,4 +1,5 @@
 import { Container, Datacenter, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
+import { IsolationEvidence, isolationMutations, isolationQueries, IsolationVerdict, SharedThing, tenantIsolationFields, workloadIsolationFields } from "./isolation.ts";
 import { Mutation } from "./mutation.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
@@ -6,8 +7,11 @@ import { Source, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query,
-  Mutation,
+  Query: { ...Query, ...isolationQueries },
+  Mutation: { ...Mutation, ...isolationMutations },
+  IsolationVerdict,
+  IsolationEvidence,
+  SharedThing,
   JSON,
   DateTime,
   // Rows carry __typename (see inventory-types.ts `typed`), set where they are loaded.
@@ -20,8 +24,8 @@ export const resolvers = {
   Host,
   VirtualMachine,
   Container,
-  Tenant,
-  Workload,
+  Tenant: { ...Tenant, ...tenantIsolationFields },
+  Workload: { ...Workload, ...workloadIsolationFields },
   Source,
   SyncRun,
 };

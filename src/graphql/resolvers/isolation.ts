@@ -1,0 +1,171 @@
+import { explainVerdict } from "../../domain/explain-verdict.ts";
+import { rank } from "../../domain/scale.ts";
+import type { SharedThing as Shared } from "../../domain/separation.ts";
+import type { UnitRef } from "../../domain/topology.ts";
+import { unitsIndex } from "../../domain/units-index.ts";
+import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
+import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
+import type { IsolationView } from "../../isolation/isolation-index.ts";
+import type { Context } from "../context.ts";
+import { badUserInput, notFound } from "../errors.ts";
+import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+
+/**
+ * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
+ * in-memory index, call the domain, shape the answer.
+ */
+interface VerdictResult extends Verdict {
+  view: IsolationView;
+}
+
+function verdictFor(view: IsolationView, workload: string, tenant: string): VerdictResult {
+  if (!view.topology.workloads.has(workload)) throw notFound(`no workload "${workload}" has been synced`);
+  // A tenant exists when a source synced it, or when units name it.
+  if (!view.topology.tenants.has(tenant) && !unitsIndex(view.topology).byTenant.has(tenant)) {
+    throw notFound(`no tenant "${tenant}" has been synced`);
+  }
+  return { ...isolationVerdict(view.topology, workload, tenant, view.policy, view.freshness), view };
+}
+
+const weakestFirst = (a: Verdict, b: Verdict) =>
+  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || a.workload.localeCompare(b.workload) || a.tenant.localeCompare(b.tenant);
+
+function loadUnit(ctx: Context, unit: UnitRef) {
+  const kind = unit.kind === "container" ? "containers" : unit.kind === "virtualMachine" ? "virtualMachines" : "hosts";
+  return ctx.loaders.byKey[kind].load(unit.key);
+}
+
+const SHARED_LOADER = {
+  RACK: "racks",
+  POWER_DOMAIN: "powerDomains",
+  NETWORK_DOMAIN: "networkDomains",
+  DATACENTER: "datacenters",
+} as const;
+
+function sharedThing(shared: Shared) {
+  switch (shared.kind) {
+    case "UNIT":
+      return { kind: shared.contains ? "CONTAINING_UNIT" : "SHARED_UNIT", key: shared.unit.key, shared };
+    case "POSSIBLE_HOST":
+      return { kind: "POSSIBLE_HOST", key: null, shared };
+    case "NOTHING":
+      return { kind: "NOTHING", key: null, shared };
+    default:
+      return { kind: shared.kind, key: shared.key, shared };
+  }
+}
+
+export const IsolationVerdict = {
+  explanation: (v: VerdictResult) => explainVerdict(v),
+  workloadKey: (v: VerdictResult) => v.workload,
+  workload: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
+  tenantKey: (v: VerdictResult) => v.tenant,
+  tenant: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.tenants.load(v.tenant),
+  evidence: (v: VerdictResult, args: { limit?: number | null }) => {
+    const limit = args.limit ?? 5;
+    if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
+    return v.pairs.slice(0, limit);
+  },
+};
+
+export const IsolationEvidence = {
+  unit: (p: EvidencePair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit),
+  otherUnit: (p: EvidencePair, _: unknown, ctx: Context) => loadUnit(ctx, p.other),
+  shared: (p: EvidencePair) => sharedThing(p.shared),
+};
+
+export const SharedThing = {
+  node: ({ shared }: { shared: Shared }, _: unknown, ctx: Context) => {
+    if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit);
+    if (shared.kind === "POSSIBLE_HOST") return shared.datacenter ? ctx.loaders.byKey.datacenters.load(shared.datacenter) : null;
+    if (shared.kind in SHARED_LOADER) return ctx.loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
+    return null;
+  },
+  description: ({ shared }: { shared: Shared }) => describeShared(shared),
+};
+
+function describeShared(shared: Shared): string {
+  switch (shared.kind) {
+    case "UNIT":
+      return `${shared.unit.kind === "virtualMachine" ? "VM" : shared.unit.kind} ${shared.unit.key}`;
+    case "POWER_DOMAIN":
+      return `power domain ${shared.key}`;
+    case "NETWORK_DOMAIN":
+      return `network domain ${shared.key}`;
+    case "HAZARD_ZONE":
+      return `hazard zone ${shared.key}`;
+    case "POSSIBLE_HOST":
+      return shared.datacenter ? `a host in datacenter ${shared.datacenter} that may be shared` : "a host that may be shared";
+    case "NOTHING":
+      return "nothing known";
+    default:
+      return `${shared.kind.toLowerCase()} ${shared.key}`;
+  }
+}
+
+export const isolationQueries = {
+  async isolation(_: unknown, args: { workload: string; tenant: string }, ctx: Context) {
+    return verdictFor(await ctx.isolation(), args.workload, args.tenant);
+  },
+  async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null }, ctx: Context) {
+    if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
+    const page = pageRequest(args);
+    const view = await ctx.isolation();
+    const entries = view.report().filter((e) => !args.outcome || e.outcome === args.outcome);
+    const position = (e: { workload: string; tenant: string }) => `${e.workload}\u0000${e.tenant}`;
+    let start = 0;
+    if (page.after !== null) {
+      const after = page.after;
+      start = entries.findIndex((e) => position(e) > after);
+      if (start === -1) start = entries.length;
+    }
+    const rows = entries.slice(start, start + page.size + 1);
+    const connection = connectionFromRows(rows, page, position, entries.length);
+    // Verdicts only for the page asked.
+    const toVerdict = (e: { workload: string; tenant: string }) => verdictFor(view, e.workload, e.tenant);
+    return {
+      ...connection,
+      edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toVerdict(edge.node) })),
+      nodes: connection.nodes.map(toVerdict),
+    };
+  },
+  async isolationPolicy(_: unknown, __: unknown, ctx: Context) {
+    return (await ctx.isolation()).policy;
+  },
+  isolationPolicyHistory: (_: unknown, __: unknown, ctx: Context) => policyHistory(ctx.db.sql),
+};
+
+export const isolationMutations = {
+  async setIsolationPolicy(_: unknown, args: PolicyChange, ctx: Context) {
+    const userErrors = checkPolicy(args);
+    if (userErrors.length > 0) return { policy: null, userErrors };
+    const policy = await savePolicy(ctx.db.sql, args);
+    ctx.logger.info({ version: policy.version, sameTenant: policy.sameTenant, sameOrganization: policy.sameOrganization, otherOrganization: policy.otherOrganization }, "isolation policy changed");
+    return { policy, userErrors: [] };
+  },
+};
+
+export const workloadIsolationFields = {
+  async isolation(row: { key: string }, args: { from: string }, ctx: Context) {
+    return verdictFor(await ctx.isolation(), row.key, args.from);
+  },
+  async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
+    const view = await ctx.isolation();
+    return view
+      .report()
+      .filter((e) => e.workload === row.key && e.tenant !== row.tenant)
+      .map((e) => verdictFor(view, e.workload, e.tenant))
+      .sort(weakestFirst);
+  },
+};
+
+export const tenantIsolationFields = {
+  async exposure(row: { key: string }, _: unknown, ctx: Context) {
+    const view = await ctx.isolation();
+    return view
+      .report()
+      .filter((e) => e.tenant === row.key && view.topology.workloads.get(e.workload)?.tenant !== row.key)
+      .map((e) => verdictFor(view, e.workload, e.tenant))
+      .sort(weakestFirst);
+  },
+};

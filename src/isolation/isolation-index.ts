@@ -1,0 +1,77 @@
+import type { SqlClient } from "../db/sql-client.ts";
+import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
+import type { Freshness, Topology } from "../domain/topology.ts";
+import { loadTopology } from "./load-topology.ts";
+import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
+
+/**
+ * The in-memory topology index, shared by every request of this process. Each request first
+ * reads, in one statement, the inventory version (bumped by every applied sync, on any
+ * replica), the policy in force and the sources' sync times; the topology is reloaded only
+ * when the version moved. So a verdict never reads a topology older than the last committed
+ * sync, whichever replica applied it, without LISTEN/NOTIFY plumbing.
+ */
+export interface IsolationView {
+  topology: Topology;
+  inventoryVersion: number;
+  policy: StoredPolicy;
+  freshness: Freshness;
+  /** The fleet report for this inventory and policy, computed once and kept. */
+  report(): ReportEntry[];
+}
+
+export class IsolationIndex {
+  private loaded: { topology: Topology; version: number } | null = null;
+  private loading: Promise<{ topology: Topology; version: number }> | null = null;
+  private reports = new Map<string, ReportEntry[]>();
+
+  constructor(private readonly sql: SqlClient) {}
+
+  async view(): Promise<IsolationView> {
+    const [state] = await this.sql.query<{ inventory: number; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
+      `SELECT coalesce((SELECT version FROM inventory_state WHERE id = 1), 0) AS inventory,
+              (SELECT row_to_json(p) FROM (SELECT * FROM isolation_policy ORDER BY version DESC LIMIT 1) p) AS policy,
+              (SELECT json_agg(json_build_array(key, last_synced_at)) FROM source WHERE last_synced_at IS NOT NULL) AS sources`,
+    );
+    const loaded = await this.topologyAt(state.inventory);
+    const policy = policyFromRow(state.policy);
+    const freshness = new Map((state.sources ?? []).map(([key, at]) => [key, new Date(at)] as [string, Date]));
+    const reportKey = `${loaded.version}/${policy.version}`;
+    return {
+      topology: loaded.topology,
+      inventoryVersion: loaded.version,
+      policy,
+      freshness,
+      report: () => {
+        let report = this.reports.get(reportKey);
+        if (!report) {
+          report = fleetReport(loaded.topology, policy);
+          this.reports.clear(); // only the newest is worth keeping
+          this.reports.set(reportKey, report);
+        }
+        return report;
+      },
+    };
+  }
+
+  private async topologyAt(version: number): Promise<{ topology: Topology; version: number }> {
+    if (this.loaded && this.loaded.version >= version) return this.loaded;
+    // One reload at a time; requests arriving meanwhile wait for it.
+    if (!this.loading) {
+      this.loading = loadTopology(this.sql).then(
+        (fresh) => {
+          this.loaded = fresh;
+          this.loading = null;
+          return fresh;
+        },
+        (error) => {
+          this.loading = null;
+          throw error;
+        },
+      );
+    }
+    const fresh = await this.loading;
+    // A sync may have landed while we loaded an older version: load again.
+    return fresh.version >= version ? fresh : this.topologyAt(version);
+  }
+}

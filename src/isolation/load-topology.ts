@@ -1,0 +1,73 @@
+import type { SqlClient } from "../db/sql-client.ts";
+import { buildTopology } from "../domain/build-topology.ts";
+import type { Topology } from "../domain/topology.ts";
+
+/**
+ * Loads the placement graph the separation rules read, from the inventory tables. The whole
+ * fleet for the in-memory index; or only what one verdict needs (`loadTopologyFor`), straight
+ * from SQL, which the tests use to prove the index gives the same answers.
+ */
+const COLUMNS = {
+  datacenters: `key, source, region, hazard_zones AS "hazardZones", planet`,
+  racks: `key, source, datacenter, power_domains AS "powerDomains", network_domains AS "networkDomains"`,
+  hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo"`,
+  virtualMachines: `key, source, tenant, workload, dedicated, host, container, datacenter`,
+  containers: `key, source, runtime, tenant, workload, virtual_machine AS "virtualMachine", host`,
+  tenants: `key, source, organization, name`,
+  workloads: `key, source, tenant, minimum_isolation AS "minimumIsolation"`,
+};
+const TABLE = {
+  datacenters: "datacenter",
+  racks: "rack",
+  hosts: "host",
+  virtualMachines: "virtual_machine",
+  containers: "container",
+  tenants: "tenant",
+  workloads: "workload",
+};
+type Part = keyof typeof COLUMNS;
+
+/** The whole fleet, plus the inventory version it was read at (one snapshot of the database). */
+export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology; version: number }> {
+  return sql.transaction(async (tx) => {
+    await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    const [state] = await tx.query<{ version: number }>(`SELECT coalesce((SELECT version FROM inventory_state WHERE id = 1), 0) AS version`);
+    const parts: Record<string, unknown[]> = {};
+    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]}`);
+    return { topology: buildTopology(parts as never), version: state.version };
+  });
+}
+
+/**
+ * Only what the verdict of `workload` against `tenant` reads: the units of both, every unit
+ * on their way up (a recursive walk), and the hosts' racks and datacenters.
+ */
+export async function loadTopologyFor(sql: SqlClient, workload: string, tenant: string): Promise<Topology> {
+  const units = await sql.query<{ kind: string; key: string }>(
+    `WITH RECURSIVE unit(kind, key) AS (
+        SELECT 'container', key FROM container WHERE workload = $1 OR tenant = $2
+        UNION
+        SELECT 'virtualMachine', key FROM virtual_machine WHERE workload = $1 OR tenant = $2
+        UNION
+        SELECT up.kind, up.key FROM unit u
+          JOIN LATERAL (
+            SELECT 'virtualMachine' AS kind, c.virtual_machine AS key FROM container c WHERE u.kind = 'container' AND c.key = u.key
+            UNION ALL SELECT 'host', c.host FROM container c WHERE u.kind = 'container' AND c.key = u.key
+            UNION ALL SELECT 'host', v.host FROM virtual_machine v WHERE u.kind = 'virtualMachine' AND v.key = u.key
+            UNION ALL SELECT 'container', v.container FROM virtual_machine v WHERE u.kind = 'virtualMachine' AND v.key = u.key
+          ) up ON up.key IS NOT NULL
+     )
+     SELECT kind, key FROM unit`,
+    [workload, tenant],
+  );
+  const keys = (kind: string) => units.filter((u) => u.kind === kind).map((u) => u.key);
+  const containers = await sql.query(`SELECT ${COLUMNS.containers} FROM container WHERE key = ANY($1::text[])`, [keys("container")]);
+  const virtualMachines = await sql.query<{ datacenter: string | null }>(`SELECT ${COLUMNS.virtualMachines} FROM virtual_machine WHERE key = ANY($1::text[])`, [keys("virtualMachine")]);
+  const hosts = await sql.query<{ rack: string | null; datacenter: string | null }>(`SELECT ${COLUMNS.hosts} FROM host WHERE key = ANY($1::text[])`, [keys("host")]);
+  const racks = await sql.query<{ datacenter: string }>(`SELECT ${COLUMNS.racks} FROM rack WHERE key = ANY($1::text[])`, [hosts.map((h) => h.rack).filter(Boolean)]);
+  const datacenterKeys = [...racks.map((r) => r.datacenter), ...hosts.map((h) => h.datacenter), ...virtualMachines.map((v) => v.datacenter)].filter(Boolean);
+  const datacenters = await sql.query(`SELECT ${COLUMNS.datacenters} FROM datacenter WHERE key = ANY($1::text[])`, [datacenterKeys]);
+  const workloads = await sql.query<{ tenant: string }>(`SELECT ${COLUMNS.workloads} FROM workload WHERE key = $1`, [workload]);
+  const tenants = await sql.query(`SELECT ${COLUMNS.tenants} FROM tenant WHERE key = ANY($1::text[])`, [[tenant, ...workloads.map((w) => w.tenant)]]);
+  return buildTopology({ containers, virtualMachines, hosts, racks, datacenters, workloads, tenants } as never);
+}
