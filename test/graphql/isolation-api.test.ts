@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
+import type { RunningService } from "../../src/service.ts";
+import { graphqlRequest } from "../support/cli-process.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { startTestService } from "../support/test-service.ts";
+
+let t: TestDatabase;
+let service: RunningService;
+let replica: RunningService;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await loadDemoInventory(t.db.sql);
+  service = await startTestService(t.url);
+  replica = await startTestService(t.url);
+});
+afterAll(async () => {
+  await service.close();
+  await replica.close();
+  await t.drop();
+});
+
+const gql = async (query: string, variables?: Record<string, unknown>, on = service) => (await graphqlRequest(on.url, query, variables)).body;
+const VERDICT = `outcome required actual possible explanation relationship policyVersion policyRequired workloadMinimum pairCount inventoryAsOf
+  workload { key } tenant { key } evidence(limit: 1) { unit { __typename key } otherUnit { __typename key } actual possible shared { kind key description node { __typename ... on Host { key } ... on Datacenter { key } ... on VirtualMachine { key } } } }`;
+const TIME = "\\d\\d:\\d\\d UTC";
+
+describe("isolation over GraphQL, on the demo inventory", () => {
+  it("NOT ISOLATED: geology's gVisor container runs inside biology's VM", async () => {
+    const { data, errors } = await gql(`{ isolation(workload: "genome-pipeline", tenant: "geology") { ${VERDICT} } }`);
+    expect(errors).toBeUndefined();
+    expect(data.isolation).toMatchObject({
+      outcome: "NOT_ISOLATED",
+      required: "CONTAINER",
+      actual: "PROCESS",
+      possible: "PROCESS",
+      relationship: "SAME_ORGANIZATION",
+      policyVersion: 0,
+      policyRequired: "CONTAINER",
+      workloadMinimum: null,
+      workload: { key: "genome-pipeline" },
+      tenant: { key: "geology" },
+      evidence: [
+        {
+          unit: { __typename: "VirtualMachine", key: "vm-1" },
+          otherUnit: { __typename: "Container", key: "c-3" },
+          actual: "PROCESS",
+          shared: { kind: "CONTAINING_UNIT", key: "vm-1", description: "VM vm-1", node: { __typename: "VirtualMachine", key: "vm-1" } },
+        },
+      ],
+    });
+    expect(data.isolation.explanation).toMatch(
+      new RegExp(`^NOT ISOLATED: genome-pipeline \\(biology\\) needs CONTAINER separation from tenant geology, but geology's container c-3 runs inside VM vm-1 \\(only a PROCESS boundary between them\\)\\. Inventory as of ${TIME}\\.$`),
+    );
+    expect(Date.parse(data.isolation.inventoryAsOf)).not.toBeNaN();
+  });
+
+  it("ISOLATED: dedicated cloud VMs rule out a shared host with another company", async () => {
+    const { data } = await gql(`{ isolation(workload: "payments", tenant: "globex") { ${VERDICT} } }`);
+    expect(data.isolation).toMatchObject({ outcome: "ISOLATED", required: "HOST", actual: "HOST", possible: "RACK", relationship: "OTHER_ORGANIZATION", workloadMinimum: "HOST" });
+    expect(data.isolation.evidence[0].shared).toMatchObject({ kind: "POSSIBLE_HOST", key: null, node: { __typename: "Datacenter", key: "euw1-az1" } });
+    expect(data.isolation.explanation).toContain("but dedicated hardware rules out a shared host");
+  });
+
+  it("ISOLATED at VIRTUAL_MACHINE: hidden hosts in one zone, under the default policy", async () => {
+    const { data } = await gql(`{ isolation(workload: "storefront", tenant: "globex") { outcome required actual possible } }`);
+    expect(data.isolation).toEqual({ outcome: "ISOLATED", required: "VIRTUAL_MACHINE", actual: "VIRTUAL_MACHINE", possible: "RACK" });
+  });
+
+  it("is NOT_FOUND for a workload or tenant that does not exist", async () => {
+    const noWorkload = await gql(`{ isolation(workload: "nope", tenant: "geology") { outcome } }`);
+    expect(noWorkload.errors[0]).toMatchObject({ message: 'no workload "nope" has been synced', extensions: { code: "NOT_FOUND" } });
+    expect(noWorkload.data).toBeNull();
+    const noTenant = await gql(`{ workload(key: "payments") { isolation(from: "initech") { outcome } } }`);
+    expect(noTenant.errors[0]).toMatchObject({ message: 'no tenant "initech" has been synced', extensions: { code: "NOT_FOUND" } });
+  });
+
+  it("lists exposure from both sides, weakest first", async () => {
+    const { data } = await gql(`{
+      workload(key: "genome-pipeline") { exposure { tenantKey outcome actual } }
+      tenant(key: "geology") { exposure { workloadKey outcome actual } }
+    }`);
+    expect(data.workload.exposure).toEqual([{ tenantKey: "geology", outcome: "NOT_ISOLATED", actual: "PROCESS" }]);
+    expect(data.tenant.exposure).toEqual([{ workloadKey: "genome-pipeline", outcome: "NOT_ISOLATED", actual: "PROCESS" }]);
+  });
+
+  it("pages through the fleet report and filters it by outcome", async () => {
+    const all = (await gql(`{ isolationReport(first: 1000) { totalCount nodes { workloadKey tenantKey outcome } } }`)).data.isolationReport;
+    expect(all.nodes).toEqual([
+      { workloadKey: "genome-pipeline", tenantKey: "geology", outcome: "NOT_ISOLATED" },
+      // The workload's own units pair with its own tenant's: a sidecar in its own VM is PROCESS, below its HOST minimum.
+      { workloadKey: "payments", tenantKey: "acme-payments", outcome: "NOT_ISOLATED" },
+      { workloadKey: "seismic-model", tenantKey: "geology", outcome: "NOT_ISOLATED" },
+    ]);
+    const first = (await gql(`{ isolationReport(first: 2) { totalCount edges { cursor node { workloadKey } } pageInfo { hasNextPage endCursor } } }`)).data.isolationReport;
+    expect(first.totalCount).toBe(3);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const rest = (await gql(`query($after: String) { isolationReport(first: 2, after: $after) { edges { node { workloadKey tenantKey } } pageInfo { hasNextPage } } }`, { after: first.pageInfo.endCursor })).data.isolationReport;
+    expect(rest.edges).toEqual([{ node: { workloadKey: "seismic-model", tenantKey: "geology" } }]);
+    expect(rest.pageInfo.hasNextPage).toBe(false);
+    const unproven = (await gql(`{ isolationReport(outcome: UNPROVEN) { totalCount } }`)).data.isolationReport;
+    expect(unproven.totalCount).toBe(0);
+    const isolated = await gql(`{ isolationReport(outcome: ISOLATED) { totalCount } }`);
+    expect(isolated.errors[0].extensions.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("changes the policy as a new version that every verdict names, and refuses an inverted one", async () => {
+    const before = (await gql(`{ isolationPolicy { version sameTenant sameOrganization otherOrganization createdAt } }`)).data.isolationPolicy;
+    expect(before).toEqual({ version: 0, sameTenant: "PROCESS", sameOrganization: "CONTAINER", otherOrganization: "VIRTUAL_MACHINE", createdAt: null });
+    const inverted = await gql(`mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: HOST, otherOrganization: CONTAINER) { policy { version } userErrors { path message } } }`);
+    expect(inverted.data.setIsolationPolicy.policy).toBeNull();
+    expect(inverted.data.setIsolationPolicy.userErrors[0].path).toEqual(["sameOrganization"]);
+
+    const set = await gql(`mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: HOST, comment: "customers asked for separate hardware") { policy { version otherOrganization comment } userErrors { message } } }`);
+    expect(set.data.setIsolationPolicy).toEqual({ policy: { version: 1, otherOrganization: "HOST", comment: "customers asked for separate hardware" }, userErrors: [] });
+    // storefront (acme-web) against globex: hidden hosts in euw1-az1 may be shared; HOST is now required.
+    const v = (await gql(`{ isolation(workload: "storefront", tenant: "globex") { outcome required actual possible policyVersion explanation } }`)).data.isolation;
+    expect(v).toMatchObject({ outcome: "UNPROVEN", required: "HOST", actual: "VIRTUAL_MACHINE", possible: "RACK", policyVersion: 1 });
+    expect(v.explanation).toMatch(/^UNPROVEN: storefront \(acme-web\) needs HOST separation from tenant globex; only VIRTUAL_MACHINE is proven, RACK is possible: /);
+    // The other replica reads the same policy.
+    expect((await gql(`{ isolationPolicy { version } }`, undefined, replica)).data.isolationPolicy.version).toBe(1);
+    const history = (await gql(`{ isolationPolicyHistory { version } }`)).data.isolationPolicyHistory;
+    expect(history.map((p: { version: number }) => p.version)).toEqual([1, 0]);
+    await gql(`mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: VIRTUAL_MACHINE) { policy { version } } }`);
+  });
+
+  it("sees a sync at once, on every replica", async () => {
+    const query = `{ isolation(workload: "seismic-model", tenant: "biology") { outcome actual } }`;
+    expect((await gql(query, undefined, replica)).data.isolation).toEqual({ outcome: "ISOLATED", actual: "VIRTUAL_MACHINE" });
+    // A biology container moves into geology's VM vm-3 through the first replica…
+    const sync = await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, { s: { source: "k8s-extra", containers: [{ id: "intruder", virtualMachine: "vm-3", tenant: "biology" }] } });
+    expect(sync.data.syncInventory.status).toBe("APPLIED");
+    // …and the second replica's next verdict already knows.
+    expect((await gql(query, undefined, replica)).data.isolation).toEqual({ outcome: "NOT_ISOLATED", actual: "PROCESS" });
+  });
+});
