@@ -19,7 +19,11 @@ import { INVENTORY_KINDS } from "../src/inventory/snapshot.ts";
 import { syncInventory } from "../src/inventory/sync-inventory.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
 import { startService } from "../src/service.ts";
-import { changeFleet, FLEET_SIZES, generateFleet, rowCount, type Fleet } from "./fleet.ts";
+import { fleetReport } from "../src/domain/fleet-report.ts";
+import { DEFAULT_POLICY } from "../src/domain/policy.ts";
+import { loadTopology } from "../src/isolation/load-topology.ts";
+import autocannon from "autocannon";
+import { changeFleet, FLEET_SIZES, generateFleet, random, rowCount, type Fleet } from "./fleet.ts";
 
 const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
@@ -86,30 +90,72 @@ async function rawCopy(url: string, document: Fleet): Promise<number> {
 const copyText = (s: string) => s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n");
 
 async function nestedQueryLatency(url: string, runs: number) {
-  const service = await startService(
-    { port: 0, host: "127.0.0.1", databaseUrl: url, dataDir: "unused", adminToken: undefined, logLevel: "silent", maxBodyBytes: 1 << 20, loadDemoOnCreate: false },
-    pino({ level: "silent" }),
-  );
   const query = `query($after: String) { racks(first: 5, after: $after) { pageInfo { endCursor } nodes { key datacenter { key }
     hosts { nodes { key virtualMachines { nodes { key tenant { organization } workload { key }
       containers { nodes { key runtime } } } } } } } } }`;
   const latencies: number[] = [];
-  try {
-    let after: string | null = null;
-    for (let i = 0; i < runs + 5; i++) {
-      const start = performance.now();
-      const response = await fetch(service.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables: { after } }) });
-      const body = (await response.json()) as { data: { racks: { pageInfo: { endCursor: string | null } } }; errors?: unknown };
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      if (i >= 5) latencies.push(performance.now() - start); // the first few warm up
-      after = body.data.racks.pageInfo.endCursor;
-    }
-  } finally {
-    await service.close();
+  let after: string | null = null;
+  for (let i = 0; i < runs + 5; i++) {
+    const start = performance.now();
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables: { after } }) });
+    const body = (await response.json()) as { data: { racks: { pageInfo: { endCursor: string | null } } }; errors?: unknown };
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    if (i >= 5) latencies.push(performance.now() - start); // the first few warm up
+    after = body.data.racks.pageInfo.endCursor;
   }
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Latency under load from a load generator (autocannon), 4 connections for a few seconds. */
+async function loadTest(url: string, body: () => string, seconds: number) {
+  const result = await autocannon({
+    url,
+    connections: 4,
+    duration: seconds,
+    requests: [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (request) => ({ ...request, body: body() }) }],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load test: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  return { p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+}
+
+const reportRuns: Record<string, { ms: number; visits: number }> = {};
+
+async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDatabase>>, url: string, fleet: Fleet): Promise<string[][]> {
+  const heapBefore = process.memoryUsage().heapUsed;
+  const [loaded, loadMs] = await time(() => loadTopology(db.sql));
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  const stats = { visits: 0 };
+  const [report, reportMs] = await time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats));
+  reportRuns[name] = { ms: reportMs, visits: stats.visits };
+  const counts = { NOT_ISOLATED: 0, UNPROVEN: 0 };
+  for (const entry of report) counts[entry.outcome]++;
+
+  // Warm the service's index, then load it: a trivial query (the floor) and random verdicts.
+  const warm = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ isolation(workload: "workload-0", tenant: "tenant-1") { outcome } }` }) });
+  if (!warm.ok) throw new Error(`warm-up verdict failed: ${warm.status} ${await warm.text()}`);
+  const rnd = random(99);
+  const floor = await loadTest(url, () => JSON.stringify({ query: "{ __typename }" }), 5);
+  const verdictQuery = `query($w: String!, $t: String!) { isolation(workload: $w, tenant: $t) { outcome actual possible explanation } }`;
+  const verdicts = await loadTest(
+    url,
+    () => JSON.stringify({ query: verdictQuery, variables: { w: fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id, t: fleet.tenants[Math.floor(rnd() * fleet.tenants.length)].id } }),
+    5,
+  );
+  const ratio = verdicts.p99 / Math.max(floor.p99, 1);
+  const rows = [
+    [name, "isolation index load (whole fleet into memory)", `${rowCount(fleet)} rows, +${heapMb.toFixed(0)} MB heap`, seconds(loadMs), "", ""],
+    [name, "trivial query `{ __typename }` under load (floor)", `${floor.requests} requests`, `p50 ${floor.p50} ms`, `p99 ${floor.p99} ms`, ""],
+    [name, "single verdict, random pairs, under load", `${verdicts.requests} requests`, `p50 ${verdicts.p50} ms`, `p99 ${verdicts.p99} ms`, `${ratio.toFixed(1)}× floor p99 (target ≤ 3× on M)${name === "M" ? (ratio <= 3 ? " ✓" : " ✗") : ""}`],
+    [name, "full isolation report", `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`, seconds(reportMs), "", name === "M" ? `target < 10 s ${reportMs < 10_000 ? "✓" : "✗"}` : ""],
+  ];
+  if (name === "M" && reportRuns.S) {
+    const growth = reportMs / reportRuns.S.ms;
+    const population = stats.visits / reportRuns.S.visits;
+    rows.push([name, "report growth S → M", "", `${growth.toFixed(1)}× time`, `${population.toFixed(1)}× co-located checks`, growth <= population * 1.25 ? "no faster than the population ✓" : "faster than the population ✗"]);
+  }
+  return rows;
 }
 
 async function benchSize(name: string) {
@@ -130,7 +176,18 @@ async function benchSize(name: string) {
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);
     const changed = changeFleet(fleet, 0.01);
     const [delta, deltaMs] = await time(() => syncInventory(db.sql, changed));
-    const latency = await nestedQueryLatency(url, 100);
+    const service = await startService(
+      { port: 0, host: "127.0.0.1", databaseUrl: url, dataDir: "unused", adminToken: undefined, logLevel: "silent", maxBodyBytes: 1 << 20, loadDemoOnCreate: false },
+      pino({ level: "silent" }),
+    );
+    let latency: { p50: number; p99: number };
+    let isolation: string[][];
+    try {
+      latency = await nestedQueryLatency(service.url, 100);
+      isolation = await benchIsolation(name, db, service.url, fleet);
+    } finally {
+      await service.close();
+    }
 
     const ratio = initialMs / floor;
     const resync = sameMs / initialMs;
@@ -140,6 +197,7 @@ async function benchSize(name: string) {
       [name, "no-change resync", `${same.totals.unchanged} unchanged`, seconds(sameMs), "", `${(resync * 100).toFixed(0)} % of initial (target ≤ 25 %) ${resync <= 0.25 ? "✓" : "✗"}`],
       [name, "1 % change resync", `${delta.totals.updated} updated`, seconds(deltaMs), "", `${((deltaMs / initialMs) * 100).toFixed(0)} % of initial`],
       [name, "nested query (5 racks → hosts → VMs → containers), HTTP", "100 requests", `p50 ${latency.p50.toFixed(1)} ms`, `p99 ${latency.p99.toFixed(1)} ms`, ""],
+      ...isolation,
     );
   } finally {
     await db.close();

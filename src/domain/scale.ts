@@ -37,8 +37,10 @@ export const ANTI_AFFINITY_MODES = ["HARD", "SOFT"] as const;
 export type AntiAffinityMode = (typeof ANTI_AFFINITY_MODES)[number];
 
 /** Position on the scale: PROCESS 0 … PLANET 8. */
+const RANKS = Object.fromEntries(ISOLATION_LEVELS.map((level, i) => [level, i])) as Record<IsolationLevel, number>;
+
 export function rank(level: IsolationLevel): number {
-  return ISOLATION_LEVELS.indexOf(level);
+  return RANKS[level];
 }
 
 /** The weaker of two levels. */

@@ -44,12 +44,15 @@ export interface Chain {
   datacenter: string | null;
   /** The sources of every object the chain read, for freshness. */
   sources: string[];
+  /** Each link's id ("kind:key"), in order, and where each stands: to find shared units quickly. */
+  ids: string[];
+  position: Map<string, number>;
 }
 
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [] };
+  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [], ids: [], position: new Map() };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -87,6 +90,20 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
   }
   const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
   if (datacenter) chain.sources.push(datacenter.source);
+  chain.ids = chain.links.map((link) => `${link.kind}:${link.key}`);
+  chain.ids.forEach((id, index) => chain.position.set(id, index));
+  return chain;
+}
+
+const chainCache = new WeakMap<Topology, Map<string, Chain>>();
+
+/** chainOf, remembered per topology: a topology never changes once built. */
+export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
+  let chains = chainCache.get(topology);
+  if (!chains) chainCache.set(topology, (chains = new Map()));
+  const id = unitId(unit);
+  let chain = chains.get(id);
+  if (!chain) chains.set(id, (chain = chainOf(topology, unit)));
   return chain;
 }
 
@@ -104,9 +121,9 @@ export function separation(topology: Topology, a: UnitRef, b: UnitRef): Separati
 /** The same, from chains already walked (the fleet report walks each unit once). */
 export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain, b: UnitRef, chainB: Chain): Separation {
   // Rules 1 and 2: the lowest compute unit both sit in.
-  const inB = new Map(chainB.links.map((link, index) => [`${link.kind}:${link.key}`, index]));
-  for (let i = 0; i < chainA.links.length; i++) {
-    const j = inB.get(`${chainA.links[i].kind}:${chainA.links[i].key}`);
+  const idsA = chainA.ids;
+  for (let i = 0; i < idsA.length; i++) {
+    const j = chainB.position.get(idsA[i]);
     if (j === undefined) continue;
     const shared = { kind: chainA.links[i].kind, key: chainA.links[i].key };
     if (i === 0 || j === 0) return exact("PROCESS", { kind: "UNIT", unit: shared, contains: true });

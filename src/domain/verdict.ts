@@ -1,6 +1,6 @@
 import { policyLevel, relationship, requiredLevel, type Policy, type Relationship } from "./policy.ts";
-import { atLeast, rank, weaker, type IsolationLevel } from "./scale.ts";
-import { chainOf, separationOfChains, unitId, type Chain, type Separation } from "./separation.ts";
+import { atLeast, rank, type IsolationLevel } from "./scale.ts";
+import { cachedChainOf, separationOfChains, type Separation } from "./separation.ts";
 import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 
@@ -61,36 +61,30 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   const mine = index.byWorkload.get(workload) ?? [];
   const theirs = index.byTenant.get(tenant) ?? [];
 
-  const chains = new Map<string, Chain>();
-  const chain = (unit: UnitRef) => {
-    let c = chains.get(unitId(unit));
-    if (!c) chains.set(unitId(unit), (c = chainOf(topology, unit)));
-    return c;
-  };
+  // Each unit's way up, walked once (and remembered with the topology).
+  const myChains = mine.map((unit) => cachedChainOf(topology, unit));
+  const theirChains = theirs.map((unit) => cachedChainOf(topology, unit));
   const pairs: EvidencePair[] = [];
   let actual: IsolationLevel = "PLANET";
   let possible: IsolationLevel = "PLANET";
-  for (const unit of mine) {
-    for (const other of theirs) {
+  for (let i = 0; i < mine.length; i++) {
+    const unit = mine[i];
+    for (let j = 0; j < theirs.length; j++) {
+      const other = theirs[j];
       if (unit.kind === other.kind && unit.key === other.key) continue;
-      const s = separationOfChains(topology, unit, chain(unit), other, chain(other));
-      actual = weaker(actual, s.actual);
-      possible = weaker(possible, s.possible);
-      pairs.push({ unit, other, ...s });
+      const s = separationOfChains(topology, unit, myChains[i], other, theirChains[j]);
+      if (rank(s.actual) < rank(actual)) actual = s.actual;
+      if (rank(s.possible) < rank(possible)) possible = s.possible;
+      pairs.push({ unit, other, actual: s.actual, possible: s.possible, shared: s.shared });
     }
   }
-  pairs.sort(
-    (x, y) =>
-      rank(x.actual) - rank(y.actual) ||
-      rank(x.possible) - rank(y.possible) ||
-      unitId(x.unit).localeCompare(unitId(y.unit)) ||
-      unitId(x.other).localeCompare(unitId(y.other)),
-  );
+  const byId = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  pairs.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || byId(x.unit, y.unit) || byId(x.other, y.other));
 
   const sources = new Set<string>([workloadNode.source]);
   const tenantNode = topology.tenants.get(tenant);
   if (tenantNode) sources.add(tenantNode.source);
-  for (const c of chains.values()) for (const s of c.sources) sources.add(s);
+  for (const c of [...myChains, ...theirChains]) for (const s of c.sources) sources.add(s);
   let inventoryAsOf: Date | null = null;
   for (const source of sources) {
     const at = freshness.get(source);

@@ -1,6 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
+import { cachedChainOf } from "../domain/separation.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
 
@@ -60,6 +61,7 @@ export class IsolationIndex {
     if (!this.loading) {
       this.loading = loadTopology(this.sql).then(
         (fresh) => {
+          warmChains(fresh.topology);
           this.loaded = fresh;
           this.loading = null;
           return fresh;
@@ -74,4 +76,10 @@ export class IsolationIndex {
     // A sync may have landed while we loaded an older version: load again.
     return fresh.version >= version ? fresh : this.topologyAt(version);
   }
+}
+
+/** Walks every unit's way up once at load, so no request pays for it. */
+function warmChains(topology: Topology) {
+  for (const key of topology.virtualMachines.keys()) cachedChainOf(topology, { kind: "virtualMachine", key });
+  for (const key of topology.containers.keys()) cachedChainOf(topology, { kind: "container", key });
 }
