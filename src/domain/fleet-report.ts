@@ -1,6 +1,6 @@
-import { relationship, requiredLevel, type Policy } from "./policy.ts";
+import { requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger } from "./scale.ts";
-import { cachedChainOf, unitId, type Chain } from "./separation.ts";
+import { cachedChainOf, type Chain } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { isolationVerdict, type Outcome } from "./verdict.ts";
@@ -31,6 +31,7 @@ export interface ReportEntry {
 const HOST_RANK = rank("HOST");
 const PROCESS_RANK = rank("PROCESS");
 const UNKNOWN_DC = "\u0000unknown";
+const NO_TENANTS: string[] = [];
 
 /** The lowest value offered and the unit that offered it, and the lowest from any other unit. */
 class Lowest {
@@ -80,17 +81,26 @@ export interface ReportStats {
 
 export function fleetReport(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): ReportEntry[] {
   const facts: UnitFacts[] = [];
+  const factsByWorkload = new Map<string, UnitFacts[]>();
   const add = (ref: UnitRef, tenant: string, workload: string | null) => {
     const chain = cachedChainOf(topology, ref);
-    const hostAt = chain.links.findIndex((l) => l.kind === "host");
     let side = PROCESS_RANK;
-    for (let i = 0; i < (hostAt === -1 ? chain.links.length : hostAt); i++) side = Math.max(side, rank(chain.links[i].boundary));
-    const dedicated = [...new Set(chain.links.map((l) => l.dedicatedTo).filter((t): t is string => t !== null))];
-    facts.push({ ref, id: unitId(ref), tenant, workload, chain, side, hostKnown: chain.host !== null, group: chain.datacenter ?? UNKNOWN_DC, dedicated });
+    let dedicated: string[] = NO_TENANTS;
+    // The host, when known, is the last link: every other link is below it.
+    for (const link of chain.links) {
+      if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
+      if (link.kind !== "host") side = Math.max(side, rank(link.boundary));
+    }
+    const f: UnitFacts = { ref, id: chain.ids[0], tenant, workload, chain, side, hostKnown: chain.host !== null, group: chain.datacenter ?? UNKNOWN_DC, dedicated };
+    facts.push(f);
+    if (workload !== null) {
+      const list = factsByWorkload.get(workload);
+      if (list) list.push(f);
+      else factsByWorkload.set(workload, [f]);
+    }
   };
   for (const vm of topology.virtualMachines.values()) add({ kind: "virtualMachine", key: vm.key }, vm.tenant, vm.workload);
   for (const c of topology.containers.values()) add({ kind: "container", key: c.key }, c.tenant, c.workload);
-  const factsOf = new Map(facts.map((f) => [f.id, f]));
 
   // (i) Under each compute unit, per tenant: the lowest wall-strength of that tenant's units
   // on their way up to it (units below it, not counting it).
@@ -105,8 +115,7 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
     let strongest = PROCESS_RANK;
     for (let k = 1; k < f.chain.links.length; k++) {
       strongest = Math.max(strongest, rank(f.chain.links[k - 1].boundary));
-      const e = f.chain.links[k];
-      byTenant(below, `${e.kind}:${e.key}`, f.tenant).offer(strongest, f.id);
+      byTenant(below, f.chain.ids[k], f.tenant).offer(strongest, f.id);
     }
     if (f.dedicated.length > 1) continue; // reserved for two tenants at once: shares a host with nobody else's units
     const [only] = f.dedicated;
@@ -116,13 +125,22 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
   const groups = [...new Set([...hidden.keys(), ...onHosts.keys(), ...dedicatedHidden.keys(), ...dedicatedOnHosts.keys()])];
 
   const index = unitsIndex(topology);
+  const organizationOf = new Map([...topology.tenants.values()].map((t) => [t.key, t.organization]));
   const entries: ReportEntry[] = [];
-  for (const workload of topology.workloads.values()) {
+  // Workloads in key order, and each workload's tenants sorted: the report comes out ordered.
+  const workloads = [...topology.workloads.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  for (const workload of workloads) {
     const units = index.byWorkload.get(workload.key) ?? [];
-    const required = (tenant: string) => rank(requiredLevel(policy, relationship(topology, workload.tenant, tenant), workload.minimumIsolation));
+    // The three levels this workload can require, by relationship; one lookup per tenant visited.
+    const organization = topology.tenants.get(workload.tenant)?.organization;
+    const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) =>
+      rank(requiredLevel(policy, rel, workload.minimumIsolation)),
+    );
+    const required = (tenant: string) =>
+      tenant === workload.tenant ? forSelf : organization !== undefined && organizationOf.get(tenant) === organization ? forOrganization : forOthers;
     const exceedsHost = [policy.sameTenant, policy.sameOrganization, policy.otherOrganization].some((l) => rank(workload.minimumIsolation ? stronger(l, workload.minimumIsolation) : l) > HOST_RANK);
     if (exceedsHost) {
-      for (const tenant of index.byTenant.keys()) {
+      for (const tenant of [...index.byTenant.keys()].sort()) {
         stats.visits += units.length * (index.byTenant.get(tenant)?.length ?? 0);
         const verdict = isolationVerdict(topology, workload.key, tenant, policy);
         if (verdict.outcome !== "ISOLATED") entries.push({ workload: workload.key, tenant, outcome: verdict.outcome });
@@ -134,7 +152,7 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
     const mark = (tenant: string, outcome: Exclude<Outcome, "ISOLATED">) => {
       if (status.get(tenant) !== "NOT_ISOLATED") status.set(tenant, outcome);
     };
-    const unitFacts = units.map((u) => factsOf.get(unitId(u))!);
+    const unitFacts = factsByWorkload.get(workload.key) ?? [];
     for (const a of unitFacts) {
       // (i) exact levels through shared compute units, and containment.
       let strongest = PROCESS_RANK;
@@ -145,35 +163,50 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
           const owner = e.kind === "host" ? null : tenantOfLink(topology, e.kind, e.key);
           if (owner !== null && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED"); // a runs inside the other's unit
         }
-        const tenants = below.get(`${e.kind}:${e.key}`);
+        const tenants = below.get(a.chain.ids[k]);
         if (!tenants) continue;
         stats.visits += tenants.size;
-        for (const [tenant, lowest] of tenants) {
+        // forEach, not for-of: no entry array per tenant on this hot path.
+        tenants.forEach((lowest, tenant) => {
           const other = lowest.without(a.id);
-          if (other === Infinity) continue;
+          if (other === Infinity) return;
           const level = k === 0 ? PROCESS_RANK : Math.min(strongest, other);
           if (level < required(tenant)) mark(tenant, "NOT_ISOLATED");
-        }
+        });
       }
-      // (ii) worst cases where a host might be shared.
-      if (a.dedicated.length > 1) continue;
+    }
+
+    // (ii) worst cases where a host might be shared. The workload's units that bring the same
+    // wall, tenant, dedication and whereabouts meet the same tenants: visit those once.
+    const alike = new Map<string, UnitFacts[]>();
+    for (const a of unitFacts) {
+      if (a.dedicated.length > 1) continue; // reserved for two tenants at once: shares with nobody
+      const key = `${a.group}\u0000${a.hostKnown}\u0000${a.side}\u0000${a.tenant}\u0000${a.dedicated[0] ?? ""}`;
+      const list = alike.get(key);
+      if (list) list.push(a);
+      else alike.set(key, [a]);
+    }
+    for (const members of alike.values()) {
+      const a = members[0];
       const reservedFor = a.dedicated[0];
+      // A unit is never paired with itself: with one member, leave it out of the lowest.
+      const lowestOf = (lowest: Lowest) => (members.length > 1 ? lowest.first : lowest.without(a.id));
       const visit = (source: Map<string, Map<string, Lowest>>, group: string, dedicatedSide: boolean) => {
         const tenants = source.get(group);
         if (!tenants) return;
         stats.visits += tenants.size;
-        for (const [key, lowest] of tenants) {
+        tenants.forEach((lowest, key) => {
           let tenant = key;
           if (dedicatedSide) {
             const [owner, only] = key.split("\u0000");
-            if (only !== a.tenant) continue; // the other's hardware is reserved for another tenant
+            if (only !== a.tenant) return; // the other's hardware is reserved for another tenant
             tenant = owner;
           }
-          if (reservedFor !== undefined && tenant !== reservedFor) continue; // ours is reserved
-          const other = lowest.without(a.id);
-          if (other === Infinity) continue;
+          if (reservedFor !== undefined && tenant !== reservedFor) return; // ours is reserved
+          const other = lowestOf(lowest);
+          if (other === Infinity) return;
           if (Math.min(a.side, other) < required(tenant)) mark(tenant, "UNPROVEN");
-        }
+        });
       };
       const partnerGroups = a.group === UNKNOWN_DC ? groups : [a.group, UNKNOWN_DC];
       for (const group of partnerGroups) {
@@ -185,9 +218,9 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
         }
       }
     }
-    for (const [tenant, outcome] of status) entries.push({ workload: workload.key, tenant, outcome });
+    for (const tenant of [...status.keys()].sort()) entries.push({ workload: workload.key, tenant, outcome: status.get(tenant)! });
   }
-  return entries.sort((x, y) => (x.workload < y.workload ? -1 : x.workload > y.workload ? 1 : x.tenant < y.tenant ? -1 : x.tenant > y.tenant ? 1 : 0));
+  return entries;
 
   function tenantOfLink(t: Topology, kind: string, key: string): string | null {
     if (kind === "container") return t.containers.get(key)?.tenant ?? null;

@@ -29,7 +29,9 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const metrics = new Metrics();
   const isolationIndex = new IsolationIndex(db.sql);
   db.onStatement(() => metrics.countStatement());
-  const httpServer = http.createServer();
+  // Keep idle connections longer than the usual load balancer's 60 s, so the balancer (or a
+  // client) never reuses a socket we are closing at that moment.
+  const httpServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 });
   const apollo = new ApolloServer<Context>({
     typeDefs,
     resolvers: resolvers as never,
