@@ -11,14 +11,13 @@ import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { pino } from "pino";
 import { migrate } from "../src/db/migrator.ts";
 import { openDatabase } from "../src/db/open-database.ts";
 import { TABLES, textArrayLiteral } from "../src/inventory/inventory-tables.ts";
 import { INVENTORY_KINDS } from "../src/inventory/snapshot.ts";
 import { syncInventory } from "../src/inventory/sync-inventory.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
-import { startService } from "../src/service.ts";
+import { childEnv, startServe } from "../test/support/cli-process.ts";
 import { fleetReport } from "../src/domain/fleet-report.ts";
 import { DEFAULT_POLICY } from "../src/domain/policy.ts";
 import { loadTopology } from "../src/isolation/load-topology.ts";
@@ -176,17 +175,17 @@ async function benchSize(name: string) {
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);
     const changed = changeFleet(fleet, 0.01);
     const [delta, deltaMs] = await time(() => syncInventory(db.sql, changed));
-    const service = await startService(
-      { port: 0, host: "127.0.0.1", databaseUrl: url, dataDir: "unused", adminToken: undefined, logLevel: "silent", maxBodyBytes: 1 << 20, loadDemoOnCreate: false },
-      pino({ level: "silent" }),
-    );
+    // The service in its own process, as in production: the load generator here must not
+    // share its event loop.
+    const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info" }), 120_000);
     let latency: { p50: number; p99: number };
     let isolation: string[][];
     try {
       latency = await nestedQueryLatency(service.url, 100);
       isolation = await benchIsolation(name, db, service.url, fleet);
     } finally {
-      await service.close();
+      service.child.kill("SIGTERM");
+      await service.exited;
     }
 
     const ratio = initialMs / floor;

@@ -11,7 +11,7 @@ import type { EvidencePair, Verdict } from "./verdict.ts";
 export function explainVerdict(verdict: Verdict, now: Date = new Date()): string {
   const who = `${verdict.workload} (${verdict.workloadTenant}) needs ${verdict.required} separation from tenant ${verdict.tenant}`;
   const asOf = verdict.inventoryAsOf ? ` Inventory as of ${formatInstant(verdict.inventoryAsOf, now)}.` : "";
-  const weakest = verdict.pairs[0];
+  const weakest = verdict.weakest;
   if (!weakest) {
     const missing = verdict.unitCount === 0 ? `${verdict.workload} has no units` : `tenant ${verdict.tenant} has no units`;
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
@@ -76,4 +76,18 @@ export function formatInstant(at: Date, now: Date): string {
   const iso = at.toISOString();
   const time = `${iso.slice(11, 16)} UTC`;
   return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? time : `${iso.slice(0, 10)} ${time}`;
+}
+
+/** The shared thing as a noun phrase: "host h-4", "power domain ams1-pdu-a", "a host in datacenter euw1-az1 that may be shared". */
+export function describeSharedThing(shared: SharedThing): string {
+  switch (shared.kind) {
+    case "UNIT":
+      return describeUnit(shared.unit);
+    case "POSSIBLE_HOST":
+      return shared.datacenter ? `a host in datacenter ${shared.datacenter} that may be shared` : "a host that may be shared";
+    case "NOTHING":
+      return "nothing known";
+    default:
+      return `${shared.kind.toLowerCase().replace("_", " ")} ${shared.key}`;
+  }
 }

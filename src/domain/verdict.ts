@@ -36,8 +36,13 @@ export interface Verdict {
   pairCount: number;
   unitCount: number;
   otherUnitCount: number;
-  /** Every pair, weakest first (actual, then possible, then keys). */
-  pairs: EvidencePair[];
+  /** The weakest pair (first in `evidence`), null when there are no pairs. */
+  weakest: EvidencePair | null;
+  /**
+   * The weakest `limit` pairs, weakest first (actual, then possible, then units by kind and
+   * key). Worked out only when asked: most callers need the levels and the weakest pair.
+   */
+  evidence(limit: number): EvidencePair[];
   /** The oldest sync time among the sources of the objects used; null when none was used. */
   inventoryAsOf: Date | null;
 }
@@ -64,22 +69,44 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   // Each unit's way up, walked once (and remembered with the topology).
   const myChains = mine.map((unit) => cachedChainOf(topology, unit));
   const theirChains = theirs.map((unit) => cachedChainOf(topology, unit));
-  const pairs: EvidencePair[] = [];
+  // One pass for the levels and the weakest pair, keeping no pair: verdicts are asked for
+  // often and most have over a thousand pairs. Units come sorted, so the first pair to reach
+  // the lowest (actual, possible) is also the first in evidence order.
   let actual: IsolationLevel = "PLANET";
   let possible: IsolationLevel = "PLANET";
+  let weakest: EvidencePair | null = null;
+  let pairCount = 0;
   for (let i = 0; i < mine.length; i++) {
     const unit = mine[i];
     for (let j = 0; j < theirs.length; j++) {
       const other = theirs[j];
       if (unit.kind === other.kind && unit.key === other.key) continue;
+      pairCount++;
       const s = separationOfChains(topology, unit, myChains[i], other, theirChains[j]);
-      if (rank(s.actual) < rank(actual)) actual = s.actual;
-      if (rank(s.possible) < rank(possible)) possible = s.possible;
-      pairs.push({ unit, other, actual: s.actual, possible: s.possible, shared: s.shared });
+      const a = rank(s.actual);
+      const p = rank(s.possible);
+      if (a < rank(actual)) actual = s.actual;
+      if (p < rank(possible)) possible = s.possible;
+      if (!weakest || a < rank(weakest.actual) || (a === rank(weakest.actual) && p < rank(weakest.possible))) {
+        weakest = { unit, other, actual: s.actual, possible: s.possible, shared: s.shared };
+      }
     }
   }
-  const byId = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  pairs.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || byId(x.unit, y.unit) || byId(x.other, y.other));
+  let sorted: EvidencePair[] | undefined;
+  const evidence = (limit: number) => {
+    if (!sorted) {
+      sorted = [];
+      for (let i = 0; i < mine.length; i++) {
+        for (let j = 0; j < theirs.length; j++) {
+          if (mine[i].kind === theirs[j].kind && mine[i].key === theirs[j].key) continue;
+          sorted.push({ unit: mine[i], other: theirs[j], ...separationOfChains(topology, mine[i], myChains[i], theirs[j], theirChains[j]) });
+        }
+      }
+      const byId = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      sorted.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || byId(x.unit, y.unit) || byId(x.other, y.other));
+    }
+    return sorted.slice(0, limit);
+  };
 
   const sources = new Set<string>([workloadNode.source]);
   const tenantNode = topology.tenants.get(tenant);
@@ -103,10 +130,11 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
     actual,
     possible,
     outcome: outcomeOf(required, actual, possible),
-    pairCount: pairs.length,
+    pairCount,
     unitCount: mine.length,
     otherUnitCount: theirs.length,
-    pairs,
+    weakest,
+    evidence,
     inventoryAsOf,
   };
 }

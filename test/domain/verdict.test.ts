@@ -52,7 +52,8 @@ describe("isolationVerdict", () => {
   it("is NOT_ISOLATED when another tenant's container runs in the workload's VM, and explains it", () => {
     const v = isolationVerdict(topology, "genome", "geology", DEFAULT_POLICY, freshness);
     expect(v).toMatchObject({ relationship: "SAME_ORGANIZATION", required: "CONTAINER", actual: "PROCESS", possible: "PROCESS", outcome: "NOT_ISOLATED", pairCount: 6 });
-    expect(v.pairs[0]).toMatchObject({ unit: { kind: "virtualMachine", key: "vm-bio" }, other: { kind: "container", key: "c-geo" }, actual: "PROCESS" });
+    expect(v.weakest).toEqual(v.evidence(1)[0]);
+    expect(v.evidence(1)[0]).toMatchObject({ unit: { kind: "virtualMachine", key: "vm-bio" }, other: { kind: "container", key: "c-geo" }, actual: "PROCESS" });
     // The oldest source among the objects used: dcim (10:42), k8s (11:00); aws was not used.
     expect(v.inventoryAsOf).toEqual(new Date("2026-11-28T10:42:00Z"));
     expect(explainVerdict(v, now)).toBe(
@@ -62,7 +63,7 @@ describe("isolationVerdict", () => {
 
   it("lists the pairs weakest first", () => {
     const v = isolationVerdict(topology, "genome", "geology", DEFAULT_POLICY, freshness);
-    const ranks = v.pairs.map((p) => p.actual);
+    const ranks = v.evidence(100).map((p) => p.actual);
     expect(ranks).toEqual(["PROCESS", "CONTAINER", "VIRTUAL_MACHINE", "VIRTUAL_MACHINE", "RACK", "RACK"]);
   });
 
@@ -82,7 +83,8 @@ describe("isolationVerdict", () => {
 
   it("never pairs a unit with itself, but pairs the workload's units with its own tenant's", () => {
     const v = isolationVerdict(topology, "genome", "biology", DEFAULT_POLICY);
-    expect(v.pairs.some((p) => p.unit.key === p.other.key)).toBe(false);
+    expect(v.evidence(1000).some((p) => p.unit.key === p.other.key)).toBe(false);
+    expect(v.evidence(1000)).toHaveLength(v.pairCount);
     // c-bio runs inside vm-bio: PROCESS, which the same-tenant policy allows.
     expect(v).toMatchObject({ actual: "PROCESS", required: "PROCESS", outcome: "ISOLATED" });
   });

@@ -1,4 +1,4 @@
-import { explainVerdict } from "../../domain/explain-verdict.ts";
+import { describeSharedThing, explainVerdict } from "../../domain/explain-verdict.ts";
 import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
 import type { UnitRef } from "../../domain/topology.ts";
@@ -64,7 +64,7 @@ export const IsolationVerdict = {
   evidence: (v: VerdictResult, args: { limit?: number | null }) => {
     const limit = args.limit ?? 5;
     if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
-    return v.pairs.slice(0, limit);
+    return v.evidence(limit);
   },
 };
 
@@ -81,27 +81,8 @@ export const SharedThing = {
     if (shared.kind in SHARED_LOADER) return ctx.loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
     return null;
   },
-  description: ({ shared }: { shared: Shared }) => describeShared(shared),
+  description: ({ shared }: { shared: Shared }) => describeSharedThing(shared),
 };
-
-function describeShared(shared: Shared): string {
-  switch (shared.kind) {
-    case "UNIT":
-      return `${shared.unit.kind === "virtualMachine" ? "VM" : shared.unit.kind} ${shared.unit.key}`;
-    case "POWER_DOMAIN":
-      return `power domain ${shared.key}`;
-    case "NETWORK_DOMAIN":
-      return `network domain ${shared.key}`;
-    case "HAZARD_ZONE":
-      return `hazard zone ${shared.key}`;
-    case "POSSIBLE_HOST":
-      return shared.datacenter ? `a host in datacenter ${shared.datacenter} that may be shared` : "a host that may be shared";
-    case "NOTHING":
-      return "nothing known";
-    default:
-      return `${shared.kind.toLowerCase()} ${shared.key}`;
-  }
-}
 
 export const isolationQueries = {
   async isolation(_: unknown, args: { workload: string; tenant: string }, ctx: Context) {
