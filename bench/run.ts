@@ -21,6 +21,7 @@ import { childEnv, startServe } from "../test/support/cli-process.ts";
 import { fleetReport } from "../src/domain/fleet-report.ts";
 import { DEFAULT_POLICY } from "../src/domain/policy.ts";
 import { loadTopology } from "../src/isolation/load-topology.ts";
+import { cachedChainOf } from "../src/domain/separation.ts";
 import autocannon from "autocannon";
 import { changeFleet, FLEET_SIZES, generateFleet, random, rowCount, type Fleet } from "./fleet.ts";
 
@@ -125,10 +126,13 @@ async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDa
   const heapBefore = process.memoryUsage().heapUsed;
   const [loaded, loadMs] = await time(() => loadTopology(db.sql));
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+  // The scan itself, in-process on the loaded topology (chains walked first, as the service
+  // does at load): its time against how much of the co-located population it visits.
+  for (const key of loaded.topology.virtualMachines.keys()) cachedChainOf(loaded.topology, { kind: "virtualMachine", key });
+  for (const key of loaded.topology.containers.keys()) cachedChainOf(loaded.topology, { kind: "container", key });
   const stats = { visits: 0 };
-  const [report, reportMs] = await time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats));
-  reportRuns[name] = { ms: reportMs, visits: stats.visits };
   const counts = { NOT_ISOLATED: 0, UNPROVEN: 0 };
+  const [report, scanMs] = await time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats));
   for (const entry of report) counts[entry.outcome]++;
 
   // Warm the service's index, then load it: a trivial query (the floor) and random verdicts.
@@ -143,16 +147,26 @@ async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDa
     5,
   );
   const ratio = verdicts.p99 / Math.max(floor.p99, 1);
+  // The full report as a user gets it: the service computes it on the first request.
+  const [reportBody, reportMs] = await time(async () => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ isolationReport(first: 1) { totalCount } }" }) });
+    return (await response.json()) as { data?: { isolationReport: { totalCount: number } }; errors?: unknown };
+  });
+  if (!reportBody.data || reportBody.data.isolationReport.totalCount !== counts.NOT_ISOLATED + counts.UNPROVEN) {
+    throw new Error(`the service's report disagrees with the in-process one: ${JSON.stringify(reportBody)}`);
+  }
+  reportRuns[name] = { ms: scanMs, visits: stats.visits };
   const rows = [
     [name, "isolation index load (whole fleet into memory)", `${rowCount(fleet)} rows, +${heapMb.toFixed(0)} MB heap`, seconds(loadMs), "", ""],
     [name, "trivial query `{ __typename }` under load (floor)", `${floor.requests} requests`, `p50 ${floor.p50} ms`, `p99 ${floor.p99} ms`, ""],
     [name, "single verdict, random pairs, under load", `${verdicts.requests} requests`, `p50 ${verdicts.p50} ms`, `p99 ${verdicts.p99} ms`, `${ratio.toFixed(1)}× floor p99 (target ≤ 3× on M)${name === "M" ? (ratio <= 3 ? " ✓" : " ✗") : ""}`],
-    [name, "full isolation report", `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`, seconds(reportMs), "", name === "M" ? `target < 10 s ${reportMs < 10_000 ? "✓" : "✗"}` : ""],
+    [name, "isolation report scan, in-process", `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`, seconds(scanMs), "", ""],
+    [name, "full isolation report, first request (computed), HTTP", `${counts.NOT_ISOLATED + counts.UNPROVEN} pairs`, seconds(reportMs), "", name === "M" ? `target < 10 s ${reportMs < 10_000 ? "✓" : "✗"}` : ""],
   ];
   if (name === "M" && reportRuns.S) {
     const growth = reportMs / reportRuns.S.ms;
     const population = stats.visits / reportRuns.S.visits;
-    rows.push([name, "report growth S → M", "", `${growth.toFixed(1)}× time`, `${population.toFixed(1)}× co-located checks`, growth <= population * 1.25 ? "no faster than the population ✓" : "faster than the population ✗"]);
+    rows.push([name, "report scan growth S → M", "", `${growth.toFixed(1)}× time`, `${population.toFixed(1)}× co-located checks`, growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗"]);
   }
   return rows;
 }
