@@ -1,5 +1,6 @@
 import type { IsolationLevel } from "./scale.ts";
 import type {
+  AntiAffinityRule,
   ContainerNode,
   DatacenterNode,
   HostNode,
@@ -24,7 +25,12 @@ export interface TopologyInput {
   virtualMachines?: Rec<VirtualMachineNode>[];
   containers?: Rec<ContainerNode>[];
   tenants?: Rec<TenantNode>[];
-  workloads?: (Keyed & { tenant?: string; minimumIsolation?: IsolationLevel | null })[];
+  workloads?: (Keyed & {
+    tenant?: string;
+    minimumIsolation?: IsolationLevel | null;
+    antiAffinity?: readonly AntiAffinityRule[] | null;
+    minHealthyReplicas?: number | null;
+  })[];
 }
 
 export function buildTopology(input: TopologyInput): Topology {
@@ -79,6 +85,8 @@ export function buildTopology(input: TopologyInput): Topology {
       source: src(r),
       tenant: r.tenant,
       minimumIsolation: r.minimumIsolation ?? null,
+      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
+      minHealthyReplicas: r.minHealthyReplicas ?? null,
     })),
   };
 }

@@ -71,6 +71,19 @@ export interface WorkloadNode {
   source: string;
   tenant: string;
   minimumIsolation: import("./scale.ts").IsolationLevel | null;
+  /** Its anti-affinity rules in force (an operator's override, else its snapshot's). */
+  antiAffinity: readonly AntiAffinityRule[];
+  /** The fewest replicas it needs running; null when its owner set none. */
+  minHealthyReplicas: number | null;
+}
+
+/** A spread rule (../shared/contract.md, "Anti-affinity"). */
+export interface AntiAffinityRule {
+  level: import("./scale.ts").AntiAffinityLevel;
+  maxPerDomain?: number;
+  minDomains?: number;
+  maxSkew?: number;
+  mode: import("./scale.ts").AntiAffinityMode;
 }
 
 export interface Topology {

@@ -4,7 +4,7 @@ import type { InventoryKind } from "./snapshot.ts";
  * How each snapshot collection maps onto its table: one place that the sync, the dangling
  * reference check and the bench's raw-COPY floor all read, so they cannot drift apart.
  */
-export type ColumnType = "text" | "text[]" | "boolean" | "jsonb";
+export type ColumnType = "text" | "text[]" | "boolean" | "jsonb" | "integer";
 
 export interface ColumnSpec {
   /** The column in the table. */
@@ -84,7 +84,12 @@ export const TABLES: Record<InventoryKind, TableSpec> = {
   workloads: {
     table: "workload",
     noun: "workload",
-    columns: [text("tenant"), text("minimum_isolation", "minimumIsolation"), { column: "anti_affinity", field: "antiAffinity", type: "jsonb" }],
+    columns: [
+      text("tenant"),
+      text("minimum_isolation", "minimumIsolation"),
+      { column: "anti_affinity", field: "antiAffinity", type: "jsonb" },
+      { column: "min_healthy_replicas", field: "minHealthyReplicas", type: "integer" },
+    ],
     references: [{ field: "tenant", target: "tenants" }],
   },
   virtualMachines: {
@@ -152,16 +157,17 @@ export function columnArrays(kind: InventoryKind, records: readonly Record<strin
       if (column.type === "text[]") return textArrayLiteral(value as string[]);
       if (column.type === "jsonb") return JSON.stringify(value);
       if (column.type === "boolean") return value ? "t" : "f";
-      return value as string;
+      return String(value);
     });
-    arrays.push(column.type === "boolean" ? `{${values.map((v) => v ?? "NULL").join(",")}}` : textArrayLiteral(values));
+    // Booleans and integers need no quoting; text does.
+    arrays.push(column.type === "boolean" || column.type === "integer" ? `{${values.map((v) => v ?? "NULL").join(",")}}` : textArrayLiteral(values));
   }
   return arrays;
 }
 
 /** The SQL type each column's parameter array is sent as. */
 export function paramType(type: ColumnType): string {
-  return type === "boolean" ? "boolean[]" : "text[]";
+  return type === "boolean" ? "boolean[]" : type === "integer" ? "integer[]" : "text[]";
 }
 
 /** The expression turning the unnested parameter (named `raw`) back into the column's type. */

@@ -51,6 +51,8 @@ export interface AntiAffinityRule {
   level: AntiAffinityLevel;
   maxPerDomain?: number;
   minDomains?: number;
+  /** Kubernetes' maxSkew: replicas in a domain minus the fewest in any eligible domain. */
+  maxSkew?: number;
   mode: AntiAffinityMode;
 }
 export interface WorkloadRecord {
@@ -58,6 +60,8 @@ export interface WorkloadRecord {
   tenant: string;
   minimumIsolation: IsolationLevel | null;
   antiAffinity: AntiAffinityRule[];
+  /** The fewest replicas the owner needs running (the failure what-ifs' quorum). */
+  minHealthyReplicas: number | null;
 }
 export interface VirtualMachineRecord {
   id: string;

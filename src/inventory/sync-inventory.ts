@@ -252,7 +252,7 @@ async function applySnapshot(
 }
 
 /** Bump when the stored form of a collection changes, so old digests stop matching. */
-const DIGEST_VERSION = "1";
+const DIGEST_VERSION = "2";
 
 function collectionDigests(snapshot: Snapshot): Record<InventoryKind, string> {
   return Object.fromEntries(

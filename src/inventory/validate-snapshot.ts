@@ -15,7 +15,7 @@ import {
  */
 export type ValidationResult = { ok: true; snapshot: Snapshot } | { ok: false; problems: SnapshotProblem[] };
 
-type FieldType = "string" | "strings" | "boolean" | "isolationLevel" | "antiAffinityRules";
+type FieldType = "string" | "strings" | "boolean" | "isolationLevel" | "antiAffinityRules" | "positiveInteger";
 interface FieldSpec {
   type: FieldType;
   required?: boolean;
@@ -55,6 +55,7 @@ const FIELDS: Record<InventoryKind, Record<string, FieldSpec>> = {
     tenant: { type: "string", required: true },
     minimumIsolation: { type: "isolationLevel" },
     antiAffinity: { type: "antiAffinityRules" },
+    minHealthyReplicas: { type: "positiveInteger" },
   },
   virtualMachines: {
     id: { type: "string", required: true },
@@ -86,7 +87,7 @@ const FIELD_LISTS = Object.fromEntries(
 ) as Record<InventoryKind, [string, FieldSpec][]>;
 
 const TOP_LEVEL = new Set(["source", "complete", ...INVENTORY_KINDS]);
-const RULE_FIELDS = new Set(["level", "maxPerDomain", "minDomains", "mode"]);
+const RULE_FIELDS = new Set(["level", "maxPerDomain", "minDomains", "maxSkew", "mode"]);
 
 export function validateSnapshot(document: unknown): ValidationResult {
   const problems: SnapshotProblem[] = [];
@@ -226,10 +227,15 @@ function checkField(
       return undefined;
     case "antiAffinityRules":
       return checkRules(value, at, problem);
+    case "positiveInteger":
+      if (Number.isInteger(value) && (value as number) >= 1) return value;
+      problem(at, "must be a whole number of at least 1");
+      return undefined;
   }
 }
 
-function checkRules(
+/** Checks anti-affinity rules (a snapshot's, or ones set over GraphQL), collecting problems. */
+export function checkRules(
   value: unknown,
   at: (string | number)[],
   problem: (path: (string | number)[], message: string) => void,
@@ -262,7 +268,7 @@ function checkRules(
       problem([...path, "mode"], `unknown mode ${JSON.stringify(rule.mode)}; expected HARD or SOFT`);
       valid = false;
     }
-    for (const bound of ["maxPerDomain", "minDomains"] as const) {
+    for (const bound of ["maxPerDomain", "minDomains", "maxSkew"] as const) {
       const n = rule[bound];
       if (n !== undefined && !(Number.isInteger(n) && (n as number) >= 1)) {
         problem([...path, bound], `${bound} must be a whole number of at least 1`);
@@ -273,6 +279,7 @@ function checkRules(
     const checked: AntiAffinityRule = { level: rule.level as AntiAffinityRule["level"], mode: mode as AntiAffinityRule["mode"] };
     if (rule.maxPerDomain !== undefined) checked.maxPerDomain = rule.maxPerDomain as number;
     if (rule.minDomains !== undefined) checked.minDomains = rule.minDomains as number;
+    if (rule.maxSkew !== undefined) checked.maxSkew = rule.maxSkew as number;
     rules.push(checked);
   });
   return valid ? rules : undefined;

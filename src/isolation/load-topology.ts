@@ -14,7 +14,9 @@ const COLUMNS = {
   virtualMachines: `key, source, tenant, workload, dedicated, host, container, datacenter`,
   containers: `key, source, runtime, tenant, workload, virtual_machine AS "virtualMachine", host`,
   tenants: `key, source, organization, name`,
-  workloads: `key, source, tenant, minimum_isolation AS "minimumIsolation"`,
+  // An operator's rules, where set, take the place of the snapshot's.
+  workloads: `key, source, tenant, minimum_isolation AS "minimumIsolation", min_healthy_replicas AS "minHealthyReplicas",
+              coalesce((SELECT o.rules FROM anti_affinity_override o WHERE o.workload = workload.key), anti_affinity) AS "antiAffinity"`,
 };
 const TABLE = {
   datacenters: "datacenter",

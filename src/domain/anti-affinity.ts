@@ -1,0 +1,236 @@
+import type { AntiAffinityLevel } from "./scale.ts";
+import { cachedChainOf, type Chain } from "./separation.ts";
+import type { AntiAffinityRule, Topology, UnitRef } from "./topology.ts";
+import { unitsIndex } from "./units-index.ts";
+
+/**
+ * Anti-affinity (../shared/contract.md, "Anti-affinity"): are a workload's replicas spread
+ * over failure domains as its rules promise? Pure, over the Topology.
+ */
+
+/** Where a replica stands at a level: its domains, or why they are not known. */
+export type Placement = { domains: string[] } | { unknown: string };
+
+export interface Unverifiable {
+  replica: UnitRef;
+  reason: string;
+}
+
+export type ViolationKind = "MAX_PER_DOMAIN" | "MIN_DOMAINS" | "MAX_SKEW";
+
+export interface Violation {
+  workload: string;
+  rule: AntiAffinityRule;
+  level: AntiAffinityLevel;
+  mode: AntiAffinityRule["mode"];
+  kind: ViolationKind;
+  /** The crowded domain's key; null for MIN_DOMAINS. */
+  domain: string | null;
+  /** The replicas in that domain, or (MIN_DOMAINS) every verifiable replica. */
+  replicas: UnitRef[];
+  /** Replicas over maxPerDomain, domains short of minDomains, or skew over maxSkew. */
+  excess: number;
+  /** What is wrong, in words. */
+  message: string;
+}
+
+export interface RuleAudit {
+  workload: string;
+  rule: AntiAffinityRule;
+  replicas: UnitRef[];
+  /** Verifiable replicas per domain. */
+  domains: Map<string, UnitRef[]>;
+  violations: Violation[];
+  unverifiable: Unverifiable[];
+}
+
+const NOUN: Record<AntiAffinityLevel, string> = {
+  HOST: "host",
+  RACK: "rack",
+  POWER_DOMAIN: "power domain",
+  NETWORK_DOMAIN: "network domain",
+  DATACENTER: "datacenter",
+  HAZARD_ZONE: "hazard zone",
+  PLANET: "planet",
+};
+
+/** The replicas: the workload's units that do not sit inside another unit of the same workload. */
+export function replicasOf(topology: Topology, workload: string): UnitRef[] {
+  const units = unitsIndex(topology).byWorkload.get(workload) ?? [];
+  return units.filter((unit) => {
+    const chain = cachedChainOf(topology, unit);
+    return !chain.links.slice(1).some((link) => workloadOfLink(topology, link.kind, link.key) === workload);
+  });
+}
+
+function workloadOfLink(topology: Topology, kind: string, key: string): string | null {
+  if (kind === "container") return topology.containers.get(key)?.workload ?? null;
+  if (kind === "virtualMachine") return topology.virtualMachines.get(key)?.workload ?? null;
+  return null;
+}
+
+/**
+ * A unit's domains at a level: its host; its rack; each power or network domain of its rack;
+ * its datacenter; each hazard zone of its datacenter (its region when it lists none); its
+ * planet. A dangling host, rack or datacenter id is a domain at its own level; what lies
+ * above it is not known.
+ */
+export function placementAt(topology: Topology, chain: Chain, level: AntiAffinityLevel): Placement {
+  switch (level) {
+    case "HOST":
+      return chain.host ? { domains: [chain.host] } : { unknown: "its host is hidden or not known" };
+    case "RACK":
+      if (chain.rack) return { domains: [chain.rack] };
+      return { unknown: chain.host ? `the rack of host ${chain.host} is not known` : "its host is hidden or not known" };
+    case "POWER_DOMAIN":
+    case "NETWORK_DOMAIN": {
+      const noun = NOUN[level];
+      if (!chain.rack) return { unknown: chain.host ? `the rack of host ${chain.host} is not known` : "its host is hidden or not known" };
+      const rack = topology.racks.get(chain.rack);
+      if (!rack) return { unknown: `rack ${chain.rack} has not been synced, so its ${noun}s are not known` };
+      const domains = level === "POWER_DOMAIN" ? rack.powerDomains : rack.networkDomains;
+      return domains.length > 0 ? { domains: [...domains] } : { unknown: `rack ${rack.key} lists no ${noun}` };
+    }
+    case "DATACENTER":
+      return chain.datacenter ? { domains: [chain.datacenter] } : { unknown: "its datacenter is not known" };
+    case "HAZARD_ZONE":
+    case "PLANET": {
+      if (!chain.datacenter) return { unknown: "its datacenter is not known" };
+      const datacenter = topology.datacenters.get(chain.datacenter);
+      if (!datacenter) return { unknown: `datacenter ${chain.datacenter} has not been synced, so its ${NOUN[level]} is not known` };
+      if (level === "PLANET") return { domains: [datacenter.planet] };
+      if (datacenter.hazardZones.length > 0) return { domains: [...datacenter.hazardZones] };
+      return datacenter.region ? { domains: [datacenter.region] } : { unknown: `datacenter ${datacenter.key} lists no hazard zone and no region` };
+    }
+  }
+}
+
+/**
+ * Every domain of the level a replica could have been placed in: the eligible domains of
+ * Kubernetes' maxSkew. Within the datacenters the replicas are in for host, rack, power and
+ * network domains; on the planets they are on for datacenters, hazard zones and planets.
+ */
+export function eligibleDomains(topology: Topology, level: AntiAffinityLevel, replicaChains: Chain[]): Set<string> {
+  const datacenters = new Set(replicaChains.map((c) => c.datacenter).filter((d): d is string => d !== null));
+  const planets = new Set([...datacenters].map((d) => topology.datacenters.get(d)?.planet).filter((p): p is string => !!p));
+  const eligible = new Set<string>();
+  const racksIn = () => [...topology.racks.values()].filter((r) => datacenters.has(r.datacenter));
+  switch (level) {
+    case "HOST":
+      for (const host of topology.hosts.values()) {
+        const dc = host.rack ? (topology.racks.get(host.rack)?.datacenter ?? host.datacenter) : host.datacenter;
+        if (dc && datacenters.has(dc)) eligible.add(host.key);
+      }
+      break;
+    case "RACK":
+      for (const rack of racksIn()) eligible.add(rack.key);
+      break;
+    case "POWER_DOMAIN":
+      for (const rack of racksIn()) for (const d of rack.powerDomains) eligible.add(d);
+      break;
+    case "NETWORK_DOMAIN":
+      for (const rack of racksIn()) for (const d of rack.networkDomains) eligible.add(d);
+      break;
+    default:
+      for (const dc of topology.datacenters.values()) {
+        if (!planets.has(dc.planet)) continue;
+        if (level === "DATACENTER") eligible.add(dc.key);
+        else if (level === "PLANET") eligible.add(dc.planet);
+        else if (dc.hazardZones.length > 0) dc.hazardZones.forEach((z) => eligible.add(z));
+        else if (dc.region) eligible.add(dc.region);
+      }
+  }
+  // Domains the replicas are in count even when nothing else is known of them (dangling ids).
+  for (const chain of replicaChains) {
+    const placement = placementAt(topology, chain, level);
+    if ("domains" in placement) placement.domains.forEach((d) => eligible.add(d));
+  }
+  return eligible;
+}
+
+/** maxPerDomain defaults to 1 when the rule sets no other bound. */
+export function effectiveMaxPerDomain(rule: AntiAffinityRule): number | undefined {
+  if (rule.maxPerDomain !== undefined) return rule.maxPerDomain;
+  return rule.minDomains === undefined && rule.maxSkew === undefined ? 1 : undefined;
+}
+
+export function auditRule(topology: Topology, workload: string, rule: AntiAffinityRule, replicas = replicasOf(topology, workload)): RuleAudit {
+  const chains = replicas.map((r) => cachedChainOf(topology, r));
+  const domains = new Map<string, UnitRef[]>();
+  const unverifiable: Unverifiable[] = [];
+  replicas.forEach((replica, i) => {
+    const placement = placementAt(topology, chains[i], rule.level);
+    if ("unknown" in placement) {
+      unverifiable.push({ replica, reason: placement.unknown });
+      return;
+    }
+    for (const domain of placement.domains) {
+      const list = domains.get(domain);
+      if (list) list.push(replica);
+      else domains.set(domain, [replica]);
+    }
+  });
+  const verifiable = replicas.filter((r) => !unverifiable.some((u) => u.replica === r));
+  const noun = NOUN[rule.level];
+  const violations: Violation[] = [];
+  const base = { workload, rule, level: rule.level, mode: rule.mode };
+  const sortedDomains = [...domains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+  const max = effectiveMaxPerDomain(rule);
+  if (max !== undefined) {
+    for (const [domain, inDomain] of sortedDomains) {
+      if (inDomain.length <= max) continue;
+      violations.push({
+        ...base,
+        kind: "MAX_PER_DOMAIN",
+        domain,
+        replicas: inDomain,
+        excess: inDomain.length - max,
+        message: `${inDomain.length} replicas of ${workload} share ${noun} ${domain}; at most ${max} allowed`,
+      });
+    }
+  }
+  if (rule.minDomains !== undefined && verifiable.length > 0 && domains.size < rule.minDomains) {
+    violations.push({
+      ...base,
+      kind: "MIN_DOMAINS",
+      domain: null,
+      replicas: verifiable,
+      excess: rule.minDomains - domains.size,
+      message: `the replicas of ${workload} span ${domains.size} ${noun}${domains.size === 1 ? "" : "s"}; at least ${rule.minDomains} required`,
+    });
+  }
+  if (rule.maxSkew !== undefined && verifiable.length > 0) {
+    const eligible = eligibleDomains(topology, rule.level, chains);
+    // Kubernetes: the global minimum is 0 when fewer domains are eligible than minDomains.
+    const fewerThanMin = rule.minDomains !== undefined && eligible.size < rule.minDomains;
+    const minimum = fewerThanMin ? 0 : Math.min(...[...eligible].map((d) => domains.get(d)?.length ?? 0));
+    for (const [domain, inDomain] of sortedDomains) {
+      const skew = inDomain.length - minimum;
+      if (skew <= rule.maxSkew) continue;
+      violations.push({
+        ...base,
+        kind: "MAX_SKEW",
+        domain,
+        replicas: inDomain,
+        excess: skew - rule.maxSkew,
+        message: `${noun} ${domain} holds ${inDomain.length} replicas of ${workload}, ${skew} more than the emptiest eligible ${noun}; max skew ${rule.maxSkew}`,
+      });
+    }
+  }
+  return { workload, rule, replicas, domains, violations, unverifiable };
+}
+
+/** Every rule of one workload. */
+export function auditWorkload(topology: Topology, workload: string): RuleAudit[] {
+  const node = topology.workloads.get(workload);
+  if (!node || node.antiAffinity.length === 0) return [];
+  const replicas = replicasOf(topology, workload);
+  return node.antiAffinity.map((rule) => auditRule(topology, workload, rule, replicas));
+}
+
+/** Every violation of the fleet (or of one workload), by workload key, then rule order. */
+export function antiAffinityViolations(topology: Topology, workload?: string): Violation[] {
+  const keys = workload !== undefined ? [workload] : [...topology.workloads.keys()].sort();
+  return keys.flatMap((key) => auditWorkload(topology, key).flatMap((audit) => audit.violations));
+}

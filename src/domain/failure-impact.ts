@@ -1,0 +1,179 @@
+import { placementAt, replicasOf } from "./anti-affinity.ts";
+import type { AntiAffinityLevel } from "./scale.ts";
+import { cachedChainOf, type Chain } from "./separation.ts";
+import type { Topology, UnitRef } from "./topology.ts";
+
+/**
+ * What-ifs: if this host, rack, power or network domain, datacenter, hazard zone or planet
+ * fails, what do workloads lose? And does a workload keep its quorum through the loss of any
+ * single domain at a level?
+ *
+ * A replica is lost when the failed domain takes it down: its host, rack, datacenter or planet
+ * is the one that fails, or one of its datacenter's hazard zones strikes. A rack fed by two
+ * power domains (or hanging off two network domains) survives the loss of one: its replicas
+ * are listed as degraded, not lost. A replica whose domain at the level is not known, and
+ * that is not known to be elsewhere, may be lost: listed as at risk.
+ */
+export interface WorkloadImpact {
+  workload: string;
+  replicaCount: number;
+  lost: UnitRef[];
+  degraded: UnitRef[];
+  atRisk: UnitRef[];
+  /** Replicas still up for certain: not lost and not at risk. */
+  remaining: number;
+  losesAll: boolean;
+  /** The owner's minHealthyReplicas, if set. */
+  quorum: number | null;
+  belowQuorum: boolean;
+}
+
+export interface FailureImpact {
+  level: AntiAffinityLevel;
+  domain: string;
+  workloads: WorkloadImpact[];
+  /** Tenants with any unit (replica or not) that goes down. */
+  tenants: string[];
+}
+
+type Outcome = "lost" | "degraded" | "atRisk" | "safe";
+
+/** The datacenter a failing domain is in, when one is known: replicas known elsewhere are safe. */
+function datacenterOfDomain(topology: Topology, level: AntiAffinityLevel, domain: string): string | null {
+  switch (level) {
+    case "HOST": {
+      const host = topology.hosts.get(domain);
+      if (!host) return null;
+      return (host.rack ? topology.racks.get(host.rack)?.datacenter : undefined) ?? host.datacenter;
+    }
+    case "RACK":
+      return topology.racks.get(domain)?.datacenter ?? null;
+    case "POWER_DOMAIN":
+    case "NETWORK_DOMAIN":
+      for (const rack of topology.racks.values()) {
+        if ((level === "POWER_DOMAIN" ? rack.powerDomains : rack.networkDomains).includes(domain)) return rack.datacenter;
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+function outcomeFor(topology: Topology, chain: Chain, level: AntiAffinityLevel, domain: string, failedDatacenter: string | null): Outcome {
+  const placement = placementAt(topology, chain, level);
+  if ("unknown" in placement) {
+    // Known to be in another datacenter: out of reach of a host, rack or PDU failure there.
+    if (failedDatacenter && chain.datacenter && chain.datacenter !== failedDatacenter) return "safe";
+    return "atRisk";
+  }
+  if (!placement.domains.includes(domain)) return "safe";
+  const redundant = (level === "POWER_DOMAIN" || level === "NETWORK_DOMAIN") && placement.domains.length > 1;
+  return redundant ? "degraded" : "lost";
+}
+
+/** True when some object of the inventory names this domain at this level. */
+export function domainExists(topology: Topology, level: AntiAffinityLevel, domain: string): boolean {
+  switch (level) {
+    case "HOST":
+      return topology.hosts.has(domain) || [...topology.virtualMachines.values(), ...topology.containers.values()].some((u) => u.host === domain);
+    case "RACK":
+      return topology.racks.has(domain) || [...topology.hosts.values()].some((h) => h.rack === domain);
+    case "POWER_DOMAIN":
+      return [...topology.racks.values()].some((r) => r.powerDomains.includes(domain));
+    case "NETWORK_DOMAIN":
+      return [...topology.racks.values()].some((r) => r.networkDomains.includes(domain));
+    case "DATACENTER":
+      return topology.datacenters.has(domain) || [...topology.racks.values()].some((r) => r.datacenter === domain);
+    case "HAZARD_ZONE":
+      return [...topology.datacenters.values()].some((d) => d.hazardZones.includes(domain) || (d.hazardZones.length === 0 && d.region === domain));
+    case "PLANET":
+      return [...topology.datacenters.values()].some((d) => d.planet === domain);
+  }
+}
+
+export function failureImpact(topology: Topology, level: AntiAffinityLevel, domain: string): FailureImpact {
+  const failedDatacenter = datacenterOfDomain(topology, level, domain);
+  const workloads: WorkloadImpact[] = [];
+  for (const workload of [...topology.workloads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
+    const replicas = replicasOf(topology, workload.key);
+    const impact: WorkloadImpact = {
+      workload: workload.key,
+      replicaCount: replicas.length,
+      lost: [],
+      degraded: [],
+      atRisk: [],
+      remaining: 0,
+      losesAll: false,
+      quorum: workload.minHealthyReplicas,
+      belowQuorum: false,
+    };
+    for (const replica of replicas) {
+      const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failedDatacenter);
+      if (outcome !== "safe") impact[outcome].push(replica);
+    }
+    if (impact.lost.length === 0 && impact.degraded.length === 0) continue; // untouched (at risk alone is not news)
+    impact.remaining = replicas.length - impact.lost.length - impact.atRisk.length;
+    impact.losesAll = impact.lost.length === replicas.length;
+    impact.belowQuorum = impact.quorum !== null && replicas.length - impact.lost.length < impact.quorum;
+    workloads.push(impact);
+  }
+  const tenants = new Set<string>();
+  const units: [UnitRef, string][] = [
+    ...[...topology.virtualMachines.values()].map((v) => [{ kind: "virtualMachine", key: v.key }, v.tenant] as [UnitRef, string]),
+    ...[...topology.containers.values()].map((c) => [{ kind: "container", key: c.key }, c.tenant] as [UnitRef, string]),
+  ];
+  for (const [unit, tenant] of units) {
+    if (tenants.has(tenant)) continue;
+    if (outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter) === "lost") tenants.add(tenant);
+  }
+  return { level, domain, workloads, tenants: [...tenants].sort() };
+}
+
+export interface Survival {
+  workload: string;
+  level: AntiAffinityLevel;
+  /** The replicas that must stay up: minHealthyReplicas, else 1. */
+  quorum: number;
+  replicaCount: number;
+  /** True when the loss of any single domain at the level leaves at least the quorum, whatever the unknown placements turn out to be. */
+  survives: boolean;
+  /** Domains whose loss alone leaves fewer than the quorum (known placements only). */
+  singlePointsOfFailure: { domain: string; remaining: number }[];
+  /** Replicas whose domain at the level is not known: counted as lost in the worst case. */
+  unverifiable: UnitRef[];
+}
+
+export function survives(topology: Topology, workload: string, level: AntiAffinityLevel): Survival {
+  const node = topology.workloads.get(workload);
+  const quorum = node?.minHealthyReplicas ?? 1;
+  const replicas = replicasOf(topology, workload);
+  const lostBy = new Map<string, number>();
+  const unverifiable: UnitRef[] = [];
+  for (const replica of replicas) {
+    const placement = placementAt(topology, cachedChainOf(topology, replica), level);
+    if ("unknown" in placement) {
+      unverifiable.push(replica);
+      continue;
+    }
+    // Only a sole power or network domain takes a rack down; every other domain takes it.
+    const redundant = (level === "POWER_DOMAIN" || level === "NETWORK_DOMAIN") && placement.domains.length > 1;
+    for (const domain of placement.domains) {
+      lostBy.set(domain, (lostBy.get(domain) ?? 0) + (redundant ? 0 : 1));
+    }
+  }
+  const singlePointsOfFailure = [...lostBy.entries()]
+    .map(([domain, lost]) => ({ domain, remaining: replicas.length - lost }))
+    .filter((d) => d.remaining < quorum)
+    .sort((a, b) => a.remaining - b.remaining || (a.domain < b.domain ? -1 : 1));
+  // Worst case: every unverifiable replica sits in the domain that fails.
+  const worstLoss = Math.max(0, ...lostBy.values()) + unverifiable.length;
+  return {
+    workload,
+    level,
+    quorum,
+    replicaCount: replicas.length,
+    survives: replicas.length - worstLoss >= quorum,
+    singlePointsOfFailure,
+    unverifiable,
+  };
+}
