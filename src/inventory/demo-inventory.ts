@@ -6,13 +6,14 @@ import { syncInventory, type SyncResult } from "./sync-inventory.ts";
 
 /**
  * The demo inventory (examples/demo/*.json): a university's biology and geology groups sharing
- * a campus datacenter, two companies in a public cloud with hidden hosts, and one rack on the
- * moon. Each file is one source's snapshot, synced the same way as any other.
+ * a campus datacenter, two companies in a public cloud with hidden hosts, a bank's ledger
+ * crowded behind one PDU in a colocation, and one rack on the moon. Each file is one source's
+ * snapshot, synced the same way as any other.
  */
 export const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../examples/demo");
 
 // Order matters only for warnings: sources that others reference are synced first.
-const DEMO_ORDER = ["dcim-campus.json", "aws-acme.json", "aws-globex.json", "dcim-moon.json"];
+const DEMO_ORDER = ["dcim-campus.json", "aws-acme.json", "aws-globex.json", "dcim-moon.json", "dcim-fra.json"];
 
 export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
   const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));

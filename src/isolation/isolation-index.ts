@@ -1,4 +1,5 @@
 import type { SqlClient } from "../db/sql-client.ts";
+import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { cachedChainOf } from "../domain/separation.ts";
@@ -19,12 +20,15 @@ export interface IsolationView {
   freshness: Freshness;
   /** The fleet report for this inventory and policy, computed once and kept. */
   report(): ReportEntry[];
+  /** Every anti-affinity violation of the fleet, computed once per inventory and kept. */
+  violations(): Violation[];
 }
 
 export class IsolationIndex {
   private loaded: { topology: Topology; version: number } | null = null;
   private loading: Promise<{ topology: Topology; version: number }> | null = null;
   private reports = new Map<string, ReportEntry[]>();
+  private violationsOf = new WeakMap<Topology, Violation[]>();
 
   constructor(private readonly sql: SqlClient) {}
 
@@ -51,6 +55,11 @@ export class IsolationIndex {
           this.reports.set(reportKey, report);
         }
         return report;
+      },
+      violations: () => {
+        let violations = this.violationsOf.get(loaded.topology);
+        if (!violations) this.violationsOf.set(loaded.topology, (violations = antiAffinityViolations(loaded.topology)));
+        return violations;
       },
     };
   }

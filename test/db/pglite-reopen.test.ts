@@ -25,7 +25,7 @@ describe("embedded PGlite", () => {
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(first.logs()).toContain("listens on loopback only");
     const demo = await graphqlRequest(first.url, COUNTS);
-    expect(demo.body.data.sources.nodes.map((s: { key: string }) => s.key)).toEqual(["aws-acme", "aws-globex", "dcim-campus", "dcim-moon"]);
+    expect(demo.body.data.sources.nodes.map((s: { key: string }) => s.key)).toEqual(["aws-acme", "aws-globex", "dcim-campus", "dcim-fra", "dcim-moon"]);
     const written = await graphqlRequest(first.url, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, {
       s: { source: "after-demo", hosts: [{ id: "kept-after-kill" }] },
     });

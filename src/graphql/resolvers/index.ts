@@ -1,5 +1,16 @@
 import { Container, Datacenter, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
 import { IsolationEvidence, isolationMutations, isolationQueries, IsolationVerdict, SharedThing, tenantIsolationFields, workloadIsolationFields } from "./isolation.ts";
+import {
+  AntiAffinityRuleAudit,
+  AntiAffinityViolation,
+  antiAffinityMutations,
+  antiAffinityQueries,
+  FailureImpact,
+  UnverifiableReplica,
+  workloadAntiAffinityFields,
+  WorkloadFailureImpact,
+  WorkloadSurvival,
+} from "./anti-affinity.ts";
 import { Mutation } from "./mutation.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
@@ -7,8 +18,14 @@ import { Source, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries },
-  Mutation: { ...Mutation, ...isolationMutations },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries },
+  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations },
+  AntiAffinityViolation,
+  UnverifiableReplica,
+  AntiAffinityRuleAudit,
+  FailureImpact,
+  WorkloadFailureImpact,
+  WorkloadSurvival,
   IsolationVerdict,
   IsolationEvidence,
   SharedThing,
@@ -25,7 +42,7 @@ export const resolvers = {
   VirtualMachine,
   Container,
   Tenant: { ...Tenant, ...tenantIsolationFields },
-  Workload: { ...Workload, ...workloadIsolationFields },
+  Workload: { ...Workload, ...workloadIsolationFields, ...workloadAntiAffinityFields },
   Source,
   SyncRun,
 };

@@ -1,0 +1,145 @@
+import { auditWorkload, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
+import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
+import type { AntiAffinityLevel } from "../../domain/scale.ts";
+import type { UnitRef } from "../../domain/topology.ts";
+import { checkRules } from "../../inventory/validate-snapshot.ts";
+import type { Context } from "../context.ts";
+import { notFound } from "../errors.ts";
+import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+
+/**
+ * Anti-affinity audits and failure what-ifs. Thin: the request's view of the in-memory index,
+ * the domain's rules, and loaders for the objects named.
+ */
+const KIND_ORDER = { MAX_PER_DOMAIN: 0, MIN_DOMAINS: 1, MAX_SKEW: 2 } as const;
+
+function loadUnit(ctx: Context, unit: UnitRef) {
+  return ctx.loaders.byKey[unit.kind === "container" ? "containers" : unit.kind === "virtualMachine" ? "virtualMachines" : "hosts"].load(unit.key);
+}
+const loadUnits = (ctx: Context, units: UnitRef[]) => Promise.all(units.map((u) => loadUnit(ctx, u)));
+
+/** A sortable position for a violation: workload, rule, kind, domain. */
+function position(v: Violation): string {
+  const node = v.rule;
+  return `${v.workload}\u0000${node.level}${JSON.stringify(node)}\u0000${KIND_ORDER[v.kind]}\u0000${v.domain ?? ""}`;
+}
+
+async function requireWorkload(ctx: Context, key: string) {
+  const view = await ctx.isolation();
+  if (!view.topology.workloads.has(key)) throw notFound(`no workload "${key}" has been synced`);
+  return view;
+}
+
+export const AntiAffinityViolation = {
+  workload: (v: Violation, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
+  replicas: (v: Violation, _: unknown, ctx: Context) => loadUnits(ctx, v.replicas),
+};
+
+export const UnverifiableReplica = {
+  workload: (u: { workload: string }, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(u.workload),
+  replica: (u: { replica: UnitRef }, _: unknown, ctx: Context) => loadUnit(ctx, u.replica),
+};
+
+export const AntiAffinityRuleAudit = {
+  replicaCount: (a: RuleAudit) => a.replicas.length,
+  domainCount: (a: RuleAudit) => a.domains.size,
+  unverifiable: (a: RuleAudit) => a.unverifiable.map((u) => ({ ...u, workload: a.workload, rule: a.rule })),
+};
+
+export const WorkloadFailureImpact = {
+  workload: (w: WorkloadImpact, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(w.workload),
+  lost: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.lost),
+  degraded: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.degraded),
+  atRisk: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.atRisk),
+};
+
+export const FailureImpact = {
+  tenantKeys: (f: { tenants: string[] }) => f.tenants,
+};
+
+export const WorkloadSurvival = {
+  unverifiable: (s: { unverifiable: UnitRef[] }, _: unknown, ctx: Context) => loadUnits(ctx, s.unverifiable),
+};
+
+export const antiAffinityQueries = {
+  async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null }, ctx: Context) {
+    const page = pageRequest(args);
+    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
+    const all = view.violations();
+    // Ordered by the cursor's own position, so paging is a keyset walk.
+    const violations = (args.workload ? all.filter((v) => v.workload === args.workload) : all)
+      .map((v) => [position(v), v] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, v]) => v);
+    let start = 0;
+    if (page.after !== null) {
+      const after = page.after;
+      start = violations.findIndex((v) => position(v) > after);
+      if (start === -1) start = violations.length;
+    }
+    return connectionFromRows(violations.slice(start, start + page.size + 1), page, position, violations.length);
+  },
+  async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
+    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
+    const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].sort();
+    return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
+  },
+  async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
+    const view = await ctx.isolation();
+    if (!domainExists(view.topology, args.level, args.domain)) {
+      throw notFound(`no ${args.level.toLowerCase().replace("_", " ")} "${args.domain}" is known to the inventory`);
+    }
+    return failureImpact(view.topology, args.level, args.domain);
+  },
+};
+
+type RuleInput = { level: string; maxPerDomain?: number | null; minDomains?: number | null; maxSkew?: number | null; mode?: string | null };
+
+export const antiAffinityMutations = {
+  async setAntiAffinityRules(_: unknown, args: { workload: string; rules?: RuleInput[] | null; comment?: string | null }, ctx: Context) {
+    const view = await ctx.isolation();
+    if (!view.topology.workloads.has(args.workload)) {
+      return { workload: null, userErrors: [{ path: ["workload"], message: `no workload "${args.workload}" has been synced` }] };
+    }
+    let rules: unknown = null;
+    if (args.rules) {
+      // The same checks as a snapshot's rules; GraphQL nulls are absent fields there.
+      const plain = args.rules.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== undefined)));
+      const problems: { path: string[]; message: string }[] = [];
+      const checked = checkRules(plain, ["rules"], (path, message) => problems.push({ path: path.map(String), message }));
+      if (!checked) return { workload: null, userErrors: problems };
+      rules = checked;
+    }
+    await ctx.db.sql.transaction(async (tx) => {
+      if (rules === null) await tx.query(`DELETE FROM anti_affinity_override WHERE workload = $1`, [args.workload]);
+      else {
+        await tx.query(
+          `INSERT INTO anti_affinity_override (workload, rules, comment) VALUES ($1, $2::jsonb, $3)
+           ON CONFLICT (workload) DO UPDATE SET rules = EXCLUDED.rules, comment = EXCLUDED.comment, set_at = now()`,
+          [args.workload, JSON.stringify(rules), args.comment ?? null],
+        );
+      }
+      // The rules in force changed: every replica's index reloads.
+      await tx.query(`INSERT INTO inventory_state (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1`);
+    });
+    ctx.logger.info({ workload: args.workload, rules }, rules === null ? "anti-affinity override removed" : "anti-affinity rules set");
+    return { workload: ctx.loaders.byKey.workloads.load(args.workload), userErrors: [] };
+  },
+};
+
+export const workloadAntiAffinityFields = {
+  async antiAffinity(row: { key: string; antiAffinity: unknown }, _: unknown, ctx: Context) {
+    // The rules in force: an operator's override, else the snapshot's (as the index holds them).
+    const view = await ctx.isolation();
+    return view.topology.workloads.get(row.key)?.antiAffinity ?? (Array.isArray(row.antiAffinity) ? row.antiAffinity : []);
+  },
+  async replicas(row: { key: string }, _: unknown, ctx: Context) {
+    return loadUnits(ctx, replicasOf((await ctx.isolation()).topology, row.key));
+  },
+  async antiAffinityAudit(row: { key: string }, _: unknown, ctx: Context) {
+    return auditWorkload((await ctx.isolation()).topology, row.key);
+  },
+  async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
+    return survives((await ctx.isolation()).topology, row.key, args.level);
+  },
+};
