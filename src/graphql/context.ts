@@ -10,9 +10,17 @@ export interface Context {
   logger: Logger;
   /** This request's view of the isolation index: read once per request, on first use. */
   isolation: () => Promise<IsolationView>;
+  /** After a mutation changed the inventory, rules or policy: the next read takes a fresh view. */
+  forgetIsolation: () => void;
 }
 
 export function createContext(db: Database, logger: Logger, index: IsolationIndex): Context {
   let view: Promise<IsolationView> | undefined;
-  return { db, loaders: createLoaders(db), logger, isolation: () => (view ??= index.view()) };
+  return {
+    db,
+    loaders: createLoaders(db),
+    logger,
+    isolation: () => (view ??= index.view()),
+    forgetIsolation: () => void (view = undefined),
+  };
 }

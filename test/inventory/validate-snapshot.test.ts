@@ -67,6 +67,15 @@ describe("validateSnapshot", () => {
     ]);
   });
 
+  it("accepts maxSkew and minHealthyReplicas, and refuses them below 1", () => {
+    const ok = validateSnapshot({ source: "s", workloads: [{ id: "w", tenant: "t", minHealthyReplicas: 2, antiAffinity: [{ level: "RACK", maxSkew: 1 }] }] });
+    expect(ok.ok && ok.snapshot.workloads[0]).toEqual({ id: "w", tenant: "t", minimumIsolation: null, minHealthyReplicas: 2, antiAffinity: [{ level: "RACK", maxSkew: 1, mode: "HARD" }] });
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", minHealthyReplicas: 0, antiAffinity: [{ level: "RACK", maxSkew: 0 }] }] })).toEqual([
+      "workloads.0.antiAffinity.0.maxSkew: maxSkew must be a whole number of at least 1",
+      "workloads.0.minHealthyReplicas: must be a whole number of at least 1",
+    ]);
+  });
+
   it("refuses duplicate ids within a kind, naming both places", () => {
     expect(problemsOf({ source: "s", hosts: [{ id: "h" }, { id: "x" }, { id: "h" }] })).toEqual(['hosts.2.id: duplicate id "h" (also at hosts[0])']);
   });

@@ -35,6 +35,7 @@ const snapshot = {
     { id: "h3", rack: "r3" },
     { id: "h4", rack: "r4" },
     { id: "h-moon", rack: "r-moon" },
+    { id: "h-empty-rack", rack: "r-empty" },
     { id: "h-norack", datacenter: "ams1" },
     { id: "h-ghost-rack", rack: "r-unsynced" },
     { id: "h-ghost-dc", datacenter: "dc-unsynced" },
@@ -55,6 +56,8 @@ const snapshot = {
     { id: "w-planet", tenant: "t", antiAffinity: [{ level: "PLANET", minDomains: 2 }, { level: "PLANET", maxPerDomain: 5 }] },
     // maxSkew: racks r1 (2 replicas), r2 (1), r3 (0), r-empty (0) in ams1: skew 2 over 0.
     { id: "w-skew", tenant: "t", antiAffinity: [{ level: "RACK", maxSkew: 1 }] },
+    // maxSkew with minDomains above the 4 eligible racks of ams1: the minimum is taken as 0.
+    { id: "w-skew-min", tenant: "t", antiAffinity: [{ level: "RACK", maxSkew: 1, minDomains: 10 }] },
     { id: "w-unknown", tenant: "t", antiAffinity: [{ level: "RACK", minDomains: 3 }, { level: "HAZARD_ZONE", minDomains: 1 }] },
     { id: "w-nested", tenant: "t", minHealthyReplicas: 2, antiAffinity: [{ level: "HOST" }] },
   ],
@@ -82,6 +85,11 @@ const snapshot = {
     { id: "skew-1", host: "h1", tenant: "t", workload: "w-skew" },
     { id: "skew-2", host: "h1b", tenant: "t", workload: "w-skew" },
     { id: "skew-3", host: "h2", tenant: "t", workload: "w-skew" },
+    { id: "skewmin-1", host: "h1", tenant: "t", workload: "w-skew-min" },
+    { id: "skewmin-2", host: "h1b", tenant: "t", workload: "w-skew-min" },
+    { id: "skewmin-3", host: "h2", tenant: "t", workload: "w-skew-min" },
+    { id: "skewmin-4", host: "h3", tenant: "t", workload: "w-skew-min" },
+    { id: "skewmin-5", host: "h-empty-rack", tenant: "t", workload: "w-skew-min" },
     { id: "unknown-hidden", datacenter: "az1", tenant: "t", workload: "w-unknown" },
     { id: "unknown-norack", host: "h-norack", tenant: "t", workload: "w-unknown" },
     { id: "unknown-ghost-rack", host: "h-ghost-rack", tenant: "t", workload: "w-unknown" },
@@ -152,6 +160,16 @@ describe("anti-affinity, each level", () => {
   it("maxSkew: against the emptiest eligible domain, an empty rack counting as 0", () => {
     expect(brief("w-skew")).toEqual([{ kind: "MAX_SKEW", domain: "r1", replicas: ["skew-1", "skew-2"], excess: 1, mode: "HARD" }]);
     expect(antiAffinityViolations(topology, "w-skew")[0].message).toBe("rack r1 holds 2 replicas of w-skew, 2 more than the emptiest eligible rack; max skew 1");
+  });
+});
+
+describe("maxSkew, Kubernetes' meaning", () => {
+  it("takes the global minimum as 0 when fewer domains are eligible than minDomains", () => {
+    // Every eligible rack holds a replica (minimum 1, skew of r1 = 1) but minDomains 10 > 4 racks.
+    expect(brief("w-skew-min")).toEqual([
+      { kind: "MIN_DOMAINS", domain: null, replicas: ["skewmin-1", "skewmin-2", "skewmin-3", "skewmin-4", "skewmin-5"], excess: 6, mode: "HARD" },
+      { kind: "MAX_SKEW", domain: "r1", replicas: ["skewmin-1", "skewmin-2"], excess: 1, mode: "HARD" },
+    ]);
   });
 });
 

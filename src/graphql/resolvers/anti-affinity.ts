@@ -122,6 +122,7 @@ export const antiAffinityMutations = {
       // The rules in force changed: every replica's index reloads.
       await tx.query(`INSERT INTO inventory_state (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1`);
     });
+    ctx.forgetIsolation();
     ctx.logger.info({ workload: args.workload, rules }, rules === null ? "anti-affinity override removed" : "anti-affinity rules set");
     return { workload: ctx.loaders.byKey.workloads.load(args.workload), userErrors: [] };
   },

@@ -121,6 +121,7 @@ export const isolationMutations = {
     const userErrors = checkPolicy(args);
     if (userErrors.length > 0) return { policy: null, userErrors };
     const policy = await savePolicy(ctx.db.sql, args);
+    ctx.forgetIsolation();
     ctx.logger.info({ version: policy.version, sameTenant: policy.sameTenant, sameOrganization: policy.sameOrganization, otherOrganization: policy.otherOrganization }, "isolation policy changed");
     return { policy, userErrors: [] };
   },
