@@ -122,6 +122,45 @@ async function loadTest(url: string, body: () => string, seconds: number) {
 
 const reportRuns: Record<string, { ms: number; visits: number }> = {};
 
+/** The hand-written floors: one GROUP BY each, over the same tables. */
+const FLOOR_SCAN = `SELECT u.workload, u.host, count(*) FROM (
+    SELECT v.workload, v.host FROM virtual_machine v WHERE v.workload IS NOT NULL
+    UNION ALL
+    SELECT c.workload, coalesce(c.host, v.host) FROM container c LEFT JOIN virtual_machine v ON v.key = c.virtual_machine WHERE c.workload IS NOT NULL
+  ) u WHERE u.host IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`;
+const FLOOR_WHAT_IF = `SELECT coalesce(r.datacenter, h.datacenter, v.datacenter) AS datacenter, v.workload, count(*)
+    FROM virtual_machine v LEFT JOIN host h ON h.key = v.host LEFT JOIN rack r ON r.key = h.rack
+   WHERE v.workload IS NOT NULL GROUP BY 1, 2`;
+
+async function graphql(url: string, query: string): Promise<any> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+  const body = (await response.json()) as { data?: unknown; errors?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function benchAntiAffinity(name: string, db: Awaited<ReturnType<typeof openDatabase>>, url: string, fleet: Fleet): Promise<string[][]> {
+  await db.sql.query(FLOOR_SCAN); // warm the database's caches for a fair floor
+  const [, floorScanMs] = await time(() => db.sql.query(FLOOR_SCAN));
+  const [scan, scanMs] = await time(() => graphql(url, "{ antiAffinityViolations(first: 1) { totalCount } }"));
+  const [, floorWhatIfMs] = await time(() => db.sql.query(FLOOR_WHAT_IF));
+  const [whatIfs, whatIfMs] = await time(async () => {
+    let touched = 0;
+    for (const dc of fleet.datacenters) {
+      const data = await graphql(url, `{ failureImpact(level: DATACENTER, domain: "${dc.id}") { workloads { losesAll } } }`);
+      touched += data.failureImpact.workloads.length;
+    }
+    return touched;
+  });
+  const ratio = scanMs / floorScanMs;
+  return [
+    [name, "floor: one SQL GROUP BY (replicas per workload and host)", "", seconds(floorScanMs), "", ""],
+    [name, "anti-affinity violations, whole fleet, first request (computed), HTTP", `${scan.antiAffinityViolations.totalCount} violations`, seconds(scanMs), "", `${ratio.toFixed(1)}× floor (target ≤ 2×) ${ratio <= 2 ? "✓" : "✗"}`],
+    [name, "floor: one SQL GROUP BY (replicas per datacenter and workload)", "", seconds(floorWhatIfMs), "", ""],
+    [name, "what-if for each datacenter, HTTP", `${fleet.datacenters.length} datacenters, ${whatIfs} workload impacts`, seconds(whatIfMs), "", `${(whatIfMs / floorWhatIfMs).toFixed(1)}× floor`],
+  ];
+}
+
 async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDatabase>>, url: string, fleet: Fleet): Promise<string[][]> {
   const heapBefore = process.memoryUsage().heapUsed;
   const [loaded, loadMs] = await time(() => loadTopology(db.sql));
@@ -196,7 +235,7 @@ async function benchSize(name: string) {
     let isolation: string[][];
     try {
       latency = await nestedQueryLatency(service.url, 100);
-      isolation = await benchIsolation(name, db, service.url, fleet);
+      isolation = [...(await benchIsolation(name, db, service.url, fleet)), ...(await benchAntiAffinity(name, db, service.url, fleet))];
     } finally {
       service.child.kill("SIGTERM");
       await service.exited;

@@ -54,19 +54,54 @@ const NOUN: Record<AntiAffinityLevel, string> = {
   PLANET: "planet",
 };
 
-/** The replicas: the workload's units that do not sit inside another unit of the same workload. */
+const replicaCache = new WeakMap<Topology, Map<string, UnitRef[]>>();
+
+/**
+ * The replicas: the workload's units that do not sit inside another unit of the same
+ * workload. Worked out for every workload at once and kept with the topology.
+ */
 export function replicasOf(topology: Topology, workload: string): UnitRef[] {
-  const units = unitsIndex(topology).byWorkload.get(workload) ?? [];
-  return units.filter((unit) => {
-    const chain = cachedChainOf(topology, unit);
-    return !chain.links.slice(1).some((link) => workloadOfLink(topology, link.kind, link.key) === workload);
-  });
+  let all = replicaCache.get(topology);
+  if (!all) {
+    all = new Map();
+    for (const [key, units] of unitsIndex(topology).byWorkload) all.set(key, units.filter((unit) => !insideOwnWorkload(topology, unit, key)));
+    replicaCache.set(topology, all);
+  }
+  return all.get(workload) ?? [];
 }
 
-function workloadOfLink(topology: Topology, kind: string, key: string): string | null {
-  if (kind === "container") return topology.containers.get(key)?.workload ?? null;
-  if (kind === "virtualMachine") return topology.virtualMachines.get(key)?.workload ?? null;
-  return null;
+const placementCache = new WeakMap<Topology, Map<AntiAffinityLevel, Map<Chain, Placement>>>();
+
+/** placementAt, kept per topology and level: audits and what-ifs ask for the same units again and again. */
+export function cachedPlacementAt(topology: Topology, chain: Chain, level: AntiAffinityLevel): Placement {
+  let levels = placementCache.get(topology);
+  if (!levels) placementCache.set(topology, (levels = new Map()));
+  let placements = levels.get(level);
+  if (!placements) levels.set(level, (placements = new Map()));
+  let placement = placements.get(chain);
+  if (!placement) placements.set(chain, (placement = placementAt(topology, chain, level)));
+  return placement;
+}
+
+/** True when a unit sits, at any depth, inside another unit of the same workload. Walks parents without allocating. */
+function insideOwnWorkload(topology: Topology, unit: UnitRef, workload: string): boolean {
+  let kind: string = unit.kind;
+  let key: string | null = unit.key;
+  // Validation keeps containment acyclic; the bound only guards against a corrupt database.
+  for (let depth = 0; key !== null && depth < 64; depth++) {
+    if (kind === "container") {
+      const c = topology.containers.get(key);
+      if (!c) return false;
+      if (depth > 0 && c.workload === workload) return true;
+      [kind, key] = c.virtualMachine ? ["virtualMachine", c.virtualMachine] : ["host", null];
+    } else if (kind === "virtualMachine") {
+      const v = topology.virtualMachines.get(key);
+      if (!v) return false;
+      if (depth > 0 && v.workload === workload) return true;
+      [kind, key] = v.container ? ["container", v.container] : ["host", null];
+    } else return false; // hosts belong to no workload, and nothing is above them
+  }
+  return false;
 }
 
 /**
@@ -158,10 +193,12 @@ export function auditRule(topology: Topology, workload: string, rule: AntiAffini
   const chains = replicas.map((r) => cachedChainOf(topology, r));
   const domains = new Map<string, UnitRef[]>();
   const unverifiable: Unverifiable[] = [];
+  const unverifiableSet = new Set<UnitRef>();
   replicas.forEach((replica, i) => {
-    const placement = placementAt(topology, chains[i], rule.level);
+    const placement = cachedPlacementAt(topology, chains[i], rule.level);
     if ("unknown" in placement) {
       unverifiable.push({ replica, reason: placement.unknown });
+      unverifiableSet.add(replica);
       return;
     }
     for (const domain of placement.domains) {
@@ -170,7 +207,7 @@ export function auditRule(topology: Topology, workload: string, rule: AntiAffini
       else domains.set(domain, [replica]);
     }
   });
-  const verifiable = replicas.filter((r) => !unverifiable.some((u) => u.replica === r));
+  const verifiable = unverifiableSet.size === 0 ? replicas : replicas.filter((r) => !unverifiableSet.has(r));
   const noun = NOUN[rule.level];
   const violations: Violation[] = [];
   const base = { workload, rule, level: rule.level, mode: rule.mode };

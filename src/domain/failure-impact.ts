@@ -1,4 +1,4 @@
-import { placementAt, replicasOf } from "./anti-affinity.ts";
+import { cachedPlacementAt, replicasOf, type Placement } from "./anti-affinity.ts";
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
@@ -60,7 +60,7 @@ function datacenterOfDomain(topology: Topology, level: AntiAffinityLevel, domain
 }
 
 function outcomeFor(topology: Topology, chain: Chain, level: AntiAffinityLevel, domain: string, failedDatacenter: string | null): Outcome {
-  const placement = placementAt(topology, chain, level);
+  const placement = cachedPlacementAt(topology, chain, level);
   if ("unknown" in placement) {
     // Known to be in another datacenter: out of reach of a host, rack or PDU failure there.
     if (failedDatacenter && chain.datacenter && chain.datacenter !== failedDatacenter) return "safe";
@@ -91,41 +91,81 @@ export function domainExists(topology: Topology, level: AntiAffinityLevel, domai
   }
 }
 
+interface LevelIndex {
+  /** Units (containers and VMs) per domain at the level. */
+  byDomain: Map<string, UnitRef[]>;
+  /** Units whose domain at the level is not known. */
+  unknown: UnitRef[];
+  /** Which workload each replica belongs to. */
+  replicaOf: Map<UnitRef, string>;
+  tenantOf: Map<UnitRef, string>;
+}
+
+const levelIndexes = new WeakMap<Topology, Map<AntiAffinityLevel, LevelIndex>>();
+
+/** Units by domain at a level, built once per topology and level: a what-if visits only the units of the failing domain. */
+function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
+  let levels = levelIndexes.get(topology);
+  if (!levels) levelIndexes.set(topology, (levels = new Map()));
+  let index = levels.get(level);
+  if (index) return index;
+  index = { byDomain: new Map(), unknown: [], replicaOf: new Map(), tenantOf: new Map() };
+  const add = (unit: UnitRef, tenant: string) => {
+    index!.tenantOf.set(unit, tenant);
+    const placement: Placement = cachedPlacementAt(topology, cachedChainOf(topology, unit), level);
+    if ("unknown" in placement) index!.unknown.push(unit);
+    else
+      for (const domain of placement.domains) {
+        const list = index!.byDomain.get(domain);
+        if (list) list.push(unit);
+        else index!.byDomain.set(domain, [unit]);
+      }
+  };
+  const units = new Map<string, UnitRef>();
+  for (const workload of topology.workloads.keys()) {
+    for (const replica of replicasOf(topology, workload)) {
+      index.replicaOf.set(replica, workload);
+      units.set(`${replica.kind}:${replica.key}`, replica);
+    }
+  }
+  const known = (kind: UnitRef["kind"], key: string): UnitRef => units.get(`${kind}:${key}`) ?? { kind, key };
+  for (const vm of topology.virtualMachines.values()) add(known("virtualMachine", vm.key), vm.tenant);
+  for (const c of topology.containers.values()) add(known("container", c.key), c.tenant);
+  levels.set(level, index);
+  return index;
+}
+
 export function failureImpact(topology: Topology, level: AntiAffinityLevel, domain: string): FailureImpact {
   const failedDatacenter = datacenterOfDomain(topology, level, domain);
-  const workloads: WorkloadImpact[] = [];
-  for (const workload of [...topology.workloads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-    const replicas = replicasOf(topology, workload.key);
-    const impact: WorkloadImpact = {
-      workload: workload.key,
-      replicaCount: replicas.length,
-      lost: [],
-      degraded: [],
-      atRisk: [],
-      remaining: 0,
-      losesAll: false,
-      quorum: workload.minHealthyReplicas,
-      belowQuorum: false,
-    };
-    for (const replica of replicas) {
-      const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failedDatacenter);
-      if (outcome !== "safe") impact[outcome].push(replica);
+  const index = levelIndex(topology, level);
+  const byWorkload = new Map<string, WorkloadImpact>();
+  const tenants = new Set<string>();
+  for (const unit of [...(index.byDomain.get(domain) ?? []), ...index.unknown]) {
+    const outcome = outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter);
+    if (outcome === "safe") continue;
+    if (outcome === "lost") tenants.add(index.tenantOf.get(unit)!);
+    const workload = index.replicaOf.get(unit);
+    if (workload === undefined) continue; // not a replica: only its tenant counts
+    let impact = byWorkload.get(workload);
+    if (!impact) {
+      impact = { workload, replicaCount: replicasOf(topology, workload).length, lost: [], degraded: [], atRisk: [], remaining: 0, losesAll: false, quorum: topology.workloads.get(workload)!.minHealthyReplicas, belowQuorum: false };
+      byWorkload.set(workload, impact);
     }
-    if (impact.lost.length === 0 && impact.degraded.length === 0) continue; // untouched (at risk alone is not news)
-    impact.remaining = replicas.length - impact.lost.length - impact.atRisk.length;
-    impact.losesAll = impact.lost.length === replicas.length;
-    impact.belowQuorum = impact.quorum !== null && replicas.length - impact.lost.length < impact.quorum;
+    impact[outcome].push(unit);
+  }
+  const workloads: WorkloadImpact[] = [];
+  for (const impact of byWorkload.values()) {
+    if (impact.lost.length === 0 && impact.degraded.length === 0) continue; // at risk alone is not news
+    const order = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+    impact.lost.sort(order);
+    impact.degraded.sort(order);
+    impact.atRisk.sort(order);
+    impact.remaining = impact.replicaCount - impact.lost.length - impact.atRisk.length;
+    impact.losesAll = impact.lost.length === impact.replicaCount;
+    impact.belowQuorum = impact.quorum !== null && impact.replicaCount - impact.lost.length < impact.quorum;
     workloads.push(impact);
   }
-  const tenants = new Set<string>();
-  const units: [UnitRef, string][] = [
-    ...[...topology.virtualMachines.values()].map((v) => [{ kind: "virtualMachine", key: v.key }, v.tenant] as [UnitRef, string]),
-    ...[...topology.containers.values()].map((c) => [{ kind: "container", key: c.key }, c.tenant] as [UnitRef, string]),
-  ];
-  for (const [unit, tenant] of units) {
-    if (tenants.has(tenant)) continue;
-    if (outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter) === "lost") tenants.add(tenant);
-  }
+  workloads.sort((a, b) => (a.workload < b.workload ? -1 : a.workload > b.workload ? 1 : 0));
   return { level, domain, workloads, tenants: [...tenants].sort() };
 }
 
@@ -150,7 +190,7 @@ export function survives(topology: Topology, workload: string, level: AntiAffini
   const lostBy = new Map<string, number>();
   const unverifiable: UnitRef[] = [];
   for (const replica of replicas) {
-    const placement = placementAt(topology, cachedChainOf(topology, replica), level);
+    const placement = cachedPlacementAt(topology, cachedChainOf(topology, replica), level);
     if ("unknown" in placement) {
       unverifiable.push(replica);
       continue;
