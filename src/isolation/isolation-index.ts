@@ -1,5 +1,5 @@
 import type { SqlClient } from "../db/sql-client.ts";
-import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
+import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { cachedChainOf } from "../domain/separation.ts";
@@ -87,8 +87,9 @@ export class IsolationIndex {
   }
 }
 
-/** Walks every unit's way up once at load, so no request pays for it. */
+/** Walks every unit's way up, and finds every workload's replicas, once at load, so no request pays for it. */
 function warmChains(topology: Topology) {
   for (const key of topology.virtualMachines.keys()) cachedChainOf(topology, { kind: "virtualMachine", key });
   for (const key of topology.containers.keys()) cachedChainOf(topology, { kind: "container", key });
+  replicasOf(topology, "");
 }
