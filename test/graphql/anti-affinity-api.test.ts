@@ -1,22 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
-import type { RunningService } from "../../src/service.ts";
-import { graphqlRequest } from "../support/cli-process.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
+import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-let t: TestDatabase;
-let service: RunningService;
+let demo: DemoServices;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url);
+  demo = await startDemoServices();
 });
-afterAll(async () => {
-  await service.close();
-  await t.drop();
-});
-const gql = async (query: string, variables?: Record<string, unknown>) => (await graphqlRequest(service.url, query, variables)).body;
+afterAll(async () => demo.close());
+const gql = (query: string, variables?: Record<string, unknown>) => demo.gql(query, variables);
 
 describe("anti-affinity over GraphQL, on the demo inventory", () => {
   it("lists every violation of the fleet with its message", async () => {

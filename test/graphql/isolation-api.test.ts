@@ -1,26 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
-import { graphqlRequest } from "../support/cli-process.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
+import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-let t: TestDatabase;
-let service: RunningService;
+let demo: DemoServices;
 let replica: RunningService;
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url);
-  replica = await startTestService(t.url);
+  demo = await startDemoServices(2);
+  replica = demo.services[1];
 });
-afterAll(async () => {
-  await service.close();
-  await replica.close();
-  await t.drop();
-});
+afterAll(async () => demo.close());
 
-const gql = async (query: string, variables?: Record<string, unknown>, on = service) => (await graphqlRequest(on.url, query, variables)).body;
+const gql = (query: string, variables?: Record<string, unknown>, on?: RunningService) => demo.gql(query, variables, on);
 const VERDICT = `outcome required actual possible explanation relationship policyVersion policyRequired workloadMinimum pairCount inventoryAsOf
   workload { key } tenant { key } evidence(limit: 1) { unit { __typename key } otherUnit { __typename key } actual possible shared { kind key description node { __typename ... on Host { key } ... on Datacenter { key } ... on VirtualMachine { key } } } }`;
 const TIME = "\\d\\d:\\d\\d UTC";

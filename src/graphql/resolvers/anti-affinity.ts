@@ -6,6 +6,7 @@ import { checkRules } from "../../inventory/validate-snapshot.ts";
 import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import { loadUnit, loadUnits } from "./inventory-fields.ts";
 
 /**
  * Anti-affinity audits and failure what-ifs. Thin: the request's view of the in-memory index,
@@ -13,10 +14,6 @@ import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts
  */
 const KIND_ORDER = { MAX_PER_DOMAIN: 0, MIN_DOMAINS: 1, MAX_SKEW: 2 } as const;
 
-function loadUnit(ctx: Context, unit: UnitRef) {
-  return ctx.loaders.byKey[unit.kind === "container" ? "containers" : unit.kind === "virtualMachine" ? "virtualMachines" : "hosts"].load(unit.key);
-}
-const loadUnits = (ctx: Context, units: UnitRef[]) => Promise.all(units.map((u) => loadUnit(ctx, u)));
 
 /** A sortable position for a violation: workload, rule, kind, domain. */
 function position(v: Violation): string {

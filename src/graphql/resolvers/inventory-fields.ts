@@ -1,3 +1,4 @@
+import type { UnitRef } from "../../domain/topology.ts";
 import type { InventoryKind } from "../../inventory/snapshot.ts";
 import type { Context } from "../context.ts";
 import { toGlobalId } from "../global-id.ts";
@@ -40,3 +41,12 @@ export function children(relation: ChildRelationName) {
 
 /** Exposes a stored reference column under its `…Key` name. */
 export const keyOf = (field: string) => (row: InventoryRow) => row[field] ?? null;
+
+const KIND_OF_UNIT = { container: "containers", virtualMachine: "virtualMachines", host: "hosts" } as const;
+
+/** Loads a compute unit named by the domain (a verdict's pair, a violation's replica). */
+export function loadUnit(ctx: Context, unit: UnitRef) {
+  return ctx.loaders.byKey[KIND_OF_UNIT[unit.kind]].load(unit.key);
+}
+
+export const loadUnits = (ctx: Context, units: readonly UnitRef[]) => Promise.all(units.map((u) => loadUnit(ctx, u)));

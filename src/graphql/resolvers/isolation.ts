@@ -9,6 +9,7 @@ import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import { loadUnit } from "./inventory-fields.ts";
 
 /**
  * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
@@ -30,10 +31,6 @@ function verdictFor(view: IsolationView, workload: string, tenant: string): Verd
 const weakestFirst = (a: Verdict, b: Verdict) =>
   rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || a.workload.localeCompare(b.workload) || a.tenant.localeCompare(b.tenant);
 
-function loadUnit(ctx: Context, unit: UnitRef) {
-  const kind = unit.kind === "container" ? "containers" : unit.kind === "virtualMachine" ? "virtualMachines" : "hosts";
-  return ctx.loaders.byKey[kind].load(unit.key);
-}
 
 const SHARED_LOADER = {
   RACK: "racks",
