@@ -20,6 +20,8 @@ export interface Database {
   readonly prisma: Prisma;
   /** Subscribes to every SQL statement sent (ours and Prisma's); returns the unsubscribe. */
   onStatement(listener: StatementListener): () => void;
+  /** LISTENs on a channel, calling `handler` with each NOTIFY's payload; resolves to the stop function. */
+  listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       sql: postgresClient(pool, notify),
       prisma,
       onStatement,
+      listen: (channel, handler) => listenOnPostgres(options.databaseUrl!, channel, handler),
       async close() {
         await prisma.$disconnect();
         await pool.end();
@@ -78,12 +81,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     sql: pgliteClient(pglite, notify),
     prisma,
     onStatement,
+    async listen(channel, handler) {
+      const unsubscribe = await pglite.listen(channel, handler);
+      return () => unsubscribe();
+    },
     async close() {
       await prisma.$disconnect();
       // Closing flushes PGlite's files; a killed process skips this and PGlite recovers from
       // its WAL on the next open (tested in test/db/pglite-reopen.test.ts).
       await pglite.close();
     },
+  };
+}
+
+/**
+ * A connection of its own for LISTEN (a pooled one would drop the subscription when it is
+ * recycled). When the connection is lost, it reconnects after a second; the version check on
+ * every request keeps answers right meanwhile, only a little slower.
+ */
+async function listenOnPostgres(url: string, channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url });
+    next.on("notification", (message) => {
+      if (message.channel === channel) handler(message.payload ?? "");
+    });
+    next.on("error", () => {
+      next.end().catch(() => undefined);
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), 1000);
+    });
+    await next.connect();
+    await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = next;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => undefined);
   };
 }
 

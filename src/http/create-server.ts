@@ -21,6 +21,8 @@ import { Metrics } from "./metrics.ts";
 export interface Service {
   url: string;
   httpServer: http.Server;
+  /** The in-memory isolation index this server answers from. */
+  isolationIndex: IsolationIndex;
   /** Stops accepting requests, lets in-flight ones finish, then returns. The database stays open. */
   stop(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export interface Service {
 export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
   const metrics = new Metrics();
   const isolationIndex = new IsolationIndex(db.sql);
+  const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   db.onStatement(() => metrics.countStatement());
   // Keep idle connections longer than the usual load balancer's 60 s, so the balancer (or a
   // client) never reuses a socket we are closing at that moment.
@@ -127,17 +130,27 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     response.end();
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await stopWatching();
+    await apollo.stop();
+    throw error;
+  }
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const shownHost = config.host === "0.0.0.0" ? "localhost" : config.host;
   return {
     url: `http://${shownHost}:${port}/graphql`,
     httpServer,
-    stop: () => apollo.stop(),
+    isolationIndex,
+    async stop() {
+      await stopWatching();
+      await apollo.stop();
+    },
   };
 }
 

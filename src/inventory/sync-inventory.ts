@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
 import { castFromParam, columnArrays, paramType, TABLES } from "./inventory-tables.ts";
+import { bumpInventoryVersion } from "./inventory-version.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
 
@@ -232,12 +233,8 @@ async function applySnapshot(
   } else if (status === "APPLIED") {
     await tx.query(`DELETE FROM source_digest WHERE source = $1`, [snapshot.source]);
   }
-  if (status === "APPLIED") {
-    // Tells every replica's in-memory topology that the inventory moved on.
-    await tx.query(
-      `INSERT INTO inventory_state (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1`,
-    );
-  }
+  // Tells every replica's in-memory topology that the inventory moved on.
+  if (status === "APPLIED") await bumpInventoryVersion(tx);
   await tx.query(
     `INSERT INTO source (key, last_synced_at) VALUES ($1, now())
      ON CONFLICT (key) DO UPDATE SET last_synced_at = EXCLUDED.last_synced_at`,

@@ -1,4 +1,6 @@
+import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
+import { INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
@@ -31,6 +33,22 @@ export class IsolationIndex {
   private violationsOf = new WeakMap<Topology, Violation[]>();
 
   constructor(private readonly sql: SqlClient) {}
+
+  /** The inventory version of the topology in memory; null before the first load. */
+  get loadedVersion(): number | null {
+    return this.loaded?.version ?? null;
+  }
+
+  /**
+   * Reloads in the background as soon as another replica (or this one) commits a change, so the
+   * next request does not wait for it. Only once something was loaded: an idle replica stays idle.
+   */
+  async watch(db: Pick<Database, "listen">, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+    return db.listen(INVENTORY_CHANNEL, (payload) => {
+      const version = Number(payload);
+      if (this.loaded && Number.isFinite(version) && version > this.loaded.version) this.topologyAt(version).catch(onError);
+    });
+  }
 
   async view(): Promise<IsolationView> {
     const [state] = await this.sql.query<{ inventory: number; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(

@@ -123,4 +123,14 @@ describe("isolation over GraphQL, on the demo inventory", () => {
     // …and the second replica's next verdict already knows.
     expect((await gql(query, undefined, replica)).data.isolation).toEqual({ outcome: "NOT_ISOLATED", actual: "PROCESS" });
   });
+
+  it("reloads a replica's index in the background when another replica commits (LISTEN/NOTIFY)", async () => {
+    await gql(`{ isolationPolicy { version } }`, undefined, replica); // the replica has loaded once
+    const index = replica.http.isolationIndex;
+    const before = index.loadedVersion!;
+    await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, { s: { source: "k8s-extra", containers: [{ id: "late-pod", host: "h-004", tenant: "geology" }] } });
+    // No request goes to the replica: the notification alone makes it reload.
+    for (let i = 0; i < 100 && index.loadedVersion === before; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(index.loadedVersion).toBe(before + 1);
+  });
 });

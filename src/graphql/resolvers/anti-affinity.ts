@@ -2,6 +2,7 @@ import { auditWorkload, replicasOf, type RuleAudit, type Violation } from "../..
 import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
 import type { AntiAffinityLevel } from "../../domain/scale.ts";
 import type { UnitRef } from "../../domain/topology.ts";
+import { bumpInventoryVersion } from "../../inventory/inventory-version.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
 import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
@@ -117,7 +118,7 @@ export const antiAffinityMutations = {
         );
       }
       // The rules in force changed: every replica's index reloads.
-      await tx.query(`INSERT INTO inventory_state (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1`);
+      await bumpInventoryVersion(tx);
     });
     ctx.forgetIsolation();
     ctx.logger.info({ workload: args.workload, rules }, rules === null ? "anti-affinity override removed" : "anti-affinity rules set");
