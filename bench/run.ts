@@ -18,6 +18,7 @@ import { INVENTORY_KINDS } from "../src/inventory/snapshot.ts";
 import { syncInventory } from "../src/inventory/sync-inventory.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
 import { childEnv, startServe } from "../test/support/cli-process.ts";
+import { adminQuery } from "../test/support/admin-query.ts";
 import { fleetReport } from "../src/domain/fleet-report.ts";
 import { DEFAULT_POLICY } from "../src/domain/policy.ts";
 import { loadTopology } from "../src/isolation/load-topology.ts";
@@ -29,15 +30,7 @@ const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || "
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
 const rows: string[][] = [];
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => adminQuery(adminUrl, sql);
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const time = async <T>(work: () => Promise<T>): Promise<[T, number]> => {

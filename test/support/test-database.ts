@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
 import { migrate } from "../../src/db/migrator.ts";
 import { openDatabase, type Database } from "../../src/db/open-database.ts";
+import { adminQuery } from "./admin-query.ts";
 
 /**
  * A fresh database for one test file on the suite's PostgreSQL server: created empty,
@@ -35,14 +35,4 @@ function withDatabase(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
   return parsed.toString();
-}
-
-async function adminQuery(url: string, sql: string) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
