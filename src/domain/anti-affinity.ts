@@ -1,6 +1,6 @@
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
-import type { AntiAffinityRule, Topology, UnitRef } from "./topology.ts";
+import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 
 /**
@@ -44,7 +44,8 @@ export interface RuleAudit {
   unverifiable: Unverifiable[];
 }
 
-const NOUN: Record<AntiAffinityLevel, string> = {
+/** Each level's domain in words: "power domain", "hazard zone"… */
+export const NOUN: Record<AntiAffinityLevel, string> = {
   HOST: "host",
   RACK: "rack",
   POWER_DOMAIN: "power domain",
@@ -153,7 +154,7 @@ export function eligibleDomains(topology: Topology, level: AntiAffinityLevel, re
   switch (level) {
     case "HOST":
       for (const host of topology.hosts.values()) {
-        const dc = host.rack ? (topology.racks.get(host.rack)?.datacenter ?? host.datacenter) : host.datacenter;
+        const dc = hostDatacenter(topology, host);
         if (dc && datacenters.has(dc)) eligible.add(host.key);
       }
       break;

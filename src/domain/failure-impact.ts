@@ -1,7 +1,7 @@
 import { cachedPlacementAt, replicasOf, type Placement } from "./anti-affinity.ts";
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
-import type { Topology, UnitRef } from "./topology.ts";
+import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
 
 /**
  * What-ifs: if this host, rack, power or network domain, datacenter, hazard zone or planet
@@ -43,8 +43,7 @@ function datacenterOfDomain(topology: Topology, level: AntiAffinityLevel, domain
   switch (level) {
     case "HOST": {
       const host = topology.hosts.get(domain);
-      if (!host) return null;
-      return (host.rack ? topology.racks.get(host.rack)?.datacenter : undefined) ?? host.datacenter;
+      return host ? hostDatacenter(topology, host) : null;
     }
     case "RACK":
       return topology.racks.get(domain)?.datacenter ?? null;

@@ -1,6 +1,6 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger } from "./scale.ts";
-import { cachedChainOf, type Chain } from "./separation.ts";
+import { cachedChainOf, tenantOf, type Chain } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { isolationVerdict, type Outcome } from "./verdict.ts";
@@ -84,13 +84,11 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
   const factsByWorkload = new Map<string, UnitFacts[]>();
   const add = (ref: UnitRef, tenant: string, workload: string | null) => {
     const chain = cachedChainOf(topology, ref);
-    let side = PROCESS_RANK;
     let dedicated: string[] = NO_TENANTS;
-    // The host, when known, is the last link: every other link is below it.
     for (const link of chain.links) {
       if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-      if (link.kind !== "host") side = Math.max(side, rank(link.boundary));
     }
+    const side = rank(chain.belowHost);
     const f: UnitFacts = { ref, id: chain.ids[0], tenant, workload, chain, side, hostKnown: chain.host !== null, group: chain.datacenter ?? UNKNOWN_DC, dedicated };
     facts.push(f);
     if (workload !== null) {
@@ -160,7 +158,7 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
         const e = a.chain.links[k];
         if (k > 0) {
           strongest = Math.max(strongest, rank(a.chain.links[k - 1].boundary));
-          const owner = e.kind === "host" ? null : tenantOfLink(topology, e.kind, e.key);
+          const owner = tenantOf(topology, e);
           if (owner !== null && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED"); // a runs inside the other's unit
         }
         const tenants = below.get(a.chain.ids[k]);
@@ -221,10 +219,5 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
     for (const tenant of [...status.keys()].sort()) entries.push({ workload: workload.key, tenant, outcome: status.get(tenant)! });
   }
   return entries;
-
-  function tenantOfLink(t: Topology, kind: string, key: string): string | null {
-    if (kind === "container") return t.containers.get(key)?.tenant ?? null;
-    return t.virtualMachines.get(key)?.tenant ?? null;
-  }
 }
 

@@ -1,5 +1,5 @@
 import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./scale.ts";
-import type { Topology, UnitKind, UnitRef } from "./topology.ts";
+import { hostDatacenter, type Topology, type UnitKind, type UnitRef } from "./topology.ts";
 
 /**
  * Separation of two compute units (../shared/contract.md, "Separation of two units"), rule by
@@ -44,6 +44,8 @@ export interface Chain {
   datacenter: string | null;
   /** The sources of every object the chain read, for freshness. */
   sources: string[];
+  /** The strongest wall among its containers and VMs (below the host): what it brings to a shared host. */
+  belowHost: IsolationLevel;
   /** Each link's id ("kind:key"), in order, and where each stands: to find shared units quickly. */
   ids: string[];
   position: Map<string, number>;
@@ -52,7 +54,7 @@ export interface Chain {
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [], ids: [], position: new Map() };
+  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], position: new Map() };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -84,12 +86,13 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       chain.rack = node.rack;
       const rack = node.rack ? topology.racks.get(node.rack) : undefined;
       if (rack) chain.sources.push(rack.source);
-      // A host's datacenter is its rack's when the rack is synced, else the one it names.
-      chain.datacenter = rack ? rack.datacenter : node.datacenter;
+      chain.datacenter = hostDatacenter(topology, node);
     }
   }
   const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
   if (datacenter) chain.sources.push(datacenter.source);
+  const hostAt = chain.links.findIndex((link) => link.kind === "host");
+  chain.belowHost = strongest(chain.links, hostAt === -1 ? chain.links.length : hostAt);
   chain.ids = chain.links.map((link) => `${link.kind}:${link.key}`);
   chain.ids.forEach((id, index) => chain.position.set(id, index));
   return chain;
@@ -156,7 +159,7 @@ export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain
 
   // At least one host is hidden or unknown: they might share one. Worst case, as if they did:
   // each side counts the walls of its containers and VMs.
-  let actual = weaker(strongestBelowHost(chainA.links), strongestBelowHost(chainB.links));
+  let actual = weaker(chainA.belowHost, chainB.belowHost);
   if (dedicationRulesOut(chainA, tenantOf(topology, b)) || dedicationRulesOut(chainB, tenantOf(topology, a))) actual = "HOST";
   return {
     actual,
@@ -194,11 +197,6 @@ function strongest(links: readonly Link[], count: number): IsolationLevel {
   let level: IsolationLevel = "PROCESS";
   for (let i = 0; i < count; i++) if (rank(links[i].boundary) > rank(level)) level = links[i].boundary;
   return level;
-}
-
-function strongestBelowHost(links: readonly Link[]): IsolationLevel {
-  const hostAt = links.findIndex((link) => link.kind === "host");
-  return strongest(links, hostAt === -1 ? links.length : hostAt);
 }
 
 function exact(level: IsolationLevel, shared: SharedThing): Separation {

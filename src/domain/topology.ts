@@ -99,14 +99,8 @@ export interface Topology {
 /** When each source last synced: the freshness of its objects. Kept apart from the topology, which changes less often. */
 export type Freshness = ReadonlyMap<string, Date>;
 
-export function emptyTopology(): Topology {
-  return {
-    containers: new Map(),
-    virtualMachines: new Map(),
-    hosts: new Map(),
-    racks: new Map(),
-    datacenters: new Map(),
-    tenants: new Map(),
-    workloads: new Map(),
-  };
+/** A host's datacenter: its rack's when the rack is synced, else the one it names (or null). */
+export function hostDatacenter(topology: Topology, host: HostNode): string | null {
+  const rack = host.rack ? topology.racks.get(host.rack) : undefined;
+  return rack ? rack.datacenter : host.datacenter;
 }

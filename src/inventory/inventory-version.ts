@@ -8,6 +8,9 @@ import type { SqlClient } from "../db/sql-client.ts";
  */
 export const INVENTORY_CHANNEL = "tenancy_inventory";
 
+/** An SQL expression for the current version (0 before the first applied sync). */
+export const CURRENT_INVENTORY_VERSION = `coalesce((SELECT version FROM inventory_state WHERE id = 1), 0)`;
+
 export async function bumpInventoryVersion(tx: SqlClient): Promise<number> {
   const [row] = await tx.query<{ version: number }>(
     `INSERT INTO inventory_state (id, version) VALUES (1, 1)

@@ -1,6 +1,6 @@
 import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
-import { INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
+import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
@@ -52,7 +52,7 @@ export class IsolationIndex {
 
   async view(): Promise<IsolationView> {
     const [state] = await this.sql.query<{ inventory: number; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
-      `SELECT coalesce((SELECT version FROM inventory_state WHERE id = 1), 0) AS inventory,
+      `SELECT ${CURRENT_INVENTORY_VERSION} AS inventory,
               (SELECT row_to_json(p) FROM (SELECT * FROM isolation_policy ORDER BY version DESC LIMIT 1) p) AS policy,
               (SELECT json_agg(json_build_array(key, last_synced_at)) FROM source WHERE last_synced_at IS NOT NULL) AS sources`,
     );

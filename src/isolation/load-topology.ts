@@ -1,5 +1,6 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { buildTopology } from "../domain/build-topology.ts";
+import { CURRENT_INVENTORY_VERSION } from "../inventory/inventory-version.ts";
 import type { Topology } from "../domain/topology.ts";
 
 /**
@@ -33,7 +34,7 @@ type Part = keyof typeof COLUMNS;
 export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology; version: number }> {
   return sql.transaction(async (tx) => {
     await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const [state] = await tx.query<{ version: number }>(`SELECT coalesce((SELECT version FROM inventory_state WHERE id = 1), 0) AS version`);
+    const [state] = await tx.query<{ version: number }>(`SELECT ${CURRENT_INVENTORY_VERSION} AS version`);
     const parts: Record<string, unknown[]> = {};
     for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]}`);
     return { topology: buildTopology(parts as never), version: state.version };

@@ -1,4 +1,4 @@
-import { auditWorkload, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
+import { auditWorkload, NOUN, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
 import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
 import type { AntiAffinityLevel } from "../../domain/scale.ts";
 import type { UnitRef } from "../../domain/topology.ts";
@@ -85,7 +85,7 @@ export const antiAffinityQueries = {
   async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
     const view = await ctx.isolation();
     if (!domainExists(view.topology, args.level, args.domain)) {
-      throw notFound(`no ${args.level.toLowerCase().replace("_", " ")} "${args.domain}" is known to the inventory`);
+      throw notFound(`no ${NOUN[args.level]} "${args.domain}" is known to the inventory`);
     }
     return failureImpact(view.topology, args.level, args.domain);
   },
