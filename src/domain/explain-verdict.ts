@@ -8,7 +8,7 @@ import type { EvidencePair, Verdict } from "./verdict.ts";
  * VM vm-9 share host h-4 (only a VIRTUAL_MACHINE boundary between them). Inventory as of
  * 10:42 UTC."
  */
-export function explainVerdict(verdict: Verdict, now: Date = new Date()): string {
+export function explainVerdict(verdict: Verdict, now: Date = new Date(), options: ExplainOptions = {}): string {
   const who = `${verdict.workload} (${verdict.workloadTenant}) needs ${verdict.required} separation from tenant ${verdict.tenant}`;
   const asOf = verdict.inventoryAsOf ? ` Inventory as of ${formatInstant(verdict.inventoryAsOf, now)}.` : "";
   const weakest = verdict.weakest;
@@ -16,7 +16,7 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date()): string
     const missing = verdict.unitCount === 0 ? `${verdict.workload} has no units` : `tenant ${verdict.tenant} has no units`;
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
   }
-  const pair = describePair(weakest, verdict.tenant);
+  const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);
   switch (verdict.outcome) {
     case "NOT_ISOLATED":
       return `NOT ISOLATED: ${who}, but ${pair} (only a ${weakest.actual} boundary between them).${asOf}`;
@@ -24,6 +24,40 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date()): string
       return `UNPROVEN: ${who}; only ${verdict.actual} is proven, ${weakest.possible} is possible: ${pair}.${asOf}`;
     case "ISOLATED":
       return `ISOLATED: ${who} and has at least ${verdict.actual}; the closest pair: ${pair}.${asOf}`;
+  }
+}
+
+export interface ExplainOptions {
+  /**
+   * For a caller who may not see the other tenant's inventory: name neither the other side's
+   * unit nor the shared thing, only its kind ("a unit of globex", "share a host").
+   */
+  redactOtherSide?: boolean;
+}
+
+function describeRedactedPair(pair: EvidencePair, tenant: string): string {
+  const mine = describeUnit(pair.unit);
+  const theirs = `a unit of ${tenant}`;
+  if (pair.shared.kind === "UNIT" && pair.shared.contains) {
+    const mineContains = pair.shared.unit.kind === pair.unit.kind && pair.shared.unit.key === pair.unit.key;
+    return mineContains ? `${theirs} runs inside ${mine}` : `${mine} runs inside ${theirs}`;
+  }
+  return `${mine} and ${theirs} share ${kindOfSharedThing(pair.shared)}`;
+}
+
+/** The kind of a shared thing, without naming it: "a host", "a power domain", "nothing known". */
+export function kindOfSharedThing(shared: SharedThing): string {
+  switch (shared.kind) {
+    case "UNIT":
+      return shared.unit.kind === "virtualMachine" ? "a VM" : `a ${shared.unit.kind}`;
+    case "POSSIBLE_HOST":
+      return "possibly a host";
+    case "NOTHING":
+      return "nothing known";
+    case "PLANET":
+      return "a planet";
+    default:
+      return `a ${shared.kind.toLowerCase().replace("_", " ")}`;
   }
 }
 

@@ -1,26 +1,54 @@
 import type { Logger } from "pino";
+import { AccessScope } from "../access/access-scope.ts";
+import type { Principal } from "../access/principal.ts";
 import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
-/** What every resolver receives: the database and this request's own loaders. */
+/** Runs a GraphQL document in-process for a principal (saved queries, chatops). */
+export type RunOperation = (
+  request: { query: string; variables?: Record<string, unknown> },
+  as: { principal: Principal; trustedDocument: boolean; isolation?: () => Promise<IsolationView> },
+) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[] }>;
+
+/** What every resolver receives: the caller, the database and this request's own loaders. */
 export interface Context {
   db: Database;
+  /** Who is calling (src/access/principal.ts). */
+  principal: Principal;
+  /** Which rows the caller may see; the loaders apply it to every inventory read. */
+  scope: AccessScope;
+  /** True while running a saved query's stored document (trusted documents). */
+  trustedDocument: boolean;
   loaders: Loaders;
   logger: Logger;
   /** This request's view of the isolation index: read once per request, on first use. */
   isolation: () => Promise<IsolationView>;
   /** After a mutation changed the inventory, rules or policy: the next read takes a fresh view. */
   forgetIsolation: () => void;
+  runOperation: RunOperation;
 }
 
-export function createContext(db: Database, logger: Logger, index: IsolationIndex): Context {
+export interface ContextDeps {
+  db: Database;
+  logger: Logger;
+  index: IsolationIndex;
+  runOperation: RunOperation;
+}
+
+/** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
+export function createContext(deps: ContextDeps, principal: Principal, trustedDocument = false, isolation?: () => Promise<IsolationView>): Context {
   let view: Promise<IsolationView> | undefined;
+  const scope = new AccessScope(principal);
   return {
-    db,
-    loaders: createLoaders(db),
-    logger,
-    isolation: () => (view ??= index.view()),
+    db: deps.db,
+    principal,
+    scope,
+    trustedDocument,
+    loaders: createLoaders(deps.db, scope),
+    logger: deps.logger.child({ actor: principal.actor }),
+    isolation: isolation ?? (() => (view ??= deps.index.view())),
     forgetIsolation: () => void (view = undefined),
+    runOperation: deps.runOperation,
   };
 }

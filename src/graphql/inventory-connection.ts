@@ -18,6 +18,7 @@ export async function inventoryConnection(
   const page = pageRequest(args);
   const where = new WhereBuilder();
   applyFilter(kind, filter ?? {}, where);
+  where.add(ctx.scope.rowCondition(kind, (value) => where.param(value)));
   const condition = where.sql();
   const countParams = [...where.params];
   const after = where.param(page.after);
@@ -29,6 +30,9 @@ export async function inventoryConnection(
       ORDER BY t.key LIMIT ${limit}::int`,
     where.params,
   );
+  for (const row of rows) {
+    if (!ctx.scope.seesRow(kind, row)) throw new Error(`access: a ${kind} row outside ${ctx.principal.actor}'s scope passed the SQL condition`);
+  }
   return connectionFromRows(
     rows.map((row) => typed(TYPE_OF_KIND[kind], row)),
     page,

@@ -33,6 +33,12 @@ export class WhereBuilder {
     return this;
   }
 
+  /** Adds a condition whose parameters are already bound. */
+  add(condition: string): this {
+    if (condition !== "TRUE") this.conditions.push(condition);
+    return this;
+  }
+
   sql(): string {
     return this.conditions.length === 0 ? "TRUE" : this.conditions.join(" AND ");
   }

@@ -1,5 +1,9 @@
 import DataLoader from "dataloader";
+import type { AccessScope, ScopedKind } from "../access/access-scope.ts";
 import type { Database } from "../db/open-database.ts";
+import { loadRuns, RUN_COLUMNS, type SavedQueryRun } from "../compliance/saved-query-runs.ts";
+import { newestVersions, type SavedQueryVersion } from "../compliance/saved-queries.ts";
+import { TABLES } from "../inventory/inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
 import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
 import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
@@ -10,20 +14,12 @@ import { connectionFromRows, pageRequest, type Connection, type PageArgs, type P
  * The per-request DataLoaders. Every relation a resolver follows goes through one of these, so
  * a query over N objects and their relations costs a number of SQL statements that depends on
  * the query's shape, not on N (proven by test/graphql/statement-count.test.ts).
+ *
+ * Every statement carries the caller's row condition (src/access/access-scope.ts), and every
+ * row is checked again before it is returned, so a hidden row never reaches a resolver: it
+ * reads as absent, exactly like a key no source has synced.
  */
 export type Loaders = ReturnType<typeof createLoaders>;
-
-const PRISMA_DELEGATE: Record<InventoryKind, string> = {
-  datacenters: "datacenter",
-  powerDomains: "powerDomain",
-  networkDomains: "networkDomain",
-  racks: "rack",
-  hosts: "host",
-  tenants: "tenant",
-  workloads: "workload",
-  virtualMachines: "virtualMachine",
-  containers: "container",
-};
 
 interface ChildPageKey {
   relation: ChildRelationName;
@@ -31,14 +27,26 @@ interface ChildPageKey {
   page: PageRequest;
 }
 
-export function createLoaders(db: Database) {
+export function createLoaders(db: Database, scope: AccessScope) {
+  /** The second wall: rows the SQL condition let through are checked once more. */
+  function visible<T extends Record<string, unknown>>(kind: ScopedKind, rows: T[]): T[] {
+    for (const row of rows) {
+      if (!scope.seesRow(kind, row)) throw new Error(`access: a ${kind} row outside ${scope.principal.actor}'s scope passed the SQL condition`);
+    }
+    return rows;
+  }
+
   const byKey = Object.fromEntries(
     INVENTORY_KINDS.map((kind) => [
       kind,
       new DataLoader<string, InventoryRow | null>(async (keys) => {
-        const delegate = (db.prisma as unknown as Record<string, { findMany(args: unknown): Promise<InventoryRow[]> }>)[PRISMA_DELEGATE[kind]];
-        const rows = await delegate.findMany({ where: { key: { in: [...keys] } } });
-        const found = new Map(rows.map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
+        const params: unknown[] = [[...keys]];
+        const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
+        const rows = await db.sql.query<InventoryRow>(
+          `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
+          params as never,
+        );
+        const found = new Map(visible(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
         return keys.map((key) => found.get(key) ?? null);
       }),
     ]),
@@ -56,14 +64,16 @@ export function createLoaders(db: Database) {
       for (const group of groups.values()) {
         const { relation, page } = group[0];
         const spec = CHILD_RELATIONS[relation];
-        const rows = await db.sql.query<InventoryRow & { __parent: string }>(
+        const params: unknown[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
+        const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
+        const rows = visible(spec.kind, await db.sql.query<InventoryRow & { __parent: string }>(
           `SELECT * FROM (
              SELECT x.*, row_number() OVER (PARTITION BY x.__parent ORDER BY x.key) AS __rn FROM (
-               SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match}
+               SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match} AND ${condition}
              ) x WHERE $2::text IS NULL OR x.key > $2
            ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
-          [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1],
-        );
+          params as never,
+        ));
         const byParent = new Map<string, InventoryRow[]>();
         for (const { __parent, __rn, ...row } of rows as (InventoryRow & { __parent: string; __rn: unknown })[]) {
           byParent.set(__parent, [...(byParent.get(__parent) ?? []), typed(TYPE_OF_KIND[spec.kind], row as InventoryRow)]);
@@ -93,9 +103,11 @@ export function createLoaders(db: Database) {
     const counts = new Map<string, number>();
     for (const [relation, parents] of byRelation) {
       const spec = CHILD_RELATIONS[relation];
+      const params: unknown[] = [parents];
+      const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
       const rows = await db.sql.query<{ parent: string; n: number }>(
-        `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${spec.from} WHERE ${spec.match} GROUP BY 1`,
-        [parents],
+        `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${spec.from} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
+        params as never,
       );
       for (const row of rows) counts.set(`${relation}|${row.parent}`, row.n);
     }
@@ -103,12 +115,18 @@ export function createLoaders(db: Database) {
   });
 
   const sources = new DataLoader<string, Record<string, unknown> | null>(async (keys) => {
-    const rows = await db.prisma.source.findMany({ where: { key: { in: [...keys] } } });
-    const found = new Map(rows.map((row) => [row.key, typed("Source", row)]));
+    const params: unknown[] = [[...keys]];
+    const condition = scope.rowCondition("sources", (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<{ key: string }>(
+      `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
+      params as never,
+    );
+    const found = new Map(visible("sources", rows).map((row) => [row.key, typed("Source", row)]));
     return keys.map((key) => found.get(key) ?? null);
   });
 
   const syncRuns = new DataLoader<number, Record<string, unknown> | null>(async (ids) => {
+    if (scope.rowCondition("syncRuns", () => "") === "FALSE") return ids.map(() => null);
     const rows = await db.prisma.syncRun.findMany({ where: { id: { in: [...ids] } } });
     const found = new Map(rows.map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
@@ -144,8 +162,62 @@ export function createLoaders(db: Database) {
     return pages;
   }
 
+  const savedQueries = new DataLoader<string, SavedQueryVersion | null>(async (names) => {
+    const rows = await newestVersions(db.sql, names);
+    const found = new Map(rows.map((row) => [row.name, row]));
+    return names.map((name) => found.get(name) ?? null);
+  });
+
+  const savedQueryRunsById = new DataLoader<string, SavedQueryRun | null>(async (ids) => {
+    const found = new Map((await loadRuns(db.sql, ids)).map((run) => [run.id, run]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+
+  // A saved query's runs, newest first: one statement for every saved query on the page.
+  // A saved query's runs, newest first: one statement per page shape for every saved query asked.
+  const savedQueryRunPages = new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
+    async (requests) => {
+      const shapes = new Map<string, { name: string; page: PageRequest }[]>();
+      for (const r of requests) {
+        const shape = `${r.page.size}|${r.page.after ?? ""}`;
+        shapes.set(shape, [...(shapes.get(shape) ?? []), r]);
+      }
+      const pages = new Map<string, Connection<SavedQueryRun>>();
+      for (const group of shapes.values()) {
+        const { page } = group[0];
+        const rows = await db.sql.query<SavedQueryRun & { __rn: unknown }>(
+          `SELECT * FROM (
+             SELECT ${RUN_COLUMNS}, row_number() OVER (PARTITION BY name ORDER BY id DESC) AS __rn
+               FROM saved_query_run WHERE name = ANY($1::text[]) AND ($2::bigint IS NULL OR id < $2::bigint)
+           ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
+          [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
+        );
+        for (const r of group) {
+          const mine = rows.filter((row) => row.name === r.name).map(({ __rn, ...run }) => run as SavedQueryRun);
+          pages.set(
+            `${r.name}|${r.page.size}|${r.page.after ?? ""}`,
+            connectionFromRows(mine, page, (run) => run.id, async () => {
+              const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM saved_query_run WHERE name = $1`, [r.name]);
+              return row.n;
+            }),
+          );
+        }
+      }
+      return requests.map((r) => pages.get(`${r.name}|${r.page.size}|${r.page.after ?? ""}`)!);
+    },
+    { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
+  );
+
   return {
     byKey,
+    savedQueries,
+    savedQueryRunsById,
+    /** A page of a saved query's runs, newest first. */
+    savedQueryRuns(name: string, args: PageArgs) {
+      const page = pageRequest(args);
+      if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of saved query runs", "after");
+      return savedQueryRunPages.load({ name, page });
+    },
     /** A page of a source's sync runs, newest first. */
     sourceRuns(source: string, args: PageArgs) {
       const page = pageRequest(args);

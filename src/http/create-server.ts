@@ -6,12 +6,14 @@ import type { Logger } from "pino";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/open-database.ts";
 import { migrationStatus } from "../db/migrator.ts";
-import { createContext, type Context } from "../graphql/context.ts";
+import { createContext, type Context, type ContextDeps } from "../graphql/context.ts";
 import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
-import { isAuthorized } from "./bearer-auth.ts";
+import { authenticate } from "../access/authenticate.ts";
+import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
+import type { Principal } from "../access/principal.ts";
 import { Metrics } from "./metrics.ts";
 
 /**
@@ -28,6 +30,9 @@ export interface Service {
 }
 
 export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
+  // Default deny: a root field added to the schema without an access rule stops the server here.
+  const unruled = unruledRootFields(typeDefs);
+  if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
   const metrics = new Metrics();
   const isolationIndex = new IsolationIndex(db.sql);
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
@@ -37,7 +42,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const httpServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 });
   const apollo = new ApolloServer<Context>({
     typeDefs,
-    resolvers: resolvers as never,
+    resolvers: guardResolvers(resolvers) as never,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors(logger),
     plugins: [
@@ -73,23 +78,46 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         return send(response, 200, "application/json", JSON.stringify({ status: "ok" }));
       case "/readyz":
         return send(response, ...(await readiness()));
-      case "/metrics":
-        if (!authorized(request, response)) return;
+      case "/metrics": {
+        const caller = await authorized(request, response, "/metrics");
+        if (!caller) return;
         return send(response, 200, "text/plain; version=0.0.4", metrics.render());
-      case "/graphql":
-        if (!authorized(request, response)) return;
-        return graphql(url, request, response);
+      }
+      case "/graphql": {
+        const caller = await authorized(request, response);
+        if (!caller) return;
+        return graphql(url, request, response, caller);
+      }
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
     }
   }
 
-  function authorized(request: http.IncomingMessage, response: http.ServerResponse): boolean {
-    if (isAuthorized(request, config.adminToken)) return true;
-    response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
-    send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
-    return false;
+  /** The caller, or null after answering 401 (no such token) or 403 (a role without this route). */
+  async function authorized(request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
+    const caller = await authenticate(request.headers.authorization, config.adminToken, db.sql);
+    if (!caller) {
+      response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
+      send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
+      return null;
+    }
+    if (route && !ROUTE_ROLES[route].includes(caller.role)) {
+      send(response, 403, "application/json", JSON.stringify({ errors: [{ message: `a ${caller.role} token may not read ${route}`, extensions: { code: "FORBIDDEN" } }] }));
+      return null;
+    }
+    return caller;
   }
+
+  const contextDeps: ContextDeps = {
+    db,
+    logger,
+    index: isolationIndex,
+    async runOperation(request, as) {
+      const result = await apollo.executeOperation(request, { contextValue: createContext(contextDeps, as.principal, as.trustedDocument, as.isolation) });
+      if (result.body.kind !== "single") throw new Error("incremental delivery is not used by in-process operations");
+      return result.body.singleResult as Awaited<ReturnType<ContextDeps["runOperation"]>>;
+    },
+  };
 
   async function readiness(): Promise<[number, string, string]> {
     try {
@@ -102,7 +130,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     }
   }
 
-  async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse) {
+  async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
     let body: unknown;
     if (request.method === "POST") {
       const raw = await readBody(request, config.maxBodyBytes);
@@ -121,7 +149,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     }
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? "GET", headers, search: url.search, body },
-      context: async () => createContext(db, logger, isolationIndex),
+      context: async () => createContext(contextDeps, caller),
     });
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;

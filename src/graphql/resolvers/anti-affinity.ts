@@ -24,7 +24,8 @@ function position(v: Violation): string {
 
 async function requireWorkload(ctx: Context, key: string) {
   const view = await ctx.isolation();
-  if (!view.topology.workloads.has(key)) throw notFound(`no workload "${key}" has been synced`);
+  // Another tenant's workload reads exactly like one that does not exist.
+  if (!view.topology.workloads.has(key) || !ctx.scope.ownsWorkload(view.topology, key)) throw notFound(`no workload "${key}" has been synced`);
   return view;
 }
 
@@ -65,7 +66,8 @@ export const antiAffinityQueries = {
     const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
     const all = view.violations();
     // Ordered by the cursor's own position, so paging is a keyset walk.
-    const violations = (args.workload ? all.filter((v) => v.workload === args.workload) : all)
+    const violations = all
+      .filter((v) => (args.workload ? v.workload === args.workload : ctx.scope.ownsWorkload(view.topology, v.workload)))
       .map((v) => [position(v), v] as const)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, v]) => v);
@@ -79,11 +81,21 @@ export const antiAffinityQueries = {
   },
   async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
     const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
-    const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].sort();
+    const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].filter((key) => ctx.scope.ownsWorkload(view.topology, key)).sort();
     return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
   },
   async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
     const view = await ctx.isolation();
+    if (ctx.scope.redactsOthers) {
+      // A tenant learns only what happens to its own workloads; an unknown domain reads like one
+      // that holds none of them, so probing domain names tells it nothing.
+      const impact = failureImpact(view.topology, args.level, args.domain);
+      return {
+        ...impact,
+        workloads: impact.workloads.filter((w) => ctx.scope.ownsWorkload(view.topology, w.workload)),
+        tenants: impact.tenants.filter((t) => ctx.scope.seesTenant(t)),
+      };
+    }
     if (!domainExists(view.topology, args.level, args.domain)) {
       throw notFound(`no ${NOUN[args.level]} "${args.domain}" is known to the inventory`);
     }

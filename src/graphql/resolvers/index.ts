@@ -11,6 +11,8 @@ import {
   WorkloadFailureImpact,
   WorkloadSurvival,
 } from "./anti-affinity.ts";
+import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
+import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
 import { Mutation } from "./mutation.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
@@ -18,8 +20,13 @@ import { Source, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries },
-  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries },
+  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations },
+  Viewer,
+  ApiToken,
+  Role,
+  SavedQuery,
+  SavedQueryRun,
   AntiAffinityViolation,
   UnverifiableReplica,
   AntiAffinityRuleAudit,

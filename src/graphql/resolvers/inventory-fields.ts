@@ -49,4 +49,18 @@ export function loadUnit(ctx: Context, unit: UnitRef) {
   return ctx.loaders.byKey[KIND_OF_UNIT[unit.kind]].load(unit.key);
 }
 
-export const loadUnits = (ctx: Context, units: readonly UnitRef[]) => Promise.all(units.map((u) => loadUnit(ctx, u)));
+/** The units the caller may see, in order (a tenant caller never sees another tenant's). */
+export const loadUnits = async (ctx: Context, units: readonly UnitRef[]) => (await Promise.all(units.map((u) => loadUnit(ctx, u)))).filter((u) => u !== null);
+
+/**
+ * A reference key to another tenant-owned object (a container's VM, a KubeVirt VM's container,
+ * a unit's workload): for a tenant caller, null unless that object is its own, so the key of
+ * another tenant's unit or workload is never shown.
+ */
+export function visibleKeyOf(kind: "virtualMachines" | "containers" | "workloads", field: string) {
+  return async (row: InventoryRow, _: unknown, ctx: Context) => {
+    const key = (row[field] as string | null | undefined) ?? null;
+    if (key === null || ctx.scope.tenant === null) return key;
+    return (await ctx.loaders.byKey[kind].load(key)) ? key : null;
+  };
+}

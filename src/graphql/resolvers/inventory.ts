@@ -1,4 +1,4 @@
-import { children, keyOf, nodeFields, reference, references } from "./inventory-fields.ts";
+import { children, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
 
 /**
  * The inventory types of schema.graphql. Thin: each field reads the row or follows a relation
@@ -60,26 +60,26 @@ export const VirtualMachine = {
   ...nodeFields("VirtualMachine"),
   hostKey: keyOf("host"),
   host: reference("hosts", "host"),
-  containerKey: keyOf("container"),
+  containerKey: visibleKeyOf("containers", "container"),
   container: reference("containers", "container"),
   datacenterKey: keyOf("datacenter"),
   datacenter: reference("datacenters", "datacenter"),
   tenantKey: keyOf("tenant"),
   tenant: reference("tenants", "tenant"),
-  workloadKey: keyOf("workload"),
+  workloadKey: visibleKeyOf("workloads", "workload"),
   workload: reference("workloads", "workload"),
   containers: children("VirtualMachine.containers"),
 };
 
 export const Container = {
   ...nodeFields("Container"),
-  virtualMachineKey: keyOf("virtualMachine"),
+  virtualMachineKey: visibleKeyOf("virtualMachines", "virtualMachine"),
   virtualMachine: reference("virtualMachines", "virtualMachine"),
   hostKey: keyOf("host"),
   host: reference("hosts", "host"),
   tenantKey: keyOf("tenant"),
   tenant: reference("tenants", "tenant"),
-  workloadKey: keyOf("workload"),
+  workloadKey: visibleKeyOf("workloads", "workload"),
   workload: reference("workloads", "workload"),
   virtualMachines: children("Container.virtualMachines"),
 };

@@ -1,4 +1,5 @@
-import { describeSharedThing, explainVerdict } from "../../domain/explain-verdict.ts";
+import type { AccessScope } from "../../access/access-scope.ts";
+import { describeSharedThing, explainVerdict, kindOfSharedThing } from "../../domain/explain-verdict.ts";
 import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
 import type { UnitRef } from "../../domain/topology.ts";
@@ -19,8 +20,9 @@ interface VerdictResult extends Verdict {
   view: IsolationView;
 }
 
-function verdictFor(view: IsolationView, workload: string, tenant: string): VerdictResult {
-  if (!view.topology.workloads.has(workload)) throw notFound(`no workload "${workload}" has been synced`);
+function verdictFor(view: IsolationView, scope: AccessScope, workload: string, tenant: string): VerdictResult {
+  // Another tenant's workload reads exactly like one that does not exist.
+  if (!view.topology.workloads.has(workload) || !scope.ownsWorkload(view.topology, workload)) throw notFound(`no workload "${workload}" has been synced`);
   // A tenant exists when a source synced it, or when units name it.
   if (!view.topology.tenants.has(tenant) && !unitsIndex(view.topology).byTenant.has(tenant)) {
     throw notFound(`no tenant "${tenant}" has been synced`);
@@ -39,7 +41,12 @@ const SHARED_LOADER = {
   DATACENTER: "datacenters",
 } as const;
 
-function sharedThing(shared: Shared) {
+/** A shared thing as the API shows it; for a tenant caller, only its kind unless it is the caller's own unit. */
+function sharedThing(shared: Shared, view: IsolationView, scope: AccessScope) {
+  if (scope.redactsOthers && !(shared.kind === "UNIT" && scope.ownsUnit(view.topology, shared.unit))) {
+    const kind = shared.kind === "UNIT" ? (shared.contains ? "CONTAINING_UNIT" : "SHARED_UNIT") : shared.kind;
+    return { kind, key: null, shared, redacted: true };
+  }
   switch (shared.kind) {
     case "UNIT":
       return { kind: shared.contains ? "CONTAINING_UNIT" : "SHARED_UNIT", key: shared.unit.key, shared };
@@ -53,7 +60,7 @@ function sharedThing(shared: Shared) {
 }
 
 export const IsolationVerdict = {
-  explanation: (v: VerdictResult) => explainVerdict(v),
+  explanation: (v: VerdictResult, _: unknown, ctx: Context) => explainVerdict(v, new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
   workloadKey: (v: VerdictResult) => v.workload,
   workload: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
   tenantKey: (v: VerdictResult) => v.tenant,
@@ -61,29 +68,33 @@ export const IsolationVerdict = {
   evidence: (v: VerdictResult, args: { limit?: number | null }) => {
     const limit = args.limit ?? 5;
     if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
-    return v.evidence(limit);
+    return v.evidence(limit).map((pair) => ({ ...pair, view: v.view }));
   },
 };
 
+type ShownPair = EvidencePair & { view: IsolationView };
+
 export const IsolationEvidence = {
-  unit: (p: EvidencePair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit),
-  otherUnit: (p: EvidencePair, _: unknown, ctx: Context) => loadUnit(ctx, p.other),
-  shared: (p: EvidencePair) => sharedThing(p.shared),
+  unit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit),
+  // The loaders hide another tenant's unit from a tenant caller: null.
+  otherUnit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.other),
+  shared: (p: ShownPair, _: unknown, ctx: Context) => sharedThing(p.shared, p.view, ctx.scope),
 };
 
 export const SharedThing = {
-  node: ({ shared }: { shared: Shared }, _: unknown, ctx: Context) => {
+  node: ({ shared, redacted }: { shared: Shared; redacted?: boolean }, _: unknown, ctx: Context) => {
+    if (redacted) return null;
     if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit);
     if (shared.kind === "POSSIBLE_HOST") return shared.datacenter ? ctx.loaders.byKey.datacenters.load(shared.datacenter) : null;
     if (shared.kind in SHARED_LOADER) return ctx.loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
     return null;
   },
-  description: ({ shared }: { shared: Shared }) => describeSharedThing(shared),
+  description: ({ shared, redacted }: { shared: Shared; redacted?: boolean }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
 };
 
 export const isolationQueries = {
   async isolation(_: unknown, args: { workload: string; tenant: string }, ctx: Context) {
-    return verdictFor(await ctx.isolation(), args.workload, args.tenant);
+    return verdictFor(await ctx.isolation(), ctx.scope, args.workload, args.tenant);
   },
   async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null }, ctx: Context) {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
@@ -100,7 +111,7 @@ export const isolationQueries = {
     const rows = entries.slice(start, start + page.size + 1);
     const connection = connectionFromRows(rows, page, position, entries.length);
     // Verdicts only for the page asked.
-    const toVerdict = (e: { workload: string; tenant: string }) => verdictFor(view, e.workload, e.tenant);
+    const toVerdict = (e: { workload: string; tenant: string }) => verdictFor(view, ctx.scope, e.workload, e.tenant);
     return {
       ...connection,
       edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toVerdict(edge.node) })),
@@ -126,14 +137,14 @@ export const isolationMutations = {
 
 export const workloadIsolationFields = {
   async isolation(row: { key: string }, args: { from: string }, ctx: Context) {
-    return verdictFor(await ctx.isolation(), row.key, args.from);
+    return verdictFor(await ctx.isolation(), ctx.scope, row.key, args.from);
   },
   async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
     const view = await ctx.isolation();
     return view
       .report()
       .filter((e) => e.workload === row.key && e.tenant !== row.tenant)
-      .map((e) => verdictFor(view, e.workload, e.tenant))
+      .map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant))
       .sort(weakestFirst);
   },
 };
@@ -144,7 +155,7 @@ export const tenantIsolationFields = {
     return view
       .report()
       .filter((e) => e.tenant === row.key && view.topology.workloads.get(e.workload)?.tenant !== row.key)
-      .map((e) => verdictFor(view, e.workload, e.tenant))
+      .map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant))
       .sort(weakestFirst);
   },
 };

@@ -4,7 +4,7 @@ import { badUserInput } from "../errors.ts";
 import { fromGlobalId } from "../global-id.ts";
 import { inventoryConnection } from "../inventory-connection.ts";
 import type { Filter } from "../inventory-sql.ts";
-import { KIND_OF_TYPE } from "../inventory-types.ts";
+import { KIND_OF_TYPE, typed } from "../inventory-types.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
 
 type ListArgs = PageArgs & { filter?: Filter | null };
@@ -17,6 +17,10 @@ async function loadNode(id: string, ctx: Context) {
   if (type in KIND_OF_TYPE) return ctx.loaders.byKey[KIND_OF_TYPE[type]].load(key);
   if (type === "Source") return ctx.loaders.sources.load(key);
   if (type === "SyncRun" && /^\d+$/.test(key)) return ctx.loaders.syncRuns.load(Number(key));
+  // Compliance's own objects: never a tenant's.
+  if (ctx.scope.tenant !== null) return null;
+  if (type === "SavedQuery") return ctx.loaders.savedQueries.load(key).then((q) => q && typed("SavedQuery", q));
+  if (type === "SavedQueryRun") return ctx.loaders.savedQueryRunsById.load(key).then((r) => r && typed("SavedQueryRun", r));
   return null;
 }
 

@@ -1,0 +1,182 @@
+import { buildSchema, defaultFieldResolver, type GraphQLFieldResolver } from "graphql";
+import { forbidden } from "../graphql/errors.ts";
+import type { Context } from "../graphql/context.ts";
+import { recordAudit, type AuditOutcome } from "./audit-log.ts";
+import type { Principal, Role } from "./principal.ts";
+
+/**
+ * Who may do what: the one place. Every root field of schema.graphql, and every object field
+ * that only operators may read, has a rule here; `guardResolvers` wraps each of those
+ * resolvers so the rule runs before it, and the schema cannot start with a root field that
+ * has no rule (test/access/access-rules.test.ts).
+ *
+ * Which *rows* a caller sees is the other half, in access-scope.ts: a tenant caller may call
+ * `virtualMachines`, and gets only its own.
+ */
+interface FieldRule {
+  roles: readonly Role[];
+  /** Also open to a compliance token limited to saved queries. */
+  savedQueries?: true;
+  /** A refusal that depends on the arguments (a sync token's sources); null when allowed. */
+  check?: (principal: Principal, args: Record<string, unknown>) => string | null;
+}
+
+const ALL: readonly Role[] = ["admin", "sync", "compliance", "tenant"];
+/** Reads open to tenants, scoped to their own rows by access-scope.ts. */
+const READERS: readonly Role[] = ["admin", "compliance", "tenant"];
+/** Reads of the whole fleet and its operations: infrastructure, sources, the report, the log. */
+const OPERATORS: readonly Role[] = ["admin", "compliance"];
+const ADMIN: readonly Role[] = ["admin"];
+
+export const FIELD_RULES: Record<string, FieldRule> = {
+  "Query.viewer": { roles: ALL, savedQueries: true },
+  "Query.node": { roles: READERS },
+  "Query.nodes": { roles: READERS },
+  "Query.datacenters": { roles: OPERATORS },
+  "Query.powerDomains": { roles: OPERATORS },
+  "Query.networkDomains": { roles: OPERATORS },
+  "Query.racks": { roles: OPERATORS },
+  "Query.hosts": { roles: OPERATORS },
+  "Query.datacenter": { roles: OPERATORS },
+  "Query.rack": { roles: OPERATORS },
+  "Query.host": { roles: OPERATORS },
+  "Query.virtualMachines": { roles: READERS },
+  "Query.containers": { roles: READERS },
+  "Query.tenants": { roles: READERS },
+  "Query.workloads": { roles: READERS },
+  "Query.virtualMachine": { roles: READERS },
+  "Query.container": { roles: READERS },
+  "Query.tenant": { roles: READERS },
+  "Query.workload": { roles: READERS },
+  "Query.sources": { roles: OPERATORS },
+  "Query.source": { roles: OPERATORS },
+  "Query.syncRuns": { roles: OPERATORS },
+  "Query.isolation": { roles: READERS },
+  "Query.isolationReport": { roles: OPERATORS },
+  "Query.isolationPolicy": { roles: READERS },
+  "Query.isolationPolicyHistory": { roles: OPERATORS },
+  "Query.antiAffinityViolations": { roles: READERS },
+  "Query.antiAffinityUnverifiable": { roles: READERS },
+  "Query.failureImpact": { roles: READERS },
+  "Query.auditLog": { roles: OPERATORS },
+  "Query.apiTokens": { roles: ADMIN },
+  "Query.savedQueries": { roles: OPERATORS, savedQueries: true },
+  "Query.savedQuery": { roles: OPERATORS, savedQueries: true },
+
+  "Mutation.syncInventory": {
+    roles: ["admin", "sync"],
+    check(principal, args) {
+      if (principal.role !== "sync") return null;
+      const source = (args.snapshot as { source?: unknown } | null)?.source;
+      return typeof source === "string" && principal.sources.includes(source)
+        ? null
+        : `this token may push only the sources ${principal.sources.join(", ")}; the snapshot's source is ${JSON.stringify(source ?? null)}`;
+    },
+  },
+  "Mutation.setIsolationPolicy": { roles: ADMIN },
+  "Mutation.setAntiAffinityRules": { roles: ADMIN },
+  "Mutation.createApiToken": { roles: ADMIN },
+  "Mutation.revokeApiToken": { roles: ADMIN },
+  "Mutation.saveQuery": { roles: OPERATORS },
+  "Mutation.runSavedQuery": { roles: OPERATORS, savedQueries: true },
+
+  // Fleet-wide answers reachable from an object a tenant may see.
+  "Source.syncRuns": { roles: OPERATORS },
+  "Workload.exposure": { roles: OPERATORS },
+  "Tenant.exposure": { roles: OPERATORS },
+};
+
+/** Who may read the HTTP routes beside /graphql that need a caller (/healthz and /readyz need none). */
+export const ROUTE_ROLES: Record<"/metrics" | "/chatops", readonly Role[]> = {
+  "/metrics": OPERATORS,
+  // Each command then runs through the field rules above as the caller.
+  "/chatops": ALL,
+};
+
+/** What each mutation acts on, for the audit log. */
+const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> = {
+  syncInventory: (args) => (args.snapshot as { source?: unknown } | null)?.source,
+  setIsolationPolicy: () => "isolation-policy",
+  setAntiAffinityRules: (args) => args.workload,
+  createApiToken: (args) => (args.input as { name?: unknown } | null)?.name,
+  revokeApiToken: (args) => args.name,
+  saveQuery: (args) => args.name,
+  runSavedQuery: (args) => args.name,
+};
+
+/** Arguments worth keeping in the audit log (a snapshot is far too big; its source is the target). */
+const AUDIT_DETAIL: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  syncInventory: (args) => ({ allowMassRemoval: args.allowMassRemoval ?? false, complete: (args.snapshot as { complete?: unknown } | null)?.complete ?? null }),
+  createApiToken: (args) => {
+    const { name: _, ...rest } = (args.input ?? {}) as Record<string, unknown>;
+    return rest;
+  },
+};
+
+/** Refuses when the rule does not allow the caller; null when it does. */
+export function refusal(rule: FieldRule, coordinate: string, ctx: Pick<Context, "principal" | "trustedDocument">, args: Record<string, unknown>): string | null {
+  const { principal } = ctx;
+  if (!rule.roles.includes(principal.role)) return `a ${principal.role} token may not use ${coordinate}`;
+  if (principal.savedQueriesOnly && !ctx.trustedDocument && !rule.savedQueries) {
+    return `this token may only list and run saved queries (savedQueries, runSavedQuery), not ${coordinate}`;
+  }
+  return rule.check?.(principal, args) ?? null;
+}
+
+type ResolverMap = Record<string, object>;
+
+/**
+ * Wraps every resolver that has a rule so that the rule runs first; mutations also write the
+ * audit log (DENIED, REFUSED when the payload carries userErrors, ERROR when it throws, OK).
+ */
+export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
+  const guarded: ResolverMap = { ...resolvers };
+  for (const [coordinate, rule] of Object.entries(FIELD_RULES)) {
+    const [type, field] = coordinate.split(".");
+    const fields: Record<string, unknown> = { ...(guarded[type] ?? {}) };
+    const resolve = (fields[field] as GraphQLFieldResolver<unknown, Context> | undefined) ?? defaultFieldResolver;
+    fields[field] =
+      type === "Mutation"
+        ? async (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
+            const audit = (outcome: AuditOutcome, extra?: Record<string, unknown>) =>
+              recordAudit(ctx.db.sql, ctx.principal, {
+                action: field,
+                target: stringOrNull(AUDIT_TARGET[field]?.(args)),
+                outcome,
+                detail: { ...(AUDIT_DETAIL[field]?.(args) ?? {}), ...extra },
+              });
+            const denied = refusal(rule, coordinate, ctx, args);
+            if (denied) {
+              await audit("DENIED", { reason: denied });
+              throw forbidden(denied);
+            }
+            let payload: { userErrors?: { message: string }[] };
+            try {
+              payload = (await resolve(parent, args, ctx, info)) as typeof payload;
+            } catch (error) {
+              await audit("ERROR", { error: (error as Error).message });
+              throw error;
+            }
+            const userErrors = payload?.userErrors ?? [];
+            await audit(userErrors.length > 0 ? "REFUSED" : "OK", userErrors.length > 0 ? { userErrors } : undefined);
+            return payload;
+          }
+        : (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
+            const denied = refusal(rule, coordinate, ctx, args);
+            if (denied) throw forbidden(denied);
+            return resolve(parent, args, ctx, info);
+          };
+    guarded[type] = fields;
+  }
+  return guarded as T;
+}
+
+const stringOrNull = (value: unknown) => (typeof value === "string" ? value : value == null ? null : String(value));
+
+/** Root fields of the schema that have no rule: the server refuses to start while any exists. */
+export function unruledRootFields(typeDefs: string): string[] {
+  const schema = buildSchema(typeDefs);
+  return [schema.getQueryType(), schema.getMutationType()]
+    .flatMap((type) => (type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : []))
+    .filter((coordinate) => !(coordinate in FIELD_RULES));
+}
