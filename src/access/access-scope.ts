@@ -33,19 +33,22 @@ export class AccessScope {
   /** A SQL condition on the row alias `t` of `kind`; `bind` turns a value into a placeholder. */
   rowCondition(kind: ScopedKind, bind: (value: string) => string): string {
     if (this.tenant === null) return "TRUE";
-    const tenant = bind(this.tenant);
+    // Bind only when the condition uses it: PostgreSQL refuses a parameter no statement names.
+    const tenant = this.tenant;
     switch (kind) {
       case "tenants":
-        return `t.key = ${tenant}`;
+        return `t.key = ${bind(tenant)}`;
       case "workloads":
       case "virtualMachines":
       case "containers":
-        return `t.tenant = ${tenant}`;
-      case "sources":
-        return `(EXISTS (SELECT 1 FROM tenant x WHERE x.source = t.key AND x.key = ${tenant})
-              OR EXISTS (SELECT 1 FROM workload x WHERE x.source = t.key AND x.tenant = ${tenant})
-              OR EXISTS (SELECT 1 FROM virtual_machine x WHERE x.source = t.key AND x.tenant = ${tenant})
-              OR EXISTS (SELECT 1 FROM container x WHERE x.source = t.key AND x.tenant = ${tenant}))`;
+        return `t.tenant = ${bind(tenant)}`;
+      case "sources": {
+        const p = bind(tenant);
+        return `(EXISTS (SELECT 1 FROM tenant x WHERE x.source = t.key AND x.key = ${p})
+              OR EXISTS (SELECT 1 FROM workload x WHERE x.source = t.key AND x.tenant = ${p})
+              OR EXISTS (SELECT 1 FROM virtual_machine x WHERE x.source = t.key AND x.tenant = ${p})
+              OR EXISTS (SELECT 1 FROM container x WHERE x.source = t.key AND x.tenant = ${p}))`;
+      }
       default:
         return "FALSE";
     }
