@@ -43,7 +43,7 @@ export function rowKey(row: Record<string, unknown>): string {
     if (!IDENTITY.has(field) && !field.endsWith("Key")) continue;
     const value = row[field];
     if (isObject(value)) parts.push(`${field}=${typeof value.key === "string" ? value.key : typeof value.id === "string" ? value.id : canonicalJson(value)}`);
-    else if (value !== undefined) parts.push(`${field}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+    else if (value !== undefined && value !== null) parts.push(`${field}=${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
   return parts.length > 0 ? parts.join(" ") : canonicalJson(row);
 }
