@@ -8,7 +8,13 @@ import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";
 import { startService } from "../service.ts";
 import { locateJsonError } from "./locate-json-error.ts";
+import { QUERY_USAGE, queryCommand } from "./query-command.ts";
+import { readStdin } from "./read-stdin.ts";
+import { ServiceError } from "./service-client.ts";
 import { formatSyncReport } from "./sync-report.ts";
+import { TOKEN_USAGE, tokenCommand } from "./token-command.ts";
+import { UsageError } from "./usage-error.ts";
+import { withDatabase } from "./with-database.ts";
 
 /**
  * `tenancy <command>`. Exit codes: 0 done, 1 the work was refused or failed (a sync's
@@ -21,10 +27,10 @@ commands:
   migrate                                apply pending database migrations
   sync --file PATH [--allow-mass-removal] push a snapshot file (- for stdin) and print what changed
   demo                                   load the demo inventory
+${TOKEN_USAGE}
+${QUERY_USAGE}
 
 The database is DATABASE_URL when set, else the embedded one in TENANCY_DATA_DIR (.tenancy-data).`;
-
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -46,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       });
     case "sync":
       return sync(config, rest);
+    case "token":
+      return tokenCommand(config, rest);
+    case "query":
+      return queryCommand(rest, process.env);
     case "demo":
       return withDatabase(config, async (db) => {
         await migrate(db.sql);
@@ -111,26 +121,11 @@ async function sync(config: ReturnType<typeof loadConfig>, args: string[]): Prom
   });
 }
 
-async function withDatabase(config: ReturnType<typeof loadConfig>, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<number>) {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
-  try {
-    return await work(db);
-  } finally {
-    await db.close();
-  }
-}
-
 function describeJsonError(text: string, error: Error): string {
   const at = locateJsonError(text);
   // Keep "Unexpected token ']'" and drop the excerpt Node appends after it.
   const reason = /^Unexpected (token '[^']*'|end of JSON input|non-whitespace character)/.exec(error.message)?.[0] ?? "not valid JSON";
   return at ? `${reason} at line ${at.line}, column ${at.column}` : reason;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 main(process.argv.slice(2)).then(
@@ -141,6 +136,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       console.error(`tenancy: ${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
+    } else if (error instanceof ServiceError) {
+      console.error(`tenancy: ${error.message}`);
+      process.exitCode = 3;
+    } else if ((error as { graphqlErrors?: unknown }).graphqlErrors) {
+      console.error(`tenancy: the service refused: ${(error as Error).message}`);
+      process.exitCode = 1;
     } else if (error instanceof ConfigError) {
       console.error(`tenancy: configuration: ${error.message}`);
       process.exitCode = 3;

@@ -21,7 +21,7 @@ export interface SavedQueryRun {
 }
 
 export const RUN_COLUMNS = `id::text AS id, name, version, run_by AS "runBy", run_at AS "runAt", variables,
-  inventory_version AS "inventoryVersion", inventory_as_of AS "inventoryAsOf", result, digest`;
+  inventory_version AS "inventoryVersion", inventory_as_of AS "inventoryAsOf", result::json AS result, digest`;
 
 export interface RunDeps {
   sql: SqlClient;
@@ -44,7 +44,7 @@ export async function runSavedQuery(deps: RunDeps, name: string, variables: unkn
   const result = { data: executed.data ?? null, ...(executed.errors ? { errors: executed.errors } : {}) };
   const [run] = await deps.sql.query<SavedQueryRun>(
     `INSERT INTO saved_query_run (name, version, run_by, variables, inventory_version, inventory_as_of, result, digest)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7::jsonb, $8) RETURNING ${RUN_COLUMNS}`,
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) RETURNING ${RUN_COLUMNS}`,
     [name, saved.version, deps.actor, JSON.stringify(merged), inventory.version, inventory.asOf, JSON.stringify(result), digestOf(result)],
   );
   return { run };

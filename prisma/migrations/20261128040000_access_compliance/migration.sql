@@ -62,7 +62,7 @@ CREATE TABLE "saved_query_run" (
     "variables" JSONB NOT NULL,
     "inventory_version" INTEGER NOT NULL,
     "inventory_as_of" TIMESTAMPTZ(3),
-    "result" JSONB NOT NULL,
+    "result" TEXT NOT NULL,
     "digest" TEXT NOT NULL,
 
     CONSTRAINT "saved_query_run_pkey" PRIMARY KEY ("id")
