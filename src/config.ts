@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./chatops/chatops-access.ts";
+
 /**
  * The service's configuration, read once from the environment. Every variable is listed in
  * the README ("Configuration").
@@ -13,6 +16,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Load the demo inventory into a newly created embedded database. */
   loadDemoOnCreate: boolean;
+  /** Slack's signing secret for /chatops/slack; the route is off without it. */
+  slackSigningSecret: string | undefined;
+  /** Which Slack users and channels act with which role. */
+  chatopsAccess: ChatopsAccess;
 }
 
 export class ConfigError extends Error {}
@@ -32,7 +39,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     maxBodyBytes: wholeNumber(env, "TENANCY_MAX_BODY_BYTES", 256 * 1024 * 1024),
     loadDemoOnCreate: env.TENANCY_DEMO !== "off",
+    slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
+    chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
   };
+}
+
+/** TENANCY_CHATOPS_ACCESS: inline JSON, or the path of a file holding it. */
+function chatopsAccess(value: string | undefined): ChatopsAccess {
+  if (!value) return NO_CHATOPS_ACCESS;
+  try {
+    if (value.startsWith("{")) return parseChatopsAccess(value, "TENANCY_CHATOPS_ACCESS");
+    let text: string;
+    try {
+      text = readFileSync(value, "utf8");
+    } catch (error) {
+      throw new Error(`TENANCY_CHATOPS_ACCESS names ${value}, which cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    return parseChatopsAccess(text, value);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

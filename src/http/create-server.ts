@@ -14,6 +14,7 @@ import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { authenticate } from "../access/authenticate.ts";
 import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
 import type { Principal } from "../access/principal.ts";
+import { chatopsRoutes } from "./chatops-routes.ts";
 import { Metrics } from "./metrics.ts";
 
 /**
@@ -63,7 +64,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 
   httpServer.on("request", (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const route = ["/graphql", "/healthz", "/readyz", "/metrics"].includes(url.pathname) ? url.pathname : "other";
+    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : "other";
     response.on("finish", () => metrics.countRequest(route, response.statusCode));
     handle(route, url, request, response).catch((error) => {
       logger.error({ err: error, route }, "request failed");
@@ -87,6 +88,17 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         const caller = await authorized(request, response);
         if (!caller) return;
         return graphql(url, request, response, caller);
+      }
+      case "/chatops/slack":
+      case "/chatops": {
+        if (request.method !== "POST") return send(response, 405, "application/json", JSON.stringify({ error: `${route} takes POST` }));
+        // Slack signs the request itself; /chatops takes a bearer token like /graphql.
+        const caller = route === "/chatops" ? await authorized(request, response, "/chatops") : null;
+        if (route === "/chatops" && !caller) return;
+        const raw = await readBody(request, CHATOPS_MAX_BODY);
+        const reply = (status: number, body: unknown) => send(response, status, "application/json", JSON.stringify(body));
+        if (raw === null) return reply(413, { error: `a chat command is at most ${CHATOPS_MAX_BODY} bytes` });
+        return caller ? chatops.json(caller, raw, reply) : chatops.slack(request, raw, reply);
       }
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
@@ -129,6 +141,14 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       return [503, "application/json", JSON.stringify({ status: "database unreachable" })];
     }
   }
+
+  const chatops = chatopsRoutes({
+    sql: db.sql,
+    logger,
+    slackSigningSecret: config.slackSigningSecret,
+    access: config.chatopsAccess,
+    runOperation: contextDeps.runOperation,
+  });
 
   async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
     let body: unknown;
@@ -181,6 +201,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     },
   };
 }
+
+const CHATOPS_MAX_BODY = 64 * 1024;
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string) {
   response.statusCode = status;

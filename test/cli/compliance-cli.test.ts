@@ -106,7 +106,7 @@ describe("tenancy query", () => {
       headers: { "content-type": "application/json", authorization: "Bearer bootstrap-admin-token-for-tests" },
       body: JSON.stringify({ query: `mutation { setAntiAffinityRules(workload: "seismic-model", rules: [{ level: DATACENTER, minDomains: 3 }]) { userErrors { message } } }` }),
     });
-    expect((await set.json()).data.setAntiAffinityRules.userErrors).toEqual([]);
+    expect(((await set.json()) as any).data.setAntiAffinityRules.userErrors).toEqual([]);
     await runCli(["query", "run", "spread"], auditor());
 
     const diff = await runCli(["query", "diff", "spread"], auditor());

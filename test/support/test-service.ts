@@ -13,6 +13,8 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     logLevel: "silent",
     maxBodyBytes: 10 * 1024 * 1024,
     loadDemoOnCreate: false,
+    slackSigningSecret: undefined,
+    chatopsAccess: { users: {}, channels: {} },
     ...overrides,
   };
   return startService(config, pino({ level: config.logLevel }));
