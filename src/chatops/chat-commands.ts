@@ -133,19 +133,23 @@ async function violations(execute: Execute, workload: string | null): Promise<Ch
 async function impact(execute: Execute, level: AntiAffinityLevel, domain: string): Promise<ChatReply> {
   const result = await execute(
     `query Impact($level: AntiAffinityLevel!, $domain: String!) { failureImpact(level: $level, domain: $domain) {
-       level domain tenantKeys workloads { workload { key } replicaCount remaining losesAll belowQuorum quorum lost { key } } } }`,
+       level domain tenantKeys workloads { workload { key } replicaCount remaining losesAll belowQuorum quorum lost { key } atRisk { key } } } }`,
     { level, domain },
   );
   if (result.errors?.length) return refusal(result.errors);
   const f = result.data!.failureImpact;
   const what = `${NOUN[level]} ${domain}`;
-  type Hit = { workload: { key: string }; replicaCount: number; remaining: number; losesAll: boolean; belowQuorum: boolean; quorum: number | null; lost: unknown[] };
+  type Hit = { workload: { key: string }; replicaCount: number; remaining: number; losesAll: boolean; belowQuorum: boolean; quorum: number | null; lost: unknown[]; atRisk: unknown[] };
   const hits = (f.workloads as Hit[]).filter((w) => w.lost.length > 0);
   if (hits.length === 0) return reply(true, `If ${what} fails, no workload loses a replica.`, [section(`:white_check_mark: If ${escapeMrkdwn(what)} fails, no workload loses a replica.`)], f);
   const worst = hits.filter((w) => w.losesAll || w.belowQuorum);
-  const line = (w: Hit) =>
-    `• ${w.workload.key} loses ${w.lost.length} of ${w.replicaCount}${w.losesAll ? ": all of them" : w.belowQuorum ? `: ${w.remaining} left, below its quorum of ${w.quorum}` : ""}`;
-  const head = `If ${what} fails, ${hits.length} workload${hits.length === 1 ? "" : "s"} lose${hits.length === 1 ? "s" : ""} replicas${worst.length ? `, ${worst.length} of them all or below quorum` : ""}.`;
+  const line = (w: Hit) => {
+    const risk = w.atRisk.length > 0 ? ` (${w.atRisk.length} more may: placement unknown)` : "";
+    const left = w.losesAll ? ": all of them" : w.belowQuorum ? `: ${w.remaining} left for certain, below its quorum of ${w.quorum}` : `: ${w.remaining} left for certain`;
+    return `• ${w.workload.key} loses ${w.lost.length} of ${w.replicaCount}${risk}${left}`;
+  };
+  const plural = hits.length === 1 ? "workload loses" : "workloads lose";
+  const head = `If ${what} fails, ${hits.length} ${plural} replicas${worst.length ? `; ${worst.length} lose${worst.length === 1 ? "s" : ""} all or fall${worst.length === 1 ? "s" : ""} below quorum` : ""}.`;
   const tenants = f.tenantKeys.length ? `Tenants touched: ${f.tenantKeys.join(", ")}.` : "";
   const text = [head, ...hits.map(line), tenants].filter(Boolean).join("\n");
   return reply(true, text, [section(`${worst.length ? ":x:" : ":warning:"} ${escapeMrkdwn(text)}`)], f);

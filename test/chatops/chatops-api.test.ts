@@ -93,8 +93,8 @@ describe("POST /chatops/slack", () => {
     const violations = (await slack("violations ledger")).body.text;
     expect(violations).toMatch(/^\d+ anti-affinity violations? of ledger:\n• /);
     const impact = (await slack("impact power-domain fra1-pdu-a")).body.text;
-    expect(impact).toMatch(/^If power domain fra1-pdu-a fails, \d+ workloads? loses? replicas/);
-    expect(impact).toMatch(/• ledger loses \d+ of 5/);
+    expect(impact).toMatch(/^If power domain fra1-pdu-a fails, 1 workload loses replicas; 1 loses all or falls below quorum\./);
+    expect(impact).toMatch(/• ledger loses \d+ of 5.*: \d+ left for certain, below its quorum of 3/);
     expect(impact).toMatch(/Tenants touched: treasury\./);
     const run = (await slack("run spread")).body.text;
     expect(run).toMatch(/^Ran spread v1: \d+ rows?, digest [0-9a-f]{12}, inventory as of /);
