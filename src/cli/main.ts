@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { migrate, migrationStatus } from "../db/migrator.ts";
-import { openDatabase } from "../db/open-database.ts";
 import { loadDemoInventory } from "../inventory/demo-inventory.ts";
 import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";

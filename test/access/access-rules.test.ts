@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unruledRootFields } from "../../src/access/access-rules.ts";
 import { typeDefs } from "../../src/graphql/type-defs.ts";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
 import { readFileSync } from "node:fs";
+import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
@@ -12,15 +12,15 @@ import { createToken, gqlAs } from "../support/token-client.ts";
  * What each role can and cannot do, over HTTP against the demo inventory in real PostgreSQL,
  * and the probes a tenant could try to learn another tenant's inventory.
  */
-const ADMIN = "bootstrap-admin-token-for-tests";
+const ADMIN = ADMIN_TOKEN;
+let demo: SecuredDemo;
 let t: TestDatabase;
 let service: RunningService;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url, { adminToken: ADMIN });
+  demo = await startSecuredDemo();
+  ({ t, service } = demo);
   tokens.admin = ADMIN;
   tokens.sync = await createToken(service.url, ADMIN, { name: "globex-sync", role: "SYNC", sources: ["aws-globex"] });
   tokens.compliance = await createToken(service.url, ADMIN, { name: "audit", role: "COMPLIANCE" });
@@ -28,10 +28,7 @@ beforeAll(async () => {
   tokens.tenant = await createToken(service.url, ADMIN, { name: "geology-team", role: "TENANT", tenant: "geology" });
   await gqlAs(service.url, ADMIN, `mutation { saveQuery(name: "viol", document: "{ antiAffinityViolations { totalCount } }") { userErrors { message } } }`);
 }, 60_000);
-afterAll(async () => {
-  await service?.close();
-  await t?.drop();
-});
+afterAll(async () => demo?.close());
 
 const as = (role: string, query: string, variables?: Record<string, unknown>) => gqlAs(service.url, tokens[role], query, variables);
 const codes = (body: { errors?: { extensions?: { code?: string } }[] }) => (body.errors ?? []).map((e) => e.extensions?.code);

@@ -1,38 +1,33 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
+import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
 /** The chat front door: Slack's signed slash commands and the JSON variant, over real PostgreSQL. */
-const ADMIN = "bootstrap-admin-token-for-tests";
+const ADMIN = ADMIN_TOKEN;
 const SIGNING_SECRET = "slack-signing-secret-for-tests";
+let demo: SecuredDemo;
 let t: TestDatabase;
 let service: RunningService;
 let base: string;
 let complianceToken: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url, {
-    adminToken: ADMIN,
+  demo = await startSecuredDemo({
     slackSigningSecret: SIGNING_SECRET,
     chatopsAccess: {
       users: { U0AUDITOR: { role: "compliance" } },
       channels: { C0GEOLOGY: { role: "tenant", tenant: "geology" } },
     },
   });
+  ({ t, service } = demo);
   base = service.url.replace(/\/graphql$/, "");
   complianceToken = await createToken(service.url, ADMIN, { name: "chat-bot", role: "COMPLIANCE" });
   await gqlAs(service.url, ADMIN, `mutation { saveQuery(name: "spread", document: "{ antiAffinityViolations { nodes { workload { key } level kind domain } } }") { userErrors { message } } }`);
 }, 60_000);
-afterAll(async () => {
-  await service?.close();
-  await t?.drop();
-});
+afterAll(async () => demo?.close());
 
 /** A slash command built the way Slack builds it: form-encoded, timestamped, signed. */
 function slashCommand(text: string, user = "U0AUDITOR", channel = "C0GENERAL", timestamp = Math.floor(Date.now() / 1000)) {

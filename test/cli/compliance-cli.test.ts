@@ -2,28 +2,24 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
 import { childEnv, runCli } from "../support/cli-process.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
+import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 
 /** A compliance session from the terminal: tokens made by an operator, saved queries run by an auditor. */
+let demo: SecuredDemo;
 let t: TestDatabase;
 let service: RunningService;
 let dir: string;
 let secret: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url, { adminToken: "bootstrap-admin-token-for-tests" });
+  demo = await startSecuredDemo();
+  ({ t, service } = demo);
   dir = mkdtempSync(path.join(tmpdir(), "tenancy-cli-"));
 }, 60_000);
-afterAll(async () => {
-  await service?.close();
-  await t?.drop();
-});
+afterAll(async () => demo?.close());
 
 const operator = () => childEnv({ DATABASE_URL: t.url });
 const auditor = (token = secret) => childEnv({ TENANCY_URL: service.url, TENANCY_TOKEN: token });
@@ -103,7 +99,7 @@ describe("tenancy query", () => {
     await runCli(["query", "run", "spread"], auditor());
     const set = await fetch(service.url, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer bootstrap-admin-token-for-tests" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_TOKEN}` },
       body: JSON.stringify({ query: `mutation { setAntiAffinityRules(workload: "seismic-model", rules: [{ level: DATACENTER, minDomains: 3 }]) { userErrors { message } } }` }),
     });
     expect(((await set.json()) as any).data.setAntiAffinityRules.userErrors).toEqual([]);

@@ -1,28 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
+import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
+import type { TestDatabase } from "../support/test-database.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
 /** Compliance's saved queries over HTTP: validation, versions, runs kept as evidence, diffs. */
-const ADMIN = "bootstrap-admin-token-for-tests";
+const ADMIN = ADMIN_TOKEN;
+let demo: SecuredDemo;
 let t: TestDatabase;
 let service: RunningService;
 let compliance: string;
 let savedOnly: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  await loadDemoInventory(t.db.sql);
-  service = await startTestService(t.url, { adminToken: ADMIN });
+  demo = await startSecuredDemo();
+  ({ t, service } = demo);
   compliance = await createToken(service.url, ADMIN, { name: "audit", role: "COMPLIANCE" });
   savedOnly = await createToken(service.url, ADMIN, { name: "audit-bot", role: "COMPLIANCE", savedQueriesOnly: true });
 }, 60_000);
-afterAll(async () => {
-  await service?.close();
-  await t?.drop();
-});
+afterAll(async () => demo?.close());
 
 const SAVE = `mutation($name: String!, $document: String!, $variables: JSON, $description: String) {
   saveQuery(name: $name, document: $document, variables: $variables, description: $description) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { syncInventory } from "../../src/inventory/sync-inventory.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { campusSnapshot, fleetSnapshot } from "../support/snapshots.ts";
+import { campusSnapshot } from "../support/snapshots.ts";
 
 let t: TestDatabase;
 beforeAll(async () => {

@@ -2,7 +2,6 @@ import type { AccessScope } from "../../access/access-scope.ts";
 import { describeSharedThing, explainVerdict, kindOfSharedThing } from "../../domain/explain-verdict.ts";
 import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
-import type { UnitRef } from "../../domain/topology.ts";
 import { unitsIndex } from "../../domain/units-index.ts";
 import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
 import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
