@@ -1,0 +1,138 @@
+import { keyList, setting, SnapshotBuilder, tagValue, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+
+/**
+ * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids and placement group
+ * strategies, `describe-availability-zones` and `describe-placement-groups`) → a snapshot.
+ *
+ * - An availability zone is a datacenter, keyed by its zone id (use1-az1: the same zone in every
+ *   account, where the name us-east-1a is not), with its region as region.
+ * - Hosts are hidden: an instance names its zone, so its host is unknown placement. Except:
+ *   `Placement.HostId` (a Dedicated Host) is a known host; tenancy `dedicated` or `host` marks
+ *   the VM dedicated.
+ * - A spread placement group puts each instance on its own rack (AWS's guarantee), so each
+ *   member gets a rack and host of its own (`aws-spread/<zone>/<group>/<instance>`), and
+ *   rack-level rules over the group can be proven. A partition group's partitions have racks of
+ *   their own: one rack and one (conservatively shared) host per partition.
+ * - Tags name the tenant and the workload (configurable keys).
+ * - Instances that do not run (pending ones do; stopped, terminated, shutting-down do not) are
+ *   left out.
+ */
+interface Tag {
+  Key?: string;
+  Value?: string;
+}
+interface Instance {
+  InstanceId?: string;
+  State?: { Name?: string };
+  Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
+  Tags?: Tag[];
+}
+interface Zone {
+  ZoneName?: string;
+  ZoneId?: string;
+  RegionName?: string;
+}
+interface PlacementGroup {
+  GroupName?: string;
+  Strategy?: string;
+}
+
+const NOT_RUNNING = new Set(["stopped", "stopping", "terminated", "shutting-down"]);
+
+export function mapEc2(documents: unknown[], options: ConnectorOptions): ConnectorResult {
+  const b = new SnapshotBuilder(options.source);
+  const tenantKeys = keyList(setting(options, "tenant-tag", "tenant,Tenant"));
+  const workloadKeys = keyList(setting(options, "workload-tag", "workload,Workload,app"));
+  const defaultTenant = setting(options, "default-tenant");
+
+  const zones = new Map<string, Zone>();
+  const groups = new Map<string, string>();
+  const instances: Instance[] = [];
+  documents.forEach((document, index) => {
+    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
+    if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
+    else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
+    else if (d.PlacementGroups) for (const g of d.PlacementGroups) groups.set(g.GroupName ?? "", g.Strategy ?? "");
+    else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
+  });
+
+  const skipped = new Map<string, number>();
+  const unknownZoneIds = new Set<string>();
+  const groupsByZone = new Map<string, Set<string>>();
+  for (const instance of instances) {
+    const id = instance.InstanceId;
+    const state = instance.State?.Name ?? "unknown";
+    if (!id) {
+      b.warn("describe-instances", "an instance without InstanceId; left out");
+      continue;
+    }
+    if (NOT_RUNNING.has(state)) {
+      skipped.set(state, (skipped.get(state) ?? 0) + 1);
+      continue;
+    }
+    const placement = instance.Placement ?? {};
+    const zoneName = placement.AvailabilityZone;
+    if (!zoneName) {
+      b.warn(id, "no Placement.AvailabilityZone; left out");
+      continue;
+    }
+    const zone = zones.get(zoneName);
+    const zoneId = placement.AvailabilityZoneId ?? zone?.ZoneId;
+    if (!zoneId) unknownZoneIds.add(zoneName);
+    const datacenter = zoneId ?? zoneName;
+    b.add("datacenters", { id: datacenter, name: zoneName, provider: "aws", region: zone?.RegionName ?? zoneName.replace(/[a-z]$/, "") });
+
+    const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? "", t.Value]));
+    const tenant = tagValue(tags, tenantKeys) ?? defaultTenant;
+    if (!tenant) {
+      b.warn(id, `no tenant: none of the tags ${tenantKeys.join(", ")} is set and no default tenant is configured; left out`);
+      continue;
+    }
+    const workload = tagValue(tags, workloadKeys);
+    if (workload) addWorkload(b, workload, tenant, id);
+    const dedicated = placement.Tenancy === "dedicated" || placement.Tenancy === "host";
+
+    let host: string | null = null;
+    if (placement.HostId) {
+      host = placement.HostId;
+      b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
+    } else if (placement.GroupName) {
+      const strategy = groups.get(placement.GroupName);
+      if (strategy === undefined) {
+        b.warn(id, `placement group ${placement.GroupName}: its strategy is not known (add describe-placement-groups output); treated as no group`);
+      } else if (strategy === "spread" || (strategy === "partition" && placement.PartitionNumber !== undefined)) {
+        const slot = strategy === "spread" ? id : String(placement.PartitionNumber);
+        const key = `aws-${strategy}/${datacenter}/${placement.GroupName}/${slot}`;
+        b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
+        b.add("hosts", { id: key, rack: key });
+        host = key;
+        const inZone = groupsByZone.get(datacenter) ?? new Set<string>();
+        groupsByZone.set(datacenter, inZone.add(placement.GroupName));
+      } else if (strategy === "partition") {
+        b.warn(id, `in partition group ${placement.GroupName} without a PartitionNumber; its rack is unknown`);
+      }
+    }
+    b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
+  }
+
+  for (const zoneName of unknownZoneIds) {
+    b.warn(zoneName, "its zone id is not known (add describe-availability-zones output): keyed by its name, which names another zone in another account");
+  }
+  for (const [zone, names] of groupsByZone) {
+    if (names.size > 1) {
+      b.warn(zone, `placement groups ${[...names].sort().join(", ")} share this zone: each group's racks are modeled apart, but AWS keeps racks apart only within a group`);
+    }
+  }
+  if (skipped.size > 0) {
+    const counts = [...skipped].map(([state, n]) => `${n} ${state}`).join(", ");
+    b.warn("describe-instances", `left out instances that do not run: ${counts}`);
+  }
+  return b.result();
+}
+
+/** A workload named by a tag; the first tenant seen owns it. */
+export function addWorkload(b: SnapshotBuilder, workload: string, tenant: string, subject: string): void {
+  const existing = b.snapshot.workloads.find((w) => w.id === workload);
+  if (existing && existing.tenant !== tenant) b.warn(subject, `workload ${workload} belongs to tenant ${existing.tenant}, but this unit's tenant is ${tenant}`);
+  if (!existing) b.add("workloads", { id: workload, tenant });
+}

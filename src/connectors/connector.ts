@@ -1,0 +1,144 @@
+import type { AntiAffinityRule } from "../inventory/snapshot.ts";
+
+/**
+ * A connector turns one provider's own data (the JSON its CLI prints, or the same objects read
+ * live through its SDK) into the contract's snapshot, with a warning for each thing it could not
+ * map. Everything after the snapshot (validation, sync, verdicts) is shared.
+ *
+ * Mapping is pure: `map(documents, options)` reads only its arguments, so each connector is
+ * tested on fixtures field by field. `fetch(options)` (where the provider has an SDK or an API)
+ * reads the live provider into the same documents; it throws when any part fails (a region
+ * denied, a page that errors), so a source never syncs a partial snapshot as complete.
+ */
+export interface ConnectorOptions {
+  /** The snapshot's source key, e.g. "aws-prod". */
+  source: string;
+  /** Provider-specific settings (tag keys, region, endpoint, …), as strings from the CLI or sources.yaml. */
+  settings: Record<string, string | string[] | undefined>;
+}
+
+export interface ConnectorWarning {
+  /** What it concerns: an instance id, a pod, a file. */
+  subject: string;
+  message: string;
+}
+
+/** A snapshot document as the contract writes it (validated later by the sync). */
+export interface SnapshotDocument {
+  source: string;
+  complete: true;
+  datacenters: Record<string, unknown>[];
+  powerDomains: Record<string, unknown>[];
+  networkDomains: Record<string, unknown>[];
+  racks: Record<string, unknown>[];
+  hosts: Record<string, unknown>[];
+  tenants: Record<string, unknown>[];
+  workloads: { id: string; tenant: string; antiAffinity?: Partial<AntiAffinityRule>[]; [field: string]: unknown }[];
+  virtualMachines: Record<string, unknown>[];
+  containers: Record<string, unknown>[];
+}
+
+export interface ConnectorResult {
+  snapshot: SnapshotDocument;
+  warnings: ConnectorWarning[];
+}
+
+export interface Connector {
+  /** The name on the command line: `tenancy sync <name>`. */
+  name: string;
+  /** What each `--file` holds, for the usage text. */
+  exportFormat: string;
+  /** The provider's documents → a snapshot. */
+  map(documents: unknown[], options: ConnectorOptions): ConnectorResult;
+  /** Reads the live provider into documents `map` takes; absent when only exports are supported. */
+  fetch?(options: ConnectorOptions): Promise<unknown[]>;
+}
+
+/**
+ * Collects a snapshot: each record once by id (the first wins, a conflicting second is a
+ * warning), and the warnings.
+ */
+export class SnapshotBuilder {
+  readonly snapshot: SnapshotDocument;
+  readonly warnings: ConnectorWarning[] = [];
+  private readonly seen = new Map<string, Map<string, Record<string, unknown>>>();
+
+  constructor(source: string) {
+    this.snapshot = {
+      source,
+      complete: true,
+      datacenters: [],
+      powerDomains: [],
+      networkDomains: [],
+      racks: [],
+      hosts: [],
+      tenants: [],
+      workloads: [],
+      virtualMachines: [],
+      containers: [],
+    };
+  }
+
+  add<K extends Exclude<keyof SnapshotDocument, "source" | "complete">>(kind: K, record: SnapshotDocument[K][number]): void {
+    const byId = this.seen.get(kind) ?? new Map<string, Record<string, unknown>>();
+    this.seen.set(kind, byId);
+    const id = String(record.id);
+    const earlier = byId.get(id);
+    if (earlier) {
+      if (JSON.stringify(earlier) !== JSON.stringify(record)) this.warn(id, `two different ${kind} records have the id "${id}"; the first is kept`);
+      return;
+    }
+    byId.set(id, record as Record<string, unknown>);
+    (this.snapshot[kind] as unknown[]).push(record);
+  }
+
+  has(kind: Exclude<keyof SnapshotDocument, "source" | "complete">, id: string): boolean {
+    return this.seen.get(kind)?.has(id) ?? false;
+  }
+
+  warn(subject: string, message: string): void {
+    this.warnings.push({ subject, message });
+  }
+
+  result(): ConnectorResult {
+    return { snapshot: this.snapshot, warnings: this.warnings };
+  }
+}
+
+/** A setting as one string (the last given), or the fallback. */
+export function setting(options: ConnectorOptions, name: string, fallback: string): string;
+export function setting(options: ConnectorOptions, name: string, fallback?: undefined): string | undefined;
+export function setting(options: ConnectorOptions, name: string, fallback?: string): string | undefined {
+  const value = options.settings[name];
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  return last === undefined || last === "" ? fallback : last;
+}
+
+/**
+ * The unit id a cloud VM gets from its own connector, from a Kubernetes node's
+ * `spec.providerID`, so a node links to the VM under it across sources. Null for a provider
+ * no connector here maps.
+ */
+export function vmKeyFromProviderId(providerId: string): string | null {
+  const aws = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/.exec(providerId);
+  if (aws) return aws[1];
+  const gce = /^gce:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(providerId);
+  if (gce) return `${gce[1]}/${gce[2]}/${gce[3]}`;
+  const azure = /^azure:\/\/(\/subscriptions\/.+\/providers\/microsoft\.compute\/virtualmachines\/[^/]+)$/i.exec(providerId);
+  if (azure) return azure[1].toLowerCase();
+  const openstack = /^openstack:\/\/\/([0-9a-f-]{36})$/i.exec(providerId);
+  if (openstack) return openstack[1];
+  return null;
+}
+
+/** A tenant or workload name from tags: the first key present, trimmed. */
+export function tagValue(tags: Record<string, string | undefined> | undefined, keys: readonly string[]): string | null {
+  for (const key of keys) {
+    const value = tags?.[key]?.trim();
+    if (value) return value;
+  }
+  return null;
+}
+
+/** "tenant,Tenant" → ["tenant", "Tenant"]. */
+export const keyList = (value: string) => value.split(",").map((k) => k.trim()).filter(Boolean);

@@ -1,0 +1,162 @@
+import { keyList, setting, SnapshotBuilder, vmKeyFromProviderId, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+
+/**
+ * Kubernetes: `kubectl get nodes,pods,namespaces -A -o json` (and KubeVirt's `vmi`) → a snapshot.
+ *
+ * - A node whose `spec.providerID` names a cloud VM *is* that VM (aws:///eu-west-1a/i-0abc… is
+ *   the EC2 instance i-0abc…, synced by the AWS source): pods on it sit in that VM, across
+ *   sources. A node without one is a host (`nodes=hosts`, bare metal) or a VM of the platform
+ *   tenant (`nodes=vms`, the default), in the datacenter its `topology.kubernetes.io/zone`
+ *   label names.
+ * - A pod is one container unit (`<namespace>/<pod>`): its containers share its sandbox and
+ *   network namespace, so the pod is what is isolated. Its runtime is its runtimeClassName's
+ *   (gVisor, Kata, …) or runc. Pods that do not run (pending without a node, succeeded,
+ *   failed) are left out.
+ * - Tenant: the namespace's label (`tenant-label`, default tenancy.io/tenant) or annotation,
+ *   else the pod's own label, else the namespace's name. Workload: the owner (a Deployment
+ *   through its ReplicaSet, a StatefulSet, a DaemonSet) or the `workload-label`, as
+ *   `<namespace>/<name>`. A zone topologySpreadConstraint becomes a DATACENTER maxSkew rule.
+ * - A KubeVirt VirtualMachineInstance is a VM inside its virt-launcher pod.
+ */
+interface Meta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
+}
+interface K8sObject {
+  kind?: string;
+  metadata?: Meta;
+  spec?: Record<string, any>;
+  status?: Record<string, any>;
+}
+
+const ZONE_LABELS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+
+export function runtimeOf(runtimeClass: string | undefined, classes: Map<string, string>): string {
+  if (!runtimeClass) return "runc";
+  const mapped = classes.get(runtimeClass);
+  if (mapped) return mapped;
+  const name = runtimeClass.toLowerCase();
+  if (name.includes("gvisor") || name.includes("runsc")) return "gvisor";
+  if (name.includes("kata")) return "kata";
+  if (name.includes("firecracker")) return "firecracker";
+  return runtimeClass;
+}
+
+export function mapKubernetes(documents: unknown[], options: ConnectorOptions): ConnectorResult {
+  const b = new SnapshotBuilder(options.source);
+  const tenantLabel = setting(options, "tenant-label", "tenancy.io/tenant");
+  const workloadLabel = setting(options, "workload-label", "app.kubernetes.io/name");
+  const nodesAs = setting(options, "nodes", "vms");
+  const platformTenant = setting(options, "platform-tenant", "platform");
+  const classes = new Map(keyList(setting(options, "runtime-classes", "")).map((pair) => pair.split("=") as [string, string]));
+  if (nodesAs !== "vms" && nodesAs !== "hosts") b.warn("settings", `nodes is "vms" or "hosts", not "${nodesAs}"; using vms`);
+
+  const objects: K8sObject[] = [];
+  for (const document of documents) {
+    const d = document as { kind?: string; items?: K8sObject[] };
+    if (Array.isArray(d.items)) {
+      // A List from kubectl, or a typed list (NodeList, PodList) from the API whose items carry no kind.
+      const itemKind = d.kind && d.kind !== "List" ? d.kind.replace(/List$/, "") : undefined;
+      for (const item of d.items) objects.push(item.kind ? item : { ...item, kind: itemKind });
+    } else if (d.kind) objects.push(d as K8sObject);
+  }
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+
+  const namespaces = new Map(of("Namespace").map((n) => [n.metadata?.name ?? "", n.metadata ?? {}]));
+  const nodeUnit = new Map<string, { kind: "virtualMachine" | "host"; id: string }>();
+  for (const node of of("Node")) {
+    const name = node.metadata?.name ?? "";
+    const labels = node.metadata?.labels ?? {};
+    const zone = ZONE_LABELS.map((l) => labels[l]).find(Boolean);
+    const providerId = node.spec?.providerID as string | undefined;
+    const cloudVm = providerId ? vmKeyFromProviderId(providerId) : null;
+    if (providerId && !cloudVm) b.warn(name, `providerID ${providerId} names no provider a connector maps; the node is modeled on its own`);
+    if (cloudVm) {
+      nodeUnit.set(name, { kind: "virtualMachine", id: cloudVm });
+      continue;
+    }
+    if (!zone) b.warn(name, `no ${ZONE_LABELS[0]} label: its datacenter is unknown`);
+    const id = `node/${name}`;
+    if (nodesAs === "hosts") {
+      b.add("hosts", { id, datacenter: zone ?? null });
+      nodeUnit.set(name, { kind: "host", id });
+    } else {
+      b.add("virtualMachines", { id, datacenter: zone ?? null, tenant: platformTenant, workload: null, dedicated: false });
+      nodeUnit.set(name, { kind: "virtualMachine", id });
+    }
+  }
+
+  const tenantOf = (meta: Meta): string => {
+    const ns = namespaces.get(meta.namespace ?? "");
+    return ns?.labels?.[tenantLabel] ?? ns?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
+  };
+
+  const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
+  const skipped = new Map<string, number>();
+  for (const pod of of("Pod")) {
+    const meta = pod.metadata ?? {};
+    const id = `${meta.namespace}/${meta.name}`;
+    const phase = (pod.status?.phase as string | undefined) ?? "Unknown";
+    const nodeName = pod.spec?.nodeName as string | undefined;
+    if (phase === "Succeeded" || phase === "Failed" || !nodeName) {
+      const why = nodeName ? phase.toLowerCase() : "pending without a node";
+      skipped.set(why, (skipped.get(why) ?? 0) + 1);
+      continue;
+    }
+    const node = nodeUnit.get(nodeName);
+    if (!node) b.warn(id, `runs on node ${nodeName}, which is not in the export: its placement is unknown`);
+    const tenant = tenantOf(meta);
+    const workload = workloadOf(meta, workloadLabel);
+    if (workload) {
+      const existing = b.snapshot.workloads.find((w) => w.id === workload);
+      if (!existing) b.add("workloads", { id: workload, tenant, antiAffinity: spreadRules(pod) });
+      else if (existing.tenant !== tenant) b.warn(id, `workload ${workload} belongs to tenant ${existing.tenant}, this pod's tenant is ${tenant}`);
+    }
+    const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
+    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
+    if (meta.uid) podUnits.set(meta.uid, id);
+  }
+
+  for (const vmi of of("VirtualMachineInstance")) {
+    const meta = vmi.metadata ?? {};
+    const id = `${meta.namespace}/vmi/${meta.name}`;
+    const launcherUid = Object.keys((vmi.status?.activePods as Record<string, string> | undefined) ?? {})[0];
+    const launcher = launcherUid ? podUnits.get(launcherUid) : undefined;
+    if (!launcher) {
+      b.warn(id, "its virt-launcher pod is not running or not in the export; left out");
+      continue;
+    }
+    b.add("virtualMachines", { id, container: launcher, tenant: tenantOf(meta), workload: workloadOf(meta, workloadLabel), dedicated: false });
+  }
+
+  if (skipped.size > 0) b.warn("pods", `left out pods that do not run: ${[...skipped].map(([why, n]) => `${n} ${why}`).join(", ")}`);
+  return b.result();
+}
+
+/** The controller that owns a pod, as `<namespace>/<name>`; a ReplicaSet stands for its Deployment. */
+export function workloadOf(meta: Meta, workloadLabel: string): string | null {
+  const owner = meta.ownerReferences?.find((o) => o.controller) ?? meta.ownerReferences?.[0];
+  const ns = meta.namespace ?? "default";
+  if (owner?.name) {
+    if (owner.kind === "ReplicaSet") {
+      const hash = meta.labels?.["pod-template-hash"];
+      const deployment = hash && owner.name.endsWith(`-${hash}`) ? owner.name.slice(0, -hash.length - 1) : owner.name;
+      return `${ns}/${deployment}`;
+    }
+    if (owner.kind === "StatefulSet" || owner.kind === "DaemonSet" || owner.kind === "Job") return `${ns}/${owner.name}`;
+  }
+  const label = meta.labels?.[workloadLabel];
+  return label ? `${ns}/${label}` : null;
+}
+
+/** Zone spread constraints as DATACENTER rules; host spread is left out (a node is a VM, not a host). */
+function spreadRules(pod: K8sObject): Record<string, unknown>[] {
+  const constraints = (pod.spec?.topologySpreadConstraints as { topologyKey?: string; maxSkew?: number; whenUnsatisfiable?: string }[] | undefined) ?? [];
+  return constraints
+    .filter((c) => ZONE_LABELS.includes(c.topologyKey ?? "") && Number.isInteger(c.maxSkew) && (c.maxSkew ?? 0) >= 1)
+    .map((c) => ({ level: "DATACENTER", maxSkew: c.maxSkew, mode: c.whenUnsatisfiable === "ScheduleAnyway" ? "SOFT" : "HARD" }));
+}

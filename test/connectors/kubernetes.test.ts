@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
+import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
+import { fixture, ids, record } from "./fixtures.ts";
+
+const cluster = fixture("kubernetes", "nodes-pods-namespaces.json");
+const vmis = fixture("kubernetes", "vmi.json");
+const map = (settings: Record<string, string> = {}, documents: unknown[] = [cluster, vmis]) => mapKubernetes(documents, { source: "k8s-prod", settings });
+
+describe("the Kubernetes connector", () => {
+  const { snapshot, warnings } = map();
+
+  it("puts pods on a node with a cloud providerID into that cloud VM, across sources", () => {
+    expect(record(snapshot, "containers", "payments/checkout-api-7d4b9c8f6d-x2x9z")).toEqual({
+      id: "payments/checkout-api-7d4b9c8f6d-x2x9z",
+      virtualMachine: "i-0a1b2c3d4e5f60010",
+      runtime: "runc",
+      tenant: "acme",
+      workload: "payments/checkout-api",
+    });
+    expect(record(snapshot, "containers", "payments/checkout-api-7d4b9c8f6d-q8w7e").virtualMachine).toBe("i-0a1b2c3d4e5f60011");
+    // The cloud VM itself belongs to the cloud's source.
+    expect(ids(snapshot, "virtualMachines")).not.toContain("i-0a1b2c3d4e5f60010");
+  });
+
+  it("models a node without a cloud providerID as the platform tenant's VM in its zone, or as a host", () => {
+    expect(record(snapshot, "virtualMachines", "node/metal-07")).toEqual({ id: "node/metal-07", datacenter: "ams1", tenant: "platform", workload: null, dedicated: false });
+    const asHosts = map({ nodes: "hosts", "platform-tenant": "infra" }).snapshot;
+    expect(record(asHosts, "hosts", "node/metal-07")).toEqual({ id: "node/metal-07", datacenter: "ams1" });
+    expect(record(asHosts, "containers", "payments/fraud-model")).toMatchObject({ host: "node/metal-07" });
+    expect(warnings).toContainEqual({ subject: "kind-worker", message: "providerID kind://docker/kind/kind-worker names no provider a connector maps; the node is modeled on its own" });
+    expect(warnings).toContainEqual({ subject: "kind-worker", message: "no topology.kubernetes.io/zone label: its datacenter is unknown" });
+  });
+
+  it("maps runtimeClassName to a runtime: gVisor, Kata, or a configured name", () => {
+    expect(record(snapshot, "containers", "analytics/spark-worker-0").runtime).toBe("gvisor");
+    expect(record(snapshot, "containers", "payments/fraud-model").runtime).toBe("kata");
+    expect(record(map({ "runtime-classes": "kata-qemu=firecracker" }).snapshot, "containers", "payments/fraud-model").runtime).toBe("firecracker");
+  });
+
+  it("takes the tenant from the namespace's label or annotation, else the namespace's name", () => {
+    expect(record(snapshot, "containers", "analytics/spark-worker-0").tenant).toBe("globex");
+    expect(record(snapshot, "containers", "kube-system/aws-node-x7k2p").tenant).toBe("kube-system");
+    expect(record(map({ "tenant-label": "team" }).snapshot, "containers", "analytics/spark-worker-0").tenant).toBe("analytics");
+  });
+
+  it("takes the workload from the owner (a Deployment through its ReplicaSet, a StatefulSet, a DaemonSet) or the label", () => {
+    expect(snapshot.workloads).toEqual([
+      { id: "payments/checkout-api", tenant: "acme", antiAffinity: [{ level: "DATACENTER", maxSkew: 1, mode: "HARD" }] },
+      { id: "analytics/spark-worker", tenant: "globex", antiAffinity: [] },
+      { id: "kube-system/aws-node", tenant: "kube-system", antiAffinity: [] },
+      { id: "payments/fraud-model", tenant: "acme", antiAffinity: [] },
+      { id: "kube-system/coredns", tenant: "kube-system", antiAffinity: [] },
+    ]);
+  });
+
+  it("leaves out pods that do not run: pending without a node, succeeded", () => {
+    expect(ids(snapshot, "containers")).not.toContain("payments/checkout-api-7d4b9c8f6d-pnd42");
+    expect(ids(snapshot, "containers")).not.toContain("analytics/nightly-report-28712345-kq2vd");
+    expect(warnings).toContainEqual({ subject: "pods", message: "left out pods that do not run: 1 pending without a node, 1 succeeded" });
+  });
+
+  it("puts a KubeVirt VM inside its virt-launcher pod's container", () => {
+    expect(record(snapshot, "virtualMachines", "vms/vmi/win-build")).toEqual({ id: "vms/vmi/win-build", container: "vms/virt-launcher-win-build-8x2kq", tenant: "acme", workload: null, dedicated: false });
+    expect(record(snapshot, "containers", "vms/virt-launcher-win-build-8x2kq")).toMatchObject({ virtualMachine: "node/metal-07", tenant: "acme" });
+    expect(warnings).toContainEqual({ subject: "vms/vmi/scheduling", message: "its virt-launcher pod is not running or not in the export; left out" });
+  });
+
+  it("produces a snapshot the contract accepts", () => {
+    const checked = validateSnapshot(snapshot);
+    expect(checked.ok ? [] : checked.problems).toEqual([]);
+  });
+});
