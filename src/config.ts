@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./chatops/chatops-access.ts";
+import { loadSourcesConfig, SourcesConfigError, type ScheduledSource } from "./connectors/sources-config.ts";
 
 /**
  * The service's configuration, read once from the environment. Every variable is listed in
@@ -20,6 +21,8 @@ export interface Config {
   slackSigningSecret: string | undefined;
   /** Which Slack users and channels act with which role. */
   chatopsAccess: ChatopsAccess;
+  /** Sources `serve` syncs on a schedule (TENANCY_SOURCES, a sources.yaml). */
+  sources: ScheduledSource[];
 }
 
 export class ConfigError extends Error {}
@@ -41,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loadDemoOnCreate: env.TENANCY_DEMO !== "off",
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
+    sources: scheduledSources(env),
   };
 }
 
@@ -67,4 +71,15 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return value;
+}
+
+function scheduledSources(env: NodeJS.ProcessEnv): ScheduledSource[] {
+  const file = env.TENANCY_SOURCES?.trim();
+  if (!file) return [];
+  try {
+    return loadSourcesConfig(file, env);
+  } catch (error) {
+    if (error instanceof SourcesConfigError) throw new ConfigError(`TENANCY_SOURCES: ${error.message}`);
+    throw error;
+  }
 }

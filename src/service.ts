@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { migrate } from "./db/migrator.ts";
 import { openDatabase, type Database } from "./db/open-database.ts";
+import { startSourceScheduler, type SourceScheduler } from "./connectors/source-scheduler.ts";
 import { startHttpServer, type Service } from "./http/create-server.ts";
 import { isPristine, loadDemoInventory } from "./inventory/demo-inventory.ts";
 
@@ -13,6 +14,8 @@ export interface RunningService {
   url: string;
   db: Database;
   http: Service;
+  /** The sources.yaml scheduler, when TENANCY_SOURCES names one. */
+  scheduler: SourceScheduler | null;
   close(): Promise<void>;
 }
 
@@ -32,13 +35,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: requests are not authenticated, so the server listens on loopback only");
     }
     logger.info({ url: http.url }, "serving GraphQL");
+    const scheduler = config.sources.length > 0 ? startSourceScheduler(db.sql, config.sources, logger) : null;
+    if (scheduler) logger.info({ sources: config.sources.map((s) => s.source) }, "syncing sources on their schedules");
     let closing: Promise<void> | undefined;
     return {
       url: http.url,
       db,
       http,
+      scheduler,
       close() {
         closing ??= (async () => {
+          await scheduler?.stop();
           await http.stop();
           await db.close();
         })();

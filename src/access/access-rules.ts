@@ -51,6 +51,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.sources": { roles: OPERATORS },
   "Query.source": { roles: OPERATORS },
   "Query.syncRuns": { roles: OPERATORS },
+  "Query.sourceStatuses": { roles: OPERATORS },
   "Query.isolation": { roles: READERS },
   "Query.isolationReport": { roles: OPERATORS },
   "Query.isolationPolicy": { roles: READERS },
@@ -82,6 +83,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
 
   // Fleet-wide answers reachable from an object a tenant may see.
   "Source.syncRuns": { roles: OPERATORS },
+  "Source.status": { roles: OPERATORS },
   "Workload.exposure": { roles: OPERATORS },
   "Tenant.exposure": { roles: OPERATORS },
 };

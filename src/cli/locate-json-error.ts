@@ -84,3 +84,11 @@ export function locateJsonError(text: string): { line: number; column: number; o
     return { offset, line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
   }
 }
+
+/** Why `text` is not JSON, with the line and column: "Unexpected token ']' at line 3, column 7". */
+export function describeJsonError(text: string, error: Error): string {
+  const at = locateJsonError(text);
+  // Keep "Unexpected token ']'" and drop the excerpt Node appends after it.
+  const reason = /^Unexpected (token '[^']*'|end of JSON input|non-whitespace character)/.exec(error.message)?.[0] ?? "not valid JSON";
+  return at ? `${reason} at line ${at.line}, column ${at.column}` : reason;
+}

@@ -1,16 +1,12 @@
-import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config.ts";
 import { migrate, migrationStatus } from "../db/migrator.ts";
 import { loadDemoInventory } from "../inventory/demo-inventory.ts";
-import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";
 import { startService } from "../service.ts";
-import { locateJsonError } from "./locate-json-error.ts";
 import { QUERY_USAGE, queryCommand } from "./query-command.ts";
-import { readStdin } from "./read-stdin.ts";
 import { ServiceError } from "./service-client.ts";
 import { formatSyncReport } from "./sync-report.ts";
+import { SYNC_USAGE, syncCommand } from "./sync-command.ts";
 import { TOKEN_USAGE, tokenCommand } from "./token-command.ts";
 import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
@@ -24,7 +20,7 @@ const USAGE = `usage: tenancy <command> [options]
 commands:
   serve                                  serve GraphQL on PORT (default 4000)
   migrate                                apply pending database migrations
-  sync --file PATH [--allow-mass-removal] push a snapshot file (- for stdin) and print what changed
+${SYNC_USAGE}
   demo                                   load the demo inventory
 ${TOKEN_USAGE}
 ${QUERY_USAGE}
@@ -50,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     case "sync":
-      return sync(config, rest);
+      return syncCommand(config, rest);
     case "token":
       return tokenCommand(config, rest);
     case "query":
@@ -82,49 +78,6 @@ async function serve(config: ReturnType<typeof loadConfig>): Promise<number> {
   });
   logger.info("stopped");
   return 0;
-}
-
-async function sync(config: ReturnType<typeof loadConfig>, args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { file: { type: "string", short: "f" }, "allow-mass-removal": { type: "boolean" } },
-    strict: true,
-  });
-  if (!values.file) throw new UsageError("sync needs --file PATH (or --file - to read standard input)");
-  const text = values.file === "-" ? await readStdin() : await readFile(values.file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${values.file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
-  });
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    console.error(`${values.file} is not valid JSON: ${describeJsonError(text, error as Error)}`);
-    return 1;
-  }
-  return withDatabase(config, async (db) => {
-    await migrate(db.sql);
-    const tty = process.stderr.isTTY;
-    const started = Date.now();
-    const result = await syncInventory(db.sql, document, {
-      allowMassRemoval: values["allow-mass-removal"] === true,
-      onProgress: tty ? (phase) => process.stderr.write(`\r\x1b[K${phase} (${((Date.now() - started) / 1000).toFixed(1)} s)`) : undefined,
-    });
-    if (tty) process.stderr.write("\r\x1b[K");
-    const report = formatSyncReport(result);
-    if (result.status === "REFUSED" || result.status === "FAILED") {
-      console.error(report);
-      return 1;
-    }
-    console.log(report);
-    return 0;
-  });
-}
-
-function describeJsonError(text: string, error: Error): string {
-  const at = locateJsonError(text);
-  // Keep "Unexpected token ']'" and drop the excerpt Node appends after it.
-  const reason = /^Unexpected (token '[^']*'|end of JSON input|non-whitespace character)/.exec(error.message)?.[0] ?? "not valid JSON";
-  return at ? `${reason} at line ${at.line}, column ${at.column}` : reason;
 }
 
 main(process.argv.slice(2)).then(

@@ -2,13 +2,14 @@ import { INVENTORY_KINDS } from "../inventory/snapshot.ts";
 import type { SyncResult } from "../inventory/sync-inventory.ts";
 
 /** The text `tenancy sync` prints: what changed, per kind, then warnings and errors. */
-export function formatSyncReport(result: SyncResult, maxListed = 20): string {
+export function formatSyncReport(result: SyncResult, maxListed = 20, dryRun = false): string {
   const lines: string[] = [];
-  const run = result.runId === null ? "" : ` (run ${result.runId})`;
+  const run = dryRun ? " (dry run: nothing was written)" : result.runId === null ? "" : ` (run ${result.runId})`;
   const t = result.totals;
   lines.push(`${result.source ?? "(no source)"}${run}: ${result.status}`);
   if (result.status === "APPLIED" || result.status === "UNCHANGED") {
-    lines.push(`  ${t.created} created, ${t.updated} updated, ${t.removed} removed, ${t.unchanged} unchanged`);
+    const would = dryRun ? "would be " : "";
+    lines.push(`  ${would}${t.created} created, ${t.updated} updated, ${t.removed} removed, ${t.unchanged} unchanged`);
     for (const kind of INVENTORY_KINDS) {
       const c = result.changes[kind];
       if (c.created + c.updated + c.removed === 0) continue;

@@ -3,6 +3,7 @@ import type { AccessScope, ScopedKind } from "../access/access-scope.ts";
 import type { Database } from "../db/open-database.ts";
 import { loadRuns, RUN_COLUMNS, type SavedQueryRun } from "../compliance/saved-query-runs.ts";
 import { newestVersions, type SavedQueryVersion } from "../compliance/saved-queries.ts";
+import { sourceStatuses, type SourceStatusRow } from "../connectors/source-status.ts";
 import { TABLES } from "../inventory/inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
 import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
@@ -208,8 +209,14 @@ export function createLoaders(db: Database, scope: AccessScope) {
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );
 
+  const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
+    const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
+    return keys.map((key) => found.get(key) ?? null);
+  });
+
   return {
     byKey,
+    sourceStatuses: sourceStatusesByKey,
     savedQueries,
     savedQueryRunsById,
     /** A page of a saved query's runs, newest first. */

@@ -43,6 +43,15 @@ export interface SyncOptions {
   lockTimeoutMs?: number;
   /** Called as the sync moves from phase to phase, for a progress line. */
   onProgress?: (phase: string) => void;
+  /** Work out every change, then roll it all back: no run is recorded, nothing is written. */
+  dryRun?: boolean;
+}
+
+/** Carries a dry run's result out of its transaction, which it rolls back. */
+class DryRunDone extends Error {
+  constructor(readonly applied: Pick<SyncResult, "status" | "totals" | "changes" | "warnings">) {
+    super("dry run");
+  }
 }
 
 /** A refusal found inside the transaction: it rolls back, then the run is marked REFUSED. */
@@ -78,6 +87,18 @@ export async function syncInventory(sql: SqlClient, document: unknown, options: 
     return result("REFUSED", runId, { errors: validation.problems });
   }
   const snapshot = validation.snapshot;
+
+  if (options.dryRun) {
+    try {
+      await sql.transaction(async (tx) => {
+        throw new DryRunDone(await applySnapshot(tx, snapshot, -1, options, progress));
+      });
+    } catch (error) {
+      if (error instanceof DryRunDone) return result(error.applied.status, null, error.applied);
+      if (error instanceof SyncRefused) return result("REFUSED", null, { errors: error.problems });
+      return result("FAILED", null, { errors: [{ path: [], message: describeFailure(error, snapshot.source) }] });
+    }
+  }
 
   const [run] = await sql.query<{ id: number }>(
     `INSERT INTO sync_run (source, status, complete, allow_mass_removal, backend_pid)

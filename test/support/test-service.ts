@@ -15,6 +15,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },
+    sources: [],
     ...overrides,
   };
   return startService(config, pino({ level: config.logLevel }));

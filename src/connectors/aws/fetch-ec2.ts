@@ -1,4 +1,3 @@
-import { DescribeAvailabilityZonesCommand, DescribePlacementGroupsCommand, EC2Client, paginateDescribeInstances } from "@aws-sdk/client-ec2";
 import { keyList, setting, type ConnectorOptions } from "../connector.ts";
 
 /**
@@ -8,6 +7,8 @@ import { keyList, setting, type ConnectorOptions } from "../connector.ts";
  * snapshot. `endpoint` points the SDK elsewhere (a test server, LocalStack).
  */
 export async function fetchEc2(options: ConnectorOptions): Promise<unknown[]> {
+  // Loaded on first use: the SDK is large, and most commands never call it.
+  const { DescribeAvailabilityZonesCommand, DescribePlacementGroupsCommand, EC2Client, paginateDescribeInstances } = await import("@aws-sdk/client-ec2");
   const regions = keyList(setting(options, "region", process.env.AWS_REGION ?? ""));
   if (regions.length === 0) throw new Error("aws: name the region(s) with --region (or AWS_REGION)");
   const endpoint = setting(options, "endpoint");

@@ -1,4 +1,3 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { setting, type ConnectorOptions } from "../connector.ts";
 
 /**
@@ -10,6 +9,8 @@ import { setting, type ConnectorOptions } from "../connector.ts";
 const PAGE = 500;
 
 export async function fetchKubernetes(options: ConnectorOptions): Promise<unknown[]> {
+  // Loaded on first use: the client is large, and most commands never call it.
+  const { CoreV1Api, CustomObjectsApi, KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   const file = setting(options, "kubeconfig");
   if (file) kc.loadFromFile(file);

@@ -16,11 +16,11 @@ import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } fro
 import { Mutation } from "./mutation.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
-import { Source, SyncRun } from "./sync.ts";
+import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries },
   Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations },
   Viewer,
   ApiToken,
@@ -51,5 +51,6 @@ export const resolvers = {
   Tenant: { ...Tenant, ...tenantIsolationFields },
   Workload: { ...Workload, ...workloadIsolationFields, ...workloadAntiAffinityFields },
   Source,
+  SourceStatus,
   SyncRun,
 };
