@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { vmKeyFromProviderId } from "../../src/connectors/connector.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 import { fixture, ids, record } from "./fixtures.ts";
@@ -64,6 +65,16 @@ describe("the Kubernetes connector", () => {
     expect(record(snapshot, "virtualMachines", "vms/vmi/win-build")).toEqual({ id: "vms/vmi/win-build", container: "vms/virt-launcher-win-build-8x2kq", tenant: "acme", workload: null, dedicated: false });
     expect(record(snapshot, "containers", "vms/virt-launcher-win-build-8x2kq")).toMatchObject({ virtualMachine: "node/metal-07", tenant: "acme" });
     expect(warnings).toContainEqual({ subject: "vms/vmi/scheduling", message: "its virt-launcher pod is not running or not in the export; left out" });
+  });
+
+  it("links a node's providerID to the key each cloud connector gives that VM", () => {
+    expect(vmKeyFromProviderId("aws:///eu-west-1a/i-0a1b2c3d4e5f60010")).toBe("i-0a1b2c3d4e5f60010");
+    expect(vmKeyFromProviderId("gce://acme-prod-4711/europe-west1-b/gke-prod-pool-1-a1b2")).toBe("acme-prod-4711/europe-west1-b/gke-prod-pool-1-a1b2");
+    expect(vmKeyFromProviderId("azure:///subscriptions/8c1f/resourceGroups/MC_AKS/providers/Microsoft.Compute/virtualMachines/aks-node-1")).toBe(
+      "/subscriptions/8c1f/resourcegroups/mc_aks/providers/microsoft.compute/virtualmachines/aks-node-1",
+    );
+    expect(vmKeyFromProviderId("openstack:///5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b")).toBe("5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+    expect(vmKeyFromProviderId("kind://docker/kind/kind-worker")).toBeNull();
   });
 
   it("produces a snapshot the contract accepts", () => {
