@@ -92,6 +92,13 @@ export class SnapshotBuilder {
     (this.snapshot[kind] as unknown[]).push(record);
   }
 
+  /** A workload a unit names: the first tenant seen owns it; a unit of another tenant is a warning. */
+  workload(id: string, tenant: string, subject: string, fields: Partial<SnapshotDocument["workloads"][number]> = {}): void {
+    const existing = this.snapshot.workloads.find((w) => w.id === id);
+    if (!existing) this.add("workloads", { ...fields, id, tenant });
+    else if (existing.tenant !== tenant) this.warn(subject, `workload ${id} belongs to tenant ${existing.tenant}, but this unit's tenant is ${tenant}`);
+  }
+
   has(kind: Exclude<keyof SnapshotDocument, "source" | "complete">, id: string): boolean {
     return this.seen.get(kind)?.has(id) ?? false;
   }
@@ -100,7 +107,20 @@ export class SnapshotBuilder {
     this.warnings.push({ subject, message });
   }
 
+  private readonly notRunning = new Map<string, { what: string; counts: Map<string, number> }>();
+
+  /** Counts a unit left out because it does not run; `result()` says how many, by state, in one warning per subject. */
+  leaveOut(subject: string, what: string, state: string): void {
+    const entry = this.notRunning.get(subject) ?? { what, counts: new Map<string, number>() };
+    entry.counts.set(state, (entry.counts.get(state) ?? 0) + 1);
+    this.notRunning.set(subject, entry);
+  }
+
   result(): ConnectorResult {
+    for (const [subject, { what, counts }] of this.notRunning) {
+      this.warn(subject, `left out ${what} that do not run: ${[...counts].map(([state, n]) => `${n} ${state}`).join(", ")}`);
+    }
+    this.notRunning.clear();
     return { snapshot: this.snapshot, warnings: this.warnings };
   }
 }

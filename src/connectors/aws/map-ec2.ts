@@ -56,7 +56,6 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
   });
 
-  const skipped = new Map<string, number>();
   const unknownZoneIds = new Set<string>();
   const groupsByZone = new Map<string, Set<string>>();
   for (const instance of instances) {
@@ -67,7 +66,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       continue;
     }
     if (NOT_RUNNING.has(state)) {
-      skipped.set(state, (skipped.get(state) ?? 0) + 1);
+      b.leaveOut("describe-instances", "instances", state);
       continue;
     }
     const placement = instance.Placement ?? {};
@@ -89,7 +88,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       continue;
     }
     const workload = tagValue(tags, workloadKeys);
-    if (workload) addWorkload(b, workload, tenant, id);
+    if (workload) b.workload(workload, tenant, id);
     const dedicated = placement.Tenancy === "dedicated" || placement.Tenancy === "host";
 
     let host: string | null = null;
@@ -123,16 +122,5 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       b.warn(zone, `placement groups ${[...names].sort().join(", ")} share this zone: each group's racks are modeled apart, but AWS keeps racks apart only within a group`);
     }
   }
-  if (skipped.size > 0) {
-    const counts = [...skipped].map(([state, n]) => `${n} ${state}`).join(", ");
-    b.warn("describe-instances", `left out instances that do not run: ${counts}`);
-  }
   return b.result();
-}
-
-/** A workload named by a tag; the first tenant seen owns it. */
-export function addWorkload(b: SnapshotBuilder, workload: string, tenant: string, subject: string): void {
-  const existing = b.snapshot.workloads.find((w) => w.id === workload);
-  if (existing && existing.tenant !== tenant) b.warn(subject, `workload ${workload} belongs to tenant ${existing.tenant}, but this unit's tenant is ${tenant}`);
-  if (!existing) b.add("workloads", { id: workload, tenant });
 }

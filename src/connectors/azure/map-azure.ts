@@ -35,7 +35,6 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
   const defaultTenant = setting(options, "default-tenant");
   const vms = documents.flatMap((d) => (Array.isArray(d) ? (d as Vm[]) : [d as Vm]));
 
-  const skipped = new Map<string, number>();
   let unplaced = 0;
   const setsByLocation = new Map<string, Set<string>>();
   for (const vm of vms) {
@@ -46,7 +45,7 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
     const id = vm.id.toLowerCase();
     const power = vm.powerState ?? "VM running";
     if (!/running|starting/i.test(power)) {
-      skipped.set(power, (skipped.get(power) ?? 0) + 1);
+      b.leaveOut("az vm list", "VMs", power);
       continue;
     }
     const tenant = tagValue(vm.tags ?? {}, tenantKeys) ?? defaultTenant;
@@ -55,7 +54,7 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
       continue;
     }
     const workload = tagValue(vm.tags ?? {}, workloadKeys);
-    if (workload && !b.has("workloads", workload)) b.add("workloads", { id: workload, tenant });
+    if (workload) b.workload(workload, tenant, vm.name ?? id);
     const zone = vm.zones?.[0];
     const zonal = zone ? `${vm.location}-az${zone}` : null;
     if (zonal) b.add("datacenters", { id: zonal, name: `${vm.location} zone ${zone}`, provider: "azure", region: vm.location });
@@ -86,6 +85,5 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
   for (const [location, sets] of setsByLocation) {
     if (sets.size > 1) b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
   }
-  if (skipped.size > 0) b.warn("az vm list", `left out VMs that do not run: ${[...skipped].map(([s, n]) => `${n} ${s}`).join(", ")}`);
   return b.result();
 }

@@ -25,7 +25,6 @@ export function mapGcp(documents: unknown[], options: ConnectorOptions): Connect
   const tenantKeys = keyList(setting(options, "tenant-tag", "tenant"));
   const workloadKeys = keyList(setting(options, "workload-tag", "workload,app"));
   const defaultTenant = setting(options, "default-tenant");
-  const skipped = new Map<string, number>();
   for (const instance of documents.flatMap((d) => (Array.isArray(d) ? (d as Instance[]) : [d as Instance]))) {
     const where = /projects\/([^/]+)\/zones\/([^/]+)/.exec(instance.selfLink ?? instance.zone ?? "");
     if (!instance.name || !where) {
@@ -36,7 +35,7 @@ export function mapGcp(documents: unknown[], options: ConnectorOptions): Connect
     const id = `${project}/${zone}/${instance.name}`;
     const status = instance.status ?? "RUNNING";
     if (!RUNNING.has(status)) {
-      skipped.set(status, (skipped.get(status) ?? 0) + 1);
+      b.leaveOut("instances", "instances", status);
       continue;
     }
     const tenant = tagValue(instance.labels, tenantKeys) ?? defaultTenant;
@@ -45,7 +44,7 @@ export function mapGcp(documents: unknown[], options: ConnectorOptions): Connect
       continue;
     }
     const workload = tagValue(instance.labels, workloadKeys);
-    if (workload && !b.has("workloads", workload)) b.add("workloads", { id: workload, tenant });
+    if (workload) b.workload(workload, tenant, id);
     b.add("datacenters", { id: zone, name: zone, provider: "gcp", region: zone.replace(/-[a-z]$/, "") });
     const affinities = instance.scheduling?.nodeAffinities ?? [];
     const soleTenant = affinities.some((a) => a.key?.startsWith("compute.googleapis.com/node-") && a.operator === "IN");
@@ -58,6 +57,5 @@ export function mapGcp(documents: unknown[], options: ConnectorOptions): Connect
       b.add("virtualMachines", { id, datacenter: zone, tenant, workload, dedicated: soleTenant });
     }
   }
-  if (skipped.size > 0) b.warn("instances", `left out instances that do not run: ${[...skipped].map(([s, n]) => `${n} ${s}`).join(", ")}`);
   return b.result();
 }

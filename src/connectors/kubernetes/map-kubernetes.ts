@@ -1,4 +1,4 @@
-import { keyList, setting, SnapshotBuilder, vmKeyFromProviderId, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { keyList, setting, SnapshotBuilder, vmKeyFromProviderId, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
 
 /**
  * Kubernetes: `kubectl get nodes,pods,namespaces -A -o json` (and KubeVirt's `vmi`) → a snapshot.
@@ -96,26 +96,20 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
   };
 
   const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
-  const skipped = new Map<string, number>();
   for (const pod of of("Pod")) {
     const meta = pod.metadata ?? {};
     const id = `${meta.namespace}/${meta.name}`;
     const phase = (pod.status?.phase as string | undefined) ?? "Unknown";
     const nodeName = pod.spec?.nodeName as string | undefined;
     if (phase === "Succeeded" || phase === "Failed" || !nodeName) {
-      const why = nodeName ? phase.toLowerCase() : "pending without a node";
-      skipped.set(why, (skipped.get(why) ?? 0) + 1);
+      b.leaveOut("pods", "pods", nodeName ? phase.toLowerCase() : "pending without a node");
       continue;
     }
     const node = nodeUnit.get(nodeName);
     if (!node) b.warn(id, `runs on node ${nodeName}, which is not in the export: its placement is unknown`);
     const tenant = tenantOf(meta);
     const workload = workloadOf(meta, workloadLabel);
-    if (workload) {
-      const existing = b.snapshot.workloads.find((w) => w.id === workload);
-      if (!existing) b.add("workloads", { id: workload, tenant, antiAffinity: spreadRules(pod) });
-      else if (existing.tenant !== tenant) b.warn(id, `workload ${workload} belongs to tenant ${existing.tenant}, this pod's tenant is ${tenant}`);
-    }
+    if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) as SnapshotDocument["workloads"][number]["antiAffinity"] });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
     b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
@@ -133,7 +127,6 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     b.add("virtualMachines", { id, container: launcher, tenant: tenantOf(meta), workload: workloadOf(meta, workloadLabel), dedicated: false });
   }
 
-  if (skipped.size > 0) b.warn("pods", `left out pods that do not run: ${[...skipped].map(([why, n]) => `${n} ${why}`).join(", ")}`);
   return b.result();
 }
 

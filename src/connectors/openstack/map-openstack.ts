@@ -73,12 +73,11 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
   }
 
   let hashedOnly = 0;
-  const skipped = new Map<string, number>();
   for (const server of servers) {
     const id = str(pick(server, "ID", "id"))!;
     const status = (str(pick(server, "Status", "status")) ?? "UNKNOWN").toUpperCase();
     if (!RUNNING.has(status)) {
-      skipped.set(status, (skipped.get(status) ?? 0) + 1);
+      b.leaveOut("servers", "servers", status);
       continue;
     }
     const zone = str(pick(server, "OS-EXT-AZ:availability_zone", "Availability Zone"));
@@ -104,6 +103,5 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
   if (hashedOnly > 0) {
     b.warn("servers", `${hashedOnly} server(s) show only hostId, which Nova hashes per project: their hosts are unknown; list servers as an admin to get OS-EXT-SRV-ATTR:host`);
   }
-  if (skipped.size > 0) b.warn("servers", `left out servers that do not run: ${[...skipped].map(([s, n]) => `${n} ${s}`).join(", ")}`);
   return b.result();
 }
