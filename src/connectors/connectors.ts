@@ -5,6 +5,7 @@ import { fetchKubernetes } from "./kubernetes/fetch-kubernetes.ts";
 import { mapKubernetes } from "./kubernetes/map-kubernetes.ts";
 import { fetchNetbox } from "./netbox/fetch-netbox.ts";
 import { mapNetbox } from "./netbox/map-netbox.ts";
+import { fetchAzure } from "./azure/fetch-azure.ts";
 import { mapAzure } from "./azure/map-azure.ts";
 import { mapGcp } from "./gcp/map-gcp.ts";
 import { mapOpenstack } from "./openstack/map-openstack.ts";
@@ -14,8 +15,8 @@ export const CONNECTORS: Record<string, Connector> = {
   aws: { name: "aws", exportFormat: "aws ec2 describe-instances (+ describe-availability-zones, describe-placement-groups) JSON", map: mapEc2, fetch: fetchEc2 },
   kubernetes: { name: "kubernetes", exportFormat: "kubectl get nodes,pods,namespaces -A -o json (+ kubectl get vmi -A -o json)", map: mapKubernetes, fetch: fetchKubernetes },
   netbox: { name: "netbox", exportFormat: "NetBox REST API list answers (sites, racks, power panels and feeds, devices, clusters, virtual machines, tenants, tenant groups)", map: mapNetbox, fetch: fetchNetbox },
-  // Exports only: OpenStack has no official npm SDK; Azure's and Google's current SDKs need Node 22.
+  azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains)", map: mapAzure, fetch: fetchAzure },
+  // Exports only: OpenStack has no official npm SDK; Google's current SDK needs Node 22.
   openstack: { name: "openstack", exportFormat: "openstack server list --long -f json (+ openstack server group list --long -f json), or the API's servers/detail", map: mapOpenstack },
-  azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains)", map: mapAzure },
   gcp: { name: "gcp", exportFormat: "gcloud compute instances list --format=json", map: mapGcp },
 };

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchEc2 } from "../../src/connectors/aws/fetch-ec2.ts";
+import { fetchAzure } from "../../src/connectors/azure/fetch-azure.ts";
+import { mapAzure } from "../../src/connectors/azure/map-azure.ts";
 import { mapEc2 } from "../../src/connectors/aws/map-ec2.ts";
 import { fetchKubernetes } from "../../src/connectors/kubernetes/fetch-kubernetes.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
@@ -11,13 +13,14 @@ import { mapNetbox } from "../../src/connectors/netbox/map-netbox.ts";
 import { childEnv, runCli } from "../support/cli-process.ts";
 import { fakeEc2 } from "../support/fake-providers/fake-ec2.ts";
 import { fakeKubernetes, writeKubeconfig } from "../support/fake-providers/fake-kubernetes.ts";
+import { fakeArm } from "../support/fake-providers/fake-azure.ts";
 import { fakeNetbox } from "../support/fake-providers/fake-netbox.ts";
 import type { FakeServer } from "../support/fake-providers/listen.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { fixture, NETBOX_FILES } from "./fixtures.ts";
 
 /**
- * The live paths: the real AWS SDK, Kubernetes client and NetBox REST reader against local
+ * The live paths: the real AWS and Azure SDKs, Kubernetes client and NetBox REST reader against local
  * servers that speak each provider's API for the fixtures. Reading live must give exactly the
  * snapshot reading the exports gives.
  */
@@ -117,5 +120,23 @@ describe("tenancy sync <provider> live", () => {
       `SELECT (SELECT count(*)::int FROM virtual_machine WHERE source = 'aws-live') AS vms, status, last_error FROM source_status WHERE source = 'aws-live'`,
     );
     expect(row).toEqual({ vms: 8, status: "FAILED", last_error: expect.stringMatching(/region eu-central-1/) });
+  });
+});
+
+describe("Azure live through @azure/arm-compute", () => {
+  const vms = fixture("azure", "vm-list.json") as any[];
+
+  it("pages through the VMs and their statuses and maps exactly what `az vm list -d` maps", async () => {
+    const arm = started(await fakeArm(vms, { deniedSubscriptions: ["00000000-dead-4000-8000-000000000000"] }));
+    const settings = { subscription: "8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b", endpoint: arm.url, "ca-file": arm.caFile, token: "fake-arm-token" };
+    const options = { source: "azure", settings };
+    const live = mapAzure(await fetchAzure(options), options);
+    expect(live).toEqual(mapAzure([vms], options));
+    expect(arm.requests.some((r) => r.includes("statusOnly=true") && r.includes("skiptoken=3"))).toBe(true);
+
+    await expect(fetchAzure({ source: "azure", settings: { ...settings, subscription: `${settings.subscription},00000000-dead-4000-8000-000000000000` } })).rejects.toThrow(
+      /^azure: subscription 00000000-dead-4000-8000-000000000000: The client does not have authorization/,
+    );
+    await expect(fetchAzure({ source: "azure", settings: { ...settings, token: "expired" } })).rejects.toThrow(/^azure: subscription 8c1f0a2e.*: The access token is invalid/);
   });
 });

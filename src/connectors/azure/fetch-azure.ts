@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { keyList, setting, type ConnectorOptions } from "../connector.ts";
+
+/**
+ * Reads Azure live through @azure/arm-compute into the `az vm list -d` shape `mapAzure` takes:
+ * every VM of each subscription (page by page), joined with its run-time status
+ * (`statusOnly=true`: power state and fault domain). Credentials: DefaultAzureCredential (the
+ * environment, a managed identity, `az login`), or `token` (an ARM access token). `endpoint`
+ * and `ca-file` point it at another ARM (Azure Stack, a test server). Any failure throws.
+ */
+export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> {
+  // Loaded on first use: the SDK is large, and most commands never call it.
+  const { ComputeManagementClient } = await import("@azure/arm-compute");
+  const subscriptions = keyList(setting(options, "subscription", process.env.AZURE_SUBSCRIPTION_ID ?? ""));
+  if (subscriptions.length === 0) throw new Error("azure: name the subscription(s) with --set subscription=… (or AZURE_SUBSCRIPTION_ID)");
+  const token = setting(options, "token");
+  const credential = token
+    ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }) }
+    : new (await import("@azure/identity")).DefaultAzureCredential();
+  const endpoint = setting(options, "endpoint");
+  const caFile = setting(options, "ca-file");
+  const vms: unknown[] = [];
+  for (const subscription of subscriptions) {
+    const client = new ComputeManagementClient(credential, subscription, {
+      ...(endpoint ? { endpoint } : {}),
+      ...(caFile ? { tlsOptions: { ca: readFileSync(caFile, "utf8") } } : {}),
+    });
+    try {
+      const status = new Map<string, { platformFaultDomain?: number; statuses?: { code?: string; displayStatus?: string }[] }>();
+      for await (const vm of client.virtualMachines.listAll({ statusOnly: "true" })) if (vm.id && vm.instanceView) status.set(vm.id.toLowerCase(), vm.instanceView);
+      for await (const vm of client.virtualMachines.listAll()) {
+        const view = vm.instanceView ?? status.get((vm.id ?? "").toLowerCase());
+        const power = view?.statuses?.find((s) => s.code?.startsWith("PowerState/"));
+        vms.push({
+          id: vm.id,
+          name: vm.name,
+          location: vm.location,
+          zones: vm.zones ?? null,
+          tags: vm.tags ?? null,
+          availabilitySet: vm.availabilitySet ?? null,
+          host: vm.host ?? null,
+          platformFaultDomain: view?.platformFaultDomain ?? vm.platformFaultDomain ?? null,
+          // As `az vm list -d` words it; a VM whose status is not known is taken as running.
+          powerState: power?.displayStatus ?? (power?.code ? `VM ${power.code.slice("PowerState/".length)}` : "VM running"),
+        });
+      }
+    } catch (error) {
+      throw new Error(`azure: subscription ${subscription}: ${(error as Error).message.split("\n")[0]}`);
+    }
+  }
+  return [vms];
+}
