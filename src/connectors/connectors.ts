@@ -7,6 +7,7 @@ import { fetchNetbox } from "./netbox/fetch-netbox.ts";
 import { mapNetbox } from "./netbox/map-netbox.ts";
 import { fetchAzure } from "./azure/fetch-azure.ts";
 import { mapAzure } from "./azure/map-azure.ts";
+import { fetchGcp } from "./gcp/fetch-gcp.ts";
 import { mapGcp } from "./gcp/map-gcp.ts";
 import { mapOpenstack } from "./openstack/map-openstack.ts";
 
@@ -16,7 +17,7 @@ export const CONNECTORS: Record<string, Connector> = {
   kubernetes: { name: "kubernetes", exportFormat: "kubectl get nodes,pods,namespaces -A -o json (+ kubectl get vmi -A -o json)", map: mapKubernetes, fetch: fetchKubernetes },
   netbox: { name: "netbox", exportFormat: "NetBox REST API list answers (sites, racks, power panels and feeds, devices, clusters, virtual machines, tenants, tenant groups)", map: mapNetbox, fetch: fetchNetbox },
   azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains)", map: mapAzure, fetch: fetchAzure },
-  // Exports only: OpenStack has no official npm SDK; Google's current SDK needs Node 22.
+  gcp: { name: "gcp", exportFormat: "gcloud compute instances list --format=json", map: mapGcp, fetch: fetchGcp },
+  // Exports only: OpenStack has no official npm SDK.
   openstack: { name: "openstack", exportFormat: "openstack server list --long -f json (+ openstack server group list --long -f json), or the API's servers/detail", map: mapOpenstack },
-  gcp: { name: "gcp", exportFormat: "gcloud compute instances list --format=json", map: mapGcp },
 };

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchEc2 } from "../../src/connectors/aws/fetch-ec2.ts";
 import { fetchAzure } from "../../src/connectors/azure/fetch-azure.ts";
 import { mapAzure } from "../../src/connectors/azure/map-azure.ts";
+import { fetchGcp } from "../../src/connectors/gcp/fetch-gcp.ts";
+import { mapGcp } from "../../src/connectors/gcp/map-gcp.ts";
 import { mapEc2 } from "../../src/connectors/aws/map-ec2.ts";
 import { fetchKubernetes } from "../../src/connectors/kubernetes/fetch-kubernetes.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
@@ -14,13 +16,14 @@ import { childEnv, runCli } from "../support/cli-process.ts";
 import { fakeEc2 } from "../support/fake-providers/fake-ec2.ts";
 import { fakeKubernetes, writeKubeconfig } from "../support/fake-providers/fake-kubernetes.ts";
 import { fakeArm } from "../support/fake-providers/fake-azure.ts";
+import { fakeGce } from "../support/fake-providers/fake-gce.ts";
 import { fakeNetbox } from "../support/fake-providers/fake-netbox.ts";
 import type { FakeServer } from "../support/fake-providers/listen.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { fixture, NETBOX_FILES } from "./fixtures.ts";
 
 /**
- * The live paths: the real AWS and Azure SDKs, Kubernetes client and NetBox REST reader against local
+ * The live paths: the real AWS, Azure and Google SDKs, Kubernetes client and NetBox REST reader against local
  * servers that speak each provider's API for the fixtures. Reading live must give exactly the
  * snapshot reading the exports gives.
  */
@@ -138,5 +141,21 @@ describe("Azure live through @azure/arm-compute", () => {
       /^azure: subscription 00000000-dead-4000-8000-000000000000: The client does not have authorization/,
     );
     await expect(fetchAzure({ source: "azure", settings: { ...settings, token: "expired" } })).rejects.toThrow(/^azure: subscription 8c1f0a2e.*: The access token is invalid/);
+  });
+});
+
+describe("GCP live through @google-cloud/compute", () => {
+  const instances = fixture("gcp", "instances-list.json") as any[];
+
+  it("pages through every zone's instances and maps exactly what `gcloud compute instances list` maps", async () => {
+    const api = started(await fakeGce(instances, { unreachable: ["broken-proj"] }));
+    const settings = { project: "acme-prod-4711", endpoint: api.url, token: "fake-gcp-token", "default-tenant": "shared" };
+    const options = { source: "gcp", settings };
+    const live = mapGcp(await fetchGcp(options), options);
+    expect(live).toEqual(mapGcp([instances], options));
+    expect(api.requests.some((r) => r.includes("pageToken=2"))).toBe(true);
+
+    await expect(fetchGcp({ source: "gcp", settings: { ...settings, project: "broken-proj" } })).rejects.toThrow(/^gcp: zones\/us-east1-b: UNREACHABLE: The zone .* is unavailable/);
+    await expect(fetchGcp({ source: "gcp", settings: { ...settings, token: "expired" } })).rejects.toThrow(/^gcp: .*invalid authentication credentials/);
   });
 });
