@@ -17,7 +17,7 @@ export const QUERY_USAGE = `  query save NAME --file PATH [--description TEXT] [
                                          run a saved query; the run is kept as evidence
   query diff NAME [--run ID] [--against ID]
                                          what changed between two runs (default: the last two)
-  These talk to the service at TENANCY_URL (default http://127.0.0.1:4000/graphql) with
+  The query commands talk to the service at TENANCY_URL (default http://127.0.0.1:4000/graphql) with
   TENANCY_TOKEN as the bearer token.`;
 
 const RUN_FIELDS = `id version runBy runAt inventoryVersion inventoryAsOf digest rowCount result`;

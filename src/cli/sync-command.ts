@@ -22,8 +22,8 @@ import { withDatabase } from "./with-database.ts";
 export const SYNC_USAGE = `  sync --file PATH [--allow-mass-removal] [--dry-run]
                                          push a snapshot file (- for stdin) and print what changed
   sync PROVIDER --source KEY [--file EXPORT]... [--dry-run] [settings]
-                                         sync from ${Object.keys(CONNECTORS).join(", ")}: its export files, or live
-                                         without --file (settings: --region, --endpoint, --tenant-tag,
+                                         sync a provider (${Object.keys(CONNECTORS).join(", ")}) from its export
+                                         files, or live without --file (settings: --region, --endpoint, --tenant-tag,
                                          --workload-tag, --default-tenant, --kubeconfig, --context,
                                          --url, --token, --set key=value …; see the README)
   sync --config sources.yaml [--every 5m] [--dry-run]
