@@ -32,6 +32,11 @@ export interface UserError {
 }
 
 const SECRET_PREFIX = "ts_";
+
+/** NOTIFY channel: a token was created or revoked, so every replica drops its cached lookups. */
+export const TOKENS_CHANNEL = "tenancy_tokens";
+
+const announce = (sql: SqlClient, name: string) => sql.query(`SELECT pg_notify($1, $2)`, [TOKENS_CHANNEL, name]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const COLUMNS = `name, role, tenant, COALESCE(sources, '{}') AS sources, saved_queries_only AS "savedQueriesOnly",
                  created_at AS "createdAt", created_by AS "createdBy", revoked_at AS "revokedAt"`;
@@ -68,6 +73,7 @@ export async function createApiToken(sql: SqlClient, input: TokenInput, createdB
     [input.name, input.role.toLowerCase(), input.tenant?.trim() || null, [...new Set(input.sources ?? [])], input.savedQueriesOnly === true, hashSecret(secret), createdBy],
   );
   if (rows.length === 0) return { errors: [{ path: ["name"], message: `a token named "${input.name}" already exists (revoked tokens keep their name)` }] };
+  await announce(sql, input.name);
   return { token: rows[0], secret };
 }
 
@@ -77,6 +83,7 @@ export async function revokeApiToken(sql: SqlClient, name: string): Promise<ApiT
     `UPDATE api_token SET revoked_at = COALESCE(revoked_at, now()) WHERE name = $1 RETURNING ${COLUMNS}`,
     [name],
   );
+  if (rows[0]) await announce(sql, name);
   return rows[0] ?? null;
 }
 

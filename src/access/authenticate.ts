@@ -1,25 +1,25 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { SqlClient } from "../db/sql-client.ts";
-import { anyActiveToken, principalOfSecret } from "./api-tokens.ts";
 import { BOOTSTRAP_ADMIN, LOOPBACK_ADMIN, type Principal } from "./principal.ts";
+import type { TokenCache } from "./token-cache.ts";
 
 /**
  * Trust boundary: turns `Authorization: Bearer <secret>` into a principal, or null (the caller
  * answers 401 and says nothing about why, so a guess learns nothing).
  *
  * - TENANCY_ADMIN_TOKEN is the contract's bootstrap admin, compared in constant time.
- * - Any other secret is looked up by its hash among the active tokens (src/access/api-tokens.ts).
+ * - Any other secret is looked up by its hash among the active tokens (src/access/api-tokens.ts),
+ *   through the token cache (token-cache.ts).
  * - No header: allowed only while no admin token is configured and no token is active (a
  *   loopback-only server, the embedded demo). The first token created closes that door.
  */
-export async function authenticate(authorization: string | undefined, adminToken: string | undefined, sql: SqlClient): Promise<Principal | null> {
+export async function authenticate(authorization: string | undefined, adminToken: string | undefined, tokens: TokenCache): Promise<Principal | null> {
   const secret = bearerSecret(authorization);
   if (secret === null) {
     if (authorization) return null;
-    return !adminToken && !(await anyActiveToken(sql)) ? LOOPBACK_ADMIN : null;
+    return !adminToken && !(await tokens.anyActiveToken()) ? LOOPBACK_ADMIN : null;
   }
   if (adminToken && timingSafeEqual(digest(secret), digest(adminToken))) return BOOTSTRAP_ADMIN;
-  return principalOfSecret(sql, secret);
+  return tokens.principalOf(secret);
 }
 
 export function bearerSecret(authorization: string | undefined): string | null {

@@ -26,6 +26,8 @@ export interface Context {
   isolation: () => Promise<IsolationView>;
   /** After a mutation changed the inventory, rules or policy: the next read takes a fresh view. */
   forgetIsolation: () => void;
+  /** After a token was created or revoked: the next request looks tokens up again. */
+  forgetTokens: () => void;
   runOperation: RunOperation;
 }
 
@@ -33,6 +35,7 @@ export interface ContextDeps {
   db: Database;
   logger: Logger;
   index: IsolationIndex;
+  forgetTokens: () => void;
   runOperation: RunOperation;
 }
 
@@ -49,6 +52,7 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     logger: deps.logger.child({ actor: principal.actor }),
     isolation: isolation ?? (() => (view ??= deps.index.view())),
     forgetIsolation: () => void (view = undefined),
+    forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
   };
 }

@@ -12,6 +12,7 @@ import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { authenticate } from "../access/authenticate.ts";
+import { TokenCache } from "../access/token-cache.ts";
 import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
 import type { Principal } from "../access/principal.ts";
 import { chatopsRoutes } from "./chatops-routes.ts";
@@ -37,6 +38,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const metrics = new Metrics();
   const isolationIndex = new IsolationIndex(db.sql);
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
+  const tokens = new TokenCache(db.sql);
+  const stopWatchingTokens = await tokens.watch(db);
   db.onStatement(() => metrics.countStatement());
   // Keep idle connections longer than the usual load balancer's 60 s, so the balancer (or a
   // client) never reuses a socket we are closing at that moment.
@@ -107,7 +110,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 
   /** The caller, or null after answering 401 (no such token) or 403 (a role without this route). */
   async function authorized(request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
-    const caller = await authenticate(request.headers.authorization, config.adminToken, db.sql);
+    const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
     if (!caller) {
       response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
       send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
@@ -124,6 +127,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     db,
     logger,
     index: isolationIndex,
+    // A token created or revoked here counts from this replica's very next request.
+    forgetTokens: () => tokens.clear(),
     async runOperation(request, as) {
       const result = await apollo.executeOperation(request, { contextValue: createContext(contextDeps, as.principal, as.trustedDocument, as.isolation) });
       if (result.body.kind !== "single") throw new Error("incremental delivery is not used by in-process operations");
@@ -185,6 +190,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     });
   } catch (error) {
     await stopWatching();
+    await stopWatchingTokens();
     await apollo.stop();
     throw error;
   }
@@ -197,6 +203,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     isolationIndex,
     async stop() {
       await stopWatching();
+      await stopWatchingTokens();
       await apollo.stop();
     },
   };

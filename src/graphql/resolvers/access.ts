@@ -24,12 +24,14 @@ export const accessMutations = {
   async createApiToken(_: unknown, args: { input: TokenInput }, ctx: Context) {
     const created = await createApiToken(ctx.db.sql, args.input, ctx.principal.actor);
     if ("errors" in created) return { token: null, secret: null, userErrors: created.errors };
+    ctx.forgetTokens();
     ctx.logger.info({ token: created.token.name, role: created.token.role }, "API token created");
     return { token: created.token, secret: created.secret, userErrors: [] };
   },
   async revokeApiToken(_: unknown, args: { name: string }, ctx: Context) {
     const token = await revokeApiToken(ctx.db.sql, args.name);
     if (!token) return { token: null, userErrors: [{ path: ["name"], message: `no token is named "${args.name}"` }] };
+    ctx.forgetTokens();
     ctx.logger.info({ token: token.name }, "API token revoked");
     return { token, userErrors: [] };
   },
