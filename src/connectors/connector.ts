@@ -99,10 +99,6 @@ export class SnapshotBuilder {
     else if (existing.tenant !== tenant) this.warn(subject, `workload ${id} belongs to tenant ${existing.tenant}, but this unit's tenant is ${tenant}`);
   }
 
-  has(kind: Exclude<keyof SnapshotDocument, "source" | "complete">, id: string): boolean {
-    return this.seen.get(kind)?.has(id) ?? false;
-  }
-
   warn(subject: string, message: string): void {
     this.warnings.push({ subject, message });
   }

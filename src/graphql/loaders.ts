@@ -28,6 +28,10 @@ interface ChildPageKey {
   page: PageRequest;
 }
 
+/** A sync run as the resolvers read it (the shape Prisma gives). */
+const SYNC_RUN_COLUMNS = `t.id, t.source, t.status, t.complete, t.allow_mass_removal AS "allowMassRemoval", t.started_at AS "startedAt",
+  t.finished_at AS "finishedAt", t.created, t.updated, t.removed, t.unchanged, t.warnings, t.errors`;
+
 export function createLoaders(db: Database, scope: AccessScope) {
   /** The second wall: rows the SQL condition let through are checked once more. */
   function visible<T extends Record<string, unknown>>(kind: ScopedKind, rows: T[]): T[] {
@@ -127,9 +131,10 @@ export function createLoaders(db: Database, scope: AccessScope) {
   });
 
   const syncRuns = new DataLoader<number, Record<string, unknown> | null>(async (ids) => {
-    if (scope.rowCondition("syncRuns", () => "") === "FALSE") return ids.map(() => null);
-    const rows = await db.prisma.syncRun.findMany({ where: { id: { in: [...ids] } } });
-    const found = new Map(rows.map((row) => [row.id, typed("SyncRun", row)]));
+    const params: unknown[] = [[...ids]];
+    const condition = scope.rowCondition("syncRuns", (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params as never);
+    const found = new Map(visible("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
   });
 
@@ -148,10 +153,8 @@ export function createLoaders(db: Database, scope: AccessScope) {
   async function loadSourceRuns(sourceKeys: string[], page: PageRequest) {
     const rows = await db.sql.query<Record<string, unknown> & { id: number; source: string }>(
       `SELECT * FROM (
-         SELECT id, source, status, complete, allow_mass_removal AS "allowMassRemoval", started_at AS "startedAt",
-                finished_at AS "finishedAt", created, updated, removed, unchanged, warnings, errors,
-                row_number() OVER (PARTITION BY source ORDER BY id DESC) AS __rn
-           FROM sync_run WHERE source = ANY($1::text[]) AND ($2::int IS NULL OR id < $2::int)
+         SELECT ${SYNC_RUN_COLUMNS}, row_number() OVER (PARTITION BY t.source ORDER BY t.id DESC) AS __rn
+           FROM sync_run t WHERE t.source = ANY($1::text[]) AND ($2::int IS NULL OR t.id < $2::int)
        ) x WHERE __rn <= $3 ORDER BY source, id DESC`,
       [sourceKeys, page.after === null ? null : Number(page.after), page.size + 1],
     );
