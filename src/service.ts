@@ -32,7 +32,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     }
     const http = await startHttpServer(db, config, logger);
     if (!config.adminToken) {
-      logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: requests are not authenticated, so the server listens on loopback only");
+      logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: the server listens on loopback only, and until an API token is created its callers are not asked for one");
     }
     logger.info({ url: http.url }, "serving GraphQL");
     const scheduler = config.sources.length > 0 ? startSourceScheduler(db.sql, config.sources, logger) : null;
