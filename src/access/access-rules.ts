@@ -1,7 +1,7 @@
 import { buildSchema, defaultFieldResolver, type GraphQLFieldResolver } from "graphql";
 import { forbidden } from "../graphql/errors.ts";
 import type { Context } from "../graphql/context.ts";
-import { recordAudit, type AuditOutcome } from "./audit-log.ts";
+import { recordAudit, settleAudit, type AuditOutcome } from "./audit-log.ts";
 import type { Principal, Role } from "./principal.ts";
 
 /**
@@ -152,15 +152,17 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
               await audit("DENIED", { reason: denied });
               throw forbidden(denied);
             }
+            // Logged before it runs, settled after: a crash in between leaves a PENDING trace.
+            const event = await audit("PENDING");
             let payload: { userErrors?: { message: string }[] };
             try {
               payload = (await resolve(parent, args, ctx, info)) as typeof payload;
             } catch (error) {
-              await audit("ERROR", { error: (error as Error).message });
+              await settleAudit(ctx.db.sql, event, "ERROR", { error: (error as Error).message });
               throw error;
             }
             const userErrors = payload?.userErrors ?? [];
-            await audit(userErrors.length > 0 ? "REFUSED" : "OK", userErrors.length > 0 ? { userErrors } : undefined);
+            await settleAudit(ctx.db.sql, event, userErrors.length > 0 ? "REFUSED" : "OK", userErrors.length > 0 ? { userErrors } : undefined);
             return payload;
           }
         : (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {

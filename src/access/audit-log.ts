@@ -6,7 +6,7 @@ import type { Principal } from "./principal.ts";
  * run writes one event (the access guard does it, access-rules.ts), and so do the CLI's
  * token commands.
  */
-export type AuditOutcome = "OK" | "REFUSED" | "DENIED" | "ERROR";
+export type AuditOutcome = "PENDING" | "OK" | "REFUSED" | "DENIED" | "ERROR";
 
 export interface AuditEvent {
   action: string;
@@ -15,15 +15,21 @@ export interface AuditEvent {
   detail?: Record<string, unknown> | null;
 }
 
-export async function recordAudit(sql: SqlClient, who: Pick<Principal, "actor" | "role">, event: AuditEvent): Promise<void> {
-  await sql.query(`INSERT INTO audit_event (actor, role, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
-    who.actor,
-    who.role,
-    event.action,
-    event.target,
-    event.outcome,
-    event.detail ? JSON.stringify(event.detail) : null,
-  ]);
+/** Writes an event; returns its id. */
+export async function recordAudit(sql: SqlClient, who: Pick<Principal, "actor" | "role">, event: AuditEvent): Promise<string> {
+  const [row] = await sql.query<{ id: string }>(
+    `INSERT INTO audit_event (actor, role, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING id::text AS id`,
+    [who.actor, who.role, event.action, event.target, event.outcome, event.detail ? JSON.stringify(event.detail) : null],
+  );
+  return row.id;
+}
+
+/**
+ * Settles an event written as PENDING before the work began: a mutation is logged before it
+ * runs, so a crash half-way leaves a PENDING event rather than no trace.
+ */
+export async function settleAudit(sql: SqlClient, id: string, outcome: Exclude<AuditOutcome, "PENDING">, extra?: Record<string, unknown>): Promise<void> {
+  await sql.query(`UPDATE audit_event SET outcome = $2, detail = COALESCE(detail, '{}'::jsonb) || $3::jsonb WHERE id = $1::bigint`, [id, outcome, JSON.stringify(extra ?? {})]);
 }
 
 export interface AuditRow {

@@ -111,6 +111,9 @@ describe("the rule table", () => {
     expect(find("bootstrap-admin", "createApiToken", "REFUSED")?.detail.userErrors.length).toBe(4);
     // The secret never reaches the log.
     expect(JSON.stringify(events)).not.toContain("ts_");
+    // Each mutation was logged PENDING before it ran and settled after it.
+    expect(events.filter((e) => e.outcome === "PENDING")).toEqual([]);
+    expect(find("token:globex-sync", "syncInventory", "OK")?.detail).toEqual({ allowMassRemoval: false, complete: true });
   });
 });
 
