@@ -71,6 +71,14 @@ export class AccessScope {
     }
   }
 
+  /** Throws (failing the request, never leaking) when a row outside the scope got past the SQL condition; the rows otherwise. */
+  checked<T extends Record<string, unknown>>(kind: ScopedKind, rows: T[]): T[] {
+    for (const row of rows) {
+      if (!this.seesRow(kind, row)) throw new Error(`access: a ${kind} row outside ${this.principal.actor}'s scope passed the SQL condition`);
+    }
+    return rows;
+  }
+
   /** May the caller ask about this workload (verdicts, violations, what-ifs)? */
   ownsWorkload(topology: Topology, key: string): boolean {
     if (this.tenant === null) return true;

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { AccessScope, ScopedKind } from "../access/access-scope.ts";
+import type { AccessScope } from "../access/access-scope.ts";
 import type { Database } from "../db/open-database.ts";
 import { loadRuns, RUN_COLUMNS, type SavedQueryRun } from "../compliance/saved-query-runs.ts";
 import { newestVersions, type SavedQueryVersion } from "../compliance/saved-queries.ts";
@@ -32,15 +32,39 @@ interface ChildPageKey {
 const SYNC_RUN_COLUMNS = `t.id, t.source, t.status, t.complete, t.allow_mass_removal AS "allowMassRemoval", t.started_at AS "startedAt",
   t.finished_at AS "finishedAt", t.created, t.updated, t.removed, t.unchanged, t.warnings, t.errors`;
 
-export function createLoaders(db: Database, scope: AccessScope) {
-  /** The second wall: rows the SQL condition let through are checked once more. */
-  function visible<T extends Record<string, unknown>>(kind: ScopedKind, rows: T[]): T[] {
-    for (const row of rows) {
-      if (!scope.seesRow(kind, row)) throw new Error(`access: a ${kind} row outside ${scope.principal.actor}'s scope passed the SQL condition`);
-    }
-    return rows;
+/** Items by a key of theirs, each group in the items' order. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
   }
+  return groups;
+}
 
+/**
+ * Pages of one list for many parents at once (a host's VMs, a source's runs): the requests are
+ * grouped by `kindOf` and page shape (size, cursor), each group costs one statement (`load`,
+ * which returns the rows by parent), and the rows are split back into one page per request.
+ */
+async function pagesForParents<Request extends { page: PageRequest }, Row>(
+  requests: readonly Request[],
+  kindOf: (request: Request) => string,
+  load: (group: Request[], page: PageRequest) => Promise<Map<string, Row[]>>,
+  parentOf: (request: Request) => string,
+  toConnection: (rows: Row[], request: Request) => Connection<Row>,
+): Promise<Connection<Row>[]> {
+  const pages = new Map<Request, Connection<Row>>();
+  for (const group of groupBy(requests, (r) => `${kindOf(r)}|${r.page.size}|${r.page.after ?? ""}`).values()) {
+    const byParent = await load(group, group[0].page);
+    for (const request of group) pages.set(request, toConnection(byParent.get(parentOf(request)) ?? [], request));
+  }
+  return requests.map((request) => pages.get(request)!);
+}
+
+export function createLoaders(db: Database, scope: AccessScope) {
   const byKey = Object.fromEntries(
     INVENTORY_KINDS.map((kind) => [
       kind,
@@ -51,7 +75,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
           `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
           params as never,
         );
-        const found = new Map(visible(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
+        const found = new Map(scope.checked(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
         return keys.map((key) => found.get(key) ?? null);
       }),
     ]),
@@ -59,41 +83,30 @@ export function createLoaders(db: Database, scope: AccessScope) {
 
   // Pages of children for many parents at once: one statement per (relation, page) asked.
   const childPages = new DataLoader<ChildPageKey, Connection<InventoryRow>, string>(
-    async (requests) => {
-      const groups = new Map<string, ChildPageKey[]>();
-      for (const request of requests) {
-        const group = `${request.relation}|${request.page.size}|${request.page.after ?? ""}`;
-        groups.set(group, [...(groups.get(group) ?? []), request]);
-      }
-      const results = new Map<ChildPageKey, Connection<InventoryRow>>();
-      for (const group of groups.values()) {
-        const { relation, page } = group[0];
-        const spec = CHILD_RELATIONS[relation];
-        const params: unknown[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
-        const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
-        const rows = visible(spec.kind, await db.sql.query<InventoryRow & { __parent: string }>(
-          `SELECT * FROM (
-             SELECT x.*, row_number() OVER (PARTITION BY x.__parent ORDER BY x.key) AS __rn FROM (
-               SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match} AND ${condition}
-             ) x WHERE $2::text IS NULL OR x.key > $2
-           ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
-          params as never,
-        ));
-        const byParent = new Map<string, InventoryRow[]>();
-        for (const { __parent, __rn, ...row } of rows as (InventoryRow & { __parent: string; __rn: unknown })[]) {
-          byParent.set(__parent, [...(byParent.get(__parent) ?? []), typed(TYPE_OF_KIND[spec.kind], row as InventoryRow)]);
-        }
-        for (const request of group) {
-          results.set(
-            request,
-            connectionFromRows(byParent.get(request.parentKey) ?? [], page, (row) => row.key, () =>
-              childCounts.load(`${request.relation}|${request.parentKey}`),
-            ),
+    (requests) =>
+      pagesForParents(
+        requests,
+        (r) => r.relation,
+        async (group, page) => {
+          const spec = CHILD_RELATIONS[group[0].relation];
+          const params: unknown[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
+          const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
+          const rows = await db.sql.query<InventoryRow & { __parent: string; __rn: unknown }>(
+            `SELECT * FROM (
+               SELECT x.*, row_number() OVER (PARTITION BY x.__parent ORDER BY x.key) AS __rn FROM (
+                 SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match} AND ${condition}
+               ) x WHERE $2::text IS NULL OR x.key > $2
+             ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
+            params as never,
           );
-        }
-      }
-      return requests.map((request) => results.get(request)!);
-    },
+          const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
+          return new Map(
+            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => typed(TYPE_OF_KIND[spec.kind], row as InventoryRow))]),
+          );
+        },
+        (r) => r.parentKey,
+        (rows, r) => connectionFromRows(rows, r.page, (row) => row.key, () => childCounts.load(`${r.relation}|${r.parentKey}`)),
+      ),
     { cacheKeyFn: (r) => `${r.relation}|${r.parentKey}|${r.page.size}|${r.page.after ?? ""}` },
   );
 
@@ -126,7 +139,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
       `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
       params as never,
     );
-    const found = new Map(visible("sources", rows).map((row) => [row.key, typed("Source", row)]));
+    const found = new Map(scope.checked("sources", rows).map((row) => [row.key, typed("Source", row)]));
     return keys.map((key) => found.get(key) ?? null);
   });
 
@@ -134,37 +147,31 @@ export function createLoaders(db: Database, scope: AccessScope) {
     const params: unknown[] = [[...ids]];
     const condition = scope.rowCondition("syncRuns", (value) => `$${params.push(value)}`);
     const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params as never);
-    const found = new Map(visible("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
+    const found = new Map(scope.checked("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A source's runs, newest first: one statement for all the sources on the page.
+  // A source's runs, newest first: one statement per page shape for all the sources asked.
   const sourceRuns = new DataLoader<{ source: string; page: PageRequest }, Connection<Record<string, unknown>>, string>(
-    async (requests) => {
-      const { page } = requests[0];
-      const sameShape = requests.every((r) => r.page.size === page.size && r.page.after === page.after);
-      if (!sameShape) return Promise.all(requests.map((r) => loadSourceRuns([r.source], r.page).then((m) => m.get(r.source)!)));
-      const pages = await loadSourceRuns([...new Set(requests.map((r) => r.source))], page);
-      return requests.map((r) => pages.get(r.source)!);
-    },
+    (requests) =>
+      pagesForParents(
+        requests,
+        () => "",
+        async (group, page) => {
+          const rows = await db.sql.query<Record<string, unknown> & { id: number; source: string; __rn: unknown }>(
+            `SELECT * FROM (
+               SELECT ${SYNC_RUN_COLUMNS}, row_number() OVER (PARTITION BY t.source ORDER BY t.id DESC) AS __rn
+                 FROM sync_run t WHERE t.source = ANY($1::text[]) AND ($2::int IS NULL OR t.id < $2::int)
+             ) x WHERE __rn <= $3 ORDER BY source, id DESC`,
+            [[...new Set(group.map((r) => r.source))], page.after === null ? null : Number(page.after), page.size + 1],
+          );
+          return groupBy(rows.map(({ __rn, ...run }) => typed("SyncRun", run)), (run) => run.source);
+        },
+        (r) => r.source,
+        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id as number, () => db.prisma.syncRun.count({ where: { source: r.source } })),
+      ),
     { cacheKeyFn: (r) => `${r.source}|${r.page.size}|${r.page.after ?? ""}` },
   );
-
-  async function loadSourceRuns(sourceKeys: string[], page: PageRequest) {
-    const rows = await db.sql.query<Record<string, unknown> & { id: number; source: string }>(
-      `SELECT * FROM (
-         SELECT ${SYNC_RUN_COLUMNS}, row_number() OVER (PARTITION BY t.source ORDER BY t.id DESC) AS __rn
-           FROM sync_run t WHERE t.source = ANY($1::text[]) AND ($2::int IS NULL OR t.id < $2::int)
-       ) x WHERE __rn <= $3 ORDER BY source, id DESC`,
-      [sourceKeys, page.after === null ? null : Number(page.after), page.size + 1],
-    );
-    const pages = new Map<string, Connection<Record<string, unknown>>>();
-    for (const source of sourceKeys) {
-      const mine = rows.filter((r) => r.source === source).map(({ __rn, ...r }) => typed("SyncRun", r));
-      pages.set(source, connectionFromRows(mine, page, (r) => r.id as number, () => db.prisma.syncRun.count({ where: { source } })));
-    }
-    return pages;
-  }
 
   const savedQueries = new DataLoader<string, SavedQueryVersion | null>(async (names) => {
     const rows = await newestVersions(db.sql, names);
@@ -177,38 +184,29 @@ export function createLoaders(db: Database, scope: AccessScope) {
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A saved query's runs, newest first: one statement for every saved query on the page.
   // A saved query's runs, newest first: one statement per page shape for every saved query asked.
   const savedQueryRunPages = new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
-    async (requests) => {
-      const shapes = new Map<string, { name: string; page: PageRequest }[]>();
-      for (const r of requests) {
-        const shape = `${r.page.size}|${r.page.after ?? ""}`;
-        shapes.set(shape, [...(shapes.get(shape) ?? []), r]);
-      }
-      const pages = new Map<string, Connection<SavedQueryRun>>();
-      for (const group of shapes.values()) {
-        const { page } = group[0];
-        const rows = await db.sql.query<SavedQueryRun & { __rn: unknown }>(
-          `SELECT * FROM (
-             SELECT ${RUN_COLUMNS}, row_number() OVER (PARTITION BY name ORDER BY id DESC) AS __rn
-               FROM saved_query_run WHERE name = ANY($1::text[]) AND ($2::bigint IS NULL OR id < $2::bigint)
-           ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
-          [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
-        );
-        for (const r of group) {
-          const mine = rows.filter((row) => row.name === r.name).map(({ __rn, ...run }) => run as SavedQueryRun);
-          pages.set(
-            `${r.name}|${r.page.size}|${r.page.after ?? ""}`,
-            connectionFromRows(mine, page, (run) => run.id, async () => {
-              const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM saved_query_run WHERE name = $1`, [r.name]);
-              return row.n;
-            }),
+    (requests) =>
+      pagesForParents(
+        requests,
+        () => "",
+        async (group, page) => {
+          const rows = await db.sql.query<SavedQueryRun & { __rn: unknown }>(
+            `SELECT * FROM (
+               SELECT ${RUN_COLUMNS}, row_number() OVER (PARTITION BY name ORDER BY id DESC) AS __rn
+                 FROM saved_query_run WHERE name = ANY($1::text[]) AND ($2::bigint IS NULL OR id < $2::bigint)
+             ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
+            [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
           );
-        }
-      }
-      return requests.map((r) => pages.get(`${r.name}|${r.page.size}|${r.page.after ?? ""}`)!);
-    },
+          return groupBy(rows.map(({ __rn, ...run }) => run as SavedQueryRun), (run) => run.name);
+        },
+        (r) => r.name,
+        (runs, r) =>
+          connectionFromRows(runs, r.page, (run) => run.id, async () => {
+            const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM saved_query_run WHERE name = $1`, [r.name]);
+            return row.n;
+          }),
+      ),
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );
 
