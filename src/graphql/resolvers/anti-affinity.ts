@@ -8,6 +8,7 @@ import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
 import { loadUnit, loadUnits } from "./inventory-fields.ts";
+import { requireVisibleWorkload } from "./visible-workload.ts";
 
 /**
  * Anti-affinity audits and failure what-ifs. Thin: the request's view of the in-memory index,
@@ -24,8 +25,7 @@ function position(v: Violation): string {
 
 async function requireWorkload(ctx: Context, key: string) {
   const view = await ctx.isolation();
-  // Another tenant's workload reads exactly like one that does not exist.
-  if (!view.topology.workloads.has(key) || !ctx.scope.ownsWorkload(view.topology, key)) throw notFound(`no workload "${key}" has been synced`);
+  requireVisibleWorkload(view, ctx.scope, key);
   return view;
 }
 

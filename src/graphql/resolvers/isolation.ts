@@ -10,6 +10,7 @@ import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
 import { loadUnit } from "./inventory-fields.ts";
+import { requireVisibleWorkload } from "./visible-workload.ts";
 
 /**
  * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
@@ -20,8 +21,7 @@ interface VerdictResult extends Verdict {
 }
 
 function verdictFor(view: IsolationView, scope: AccessScope, workload: string, tenant: string): VerdictResult {
-  // Another tenant's workload reads exactly like one that does not exist.
-  if (!view.topology.workloads.has(workload) || !scope.ownsWorkload(view.topology, workload)) throw notFound(`no workload "${workload}" has been synced`);
+  requireVisibleWorkload(view, scope, workload);
   // A tenant exists when a source synced it, or when units name it.
   if (!view.topology.tenants.has(tenant) && !unitsIndex(view.topology).byTenant.has(tenant)) {
     throw notFound(`no tenant "${tenant}" has been synced`);
