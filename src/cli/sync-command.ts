@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { Config } from "../config.ts";
 
@@ -9,8 +8,7 @@ import { syncSource, type SourceOutcome } from "../connectors/sync-source.ts";
 import { migrate } from "../db/migrator.ts";
 import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";
-import { describeJsonError } from "./locate-json-error.ts";
-import { readStdin } from "./read-stdin.ts";
+import { JsonFileError, readJsonFile } from "./read-json-file.ts";
 import { formatSyncReport } from "./sync-report.ts";
 import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
@@ -126,14 +124,14 @@ async function syncConfigured(config: Config, file: string, every: string | unde
 }
 
 async function syncSnapshotFile(config: Config, file: string, options: { dryRun: boolean; allowMassRemoval: boolean }): Promise<number> {
-  const text = file === "-" ? await readStdin() : await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
-  });
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = await readJsonFile(file);
   } catch (error) {
-    console.error(`${file} is not valid JSON: ${describeJsonError(text, error as Error)}`);
+    if (!(error instanceof JsonFileError)) throw error;
+    // A file that is not there is wrong usage (exit 2); a file that is not JSON is refused (exit 1).
+    if (error.reason === "unreadable") throw new UsageError(error.message);
+    console.error(error.message);
     return 1;
   }
   return withDatabase(config, async (db) => {

@@ -28,24 +28,23 @@ const COLUMNS = `name, version, document, variables, description, created_at AS 
 let schema: GraphQLSchema | undefined;
 const apiSchema = () => (schema ??= buildSchema(typeDefs));
 
-/** The one query operation of a document, or the reasons it cannot be saved. */
-export function checkDocument(document: string): { operation: OperationDefinitionNode; ast: DocumentNode } | { errors: UserError[] } {
+/** Why a document cannot be saved: not one query operation, or not valid against the schema. Empty when it can. */
+export function checkDocument(document: string): UserError[] {
   let ast: DocumentNode;
   try {
     ast = parse(document);
   } catch (error) {
-    return { errors: [{ path: ["document"], message: `not a GraphQL document: ${(error as Error).message}` }] };
+    return [{ path: ["document"], message: `not a GraphQL document: ${(error as Error).message}` }];
   }
   const operations = ast.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1) return { errors: [{ path: ["document"], message: `a saved query holds exactly one operation; this document has ${operations.length}` }] };
+  if (operations.length !== 1) return [{ path: ["document"], message: `a saved query holds exactly one operation; this document has ${operations.length}` }];
   if (operations[0].operation !== "query") {
-    return { errors: [{ path: ["document"], message: `a saved query reads: its operation must be a query, not a ${operations[0].operation}` }] };
+    return [{ path: ["document"], message: `a saved query reads: its operation must be a query, not a ${operations[0].operation}` }];
   }
-  const problems = validate(apiSchema(), ast);
-  if (problems.length > 0) {
-    return { errors: problems.map((p) => ({ path: ["document"], message: `${p.message}${p.locations?.[0] ? ` (line ${p.locations[0].line}, column ${p.locations[0].column})` : ""}` })) };
-  }
-  return { operation: operations[0], ast };
+  return validate(apiSchema(), ast).map((p) => ({
+    path: ["document"],
+    message: `${p.message}${p.locations?.[0] ? ` (line ${p.locations[0].line}, column ${p.locations[0].column})` : ""}`,
+  }));
 }
 
 export interface SaveInput {
@@ -61,8 +60,7 @@ export async function saveQuery(sql: SqlClient, input: SaveInput, by: string): P
   if (!NAME.test(input.name)) errors.push({ path: ["name"], message: "a saved query's name is 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit" });
   const variables = input.variables ?? {};
   if (typeof variables !== "object" || variables === null || Array.isArray(variables)) errors.push({ path: ["variables"], message: "variables must be a JSON object" });
-  const checked = checkDocument(input.document);
-  if ("errors" in checked) errors.push(...checked.errors);
+  errors.push(...checkDocument(input.document));
   if (errors.length > 0) return { errors };
   return sql.transaction(async (tx) => {
     // One saver at a time per name, so two saves never claim the same version number.

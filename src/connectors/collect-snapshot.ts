@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { describeJsonError } from "../cli/locate-json-error.ts";
+import { readJsonFile } from "../cli/read-json-file.ts";
 import type { Connector, ConnectorOptions, ConnectorResult } from "./connector.ts";
 
-/** A provider file that could not be read or is not JSON. */
+/** A connector that reads exports only was given none. */
 export class ExportFileError extends Error {}
 
 /**
@@ -13,21 +12,10 @@ export async function collectSnapshot(connector: Connector, options: ConnectorOp
   let documents: unknown[];
   if (files.length > 0) {
     documents = [];
-    for (const file of files) documents.push(await readExport(file));
+    for (const file of files) documents.push(await readJsonFile(file));
   } else {
     if (!connector.fetch) throw new ExportFileError(`${connector.name} reads exports only: pass --file (${connector.exportFormat})`);
     documents = await connector.fetch(options);
   }
   return connector.map(documents, options);
-}
-
-async function readExport(file: string): Promise<unknown> {
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new ExportFileError(`cannot read ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
-  });
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ExportFileError(`${file} is not valid JSON: ${describeJsonError(text, error as Error)}`);
-  }
 }
