@@ -156,5 +156,26 @@ export function tagValue(tags: Record<string, string | undefined> | undefined, k
   return null;
 }
 
+/**
+ * How the clouds name owners: the tenant and workload tags (or labels) a connector is told
+ * (`tenant-tag`, `workload-tag`), else `default-tenant`. The returned function gives a unit's
+ * owner, registering its workload; a unit with no tenant is a warning and null (left out).
+ */
+export function ownersFromTags(options: ConnectorOptions, defaults: { tenantTags: string; workloadTags: string; word: "tags" | "labels" }) {
+  const tenantKeys = keyList(setting(options, "tenant-tag", defaults.tenantTags));
+  const workloadKeys = keyList(setting(options, "workload-tag", defaults.workloadTags));
+  const defaultTenant = setting(options, "default-tenant");
+  return (b: SnapshotBuilder, subject: string, tags: Record<string, string | undefined> | undefined): { tenant: string; workload: string | null } | null => {
+    const tenant = tagValue(tags, tenantKeys) ?? defaultTenant;
+    if (!tenant) {
+      b.warn(subject, `no tenant: none of the ${defaults.word} ${tenantKeys.join(", ")} is set and no default tenant is configured; left out`);
+      return null;
+    }
+    const workload = tagValue(tags, workloadKeys);
+    if (workload) b.workload(workload, tenant, subject);
+    return { tenant, workload };
+  };
+}
+
 /** "tenant,Tenant" → ["tenant", "Tenant"]. */
 export const keyList = (value: string) => value.split(",").map((k) => k.trim()).filter(Boolean);

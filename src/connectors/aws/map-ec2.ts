@@ -1,4 +1,4 @@
-import { keyList, setting, SnapshotBuilder, tagValue, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
 /**
  * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids and placement group
@@ -41,9 +41,7 @@ const NOT_RUNNING = new Set(["stopped", "stopping", "terminated", "shutting-down
 
 export function mapEc2(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const tenantKeys = keyList(setting(options, "tenant-tag", "tenant,Tenant"));
-  const workloadKeys = keyList(setting(options, "workload-tag", "workload,Workload,app"));
-  const defaultTenant = setting(options, "default-tenant");
+  const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
 
   const zones = new Map<string, Zone>();
   const groups = new Map<string, string>();
@@ -82,13 +80,9 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     b.add("datacenters", { id: datacenter, name: zoneName, provider: "aws", region: zone?.RegionName ?? zoneName.replace(/[a-z]$/, "") });
 
     const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? "", t.Value]));
-    const tenant = tagValue(tags, tenantKeys) ?? defaultTenant;
-    if (!tenant) {
-      b.warn(id, `no tenant: none of the tags ${tenantKeys.join(", ")} is set and no default tenant is configured; left out`);
-      continue;
-    }
-    const workload = tagValue(tags, workloadKeys);
-    if (workload) b.workload(workload, tenant, id);
+    const owner = ownerOf(b, id, tags);
+    if (!owner) continue;
+    const { tenant, workload } = owner;
     const dedicated = placement.Tenancy === "dedicated" || placement.Tenancy === "host";
 
     let host: string | null = null;

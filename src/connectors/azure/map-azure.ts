@@ -1,4 +1,4 @@
-import { keyList, setting, SnapshotBuilder, tagValue, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
 /**
  * Azure: `az vm list -d -o json` → a snapshot.
@@ -30,9 +30,7 @@ const lastSegment = (id: string) => id.split("/").filter(Boolean).at(-1) ?? id;
 
 export function mapAzure(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const tenantKeys = keyList(setting(options, "tenant-tag", "tenant,Tenant"));
-  const workloadKeys = keyList(setting(options, "workload-tag", "workload,Workload,app"));
-  const defaultTenant = setting(options, "default-tenant");
+  const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
   const vms = documents.flatMap((d) => (Array.isArray(d) ? (d as Vm[]) : [d as Vm]));
 
   let unplaced = 0;
@@ -48,13 +46,9 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
       b.leaveOut("az vm list", "VMs", power);
       continue;
     }
-    const tenant = tagValue(vm.tags ?? {}, tenantKeys) ?? defaultTenant;
-    if (!tenant) {
-      b.warn(vm.name ?? id, `no tenant: none of the tags ${tenantKeys.join(", ")} is set and no default tenant is configured; left out`);
-      continue;
-    }
-    const workload = tagValue(vm.tags ?? {}, workloadKeys);
-    if (workload) b.workload(workload, tenant, vm.name ?? id);
+    const owner = ownerOf(b, vm.name ?? id, vm.tags ?? {});
+    if (!owner) continue;
+    const { tenant, workload } = owner;
     const zone = vm.zones?.[0];
     const zonal = zone ? `${vm.location}-az${zone}` : null;
     if (zonal) b.add("datacenters", { id: zonal, name: `${vm.location} zone ${zone}`, provider: "azure", region: vm.location });

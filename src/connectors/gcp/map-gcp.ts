@@ -1,4 +1,4 @@
-import { keyList, setting, SnapshotBuilder, tagValue, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
 /**
  * GCP: `gcloud compute instances list --format=json` → a snapshot.
@@ -22,9 +22,7 @@ const RUNNING = new Set(["RUNNING", "STAGING", "REPAIRING", "STOPPING", "SUSPEND
 
 export function mapGcp(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const tenantKeys = keyList(setting(options, "tenant-tag", "tenant"));
-  const workloadKeys = keyList(setting(options, "workload-tag", "workload,app"));
-  const defaultTenant = setting(options, "default-tenant");
+  const ownerOf = ownersFromTags(options, { tenantTags: "tenant", workloadTags: "workload,app", word: "labels" });
   for (const instance of documents.flatMap((d) => (Array.isArray(d) ? (d as Instance[]) : [d as Instance]))) {
     const where = /projects\/([^/]+)\/zones\/([^/]+)/.exec(instance.selfLink ?? instance.zone ?? "");
     if (!instance.name || !where) {
@@ -38,13 +36,9 @@ export function mapGcp(documents: unknown[], options: ConnectorOptions): Connect
       b.leaveOut("instances", "instances", status);
       continue;
     }
-    const tenant = tagValue(instance.labels, tenantKeys) ?? defaultTenant;
-    if (!tenant) {
-      b.warn(id, `no tenant: none of the labels ${tenantKeys.join(", ")} is set and no default tenant is configured; left out`);
-      continue;
-    }
-    const workload = tagValue(instance.labels, workloadKeys);
-    if (workload) b.workload(workload, tenant, id);
+    const owner = ownerOf(b, id, instance.labels);
+    if (!owner) continue;
+    const { tenant, workload } = owner;
     b.add("datacenters", { id: zone, name: zone, provider: "gcp", region: zone.replace(/-[a-z]$/, "") });
     const affinities = instance.scheduling?.nodeAffinities ?? [];
     const soleTenant = affinities.some((a) => a.key?.startsWith("compute.googleapis.com/node-") && a.operator === "IN");
