@@ -17,6 +17,8 @@ import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access
 import type { Principal } from "../access/principal.ts";
 import { chatopsRoutes } from "./chatops-routes.ts";
 import { Metrics } from "./metrics.ts";
+import { useMetrics } from "../graphql/plugins/use-metrics.ts";
+import { requestIdOf, withRequestId } from "../observability/request-context.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -35,7 +37,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   // Default deny: a root field added to the schema without an access rule stops the server here.
   const unruled = unruledRootFields(typeDefs);
   if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
-  const metrics = new Metrics();
+  const metrics = new Metrics(db.sql);
   const isolationIndex = new IsolationIndex(db.sql);
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
@@ -52,15 +54,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      {
-        async requestDidStart() {
-          return {
-            async willSendResponse({ response }) {
-              if (response.body.kind === "single") metrics.countGraphqlErrors(response.body.singleResult.errors?.length ?? 0);
-            },
-          };
-        },
-      },
+      useMetrics(metrics.registry),
     ],
   });
   await apollo.start();
@@ -68,12 +62,17 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   httpServer.on("request", (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : "other";
-    response.on("finish", () => metrics.countRequest(route, response.statusCode));
-    handle(route, url, request, response).catch((error) => {
-      logger.error({ err: error, route }, "request failed");
-      if (!response.headersSent) send(response, 500, "application/json", JSON.stringify({ errors: [{ message: "internal error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] }));
-      else response.end();
-    });
+    const started = performance.now();
+    response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
+    const requestId = requestIdOf(request.headers);
+    response.setHeader("x-request-id", requestId);
+    withRequestId(requestId, () =>
+      handle(route, url, request, response).catch((error) => {
+        logger.error({ err: error, route }, "request failed");
+        if (!response.headersSent) send(response, 500, "application/json", JSON.stringify({ errors: [{ message: "internal error", extensions: { code: "INTERNAL_SERVER_ERROR", requestId } }] }));
+        else response.end();
+      }),
+    );
   });
 
   async function handle(route: string, url: URL, request: http.IncomingMessage, response: http.ServerResponse) {
@@ -85,7 +84,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       case "/metrics": {
         const caller = await authorized(request, response, "/metrics");
         if (!caller) return;
-        return send(response, 200, "text/plain; version=0.0.4", metrics.render());
+        return send(response, 200, metrics.contentType, await metrics.render());
       }
       case "/graphql": {
         const caller = await authorized(request, response);

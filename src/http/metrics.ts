@@ -1,42 +1,52 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry, type Metric } from "prom-client";
+import type { SqlClient } from "../db/sql-client.ts";
+import { DatabaseGauges } from "../observability/database-gauges.ts";
+import { serviceMetrics } from "../observability/service-metrics.ts";
+
+/** Status codes that mean "refused" rather than "failed", and the reason label each gets. */
+const REFUSALS: Record<number, string> = { 401: "unauthenticated", 403: "forbidden", 413: "too_large", 429: "rate_limited", 503: "unavailable" };
+
 /**
- * Prometheus text exposition for /metrics: request counts by route and status, GraphQL
- * operations, SQL statements sent, and the process's memory.
+ * /metrics on prom-client: the process (event loop lag, GC, heap, handles), HTTP requests by
+ * route and outcome, SQL statements, GraphQL operations (src/graphql/plugins/use-metrics.ts),
+ * the isolation index, report and verdicts (src/observability/service-metrics.ts) and the
+ * sources' freshness read from the database at each scrape. One registry per server.
  */
 export class Metrics {
-  private readonly requests = new Map<string, number>();
-  private sqlStatements = 0;
-  private graphqlErrors = 0;
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  private readonly requests = new Counter({ name: "tenancy_http_requests_total", help: "HTTP requests served, by route and status.", labelNames: ["route", "status"], registers: [this.registry] });
+  private readonly requestSeconds = new Histogram({
+    name: "tenancy_http_request_duration_seconds",
+    help: "HTTP request duration, by route and outcome (ok, refused, client_error, error).",
+    labelNames: ["route", "outcome"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly refusals = new Counter({ name: "tenancy_http_refusals_total", help: "Requests refused before any work (no token, wrong role, too large, rate limited), by route and reason.", labelNames: ["route", "reason"], registers: [this.registry] });
+  private readonly statements = new Counter({ name: "tenancy_sql_statements_total", help: "SQL statements sent to the database.", registers: [this.registry] });
+  private readonly database: DatabaseGauges;
 
-  countRequest(route: string, status: number) {
-    const key = `route="${route}",status="${status}"`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  constructor(sql: SqlClient) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const metric of Object.values(serviceMetrics)) this.registry.registerMetric(metric as Metric);
+    this.database = new DatabaseGauges(this.registry, sql);
   }
+
+  observeRequest(route: string, status: number, seconds: number) {
+    this.requests.inc({ route, status: String(status) });
+    const refusal = REFUSALS[status];
+    if (refusal) this.refusals.inc({ route, reason: refusal });
+    const outcome = status < 400 ? "ok" : refusal ? "refused" : status < 500 ? "client_error" : "error";
+    this.requestSeconds.observe({ route, outcome }, seconds);
+  }
+
   countStatement() {
-    this.sqlStatements++;
-  }
-  countGraphqlErrors(n: number) {
-    this.graphqlErrors += n;
+    this.statements.inc();
   }
 
-  render(): string {
-    const memory = process.memoryUsage();
-    const lines = [
-      "# HELP tenancy_http_requests_total HTTP requests served, by route and status.",
-      "# TYPE tenancy_http_requests_total counter",
-      ...[...this.requests].map(([labels, n]) => `tenancy_http_requests_total{${labels}} ${n}`),
-      "# HELP tenancy_sql_statements_total SQL statements sent to the database.",
-      "# TYPE tenancy_sql_statements_total counter",
-      `tenancy_sql_statements_total ${this.sqlStatements}`,
-      "# HELP tenancy_graphql_errors_total Errors returned in GraphQL responses.",
-      "# TYPE tenancy_graphql_errors_total counter",
-      `tenancy_graphql_errors_total ${this.graphqlErrors}`,
-      "# HELP process_resident_memory_bytes Resident memory size in bytes.",
-      "# TYPE process_resident_memory_bytes gauge",
-      `process_resident_memory_bytes ${memory.rss}`,
-      "# HELP nodejs_heap_used_bytes V8 heap in use, in bytes.",
-      "# TYPE nodejs_heap_used_bytes gauge",
-      `nodejs_heap_used_bytes ${memory.heapUsed}`,
-    ];
-    return lines.join("\n") + "\n";
+  async render(): Promise<string> {
+    await this.database.refresh();
+    return this.registry.metrics();
   }
 }

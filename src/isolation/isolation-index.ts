@@ -7,6 +7,7 @@ import type { Freshness, Topology } from "../domain/topology.ts";
 import { cachedChainOf } from "../domain/separation.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
+import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
 
 /**
  * The in-memory topology index, shared by every request of this process. Each request first
@@ -68,7 +69,7 @@ export class IsolationIndex {
       report: () => {
         let report = this.reports.get(reportKey);
         if (!report) {
-          report = fleetReport(loaded.topology, policy);
+          report = observeReportScan(() => fleetReport(loaded.topology, policy));
           this.reports.clear(); // only the newest is worth keeping
           this.reports.set(reportKey, report);
         }
@@ -86,7 +87,7 @@ export class IsolationIndex {
     if (this.loaded && this.loaded.version >= version) return this.loaded;
     // One reload at a time; requests arriving meanwhile wait for it.
     if (!this.loading) {
-      this.loading = loadTopology(this.sql).then(
+      this.loading = observeIndexLoad(() => loadTopology(this.sql)).then(
         (fresh) => {
           warmChains(fresh.topology);
           this.loaded = fresh;

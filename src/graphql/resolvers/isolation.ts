@@ -4,6 +4,7 @@ import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
 import { unitsIndex } from "../../domain/units-index.ts";
 import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
+import { serviceMetrics } from "../../observability/service-metrics.ts";
 import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
@@ -26,7 +27,9 @@ function verdictFor(view: IsolationView, scope: AccessScope, workload: string, t
   if (!view.topology.tenants.has(tenant) && !unitsIndex(view.topology).byTenant.has(tenant)) {
     throw notFound(`no tenant "${tenant}" has been synced`);
   }
-  return { ...isolationVerdict(view.topology, workload, tenant, view.policy, view.freshness), view };
+  const verdict = isolationVerdict(view.topology, workload, tenant, view.policy, view.freshness);
+  serviceMetrics.verdicts.inc({ outcome: verdict.outcome });
+  return { ...verdict, view };
 }
 
 const weakestFirst = (a: Verdict, b: Verdict) =>

@@ -1,0 +1,83 @@
+import { Gauge, type Registry } from "prom-client";
+import type { SqlClient } from "../db/sql-client.ts";
+import { CURRENT_INVENTORY_VERSION } from "../inventory/inventory-version.ts";
+
+interface SourceRow {
+  source: string;
+  lastSuccess: number | null;
+  lastAttempt: number | null;
+  status: string | null;
+  duration: number | null;
+  written: number | null;
+  inventory: number;
+}
+
+/**
+ * Gauges read from the database at each scrape, in one statement: every replica then reports
+ * the same truth about the sources, whichever replica or CLI ran their syncs. The `source`
+ * label is bounded by the sources an operator configured, not by the inventory.
+ */
+export class DatabaseGauges {
+  private readonly up: Gauge;
+  private readonly inventoryVersion: Gauge;
+  private readonly lastSuccess: Gauge;
+  private readonly lastAttempt: Gauge;
+  private readonly lastStatus: Gauge;
+  private readonly lastDuration: Gauge;
+  private readonly lastWritten: Gauge;
+
+  constructor(
+    registry: Registry,
+    private readonly sql: SqlClient,
+  ) {
+    const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+    this.up = gauge("tenancy_database_up", "1 when the last scrape could read the database, else 0.");
+    this.inventoryVersion = gauge("tenancy_inventory_version", "The committed inventory version (bumped by every applied sync or rule override).");
+    this.lastSuccess = gauge("tenancy_source_last_success_timestamp_seconds", "When the source last synced successfully (applied or unchanged), Unix time.", ["source"]);
+    this.lastAttempt = gauge("tenancy_source_last_attempt_timestamp_seconds", "When the source's last sync attempt started, Unix time.", ["source"]);
+    this.lastStatus = gauge("tenancy_source_last_status", "1 for the status of the source's last finished attempt (APPLIED, UNCHANGED, REFUSED, FAILED, ABANDONED).", ["source", "status"]);
+    this.lastDuration = gauge("tenancy_source_last_sync_duration_seconds", "How long the source's last finished sync run took.", ["source"]);
+    this.lastWritten = gauge("tenancy_source_last_sync_objects_written", "Objects created, updated or removed by the source's last finished sync run.", ["source"]);
+  }
+
+  async refresh(): Promise<void> {
+    let rows: SourceRow[];
+    try {
+      rows = await this.sql.query<SourceRow>(SOURCES_SQL);
+    } catch {
+      this.up.set(0);
+      return;
+    }
+    this.up.set(1);
+    for (const gauge of [this.lastSuccess, this.lastAttempt, this.lastStatus, this.lastDuration, this.lastWritten]) gauge.reset();
+    this.inventoryVersion.set(rows[0]?.inventory ?? 0);
+    for (const row of rows) {
+      if (row.source === null) continue; // the row that only carries the version
+      const source = { source: row.source };
+      if (row.lastSuccess !== null) this.lastSuccess.set(source, row.lastSuccess);
+      if (row.lastAttempt !== null) this.lastAttempt.set(source, row.lastAttempt);
+      if (row.status !== null) this.lastStatus.set({ ...source, status: row.status }, 1);
+      if (row.duration !== null) this.lastDuration.set(source, row.duration);
+      if (row.written !== null) this.lastWritten.set(source, row.written);
+    }
+  }
+}
+
+// Sources that pushed (source) and connector sources that only ever failed (source_status);
+// each one's last finished run through the (source, id) index. A right join on a one-row
+// version keeps the version when there is no source yet.
+const SOURCES_SQL = `
+  WITH keys AS (SELECT key AS source FROM source UNION SELECT source FROM source_status)
+  SELECT k.source,
+         extract(epoch FROM greatest(s.last_synced_at, st.last_success_at))::float8 AS "lastSuccess",
+         extract(epoch FROM greatest(st.last_attempt_at, r.started_at))::float8 AS "lastAttempt",
+         -- A connector that could not read its provider has no run: its failure, when newer, counts.
+         CASE WHEN st.status = 'FAILED' AND (r.started_at IS NULL OR st.last_attempt_at > r.started_at) THEN 'FAILED' ELSE r.status END AS status,
+         extract(epoch FROM r.finished_at - r.started_at)::float8 AS duration,
+         r.created + r.updated + r.removed AS written,
+         v.inventory
+    FROM keys k
+    LEFT JOIN source s ON s.key = k.source
+    LEFT JOIN source_status st ON st.source = k.source
+    LEFT JOIN LATERAL (SELECT * FROM sync_run WHERE source = k.source AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1) r ON true
+   RIGHT JOIN (SELECT ${CURRENT_INVENTORY_VERSION} AS inventory) v ON true`;

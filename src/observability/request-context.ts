@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+
+const storage = new AsyncLocalStorage<{ requestId: string }>();
+
+// What we accept from a caller as an id: short, and nothing that could forge a log line.
+const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+/**
+ * The request's id: the caller's `x-request-id` when it is a sane token, else the trace id of
+ * its W3C `traceparent`, else a new UUID. So a proxy's or a tracer's id carries through.
+ */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers["x-request-id"];
+  if (typeof given === "string" && REQUEST_ID.test(given)) return given;
+  const trace = typeof headers.traceparent === "string" ? TRACEPARENT.exec(headers.traceparent.trim()) : null;
+  if (trace && !/^0+$/.test(trace[1])) return trace[1];
+  return randomUUID();
+}
+
+/** Runs `work` (and everything it awaits) as part of the request `requestId`. */
+export function withRequestId<T>(requestId: string, work: () => T): T {
+  return storage.run({ requestId }, work);
+}
+
+/** The id of the request this code runs for, if any: for log lines and error extensions. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
