@@ -112,12 +112,12 @@ export const isolationQueries = {
     }
     const rows = entries.slice(start, start + page.size + 1);
     const connection = connectionFromRows(rows, page, position, entries.length);
-    // Verdicts only for the page asked.
-    const toVerdict = (e: { workload: string; tenant: string }) => verdictFor(view, ctx.scope, e.workload, e.tenant);
+    // Verdicts only for the page asked, each once (edges and nodes share them).
+    const verdicts = connection.nodes.map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant));
     return {
       ...connection,
-      edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toVerdict(edge.node) })),
-      nodes: connection.nodes.map(toVerdict),
+      edges: connection.edges.map((edge, i) => ({ cursor: edge.cursor, node: verdicts[i] })),
+      nodes: verdicts,
     };
   },
   async isolationPolicy(_: unknown, __: unknown, ctx: Context) {

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childEnv, startServe, type ServeProcess } from "../support/cli-process.ts";
+import { ScrapedMetrics } from "../support/scraped-metrics.ts";
+import { campusSnapshot } from "../support/snapshots.ts";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+/**
+ * What an SRE's Prometheus sees, from the real `tenancy serve`: after a sync, a verdict, a
+ * report page, an error and a refused request, /metrics is parsed by a Prometheus text-format
+ * parser and each series checked against what those requests did. Request ids are checked in
+ * the response headers, the error extensions and the service's own log lines.
+ */
+const TOKEN = "metrics-test-admin-token-0123456789";
+const auth = { authorization: `Bearer ${TOKEN}` };
+let t: TestDatabase;
+let serve: ServeProcess;
+let scrape: ScrapedMetrics;
+let syncedBetween: [number, number];
+const responses: Record<string, { status: number; requestId: string | null; body: any }> = {};
+
+async function post(name: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = auth) {
+  const response = await fetch(serve.url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ query, variables }) });
+  responses[name] = { status: response.status, requestId: response.headers.get("x-request-id"), body: await response.json() };
+  return responses[name];
+}
+
+// geology's container inside biology's VM: one NOT_ISOLATED pair for the verdict and the report.
+const snapshot = campusSnapshot({
+  tenants: [
+    { id: "biology", organization: "university" },
+    { id: "geology", organization: "university" },
+  ],
+  containers: [
+    { id: "c-1", virtualMachine: "vm-1", runtime: "runc", tenant: "biology" },
+    { id: "c-3", virtualMachine: "vm-1", runtime: "gvisor", tenant: "geology" },
+  ],
+});
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  serve = await startServe(childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "info" }));
+  const before = Date.now() / 1000;
+  await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status totals { created } } }", { s: snapshot }, { ...auth, "x-request-id": "bug-report-42" });
+  syncedBetween = [before - 1, Date.now() / 1000 + 1];
+  await post("verdict", 'query Verdict { isolation(workload: "genome-pipeline", tenant: "geology") { outcome } }');
+  await post("report", "query Report { isolationReport(first: 10) { totalCount nodes { outcome } } }");
+  await post("missing", 'query Missing { isolation(workload: "no-such-workload", tenant: "geology") { outcome } }', {}, { ...auth, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+  await post("refused", "query Refused { sources { totalCount } }", {}, {});
+  const page = await fetch(serve.url.replace("/graphql", "/metrics"), { headers: auth });
+  expect(page.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+  scrape = new ScrapedMetrics(await page.text());
+}, 120_000);
+afterAll(async () => {
+  serve?.child.kill("SIGTERM");
+  await serve?.exited;
+  await t.drop();
+});
+
+describe("/metrics after a sync, a verdict, a report page, an error and a refused request", () => {
+  it("did what the scrape is checked against", () => {
+    expect(responses.sync.body.data.syncInventory.status).toBe("APPLIED");
+    expect(responses.verdict.body.data.isolation.outcome).toBe("NOT_ISOLATED");
+    expect(responses.report.body.data.isolationReport.totalCount).toBeGreaterThan(0);
+    expect(responses.missing.body.errors[0].extensions.code).toBe("NOT_FOUND");
+    expect(responses.refused.status).toBe(401);
+  });
+
+  it("counts HTTP requests by route and status, times them by outcome, and counts the refusal", () => {
+    expect(scrape.value("tenancy_http_requests_total", { route: "/graphql", status: "200" })).toBe(4);
+    expect(scrape.value("tenancy_http_requests_total", { route: "/graphql", status: "401" })).toBe(1);
+    expect(scrape.value("tenancy_http_refusals_total", { route: "/graphql", reason: "unauthenticated" })).toBe(1);
+    expect(scrape.type("tenancy_http_request_duration_seconds")).toBe("HISTOGRAM");
+    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "ok" }).count).toBe(4);
+    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "refused" }).count).toBe(1);
+    const ok = scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "ok" });
+    expect(ok.sum).toBeGreaterThan(0);
+    expect(ok.sum).toBeLessThan(120);
+  });
+
+  it("times GraphQL operations by operation name, type and outcome, and counts errors by code", () => {
+    expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Sync", type: "mutation", outcome: "ok" }).count).toBe(1);
+    expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Verdict", type: "query", outcome: "ok" }).count).toBe(1);
+    expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Report", type: "query", outcome: "ok" }).count).toBe(1);
+    expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Missing", outcome: "client_error" }).count).toBe(1);
+    // The refused request never reached GraphQL.
+    expect(scrape.samples("tenancy_graphql_operation_duration_seconds_count", { operation: "Refused" })).toEqual([]);
+    expect(scrape.value("tenancy_graphql_errors_total", { code: "NOT_FOUND" })).toBe(1);
+  });
+
+  it("counts verdicts by outcome and records the report scan and its findings", () => {
+    const report = responses.report.body.data.isolationReport;
+    const notIsolated = report.nodes.filter((n: { outcome: string }) => n.outcome === "NOT_ISOLATED").length;
+    // One single verdict plus one per report node, all NOT_ISOLATED or UNPROVEN here.
+    const verdicts = scrape.samples("tenancy_verdicts_total").reduce((n, s) => n + Number(s.value), 0);
+    expect(verdicts).toBe(1 + report.nodes.length);
+    expect(scrape.value("tenancy_verdicts_total", { outcome: "NOT_ISOLATED" })).toBe(1 + notIsolated);
+    expect(scrape.histogram("tenancy_report_scan_duration_seconds").count).toBe(1);
+    expect(scrape.value("tenancy_report_entries", { outcome: "NOT_ISOLATED" })).toBe(notIsolated);
+  });
+
+  it("reports the source's last success, status, duration and objects written, and the inventory version", () => {
+    const created = responses.sync.body.data.syncInventory.totals.created;
+    const source = { source: snapshot.source };
+    const success = scrape.value("tenancy_source_last_success_timestamp_seconds", source);
+    expect(success).toBeGreaterThanOrEqual(syncedBetween[0]);
+    expect(success).toBeLessThanOrEqual(syncedBetween[1]);
+    expect(scrape.value("tenancy_source_last_status", { ...source, status: "APPLIED" })).toBe(1);
+    expect(scrape.samples("tenancy_source_last_status", source)).toHaveLength(1);
+    expect(scrape.value("tenancy_source_last_sync_objects_written", source)).toBe(created);
+    const duration = scrape.value("tenancy_source_last_sync_duration_seconds", source);
+    expect(duration).toBeGreaterThanOrEqual(0);
+    expect(duration).toBeLessThan(syncedBetween[1] - syncedBetween[0]);
+    expect(scrape.value("tenancy_inventory_version")).toBe(1);
+    expect(scrape.value("tenancy_database_up")).toBe(1);
+  });
+
+  it("times index reloads, shows none in progress, and sizes the index", () => {
+    expect(scrape.histogram("tenancy_isolation_index_reload_duration_seconds", { outcome: "ok" }).count).toBeGreaterThanOrEqual(1);
+    expect(scrape.samples("tenancy_isolation_index_reload_duration_seconds_count", { outcome: "failed" })).toEqual([]);
+    expect(scrape.value("tenancy_isolation_index_reloads_in_progress")).toBe(0);
+    expect(scrape.value("tenancy_isolation_index_objects", { kind: "containers" })).toBe(2);
+    expect(scrape.value("tenancy_isolation_index_objects", { kind: "tenants" })).toBe(2);
+  });
+
+  it("has the process's default metrics: event loop lag, GC, heap, handles", () => {
+    expect(scrape.value("nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
+    expect(scrape.type("nodejs_gc_duration_seconds")).toBe("HISTOGRAM");
+    expect(scrape.samples("nodejs_heap_space_size_used_bytes").length).toBeGreaterThan(0);
+    expect(scrape.value("process_resident_memory_bytes")).toBeGreaterThan(10_000_000);
+    expect(scrape.value("nodejs_active_handles_total")).toBeGreaterThan(0);
+  });
+});
+
+describe("request ids", () => {
+  const logLines = () =>
+    serve
+      .logs()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
+
+  it("keeps the caller's x-request-id, returns it, and puts it in the request's log lines", () => {
+    expect(responses.sync.requestId).toBe("bug-report-42");
+    const synced = logLines().find((l) => l.msg === "sync finished");
+    expect(synced?.requestId).toBe("bug-report-42");
+    // Lines outside any request carry none.
+    expect(logLines().find((l) => l.msg === "serving GraphQL")?.requestId).toBeUndefined();
+  });
+
+  it("takes the trace id of a traceparent, and names it in the errors' extensions", () => {
+    expect(responses.missing.requestId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(responses.missing.body.errors[0].extensions.requestId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+  });
+
+  it("gives every other request a fresh one", () => {
+    const ids = [responses.verdict.requestId, responses.report.requestId, responses.refused.requestId];
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+});
