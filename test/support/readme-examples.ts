@@ -2,7 +2,8 @@
  * The examples of a README, found in the markdown itself so that a new example is tested
  * without touching the test:
  *
- * - a fenced `sh`, `console` or `graphql` block is an example that runs;
+ * - a fenced `sh`, `console` or `graphql` block is an example that runs, and so is a `text`
+ *   block that starts with `> /` (a chat transcript: each `> /command` line, then its answer);
  * - a `json` or `text` block right after it (only blank lines between) is what it prints;
  * - `<!-- readme-test: skip REASON -->` right before a block marks it as one a test cannot
  *   run (Docker, a live cloud account, a server that runs until stopped); it is listed as
@@ -10,7 +11,6 @@
  *
  * Other blocks (a snapshot, a sources.yaml) are data the prose explains, not examples.
  */
-export type ExampleLanguage = "sh" | "console" | "graphql";
 
 export interface ShownOutput {
   language: string;
@@ -29,7 +29,7 @@ export interface ReadmeExample {
   skip?: string;
 }
 
-const RUNNABLE = new Set(["sh", "console", "graphql"]);
+const RUNNABLE = new Set(["sh", "console", "graphql", "chat"]);
 const OUTPUT = new Set(["json", "text", ""]);
 const MARK = /^<!--\s*readme-test:\s*skip\s+(.+?)\s*-->$/;
 
@@ -78,7 +78,9 @@ function fencedBlocks(lines: string[]): (Fence & { adjacent: boolean })[] {
     const close = lines.findIndex((l, j) => j > i && l.startsWith("```"));
     if (close === -1) throw new Error(`README.md:${i + 1}: a fenced block that is never closed`);
     const adjacent = lastEnd >= 0 && lines.slice(lastEnd, i).every((l) => l.trim() === "");
-    fences.push({ language: open[1], code: lines.slice(i + 1, close).join("\n"), line: i + 1, end: close + 1, skip: pendingSkip, adjacent });
+    const code = lines.slice(i + 1, close).join("\n");
+    const language = open[1] === "text" && code.startsWith("> /") ? "chat" : open[1];
+    fences.push({ language, code, line: i + 1, end: close + 1, skip: pendingSkip, adjacent });
     pendingSkip = undefined;
     lastEnd = close + 1;
     i = close;
@@ -111,4 +113,21 @@ export function consoleSteps(example: ReadmeExample): ConsoleStep[] {
     steps.push({ command, output: "", line });
   }
   return steps;
+}
+
+/** One `> /command` of a chat transcript and the answer shown under it. */
+export interface ChatStep {
+  command: string;
+  answer: string;
+  line: number;
+}
+
+/** Splits a chat transcript: `> /tenancy …` lines, each followed by its answer (blank lines between). */
+export function chatSteps(example: ReadmeExample): ChatStep[] {
+  const steps: ChatStep[] = [];
+  example.code.split("\n").forEach((text, i) => {
+    if (text.startsWith("> /")) steps.push({ command: text.slice(2), answer: "", line: example.line + 1 + i });
+    else if (steps.length > 0) steps[steps.length - 1].answer += `${text}\n`;
+  });
+  return steps.map((s) => ({ ...s, answer: s.answer.trim() }));
 }
