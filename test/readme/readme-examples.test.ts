@@ -93,7 +93,9 @@ describe("README.md examples, run against the demo", () => {
       it.skip(`${title} (not run: ${example.skip})`, () => undefined);
       continue;
     }
-    it(title, async () => {
+    // A console block runs one CLI process per command, each a few seconds on a busy machine.
+    const timeout = 60_000 * (example.language === "console" ? consoleSteps(example).length : 1);
+    it(title, { timeout }, async () => {
       if (example.language === "graphql") await runGraphql(example);
       else if (example.language === "console") await runConsole(example);
       else if (example.language === "chat") await runChat(example);

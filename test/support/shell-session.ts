@@ -16,6 +16,8 @@ export class ShellSession {
   private buffer = "";
   private waiting: (() => void) | null = null;
   private exited = false;
+  /** The command before this one: commands run one at a time even if a caller stops waiting. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(cwd: string, env: NodeJS.ProcessEnv) {
     this.bash = spawn("bash", ["--noprofile", "--norc"], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
@@ -32,7 +34,13 @@ export class ShellSession {
   }
 
   /** Runs one command line (it may span lines) and waits for it to finish. */
-  async run(command: string, timeoutMs = 60_000): Promise<ShellResult> {
+  run(command: string, timeoutMs = 60_000): Promise<ShellResult> {
+    const result = this.queue.then(() => this.runNow(command, timeoutMs));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(command: string, timeoutMs: number): Promise<ShellResult> {
     if (this.exited) throw new Error("the shell session has ended (an example ran `exit`?)");
     const marker = `__readme_done_${randomBytes(6).toString("hex")}__`;
     this.buffer = "";
