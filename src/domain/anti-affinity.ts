@@ -4,7 +4,7 @@ import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } fr
 import { unitsIndex } from "./units-index.ts";
 
 /**
- * Anti-affinity (../shared/contract.md, "Anti-affinity"): are a workload's replicas spread
+ * Anti-affinity (docs/anti-affinity.md): are a workload's replicas spread
  * over failure domains as its rules promise? Pure, over the Topology.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The tenancy scale (../shared/contract.md, "The tenancy scale"): the strongest boundary that
+ * The tenancy scale (docs/tenancy-scale.md): the strongest boundary that
  * separates two things, weakest first. The order of this array is the order of the scale.
  */
 export const ISOLATION_LEVELS = [

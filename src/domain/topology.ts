@@ -77,7 +77,7 @@ export interface WorkloadNode {
   minHealthyReplicas: number | null;
 }
 
-/** A spread rule (../shared/contract.md, "Anti-affinity"). */
+/** A spread rule (docs/anti-affinity.md). */
 export interface AntiAffinityRule {
   level: import("./scale.ts").AntiAffinityLevel;
   maxPerDomain?: number;

@@ -5,7 +5,7 @@ import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 
 /**
- * "Is workload X isolated enough from tenant Y?" (../shared/contract.md): every unit of X
+ * "Is workload X isolated enough from tenant Y?" (docs/verdicts.md): every unit of X
  * against every unit of Y, the weakest actual and possible levels, and the outcome against
  * what the policy and X's own minimum require.
  */

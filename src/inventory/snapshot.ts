@@ -1,7 +1,7 @@
 import type { AntiAffinityLevel, AntiAffinityMode, IsolationLevel } from "../domain/scale.ts";
 
 /**
- * The snapshot document of ../shared/contract.md ("The snapshot"), after validation: every
+ * The snapshot document of docs/snapshots.md, after validation: every
  * collection present (empty when the document left it out) and every default applied.
  */
 export interface Snapshot {

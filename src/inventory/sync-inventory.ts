@@ -6,7 +6,7 @@ import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProble
 import { validateSnapshot } from "./validate-snapshot.ts";
 
 /**
- * Applies a snapshot to the inventory (../shared/contract.md, "The snapshot"):
+ * Applies a snapshot to the inventory (docs/snapshots.md):
  *
  * - validated whole first; a snapshot with any problem is refused and nothing is written;
  * - one transaction per snapshot, under a per-source advisory lock (one sync per source at a
