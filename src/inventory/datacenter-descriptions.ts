@@ -48,24 +48,36 @@ export async function lockDatacenters(tx: SqlClient, keys: readonly string[], ti
   await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
 }
 
-/** Each scalar of the snapshot's datacenters that another source's description gives differently. */
+/**
+ * Each scalar of the snapshot's datacenters that other sources' descriptions give differently:
+ * one problem per field and value, naming the sources that give it.
+ */
 export async function disagreements(tx: SqlClient, snapshot: Snapshot): Promise<SnapshotProblem[]> {
   const records = snapshot.datacenters;
   if (records.length === 0) return [];
-  const rows = await tx.query<{ position: number; key: string; field: string; mine: string; theirs: string; source: string }>(
-    `SELECT (i.position - 1)::int AS position, i.key, f.field, f.mine, f.theirs, d.source
+  const rows = await tx.query<{ position: number; key: string; field: string; mine: string; theirs: string; sources: string[] }>(
+    `SELECT (i.position - 1)::int AS position, i.key, f.field, f.mine, f.theirs, array_agg(d.source ORDER BY d.source) AS sources
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(key, name, provider, region, planet, position)
        JOIN datacenter_description d ON d.key = i.key AND d.source <> $6
       CROSS JOIN LATERAL (VALUES ('name', i.name, d.name), ('provider', i.provider, d.provider),
                                  ('region', i.region, d.region), ('planet', i.planet, d.planet)) AS f(field, mine, theirs)
       WHERE f.mine <> f.theirs
-      ORDER BY i.position, f.field, d.source LIMIT 1000`,
+      GROUP BY i.position, i.key, f.field, f.mine, f.theirs
+      ORDER BY i.position, f.field, f.theirs LIMIT 1000`,
     [records.map((r) => r.id), ...SCALARS.map((field) => records.map((r) => r[field])), snapshot.source],
   );
   return rows.map((row) => ({
     path: ["datacenters", String(row.position), row.field],
-    message: `datacenter "${row.key}": ${row.field} "${row.mine}" disagrees with source "${row.source}", which gives "${row.theirs}"; the sources that describe one datacenter must agree`,
+    message: `datacenter "${row.key}": ${row.field} "${row.mine}" disagrees with ${sourceList(row.sources)}, which ${row.sources.length === 1 ? "gives" : "give"} "${row.theirs}"; the sources that describe one datacenter must agree`,
   }));
+}
+
+/** `source "a"`, `sources "a", "b" and "c"`, `sources "a", "b", "c" and 47 more`. */
+function sourceList(sources: string[]): string {
+  const quoted = sources.slice(0, 3).map((s) => `"${s}"`);
+  if (sources.length === 1) return `source ${quoted[0]}`;
+  if (sources.length > 3) return `sources ${quoted.join(", ")} and ${sources.length - 3} more`;
+  return `sources ${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
 }
 
 /**

@@ -171,3 +171,30 @@ describe.each(ENGINES)("shared datacenters on %s", (_name, open) => {
     expect(verdict.inventoryAsOf?.toISOString()).toBe("2026-01-01T00:00:00.000Z");
   });
 });
+
+describe("shared datacenters under concurrent syncs (PostgreSQL)", () => {
+  it("two disagreeing sources syncing at once: exactly one is refused, and the union stays consistent", async () => {
+    const t = await createTestDatabase();
+    try {
+      for (let round = 0; round < 5; round++) {
+        const zone = `dc-${round}`;
+        const results = await Promise.all(
+          ["west", "east"].map((region, i) =>
+            syncInventory(t.db.sql, { source: `account-${i}`, datacenters: [{ id: zone, region, hazardZones: [`z-${i}`] }] }),
+          ),
+        );
+        expect(results.map((r) => r.status).sort()).toEqual(["APPLIED", "REFUSED"]);
+        const winner = results.find((r) => r.status === "APPLIED")!.source;
+        expect(await t.db.sql.query(`SELECT sources, hazard_zones FROM datacenter WHERE key = $1`, [zone])).toEqual([
+          { sources: [winner], hazard_zones: [`z-${winner!.slice(-1)}`] },
+        ]);
+      }
+      // Agreeing sources at once: both land in the union.
+      const both = await Promise.all(["a", "b"].map((s) => syncInventory(t.db.sql, { source: s, datacenters: [{ id: "dc-both", region: "r", hazardZones: [s] }] })));
+      expect(both.map((r) => r.status)).toEqual(["APPLIED", "APPLIED"]);
+      expect(await t.db.sql.query(`SELECT sources, hazard_zones FROM datacenter WHERE key = 'dc-both'`)).toEqual([{ sources: ["a", "b"], hazard_zones: ["a", "b"] }]);
+    } finally {
+      await t.drop();
+    }
+  });
+});
