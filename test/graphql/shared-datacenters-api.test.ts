@@ -44,6 +44,30 @@ describe("a datacenter described by several sources, over GraphQL", () => {
     expect(listed.data.datacenters).toEqual({ totalCount: 1, nodes: [{ key: "euw1-az1" }] });
   });
 
+  it("each source's own description, for any number of datacenters in a constant number of statements", async () => {
+    const query = (first: number) => `{ datacenters(first: ${first}) { nodes { key sources { key } descriptions { source { key } region hazardZones planet } } } }`;
+    const count = async (first: number) => {
+      await demo.gql(`{ __typename }`);
+      let statements = 0;
+      const stop = demo.services[0].db.onStatement(() => statements++);
+      const body = await demo.gql(query(first));
+      stop();
+      return { statements, nodes: body.data.datacenters.nodes };
+    };
+    const one = await count(1);
+    const all = await count(50);
+    expect(all.nodes.length).toBeGreaterThan(5);
+    expect(all.statements).toBe(one.statements);
+    expect(all.nodes.find((d: { key: string }) => d.key === "euw1-az1").descriptions).toEqual([
+      { source: { key: "aws-acme" }, region: "eu-west-1", hazardZones: [], planet: null },
+      { source: { key: "aws-globex" }, region: "eu-west-1", hazardZones: [], planet: null },
+      { source: { key: "aws-initech" }, region: "eu-west-1", hazardZones: ["flood:liffey"], planet: null },
+    ]);
+    expect(all.nodes.find((d: { key: string }) => d.key === "tranquility-base")?.descriptions).toEqual([
+      { source: { key: "dcim-moon" }, region: null, hazardZones: ["meteorite:mare-tranquillitatis"], planet: "moon" },
+    ]);
+  });
+
   it("a disagreeing region is a userError naming the field and the other source; nothing is written", async () => {
     const before = (await demo.gql(ZONE)).data.datacenter;
     const { data } = await demo.gql(SYNC, { s: { ...account({ region: "eu-central-1" }), source: "aws-hooli", tenants: [], workloads: [], virtualMachines: [{ id: "i-0hooli", datacenter: "euw1-az1", tenant: "initech" }] } });

@@ -1,3 +1,5 @@
+import type { Context } from "../context.ts";
+import type { InventoryRow } from "../inventory-types.ts";
 import { children, describingSources, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
 
 /**
@@ -7,12 +9,18 @@ import { children, describingSources, keyOf, nodeFields, reference, references, 
 export const Datacenter = {
   ...nodeFields("Datacenter"),
   sources: describingSources,
+  descriptions: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.datacenterDescriptions.load(row.key),
   hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
   racks: children("Datacenter.racks"),
   powerDomains: children("Datacenter.powerDomains"),
   networkDomains: children("Datacenter.networkDomains"),
   hosts: children("Datacenter.hosts"),
   virtualMachines: children("Datacenter.virtualMachines"),
+};
+
+export const DatacenterDescription = {
+  source: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.sources.load(row.source),
+  hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
 };
 
 export const PowerDomain = {
