@@ -80,6 +80,10 @@ describe("a datacenter described by several sources, over GraphQL", () => {
     ]);
     expect((await demo.gql(ZONE)).data.datacenter).toEqual(before);
     expect((await demo.gql(`{ virtualMachine(key: "i-0hooli") { key } }`)).data.virtualMachine).toBeNull();
+    // The audit log keeps the refusal with its reason.
+    const audit = await demo.gql(`{ auditLog(action: "syncInventory", first: 1) { nodes { target outcome detail } } }`);
+    expect(audit.data.auditLog.nodes[0]).toMatchObject({ target: "aws-hooli", outcome: "REFUSED" });
+    expect(JSON.stringify(audit.data.auditLog.nodes[0].detail)).toContain('disagrees with sources \\"aws-acme\\"');
   });
 
   it("the verdict between two accounts in one zone is not a DATACENTER separation", async () => {
