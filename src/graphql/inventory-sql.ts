@@ -50,7 +50,7 @@ export type Filter = Record<string, string | null | undefined>;
 /** The conditions each top-level connection's `filter` argument turns into. */
 export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBuilder): void {
   where
-    .when(filter.source, (p) => (TABLES[kind].shared ? `${p} = ANY(t.sources)` : `t.source = ${p}`))
+    .when(filter.source, (p) => (TABLES[kind].shared ? `t.sources @> ARRAY[${p}::text]` : `t.source = ${p}`))
     .when(filter.keyPrefix, (p) => `starts_with(t.key, ${p})`);
   switch (kind) {
     case "datacenters":
