@@ -210,6 +210,19 @@ export function createLoaders(db: Database, scope: AccessScope) {
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );
 
+  // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
+  const datacenterDescriptions = new DataLoader<string, Record<string, unknown>[]>(async (keys) => {
+    const params: unknown[] = [[...keys]];
+    const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<{ key: string }>(
+      `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
+         FROM datacenter_description t WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
+      params as never,
+    );
+    const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
+    return keys.map((key) => byDatacenter.get(key) ?? []);
+  });
+
   const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
     const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
     return keys.map((key) => found.get(key) ?? null);
@@ -218,6 +231,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
   return {
     byKey,
     sourceStatuses: sourceStatusesByKey,
+    datacenterDescriptions,
     savedQueries,
     savedQueryRunsById,
     /** A page of a saved query's runs, newest first. */

@@ -1,4 +1,4 @@
-import { Container, Datacenter, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
+import { Container, Datacenter, DatacenterDescription, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
 import { IsolationEvidence, isolationMutations, isolationQueries, IsolationVerdict, SharedThing, tenantIsolationFields, workloadIsolationFields } from "./isolation.ts";
 import {
   AntiAffinityRuleAudit,
@@ -42,6 +42,7 @@ export const resolvers = {
   Node: { __resolveType: (row: { __typename: string }) => row.__typename },
   ComputeUnit: { __resolveType: (row: { __typename: string }) => row.__typename },
   Datacenter,
+  DatacenterDescription,
   PowerDomain,
   NetworkDomain,
   Rack,

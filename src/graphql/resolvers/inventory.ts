@@ -1,4 +1,6 @@
-import { children, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
+import type { Context } from "../context.ts";
+import type { InventoryRow } from "../inventory-types.ts";
+import { children, describingSources, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
 
 /**
  * The inventory types of schema.graphql. Thin: each field reads the row or follows a relation
@@ -6,12 +8,19 @@ import { children, keyOf, nodeFields, reference, references, visibleKeyOf } from
  */
 export const Datacenter = {
   ...nodeFields("Datacenter"),
+  sources: describingSources,
+  descriptions: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.datacenterDescriptions.load(row.key),
   hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
   racks: children("Datacenter.racks"),
   powerDomains: children("Datacenter.powerDomains"),
   networkDomains: children("Datacenter.networkDomains"),
   hosts: children("Datacenter.hosts"),
   virtualMachines: children("Datacenter.virtualMachines"),
+};
+
+export const DatacenterDescription = {
+  source: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.sources.load(row.source),
+  hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
 };
 
 export const PowerDomain = {
