@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { vmKeyFromProviderId } from "../../src/connectors/connector.ts";
+import { vmKeyFromProviderId } from "../../src/connectors/vm-key-from-provider-id.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 import { fixture, ids, record } from "./fixtures.ts";
