@@ -31,15 +31,15 @@ describe("the AWS EC2 connector", () => {
   });
 
   it("gives each spread group member a rack and host of its own, so rack-level rules can be proven", () => {
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/euw1-az3/checkout-spread/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
-    expect(record(snapshot, "hosts", "aws-spread/euw1-az3/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({ id: "aws-spread/euw1-az3/checkout-spread/i-0a1b2c3d4e5f60001", rack: "aws-spread/euw1-az3/checkout-spread/i-0a1b2c3d4e5f60001" });
-    expect(record(snapshot, "racks", "aws-spread/euw1-az1/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/euw1-az1/checkout-spread/i-0a1b2c3d4e5f60002", datacenter: "euw1-az1", powerDomains: [], networkDomains: [] });
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
+    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({ id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001" });
+    expect(record(snapshot, "racks", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002", datacenter: "euw1-az1", powerDomains: [], networkDomains: [] });
   });
 
   it("gives each partition of a partition group one rack and one (conservatively shared) host", () => {
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60003").host).toBe("aws-partition/euw1-az3/kafka-partitions/1");
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60004").host).toBe("aws-partition/euw1-az3/kafka-partitions/2");
-    expect(record(snapshot, "racks", "aws-partition/euw1-az3/kafka-partitions/1").datacenter).toBe("euw1-az3");
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60003").host).toBe("aws-partition/eu-west-1a/kafka-partitions/1");
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60004").host).toBe("aws-partition/eu-west-1a/kafka-partitions/2");
+    expect(record(snapshot, "racks", "aws-partition/eu-west-1a/kafka-partitions/1").datacenter).toBe("euw1-az3");
   });
 
   it("keeps hosts hidden otherwise: the VM names its zone; a cluster group proves nothing", () => {
@@ -83,7 +83,7 @@ describe("the AWS EC2 connector", () => {
   it("spreads a group with SpreadLevel host over hosts, not racks", () => {
     const hostLevel = { PlacementGroups: (groups as any).PlacementGroups.map((g: any) => (g.GroupName === "checkout-spread" ? { ...g, SpreadLevel: "host" } : g)) };
     const s = map([instances, zones, hostLevel]).snapshot;
-    const key = "aws-spread-host/euw1-az3/checkout-spread/i-0a1b2c3d4e5f60001";
+    const key = "aws-spread-host/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001";
     expect(record(s, "virtualMachines", "i-0a1b2c3d4e5f60001").host).toBe(key);
     expect(record(s, "hosts", key)).toEqual({ id: key, datacenter: "euw1-az3" });
     expect(ids(s, "racks").filter((r) => r.includes("checkout-spread"))).toEqual([]);

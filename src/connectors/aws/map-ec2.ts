@@ -10,7 +10,7 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   `Placement.HostId` (a Dedicated Host) is a known host; tenancy `dedicated` or `host` marks
  *   the VM dedicated.
  * - A spread placement group puts each instance on its own rack (AWS's guarantee), so each
- *   member gets a rack and host of its own (`aws-spread/<zone>/<group>/<instance>`), and
+ *   member gets a rack and host of its own (`aws-spread/<zone name>/<group>/<instance>`), and
  *   rack-level rules over the group can be proven. With `SpreadLevel: host` (Outposts) only
  *   the hosts are distinct: each member gets a host of its own in the zone, no rack. A
  *   partition group's partitions have racks of their own: one rack and one (conservatively
@@ -31,7 +31,7 @@ interface Tag {
 interface Instance {
   InstanceId?: string;
   State?: { Name?: string };
-  Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
+  Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; GroupId?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
   Tags?: Tag[];
 }
 interface Zone {
@@ -41,6 +41,7 @@ interface Zone {
 }
 interface PlacementGroup {
   GroupName?: string;
+  GroupId?: string;
   Strategy?: string;
   SpreadLevel?: string;
 }
@@ -58,7 +59,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
     if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
     else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
-    else if (d.PlacementGroups) for (const g of d.PlacementGroups) groups.set(g.GroupName ?? "", g);
+    else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
     else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
   });
 
@@ -97,7 +98,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       host = placement.HostId;
       b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
-      host = groupHost(b, id, placement, groups.get(placement.GroupName), datacenter ?? zoneName, datacenter !== null);
+      host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
       if (host && datacenter) groupsByZone.set(datacenter, (groupsByZone.get(datacenter) ?? new Set<string>()).add(placement.GroupName));
     }
     b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
@@ -119,7 +120,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
  * groups, unknown strategies). Racks need a datacenter, so without the zone's id a member
  * keeps its own host (a spread group's) or its partition's, and no rack.
  */
-function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instance["Placement"]>, group: PlacementGroup | undefined, zone: string, zoneKnown: boolean): string | null {
+function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instance["Placement"]>, group: PlacementGroup | undefined, datacenter: string | null): string | null {
   const name = placement.GroupName!;
   if (group === undefined) {
     b.warn(id, `placement group ${name}: its strategy is not known (add describe-placement-groups output); treated as no group`);
@@ -132,11 +133,13 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
   if (group.Strategy !== "spread" && group.Strategy !== "partition") return null;
   const hostLevel = group.Strategy === "spread" && group.SpreadLevel === "host";
   const slot = group.Strategy === "spread" ? id : String(placement.PartitionNumber);
-  const key = `aws-${hostLevel ? "spread-host" : group.Strategy}/${zone}/${name}/${slot}`;
-  if (hostLevel || !zoneKnown) {
-    b.add("hosts", zoneKnown ? { id: key, datacenter: zone } : { id: key });
+  // Keyed by the zone's name, which every instance of the account has (not all have its id, and
+  // one partition must be one key), and the group's id where given (names repeat across accounts).
+  const key = `aws-${hostLevel ? "spread-host" : group.Strategy}/${placement.AvailabilityZone}/${placement.GroupId ?? name}/${slot}`;
+  if (hostLevel || !datacenter) {
+    b.add("hosts", datacenter ? { id: key, datacenter } : { id: key });
   } else {
-    b.add("racks", { id: key, datacenter: zone, powerDomains: [], networkDomains: [] });
+    b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
     b.add("hosts", { id: key, rack: key });
   }
   return key;
