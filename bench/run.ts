@@ -13,7 +13,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { migrate } from "../src/db/migrator.ts";
 import { openDatabase } from "../src/db/open-database.ts";
-import { TABLES, textArrayLiteral } from "../src/inventory/inventory-tables.ts";
+import { ownTable, TABLES, textArrayLiteral } from "../src/inventory/inventory-tables.ts";
 import { INVENTORY_KINDS } from "../src/inventory/snapshot.ts";
 import { syncInventory } from "../src/inventory/sync-inventory.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
@@ -49,7 +49,8 @@ async function rawCopy(url: string, document: Fleet): Promise<number> {
   await client.connect();
   try {
     await client.query("DROP SCHEMA IF EXISTS floor CASCADE; CREATE SCHEMA floor");
-    for (const kind of INVENTORY_KINDS) await client.query(`CREATE TABLE floor.${TABLES[kind].table} (LIKE public.${TABLES[kind].table} INCLUDING ALL)`);
+    // A source's own rows: for datacenters, its descriptions (the union is derived from them).
+    for (const kind of INVENTORY_KINDS) await client.query(`CREATE TABLE floor.${ownTable(kind)} (LIKE public.${ownTable(kind)} INCLUDING ALL)`);
     const start = performance.now();
     await client.query("BEGIN");
     for (const kind of INVENTORY_KINDS) {
@@ -69,7 +70,7 @@ async function rawCopy(url: string, document: Fleet): Promise<number> {
           yield values.join("\t") + "\n";
         }
       };
-      await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY floor.${spec.table} (${columns.join(", ")}) FROM STDIN`)));
+      await pipeline(Readable.from(lines()), client.query(copyFrom(`COPY floor.${ownTable(kind)} (${columns.join(", ")}) FROM STDIN`)));
     }
     await client.query("COMMIT");
     const elapsed = performance.now() - start;

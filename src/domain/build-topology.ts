@@ -15,7 +15,7 @@ import type {
  * Builds a Topology from plain records, as the database rows or a validated snapshot give
  * them (`id` or `key`, optional fields absent or null).
  */
-type Keyed = { key?: string; id?: string; source?: string | null };
+type Keyed = { key?: string; id?: string; source?: string | null; sources?: readonly string[] | null };
 type Rec<T> = Keyed & Partial<Omit<T, "key" | "source">>;
 
 export interface TopologyInput {
@@ -41,7 +41,7 @@ export function buildTopology(input: TopologyInput): Topology {
   return {
     datacenters: map<DatacenterNode>(input.datacenters, (r) => ({
       key: keyOf(r),
-      source: src(r),
+      sources: r.sources ?? [src(r)],
       region: r.region ?? null,
       hazardZones: r.hazardZones ?? [],
       planet: r.planet ?? "earth",

@@ -90,7 +90,8 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
     }
   }
   const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
-  if (datacenter) chain.sources.push(datacenter.source);
+  // The datacenter is the union of every description: the verdict rests on all of them.
+  if (datacenter) chain.sources.push(...datacenter.sources);
   const hostAt = chain.links.findIndex((link) => link.kind === "host");
   chain.belowHost = strongest(chain.links, hostAt === -1 ? chain.links.length : hostAt);
   chain.ids = chain.links.map((link) => `${link.kind}:${link.key}`);

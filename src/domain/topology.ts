@@ -53,7 +53,8 @@ export interface RackNode {
 
 export interface DatacenterNode {
   key: string;
-  source: string;
+  /** Every source that describes it: it is their union (several sources may see one place). */
+  sources: readonly string[];
   region: string | null;
   hazardZones: readonly string[];
   planet: string;

@@ -1,4 +1,5 @@
 import type { SqlParam } from "../db/sql-client.ts";
+import { TABLES } from "../inventory/inventory-tables.ts";
 import type { InventoryKind } from "../inventory/snapshot.ts";
 
 /**
@@ -48,7 +49,9 @@ export type Filter = Record<string, string | null | undefined>;
 
 /** The conditions each top-level connection's `filter` argument turns into. */
 export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBuilder): void {
-  where.when(filter.source, (p) => `t.source = ${p}`).when(filter.keyPrefix, (p) => `starts_with(t.key, ${p})`);
+  where
+    .when(filter.source, (p) => (TABLES[kind].shared ? `${p} = ANY(t.sources)` : `t.source = ${p}`))
+    .when(filter.keyPrefix, (p) => `starts_with(t.key, ${p})`);
   switch (kind) {
     case "datacenters":
       where

@@ -21,16 +21,22 @@ export const KIND_OF_TYPE = Object.fromEntries(
   Object.entries(TYPE_OF_KIND).map(([kind, type]) => [type, kind as InventoryKind]),
 ) as Record<string, InventoryKind>;
 
-/** `t.key, t.source, t.updated_at AS "updatedAt", t.dedicated_to AS "dedicatedTo", …` */
+/**
+ * `t.key, t.source, t.updated_at AS "updatedAt", t.dedicated_to AS "dedicatedTo", …`; a shared
+ * kind (datacenters) gives its `sources`, and the first of them as `source`.
+ */
 export function selectList(kind: InventoryKind, alias = "t"): string {
   const columns = TABLES[kind].columns.map((c) => (c.column === c.field ? `${alias}.${c.column}` : `${alias}.${c.column} AS "${c.field}"`));
-  return [`${alias}.key`, `${alias}.source`, ...columns, `${alias}.updated_at AS "updatedAt"`].join(", ");
+  const source = TABLES[kind].shared ? [`${alias}.sources[1] AS source`, `${alias}.sources`] : [`${alias}.source`];
+  return [`${alias}.key`, ...source, ...columns, `${alias}.updated_at AS "updatedAt"`].join(", ");
 }
 
 /** A row of any inventory table, as selected by `selectList`. */
 export interface InventoryRow {
   key: string;
   source: string;
+  /** Every source that describes it, for a shared kind (datacenters). */
+  sources?: string[];
   updatedAt: Date;
   [field: string]: unknown;
 }

@@ -28,6 +28,17 @@ export interface TableSpec {
   /** Data columns besides key, source and updated_at. */
   columns: ColumnSpec[];
   references: ReferenceSpec[];
+  /**
+   * Several sources may describe one object of this kind (datacenters, see
+   * datacenter-descriptions.ts): each source's description is a row of `<table>_description`,
+   * and `table` holds their union with a `sources` list instead of one `source`.
+   */
+  shared?: true;
+}
+
+/** The table a source's own rows of `kind` are written to: its descriptions, for a shared kind. */
+export function ownTable(kind: InventoryKind): string {
+  return TABLES[kind].shared ? `${TABLES[kind].table}_description` : TABLES[kind].table;
 }
 
 const text = (column: string, field = column): ColumnSpec => ({ column, field, type: "text" });
@@ -38,6 +49,7 @@ export const TABLES: Record<InventoryKind, TableSpec> = {
     noun: "datacenter",
     columns: [text("name"), text("provider"), text("region"), { column: "hazard_zones", field: "hazardZones", type: "text[]" }, text("planet")],
     references: [],
+    shared: true,
   },
   powerDomains: {
     table: "power_domain",

@@ -24,7 +24,8 @@ export interface DatacenterRecord {
   provider: string | null;
   region: string | null;
   hazardZones: string[];
-  planet: string;
+  /** Null when the source does not say: the datacenter is on earth unless a description says otherwise. */
+  planet: string | null;
 }
 export interface DomainRecord {
   id: string;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
-import { castFromParam, columnArrays, paramType, TABLES } from "./inventory-tables.ts";
+import { disagreements, leavingDatacenters, lockDatacenters, refreshDatacenters } from "./datacenter-descriptions.ts";
+import { castFromParam, columnArrays, ownTable, paramType, TABLES } from "./inventory-tables.ts";
 import { bumpInventoryVersion } from "./inventory-version.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
@@ -13,6 +14,8 @@ import { validateSnapshot } from "./validate-snapshot.ts";
  *   time, different sources in parallel);
  * - set-based SQL: per kind, one ownership check, one diff-and-upsert, and for complete
  *   snapshots one removal, each a single statement over `unnest` of the whole collection;
+ * - datacenters have no single owner: the source's descriptions must agree with the other
+ *   sources', and the union readers see is rewritten (datacenter-descriptions.ts);
  * - a run row is committed as RUNNING before the transaction, so a sync killed half-way leaves
  *   a trace (marked ABANDONED by the next sync of that source) and the previous inventory.
  */
@@ -158,7 +161,7 @@ async function applySnapshot(
   progress("checking ownership");
   const conflicts: SnapshotProblem[] = [];
   for (const kind of changedKinds) {
-    if (snapshot[kind].length === 0) continue;
+    if (snapshot[kind].length === 0 || TABLES[kind].shared) continue;
     const owned = await tx.query<{ key: string; source: string }>(
       `SELECT t.key, t.source FROM ${TABLES[kind].table} t
         JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
@@ -172,6 +175,15 @@ async function applySnapshot(
         message: `${TABLES[kind].noun} "${row.key}" belongs to source "${row.source}"; ids are unique per kind across all sources`,
       });
     }
+  }
+  // The datacenters this sync describes or stops describing: locked against other sources'
+  // syncs of the same places, checked against their descriptions, and their union rewritten.
+  let datacenterKeys: string[] = [];
+  if (!unchangedKinds.has("datacenters")) {
+    const leaving = snapshot.complete ? await leavingDatacenters(tx, snapshot.source, arraysOf("datacenters")[0]) : [];
+    datacenterKeys = [...snapshot.datacenters.map((d) => d.id), ...leaving];
+    await lockDatacenters(tx, datacenterKeys, lockTimeout);
+    conflicts.push(...(await disagreements(tx, snapshot)));
   }
   if (conflicts.length > 0) throw new SyncRefused(conflicts);
 
@@ -187,7 +199,7 @@ async function applySnapshot(
       }
       const [row] = await tx.query<{ removing: number; total: number }>(
         `SELECT count(*) FILTER (WHERE k.key IS NULL)::int AS removing, count(*)::int AS total
-           FROM ${TABLES[kind].table} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
+           FROM ${ownTable(kind)} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
           WHERE t.source = $2`,
         [arraysOf(kind)[0], snapshot.source],
       );
@@ -228,12 +240,15 @@ async function applySnapshot(
     for (const kind of INVENTORY_KINDS) {
       if (changes[kind].removed === 0) continue;
       await tx.query(
-        `DELETE FROM ${TABLES[kind].table} t WHERE t.source = $2
+        `DELETE FROM ${ownTable(kind)} t WHERE t.source = $2
             AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(key) WHERE k.key = t.key)`,
         [arraysOf(kind)[0], snapshot.source],
       );
     }
   }
+
+  const datacenterChanges = changes.datacenters.created + changes.datacenters.updated + changes.datacenters.removed;
+  if (datacenterChanges > 0) await refreshDatacenters(tx, datacenterKeys);
 
   progress("checking containment");
   await refuseCrossSourceCycles(tx, snapshot);
@@ -281,10 +296,11 @@ function collectionDigests(snapshot: Snapshot): Record<InventoryKind, string> {
 /**
  * One statement per kind: unnest the collection, keep the rows that are new or differ from
  * the stored row, and upsert only those. Unchanged rows are never written, which keeps a
- * no-change resync read-only.
+ * no-change resync read-only. A shared kind's rows are the source's own descriptions.
  */
 function upsertStatement(kind: InventoryKind): string {
   const spec = TABLES[kind];
+  const table = ownTable(kind);
   const n = spec.columns.length;
   const sourceParam = `$${n + 2}`;
   const rawNames = spec.columns.map((_, i) => `c${i}`);
@@ -296,12 +312,12 @@ function upsertStatement(kind: InventoryKind): string {
   return `WITH incoming AS (
       SELECT u.key, ${incoming} FROM unnest(${unnestArgs}) AS u(key, ${rawNames.join(", ")})
     ), changed AS (
-      SELECT i.* FROM incoming i LEFT JOIN ${spec.table} t ON t.key = i.key
+      SELECT i.* FROM incoming i LEFT JOIN ${table} t ON t.key = i.key${spec.shared ? ` AND t.source = ${sourceParam}` : ""}
        WHERE t.key IS NULL OR (${stored}) IS DISTINCT FROM (${fresh})
     ), written AS (
-      INSERT INTO ${spec.table} AS t (key, source, ${cols.join(", ")}, updated_at)
+      INSERT INTO ${table} AS t (key, source, ${cols.join(", ")}, updated_at)
       SELECT key, ${sourceParam}, ${cols.join(", ")}, now() FROM changed
-      ON CONFLICT (key) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}, updated_at = EXCLUDED.updated_at
+      ON CONFLICT (key${spec.shared ? ", source" : ""}) DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(", ")}, updated_at = EXCLUDED.updated_at
        WHERE t.source = EXCLUDED.source
       RETURNING (xmax = 0) AS inserted
     )

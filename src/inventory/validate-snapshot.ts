@@ -186,7 +186,6 @@ function validateRecord(
 }
 
 function defaultFor(kind: InventoryKind, name: string, spec: FieldSpec): unknown {
-  if (kind === "datacenters" && name === "planet") return "earth";
   if (kind === "containers" && name === "runtime") return "runc";
   if (spec.type === "strings" || spec.type === "antiAffinityRules") return [];
   if (spec.type === "boolean") return false;

@@ -9,7 +9,7 @@ import type { Topology } from "../domain/topology.ts";
  * from SQL, which the tests use to prove the index gives the same answers.
  */
 const COLUMNS = {
-  datacenters: `key, source, region, hazard_zones AS "hazardZones", planet`,
+  datacenters: `key, sources, region, hazard_zones AS "hazardZones", planet`,
   racks: `key, source, datacenter, power_domains AS "powerDomains", network_domains AS "networkDomains"`,
   hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo"`,
   virtualMachines: `key, source, tenant, workload, dedicated, host, container, datacenter`,

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => t.drop());
 beforeEach(async () => {
   await t.db.sql.exec(
-    "TRUNCATE source, source_digest, sync_run, datacenter, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY",
+    "TRUNCATE source, source_digest, sync_run, datacenter, datacenter_description, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY",
   );
 });
 

@@ -20,7 +20,7 @@ describe("validateSnapshot", () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.snapshot.complete).toBe(false);
-    expect(result.snapshot.datacenters[0]).toEqual({ id: "dc", name: null, provider: null, region: null, hazardZones: [], planet: "earth" });
+    expect(result.snapshot.datacenters[0]).toEqual({ id: "dc", name: null, provider: null, region: null, hazardZones: [], planet: null });
     expect(result.snapshot.containers[0].runtime).toBe("runc");
     expect(result.snapshot.virtualMachines[0].dedicated).toBe(false);
     expect(result.snapshot.workloads[0].antiAffinity).toEqual([{ level: "HOST", mode: "HARD" }]);

@@ -18,6 +18,12 @@ export function nodeFields(type: string) {
   };
 }
 
+/** Every source that describes a shared object (a datacenter), through the sources loader. */
+export async function describingSources(row: InventoryRow, _: unknown, ctx: Context) {
+  const found = await ctx.loaders.sources.loadMany(row.sources ?? [row.source]);
+  return found.filter((source) => source !== null && !(source instanceof Error));
+}
+
 /** Resolves `field` (a key, possibly dangling) to the object of `kind`, or null. */
 export function reference(kind: InventoryKind, field: string) {
   return (row: InventoryRow, _: unknown, ctx: Context) => {

@@ -1,4 +1,4 @@
-import { children, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
+import { children, describingSources, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
 
 /**
  * The inventory types of schema.graphql. Thin: each field reads the row or follows a relation
@@ -6,6 +6,7 @@ import { children, keyOf, nodeFields, reference, references, visibleKeyOf } from
  */
 export const Datacenter = {
   ...nodeFields("Datacenter"),
+  sources: describingSources,
   hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
   racks: children("Datacenter.racks"),
   powerDomains: children("Datacenter.powerDomains"),
