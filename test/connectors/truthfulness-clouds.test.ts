@@ -2,11 +2,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { mapAzure } from "../../src/connectors/azure/map-azure.ts";
 import { mapGcp } from "../../src/connectors/gcp/map-gcp.ts";
+import { mapNetbox } from "../../src/connectors/netbox/map-netbox.ts";
 import { mapOpenstack } from "../../src/connectors/openstack/map-openstack.ts";
 import { canonical, expectAtMost, rotated, RUNS, shuffled, topologyOf, vm } from "./truth-support.ts";
 
 /**
- * Connector truthfulness, Azure, GCP and OpenStack: two VMs that the provider data places in
+ * Connector truthfulness, Azure, GCP, OpenStack and NetBox: two VMs that the provider data places in
  * one zone, one availability set, one fault domain or on one host never come out further apart
  * than that, whatever the order of the files and whichever subscription, project or export
  * they come from.
@@ -168,6 +169,51 @@ describe("the OpenStack connector never proves more than the provider data", () 
             if (x === y) continue;
             if (x.host === y.host) expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "run on one hypervisor");
             if (zoneOf(x.host) === zoneOf(y.host)) expectAtMost(topology, vm(x.id), vm(y.id), "RACK", "are in one availability zone");
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+});
+
+const NB = "https://netbox.example.com/api";
+const rackArb = fc.record({ site: fc.nat(1), panel: fc.nat(1) });
+const deviceArb = fc.record({ rack: fc.nat(3), vms: fc.nat(2) });
+
+describe("the NetBox connector never proves more than the provider data", () => {
+  it("keeps VMs of one device, devices of one rack or of racks on one power panel, and one site within what NetBox records", () => {
+    fc.assert(
+      fc.property(fc.array(rackArb, { minLength: 4, maxLength: 4 }), fc.array(deviceArb, { minLength: 2, maxLength: 6 }), fc.nat(), (racks, devices, seed) => {
+        const site = (s: number) => ({ id: s + 1, url: `${NB}/dcim/sites/${s + 1}/`, name: `FRA${s + 1}`, slug: `fra${s + 1}` });
+        const page = (results: unknown[]) => ({ count: results.length, next: null, previous: null, results });
+        const vms = devices.flatMap((d, n) => Array.from({ length: d.vms }, (_, k) => ({ name: `vm-${n}-${k}`, device: n })));
+        const documents = [
+          page([0, 1].map((s) => ({ ...site(s), status: { value: "active" }, custom_fields: {} }))),
+          page(racks.map((r, n) => ({ id: 11 + n, url: `${NB}/dcim/racks/${11 + n}/`, name: `R0${n}`, site: site(r.site), status: { value: "active" } }))),
+          // One panel per (site, panel): a panel serves only its own site's racks.
+          page([0, 1].flatMap((s) => [0, 1].map((p) => ({ id: 21 + s * 2 + p, url: `${NB}/dcim/power-panels/${21 + s * 2 + p}/`, name: `PP-${p}`, site: site(s) })))),
+          page(racks.map((r, n) => ({ id: 31 + n, url: `${NB}/dcim/power-feeds/${31 + n}/`, name: `F${n}`, power_panel: { id: 21 + r.site * 2 + r.panel }, rack: { id: 11 + n }, status: { value: "active" } }))),
+          page(devices.filter((_, n) => n % 2 === 0).map((d) => device(devices.indexOf(d), d.rack, racks[d.rack].site))),
+          page(devices.filter((_, n) => n % 2 === 1).map((d) => device(devices.indexOf(d), d.rack, racks[d.rack].site))),
+          page(vms.map((v, n) => ({ id: 71 + n, url: `${NB}/virtualization/virtual-machines/${71 + n}/`, name: v.name, status: { value: "active" }, site: site(racks[devices[v.device].rack].site), device: { id: 41 + v.device, name: `hv-${v.device}` }, tenant: { id: 61, slug: n % 2 ? "acme" : "globex" }, custom_fields: {} }))),
+        ];
+        function device(n: number, rack: number, s: number) {
+          return { id: 41 + n, url: `${NB}/dcim/devices/${41 + n}/`, name: `hv-${n}`, role: { slug: "hypervisor" }, site: site(s), rack: { id: 11 + rack, name: `R0${rack}` }, status: { value: "active" }, tenant: null };
+        }
+        const options = { source: "dcim", settings: {} };
+        const result = mapNetbox(documents, options);
+        expect(canonical(mapNetbox(rotated(documents, seed), options))).toEqual(canonical(result));
+        const topology = topologyOf([result]);
+        const place = (v: { device: number }) => ({ device: v.device, rack: devices[v.device].rack, panel: `${racks[devices[v.device].rack].site}/${racks[devices[v.device].rack].panel}`, site: racks[devices[v.device].rack].site });
+        for (const x of vms) {
+          for (const y of vms) {
+            if (x === y) continue;
+            const [a, b] = [place(x), place(y)];
+            if (a.device === b.device) expectAtMost(topology, vm(x.name), vm(y.name), "VIRTUAL_MACHINE", "run on one device");
+            if (a.rack === b.rack) expectAtMost(topology, vm(x.name), vm(y.name), "HOST", "are in one rack");
+            if (a.panel === b.panel) expectAtMost(topology, vm(x.name), vm(y.name), "HOST", "draw from one power panel");
+            if (a.site === b.site) expectAtMost(topology, vm(x.name), vm(y.name), "RACK", "are in one site");
           }
         }
       }),
