@@ -1,4 +1,5 @@
 import type { AntiAffinityRule } from "../inventory/snapshot.ts";
+import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
 
 /**
  * A connector turns one provider's own data (the JSON its CLI prints, or the same objects read
@@ -84,19 +85,26 @@ export class SnapshotBuilder {
     this.seen.set(kind, byId);
     const id = String(record.id);
     const earlier = byId.get(id);
-    if (earlier) {
-      if (JSON.stringify(earlier) !== JSON.stringify(record)) this.warn(id, `two different ${kind} records have the id "${id}"; the first is kept`);
+    if (!earlier) {
+      byId.set(id, record as Record<string, unknown>);
+      (this.snapshot[kind] as unknown[]).push(record);
       return;
     }
-    byId.set(id, record as Record<string, unknown>);
-    (this.snapshot[kind] as unknown[]).push(record);
+    // The same object twice (two exports of it): one record whatever the order, proving no more than either.
+    const { record: merged, conflicts } = mergeSnapshotRecords(kind, earlier, record as Record<string, unknown>);
+    if (conflicts.length === 0) return;
+    for (const field of Object.keys(earlier)) delete earlier[field];
+    Object.assign(earlier, merged);
+    this.warn(id, `two different ${kind} records have the id "${id}" (they disagree on ${conflicts.join(", ")}); merged, keeping only what both prove`);
   }
 
-  /** A workload a unit names: the first tenant seen owns it; a unit of another tenant is a warning. */
+  /** A workload a unit names. Units of different tenants naming one workload are a warning; the smaller tenant key owns it, whatever the order. */
   workload(id: string, tenant: string, subject: string, fields: Partial<SnapshotDocument["workloads"][number]> = {}): void {
     const existing = this.snapshot.workloads.find((w) => w.id === id);
-    if (!existing) this.add("workloads", { ...fields, id, tenant });
-    else if (existing.tenant !== tenant) this.warn(subject, `workload ${id} belongs to tenant ${existing.tenant}, but this unit's tenant is ${tenant}`);
+    if (!existing) return this.add("workloads", { ...fields, id, tenant });
+    if (existing.tenant === tenant) return;
+    this.warn(subject, `workload ${id} is named by units of tenants ${[existing.tenant, tenant].sort().join(" and ")}; it belongs to ${[existing.tenant, tenant].sort()[0]}`);
+    if (tenant < existing.tenant) existing.tenant = tenant;
   }
 
   warn(subject: string, message: string): void {
@@ -128,23 +136,6 @@ export function setting(options: ConnectorOptions, name: string, fallback?: stri
   const value = options.settings[name];
   const last = Array.isArray(value) ? value.at(-1) : value;
   return last === undefined || last === "" ? fallback : last;
-}
-
-/**
- * The unit id a cloud VM gets from its own connector, from a Kubernetes node's
- * `spec.providerID`, so a node links to the VM under it across sources. Null for a provider
- * no connector here maps.
- */
-export function vmKeyFromProviderId(providerId: string): string | null {
-  const aws = /^aws:\/\/\/[^/]*\/(i-[0-9a-f]+)$/.exec(providerId);
-  if (aws) return aws[1];
-  const gce = /^gce:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(providerId);
-  if (gce) return `${gce[1]}/${gce[2]}/${gce[3]}`;
-  const azure = /^azure:\/\/(\/subscriptions\/.+\/providers\/microsoft\.compute\/virtualmachines\/[^/]+)$/i.exec(providerId);
-  if (azure) return azure[1].toLowerCase();
-  const openstack = /^openstack:\/\/\/([0-9a-f-]{36})$/i.exec(providerId);
-  if (openstack) return openstack[1];
-  return null;
 }
 
 /** A tenant or workload name from tags: the first key present, trimmed. */

@@ -16,7 +16,7 @@ export const CONNECTORS: Record<string, Connector> = {
   aws: { name: "aws", exportFormat: "aws ec2 describe-instances (+ describe-availability-zones, describe-placement-groups) JSON", map: mapEc2, fetch: fetchEc2 },
   kubernetes: { name: "kubernetes", exportFormat: "kubectl get nodes,pods,namespaces -A -o json (+ kubectl get vmi -A -o json)", map: mapKubernetes, fetch: fetchKubernetes },
   netbox: { name: "netbox", exportFormat: "NetBox REST API list answers (sites, racks, power panels and feeds, devices, clusters, virtual machines, tenants, tenant groups)", map: mapNetbox, fetch: fetchNetbox },
-  azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains)", map: mapAzure, fetch: fetchAzure },
+  azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains, az vmss list-instances, and the subscription's locations for physical zones)", map: mapAzure, fetch: fetchAzure },
   gcp: { name: "gcp", exportFormat: "gcloud compute instances list --format=json", map: mapGcp, fetch: fetchGcp },
   // Exports only: OpenStack has no official npm SDK.
   openstack: { name: "openstack", exportFormat: "openstack server list --long -f json (+ openstack server group list --long -f json), or the API's servers/detail", map: mapOpenstack },

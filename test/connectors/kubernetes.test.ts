@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { vmKeyFromProviderId } from "../../src/connectors/connector.ts";
+import { vmKeyFromProviderId } from "../../src/connectors/vm-key-from-provider-id.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 import { fixture, ids, record } from "./fixtures.ts";
@@ -75,6 +75,44 @@ describe("the Kubernetes connector", () => {
     );
     expect(vmKeyFromProviderId("openstack:///5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b")).toBe("5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
     expect(vmKeyFromProviderId("kind://docker/kind/kind-worker")).toBeNull();
+  });
+
+  it("agrees with each cloud provider on what an instance is: any EC2 id, scale-set VMs, projects with a domain, regions", () => {
+    // The AWS cloud provider takes `i-` followed by anything but `/`, after an optional zone.
+    expect(vmKeyFromProviderId("aws:///eu-west-1a/i-0k1")).toBe("i-0k1");
+    expect(vmKeyFromProviderId("aws:///eu-west-1a/i-0K1z")).toBe("i-0K1z");
+    expect(vmKeyFromProviderId("aws:///i-0k1")).toBe("i-0k1");
+    expect(vmKeyFromProviderId("aws://eu-west-1a/i-0k1")).toBe("i-0k1");
+    expect(vmKeyFromProviderId("aws:///eu-west-1a/fargate-ip-10-0-1-9.eu-west-1.compute.internal")).toBeNull();
+    expect(vmKeyFromProviderId("aws:///eu-west-1a/x/i-0k1")).toBeNull();
+    expect(vmKeyFromProviderId("gce://example.com:acme/europe-west1-b/gke-pool-1-x")).toBe("example.com:acme/europe-west1-b/gke-pool-1-x");
+    expect(vmKeyFromProviderId("azure:///subscriptions/8c1f/resourceGroups/MC_rg/providers/Microsoft.Compute/virtualMachineScaleSets/aks-np1-vmss/virtualMachines/3")).toBe(
+      "/subscriptions/8c1f/resourcegroups/mc_rg/providers/microsoft.compute/virtualmachinescalesets/aks-np1-vmss/virtualmachines/3",
+    );
+    expect(vmKeyFromProviderId("openstack://RegionOne/5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b")).toBe("5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
+  });
+
+  it("names a node's datacenter only by the place's canonical id: EKS zone ids, GKE zones; never an AWS zone name or an AKS logical zone", () => {
+    const node = (name: string, labels: Record<string, string>, providerID?: string) => ({ kind: "Node", metadata: { name, labels }, spec: providerID ? { providerID } : {} });
+    const zone = (z: string) => ({ "topology.kubernetes.io/zone": z });
+    const nodes = {
+      apiVersion: "v1",
+      kind: "List",
+      metadata: { resourceVersion: "" },
+      items: [
+        node("eks-hybrid", { ...zone("eu-west-1a"), "topology.k8s.aws/zone-id": "euw1-az3", "eks.amazonaws.com/compute-type": "hybrid" }),
+        node("eks-named", { ...zone("eu-west-1a"), "eks.amazonaws.com/nodegroup": "ng-1" }),
+        node("fargate-ip-10-0-1-9", zone("eu-west-1a"), "aws:///eu-west-1a/fargate-ip-10-0-1-9.eu-west-1.compute.internal"),
+        node("gke-unlinked", { ...zone("europe-west1-b"), "cloud.google.com/gke-nodepool": "pool-1" }),
+        node("aks-unlinked", { ...zone("westeurope-1"), "kubernetes.azure.com/agentpool": "np1" }),
+        node("os-unlinked", zone("nova"), "openstack:///"),
+      ],
+    };
+    const { snapshot: s, warnings: w } = map({}, [nodes]);
+    const dc = (name: string) => record(s, "virtualMachines", `node/${name}`).datacenter;
+    expect([dc("eks-hybrid"), dc("eks-named"), dc("fargate-ip-10-0-1-9"), dc("gke-unlinked"), dc("aks-unlinked"), dc("os-unlinked")]).toEqual(["euw1-az3", null, null, "europe-west1-b", null, null]);
+    expect(w).toContainEqual({ subject: "eks-named", message: expect.stringMatching(/^an AWS node without the topology.k8s.aws\/zone-id label: its zone name eu-west-1a names different zones/) });
+    expect(w).toContainEqual({ subject: "aks-unlinked", message: expect.stringMatching(/logical zone of one subscription/) });
   });
 
   it("produces a snapshot the contract accepts", () => {

@@ -128,13 +128,19 @@ describe("tenancy sync <provider> live", () => {
 
 describe("Azure live through @azure/arm-compute", () => {
   const vms = fixture("azure", "vm-list.json") as any[];
+  const views = fixture("azure", "get-instance-view.json") as any[];
+  const locations = fixture("azure", "list-locations.json") as any[];
+  // What ARM knows of each VM: its model, and the fault domain its instance view shows.
+  const armVms = vms.map((vm) => ({ ...vm, instanceView: views.find((v) => v.id === vm.id)?.instanceView }));
 
-  it("pages through the VMs and their statuses and maps exactly what `az vm list -d` maps", async () => {
-    const arm = started(await fakeArm(vms, { deniedSubscriptions: ["00000000-dead-4000-8000-000000000000"] }));
+  it("pages through the VMs, their statuses and the zone mappings, and maps exactly what the az exports map", async () => {
+    const arm = started(await fakeArm(armVms, { deniedSubscriptions: ["00000000-dead-4000-8000-000000000000"], locations }));
     const settings = { subscription: "8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b", endpoint: arm.url, "ca-file": arm.caFile, token: "fake-arm-token" };
     const options = { source: "azure", settings };
     const live = mapAzure(await fetchAzure(options), options);
-    expect(live).toEqual(mapAzure([vms], options));
+    expect(live).toEqual(mapAzure([vms, views, locations], options));
+    expect(live.snapshot.racks.length).toBe(2);
+    expect(live.snapshot.datacenters.map((d) => d.id)).toContain("westeurope-az3");
     expect(arm.requests.some((r) => r.includes("statusOnly=true") && r.includes("skiptoken=3"))).toBe(true);
 
     await expect(fetchAzure({ source: "azure", settings: { ...settings, subscription: `${settings.subscription},00000000-dead-4000-8000-000000000000` } })).rejects.toThrow(

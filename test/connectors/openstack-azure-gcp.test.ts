@@ -61,27 +61,71 @@ describe("the OpenStack connector", () => {
 });
 
 describe("the Azure connector", () => {
-  const { snapshot, warnings } = mapAzure([fixture("azure", "vm-list.json")], { source: "azure", settings: {} });
+  const list = fixture("azure", "vm-list.json") as any[];
+  const views = fixture("azure", "get-instance-view.json") as any[];
+  const locations = fixture("azure", "list-locations.json") as any[];
+  const { snapshot, warnings } = mapAzure([list, views, locations], { source: "azure", settings: {} });
   const vm = (rg: string, name: string) => `/subscriptions/8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b/resourcegroups/${rg}/providers/microsoft.compute/virtualmachines/${name}`;
+  const fd = (n: number) => `azure-fd/8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b/data-rg/sql-avset/${n}`;
 
-  it("puts a zonal VM in its zone's datacenter, keyed by its lower-case resource id", () => {
-    expect(record(snapshot, "virtualMachines", vm("prod-rg", "api-1"))).toEqual({ id: vm("prod-rg", "api-1"), datacenter: "westeurope-az1", tenant: "acme", workload: "api", dedicated: false });
-    expect(record(snapshot, "datacenters", "westeurope-az2")).toEqual({ id: "westeurope-az2", name: "westeurope zone 2", provider: "azure", region: "westeurope" });
+  it("reads the exports in the exact shape the CLI prints them: az vm list -d has no instanceView, get-instance-view no powerState", () => {
+    expect(list.every((v) => !("instanceView" in v) && "powerState" in v)).toBe(true);
+    expect(views.every((v) => "instanceView" in v && !("powerState" in v))).toBe(true);
   });
 
-  it("gives each fault domain of an availability set its own rack, from the VM or its instance view", () => {
-    expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-1")).host).toBe("azure-fd/sql-avset/0");
-    expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-2")).host).toBe("azure-fd/sql-avset/1");
-    expect(record(snapshot, "racks", "azure-fd/sql-avset/1")).toEqual({ id: "azure-fd/sql-avset/1", datacenter: "westeurope", powerDomains: [], networkDomains: [] });
+  it("puts a zonal VM in its physical zone, which the subscription's zone mapping names", () => {
+    // Logical zone 1 of this subscription is westeurope-az3.
+    expect(record(snapshot, "virtualMachines", vm("prod-rg", "api-1"))).toEqual({ id: vm("prod-rg", "api-1"), datacenter: "westeurope-az3", tenant: "acme", workload: "api", dedicated: false });
+    expect(record(snapshot, "datacenters", "westeurope-az1")).toEqual({ id: "westeurope-az1", name: "westeurope-az1", provider: "azure", region: "westeurope" });
+  });
+
+  it("names no datacenter for a logical zone whose physical zone is not known, and says why", () => {
+    const bare = mapAzure([list], { source: "azure", settings: {} });
+    expect(record(bare.snapshot, "virtualMachines", vm("prod-rg", "api-1"))).toEqual({ id: vm("prod-rg", "api-1"), datacenter: null, tenant: "acme", workload: "api", dedicated: false });
+    expect(bare.snapshot.datacenters).toEqual([]);
+    expect(bare.warnings).toContainEqual({ subject: "westeurope zone 1", message: expect.stringMatching(/logical zone 1 names no physical zone by itself \(add az account list-locations output\)/) });
+  });
+
+  it("merges a VM's records from az vm list -d and az vm get-instance-view, whatever the order of the files", () => {
+    expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-1")).host).toBe(fd(0));
+    expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-2")).host).toBe(fd(1));
+    for (const order of [[views, list, locations], [locations, views, list], [list, locations, views]]) {
+      expect(sorted(mapAzure(order, { source: "azure", settings: {} }).snapshot)).toEqual(sorted(snapshot));
+    }
     expect(warnings).toContainEqual({ subject: "sql-3", message: "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)" });
+    expect(warnings.filter((w) => /two different|disagree/.test(w.message))).toEqual([]);
+  });
+
+  it("gives each fault domain a rack with its own power and network domain, in a region without zones", () => {
+    expect(record(snapshot, "racks", fd(1))).toEqual({ id: fd(1), datacenter: "northcentralus", powerDomains: [`${fd(1)}/power`], networkDomains: [`${fd(1)}/network`] });
+    expect(record(snapshot, "powerDomains", `${fd(0)}/power`)).toEqual({ id: `${fd(0)}/power`, datacenter: "northcentralus" });
+    expect(record(snapshot, "hosts", fd(0))).toEqual({ id: fd(0), rack: fd(0) });
+  });
+
+  it("gives a set in a region with zones its fault domains' hosts only: Azure does not say which datacenter the set is in", () => {
+    const [zonal, zonalViews] = [list, views].map((records) => records.map((v) => ({ ...v, location: "westeurope" })));
+    const { snapshot: s, warnings: w } = mapAzure([zonal, zonalViews, locations], { source: "azure", settings: {} });
+    expect(record(s, "virtualMachines", vm("data-rg", "sql-1")).host).toBe(fd(0));
+    expect(record(s, "hosts", fd(0))).toEqual({ id: fd(0) });
+    expect(s.racks).toEqual([]);
+    expect(w).toContainEqual({ subject: "westeurope", message: expect.stringMatching(/^availability sets here have no rack/) });
+  });
+
+  it("drops what two exports of one VM disagree on, so it is not known, whatever the order", () => {
+    const moved = { ...list[0], zones: ["2"] };
+    for (const order of [[list, [moved], locations], [[moved], locations, list]]) {
+      const r = mapAzure(order, { source: "azure", settings: {} });
+      expect(record(r.snapshot, "virtualMachines", vm("prod-rg", "api-1")).datacenter).toBeNull();
+      expect(r.warnings).toContainEqual({ subject: "api-1", message: "its exports disagree on zones: not known" });
+    }
   });
 
   it("maps a dedicated host, and leaves a VM with no zone and no fault domain unplaced", () => {
     const host = "/subscriptions/8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b/resourcegroups/hosts/providers/microsoft.compute/hostgroups/hg-weu/hosts/host-01";
     expect(record(snapshot, "virtualMachines", vm("sec-rg", "vault-1"))).toEqual({ id: vm("sec-rg", "vault-1"), host, tenant: "globex", workload: null, dedicated: true });
-    expect(record(snapshot, "hosts", host)).toEqual({ id: host, datacenter: "westeurope-az1", dedicatedTo: "globex" });
-    expect(record(snapshot, "virtualMachines", vm("old-rg", "legacy-1"))).toEqual({ id: vm("old-rg", "legacy-1"), tenant: "globex", workload: null, dedicated: false });
-    expect(warnings).toContainEqual({ subject: "az vm list", message: expect.stringMatching(/^2 VM\(s\) have no zone and no fault domain/) });
+    expect(record(snapshot, "hosts", host)).toEqual({ id: host, datacenter: "westeurope-az3", dedicatedTo: "globex" });
+    expect(record(snapshot, "virtualMachines", vm("old-rg", "legacy-1"))).toEqual({ id: vm("old-rg", "legacy-1"), datacenter: null, tenant: "globex", workload: null, dedicated: false });
+    expect(warnings).toContainEqual({ subject: "az vm list", message: expect.stringMatching(/^2 VM\(s\) have no known physical zone and no fault domain/) });
   });
 
   it("leaves out deallocated and untagged VMs, and produces a snapshot the contract accepts", () => {
@@ -90,6 +134,10 @@ describe("the Azure connector", () => {
     expect(valid(snapshot)).toEqual([]);
   });
 });
+
+/** A snapshot with every collection in id order: two snapshots that say the same compare equal. */
+const sorted = (snapshot: object) =>
+  Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)) : v]));
 
 describe("the GCP connector", () => {
   const { snapshot, warnings } = mapGcp([fixture("gcp", "instances-list.json")], { source: "gcp", settings: { "default-tenant": "shared" } });

@@ -10,9 +10,16 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   `Placement.HostId` (a Dedicated Host) is a known host; tenancy `dedicated` or `host` marks
  *   the VM dedicated.
  * - A spread placement group puts each instance on its own rack (AWS's guarantee), so each
- *   member gets a rack and host of its own (`aws-spread/<zone>/<group>/<instance>`), and
- *   rack-level rules over the group can be proven. A partition group's partitions have racks of
- *   their own: one rack and one (conservatively shared) host per partition.
+ *   member gets a rack and host of its own (`aws-spread/<zone name>/<group>/<instance>`), and
+ *   rack-level rules over the group can be proven. With `SpreadLevel: host` (Outposts) only
+ *   the hosts are distinct: each member gets a host of its own in the zone, no rack. A
+ *   partition group's partitions have racks of their own: one rack and one (conservatively
+ *   shared) host per partition.
+ * - A zone whose id is not known (no AvailabilityZoneId, no describe-availability-zones) is
+ *   not named: its name means different zones in different accounts, so such instances are in
+ *   an unknown datacenter (and group members get hosts but no racks, which need a datacenter).
+ *   A zone's name is not given to its datacenter either, for the same reason: two accounts
+ *   describing one zone must agree on it.
  * - Tags name the tenant and the workload (configurable keys).
  * - Instances that do not run (pending ones do; stopped, terminated, shutting-down do not) are
  *   left out.
@@ -24,7 +31,7 @@ interface Tag {
 interface Instance {
   InstanceId?: string;
   State?: { Name?: string };
-  Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
+  Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; GroupId?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
   Tags?: Tag[];
 }
 interface Zone {
@@ -34,7 +41,9 @@ interface Zone {
 }
 interface PlacementGroup {
   GroupName?: string;
+  GroupId?: string;
   Strategy?: string;
+  SpreadLevel?: string;
 }
 
 const NOT_RUNNING = new Set(["stopped", "stopping", "terminated", "shutting-down"]);
@@ -44,13 +53,13 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
 
   const zones = new Map<string, Zone>();
-  const groups = new Map<string, string>();
+  const groups = new Map<string, PlacementGroup>();
   const instances: Instance[] = [];
   documents.forEach((document, index) => {
     const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
     if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
     else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
-    else if (d.PlacementGroups) for (const g of d.PlacementGroups) groups.set(g.GroupName ?? "", g.Strategy ?? "");
+    else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
     else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
   });
 
@@ -74,10 +83,9 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       continue;
     }
     const zone = zones.get(zoneName);
-    const zoneId = placement.AvailabilityZoneId ?? zone?.ZoneId;
-    if (!zoneId) unknownZoneIds.add(zoneName);
-    const datacenter = zoneId ?? zoneName;
-    b.add("datacenters", { id: datacenter, name: zoneName, provider: "aws", region: zone?.RegionName ?? zoneName.replace(/[a-z]$/, "") });
+    const datacenter = placement.AvailabilityZoneId ?? zone?.ZoneId ?? null;
+    if (datacenter) b.add("datacenters", { id: datacenter, provider: "aws", region: zone?.RegionName ?? zoneName.replace(/[a-z]$/, "") });
+    else unknownZoneIds.add(zoneName);
 
     const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? "", t.Value]));
     const owner = ownerOf(b, id, tags);
@@ -90,26 +98,14 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       host = placement.HostId;
       b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
-      const strategy = groups.get(placement.GroupName);
-      if (strategy === undefined) {
-        b.warn(id, `placement group ${placement.GroupName}: its strategy is not known (add describe-placement-groups output); treated as no group`);
-      } else if (strategy === "spread" || (strategy === "partition" && placement.PartitionNumber !== undefined)) {
-        const slot = strategy === "spread" ? id : String(placement.PartitionNumber);
-        const key = `aws-${strategy}/${datacenter}/${placement.GroupName}/${slot}`;
-        b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
-        b.add("hosts", { id: key, rack: key });
-        host = key;
-        const inZone = groupsByZone.get(datacenter) ?? new Set<string>();
-        groupsByZone.set(datacenter, inZone.add(placement.GroupName));
-      } else if (strategy === "partition") {
-        b.warn(id, `in partition group ${placement.GroupName} without a PartitionNumber; its rack is unknown`);
-      }
+      host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
+      if (host && datacenter) groupsByZone.set(datacenter, (groupsByZone.get(datacenter) ?? new Set<string>()).add(placement.GroupName));
     }
     b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
   }
 
   for (const zoneName of unknownZoneIds) {
-    b.warn(zoneName, "its zone id is not known (add describe-availability-zones output): keyed by its name, which names another zone in another account");
+    b.warn(zoneName, "its zone id is not known (add describe-availability-zones output), and its name names another zone in another account: its instances' datacenter is unknown");
   }
   for (const [zone, names] of groupsByZone) {
     if (names.size > 1) {
@@ -117,4 +113,34 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     }
   }
   return b.result();
+}
+
+/**
+ * The host a placement group gives a member, or null when the group proves nothing (cluster
+ * groups, unknown strategies). Racks need a datacenter, so without the zone's id a member
+ * keeps its own host (a spread group's) or its partition's, and no rack.
+ */
+function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instance["Placement"]>, group: PlacementGroup | undefined, datacenter: string | null): string | null {
+  const name = placement.GroupName!;
+  if (group === undefined) {
+    b.warn(id, `placement group ${name}: its strategy is not known (add describe-placement-groups output); treated as no group`);
+    return null;
+  }
+  if (group.Strategy === "partition" && placement.PartitionNumber === undefined) {
+    b.warn(id, `in partition group ${name} without a PartitionNumber; its rack is unknown`);
+    return null;
+  }
+  if (group.Strategy !== "spread" && group.Strategy !== "partition") return null;
+  const hostLevel = group.Strategy === "spread" && group.SpreadLevel === "host";
+  const slot = group.Strategy === "spread" ? id : String(placement.PartitionNumber);
+  // Keyed by the zone's name, which every instance of the account has (not all have its id, and
+  // one partition must be one key), and the group's id where given (names repeat across accounts).
+  const key = `aws-${hostLevel ? "spread-host" : group.Strategy}/${placement.AvailabilityZone}/${placement.GroupId ?? name}/${slot}`;
+  if (hostLevel || !datacenter) {
+    b.add("hosts", datacenter ? { id: key, datacenter } : { id: key });
+  } else {
+    b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
+    b.add("hosts", { id: key, rack: key });
+  }
+  return key;
 }

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import type { PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { keyList, setting, type ConnectorOptions } from "../connector.ts";
 
 /**
  * Reads Azure live through @azure/arm-compute into the `az vm list -d` shape `mapAzure` takes:
  * every VM of each subscription (page by page), joined with its run-time status
- * (`statusOnly=true`: power state and fault domain). Credentials: DefaultAzureCredential (the
+ * (`statusOnly=true`: power state and fault domain), and the subscription's locations with their
+ * zone mappings (what `az account list-locations` prints). Credentials: DefaultAzureCredential (the
  * environment, a managed identity, `az login`), or `token` (an ARM access token). `endpoint`
  * and `ca-file` point it at another ARM (Azure Stack, a test server). Any failure throws.
  */
@@ -20,6 +22,7 @@ export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> 
   const endpoint = setting(options, "endpoint");
   const caFile = setting(options, "ca-file");
   const vms: unknown[] = [];
+  const locations: unknown[] = [];
   for (const subscription of subscriptions) {
     const client = new ComputeManagementClient(credential, subscription, {
       ...(endpoint ? { endpoint } : {}),
@@ -44,9 +47,20 @@ export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> 
           powerState: power?.displayStatus ?? (power?.code ? `VM ${power.code.slice("PowerState/".length)}` : "VM running"),
         });
       }
+      locations.push(...(await subscriptionLocations(client, endpoint ?? "https://management.azure.com", subscription)));
     } catch (error) {
       throw new Error(`azure: subscription ${subscription}: ${(error as Error).message.split("\n")[0]}`);
     }
   }
-  return [vms];
+  return [vms, locations];
+}
+
+/** ARM's list of a subscription's locations, with `availabilityZoneMappings` (api-version 2022-12-01 and later). */
+async function subscriptionLocations(client: { sendRequest(request: PipelineRequest): Promise<PipelineResponse> }, endpoint: string, subscription: string): Promise<unknown[]> {
+  const url = `${endpoint.replace(/\/$/, "")}/subscriptions/${encodeURIComponent(subscription)}/locations?api-version=2022-12-01`;
+  const { createPipelineRequest } = await import("@azure/core-rest-pipeline");
+  const response = await client.sendRequest(createPipelineRequest({ url, method: "GET" }));
+  const body = JSON.parse(response.bodyAsText ?? "{}") as { value?: unknown[]; error?: { message?: string } };
+  if (response.status !== 200) throw new Error(body.error?.message ?? `locations: HTTP ${response.status}`);
+  return body.value ?? [];
 }

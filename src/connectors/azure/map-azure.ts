@@ -1,16 +1,24 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { mergeProviderRecords } from "../merge-provider-records.ts";
+import { AzureZones, isLocation } from "./azure-zones.ts";
 
 /**
- * Azure: `az vm list -d -o json` → a snapshot.
+ * Azure: `az vm list -d -o json`, `az vm get-instance-view` (fault domains),
+ * `az vmss list-instances` (scale set VMs, AKS node pools) and `az account list-locations`
+ * (which physical zone each logical zone is) → a snapshot.
  *
- * - A zonal VM is in the datacenter `<location>-az<zone>`, region `<location>`. A VM without a
- *   zone may be in any datacenter of its region: its placement is unknown (the contract's worst
- *   case), unless its availability set places it.
+ * - The records of one VM from several exports are merged field by field, whatever the order
+ *   of the files; fields that disagree are dropped (not known), with a warning.
+ * - A zonal VM is in its *physical* zone's datacenter (`westeurope-az2`), from the locations
+ *   export: Azure maps logical zones to physical ones per subscription, so a logical zone
+ *   names no place by itself, and such a VM's datacenter is left unknown, with a warning.
  * - A VM on a dedicated host names that host (dedicated to its tenant) and is dedicated.
- * - An availability set's fault domains share no rack, power or network: a VM in one gets the
- *   rack and (conservatively shared) host `azure-fd/<set>/<fault domain>`, in the
- *   datacenter `<location>`. The fault domain is `platformFaultDomain` (on the VM, or in its
- *   `instanceView`, from `az vm get-instance-view`).
+ * - An availability set's fault domains share no power source or network switch: a VM in one
+ *   gets the rack `azure-fd/<subscription>/<group>/<set>/<fault domain>`, with a power domain
+ *   and a network domain of its own, and a (conservatively shared) host of the same key. A
+ *   rack needs a datacenter, and Azure names none for a set: only in a region the locations
+ *   export shows to have no zones is the region that datacenter. Elsewhere a set's VM could
+ *   share a datacenter with any zonal VM of its region, so it gets the host alone.
  * - Tags name the tenant and the workload. Deallocated and stopped VMs are left out.
  */
 type Vm = {
@@ -19,29 +27,25 @@ type Vm = {
   location?: string;
   zones?: string[] | null;
   tags?: Record<string, string> | null;
-  powerState?: string;
+  powerState?: string | null;
   availabilitySet?: { id?: string } | null;
   host?: { id?: string } | null;
   platformFaultDomain?: number | null;
-  instanceView?: { platformFaultDomain?: number | null } | null;
+  instanceView?: { platformFaultDomain?: number | null; statuses?: { code?: string; displayStatus?: string }[] | null } | null;
 };
-
-const lastSegment = (id: string) => id.split("/").filter(Boolean).at(-1) ?? id;
 
 export function mapAzure(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
   const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
-  const vms = documents.flatMap((d) => (Array.isArray(d) ? (d as Vm[]) : [d as Vm]));
-
-  let unplaced = 0;
-  const setsByLocation = new Map<string, Set<string>>();
+  const { vms, zones } = readExports(b, documents);
+  const place = placer(b, zones);
   for (const vm of vms) {
     if (!vm.id || !vm.location) {
       b.warn(vm.name ?? "az vm list", "a VM without id or location; left out");
       continue;
     }
     const id = vm.id.toLowerCase();
-    const power = vm.powerState ?? "VM running";
+    const power = powerOf(vm);
     if (!/running|starting/i.test(power)) {
       b.leaveOut("az vm list", "VMs", power);
       continue;
@@ -49,35 +53,94 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
     const owner = ownerOf(b, vm.name ?? id, vm.tags ?? {});
     if (!owner) continue;
     const { tenant, workload } = owner;
-    const zone = vm.zones?.[0];
-    const zonal = zone ? `${vm.location}-az${zone}` : null;
-    if (zonal) b.add("datacenters", { id: zonal, name: `${vm.location} zone ${zone}`, provider: "azure", region: vm.location });
+    const parent = place(vm, id, tenant);
+    b.add("virtualMachines", { id, ...parent, tenant, workload, dedicated: vm.host?.id ? true : false });
+  }
+  place.finish();
+  return b.result();
+}
 
+/** The VMs, one merged record each, and the zone mappings, from every export in any order. */
+function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zones: AzureZones } {
+  const zones = new AzureZones();
+  const byId = new Map<string, Record<string, unknown>[]>();
+  const records = documents.flatMap((d) => (Array.isArray(d) ? d : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
+  for (const record of records as Record<string, unknown>[]) {
+    if (isLocation(record)) zones.add(record);
+    else byId.set(String(record.id ?? "").toLowerCase(), [...(byId.get(String(record.id ?? "").toLowerCase()) ?? []), record]);
+  }
+  const vms: Vm[] = [];
+  for (const [id, group] of [...byId].sort(([x], [y]) => (x < y ? -1 : 1))) {
+    const { record, conflicts } = mergeProviderRecords(group);
+    if (conflicts.length > 0) b.warn(String(record.name ?? id), `its exports disagree on ${conflicts.join(", ")}: not known`);
+    vms.push(record as Vm);
+  }
+  return { vms, zones };
+}
+
+/** `az vm list -d` words it; `get-instance-view` has it as a PowerState status. Not known: running. */
+function powerOf(vm: Vm): string {
+  if (vm.powerState) return vm.powerState;
+  const status = vm.instanceView?.statuses?.find((s) => s.code?.startsWith("PowerState/"));
+  return status?.displayStatus ?? (status?.code ? `VM ${status.code.slice("PowerState/".length)}` : "VM running");
+}
+
+/** Where each VM runs: its parent fields, and the warnings about places Azure does not name, once each. */
+function placer(b: SnapshotBuilder, zones: AzureZones) {
+  const unmappedZones = new Set<string>();
+  const setsWithoutRack = new Set<string>();
+  const setsByRegion = new Map<string, Set<string>>();
+  let unplaced = 0;
+  const region = (location: string) => {
+    b.add("datacenters", { id: location, name: location, provider: "azure", region: location });
+    return location;
+  };
+  const place = (vm: Vm, id: string, tenant: string): Record<string, string | null> => {
+    const subscription = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1] ?? "";
+    const location = vm.location!.toLowerCase();
+    const logical = vm.zones?.[0];
+    const physical = logical ? zones.physical(subscription, location, logical) : null;
+    if (physical) b.add("datacenters", { id: physical, name: physical, provider: "azure", region: location });
+    if (logical && !physical) unmappedZones.add(`${subscription} ${location} ${logical}`);
+    const regionIsPlace = !logical && zones.knownWithoutZones(subscription, location);
     if (vm.host?.id) {
       const host = vm.host.id.toLowerCase();
-      b.add("hosts", { id: host, datacenter: zonal ?? vm.location, dedicatedTo: tenant });
-      if (!zonal) b.add("datacenters", { id: vm.location, name: vm.location, provider: "azure", region: vm.location });
-      b.add("virtualMachines", { id, host, tenant, workload, dedicated: true });
-      continue;
+      b.add("hosts", { id: host, datacenter: physical ?? (regionIsPlace ? region(location) : null), dedicatedTo: tenant });
+      return { host };
     }
-    const faultDomain = vm.platformFaultDomain ?? vm.instanceView?.platformFaultDomain;
+    const faultDomain = vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain;
     if (vm.availabilitySet?.id && faultDomain !== undefined && faultDomain !== null) {
-      const set = lastSegment(vm.availabilitySet.id).toLowerCase();
-      const key = `azure-fd/${set}/${faultDomain}`;
-      b.add("datacenters", { id: vm.location, name: vm.location, provider: "azure", region: vm.location });
-      b.add("racks", { id: key, datacenter: vm.location, powerDomains: [], networkDomains: [] });
-      b.add("hosts", { id: key, rack: key });
-      b.add("virtualMachines", { id, host: key, tenant, workload, dedicated: false });
-      setsByLocation.set(vm.location, (setsByLocation.get(vm.location) ?? new Set()).add(set));
-      continue;
+      const set = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/.*\/availabilitysets\/([^/]+)$/i.exec(vm.availabilitySet.id);
+      const key = `azure-fd/${set ? `${set[1]}/${set[2]}/${set[3]}` : vm.availabilitySet.id}/${faultDomain}`.toLowerCase();
+      if (regionIsPlace) {
+        const datacenter = region(location);
+        b.add("powerDomains", { id: `${key}/power`, datacenter });
+        b.add("networkDomains", { id: `${key}/network`, datacenter });
+        b.add("racks", { id: key, datacenter, powerDomains: [`${key}/power`], networkDomains: [`${key}/network`] });
+        b.add("hosts", { id: key, rack: key });
+        setsByRegion.set(location, (setsByRegion.get(location) ?? new Set()).add(key.replace(/\/[^/]+$/, "")));
+      } else {
+        b.add("hosts", { id: key });
+        setsWithoutRack.add(location);
+      }
+      return { host: key };
     }
     if (vm.availabilitySet?.id) b.warn(vm.name ?? id, "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)");
-    if (!zonal) unplaced++;
-    b.add("virtualMachines", zonal ? { id, datacenter: zonal, tenant, workload, dedicated: false } : { id, tenant, workload, dedicated: false });
-  }
-  if (unplaced > 0) b.warn("az vm list", `${unplaced} VM(s) have no zone and no fault domain: they may run anywhere in their region, so their placement is unknown`);
-  for (const [location, sets] of setsByLocation) {
-    if (sets.size > 1) b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
-  }
-  return b.result();
+    if (!physical) unplaced++;
+    return { datacenter: physical };
+  };
+  place.finish = () => {
+    for (const zone of [...unmappedZones].sort()) {
+      const [subscription, location, logical] = zone.split(" ");
+      b.warn(`${location} zone ${logical}`, `subscription ${subscription}'s logical zone ${logical} names no physical zone by itself (add az account list-locations output): its VMs' datacenter is unknown`);
+    }
+    if (unplaced > 0) b.warn("az vm list", `${unplaced} VM(s) have no known physical zone and no fault domain: they may run anywhere in their region, so their placement is unknown`);
+    for (const location of [...setsWithoutRack].sort()) {
+      b.warn(location, "availability sets here have no rack: Azure does not say which datacenter a set is in, and this region has (or may have) zones, so only their fault domains' hosts are known");
+    }
+    for (const [location, sets] of setsByRegion) {
+      if (sets.size > 1) b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
+    }
+  };
+  return place;
 }

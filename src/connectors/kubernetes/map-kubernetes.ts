@@ -1,4 +1,6 @@
-import { keyList, setting, SnapshotBuilder, vmKeyFromProviderId, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
+import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
+import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
+import { nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
 /**
  * Kubernetes: `kubectl get nodes,pods,namespaces -A -o json` (and KubeVirt's `vmi`) → a snapshot.
@@ -6,8 +8,8 @@ import { keyList, setting, SnapshotBuilder, vmKeyFromProviderId, type ConnectorO
  * - A node whose `spec.providerID` names a cloud VM *is* that VM (aws:///eu-west-1a/i-0abc… is
  *   the EC2 instance i-0abc…, synced by the AWS source): pods on it sit in that VM, across
  *   sources. A node without one is a host (`nodes=hosts`, bare metal) or a VM of the platform
- *   tenant (`nodes=vms`, the default), in the datacenter its `topology.kubernetes.io/zone`
- *   label names.
+ *   tenant (`nodes=vms`, the default), in the datacenter its place's own connector names
+ *   (`nodeDatacenter`: EKS's zone id, GKE's zone, an on-premises zone label), else unknown.
  * - A pod is one container unit (`<namespace>/<pod>`): its containers share its sandbox and
  *   network namespace, so the pod is what is isolated. Its runtime is its runtimeClassName's
  *   (gVisor, Kata, …) or runc. Pods that do not run (pending without a node, succeeded,
@@ -33,7 +35,6 @@ interface K8sObject {
   status?: Record<string, any>;
 }
 
-const ZONE_LABELS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
 
 export function runtimeOf(runtimeClass: string | undefined, classes: Map<string, string>): string {
   if (!runtimeClass) return "runc";
@@ -71,7 +72,6 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
   for (const node of of("Node")) {
     const name = node.metadata?.name ?? "";
     const labels = node.metadata?.labels ?? {};
-    const zone = ZONE_LABELS.map((l) => labels[l]).find(Boolean);
     const providerId = node.spec?.providerID as string | undefined;
     const cloudVm = providerId ? vmKeyFromProviderId(providerId) : null;
     if (providerId && !cloudVm) b.warn(name, `providerID ${providerId} names no provider a connector maps; the node is modeled on its own`);
@@ -79,13 +79,14 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       nodeUnit.set(name, { kind: "virtualMachine", id: cloudVm });
       continue;
     }
-    if (!zone) b.warn(name, `no ${ZONE_LABELS[0]} label: its datacenter is unknown`);
+    const { datacenter, why } = nodeDatacenter(labels, providerId);
+    if (why) b.warn(name, why);
     const id = `node/${name}`;
     if (nodesAs === "hosts") {
-      b.add("hosts", { id, datacenter: zone ?? null });
+      b.add("hosts", { id, datacenter });
       nodeUnit.set(name, { kind: "host", id });
     } else {
-      b.add("virtualMachines", { id, datacenter: zone ?? null, tenant: platformTenant, workload: null, dedicated: false });
+      b.add("virtualMachines", { id, datacenter, tenant: platformTenant, workload: null, dedicated: false });
       nodeUnit.set(name, { kind: "virtualMachine", id });
     }
   }

@@ -7,7 +7,8 @@ import { listen, type FakeServer } from "./listen.ts";
 /**
  * A local Azure Resource Manager serving the `az vm list -d` fixture as ARM answers it:
  * `GET /subscriptions/{id}/providers/Microsoft.Compute/virtualMachines`, the VM model with its
- * `properties`, or with `statusOnly=true` the instance views, in pages linked by `nextLink`.
+ * `properties`, or with `statusOnly=true` the instance views, in pages linked by `nextLink`;
+ * and `GET /subscriptions/{id}/locations` with the zone mappings it is given.
  * Over HTTPS with a throwaway self-signed certificate (the SDK sends bearer tokens only over
  * TLS); `caFile` is that certificate. 401 without the token, 403 for a denied subscription.
  */
@@ -23,7 +24,7 @@ export function selfSignedCertificate(): { key: string; cert: string; caFile: st
   return { key: readFileSync(key, "utf8"), cert: readFileSync(cert, "utf8"), caFile: cert };
 }
 
-export async function fakeArm(vms: any[], options: { token?: string; deniedSubscriptions?: string[]; pageSize?: number } = {}): Promise<FakeArm> {
+export async function fakeArm(vms: any[], options: { token?: string; deniedSubscriptions?: string[]; pageSize?: number; locations?: any[] } = {}): Promise<FakeArm> {
   const token = options.token ?? "fake-arm-token";
   const pageSize = options.pageSize ?? 3;
   const tls = selfSignedCertificate();
@@ -68,6 +69,8 @@ export async function fakeArm(vms: any[], options: { token?: string; deniedSubsc
     if (request.headers.authorization !== `Bearer ${token}`) {
       return json(401, { error: { code: "InvalidAuthenticationToken", message: "The access token is invalid." } });
     }
+    const locations = /^\/subscriptions\/([^/]+)\/locations$/.exec(url.pathname);
+    if (locations) return json(200, { value: (options.locations ?? []).filter((l) => l.id.startsWith(`/subscriptions/${locations[1]}/`)) });
     const match = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines$/.exec(url.pathname);
     if (!match) return json(404, { error: { code: "NotFound", message: `no route ${url.pathname}` } });
     if (options.deniedSubscriptions?.includes(match[1])) {
