@@ -1,6 +1,6 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger } from "./scale.ts";
-import { cachedChainOf, tenantOf, type Chain } from "./separation.ts";
+import { cachedChainOf, tenantOf, workloadOf, type Chain } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { isolationVerdict, type Outcome } from "./verdict.ts";
@@ -33,23 +33,30 @@ const PROCESS_RANK = rank("PROCESS");
 const UNKNOWN_DC = "\u0000unknown";
 const NO_TENANTS: string[] = [];
 
-/** The lowest value offered and the unit that offered it, and the lowest from any other unit. */
+/**
+ * The lowest value offered and the trust group (workload, or the unit itself when it has none)
+ * that offered it, and the lowest from any other group: a workload's own units are never
+ * paired with each other.
+ */
 class Lowest {
   first = Infinity;
-  firstUnit = "";
+  firstGroup = "";
   second = Infinity;
-  offer(value: number, unit: string) {
+  offer(value: number, group: string) {
     if (value < this.first) {
-      if (unit !== this.firstUnit) this.second = this.first;
+      if (group !== this.firstGroup) this.second = this.first;
       this.first = value;
-      this.firstUnit = unit;
-    } else if (unit !== this.firstUnit && value < this.second) this.second = value;
+      this.firstGroup = group;
+    } else if (group !== this.firstGroup && value < this.second) this.second = value;
   }
-  /** The lowest offered by a unit other than `unit` (a unit is never paired with itself). */
-  without(unit: string): number {
-    return unit === this.firstUnit ? this.second : this.first;
+  /** The lowest offered by a unit outside `group`. */
+  without(group: string): number {
+    return group === this.firstGroup ? this.second : this.first;
   }
 }
+
+/** A unit's trust group: its workload's, or its own when it has none. */
+const groupOf = (workload: string | null, id: string) => (workload !== null ? `w:${workload}` : `u:${id}`);
 
 interface UnitFacts {
   ref: UnitRef;
@@ -113,12 +120,12 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
     let strongest = PROCESS_RANK;
     for (let k = 1; k < f.chain.links.length; k++) {
       strongest = Math.max(strongest, rank(f.chain.links[k - 1].boundary));
-      byTenant(below, f.chain.ids[k], f.tenant).offer(strongest, f.id);
+      byTenant(below, f.chain.ids[k], f.tenant).offer(strongest, groupOf(f.workload, f.id));
     }
     if (f.dedicated.length > 1) continue; // reserved for two tenants at once: shares a host with nobody else's units
     const [only] = f.dedicated;
     const target = only === undefined ? (f.hostKnown ? onHosts : hidden) : f.hostKnown ? dedicatedOnHosts : dedicatedHidden;
-    byTenant(target, f.group, only === undefined ? f.tenant : `${f.tenant}\u0000${only}`).offer(f.side, f.id);
+    byTenant(target, f.group, only === undefined ? f.tenant : `${f.tenant}\u0000${only}`).offer(f.side, groupOf(f.workload, f.id));
   }
   const groups = [...new Set([...hidden.keys(), ...onHosts.keys(), ...dedicatedHidden.keys(), ...dedicatedOnHosts.keys()])];
 
@@ -151,6 +158,7 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
       if (status.get(tenant) !== "NOT_ISOLATED") status.set(tenant, outcome);
     };
     const unitFacts = factsByWorkload.get(workload.key) ?? [];
+    const own = groupOf(workload.key, "");
     for (const a of unitFacts) {
       // (i) exact levels through shared compute units, and containment.
       let strongest = PROCESS_RANK;
@@ -159,14 +167,15 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
         if (k > 0) {
           strongest = Math.max(strongest, rank(a.chain.links[k - 1].boundary));
           const owner = tenantOf(topology, e);
-          if (owner !== null && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED"); // a runs inside the other's unit
+          // a runs inside another's unit (not one of its own workload's)
+          if (owner !== null && workloadOf(topology, e) !== workload.key && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED");
         }
         const tenants = below.get(a.chain.ids[k]);
         if (!tenants) continue;
         stats.visits += tenants.size;
         // forEach, not for-of: no entry array per tenant on this hot path.
         tenants.forEach((lowest, tenant) => {
-          const other = lowest.without(a.id);
+          const other = lowest.without(own);
           if (other === Infinity) return;
           const level = k === 0 ? PROCESS_RANK : Math.min(strongest, other);
           if (level < required(tenant)) mark(tenant, "NOT_ISOLATED");
@@ -187,8 +196,6 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
     for (const members of alike.values()) {
       const a = members[0];
       const reservedFor = a.dedicated[0];
-      // A unit is never paired with itself: with one member, leave it out of the lowest.
-      const lowestOf = (lowest: Lowest) => (members.length > 1 ? lowest.first : lowest.without(a.id));
       const visit = (source: Map<string, Map<string, Lowest>>, group: string, dedicatedSide: boolean) => {
         const tenants = source.get(group);
         if (!tenants) return;
@@ -201,7 +208,7 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
             tenant = owner;
           }
           if (reservedFor !== undefined && tenant !== reservedFor) return; // ours is reserved
-          const other = lowestOf(lowest);
+          const other = lowest.without(own);
           if (other === Infinity) return;
           if (Math.min(a.side, other) < required(tenant)) mark(tenant, "UNPROVEN");
         });
