@@ -1,7 +1,7 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
 import { datacenterSeparation } from "./separation.ts";
-import { SEP, sharedPlacesSteps, UNKNOWN_DC, type Place, type Places, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, sharedPlacesSteps, UNKNOWN_DC, type Place, type Places, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import type { Topology } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 
@@ -137,16 +137,14 @@ class WorkloadScan {
     }
   }
 
-  /** Every tenant of a place, at a level computed from the lowest value its units (not ours) bring. */
-  private each(place: Place | undefined, u: number, level: (value: number, tenant: string) => [number, number] | null) {
+  /** Every tenant of a place (but our own units) at the levels (a, p). */
+  private each(place: Place | undefined, u: number, a: number, p: number) {
     if (!place) return;
     this.stats.visits += place.size;
-    place.forEach((lowest, tenant) => {
-      const value = lowest.valueWithout(this.own);
-      if (value === Infinity) return;
-      const levels = level(value, tenant);
-      if (levels) this.offer(tenant, levels[0], levels[1], u, lowest.unitWithout(this.own));
-    });
+    for (const [tenant, lowest] of place) {
+      const unit = lowest.unitWithout(this.own);
+      if (unit !== -1) this.offer(tenant, a, p, u, unit);
+    }
   }
 
   /** True the first time a key is seen: units alike visit a place once. */
@@ -165,12 +163,12 @@ class WorkloadScan {
     for (const u of this.units) this.coLocated(u);
     for (const u of this.units) this.possiblyOnOneHost(u);
     if (threshold > HOST) for (const u of this.units) this.hostApart(u);
-    if (threshold > RACK) for (const u of this.units) if (u.dc !== UNKNOWN_DC && this.first(`dc${SEP}${u.dc}`)) this.each(this.places.datacenters.get(u.dc), u.index, () => [RACK, RACK]);
+    if (threshold > RACK) for (const u of this.units) if (u.dc !== UNKNOWN_DC && this.first(`dc${SEP}${u.dc}`)) this.each(this.places.datacenters.get(u.dc), u.index, RACK, RACK);
     if (threshold > DATACENTER) {
       for (const u of this.units) {
         if (u.dc === UNKNOWN_DC || !this.first(`near${SEP}${u.dc}`)) continue;
         for (const [other, a, p] of nearDatacenters(this.topology, this.places, u.dc)) {
-          if (a < threshold) this.each(this.places.datacenters.get(other), u.index, () => [a, p]);
+          if (a < threshold) this.each(this.places.datacenters.get(other), u.index, a, p);
         }
       }
     }
@@ -186,11 +184,15 @@ class WorkloadScan {
         const outer = this.places.byId.get(ids[k]);
         if (outer && outer.group !== this.own) this.offer(outer.tenant, PROCESS, PROCESS, u.index, outer.index); // u runs inside it
       }
-      const s = strongest;
-      this.each(this.places.below.get(ids[k]), u.index, (value) => {
-        const level = k === 0 ? PROCESS : Math.min(s, value);
-        return [level, level];
-      });
+      const place = this.places.below.get(ids[k]);
+      if (!place) continue;
+      this.stats.visits += place.size;
+      for (const [tenant, lowest] of place) {
+        const value = lowest.valueWithout(this.own);
+        if (value === Infinity) continue;
+        const level = k === 0 ? PROCESS : Math.min(strongest, value);
+        this.offer(tenant, level, level, u.index, lowest.unitWithout(this.own));
+      }
     }
   }
 
@@ -198,37 +200,34 @@ class WorkloadScan {
   private possiblyOnOneHost(u: UnitFacts) {
     if (u.dedicated.length > 1) return; // reserved for two tenants at once: shares with nobody
     if (!this.first(`host?${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.side}${SEP}${u.tenant}${SEP}${u.dedicated[0] ?? ""}`)) return;
-    const reservedFor = u.dedicated[0];
     for (const g of this.partners(u.dc)) {
       const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
-      const level = (dedicatedSide: boolean) => (value: number, key: string): [number, number] | null => {
-        let tenant = key;
-        if (dedicatedSide) {
-          const [owner, only] = key.split(SEP);
-          if (only !== u.tenant) return null; // the other's hardware is reserved for another tenant
-          tenant = owner;
-        }
-        if (reservedFor !== undefined && tenant !== reservedFor) return null; // ours is reserved
-        const actual = Math.min(u.side, value);
-        return [actual, Math.max(actual, base)];
-      };
-      const offerAs = (place: Place | undefined, dedicatedSide: boolean) => {
-        const levelOf = level(dedicatedSide);
-        if (!place) return;
-        this.stats.visits += place.size;
-        place.forEach((lowest, key) => {
-          const value = lowest.valueWithout(this.own);
-          if (value === Infinity) return;
-          const levels = levelOf(value, key);
-          if (levels) this.offer(dedicatedSide ? key.split(SEP)[0] : key, levels[0], levels[1], u.index, lowest.unitWithout(this.own));
-        });
-      };
-      offerAs(this.places.hidden.get(g), false);
-      offerAs(this.places.dedicatedHidden.get(g), true);
+      this.sideBySide(u, this.places.hidden.get(g), false, base);
+      this.sideBySide(u, this.places.dedicatedHidden.get(g), true, base);
       if (!u.hostKnown) {
-        offerAs(this.places.onHosts.get(g), false);
-        offerAs(this.places.dedicatedOnHosts.get(g), true);
+        this.sideBySide(u, this.places.onHosts.get(g), false, base);
+        this.sideBySide(u, this.places.dedicatedOnHosts.get(g), true, base);
       }
+    }
+  }
+
+  /** Units that may share u's host: the weaker side's walls, unless dedicated hardware on either side rules it out. */
+  private sideBySide(u: UnitFacts, place: Place | undefined, dedicatedSide: boolean, base: number) {
+    if (!place) return;
+    const reservedFor = u.dedicated[0];
+    this.stats.visits += place.size;
+    for (const [key, lowest] of place) {
+      let tenant = key;
+      if (dedicatedSide) {
+        const [owner, only] = key.split(SEP);
+        if (only !== u.tenant) continue; // the other's hardware is reserved for another tenant
+        tenant = owner;
+      }
+      if (reservedFor !== undefined && tenant !== reservedFor) continue; // ours is reserved
+      const value = lowest.valueWithout(this.own);
+      if (value === Infinity) continue;
+      const actual = Math.min(u.side, value);
+      this.offer(tenant, actual, Math.max(actual, base), u.index, lowest.unitWithout(this.own));
     }
   }
 
@@ -238,19 +237,24 @@ class WorkloadScan {
     if (this.first(`host${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.rackSynced}`)) {
       for (const g of this.partners(u.dc)) {
         const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
-        const at = (): [number, number] => [HOST, base];
-        this.each(places.hiddenAll.get(g), u.index, at);
-        if (!u.hostKnown || !u.rackSynced) this.each(places.rackSynced.get(g), u.index, at);
-        this.each(places.rackUnsynced.get(g), u.index, at);
+        this.each(places.hiddenAll.get(g), u.index, HOST, base);
+        if (!u.hostKnown || !u.rackSynced) this.each(places.rackSynced.get(g), u.index, HOST, base);
+        this.each(places.rackUnsynced.get(g), u.index, HOST, base);
       }
     }
     if (!u.hostKnown || u.rack === null || !this.first(`rack${SEP}${u.rack}${SEP}${u.dc}`)) return;
-    const exact = (): [number, number] => [HOST, HOST];
-    const groups = u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : places.rackDatacenters.get(u.rack)!;
-    for (const g of groups) this.each(places.racks.get(`${u.rack}${SEP}${g}`), u.index, exact);
-    const rack = u.rackSynced ? this.topology.racks.get(u.rack)! : null;
-    for (const pd of rack?.powerDomains ?? []) this.each(places.powerDomains.get(`${u.dc}${SEP}${pd}`), u.index, exact);
-    for (const nd of rack?.networkDomains ?? []) this.each(places.networkDomains.get(`${u.dc}${SEP}${nd}`), u.index, exact);
+    for (const key of this.rackKeys(u)) this.each(places.racks.get(key), u.index, HOST, HOST);
+    if (!u.rackSynced) return;
+    const domains = rackDomainKeys(this.topology, u.rack);
+    for (const key of domains.power) this.each(places.powerDomains.get(key), u.index, HOST, HOST);
+    for (const key of domains.network) this.each(places.networkDomains.get(key), u.index, HOST, HOST);
+  }
+
+  /** The rack places of u's rack: itself when synced, else per datacenter its hosts may be in. */
+  private rackKeys(u: UnitFacts): string[] {
+    if (u.rackSynced) return [u.rack!];
+    const groups = u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : this.places.rackDatacenters.get(u.rack!)!;
+    return [...groups].map((g) => rackPlaceKey(u, g));
   }
 
   /** The lowest possible against `tenant`, looking up only that tenant in the places the visit skipped. */
@@ -261,22 +265,20 @@ class WorkloadScan {
     for (const u of this.units) {
       if (best <= HOST) return best;
       if (u.hostKnown && u.rack !== null) {
-        const groups = u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : places.rackDatacenters.get(u.rack)!;
-        for (const g of groups) if (present(places.racks, `${u.rack}${SEP}${g}`)) return HOST;
-        const rack = u.rackSynced ? topology.racks.get(u.rack)! : null;
-        for (const pd of rack?.powerDomains ?? []) if (present(places.powerDomains, `${u.dc}${SEP}${pd}`)) return HOST;
-        for (const nd of rack?.networkDomains ?? []) if (present(places.networkDomains, `${u.dc}${SEP}${nd}`)) return HOST;
+        if (this.rackKeys(u).some((key) => present(places.racks, key))) return HOST;
+        const domains = u.rackSynced ? rackDomainKeys(topology, u.rack) : { power: [], network: [] };
+        if (domains.power.some((key) => present(places.powerDomains, key)) || domains.network.some((key) => present(places.networkDomains, key))) return HOST;
       }
       if (best > RACK && u.dc !== UNKNOWN_DC && present(places.datacenters, u.dc)) best = RACK;
     }
     if (best <= RACK) return best;
     // No unit of the tenant (but ours) shares a datacenter with ours: any two known ones differ.
     for (const u of this.units) {
-      const dc = u.dc === UNKNOWN_DC ? undefined : topology.datacenters.get(u.dc);
-      if (!dc) continue;
-      if (dc.hazardZones.some((zone) => present(places.hazardZones, `${dc.planet}${SEP}${zone}`))) return DATACENTER;
-      if (dc.hazardZones.length === 0 && dc.region !== null && present(places.regions, `${dc.planet}${SEP}${dc.region}`)) return DATACENTER;
-      if (best > HAZARD_ZONE && present(places.planets, dc.planet)) best = HAZARD_ZONE;
+      const keys = u.dc === UNKNOWN_DC ? null : datacenterKeys(topology, u.dc);
+      if (!keys) continue;
+      if (keys.zones.some((key) => present(places.hazardZones, key))) return DATACENTER;
+      if (keys.region !== null && present(places.regions, keys.region)) return DATACENTER;
+      if (best > HAZARD_ZONE && present(places.planets, keys.planet)) best = HAZARD_ZONE;
     }
     return best;
   }

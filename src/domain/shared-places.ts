@@ -196,20 +196,63 @@ function addToPlaces(topology: Topology, index: SharedPlaces, f: UnitFacts) {
   else {
     offer(f.rackSynced ? index.rackSynced : index.rackUnsynced, f.dc, tenant, 0, f);
     if (f.rack !== null) {
-      offer(index.racks, `${f.rack}${SEP}${f.dc}`, tenant, 0, f);
+      offer(index.racks, rackPlaceKey(f), tenant, 0, f);
       let seen = index.rackDatacenters.get(f.rack);
       if (!seen) index.rackDatacenters.set(f.rack, (seen = new Set()));
       seen.add(f.dc);
-      const rack = f.rackSynced ? topology.racks.get(f.rack)! : null;
-      for (const pd of rack?.powerDomains ?? []) offer(index.powerDomains, `${f.dc}${SEP}${pd}`, tenant, 0, f);
-      for (const nd of rack?.networkDomains ?? []) offer(index.networkDomains, `${f.dc}${SEP}${nd}`, tenant, 0, f);
+      if (f.rackSynced) {
+        const keys = rackDomainKeys(topology, f.rack);
+        for (const key of keys.power) offer(index.powerDomains, key, tenant, 0, f);
+        for (const key of keys.network) offer(index.networkDomains, key, tenant, 0, f);
+      }
     }
   }
   if (f.dc === UNKNOWN_DC) return;
   offer(index.datacenters, f.dc, tenant, 0, f);
-  const dc = topology.datacenters.get(f.dc);
-  if (!dc) return;
-  offer(index.planets, dc.planet, tenant, 0, f);
-  for (const zone of dc.hazardZones) offer(index.hazardZones, `${dc.planet}${SEP}${zone}`, tenant, 0, f);
-  if (dc.hazardZones.length === 0 && dc.region !== null) offer(index.regions, `${dc.planet}${SEP}${dc.region}`, tenant, 0, f);
+  const keys = datacenterKeys(topology, f.dc);
+  if (!keys) return;
+  offer(index.planets, keys.planet, tenant, 0, f);
+  for (const key of keys.zones) offer(index.hazardZones, key, tenant, 0, f);
+  if (keys.region !== null) offer(index.regions, keys.region, tenant, 0, f);
+}
+
+/** A synced rack is its own place (its datacenter is known); a rack nobody synced is one per datacenter its hosts name. */
+export function rackPlaceKey(f: Pick<UnitFacts, "rack" | "rackSynced" | "dc">, dc = f.dc): string {
+  return f.rackSynced ? f.rack! : `${f.rack}${SEP}${dc}`;
+}
+
+const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; network: string[] }>>();
+
+/** The place keys of a synced rack's power and network domains ("dc SEP domain"), worked out once per rack. */
+export function rackDomainKeys(topology: Topology, rackKey: string): { power: string[]; network: string[] } {
+  let cache = rackKeysCache.get(topology);
+  if (!cache) rackKeysCache.set(topology, (cache = new Map()));
+  let keys = cache.get(rackKey);
+  if (!keys) {
+    const rack = topology.racks.get(rackKey)!;
+    keys = { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}`) };
+    cache.set(rackKey, keys);
+  }
+  return keys;
+}
+
+const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: string[]; region: string | null } | null>>();
+
+/** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
+export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
+  let cache = dcKeysCache.get(topology);
+  if (!cache) dcKeysCache.set(topology, (cache = new Map()));
+  let keys = cache.get(dcKey);
+  if (keys === undefined) {
+    const dc = topology.datacenters.get(dcKey);
+    keys = dc
+      ? {
+          planet: dc.planet,
+          zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
+          region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
+        }
+      : null;
+    cache.set(dcKey, keys);
+  }
+  return keys;
 }
