@@ -89,6 +89,8 @@ export interface RowList {
 
 export class FleetReport {
   readonly count: number;
+  /** Rows read and search steps taken since it was built: what a page costs, counted (for tests and metrics). */
+  work = 0;
   private readonly byOutcome: Record<ReportOutcome, Int32Array>;
   private readonly workloadRows = new Map<string, [number, number]>();
   private tenantRows: Map<string, number[]> | null = null;
@@ -143,9 +145,14 @@ export class FleetReport {
 
   /** Every row, or one outcome's, in report order; its length is known at once. */
   list(outcome?: ReportOutcome | null): RowList {
-    if (!outcome) return { length: this.count, row: (position) => position };
-    const rows = this.byOutcome[outcome];
-    return { length: rows.length, row: (position) => rows[position] };
+    const rows = outcome ? this.byOutcome[outcome] : null;
+    return {
+      length: rows ? rows.length : this.count,
+      row: (position) => {
+        this.work++;
+        return rows ? rows[position] : position;
+      },
+    };
   }
 
   /** The first position in `list` after the pair (workload, tenant): a binary search, O(log n). */

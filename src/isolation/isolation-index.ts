@@ -35,6 +35,11 @@ export class IsolationIndex {
 
   constructor(private readonly sql: SqlClient) {}
 
+  /** The kept fleet report, if one was asked for (for metrics and tests). */
+  get keptReport(): Promise<FleetReport> | null {
+    return [...this.reports.values()][0] ?? null;
+  }
+
   /** The inventory version of the topology in memory; null before the first load. */
   get loadedVersion(): number | null {
     return this.loaded?.version ?? null;
