@@ -73,8 +73,8 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
       const possible = c.mp >= level ? scan.refinePossible(tenant, c.mp) : c.mp;
       builder.add(workload.key, tenant, level, c.a, possible, c.u, c.v);
     }
-    sinceYield += stats.visits - before + units.length;
-    if (sinceYield > 20_000) {
+    sinceYield += stats.visits - before + units.length + scan.candidates.size;
+    if (sinceYield > 4_000) {
       sinceYield = 0;
       yield;
     }

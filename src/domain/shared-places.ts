@@ -126,7 +126,7 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
 }
 
 /** Builds the index, yielding every few thousand units so that a caller can give the event loop a turn. */
-export function* sharedPlacesSteps(topology: Topology, every = 5000): Generator<void, SharedPlaces> {
+export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
   const empty = (): Places => new Map();
@@ -135,21 +135,25 @@ export function* sharedPlacesSteps(topology: Topology, every = 5000): Generator<
     dedicatedOnHosts: empty(), hiddenAll: empty(), rackSynced: empty(), rackUnsynced: empty(), racks: empty(), rackDatacenters: new Map(),
     powerDomains: empty(), networkDomains: empty(), datacenters: empty(), hazardZones: empty(), regions: empty(), planets: empty(), datacenterGroups: [],
   };
-  const refs: [UnitRef, string, string | null][] = [];
-  for (const vm of topology.virtualMachines.values()) refs.push([{ kind: "virtualMachine", key: vm.key }, vm.tenant, vm.workload]);
-  for (const c of topology.containers.values()) refs.push([{ kind: "container", key: c.key }, c.tenant, c.workload]);
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
-  refs.sort(([a], [b]) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1));
-  for (let i = 0; i < refs.length; i++) {
+  const containerKeys = [...topology.containers.keys()].sort();
+  yield;
+  const vmKeys = [...topology.virtualMachines.keys()].sort();
+  yield;
+  const total = containerKeys.length + vmKeys.length;
+  for (let i = 0; i < total; i++) {
     if (i > 0 && i % every === 0) yield;
-    const [ref, tenant, workload] = refs[i];
-    const f = factsOf(topology, ref, tenant, workload, i);
+    const isContainer = i < containerKeys.length;
+    const key = isContainer ? containerKeys[i] : vmKeys[i - containerKeys.length];
+    const node = isContainer ? topology.containers.get(key)! : topology.virtualMachines.get(key)!;
+    const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key };
+    const f = factsOf(topology, ref, node.tenant, node.workload, i);
     index.units.push(f);
     index.byId.set(f.chain.ids[0], f);
-    if (workload !== null) {
-      const list = index.byWorkload.get(workload);
+    if (f.workload !== null) {
+      const list = index.byWorkload.get(f.workload);
       if (list) list.push(f);
-      else index.byWorkload.set(workload, [f]);
+      else index.byWorkload.set(f.workload, [f]);
     }
     addToPlaces(topology, index, f);
   }

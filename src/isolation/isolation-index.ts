@@ -118,5 +118,6 @@ export class IsolationIndex {
  */
 function* warm(topology: Topology): Generator<void, void> {
   yield* sharedPlacesSteps(topology);
+  yield;
   replicasOf(topology, "");
 }
