@@ -1,8 +1,16 @@
 /**
  * A deterministic fleet generator for benchmarks: the same size and seed always give the same
- * snapshot. Size S ≈ 1k hosts / 10k VMs / 50k containers / 500 tenants / 5k workloads; M is
- * 5× S. A realistic mix: on-premises datacenters with racks, PDUs and switches, cloud zones
- * with hidden hosts, containers mostly in VMs with a spread of runtimes.
+ * snapshot. S ≈ 1k hosts / 10k VMs / 50k containers / 500 tenants / 5k workloads; M is 5× S;
+ * L is 20× S (1,000,000 containers).
+ *
+ * The mix is meant to look like a real estate: on-premises datacenters in regions that share
+ * hazard zones, racks with PDUs (some racks on two) and top-of-rack switches, a few hosts whose
+ * rack is not known and a few dedicated to a tenant; cloud zones with hidden hosts (10 % of the
+ * VMs, some of them dedicated); KubeVirt VMs inside pods; containers mostly in VMs, some on bare
+ * metal, with a spread of runtimes, some of them another workload's sidecar. Each tenant lives
+ * in a home pair of datacenters and a home cloud region, as teams do. 30 % of the workloads set
+ * a minimumIsolation from VIRTUAL_MACHINE to DATACENTER; half have an anti-affinity rule, at
+ * every level.
  */
 export interface FleetSize {
   name: string;
@@ -16,6 +24,7 @@ export interface FleetSize {
 export const FLEET_SIZES: Record<string, FleetSize> = {
   S: { name: "S", hosts: 1_000, vms: 10_000, containers: 50_000, tenants: 500, workloads: 5_000 },
   M: { name: "M", hosts: 5_000, vms: 50_000, containers: 250_000, tenants: 2_500, workloads: 25_000 },
+  L: { name: "L", hosts: 20_000, vms: 200_000, containers: 1_000_000, tenants: 10_000, workloads: 100_000 },
 };
 
 /** mulberry32: a small seeded PRNG, so fleets are reproducible. */
@@ -31,25 +40,24 @@ export function random(seed: number) {
 }
 
 const RUNTIMES = ["runc", "runc", "runc", "runc", "crun", "gvisor", "kata"];
-const LEVELS = ["HOST", "RACK", "POWER_DOMAIN", "DATACENTER", "HAZARD_ZONE"];
+const AFFINITY_LEVELS = ["HOST", "RACK", "POWER_DOMAIN", "NETWORK_DOMAIN", "DATACENTER", "HAZARD_ZONE", "PLANET"];
+const MINIMUMS = ["VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER"];
 
-export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet") {
-  const rnd = random(seed);
-  const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)];
+function places(size: FleetSize, rnd: () => number) {
   const onPremDcs = Math.max(2, Math.round(size.hosts / 125));
   const cloudZones = Math.max(3, Math.round(size.hosts / 100));
-  const datacenters = [
-    ...Array.from({ length: onPremDcs }, (_, i) => ({
-      id: `dc-${i}`,
-      region: `region-${i % 4}`,
-      provider: "onprem",
-      hazardZones: [`seismic:${i % 3}`, `weather:${i % 5}`],
-    })),
-    ...Array.from({ length: cloudZones }, (_, i) => ({ id: `az-${i}`, region: `cloud-${Math.floor(i / 3)}`, provider: "cloud" })),
-  ];
-  const powerDomains = datacenters.slice(0, onPremDcs).flatMap((dc) => [0, 1, 2, 3].map((p) => ({ id: `${dc.id}-pdu-${p}`, datacenter: dc.id })));
+  // Neighbouring datacenters share a weather zone (pairs) and a seismic zone (groups of eight).
+  const onPrem = Array.from({ length: onPremDcs }, (_, i) => ({
+    id: `dc-${i}`,
+    region: `region-${Math.floor(i / 4)}`,
+    provider: "onprem",
+    hazardZones: [`seismic:${Math.floor(i / 8)}`, `weather:${Math.floor(i / 2)}`],
+  }));
+  // Cloud zones: three per region, no hazard zones given (so one region is one hazard).
+  const cloud = Array.from({ length: cloudZones }, (_, i) => ({ id: `az-${i}`, region: `cloud-${Math.floor(i / 3)}`, provider: "cloud" }));
+  const powerDomains = onPrem.flatMap((dc) => [0, 1, 2, 3].map((p) => ({ id: `${dc.id}-pdu-${p}`, datacenter: dc.id })));
   const racksPerDc = Math.ceil(size.hosts / 20 / onPremDcs);
-  const racks = datacenters.slice(0, onPremDcs).flatMap((dc) =>
+  const racks = onPrem.flatMap((dc) =>
     Array.from({ length: racksPerDc }, (_, r) => ({
       id: `${dc.id}-r${String(r).padStart(3, "0")}`,
       datacenter: dc.id,
@@ -58,39 +66,89 @@ export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet"
     })),
   );
   const networkDomains = racks.map((r) => ({ id: r.networkDomains[0], datacenter: r.datacenter }));
-  const hosts = Array.from({ length: size.hosts }, (_, i) =>
-    i % 20 === 19
-      ? { id: `host-${i}`, datacenter: pick(datacenters.slice(0, onPremDcs)).id }
-      : { id: `host-${i}`, rack: racks[Math.floor(i / 20) % racks.length].id },
-  );
+  return { onPrem, cloud, datacenters: [...onPrem, ...cloud], powerDomains, networkDomains, racks };
+}
+
+export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet") {
+  const rnd = random(seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rnd() * items.length)];
+  const { onPrem, cloud, datacenters, powerDomains, networkDomains, racks } = places(size, rnd);
   const organizations = Math.max(1, Math.round(size.tenants / 5));
   const tenants = Array.from({ length: size.tenants }, (_, i) => ({ id: `tenant-${i}`, organization: `org-${i % organizations}` }));
+  // Hosts: 20 per rack; every 20th knows only its datacenter; 2 % are dedicated to a tenant.
+  const hostsByDc = new Map<string, string[]>(onPrem.map((dc) => [dc.id, []]));
+  const hosts = Array.from({ length: size.hosts }, (_, i) => {
+    const rack = racks[Math.floor(i / 20) % racks.length];
+    const host: { id: string; rack?: string; datacenter?: string; dedicatedTo?: string } =
+      i % 20 === 19 ? { id: `host-${i}`, datacenter: rack.datacenter } : { id: `host-${i}`, rack: rack.id };
+    if (rnd() < 0.02) host.dedicatedTo = pick(tenants).id;
+    hostsByDc.get(rack.datacenter)!.push(host.id);
+    return host;
+  });
+  const dedicatedTo = new Map(hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo!]));
+  // Each tenant's home: two neighbouring datacenters and one cloud region.
+  const pairs = Math.floor(onPrem.length / 2);
+  const cloudRegions = Math.floor(cloud.length / 3);
+  const home = tenants.map((_, t) => {
+    const pair = (t % pairs) * 2;
+    const region = (t % cloudRegions) * 3;
+    return { dcs: [onPrem[pair].id, onPrem[pair + 1].id], zones: cloud.slice(region, region + 3).map((z) => z.id) };
+  });
   const workloads = Array.from({ length: size.workloads }, (_, i) => ({
     id: `workload-${i}`,
     tenant: tenants[i % tenants.length].id,
-    ...(rnd() < 0.3 ? { minimumIsolation: pick(["CONTAINER", "VIRTUAL_MACHINE", "HOST"]) } : {}),
-    antiAffinity: rnd() < 0.5 ? [{ level: pick(LEVELS), ...(rnd() < 0.3 ? { minDomains: 2 } : {}) }] : [],
+    ...(rnd() < 0.3 ? { minimumIsolation: pick(MINIMUMS) } : {}),
+    antiAffinity:
+      rnd() < 0.5 ? [{ level: pick(AFFINITY_LEVELS), ...(rnd() < 0.3 ? { minDomains: 2 } : {}), ...(rnd() < 0.2 ? { mode: "SOFT" } : {}) }] : [],
   }));
-  const virtualMachines = Array.from({ length: size.vms }, (_, i) => {
-    const workload = workloads[Math.floor(rnd() * workloads.length)];
-    const placement = rnd() < 0.7 ? { host: hosts[Math.floor(rnd() * hosts.length)].id } : { datacenter: `az-${Math.floor(rnd() * cloudZones)}` };
-    return { id: `vm-${i}`, ...placement, tenant: workload.tenant, workload: workload.id, dedicated: rnd() < 0.05 };
+  const tenantIndex = (workload: number) => workload % tenants.length;
+  // A host of the tenant's home that is not dedicated to someone else.
+  const homeHost = (t: number) => {
+    for (let tries = 0; ; tries++) {
+      const host = pick(hostsByDc.get(pick(home[t].dcs))!);
+      const owner = dedicatedTo.get(host);
+      if (owner === undefined || owner === tenants[t].id || tries > 20) return host;
+    }
+  };
+  const kubeVirtFrom = Math.floor(size.vms * 0.99);
+  const virtualMachines: Record<string, unknown>[] = Array.from({ length: kubeVirtFrom }, (_, i) => {
+    const w = Math.floor(rnd() * workloads.length);
+    const t = tenantIndex(w);
+    const inCloud = rnd() < 0.1;
+    const placement = inCloud ? { datacenter: pick(home[t].zones), dedicated: rnd() < 0.05 } : { host: homeHost(t) };
+    return { id: `vm-${i}`, ...placement, tenant: tenants[t].id, workload: workloads[w].id };
   });
   const containers = Array.from({ length: size.containers }, (_, i) => {
-    const vm = virtualMachines[Math.floor(rnd() * virtualMachines.length)];
-    return { id: `ct-${i}`, virtualMachine: vm.id, runtime: pick(RUNTIMES), tenant: vm.tenant, workload: vm.workload };
+    const vm = virtualMachines[Math.floor(rnd() * virtualMachines.length)] as { id: string; tenant: string; workload: string };
+    const t = Number(vm.tenant.slice("tenant-".length));
+    // Mostly the VM's own workload; some another workload of the same tenant (a shared node pool).
+    const workload = rnd() < 0.1 ? workloads[(t + tenants.length * Math.floor(rnd() * (workloads.length / tenants.length))) % workloads.length].id : vm.workload;
+    const placement = rnd() < 0.05 ? { host: homeHost(t) } : { virtualMachine: vm.id };
+    return { id: `ct-${i}`, ...placement, runtime: pick(RUNTIMES), tenant: vm.tenant, workload };
   });
+  // KubeVirt: the last 1 % of the VMs run inside a pod of their own tenant.
+  for (let i = kubeVirtFrom; i < size.vms; i++) {
+    const pod = containers[Math.floor(rnd() * containers.length)];
+    virtualMachines.push({ id: `vm-${i}`, container: pod.id, tenant: pod.tenant, workload: pod.workload });
+  }
   return { source, complete: true, datacenters, powerDomains, networkDomains, racks, hosts, tenants, workloads, virtualMachines, containers };
 }
 
 export type Fleet = ReturnType<typeof generateFleet>;
 
-/** The same fleet with `fraction` of its VMs moved and containers' runtimes changed. */
+/** The same fleet with `fraction` of its VMs moved to another host of their datacenter and containers' runtimes changed. */
 export function changeFleet(fleet: Fleet, fraction: number, seed = 7): Fleet {
   const rnd = random(seed);
   const changed = structuredClone(fleet);
-  for (const vm of changed.virtualMachines) {
-    if (rnd() < fraction && "host" in vm) vm.host = changed.hosts[Math.floor(rnd() * changed.hosts.length)].id;
+  const hostsOfRack = new Map<string, string[]>();
+  for (const host of changed.hosts) if (host.rack) hostsOfRack.set(host.rack, [...(hostsOfRack.get(host.rack) ?? []), host.id]);
+  const rackOf = new Map(changed.hosts.map((h) => [h.id, h.rack]));
+  for (const vm of changed.virtualMachines as { host?: string }[]) {
+    const rack = vm.host ? rackOf.get(vm.host) : undefined;
+    if (rack && rnd() < fraction) {
+      const choices = hostsOfRack.get(rack)!;
+      vm.host = choices[Math.floor(rnd() * choices.length)];
+    }
   }
   for (const ct of changed.containers) {
     if (rnd() < fraction) ct.runtime = ct.runtime === "gvisor" ? "runc" : "gvisor";

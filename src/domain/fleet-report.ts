@@ -1,223 +1,287 @@
 import { requiredLevel, type Policy } from "./policy.ts";
-import { rank, stronger } from "./scale.ts";
-import { cachedChainOf, tenantOf, type Chain } from "./separation.ts";
-import type { Topology, UnitRef } from "./topology.ts";
-import { unitsIndex } from "./units-index.ts";
-import { isolationVerdict, type Outcome } from "./verdict.ts";
+import { rank } from "./scale.ts";
+import { datacenterSeparation } from "./separation.ts";
+import { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, sharedPlacesSteps, UNKNOWN_DC, type Place, type Places, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import type { Topology } from "./topology.ts";
+import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 
 /**
- * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, without
- * comparing every workload with every tenant.
+ * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, with its levels
+ * and its weakest pair, without comparing every workload with every tenant.
  *
- * Why it can skip most pairs: when a pair requires at most HOST, only two kinds of unit pairs
- * can fall short of it. (i) Units that share a compute unit (or contain one another): their
- * level is exact, so one below the requirement makes the pair NOT_ISOLATED. (ii) Units that
- * might share a host (a host hidden or unknown, datacenters not known to differ): their worst
- * case below the requirement makes the pair UNPROVEN. Units on different known hosts, or in
- * datacenters known to differ, are separated by HOST or more. So the scan visits, per unit,
- * the tenants met under each compute unit of its way up and the tenants of its datacenter's
- * hidden hosts: the size of the co-located population, not workloads × tenants.
+ * Why it can skip most pairs: two units that share nothing fall apart by a level that only
+ * depends on what they do share (../shared/contract.md, "Separation of two units"):
  *
- * Requirements above HOST (an operator's policy or a workload's minimum) fall back to the
- * exact pairwise verdict against every tenant; the result is the same, only slower.
- * test/domain/fleet-report.test.ts checks the scan against that brute force.
+ * | they share                                  | actual, possible          |
+ * |---------------------------------------------|---------------------------|
+ * | a compute unit (or one contains the other)  | ≤ VIRTUAL_MACHINE, exact  |
+ * | possibly a host (one host hidden/unknown)   | ≤ HOST, RACK or PLANET    |
+ * | a rack, a power or a network domain         | HOST                      |
+ * | known hosts, a rack not known               | HOST, RACK or PLANET      |
+ * | a datacenter                                | ≤ RACK                    |
+ * | a hazard zone or region                     | DATACENTER                |
+ * | a planet                                    | HAZARD_ZONE               |
+ *
+ * So a workload whose strongest requirement is T visits, per unit, only the places of the
+ * rows above T (src/domain/shared-places.ts indexes units by each), and per place only the
+ * tenants there: the co-located population below the requirement, never workloads × tenants.
+ * A place visited gives each pair a level no lower than the pair's own (a pair sharing a host
+ * also shares its rack), and every pair below T is visited at its own level, so the lowest
+ * actual, and the weakest pair, are exact. The lowest possible of a listed pair can also come
+ * from a place above T: those are looked up for that tenant only (`refinePossible`).
+ * test/domain/fleet-report.test.ts checks all of it against a naive verdict on random fleets.
  */
-export interface ReportEntry {
-  workload: string;
-  tenant: string;
-  outcome: Exclude<Outcome, "ISOLATED">;
-}
+const [PROCESS, , , , HOST, RACK, DATACENTER, HAZARD_ZONE, PLANET] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 
-const HOST_RANK = rank("HOST");
-const PROCESS_RANK = rank("PROCESS");
-const UNKNOWN_DC = "\u0000unknown";
-const NO_TENANTS: string[] = [];
-
-/** The lowest value offered and the unit that offered it, and the lowest from any other unit. */
-class Lowest {
-  first = Infinity;
-  firstUnit = "";
-  second = Infinity;
-  offer(value: number, unit: string) {
-    if (value < this.first) {
-      if (unit !== this.firstUnit) this.second = this.first;
-      this.first = value;
-      this.firstUnit = unit;
-    } else if (unit !== this.firstUnit && value < this.second) this.second = value;
-  }
-  /** The lowest offered by a unit other than `unit` (a unit is never paired with itself). */
-  without(unit: string): number {
-    return unit === this.firstUnit ? this.second : this.first;
-  }
-}
-
-interface UnitFacts {
-  ref: UnitRef;
-  id: string;
-  tenant: string;
-  workload: string | null;
-  chain: Chain;
-  /** Strongest wall below the host: what the unit brings when a host is shared. */
-  side: number;
-  hostKnown: boolean;
-  group: string;
-  /** The tenants that dedicated hardware on its way up is reserved for. */
-  dedicated: string[];
-}
-
-function byTenant<K>(map: Map<K, Map<string, Lowest>>, key: K, tenant: string): Lowest {
-  let inner = map.get(key);
-  if (!inner) map.set(key, (inner = new Map()));
-  let lowest = inner.get(tenant);
-  if (!lowest) inner.set(tenant, (lowest = new Lowest()));
-  return lowest;
-}
-
-/** Work counters, for the benchmark: how much of the co-located population the scan visited. */
+/** Work counters, for the benchmark and the tests: how much of the co-located population the scan visited. */
 export interface ReportStats {
-  /** (unit, tenant) combinations looked at. */
+  /** (place, tenant) combinations looked at. */
   visits: number;
 }
 
-export function fleetReport(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): ReportEntry[] {
-  const facts: UnitFacts[] = [];
-  const factsByWorkload = new Map<string, UnitFacts[]>();
-  const add = (ref: UnitRef, tenant: string, workload: string | null) => {
-    const chain = cachedChainOf(topology, ref);
-    let dedicated: string[] = NO_TENANTS;
-    for (const link of chain.links) {
-      if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-    }
-    const side = rank(chain.belowHost);
-    const f: UnitFacts = { ref, id: chain.ids[0], tenant, workload, chain, side, hostKnown: chain.host !== null, group: chain.datacenter ?? UNKNOWN_DC, dedicated };
-    facts.push(f);
-    if (workload !== null) {
-      const list = factsByWorkload.get(workload);
-      if (list) list.push(f);
-      else factsByWorkload.set(workload, [f]);
-    }
-  };
-  for (const vm of topology.virtualMachines.values()) add({ kind: "virtualMachine", key: vm.key }, vm.tenant, vm.workload);
-  for (const c of topology.containers.values()) add({ kind: "container", key: c.key }, c.tenant, c.workload);
+/** The report at once. */
+export function fleetReport(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): FleetReport {
+  const steps = fleetReportSteps(topology, policy, stats);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
 
-  // (i) Under each compute unit, per tenant: the lowest wall-strength of that tenant's units
-  // on their way up to it (units below it, not counting it).
-  const below = new Map<string, Map<string, Lowest>>();
-  // (ii) Per datacenter (or unknown), per tenant: the lowest side of units on hidden or known
-  // hosts, for units without dedicated hardware; dedicated ones keyed also by their tenant.
-  const hidden = new Map<string, Map<string, Lowest>>();
-  const onHosts = new Map<string, Map<string, Lowest>>();
-  const dedicatedHidden = new Map<string, Map<string, Lowest>>();
-  const dedicatedOnHosts = new Map<string, Map<string, Lowest>>();
-  for (const f of facts) {
-    let strongest = PROCESS_RANK;
-    for (let k = 1; k < f.chain.links.length; k++) {
-      strongest = Math.max(strongest, rank(f.chain.links[k - 1].boundary));
-      byTenant(below, f.chain.ids[k], f.tenant).offer(strongest, f.id);
-    }
-    if (f.dedicated.length > 1) continue; // reserved for two tenants at once: shares a host with nobody else's units
-    const [only] = f.dedicated;
-    const target = only === undefined ? (f.hostKnown ? onHosts : hidden) : f.hostKnown ? dedicatedOnHosts : dedicatedHidden;
-    byTenant(target, f.group, only === undefined ? f.tenant : `${f.tenant}\u0000${only}`).offer(f.side, f.id);
-  }
-  const groups = [...new Set([...hidden.keys(), ...onHosts.keys(), ...dedicatedHidden.keys(), ...dedicatedOnHosts.keys()])];
-
-  const index = unitsIndex(topology);
+/** The report in steps: it yields every so often, so a service can answer other requests meanwhile. */
+export function* fleetReportSteps(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): Generator<void, FleetReport> {
+  const places = yield* sharedPlacesSteps(topology);
   const organizationOf = new Map([...topology.tenants.values()].map((t) => [t.key, t.organization]));
-  const entries: ReportEntry[] = [];
-  // Workloads in key order, and each workload's tenants sorted: the report comes out ordered.
+  const builder = new ReportRowsBuilder(topology, places, policy);
   const workloads = [...topology.workloads.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  let sinceYield = 0;
   for (const workload of workloads) {
-    const units = index.byWorkload.get(workload.key) ?? [];
-    // The three levels this workload can require, by relationship; one lookup per tenant visited.
+    const units = places.byWorkload.get(workload.key);
+    if (!units) continue;
     const organization = topology.tenants.get(workload.tenant)?.organization;
     const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) =>
       rank(requiredLevel(policy, rel, workload.minimumIsolation)),
     );
     const required = (tenant: string) =>
       tenant === workload.tenant ? forSelf : organization !== undefined && organizationOf.get(tenant) === organization ? forOrganization : forOthers;
-    const exceedsHost = [policy.sameTenant, policy.sameOrganization, policy.otherOrganization].some((l) => rank(workload.minimumIsolation ? stronger(l, workload.minimumIsolation) : l) > HOST_RANK);
-    if (exceedsHost) {
-      for (const tenant of [...index.byTenant.keys()].sort()) {
-        stats.visits += units.length * (index.byTenant.get(tenant)?.length ?? 0);
-        const verdict = isolationVerdict(topology, workload.key, tenant, policy);
-        if (verdict.outcome !== "ISOLATED") entries.push({ workload: workload.key, tenant, outcome: verdict.outcome });
-      }
-      continue;
+    const before = stats.visits;
+    const scan = new WorkloadScan(topology, places, `w:${workload.key}`, units, stats);
+    scan.visit(Math.max(forSelf, forOrganization, forOthers));
+    for (const tenant of [...scan.candidates.keys()].sort()) {
+      const c = scan.candidates.get(tenant)!;
+      const level = required(tenant);
+      if (c.a >= level) continue;
+      const possible = c.mp >= level ? scan.refinePossible(tenant, c.mp) : c.mp;
+      builder.add(workload.key, tenant, level, c.a, possible, c.u, c.v);
     }
-    if (units.length === 0) continue;
-    const status = new Map<string, Exclude<Outcome, "ISOLATED">>();
-    const mark = (tenant: string, outcome: Exclude<Outcome, "ISOLATED">) => {
-      if (status.get(tenant) !== "NOT_ISOLATED") status.set(tenant, outcome);
-    };
-    const unitFacts = factsByWorkload.get(workload.key) ?? [];
-    for (const a of unitFacts) {
-      // (i) exact levels through shared compute units, and containment.
-      let strongest = PROCESS_RANK;
-      for (let k = 0; k < a.chain.links.length; k++) {
-        const e = a.chain.links[k];
-        if (k > 0) {
-          strongest = Math.max(strongest, rank(a.chain.links[k - 1].boundary));
-          const owner = tenantOf(topology, e);
-          if (owner !== null && PROCESS_RANK < required(owner)) mark(owner, "NOT_ISOLATED"); // a runs inside the other's unit
-        }
-        const tenants = below.get(a.chain.ids[k]);
-        if (!tenants) continue;
-        stats.visits += tenants.size;
-        // forEach, not for-of: no entry array per tenant on this hot path.
-        tenants.forEach((lowest, tenant) => {
-          const other = lowest.without(a.id);
-          if (other === Infinity) return;
-          const level = k === 0 ? PROCESS_RANK : Math.min(strongest, other);
-          if (level < required(tenant)) mark(tenant, "NOT_ISOLATED");
-        });
-      }
+    sinceYield += stats.visits - before + units.length + scan.candidates.size;
+    if (sinceYield > 4_000) {
+      sinceYield = 0;
+      yield;
     }
-
-    // (ii) worst cases where a host might be shared. The workload's units that bring the same
-    // wall, tenant, dedication and whereabouts meet the same tenants: visit those once.
-    const alike = new Map<string, UnitFacts[]>();
-    for (const a of unitFacts) {
-      if (a.dedicated.length > 1) continue; // reserved for two tenants at once: shares with nobody
-      const key = `${a.group}\u0000${a.hostKnown}\u0000${a.side}\u0000${a.tenant}\u0000${a.dedicated[0] ?? ""}`;
-      const list = alike.get(key);
-      if (list) list.push(a);
-      else alike.set(key, [a]);
-    }
-    for (const members of alike.values()) {
-      const a = members[0];
-      const reservedFor = a.dedicated[0];
-      // A unit is never paired with itself: with one member, leave it out of the lowest.
-      const lowestOf = (lowest: Lowest) => (members.length > 1 ? lowest.first : lowest.without(a.id));
-      const visit = (source: Map<string, Map<string, Lowest>>, group: string, dedicatedSide: boolean) => {
-        const tenants = source.get(group);
-        if (!tenants) return;
-        stats.visits += tenants.size;
-        tenants.forEach((lowest, key) => {
-          let tenant = key;
-          if (dedicatedSide) {
-            const [owner, only] = key.split("\u0000");
-            if (only !== a.tenant) return; // the other's hardware is reserved for another tenant
-            tenant = owner;
-          }
-          if (reservedFor !== undefined && tenant !== reservedFor) return; // ours is reserved
-          const other = lowestOf(lowest);
-          if (other === Infinity) return;
-          if (Math.min(a.side, other) < required(tenant)) mark(tenant, "UNPROVEN");
-        });
-      };
-      const partnerGroups = a.group === UNKNOWN_DC ? groups : [a.group, UNKNOWN_DC];
-      for (const group of partnerGroups) {
-        visit(hidden, group, false);
-        visit(dedicatedHidden, group, true);
-        if (!a.hostKnown) {
-          visit(onHosts, group, false);
-          visit(dedicatedOnHosts, group, true);
-        }
-      }
-    }
-    for (const tenant of [...status.keys()].sort()) entries.push({ workload: workload.key, tenant, outcome: status.get(tenant)! });
   }
-  return entries;
+  return builder.build();
 }
 
+/** The lowest (actual, possible) met so far against one tenant, its witness pair, and the lowest possible. */
+interface Candidate {
+  a: number;
+  p: number;
+  u: number;
+  v: number;
+  mp: number;
+}
+
+const dcLevelsCache = new WeakMap<Topology, Map<string, [string, number, number][]>>();
+
+/** The other known datacenters with the levels rule 3 gives against `dc`, below PLANET. */
+function nearDatacenters(topology: Topology, places: SharedPlaces, dc: string): [string, number, number][] {
+  let cache = dcLevelsCache.get(topology);
+  if (!cache) dcLevelsCache.set(topology, (cache = new Map()));
+  let near = cache.get(dc);
+  if (!near) {
+    near = [];
+    for (const other of places.datacenters.keys()) {
+      if (other === dc) continue;
+      const s = datacenterSeparation(topology, dc, other);
+      if (rank(s.actual) < PLANET) near.push([other, rank(s.actual), rank(s.possible)]);
+    }
+    cache.set(dc, near);
+  }
+  return near;
+}
+
+/** One workload's visit of the places its units share with others. */
+class WorkloadScan {
+  readonly candidates = new Map<string, Candidate>();
+  private visited = new Set<string>();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly places: SharedPlaces,
+    private readonly own: string,
+    private readonly units: UnitFacts[],
+    private readonly stats: ReportStats,
+  ) {}
+
+  private offer(tenant: string, a: number, p: number, u: number, v: number) {
+    const c = this.candidates.get(tenant);
+    if (!c) this.candidates.set(tenant, { a, p, u, v, mp: p });
+    else {
+      if (a < c.a || (a === c.a && p < c.p)) {
+        c.a = a;
+        c.p = p;
+        c.u = u;
+        c.v = v;
+      }
+      if (p < c.mp) c.mp = p;
+    }
+  }
+
+  /** Every tenant of a place (but our own units) at the levels (a, p). */
+  private each(place: Place | undefined, u: number, a: number, p: number) {
+    if (!place) return;
+    this.stats.visits += place.size;
+    for (const [tenant, lowest] of place) {
+      const unit = lowest.unitWithout(this.own);
+      if (unit !== -1) this.offer(tenant, a, p, u, unit);
+    }
+  }
+
+  /** True the first time a key is seen: units alike visit a place once. */
+  private first(key: string): boolean {
+    if (this.visited.has(key)) return false;
+    this.visited.add(key);
+    return true;
+  }
+
+  private partners(dc: string): readonly string[] {
+    return dc === UNKNOWN_DC ? this.places.datacenterGroups : [dc, UNKNOWN_DC];
+  }
+
+  visit(threshold: number) {
+    if (threshold <= PROCESS) return;
+    for (const u of this.units) this.coLocated(u);
+    for (const u of this.units) this.possiblyOnOneHost(u);
+    if (threshold > HOST) for (const u of this.units) this.hostApart(u);
+    if (threshold > RACK) for (const u of this.units) if (u.dc !== UNKNOWN_DC && this.first(`dc${SEP}${u.dc}`)) this.each(this.places.datacenters.get(u.dc), u.index, RACK, RACK);
+    if (threshold > DATACENTER) {
+      for (const u of this.units) {
+        if (u.dc === UNKNOWN_DC || !this.first(`near${SEP}${u.dc}`)) continue;
+        for (const [other, a, p] of nearDatacenters(this.topology, this.places, u.dc)) {
+          if (a < threshold) this.each(this.places.datacenters.get(other), u.index, a, p);
+        }
+      }
+    }
+  }
+
+  /** Units that share a compute unit with u, or contain it, or sit in it: exact levels. */
+  private coLocated(u: UnitFacts) {
+    const { links, ids } = u.chain;
+    let strongest = PROCESS;
+    for (let k = 0; k < links.length; k++) {
+      if (k > 0) {
+        strongest = Math.max(strongest, rank(links[k - 1].boundary));
+        const outer = this.places.byId.get(ids[k]);
+        if (outer && outer.group !== this.own) this.offer(outer.tenant, PROCESS, PROCESS, u.index, outer.index); // u runs inside it
+      }
+      const place = this.places.below.get(ids[k]);
+      if (!place) continue;
+      this.stats.visits += place.size;
+      for (const [tenant, lowest] of place) {
+        const value = lowest.valueWithout(this.own);
+        if (value === Infinity) continue;
+        const level = k === 0 ? PROCESS : Math.min(strongest, value);
+        this.offer(tenant, level, level, u.index, lowest.unitWithout(this.own));
+      }
+    }
+  }
+
+  /** A shared host not ruled out: each side brings its own walls; dedicated hardware on either side makes it HOST. */
+  private possiblyOnOneHost(u: UnitFacts) {
+    if (u.dedicated.length > 1) return; // reserved for two tenants at once: shares with nobody
+    if (!this.first(`host?${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.side}${SEP}${u.tenant}${SEP}${u.dedicated[0] ?? ""}`)) return;
+    for (const g of this.partners(u.dc)) {
+      const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
+      this.sideBySide(u, this.places.hidden.get(g), false, base);
+      this.sideBySide(u, this.places.dedicatedHidden.get(g), true, base);
+      if (!u.hostKnown) {
+        this.sideBySide(u, this.places.onHosts.get(g), false, base);
+        this.sideBySide(u, this.places.dedicatedOnHosts.get(g), true, base);
+      }
+    }
+  }
+
+  /** Units that may share u's host: the weaker side's walls, unless dedicated hardware on either side rules it out. */
+  private sideBySide(u: UnitFacts, place: Place | undefined, dedicatedSide: boolean, base: number) {
+    if (!place) return;
+    const reservedFor = u.dedicated[0];
+    this.stats.visits += place.size;
+    for (const [key, lowest] of place) {
+      let tenant = key;
+      if (dedicatedSide) {
+        const [owner, only] = key.split(SEP);
+        if (only !== u.tenant) continue; // the other's hardware is reserved for another tenant
+        tenant = owner;
+      }
+      if (reservedFor !== undefined && tenant !== reservedFor) continue; // ours is reserved
+      const value = lowest.valueWithout(this.own);
+      if (value === Infinity) continue;
+      const actual = Math.min(u.side, value);
+      this.offer(tenant, actual, Math.max(actual, base), u.index, lowest.unitWithout(this.own));
+    }
+  }
+
+  /** Pairs at HOST: a host possibly shared (whatever dedication says), a shared rack, power or network domain, or known hosts in racks not known. */
+  private hostApart(u: UnitFacts) {
+    const { places } = this;
+    if (this.first(`host${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.rackSynced}`)) {
+      for (const g of this.partners(u.dc)) {
+        const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
+        this.each(places.hiddenAll.get(g), u.index, HOST, base);
+        if (!u.hostKnown || !u.rackSynced) this.each(places.rackSynced.get(g), u.index, HOST, base);
+        this.each(places.rackUnsynced.get(g), u.index, HOST, base);
+      }
+    }
+    if (!u.hostKnown || u.rack === null || !this.first(`rack${SEP}${u.rack}${SEP}${u.dc}`)) return;
+    for (const key of this.rackKeys(u)) this.each(places.racks.get(key), u.index, HOST, HOST);
+    if (!u.rackSynced) return;
+    const domains = rackDomainKeys(this.topology, u.rack);
+    for (const key of domains.power) this.each(places.powerDomains.get(key), u.index, HOST, HOST);
+    for (const key of domains.network) this.each(places.networkDomains.get(key), u.index, HOST, HOST);
+  }
+
+  /** The rack places of u's rack: itself when synced, else per datacenter its hosts may be in. */
+  private rackKeys(u: UnitFacts): string[] {
+    if (u.rackSynced) return [u.rack!];
+    const groups = u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : this.places.rackDatacenters.get(u.rack!)!;
+    return [...groups].map((g) => rackPlaceKey(u, g));
+  }
+
+  /** The lowest possible against `tenant`, looking up only that tenant in the places the visit skipped. */
+  refinePossible(tenant: string, possible: number): number {
+    const { places, topology, own } = this;
+    const present = (map: Places, key: string) => (map.get(key)?.get(tenant)?.valueWithout(own) ?? Infinity) !== Infinity;
+    let best = possible;
+    for (const u of this.units) {
+      if (best <= HOST) return best;
+      if (u.hostKnown && u.rack !== null) {
+        if (this.rackKeys(u).some((key) => present(places.racks, key))) return HOST;
+        const domains = u.rackSynced ? rackDomainKeys(topology, u.rack) : { power: [], network: [] };
+        if (domains.power.some((key) => present(places.powerDomains, key)) || domains.network.some((key) => present(places.networkDomains, key))) return HOST;
+      }
+      if (best > RACK && u.dc !== UNKNOWN_DC && present(places.datacenters, u.dc)) best = RACK;
+    }
+    if (best <= RACK) return best;
+    // No unit of the tenant (but ours) shares a datacenter with ours: any two known ones differ.
+    for (const u of this.units) {
+      const keys = u.dc === UNKNOWN_DC ? null : datacenterKeys(topology, u.dc);
+      if (!keys) continue;
+      if (keys.zones.some((key) => present(places.hazardZones, key))) return DATACENTER;
+      if (keys.region !== null && present(places.regions, keys.region)) return DATACENTER;
+      if (best > HAZARD_ZONE && present(places.planets, keys.planet)) best = HAZARD_ZONE;
+    }
+    return best;
+  }
+}
+
+export type { FleetReport };

@@ -118,6 +118,13 @@ export function tenantOf(topology: Topology, unit: UnitRef): string | null {
   return null;
 }
 
+/** The workload a unit belongs to, if any. */
+export function workloadOf(topology: Topology, unit: UnitRef): string | null {
+  if (unit.kind === "container") return topology.containers.get(unit.key)?.workload ?? null;
+  if (unit.kind === "virtualMachine") return topology.virtualMachines.get(unit.key)?.workload ?? null;
+  return null;
+}
+
 export function separation(topology: Topology, a: UnitRef, b: UnitRef): Separation {
   return separationOfChains(topology, a, chainOf(topology, a), b, chainOf(topology, b));
 }

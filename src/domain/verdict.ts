@@ -1,13 +1,15 @@
 import { policyLevel, relationship, requiredLevel, type Policy, type Relationship } from "./policy.ts";
 import { atLeast, rank, type IsolationLevel } from "./scale.ts";
-import { cachedChainOf, separationOfChains, type Separation } from "./separation.ts";
+import { cachedChainOf, separationOfChains, workloadOf, type Separation } from "./separation.ts";
 import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 
 /**
  * "Is workload X isolated enough from tenant Y?" (docs/verdicts.md): every unit of X
- * against every unit of Y, the weakest actual and possible levels, and the outcome against
- * what the policy and X's own minimum require.
+ * against every unit of Y that is not itself a unit of X (a workload's own units, its replicas
+ * and sidecars, are one trust domain: how far apart they stand is anti-affinity's question),
+ * the weakest actual and possible levels, and the outcome against what the policy and X's own
+ * minimum require.
  */
 export type Outcome = "ISOLATED" | "NOT_ISOLATED" | "UNPROVEN";
 
@@ -35,7 +37,10 @@ export interface Verdict {
   /** How many unit pairs were compared. */
   pairCount: number;
   unitCount: number;
+  /** The other tenant's units that are not the workload's own: the other side of the pairs. */
   otherUnitCount: number;
+  /** The other tenant's units that are the workload's own, left out of the pairs. */
+  ownUnitsOfTenant: number;
   /** The weakest pair (first in `evidence`), null when there are no pairs. */
   weakest: EvidencePair | null;
   /**
@@ -64,7 +69,8 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   const required = requiredLevel(policy, rel, workloadNode.minimumIsolation);
   const index = unitsIndex(topology);
   const mine = index.byWorkload.get(workload) ?? [];
-  const theirs = index.byTenant.get(tenant) ?? [];
+  const ofTenant = index.byTenant.get(tenant) ?? [];
+  const theirs = ofTenant.filter((unit) => workloadOf(topology, unit) !== workload);
 
   // Each unit's way up, walked once (and remembered with the topology).
   const myChains = mine.map((unit) => cachedChainOf(topology, unit));
@@ -80,7 +86,6 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
     const unit = mine[i];
     for (let j = 0; j < theirs.length; j++) {
       const other = theirs[j];
-      if (unit.kind === other.kind && unit.key === other.key) continue;
       pairCount++;
       const s = separationOfChains(topology, unit, myChains[i], other, theirChains[j]);
       const a = rank(s.actual);
@@ -98,7 +103,6 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
       sorted = [];
       for (let i = 0; i < mine.length; i++) {
         for (let j = 0; j < theirs.length; j++) {
-          if (mine[i].kind === theirs[j].kind && mine[i].key === theirs[j].key) continue;
           sorted.push({ unit: mine[i], other: theirs[j], ...separationOfChains(topology, mine[i], myChains[i], theirs[j], theirChains[j]) });
         }
       }
@@ -133,6 +137,7 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
     pairCount,
     unitCount: mine.length,
     otherUnitCount: theirs.length,
+    ownUnitsOfTenant: ofTenant.length - theirs.length,
     weakest,
     evidence,
     inventoryAsOf,

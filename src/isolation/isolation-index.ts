@@ -2,12 +2,13 @@ import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
-import { fleetReport, type ReportEntry } from "../domain/fleet-report.ts";
+import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
+import { sharedPlacesSteps } from "../domain/shared-places.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
-import { cachedChainOf } from "../domain/separation.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
 import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
+import { runInSlices } from "./run-in-slices.ts";
 
 /**
  * The in-memory topology index, shared by every request of this process. Each request first
@@ -21,8 +22,8 @@ export interface IsolationView {
   inventoryVersion: number;
   policy: StoredPolicy;
   freshness: Freshness;
-  /** The fleet report for this inventory and policy, computed once and kept. */
-  report(): ReportEntry[];
+  /** The fleet report for this inventory and policy, computed once (in slices, the event loop stays free) and kept. */
+  report(): Promise<FleetReport>;
   /** Every anti-affinity violation of the fleet, computed once per inventory and kept. */
   violations(): Violation[];
 }
@@ -30,10 +31,15 @@ export interface IsolationView {
 export class IsolationIndex {
   private loaded: { topology: Topology; version: number } | null = null;
   private loading: Promise<{ topology: Topology; version: number }> | null = null;
-  private reports = new Map<string, ReportEntry[]>();
+  private reports = new Map<string, Promise<FleetReport>>();
   private violationsOf = new WeakMap<Topology, Violation[]>();
 
   constructor(private readonly sql: SqlClient) {}
+
+  /** The kept fleet report, if one was asked for (for metrics and tests). */
+  get keptReport(): Promise<FleetReport> | null {
+    return [...this.reports.values()][0] ?? null;
+  }
 
   /** The inventory version of the topology in memory; null before the first load. */
   get loadedVersion(): number | null {
@@ -69,9 +75,10 @@ export class IsolationIndex {
       report: () => {
         let report = this.reports.get(reportKey);
         if (!report) {
-          report = observeReportScan(() => fleetReport(loaded.topology, policy));
+          report = observeReportScan(() => runInSlices(fleetReportSteps(loaded.topology, policy)));
           this.reports.clear(); // only the newest is worth keeping
           this.reports.set(reportKey, report);
+          report.catch(() => this.reports.delete(reportKey));
         }
         return report;
       },
@@ -87,9 +94,12 @@ export class IsolationIndex {
     if (this.loaded && this.loaded.version >= version) return this.loaded;
     // One reload at a time; requests arriving meanwhile wait for it.
     if (!this.loading) {
-      this.loading = observeIndexLoad(() => loadTopology(this.sql)).then(
+      this.loading = observeIndexLoad(async () => {
+        const fresh = await loadTopology(this.sql);
+        await runInSlices(warm(fresh.topology));
+        return fresh;
+      }).then(
         (fresh) => {
-          warmChains(fresh.topology);
           this.loaded = fresh;
           this.loading = null;
           return fresh;
@@ -106,9 +116,12 @@ export class IsolationIndex {
   }
 }
 
-/** Walks every unit's way up, and finds every workload's replicas, once at load, so no request pays for it. */
-function warmChains(topology: Topology) {
-  for (const key of topology.virtualMachines.keys()) cachedChainOf(topology, { kind: "virtualMachine", key });
-  for (const key of topology.containers.keys()) cachedChainOf(topology, { kind: "container", key });
+/**
+ * Walks every unit's way up and indexes it by the places it shares (the report's index), and
+ * finds every workload's replicas, once at load, so no request pays for it; in steps.
+ */
+function* warm(topology: Topology): Generator<void, void> {
+  yield* sharedPlacesSteps(topology);
+  yield;
   replicasOf(topology, "");
 }

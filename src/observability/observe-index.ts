@@ -1,4 +1,4 @@
-import type { ReportEntry } from "../domain/fleet-report.ts";
+import type { FleetReport } from "../domain/fleet-report-rows.ts";
 import type { Topology } from "../domain/topology.ts";
 import { serviceMetrics } from "./service-metrics.ts";
 
@@ -21,12 +21,10 @@ export async function observeIndexLoad<T extends { topology: Topology }>(load: (
 }
 
 /** Times one fleet report scan and records its findings by outcome. */
-export function observeReportScan(scan: () => ReportEntry[]): ReportEntry[] {
+export async function observeReportScan(scan: () => Promise<FleetReport>): Promise<FleetReport> {
   const stop = serviceMetrics.reportScanSeconds.startTimer();
-  const report = scan();
+  const report = await scan();
   stop();
-  const byOutcome = { NOT_ISOLATED: 0, UNPROVEN: 0 };
-  for (const entry of report) byOutcome[entry.outcome]++;
-  for (const [outcome, n] of Object.entries(byOutcome)) serviceMetrics.reportEntries.set({ outcome }, n);
+  for (const outcome of ["NOT_ISOLATED", "UNPROVEN"] as const) serviceMetrics.reportEntries.set({ outcome }, report.list(outcome).length);
   return report;
 }

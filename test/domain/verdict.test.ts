@@ -81,12 +81,42 @@ describe("isolationVerdict", () => {
     expect(v).toMatchObject({ relationship: "OTHER_ORGANIZATION", required: "VIRTUAL_MACHINE" });
   });
 
-  it("never pairs a unit with itself, but pairs the workload's units with its own tenant's", () => {
+  it("never pairs the workload's units with each other: its replicas and sidecars are one trust domain", () => {
+    // genome's units are vm-bio and c-bio (inside vm-bio); biology's other units are vm-strict and i-bio.
     const v = isolationVerdict(topology, "genome", "biology", DEFAULT_POLICY);
-    expect(v.evidence(1000).some((p) => p.unit.key === p.other.key)).toBe(false);
-    expect(v.evidence(1000)).toHaveLength(v.pairCount);
-    // c-bio runs inside vm-bio: PROCESS, which the same-tenant policy allows.
-    expect(v).toMatchObject({ actual: "PROCESS", required: "PROCESS", outcome: "ISOLATED" });
+    expect(v.evidence(1000).map((p) => `${p.unit.key}/${p.other.key}`).sort()).toEqual(["c-bio/i-bio", "c-bio/vm-strict", "vm-bio/i-bio", "vm-bio/vm-strict"]);
+    expect(v.pairCount).toBe(4);
+    expect(v).toMatchObject({ actual: "RACK", outcome: "ISOLATED" }); // h1 and h2 in racks r1 and r2
+  });
+
+  it("says so when the tenant's only units are the workload's own", () => {
+    const solo = buildTopology({
+      tenants: [{ id: "solo", organization: "o", source: "dcim" }],
+      workloads: [{ id: "api", tenant: "solo", minimumIsolation: "HOST", source: "dcim" }],
+      virtualMachines: [{ id: "vm-api", datacenter: "dc", tenant: "solo", workload: "api", source: "dcim" }],
+      containers: [{ id: "sidecar", virtualMachine: "vm-api", tenant: "solo", workload: "api", source: "dcim" }],
+    });
+    const v = isolationVerdict(solo, "api", "solo", DEFAULT_POLICY, freshness);
+    expect(v).toMatchObject({ outcome: "ISOLATED", actual: "PLANET", pairCount: 0, ownUnitsOfTenant: 2 });
+    expect(explainVerdict(v, now)).toBe("ISOLATED: api (solo) needs HOST separation from tenant solo, and tenant solo's only units are api's own, so nothing of theirs meets. Inventory as of 10:42 UTC.");
+  });
+
+  it("still pairs the workload with another workload of its own tenant in the same VM", () => {
+    const strictOwn = buildTopology({
+      ...input,
+      workloads: [...input.workloads!, { id: "sidecar-owner", tenant: "biology", minimumIsolation: "HOST", source: "dcim" }],
+      containers: [
+        ...input.containers!,
+        { id: "c-own-sidecar", virtualMachine: "vm-strict", tenant: "biology", workload: "strict", source: "k8s" },
+      ],
+    });
+    // strict (minimum RACK) with its own sidecar in its own VM: no pair between them.
+    expect(isolationVerdict(strictOwn, "strict", "biology", DEFAULT_POLICY).evidence(100).some((p) => p.other.key === "c-own-sidecar")).toBe(false);
+    // A container of biology with no workload in vm-strict: PROCESS, below strict's RACK.
+    const crowded = buildTopology({ ...input, containers: [...input.containers!, { id: "c-stray", virtualMachine: "vm-strict", tenant: "biology", source: "k8s" }] });
+    const v = isolationVerdict(crowded, "strict", "biology", DEFAULT_POLICY);
+    expect(v).toMatchObject({ actual: "PROCESS", outcome: "NOT_ISOLATED" });
+    expect(v.weakest).toMatchObject({ unit: { key: "vm-strict" }, other: { key: "c-stray" } });
   });
 
   it("is ISOLATED at PLANET with no pairs, and says why", () => {

@@ -74,19 +74,37 @@ describe("isolation over GraphQL, on the demo inventory", () => {
     expect(data.tenant.exposure).toEqual([{ workloadKey: "genome-pipeline", outcome: "NOT_ISOLATED", actual: "PROCESS" }]);
   });
 
+  it("counts a workload's own sidecar as its own, but another workload of its tenant in its VM against it", async () => {
+    const query = `{ isolation(workload: "payments", tenant: "acme-payments") { outcome actual pairCount evidence(limit: 1) { otherUnit { key } } } }`;
+    // payments' units are i-0pay1, i-0pay2 and its sidecar pod-pay-sidecar inside i-0pay1: acme-payments has no other unit.
+    expect((await gql(query)).data.isolation).toEqual({ outcome: "ISOLATED", actual: "PLANET", pairCount: 0, evidence: [] });
+    const why = (await gql(`{ isolation(workload: "payments", tenant: "acme-payments") { explanation } }`)).data.isolation.explanation;
+    expect(why).toMatch(/^ISOLATED: payments \(acme-payments\) needs HOST separation from tenant acme-payments, and tenant acme-payments's only units are payments's own, so nothing of theirs meets\./);
+    const sync = await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, {
+      s: {
+        source: "k8s-fraud",
+        workloads: [{ id: "fraud-check", tenant: "acme-payments" }],
+        containers: [{ id: "pod-fraud", virtualMachine: "i-0pay1", tenant: "acme-payments", workload: "fraud-check" }],
+      },
+    });
+    expect(sync.data.syncInventory.status).toBe("APPLIED");
+    // fraud-check's pod runs inside payments' VM: PROCESS, below payments' HOST minimum.
+    expect((await gql(query)).data.isolation).toEqual({ outcome: "NOT_ISOLATED", actual: "PROCESS", pairCount: 3, evidence: [{ otherUnit: { key: "pod-fraud" } }] });
+  });
+
   it("pages through the fleet report and filters it by outcome", async () => {
     const all = (await gql(`{ isolationReport(first: 1000) { totalCount nodes { workloadKey tenantKey outcome } } }`)).data.isolationReport;
     expect(all.nodes).toEqual([
       { workloadKey: "genome-pipeline", tenantKey: "geology", outcome: "NOT_ISOLATED" },
-      // The workload's own units pair with its own tenant's: a sidecar in its own VM is PROCESS, below its HOST minimum.
+      // fraud-check's pod inside payments' VM (the test above); payments' own sidecar there would not count.
       { workloadKey: "payments", tenantKey: "acme-payments", outcome: "NOT_ISOLATED" },
-      { workloadKey: "seismic-model", tenantKey: "geology", outcome: "NOT_ISOLATED" },
+      // Not seismic-model against geology: c-5 inside vm-3 are both seismic-model's.
     ]);
-    const first = (await gql(`{ isolationReport(first: 2) { totalCount edges { cursor node { workloadKey } } pageInfo { hasNextPage endCursor } } }`)).data.isolationReport;
-    expect(first.totalCount).toBe(3);
+    const first = (await gql(`{ isolationReport(first: 1) { totalCount edges { cursor node { workloadKey } } pageInfo { hasNextPage endCursor } } }`)).data.isolationReport;
+    expect(first.totalCount).toBe(2);
     expect(first.pageInfo.hasNextPage).toBe(true);
     const rest = (await gql(`query($after: String) { isolationReport(first: 2, after: $after) { edges { node { workloadKey tenantKey } } pageInfo { hasNextPage } } }`, { after: first.pageInfo.endCursor })).data.isolationReport;
-    expect(rest.edges).toEqual([{ node: { workloadKey: "seismic-model", tenantKey: "geology" } }]);
+    expect(rest.edges).toEqual([{ node: { workloadKey: "payments", tenantKey: "acme-payments" } }]);
     expect(rest.pageInfo.hasNextPage).toBe(false);
     const unproven = (await gql(`{ isolationReport(outcome: UNPROVEN) { totalCount } }`)).data.isolationReport;
     expect(unproven.totalCount).toBe(0);

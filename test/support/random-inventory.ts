@@ -31,15 +31,18 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   }));
   const racks = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => ({
     id: `r${i}`,
-    datacenter: pick(datacenters).id,
+    datacenter: o.known || chance(0.9) ? pick(datacenters).id : "dc-dangling-2",
     powerDomains: ["p1", "p2", "p3", "p4"].filter(() => chance(0.3)),
     networkDomains: ["n1", "n2", "n3", "n4"].filter(() => chance(0.3)),
   }));
   const tenants = ["t1", "t2", "t3"];
   const hosts = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => {
     const h: Record<string, unknown> = { id: `h${i}` };
-    if (o.known || chance(0.7)) h.rack = o.known || chance(0.9) ? pick(racks).id : "r-dangling";
-    else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
+    if (o.known || chance(0.7)) {
+      h.rack = o.known || chance(0.9) ? pick(racks).id : "r-dangling";
+      // A host on a rack nobody synced may still name its datacenter.
+      if (h.rack === "r-dangling" && chance(0.5)) h.datacenter = pick(datacenters).id;
+    } else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
     if (o.dedication && chance(0.2)) h.dedicatedTo = pick(tenants);
     return h;
   });
@@ -66,7 +69,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const workloads = ["w1", "w2", "w3", "w4"].map((id, i) => ({
     id,
     tenant: tenants[i % tenants.length],
-    minimumIsolation: pick([null, null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "HAZARD_ZONE"] as const),
+    minimumIsolation: pick([null, null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"] as const),
   }));
   for (const unit of [...vms, ...containers]) if (chance(0.6)) unit.workload = pick(workloads).id;
   return {

@@ -5,6 +5,8 @@ import type { SharedThing as Shared } from "../../domain/separation.ts";
 import { unitsIndex } from "../../domain/units-index.ts";
 import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
 import { serviceMetrics } from "../../observability/service-metrics.ts";
+import type { FleetReport, ReportOutcome } from "../../domain/fleet-report-rows.ts";
+import { ReportRowVerdict } from "../../domain/report-row-verdict.ts";
 import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
@@ -30,6 +32,11 @@ function verdictFor(view: IsolationView, scope: AccessScope, workload: string, t
   const verdict = isolationVerdict(view.topology, workload, tenant, view.policy, view.freshness);
   serviceMetrics.verdicts.inc({ outcome: verdict.outcome });
   return { ...verdict, view };
+}
+
+/** A kept report row as a verdict: what the scan computed, the rest derived when asked. */
+function rowVerdict(view: IsolationView, report: FleetReport, row: number): ReportRowVerdict & { view: IsolationView } {
+  return Object.assign(new ReportRowVerdict(report, row, view.freshness), { view });
 }
 
 const weakestFirst = (a: Verdict, b: Verdict) =>
@@ -102,23 +109,13 @@ export const isolationQueries = {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
     const page = pageRequest(args);
     const view = await ctx.isolation();
-    const entries = view.report().filter((e) => !args.outcome || e.outcome === args.outcome);
-    const position = (e: { workload: string; tenant: string }) => `${e.workload}\u0000${e.tenant}`;
-    let start = 0;
-    if (page.after !== null) {
-      const after = page.after;
-      start = entries.findIndex((e) => position(e) > after);
-      if (start === -1) start = entries.length;
-    }
-    const rows = entries.slice(start, start + page.size + 1);
-    const connection = connectionFromRows(rows, page, position, entries.length);
-    // Verdicts only for the page asked, each once (edges and nodes share them).
-    const verdicts = connection.nodes.map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant));
-    return {
-      ...connection,
-      edges: connection.edges.map((edge, i) => ({ cursor: edge.cursor, node: verdicts[i] })),
-      nodes: verdicts,
-    };
+    const report = await view.report();
+    // O(page): a binary search for the cursor, then the page's rows as they were kept.
+    const list = report.list(args.outcome as ReportOutcome | null | undefined);
+    const start = page.after === null ? 0 : report.positionAfter(list, ...(page.after.split("\u0000") as [string, string]));
+    const rows: ReportRowVerdict[] = [];
+    for (let i = start; i < Math.min(list.length, start + page.size + 1); i++) rows.push(rowVerdict(view, report, list.row(i)));
+    return connectionFromRows(rows, page, (v) => `${v.workload}\u0000${v.tenant}`, list.length);
   },
   async isolationPolicy(_: unknown, __: unknown, ctx: Context) {
     return (await ctx.isolation()).policy;
@@ -143,10 +140,11 @@ export const workloadIsolationFields = {
   },
   async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
     const view = await ctx.isolation();
-    return view
-      .report()
-      .filter((e) => e.workload === row.key && e.tenant !== row.tenant)
-      .map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant))
+    const report = await view.report();
+    return report
+      .rowsOfWorkload(row.key)
+      .filter((r) => report.tenant(r) !== row.tenant)
+      .map((r) => rowVerdict(view, report, r))
       .sort(weakestFirst);
   },
 };
@@ -154,10 +152,11 @@ export const workloadIsolationFields = {
 export const tenantIsolationFields = {
   async exposure(row: { key: string }, _: unknown, ctx: Context) {
     const view = await ctx.isolation();
-    return view
-      .report()
-      .filter((e) => e.tenant === row.key && view.topology.workloads.get(e.workload)?.tenant !== row.key)
-      .map((e) => verdictFor(view, ctx.scope, e.workload, e.tenant))
+    const report = await view.report();
+    return report
+      .rowsOfTenant(row.key)
+      .filter((r) => view.topology.workloads.get(report.workload(r))?.tenant !== row.key)
+      .map((r) => rowVerdict(view, report, r))
       .sort(weakestFirst);
   },
 };
