@@ -183,7 +183,8 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
   return guarded as T;
 }
 
-async function denyRead(ctx: Context, coordinate: string, reason: string): Promise<never> {
+/** Records a denied read (aggregated, denial-log.ts) and refuses it with FORBIDDEN. */
+export async function denyRead(ctx: Pick<Context, "principal" | "denials">, coordinate: string, reason: string): Promise<never> {
   await ctx.denials.note({ actor: ctx.principal.actor, role: ctx.principal.role, action: "read", subject: coordinate, target: coordinate, detail: { reason } });
   throw forbidden(reason);
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
 import { castFromParam, columnArrays, paramType, TABLES } from "./inventory-tables.ts";
+import { foreignWorkloadWarnings } from "./foreign-workload-warnings.ts";
 import { bumpInventoryVersion } from "./inventory-version.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
@@ -238,7 +239,7 @@ async function applySnapshot(
   progress("checking containment");
   await refuseCrossSourceCycles(tx, snapshot);
   progress("checking references");
-  const warnings = await danglingReferenceWarnings(tx, snapshot);
+  const warnings = [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot))];
 
   const totals = zero();
   for (const kind of INVENTORY_KINDS) {

@@ -162,7 +162,7 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
     }
   });
 
-  it("learns the level and the kind of thing shared in a verdict, not which unit of whom or where", async () => {
+  it("learns the level and the kind of thing shared in a verdict, not which unit of whom, where, or how many", async () => {
     const query = `{ isolation(workload: "seismic-model", tenant: "biology") {
         outcome actual explanation tenant { key }
         evidence(limit: 100) { actual unit { key } otherUnit { key } shared { kind key description node { id } } } } }`;
@@ -171,7 +171,8 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
     const verdict = body.data.isolation;
     expect(verdict.outcome).toBe(admin.outcome);
     expect(verdict.actual).toBe(admin.actual);
-    expect(verdict.evidence.length).toBe(admin.evidence.length);
+    // At most one pair per unit of its own (test/access/tenant-wall.test.ts has the census probe).
+    expect(verdict.evidence.length).toBeLessThanOrEqual(admin.evidence.length);
     expect(verdict.evidence[0].shared).toEqual({ kind: admin.evidence[0].shared.kind, key: null, description: "a host", node: null });
     expect(verdict.evidence.every((e: { otherUnit: unknown }) => e.otherUnit === null)).toBe(true);
     expect(verdict.explanation).toMatch(/a unit of biology share a host/);
