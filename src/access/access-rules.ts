@@ -129,7 +129,8 @@ type ResolverMap = Record<string, object>;
 
 /**
  * Wraps every resolver that has a rule so that the rule runs first; mutations also write the
- * audit log (DENIED, REFUSED when the payload carries userErrors, ERROR when it throws, OK).
+ * audit log (REFUSED when the payload carries userErrors, ERROR when it throws, OK), and every
+ * denial, read or mutation, goes to the aggregated denial log (denial-log.ts).
  */
 export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
   const guarded: ResolverMap = { ...resolvers };
@@ -149,7 +150,14 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
               });
             const denied = refusal(rule, coordinate, ctx, args);
             if (denied) {
-              await audit("DENIED", { reason: denied });
+              await ctx.denials.note({
+                actor: ctx.principal.actor,
+                role: ctx.principal.role,
+                action: field,
+                subject: coordinate,
+                target: stringOrNull(AUDIT_TARGET[field]?.(args)),
+                detail: { ...(AUDIT_DETAIL[field]?.(args) ?? {}), reason: denied },
+              });
               throw forbidden(denied);
             }
             // Logged before it runs, settled after: a crash in between leaves a PENDING trace.
@@ -167,12 +175,18 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
           }
         : (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
             const denied = refusal(rule, coordinate, ctx, args);
-            if (denied) throw forbidden(denied);
-            return resolve(parent, args, ctx, info);
+            // An allowed read stays synchronous; a denied one is recorded, then refused.
+            return denied ? denyRead(ctx, coordinate, denied) : resolve(parent, args, ctx, info);
           };
     guarded[type] = fields;
   }
   return guarded as T;
+}
+
+/** Records a denied read (aggregated, denial-log.ts) and refuses it with FORBIDDEN. */
+export async function denyRead(ctx: Pick<Context, "principal" | "denials">, coordinate: string, reason: string): Promise<never> {
+  await ctx.denials.note({ actor: ctx.principal.actor, role: ctx.principal.role, action: "read", subject: coordinate, target: coordinate, detail: { reason } });
+  throw forbidden(reason);
 }
 
 const stringOrNull = (value: unknown) => (typeof value === "string" ? value : value == null ? null : String(value));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
+import { INVENTORY_KINDS } from "../inventory/snapshot.ts";
 import { principal, ROLES, type Principal, type Role } from "./principal.ts";
 
 /**
@@ -12,6 +13,9 @@ export interface ApiToken {
   role: Role;
   tenant: string | null;
   sources: string[];
+  /** A sync token's grant: kinds and tenants its snapshots may carry (empty: all). */
+  kinds: string[];
+  tenants: string[];
   savedQueriesOnly: boolean;
   createdAt: Date;
   createdBy: string;
@@ -23,6 +27,8 @@ export interface TokenInput {
   role: string;
   tenant?: string | null;
   sources?: readonly string[] | null;
+  kinds?: readonly string[] | null;
+  tenants?: readonly string[] | null;
   savedQueriesOnly?: boolean | null;
 }
 
@@ -38,7 +44,8 @@ export const TOKENS_CHANNEL = "tenancy_tokens";
 
 const announce = (sql: SqlClient, name: string) => sql.query(`SELECT pg_notify($1, $2)`, [TOKENS_CHANNEL, name]);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-const COLUMNS = `name, role, tenant, COALESCE(sources, '{}') AS sources, saved_queries_only AS "savedQueriesOnly",
+const COLUMNS = `name, role, tenant, COALESCE(sources, '{}') AS sources, COALESCE(kinds, '{}') AS kinds, COALESCE(tenants, '{}') AS tenants,
+                 saved_queries_only AS "savedQueriesOnly",
                  created_at AS "createdAt", created_by AS "createdBy", revoked_at AS "revokedAt"`;
 
 export const hashSecret = (secret: string) => createHash("sha256").update(secret, "utf8").digest("hex");
@@ -58,7 +65,24 @@ export function checkTokenInput(input: TokenInput): UserError[] {
   sources.forEach((s, i) => {
     if (!s.trim()) errors.push({ path: ["sources", String(i)], message: "a source key is not empty" });
   });
+  errors.push(...checkGrant(role, input));
   if (input.savedQueriesOnly && role !== "compliance") errors.push({ path: ["savedQueriesOnly"], message: "only a compliance token can be limited to saved queries" });
+  return errors;
+}
+
+/** A sync token's kinds and tenants: known kinds, non-empty tenant keys, and only on a sync token. */
+function checkGrant(role: string, input: TokenInput): UserError[] {
+  const errors: UserError[] = [];
+  for (const field of ["kinds", "tenants"] as const) {
+    const values = input[field] ?? [];
+    if (values.length > 0 && role !== "sync") errors.push({ path: [field], message: `only a sync token is limited to ${field}` });
+    values.forEach((value, i) => {
+      if (!value.trim()) errors.push({ path: [field, String(i)], message: `a ${field === "kinds" ? "kind" : "tenant key"} is not empty` });
+      else if (field === "kinds" && !(INVENTORY_KINDS as readonly string[]).includes(value)) {
+        errors.push({ path: [field, String(i)], message: `unknown kind "${value}"; expected one of ${INVENTORY_KINDS.join(", ")}` });
+      }
+    });
+  }
   return errors;
 }
 
@@ -68,9 +92,19 @@ export async function createApiToken(sql: SqlClient, input: TokenInput, createdB
   if (errors.length > 0) return { errors };
   const secret = SECRET_PREFIX + randomBytes(32).toString("base64url");
   const rows = await sql.query<ApiToken>(
-    `INSERT INTO api_token (name, role, tenant, sources, saved_queries_only, secret_hash, created_by)
-     VALUES ($1, $2, $3, $4::text[], $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING ${COLUMNS}`,
-    [input.name, input.role.toLowerCase(), input.tenant?.trim() || null, [...new Set(input.sources ?? [])], input.savedQueriesOnly === true, hashSecret(secret), createdBy],
+    `INSERT INTO api_token (name, role, tenant, sources, kinds, tenants, saved_queries_only, secret_hash, created_by)
+     VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7, $8, $9) ON CONFLICT (name) DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      input.name,
+      input.role.toLowerCase(),
+      input.tenant?.trim() || null,
+      [...new Set(input.sources ?? [])],
+      [...new Set(input.kinds ?? [])],
+      [...new Set((input.tenants ?? []).map((t) => t.trim()))],
+      input.savedQueriesOnly === true,
+      hashSecret(secret),
+      createdBy,
+    ],
   );
   if (rows.length === 0) return { errors: [{ path: ["name"], message: `a token named "${input.name}" already exists (revoked tokens keep their name)` }] };
   await announce(sql, input.name);
@@ -102,7 +136,7 @@ export async function principalOfSecret(sql: SqlClient, secret: string): Promise
   if (!secret.startsWith(SECRET_PREFIX)) return null;
   const [token] = await sql.query<ApiToken>(`SELECT ${COLUMNS} FROM api_token WHERE secret_hash = $1 AND revoked_at IS NULL`, [hashSecret(secret)]);
   if (!token) return null;
-  return principal(`token:${token.name}`, token.role, { tenant: token.tenant, sources: token.sources, savedQueriesOnly: token.savedQueriesOnly });
+  return principal(`token:${token.name}`, token.role, { tenant: token.tenant, sources: token.sources, kinds: token.kinds, tenants: token.tenants, savedQueriesOnly: token.savedQueriesOnly });
 }
 
 /** True once any token is active: from then on every request must present one. */

@@ -22,6 +22,12 @@ export async function authenticate(authorization: string | undefined, adminToken
   return tokens.principalOf(secret);
 }
 
+/** Why a caller was refused, for the audit log only (the caller is told nothing). Never the secret. */
+export function refusalReason(authorization: string | undefined): string {
+  if (!authorization) return "no Authorization header";
+  return bearerSecret(authorization) === null ? "not a bearer token" : "unknown or revoked token";
+}
+
 export function bearerSecret(authorization: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   return match ? match[1] : null;

@@ -14,12 +14,24 @@ export interface Principal {
   tenant: string | null;
   /** The sources a `sync` principal may push; empty for every other role. */
   sources: readonly string[];
+  /** The kinds a `sync` principal's snapshots may carry; empty: every kind (src/inventory/sync-grant.ts). */
+  kinds: readonly string[];
+  /** The tenants whose objects a `sync` principal's snapshots may carry; empty: every tenant. */
+  tenants: readonly string[];
   /** Limited to saved queries (trusted documents): may list and run them, nothing else. */
   savedQueriesOnly: boolean;
 }
 
-export function principal(actor: string, role: Role, extra: Partial<Pick<Principal, "tenant" | "sources" | "savedQueriesOnly">> = {}): Principal {
-  return { actor, role, tenant: extra.tenant ?? null, sources: extra.sources ?? [], savedQueriesOnly: extra.savedQueriesOnly ?? false };
+export function principal(actor: string, role: Role, extra: Partial<Pick<Principal, "tenant" | "sources" | "kinds" | "tenants" | "savedQueriesOnly">> = {}): Principal {
+  return {
+    actor,
+    role,
+    tenant: extra.tenant ?? null,
+    sources: extra.sources ?? [],
+    kinds: extra.kinds ?? [],
+    tenants: extra.tenants ?? [],
+    savedQueriesOnly: extra.savedQueriesOnly ?? false,
+  };
 }
 
 /** The bootstrap admin of the contract: whoever holds TENANCY_ADMIN_TOKEN. */

@@ -15,7 +15,9 @@ import { withDatabase } from "./with-database.ts";
  * `cli:<os user>`.
  */
 export const TOKEN_USAGE = `  token create --role ROLE [--name NAME] [--tenant KEY] [--source KEY]... [--saved-queries-only]
+               [--kinds K,K...] [--tenants T,T...]
                                          create a token (admin, sync, compliance or tenant);
+                                         a sync token may be limited to kinds and tenants;
                                          prints its secret, once, on standard output
   token list                             every token, revoked ones included
   token revoke NAME                      revoke a token at once`;
@@ -31,6 +33,8 @@ export async function tokenCommand(config: Config, args: string[]): Promise<numb
       name: { type: "string" },
       tenant: { type: "string" },
       source: { type: "string", multiple: true },
+      kinds: { type: "string", multiple: true },
+      tenants: { type: "string", multiple: true },
       "saved-queries-only": { type: "boolean" },
     },
   });
@@ -43,6 +47,8 @@ export async function tokenCommand(config: Config, args: string[]): Promise<numb
         role: values.role,
         tenant: values.tenant,
         sources: values.source,
+        kinds: commaList(values.kinds),
+        tenants: commaList(values.tenants),
         savedQueriesOnly: values["saved-queries-only"],
       };
       return withDatabase(config, async (db) => {
@@ -88,8 +94,15 @@ export async function tokenCommand(config: Config, args: string[]): Promise<numb
   }
 }
 
-function describeScope(t: { role: string; tenant: string | null; sources: string[]; savedQueriesOnly: boolean }): string {
+/** `--kinds a,b --kinds c` as [a, b, c]; undefined when not given. */
+const commaList = (values: string[] | undefined) => values?.flatMap((v) => v.split(",")).map((v) => v.trim());
+
+function describeScope(t: { role: string; tenant: string | null; sources: string[]; kinds: string[]; tenants: string[]; savedQueriesOnly: boolean }): string {
   if (t.role === "tenant") return `tenant ${t.tenant}`;
-  if (t.role === "sync") return `sync ${t.sources.join(", ")}`;
+  if (t.role === "sync") {
+    const kinds = t.kinds.length > 0 ? `; kinds ${t.kinds.join(", ")}` : "";
+    const tenants = t.tenants.length > 0 ? `; tenants ${t.tenants.join(", ")}` : "";
+    return `sync ${t.sources.join(", ")}${kinds}${tenants}`;
+  }
   return t.savedQueriesOnly ? `${t.role}, saved queries only` : t.role;
 }

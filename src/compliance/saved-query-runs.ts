@@ -18,10 +18,13 @@ export interface SavedQueryRun {
   inventoryAsOf: Date | null;
   result: { data?: unknown; errors?: unknown };
   digest: string;
+  /** The document of the version that ran: who may read the result depends on what it read. */
+  document: string;
 }
 
 export const RUN_COLUMNS = `id::text AS id, name, version, run_by AS "runBy", run_at AS "runAt", variables,
-  inventory_version AS "inventoryVersion", inventory_as_of AS "inventoryAsOf", result::json AS result, digest`;
+  inventory_version AS "inventoryVersion", inventory_as_of AS "inventoryAsOf", result::json AS result, digest,
+  (SELECT v.document FROM saved_query_version v WHERE v.name = saved_query_run.name AND v.version = saved_query_run.version) AS document`;
 
 export interface RunDeps {
   sql: SqlClient;

@@ -38,6 +38,19 @@ export function buildTopology(input: TopologyInput): Topology {
   const src = (r: Keyed) => r.source ?? "";
   const map = <T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T) =>
     new Map((records ?? []).map((r) => [keyOf(r), node(r)] as [string, T]));
+  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
+  /**
+   * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
+   * that names another tenant's workload is no replica of it: it does not count in its
+   * verdicts, replicas, anti-affinity or what-ifs (the sync warns about it). Otherwise anyone
+   * who can sync a unit could add replicas to someone else's workload, or learn where that
+   * workload's failure domains are. A workload no source has synced yet has no tenant to
+   * check: the unit keeps naming it, and the rule applies once it is synced.
+   */
+  const workloadOf = (r: { workload?: string | null; tenant?: string }) => {
+    const workload = r.workload ?? null;
+    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
+  };
   return {
     datacenters: map<DatacenterNode>(input.datacenters, (r) => ({
       key: keyOf(r),
@@ -64,7 +77,7 @@ export function buildTopology(input: TopologyInput): Topology {
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,
-      workload: r.workload ?? null,
+      workload: workloadOf(r),
       dedicated: r.dedicated ?? false,
       host: r.host ?? null,
       container: r.container ?? null,
@@ -75,7 +88,7 @@ export function buildTopology(input: TopologyInput): Topology {
       source: src(r),
       runtime: r.runtime ?? "runc",
       tenant: r.tenant,
-      workload: r.workload ?? null,
+      workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
     })),

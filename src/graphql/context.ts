@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { AccessScope } from "../access/access-scope.ts";
+import type { DenialLog } from "../access/denial-log.ts";
 import type { Principal } from "../access/principal.ts";
 import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
@@ -29,6 +30,8 @@ export interface Context {
   /** After a token was created or revoked: the next request looks tokens up again. */
   forgetTokens: () => void;
   runOperation: RunOperation;
+  /** Where denied reads and mutations are recorded (aggregated). */
+  denials: DenialLog;
 }
 
 export interface ContextDeps {
@@ -37,6 +40,7 @@ export interface ContextDeps {
   index: IsolationIndex;
   forgetTokens: () => void;
   runOperation: RunOperation;
+  denials: DenialLog;
 }
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
@@ -54,5 +58,6 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     forgetIsolation: () => void (view = undefined),
     forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
+    denials: deps.denials,
   };
 }

@@ -17,7 +17,7 @@ export async function inventoryConnection(
 ): Promise<Connection<InventoryRow>> {
   const page = pageRequest(args);
   const where = new WhereBuilder();
-  applyFilter(kind, filter ?? {}, where);
+  applyFilter(kind, filter ?? {}, where, ctx.scope.tenant);
   where.add(ctx.scope.rowCondition(kind, (value) => where.param(value)));
   const condition = where.sql();
   const countParams = [...where.params];

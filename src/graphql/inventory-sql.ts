@@ -47,11 +47,20 @@ export class WhereBuilder {
 
 export type Filter = Record<string, string | null | undefined>;
 
-/** The conditions each top-level connection's `filter` argument turns into. */
-export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBuilder): void {
-  where
-    .when(filter.source, (p) => (TABLES[kind].shared ? `t.sources @> ARRAY[${p}::text]` : `t.source = ${p}`))
-    .when(filter.keyPrefix, (p) => `starts_with(t.key, ${p})`);
+/**
+ * The conditions each top-level connection's `filter` argument turns into.
+ *
+ * For a caller bound to a tenant (`tenant` set), a filter compares only what that caller can
+ * read: a row's reference keys as the API shows them to it (the key of another tenant's unit
+ * or workload is null to it, so naming one matches nothing), and no walk through hosts or
+ * racks, which it cannot read. Otherwise `containers(filter: { virtualMachine: "vm-1" })`
+ * would confirm a guess of the hidden VM its container runs in.
+ */
+export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBuilder, tenant: string | null = null): void {
+  where.when(filter.source, (p) => (TABLES[kind].shared ? `t.sources @> ARRAY[${p}::text]` : `t.source = ${p}`)).when(filter.keyPrefix, (p) => `starts_with(t.key, ${p})`);
+  // "and the object named is the caller's own": only for a caller bound to a tenant.
+  const own = (table: string, p: string) => (tenant === null ? "" : ` AND EXISTS (SELECT 1 FROM ${table} x WHERE x.key = ${p} AND x.tenant = ${where.param(tenant)})`);
+  const ownVms = (condition: string) => `SELECT v.key FROM virtual_machine v WHERE ${condition}${tenant === null ? "" : ` AND v.tenant = ${where.param(tenant)}`}`;
   switch (kind) {
     case "datacenters":
       where
@@ -73,22 +82,23 @@ export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBui
       break;
     case "virtualMachines":
       where
-        .when(filter.datacenter, (p) => `t.key IN (${virtualMachinesInDatacenter(p)})`)
+        .when(filter.datacenter, (p) => (tenant === null ? `t.key IN (${virtualMachinesInDatacenter(p)})` : `t.datacenter = ${p}`))
         .when(filter.host, (p) => `t.host = ${p}`)
-        .when(filter.container, (p) => `t.container = ${p}`)
+        .when(filter.container, (p) => `t.container = ${p}${own("container", p)}`)
         .when(filter.tenant, (p) => `t.tenant = ${p}`)
-        .when(filter.workload, (p) => `t.workload = ${p}`);
+        .when(filter.workload, (p) => `t.workload = ${p}${own("workload", p)}`);
       break;
     case "containers":
       where
-        .when(
-          filter.datacenter,
-          (p) => `(t.host IN (${hostsInDatacenter(p)}) OR t.virtual_machine IN (${virtualMachinesInDatacenter(p)}))`,
+        .when(filter.datacenter, (p) =>
+          tenant === null
+            ? `(t.host IN (${hostsInDatacenter(p)}) OR t.virtual_machine IN (${virtualMachinesInDatacenter(p)}))`
+            : `t.virtual_machine IN (${ownVms(`v.datacenter = ${p}`)})`,
         )
-        .when(filter.host, (p) => `(t.host = ${p} OR t.virtual_machine IN (SELECT v.key FROM virtual_machine v WHERE v.host = ${p}))`)
-        .when(filter.virtualMachine, (p) => `t.virtual_machine = ${p}`)
+        .when(filter.host, (p) => `(t.host = ${p} OR t.virtual_machine IN (${ownVms(`v.host = ${p}`)}))`)
+        .when(filter.virtualMachine, (p) => `t.virtual_machine = ${p}${own("virtual_machine", p)}`)
         .when(filter.tenant, (p) => `t.tenant = ${p}`)
-        .when(filter.workload, (p) => `t.workload = ${p}`)
+        .when(filter.workload, (p) => `t.workload = ${p}${own("workload", p)}`)
         .when(filter.runtime, (p) => `t.runtime = ${p}`);
       break;
     case "tenants":
@@ -117,6 +127,13 @@ const direct = (kind: InventoryKind, table: string, column: string): ChildRelati
   from: `${table} t`,
   match: `t.${column} = ANY($1::text[])`,
   parent: `t.${column}`,
+});
+
+const ownWorkload = (kind: InventoryKind, table: string): ChildRelation => ({
+  kind,
+  from: `${table} t JOIN workload w ON w.key = t.workload AND w.tenant = t.tenant`,
+  match: "t.workload = ANY($1::text[])",
+  parent: "t.workload",
 });
 
 export const CHILD_RELATIONS = {
@@ -150,8 +167,9 @@ export const CHILD_RELATIONS = {
   "Tenant.workloads": direct("workloads", "workload", "tenant"),
   "Tenant.virtualMachines": direct("virtualMachines", "virtual_machine", "tenant"),
   "Tenant.containers": direct("containers", "container", "tenant"),
-  "Workload.virtualMachines": direct("virtualMachines", "virtual_machine", "workload"),
-  "Workload.containers": direct("containers", "container", "workload"),
+  // A unit belongs to a workload only when both are of one tenant (src/domain/build-topology.ts).
+  "Workload.virtualMachines": ownWorkload("virtualMachines", "virtual_machine"),
+  "Workload.containers": ownWorkload("containers", "container"),
 } satisfies Record<string, ChildRelation>;
 
 export type ChildRelationName = keyof typeof CHILD_RELATIONS;

@@ -1,5 +1,6 @@
 import type http from "node:http";
 import type { Logger } from "pino";
+import type { DenialLog } from "../access/denial-log.ts";
 import type { Principal } from "../access/principal.ts";
 import { slackPrincipal, type ChatopsAccess } from "../chatops/chatops-access.ts";
 import { answerCommand, type ChatReply } from "../chatops/chat-commands.ts";
@@ -19,6 +20,7 @@ export interface ChatopsDeps {
   slackSigningSecret: string | undefined;
   access: ChatopsAccess;
   runOperation: RunOperation;
+  denials: DenialLog;
 }
 
 type Send = (status: number, body: unknown) => void;
@@ -36,6 +38,10 @@ export function chatopsRoutes(deps: ChatopsDeps) {
       // forger learns nothing from which check failed.
       if (!signed || !(await firstSighting(deps.sql, signature!))) {
         deps.logger.warn({ signed }, "chatops: refused a Slack request (bad signature, old timestamp or replay)");
+        const reason = signed ? "replayed signature" : "bad signature or stale timestamp";
+        // The user id in an unsigned body is only a claim: kept in the detail, never in the key.
+        const claimed = new URLSearchParams(rawBody.toString("utf8")).get("user_id");
+        await deps.denials.note({ actor: "slack", role: null, action: "chatops.slack", subject: reason, target: "/chatops/slack", detail: { reason, claimedUser: claimed?.slice(0, 64) ?? null } });
         return send(401, { error: "unauthorized" });
       }
       const form = new URLSearchParams(rawBody.toString("utf8"));

@@ -11,7 +11,8 @@ import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
-import { authenticate } from "../access/authenticate.ts";
+import { authenticate, refusalReason } from "../access/authenticate.ts";
+import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
 import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
 import type { Principal } from "../access/principal.ts";
@@ -42,6 +43,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
   const stopWatchingTokens = await tokens.watch(db);
+  const denials = new DenialLog(db.sql, logger);
   db.onStatement(() => metrics.countStatement());
   // Keep idle connections longer than the usual load balancer's 60 s, so the balancer (or a
   // client) never reuses a socket we are closing at that moment.
@@ -111,6 +113,9 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   async function authorized(request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
     const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
     if (!caller) {
+      const reason = refusalReason(request.headers.authorization);
+      const where = route ?? "/graphql";
+      await denials.note({ actor: "unauthenticated", role: null, action: "authenticate", subject: `${where} ${reason}`, target: where, detail: { reason, address: request.socket.remoteAddress ?? null } });
       response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
       send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
       return null;
@@ -128,6 +133,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     index: isolationIndex,
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
+    denials,
     async runOperation(request, as) {
       const result = await apollo.executeOperation(request, { contextValue: createContext(contextDeps, as.principal, as.trustedDocument, as.isolation) });
       if (result.body.kind !== "single") throw new Error("incremental delivery is not used by in-process operations");
@@ -152,6 +158,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     slackSigningSecret: config.slackSigningSecret,
     access: config.chatopsAccess,
     runOperation: contextDeps.runOperation,
+    denials,
   });
 
   async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
@@ -201,6 +208,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     httpServer,
     isolationIndex,
     async stop() {
+      await denials.flush();
       await stopWatching();
       await stopWatchingTokens();
       await apollo.stop();

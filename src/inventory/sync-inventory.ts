@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import type { SqlClient } from "../db/sql-client.ts";
 import { disagreements, leavingDatacenters, lockDatacenters, refreshDatacenters } from "./datacenter-descriptions.ts";
 import { castFromParam, columnArrays, ownTable, paramType, TABLES } from "./inventory-tables.ts";
+import { foreignWorkloadWarnings } from "./foreign-workload-warnings.ts";
 import { bumpInventoryVersion } from "./inventory-version.ts";
+import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
 
@@ -48,6 +50,8 @@ export interface SyncOptions {
   onProgress?: (phase: string) => void;
   /** Work out every change, then roll it all back: no run is recorded, nothing is written. */
   dryRun?: boolean;
+  /** A sync token's kinds and tenants: a snapshot outside them is refused (sync-grant.ts). */
+  grant?: SyncGrant;
 }
 
 /** Carries a dry run's result out of its transaction, which it rolls back. */
@@ -137,6 +141,8 @@ async function applySnapshot(
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenancy-sync:' || $1, 0))`, [snapshot.source]);
   await tx.query(`SELECT set_config('lock_timeout', '0', true)`);
   await abandonDeadRuns(tx, snapshot.source, runId);
+  const outsideGrant = options.grant ? await syncGrantProblems(tx, snapshot, options.grant) : [];
+  if (outsideGrant.length > 0) throw new SyncRefused(outsideGrant);
 
   // Each kind's parameter arrays, serialised once and only for kinds that need a diff.
   const cache = new Map<InventoryKind, string[]>();
@@ -253,7 +259,7 @@ async function applySnapshot(
   progress("checking containment");
   await refuseCrossSourceCycles(tx, snapshot);
   progress("checking references");
-  const warnings = await danglingReferenceWarnings(tx, snapshot);
+  const warnings = [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot))];
 
   const totals = zero();
   for (const kind of INVENTORY_KINDS) {

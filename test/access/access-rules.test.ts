@@ -103,7 +103,7 @@ describe("the rule table", () => {
     const { body } = await as("compliance", `{ auditLog(first: 200) { nodes { actor role action target outcome detail } } }`);
     const events = body.data.auditLog.nodes as { actor: string; role: string; action: string; target: string | null; outcome: string; detail: any }[];
     const find = (actor: string, action: string, outcome: string) => events.find((e) => e.actor === actor && e.action === action && e.outcome === outcome);
-    expect(find("bootstrap-admin", "createApiToken", "OK")).toMatchObject({ role: "ADMIN", target: "geology-team" });
+    expect(events.filter((e) => e.actor === "bootstrap-admin" && e.action === "createApiToken" && e.outcome === "OK" && e.role === "ADMIN").map((e) => e.target)).toContain("geology-team");
     expect(find("token:globex-sync", "syncInventory", "OK")).toMatchObject({ role: "SYNC", target: "aws-globex" });
     expect(find("token:globex-sync", "syncInventory", "DENIED")).toMatchObject({ target: "dcim-campus" });
     expect(find("token:geology-team", "setIsolationPolicy", "DENIED")?.detail.reason).toBe("a tenant token may not use Mutation.setIsolationPolicy");
@@ -162,7 +162,7 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
     }
   });
 
-  it("learns the level and the kind of thing shared in a verdict, not which unit of whom or where", async () => {
+  it("learns the level and the kind of thing shared in a verdict, not which unit of whom, where, or how many", async () => {
     const query = `{ isolation(workload: "seismic-model", tenant: "biology") {
         outcome actual explanation tenant { key }
         evidence(limit: 100) { actual unit { key } otherUnit { key } shared { kind key description node { id } } } } }`;
@@ -171,7 +171,8 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
     const verdict = body.data.isolation;
     expect(verdict.outcome).toBe(admin.outcome);
     expect(verdict.actual).toBe(admin.actual);
-    expect(verdict.evidence.length).toBe(admin.evidence.length);
+    // At most one pair per unit of its own (test/access/tenant-wall.test.ts has the census probe).
+    expect(verdict.evidence.length).toBeLessThanOrEqual(admin.evidence.length);
     expect(verdict.evidence[0].shared).toEqual({ kind: admin.evidence[0].shared.kind, key: null, description: "a host", node: null });
     expect(verdict.evidence.every((e: { otherUnit: unknown }) => e.otherUnit === null)).toBe(true);
     expect(verdict.explanation).toMatch(/a unit of biology share a host/);

@@ -33,22 +33,24 @@ function generatedDataModel(): Record<string, RuntimeModel> {
   return JSON.parse(JSON.parse(match[1])).models;
 }
 
-/** Per model: each field's optional (?) and list ([]) modifiers, @db type, and the @@index lists. */
+/** Per model: each field's optional (?) and list ([]) modifiers, @db type, and the @@index lists (and @unique fields). */
 function schemaModifiers() {
   const schema = readFileSync(path.resolve("prisma/schema.prisma"), "utf8");
-  const models: Record<string, { fields: Record<string, { optional: boolean; list: boolean; dbType: string | null }>; indexes: string[][] }> = {};
+  const models: Record<string, { fields: Record<string, { optional: boolean; list: boolean; dbType: string | null }>; indexes: string[][]; uniques: string[] }> = {};
   for (const block of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
     const fields: Record<string, { optional: boolean; list: boolean; dbType: string | null }> = {};
     const indexes: string[][] = [];
+    const uniques: string[] = [];
     for (const line of block[2].split("\n").map((l) => l.trim())) {
       const field = /^(\w+)\s+(\w+)(\?|\[\])?(.*)$/.exec(line);
       if (field && !line.startsWith("@@")) {
         fields[field[1]] = { optional: field[3] === "?", list: field[3] === "[]", dbType: /@db\.(\w+)/.exec(field[4])?.[1] ?? null };
+        if (/@unique\b/.test(field[4])) uniques.push(field[1]);
       }
       const index = /^@@index\(\[([^\]]+)\]/.exec(line);
       if (index) indexes.push(index[1].split(",").map((s) => s.trim()));
     }
-    models[block[1]] = { fields, indexes };
+    models[block[1]] = { fields, indexes, uniques };
   }
   return models;
 }
@@ -92,6 +94,10 @@ describe("schema.prisma and the migrations", () => {
       for (const fields of modifiers[name].indexes) {
         const columns = fields.map((f) => m.fields.find((x) => x.name === f)!).map((f) => f.dbName ?? f.name);
         expected.push(`${table}_${columns.join("_")}_idx`);
+      }
+      for (const field of modifiers[name].uniques) {
+        const column = m.fields.find((x) => x.name === field)!;
+        expected.push(`${table}_${column.dbName ?? column.name}_key`);
       }
     }
     const indexes = await t.db.sql.query<{ indexname: string }>(

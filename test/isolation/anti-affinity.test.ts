@@ -95,7 +95,9 @@ const snapshot = {
     { id: "unknown-ghost-rack", host: "h-ghost-rack", tenant: "t", workload: "w-unknown" },
     { id: "unknown-ghost-dc", host: "h-ghost-dc", tenant: "t", workload: "w-unknown" },
     { id: "nested-vm", host: "h3", tenant: "t", workload: "w-nested" },
-    { id: "nested-vm-2", host: "h3", tenant: "u", workload: "w-nested" },
+    { id: "nested-vm-2", host: "h3", tenant: "t", workload: "w-nested" },
+    // Another tenant's unit naming t's workload: no replica of it.
+    { id: "foreign-vm", host: "h3", tenant: "u", workload: "w-nested" },
   ],
   containers: [
     // Inside a replica of the same workload: not a replica itself.
@@ -197,7 +199,7 @@ describe("anti-affinity, unknown placement and replicas", () => {
     expect(audit.violations).toEqual([]);
   });
 
-  it("takes as replicas only the units not inside another unit of the same workload", () => {
+  it("takes as replicas only the units not inside another unit of the same workload, and only of its tenant", () => {
     expect(replicasOf(topology, "w-nested").map((r) => r.key)).toEqual(["nested-vm", "nested-vm-2"]);
     expect(brief("w-nested")).toEqual([{ kind: "MAX_PER_DOMAIN", domain: "h3", replicas: ["nested-vm", "nested-vm-2"], excess: 1, mode: "HARD" }]);
   });

@@ -1,3 +1,5 @@
+import { denyRead } from "../../access/access-rules.ts";
+import { documentRefusal } from "../../access/document-refusal.ts";
 import { diffResults } from "../../compliance/diff-results.ts";
 import { resultLists } from "../../compliance/result-rows.ts";
 import { runSavedQuery, type SavedQueryRun as Run } from "../../compliance/saved-query-runs.ts";
@@ -56,15 +58,23 @@ export const SavedQuery = {
   runs: (q: SavedQueryVersion, args: PageArgs, ctx: Context) => ctx.loaders.savedQueryRuns(q.name, args),
 };
 
+/** A run's result, or FORBIDDEN when its document reads a field the caller may not read (document-refusal.ts). */
+async function readableResult(r: Run, ctx: Context, field: string): Promise<Run["result"]> {
+  const refused = documentRefusal(ctx.principal, r.document);
+  return refused ? denyRead(ctx, `SavedQueryRun.${field}`, refused) : r.result;
+}
+
 export const SavedQueryRun = {
   id: (r: Run) => toGlobalId("SavedQueryRun", r.id),
   savedQuery: (r: Run, _: unknown, ctx: Context) => ctx.loaders.savedQueries.load(r.name),
-  rowCount: (r: Run) => resultLists(r.result.data).reduce((n, list) => n + list.rows.length, 0),
+  result: (r: Run, _: unknown, ctx: Context) => readableResult(r, ctx, "result"),
+  rowCount: async (r: Run, _: unknown, ctx: Context) => resultLists((await readableResult(r, ctx, "rowCount")).data).reduce((n, list) => n + list.rows.length, 0),
   async diff(r: Run, args: { against: string }, ctx: Context) {
     const { type, key } = fromGlobalId(args.against);
     const against = type === "SavedQueryRun" ? await ctx.loaders.savedQueryRunsById.load(key) : null;
     if (!against) throw notFound(`no saved query run has the id "${args.against}"`);
     if (against.name !== r.name) throw badUserInput(`run ${args.against} is of saved query "${against.name}", not "${r.name}"`, "against");
-    return { against, same: against.digest === r.digest, ...diffResults(against.result.data, r.result.data) };
+    const [before, after] = [await readableResult(against, ctx, "diff"), await readableResult(r, ctx, "diff")];
+    return { against, same: against.digest === r.digest, ...diffResults(before.data, after.data) };
   },
 };

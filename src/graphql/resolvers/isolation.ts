@@ -1,4 +1,5 @@
 import type { AccessScope } from "../../access/access-scope.ts";
+import { weakestPairPerUnit } from "../../access/redacted-evidence.ts";
 import { describeSharedThing, explainVerdict, kindOfSharedThing } from "../../domain/explain-verdict.ts";
 import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
@@ -74,10 +75,13 @@ export const IsolationVerdict = {
   workload: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
   tenantKey: (v: VerdictResult) => v.tenant,
   tenant: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.tenants.load(v.tenant),
-  evidence: (v: VerdictResult, args: { limit?: number | null }) => {
+  // A tenant caller learns no census of the other side (redacted-evidence.ts).
+  pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
+  evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => {
     const limit = args.limit ?? 5;
     if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
-    return v.evidence(limit).map((pair) => ({ ...pair, view: v.view }));
+    const pairs = ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
+    return pairs.map((pair) => ({ ...pair, view: v.view }));
   },
 };
 

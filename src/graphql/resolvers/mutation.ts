@@ -4,7 +4,12 @@ import type { Context } from "../context.ts";
 
 export const Mutation = {
   async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null }, ctx: Context) {
-    const result = await syncInventory(ctx.db.sql, args.snapshot, { allowMassRemoval: args.allowMassRemoval === true });
+    const { role, kinds, tenants } = ctx.principal;
+    const result = await syncInventory(ctx.db.sql, args.snapshot, {
+      allowMassRemoval: args.allowMassRemoval === true,
+      // A sync token writes only within its grant; an admin's sync has none.
+      grant: role === "sync" ? { kinds, tenants } : undefined,
+    });
     ctx.forgetIsolation();
     ctx.logger.info(
       { source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length },
