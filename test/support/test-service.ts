@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Config } from "../../src/config.ts";
+import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 import { startService, type RunningService } from "../../src/service.ts";
 
 /** The whole service in-process on a random loopback port, over a test database. */
@@ -11,7 +12,9 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     dataDir: "unused",
     adminToken: undefined,
     logLevel: "silent",
-    maxBodyBytes: 10 * 1024 * 1024,
+    // Suites fire probes back to back: rate limits are off unless a test turns them on.
+    limits: { ...DEFAULT_LIMITS, requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 }, unauthenticatedPerMinute: 0 },
+    introspection: true,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },
