@@ -9,6 +9,7 @@ import { migrationStatus } from "../db/migrator.ts";
 import { createContext, type Context, type ContextDeps } from "../graphql/context.ts";
 import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
 import { queryLimits } from "../graphql/plugins/query-limits.ts";
+import { refuseNul } from "../graphql/plugins/refuse-nul.ts";
 import { requestDeadline, timeout } from "../graphql/plugins/request-deadline.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
@@ -74,6 +75,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      refuseNul,
       shape.plugin,
       deadlines.plugin,
       {

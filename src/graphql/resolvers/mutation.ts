@@ -4,7 +4,10 @@ import type { Context } from "../context.ts";
 
 export const Mutation = {
   async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null }, ctx: Context) {
-    const result = await syncInventory(ctx.db.sql, args.snapshot, { allowMassRemoval: args.allowMassRemoval === true });
+    const result = await syncInventory(ctx.db.sql, args.snapshot, {
+      allowMassRemoval: args.allowMassRemoval === true,
+      onFailure: (error) => ctx.logger.error({ err: error }, "sync failed"),
+    });
     ctx.forgetIsolation();
     ctx.logger.info(
       { source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length },
