@@ -42,7 +42,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxDepth: 15,
   maxAliases: 30,
   maxDirectives: 20,
-  maxTokens: 5000,
+  maxTokens: 2000,
   // The README's nested rack query (rack → 50 hosts → 50 VMs → 50 containers) prices at
   // about 260,000: fine for operators; a tenant's view is a tenant, its workloads and units.
   costBudget: { admin: 1_000_000, compliance: 1_000_000, tenant: 100_000, sync: 100_000 },

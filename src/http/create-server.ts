@@ -66,7 +66,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     typeDefs,
     resolvers: guardResolvers(resolvers) as never,
     includeStacktraceInErrorResponses: false,
-    formatError: (formatted, error) => masked(shape.explainTokenLimit(formatted), error),
+    formatError: (formatted, error) => masked(shape.explainRefusal(formatted), error),
     introspection: config.introspection,
     // "Did you mean …" would describe the schema that introspection hides.
     hideSchemaDetailsFromClientErrors: !config.introspection,

@@ -90,7 +90,7 @@ describe("inventory keys", () => {
 
 describe("database errors", () => {
   it("never reach the caller, not even in userErrors or the run it leaves", async () => {
-    await demo.t.db.sql.exec("ALTER TABLE tenant ADD CONSTRAINT tenant_org_short CHECK (length(organization) < 3)");
+    await demo.t.db.sql.exec("ALTER TABLE tenant ADD CONSTRAINT tenant_org_short CHECK (length(organization) < 3) NOT VALID");
     try {
       const { body } = await gqlAs(url, tokens.sync, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { message } run { errors { message } } } }`, {
         s: { source: "odd", tenants: [{ id: "t-long", organization: "a long organization" }] },

@@ -49,7 +49,7 @@ export function queryLimits(limits: RequestLimits) {
     },
   };
 
-  return { validationRules, parseOptions: { maxTokens: limits.maxTokens }, plugin: costPlugin, explainTokenLimit: explainTokenLimit(limits) };
+  return { validationRules, parseOptions: { maxTokens: limits.maxTokens }, plugin: costPlugin, explainRefusal: explainRefusal(limits) };
 }
 
 function tooComplex(why: string, details: { limit: string; max: number; found: number }): GraphQLError {
@@ -58,10 +58,17 @@ function tooComplex(why: string, details: { limit: string; max: number; found: n
   });
 }
 
-/** graphql's parser stops at maxTokens with a syntax error: say which limit it was, with the same code as the others. */
-function explainTokenLimit(limits: RequestLimits) {
+/**
+ * For Apollo's formatError: Apollo gives every validation error its own code and every parse
+ * error another, so a refusal gets its code back here; graphql's parser stops at maxTokens with
+ * a syntax error (worded "more that" in graphql 16), which is said as the other limits are.
+ */
+function explainRefusal(limits: RequestLimits) {
   return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    if (!/^Syntax Error: Document contains more than \d+ tokens/.test(formatted.message)) return formatted;
+    if (formatted.message.startsWith("query refused before it ran") && formatted.extensions?.limit) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.QUERY_TOO_COMPLEX } };
+    }
+    if (!/^Syntax Error: Document contains more th(?:at|an) \d+ tokens/.test(formatted.message)) return formatted;
     return {
       message: `query refused before it ran: it has more than ${limits.maxTokens} tokens, the limit (TENANCY_MAX_TOKENS)`,
       extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: "tokens", max: limits.maxTokens },
