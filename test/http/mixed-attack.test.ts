@@ -12,7 +12,7 @@ import { createToken, gqlAs } from "../support/token-client.ts";
  * A short mixed attack on `tenancy serve` in its own process, with the default limits, from a
  * tenant's token: depth bombs, alias floods, huge bodies, trickled bodies and a request flood,
  * all at once for a few seconds (every loop bounded, loopback only). Meanwhile a probe asks
- * for /healthz and a small query every 200 ms: each must answer within 2 s, and the server's
+ * for /healthz, /readyz and a small query every 200 ms: each must answer within 2 s, and the server's
  * memory must stay bounded.
  */
 const ADMIN = "mixed-attack-admin-token-0123";
@@ -54,7 +54,7 @@ it("keeps answering /healthz and a small query within 2 s, with bounded memory, 
   const attacking = () => Date.now() < until;
 
   // The probe, in its own process: /healthz and a small query every 200 ms, each given 2 s at most.
-  const probe = new Promise<{ probes: number; slowestHealthz: number; slowestQuery: number; failures: string[] }>((resolve, reject) => {
+  const probe = new Promise<{ probes: number; slowestHealthz: number; slowestReadyz: number; slowestQuery: number; failures: string[] }>((resolve, reject) => {
     const child = spawn(process.execPath, [path.resolve("test/support/latency-probe.mjs"), url, prober, String(ATTACK_MS)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -121,14 +121,15 @@ it("keeps answering /healthz and a small query within 2 s, with bounded memory, 
     }),
   ];
   await Promise.all([memory, ...loops]);
-  const { probes, slowestHealthz, slowestQuery, failures } = await probe;
+  const { probes, slowestHealthz, slowestReadyz, slowestQuery, failures } = await probe;
 
   const serverCpu = cpuSeconds(pid) - cpuBefore;
   const ownCpu = process.cpuUsage(ownCpuBefore);
-  console.log(`mixed attack: server used ${serverCpu.toFixed(2)} s CPU, the attacker ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s; ${probes} probes, slowest /healthz ${slowestHealthz} ms, slowest query ${slowestQuery} ms; RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB; bombs answered ${JSON.stringify(statuses)}, small requests ${JSON.stringify(floodStatuses)}`);
+  console.log(`mixed attack: server used ${serverCpu.toFixed(2)} s CPU, the attacker ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s; ${probes} probes, slowest /healthz ${slowestHealthz} ms, /readyz ${slowestReadyz} ms, slowest query ${slowestQuery} ms; RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB; bombs answered ${JSON.stringify(statuses)}, small requests ${JSON.stringify(floodStatuses)}`);
   expect(failures).toEqual([]);
   expect(probes).toBeGreaterThan(5);
   expect(slowestHealthz).toBeLessThan(2_000);
+  expect(slowestReadyz).toBeLessThan(2_000);
   expect(slowestQuery).toBeLessThan(2_000);
   expect(peak - baseline).toBeLessThan(300);
   // The bombs were refused (400) or slowed (429), never run; the small requests were held to the token's rate.

@@ -105,6 +105,10 @@ describe("the cost of an operation, against its role's budget", () => {
   });
 
   it("prices nodes(ids:) by the ids and variables by their values", async () => {
+    const ids = (n: number) => Array.from({ length: n }, () => Buffer.from("Tenant:geology").toString("base64url"));
+    const many = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Tenant { virtualMachines(first: 500) { nodes { key } } } } }`;
+    expect(refusal(await gqlAs(url, tokens.tenant, many, { ids: ids(1000) })).extensions.found).toBeGreaterThan(500_000);
+    expect((await gqlAs(url, tokens.tenant, many, { ids: ids(10) })).body.errors).toBeUndefined();
     const query = `query($first: Int) { tenant(key: "geology") { virtualMachines(first: $first) { nodes { containers(first: $first) { nodes { key } } } } } }`;
     expect(refusal(await gqlAs(url, tokens.tenant, query, { first: 1000 })).extensions.limit).toBe("cost");
     expect((await gqlAs(url, tokens.tenant, query, { first: 10 })).body.errors).toBeUndefined();
