@@ -18,6 +18,7 @@ const limits: RequestLimits = {
   maxConnections: 8,
   requestsPerSecond: { admin: 0, compliance: 5, tenant: 5, sync: 5 },
   unauthenticatedPerMinute: 5,
+  deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
 };
 let demo: SecuredDemo;
 let port: number;

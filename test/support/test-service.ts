@@ -12,8 +12,14 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     dataDir: "unused",
     adminToken: undefined,
     logLevel: "silent",
-    // Suites fire probes back to back: rate limits are off unless a test turns them on.
-    limits: { ...DEFAULT_LIMITS, requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 }, unauthenticatedPerMinute: 0 },
+    // Suites fire probes back to back, on shared machines: rate limits are off and deadlines
+    // long unless a test sets them (test/http/*-limits.test.ts do).
+    limits: {
+      ...DEFAULT_LIMITS,
+      requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 },
+      unauthenticatedPerMinute: 0,
+      deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
+    },
     introspection: true,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
