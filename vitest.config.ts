@@ -1,6 +1,10 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // One graphql, as under Node: vite would give our sources graphql's ESM build while Apollo and
+  // graphql-query-complexity load its CommonJS one, and graphql refuses types from another realm.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],

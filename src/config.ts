@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./chatops/chatops-access.ts";
 import { loadSourcesConfig, SourcesConfigError, type ScheduledSource } from "./connectors/sources-config.ts";
+import { LimitsError, loadLimits, type RequestLimits } from "./request-limits.ts";
 
 /**
  * The service's configuration, read once from the environment. Every variable is listed in
@@ -14,7 +15,10 @@ export interface Config {
   dataDir: string;
   adminToken: string | undefined;
   logLevel: string;
-  maxBodyBytes: number;
+  /** Every bound on a request: shape, cost, deadline, body, connections, rate (src/request-limits.ts). */
+  limits: RequestLimits;
+  /** Schema introspection and "Did you mean" suggestions; off when NODE_ENV=production. */
+  introspection: boolean;
   /** Load the demo inventory into a newly created embedded database. */
   loadDemoOnCreate: boolean;
   /** Slack's signing secret for /chatops/slack; the route is off without it. */
@@ -40,12 +44,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: env.TENANCY_DATA_DIR?.trim() || ".tenancy-data",
     adminToken,
     logLevel: env.LOG_LEVEL ?? "info",
-    maxBodyBytes: wholeNumber(env, "TENANCY_MAX_BODY_BYTES", 256 * 1024 * 1024),
+    limits: requestLimits(env),
+    introspection: env.NODE_ENV !== "production",
     loadDemoOnCreate: env.TENANCY_DEMO !== "off",
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
   };
+}
+
+function requestLimits(env: NodeJS.ProcessEnv): RequestLimits {
+  try {
+    return loadLimits(env);
+  } catch (error) {
+    if (error instanceof LimitsError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 /** TENANCY_CHATOPS_ACCESS: inline JSON, or the path of a file holding it. */

@@ -6,6 +6,7 @@ import { startService } from "../service.ts";
 import { QUERY_USAGE, queryCommand } from "./query-command.ts";
 import { ServiceError } from "./service-client.ts";
 import { formatSyncReport } from "./sync-report.ts";
+import { terminalText } from "./terminal-text.ts";
 import { SYNC_USAGE, syncCommand } from "./sync-command.ts";
 import { TOKEN_USAGE, tokenCommand } from "./token-command.ts";
 import { UsageError } from "./usage-error.ts";
@@ -92,7 +93,7 @@ main(process.argv.slice(2)).then(
       console.error(`tenancy: ${error.message}`);
       process.exitCode = 3;
     } else if ((error as { graphqlErrors?: unknown }).graphqlErrors) {
-      console.error(`tenancy: the service refused: ${(error as Error).message}`);
+      console.error(`tenancy: the service refused: ${terminalText((error as Error).message)}`);
       process.exitCode = 1;
     } else if (error instanceof ConfigError) {
       console.error(`tenancy: configuration: ${error.message}`);

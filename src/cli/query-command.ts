@@ -4,6 +4,7 @@ import { Kind, parse, type TypeNode } from "graphql";
 import { readStdin } from "./read-stdin.ts";
 import { formatCsv, formatTable } from "./result-table.ts";
 import { serviceClient } from "./service-client.ts";
+import { terminalText } from "./terminal-text.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -95,7 +96,7 @@ export async function queryCommand(args: string[], env: NodeJS.ProcessEnv): Prom
       else if (values.format === "csv") process.stdout.write(formatCsv(run.result.data, values.list));
       else console.log(formatTable(run.result.data));
       console.error(describeRun(name!, run));
-      for (const error of run.result.errors ?? []) console.error(`error: ${error.message}${error.path ? ` at ${error.path.join(".")}` : ""}`);
+      for (const error of run.result.errors ?? []) console.error(terminalText(`error: ${error.message}${error.path ? ` at ${error.path.join(".")}` : ""}`));
       return run.result.errors?.length ? 1 : 0;
     }
     case "diff": {
@@ -115,7 +116,7 @@ export async function queryCommand(args: string[], env: NodeJS.ProcessEnv): Prom
       console.log(`${name}: run of ${node.runAt} (v${node.version}) against the run of ${d.against.runAt} (v${d.against.version})`);
       if (d.same) console.log("the same result");
       for (const [sign, rows] of [["+", d.appeared], ["-", d.disappeared], ["~", d.changed]] as const) {
-        for (const row of rows) console.log(`${sign} ${row.list}: ${row.key}`);
+        for (const row of rows) console.log(terminalText(`${sign} ${row.list}: ${row.key}`));
       }
       return 0;
     }
@@ -126,11 +127,11 @@ export async function queryCommand(args: string[], env: NodeJS.ProcessEnv): Prom
 
 function describeRun(name: string, run: any): string {
   const asOf = run.inventoryAsOf ? `, inventory as of ${run.inventoryAsOf}` : "";
-  return `run ${run.id} of ${name} v${run.version} by ${run.runBy} at ${run.runAt}: ${run.rowCount} row(s), inventory version ${run.inventoryVersion}${asOf}, digest ${run.digest.slice(0, 12)}`;
+  return terminalText(`run ${run.id} of ${name} v${run.version} by ${run.runBy} at ${run.runAt}: ${run.rowCount} row(s), inventory version ${run.inventoryVersion}${asOf}, digest ${run.digest.slice(0, 12)}`);
 }
 
 function userErrors(errors: { path: string[]; message: string }[]): number {
-  for (const e of errors) console.error(`${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`);
+  for (const e of errors) console.error(terminalText(`${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`));
   return 1;
 }
 

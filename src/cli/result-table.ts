@@ -1,4 +1,5 @@
 import { resultLists } from "../compliance/result-rows.ts";
+import { terminalText } from "./terminal-text.ts";
 
 /**
  * A GraphQL result as a terminal table or as CSV. The rows are the result's lists
@@ -34,7 +35,7 @@ export function tablesOf(data: unknown): { list: string; columns: string[]; rows
 }
 
 const MAX_CELL = 60;
-const show = (cell: Cell | undefined) => (cell === null || cell === undefined ? "-" : String(cell));
+const show = (cell: Cell | undefined) => (cell === null || cell === undefined ? "-" : terminalText(String(cell)));
 const clip = (text: string) => (text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text);
 
 /** Aligned columns for a terminal, one block per list, each headed by its path when there are several. */
@@ -43,10 +44,11 @@ export function formatTable(data: unknown): string {
   return tables
     .map(({ list, columns, rows }) => {
       const cells = rows.map((row) => columns.map((c) => clip(show(row[c]))));
-      const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
+      const names = columns.map(terminalText);
+      const widths = names.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
       const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
-      const heading = tables.length > 1 ? [`${list} (${rows.length})`] : [];
-      const body = rows.length === 0 ? ["(no rows)"] : [line(columns), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)];
+      const heading = tables.length > 1 ? [`${terminalText(list)} (${rows.length})`] : [];
+      const body = rows.length === 0 ? ["(no rows)"] : [line(names), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)];
       return [...heading, ...body].join("\n");
     })
     .join("\n\n");
@@ -62,7 +64,8 @@ export function formatCsv(data: unknown, listPath?: string): string {
   if (!table) throw new Error(`the result has no list "${listPath}"; its lists: ${tables.map((t) => t.list).join(", ")}`);
   const cell = (value: Cell | undefined) => {
     if (value === null || value === undefined) return "";
-    let text = String(value);
+    // Control characters as escapes here too: the file ends up printed on a terminal sooner or later.
+    let text = terminalText(String(value));
     if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };

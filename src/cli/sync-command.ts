@@ -10,6 +10,7 @@ import { syncInventory } from "../inventory/sync-inventory.ts";
 import { createLogger } from "../logger.ts";
 import { JsonFileError, readJsonFile } from "./read-json-file.ts";
 import { formatSyncReport } from "./sync-report.ts";
+import { terminalText } from "./terminal-text.ts";
 import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
 
@@ -78,9 +79,9 @@ export async function syncCommand(config: Config, args: string[]): Promise<numbe
 }
 
 function report(outcome: SourceOutcome, dryRun: boolean): number {
-  for (const w of outcome.warnings) console.error(`warning: ${w.subject}: ${w.message}`);
+  for (const w of outcome.warnings) console.error(terminalText(`warning: ${w.subject}: ${w.message}`));
   if (!outcome.sync) {
-    console.error(`${outcome.source}: nothing synced: ${outcome.error}`);
+    console.error(terminalText(`${outcome.source}: nothing synced: ${outcome.error}`));
     return 1;
   }
   const text = formatSyncReport(outcome.sync, 20, dryRun);
@@ -141,6 +142,8 @@ async function syncSnapshotFile(config: Config, file: string, options: { dryRun:
     const result = await syncInventory(db.sql, document, {
       ...options,
       onProgress: tty ? (phase) => process.stderr.write(`\r\x1b[K${phase} (${((Date.now() - started) / 1000).toFixed(1)} s)`) : undefined,
+      // The operator runs this on the database itself: the database's own words help them.
+      onFailure: (error) => console.error(`database error: ${terminalText((error as Error).message ?? String(error))}`),
     });
     if (tty) process.stderr.write("\r\x1b[K");
     const text = formatSyncReport(result, 20, options.dryRun);

@@ -8,6 +8,9 @@ import type { Database } from "../db/open-database.ts";
 import { migrationStatus } from "../db/migrator.ts";
 import { createContext, type Context, type ContextDeps } from "../graphql/context.ts";
 import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
+import { queryLimits } from "../graphql/plugins/query-limits.ts";
+import { refuseNul } from "../graphql/plugins/refuse-nul.ts";
+import { requestDeadline, timeout } from "../graphql/plugins/request-deadline.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
@@ -20,6 +23,8 @@ import { chatopsRoutes } from "./chatops-routes.ts";
 import { Metrics } from "./metrics.ts";
 import { useMetrics } from "../graphql/plugins/use-metrics.ts";
 import { requestIdOf, withRequestId } from "../observability/request-context.ts";
+import { RateLimits } from "./rate-limits.ts";
+import { readBody } from "./read-body.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -45,18 +50,39 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopWatchingTokens = await tokens.watch(db);
   const denials = new DenialLog(db.sql, logger);
   db.onStatement(() => metrics.countStatement());
+  const { limits } = config;
+  const rates = new RateLimits(limits);
+  const shape = queryLimits(limits);
+  const deadlines = requestDeadline(limits);
   // Keep idle connections longer than the usual load balancer's 60 s, so the balancer (or a
-  // client) never reuses a socket we are closing at that moment.
-  const httpServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 });
+  // client) never reuses a socket we are closing at that moment. Headers must arrive within
+  // headersTimeoutMs and a body within its role's time (read-body.ts); node checks every second.
+  const slowestBody = Math.max(...Object.values(limits.bodyTimeoutMs));
+  const httpServer = http.createServer({
+    keepAliveTimeout: 65_000,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.headersTimeoutMs + slowestBody + 1_000,
+    connectionsCheckingInterval: 1_000,
+  });
+  httpServer.maxConnections = limits.maxConnections;
+  const masked = maskUnexpectedErrors(logger);
   const apollo = new ApolloServer<Context>({
     typeDefs,
     resolvers: guardResolvers(resolvers) as never,
     includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpectedErrors(logger),
+    formatError: (formatted, error) => masked(shape.explainRefusal(formatted), error),
+    introspection: config.introspection,
+    // "Did you mean …" would describe the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    parseOptions: shape.parseOptions,
+    validationRules: shape.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       useMetrics(metrics.registry),
+      refuseNul,
+      shape.plugin,
+      deadlines.plugin,
     ],
   });
   await apollo.start();
@@ -99,29 +125,45 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         // Slack signs the request itself; /chatops takes a bearer token like /graphql.
         const caller = route === "/chatops" ? await authorized(request, response, "/chatops") : null;
         if (route === "/chatops" && !caller) return;
-        const raw = await readBody(request, CHATOPS_MAX_BODY);
+        const read = await readBody(request, CHATOPS_MAX_BODY, Math.min(...Object.values(limits.bodyTimeoutMs)));
         const reply = (status: number, body: unknown) => send(response, status, "application/json", JSON.stringify(body));
-        if (raw === null) return reply(413, { error: `a chat command is at most ${CHATOPS_MAX_BODY} bytes` });
-        return caller ? chatops.json(caller, raw, reply) : chatops.slack(request, raw, reply);
+        if (read.kind === "too large") return refuse(response, 413, "PAYLOAD_TOO_LARGE", `a chat command is at most ${CHATOPS_MAX_BODY} bytes`);
+        if (read.kind === "too slow") return refuse(response, 408, "REQUEST_TIMEOUT", "the chat command's body did not arrive in time");
+        return caller ? chatops.json(caller, read.body, reply) : chatops.slack(request, read.body, reply);
       }
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
     }
   }
 
-  /** The caller, or null after answering 401 (no such token) or 403 (a role without this route). */
+  /**
+   * The caller, or null after answering 401 (no such token), 403 (a role without this route) or
+   * 429 (over its rate, or an address that keeps failing to authenticate).
+   */
   async function authorized(request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
+    const address = request.socket.remoteAddress ?? "unknown";
+    const blocked = await rates.blockedAddress(address);
+    if (blocked !== null) {
+      refuse(response, 429, "RATE_LIMITED", `too many requests without a valid token from ${address}; try again in ${blocked} s`, { "retry-after": String(blocked) });
+      return null;
+    }
     const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
     if (!caller) {
       const reason = refusalReason(request.headers.authorization);
       const where = route ?? "/graphql";
-      await denials.note({ actor: "unauthenticated", role: null, action: "authenticate", subject: `${where} ${reason}`, target: where, detail: { reason, address: request.socket.remoteAddress ?? null } });
-      response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
-      send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
+      await denials.note({ actor: "unauthenticated", role: null, action: "authenticate", subject: `${where} ${reason}`, target: where, detail: { reason, address } });
+      await rates.failedAuthentication(address);
+      refuse(response, 401, "UNAUTHENTICATED", "a valid bearer token is required (Authorization: Bearer <token>)", { "www-authenticate": 'Bearer realm="tenancy-scale"' });
       return null;
     }
     if (route && !ROUTE_ROLES[route].includes(caller.role)) {
-      send(response, 403, "application/json", JSON.stringify({ errors: [{ message: `a ${caller.role} token may not read ${route}`, extensions: { code: "FORBIDDEN" } }] }));
+      refuse(response, 403, "FORBIDDEN", `a ${caller.role} token may not read ${route}`);
+      return null;
+    }
+    const wait = await rates.request(caller);
+    if (wait !== null) {
+      const rate = limits.requestsPerSecond[caller.role];
+      refuse(response, 429, "RATE_LIMITED", `a ${caller.role} token may send ${rate} requests per second (TENANCY_RATE_LIMIT_${caller.role.toUpperCase()}); try again in ${wait} s`, { "retry-after": String(wait) });
       return null;
     }
     return caller;
@@ -164,10 +206,14 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
     let body: unknown;
     if (request.method === "POST") {
-      const raw = await readBody(request, config.maxBodyBytes);
-      if (raw === null) {
-        return send(response, 413, "application/json", JSON.stringify({ errors: [{ message: `request body larger than ${config.maxBodyBytes} bytes (TENANCY_MAX_BODY_BYTES)`, extensions: { code: "BAD_REQUEST" } }] }));
+      const role = caller.role;
+      const setting = `TENANCY_MAX_BODY_BYTES_${role.toUpperCase()}`;
+      const read = await readBody(request, limits.bodyBytes[role], limits.bodyTimeoutMs[role]);
+      if (read.kind === "too large") return refuse(response, 413, "PAYLOAD_TOO_LARGE", `request body larger than a ${role} token's limit of ${limits.bodyBytes[role]} bytes (${setting})`);
+      if (read.kind === "too slow") {
+        return refuse(response, 408, "REQUEST_TIMEOUT", `request body not received within ${limits.bodyTimeoutMs[role] / 1000} s (TENANCY_BODY_TIMEOUT_MS_${role.toUpperCase()})`);
       }
+      const raw = read.body;
       try {
         body = raw.length === 0 ? undefined : JSON.parse(raw.toString("utf8"));
       } catch (error) {
@@ -178,10 +224,15 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     for (const [name, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
+    let context: Context | undefined;
+    const work = apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? "GET", headers, search: url.search, body },
-      context: async () => createContext(contextDeps, caller),
+      context: async () => (context = createContext(contextDeps, caller)),
     });
+    const result = await withinDeadline(work, () => context && deadlines.deadlineOf(context), limits.deadlineMs[caller.role]);
+    if (result === "late") {
+      return send(response, 503, "application/json", JSON.stringify({ errors: [{ message: timeout(limits.deadlineMs[caller.role]).message, extensions: { code: "TIMEOUT" } }] }));
+    }
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === "complete") return void response.end(result.body.string);
@@ -217,25 +268,39 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 }
 
 const CHATOPS_MAX_BODY = 64 * 1024;
+/** After the deadline, fields stop with TIMEOUT; this long after it, the answer goes out whatever is still running. */
+const DEADLINE_GRACE_MS = 500;
+
+/**
+ * The request's result, or "late" once it outlasts its deadline (one slow step, such as a
+ * statement, that no field check can interrupt). A mutation is waited for: it reports what it
+ * did, rather than leave the caller guessing whether it was applied.
+ */
+async function withinDeadline<T>(work: Promise<T>, deadline: () => { kind: string | null } | undefined, ms: number): Promise<T | "late"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(resolve, ms + DEADLINE_GRACE_MS, "late")));
+  try {
+    const first = await Promise.race([work, late]);
+    if (first !== "late" || deadline()?.kind === "mutation") return first === "late" ? await work : first;
+    work.catch(() => undefined);
+    return "late";
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * An error answered before the body was read: the connection is closed after it, so an unread
+ * (large or trickling) body is not read on for nothing.
+ */
+function refuse(response: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.setHeader("connection", "close");
+  send(response, status, "application/json", JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string) {
   response.statusCode = status;
   response.setHeader("content-type", contentType);
   response.end(body);
-}
-
-/** Reads the body, or returns null once it passes `limit` bytes. */
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else if (!tooLarge) chunks.push(chunk);
-    });
-    request.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 }

@@ -52,6 +52,8 @@ export interface SyncOptions {
   dryRun?: boolean;
   /** A sync token's kinds and tenants: a snapshot outside them is refused (sync-grant.ts). */
   grant?: SyncGrant;
+  /** Told the database's own error when a sync fails: for the log, since callers only get a generic message. */
+  onFailure?: (error: unknown) => void;
 }
 
 /** Carries a dry run's result out of its transaction, which it rolls back. */
@@ -103,6 +105,7 @@ export async function syncInventory(sql: SqlClient, document: unknown, options: 
     } catch (error) {
       if (error instanceof DryRunDone) return result(error.applied.status, null, error.applied);
       if (error instanceof SyncRefused) return result("REFUSED", null, { errors: error.problems });
+      options.onFailure?.(error);
       return result("FAILED", null, { errors: [{ path: [], message: describeFailure(error, snapshot.source) }] });
     }
   }
@@ -119,6 +122,7 @@ export async function syncInventory(sql: SqlClient, document: unknown, options: 
   } catch (error) {
     const problems = error instanceof SyncRefused ? error.problems : [{ path: [], message: describeFailure(error, snapshot.source) }];
     const status: SyncStatus = error instanceof SyncRefused ? "REFUSED" : "FAILED";
+    if (status === "FAILED") options.onFailure?.(error);
     await sql.query(`UPDATE sync_run SET status = $2, finished_at = now(), errors = $3::jsonb WHERE id = $1`, [
       run.id,
       status,
@@ -450,5 +454,8 @@ async function recordFinishedRun(
 function describeFailure(error: unknown, source: string): string {
   const code = (error as { code?: string })?.code;
   if (code === "55P03") return `another sync of source "${source}" is still running; try again when it has finished`;
-  return `the sync failed and nothing was written: ${error instanceof Error ? error.message : String(error)}`;
+  // The database's own text (table names, sizes, values) is for the log, never for a caller:
+  // the run keeps this message, and every role that reads runs would see it.
+  const sqlState = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? ` (database error ${code})` : "";
+  return `the sync failed and nothing was written${sqlState}; the details are in the service's log`;
 }

@@ -6,6 +6,7 @@ import {
   type Snapshot,
   type SnapshotProblem,
 } from "./snapshot.ts";
+import { inventoryTextProblem } from "./inventory-text.ts";
 
 /**
  * Validates a snapshot document (already parsed from JSON) against the contract, collecting
@@ -103,6 +104,7 @@ export function validateSnapshot(document: unknown): ValidationResult {
   }
   const source = document.source;
   if (typeof source !== "string" || source.trim() === "") problem(["source"], "source is required: a non-empty string naming the system that synced this inventory");
+  else checkText(source.trim(), ["source"], problem);
   if (document.complete !== undefined && typeof document.complete !== "boolean") problem(["complete"], "complete must be true or false");
 
   const out: Record<string, Record<string, unknown>[]> = {};
@@ -169,7 +171,7 @@ function validateRecord(
       continue;
     }
     // The common case first, without building a path: a plain string where one is expected.
-    if (spec.type === "string" && typeof value === "string" && value.trim() !== "") {
+    if (spec.type === "string" && typeof value === "string" && value.trim() !== "" && inventoryTextProblem(value) === null) {
       record[name] = value;
       continue;
     }
@@ -201,7 +203,7 @@ function checkField(
   const at = pathOf();
   switch (type) {
     case "string":
-      if (typeof value === "string" && value.trim() !== "") return value;
+      if (typeof value === "string" && value.trim() !== "") return checkText(value, at, problem) ? value : undefined;
       problem(at, "must be a non-empty string");
       return undefined;
     case "boolean":
@@ -218,6 +220,7 @@ function checkField(
         problem([...at, bad], "must be a non-empty string");
         return undefined;
       }
+      if (!(value as string[]).every((v, i) => checkText(v, [...at, i], problem))) return undefined;
       return [...new Set(value as string[])];
     }
     case "isolationLevel":
@@ -321,6 +324,13 @@ function findCycles(
     const names = cycle.flatMap((v) => [`virtual machine ${v}`, `container ${out.virtualMachines[vmIndex.get(v)!].container}`]);
     problem(["virtualMachines", vmIndex.get(vm)!, "container"], `containment cycle: ${[...names, `virtual machine ${vm}`].join(" inside ")}`);
   }
+}
+
+/** Inventory text follows one rule (src/inventory/inventory-text.ts); false after reporting why not. */
+function checkText(text: string, at: (string | number)[], problem: (path: (string | number)[], message: string) => void): boolean {
+  const wrong = inventoryTextProblem(text);
+  if (wrong) problem(at, wrong);
+  return wrong === null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,7 @@ import type { RunningService } from "../../src/service.ts";
 import { graphqlRequest } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
+import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 
 const TOKEN = "test-admin-token-0123456789";
 let t: TestDatabase;
@@ -82,7 +83,7 @@ describe("HTTP server", () => {
   });
 
   it("refuses bodies over the configured limit with 413", async () => {
-    const small = await startTestService(t.url, { adminToken: TOKEN, maxBodyBytes: 1000 });
+    const small = await startTestService(t.url, { adminToken: TOKEN, limits: { ...DEFAULT_LIMITS, bodyBytes: { ...DEFAULT_LIMITS.bodyBytes, admin: 1000 } } });
     try {
       const response = await fetch(small.url, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ query: "x".repeat(5000) }) });
       expect(response.status).toBe(413);

@@ -1,5 +1,6 @@
 import { pino } from "pino";
 import type { Config } from "../../src/config.ts";
+import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 import { startService, type RunningService } from "../../src/service.ts";
 
 /** The whole service in-process on a random loopback port, over a test database. */
@@ -11,7 +12,15 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     dataDir: "unused",
     adminToken: undefined,
     logLevel: "silent",
-    maxBodyBytes: 10 * 1024 * 1024,
+    // Suites fire probes back to back, on shared machines: rate limits are off and deadlines
+    // long unless a test sets them (test/http/*-limits.test.ts do).
+    limits: {
+      ...DEFAULT_LIMITS,
+      requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 },
+      unauthenticatedPerMinute: 0,
+      deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
+    },
+    introspection: true,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },

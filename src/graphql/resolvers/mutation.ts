@@ -9,6 +9,7 @@ export const Mutation = {
       allowMassRemoval: args.allowMassRemoval === true,
       // A sync token writes only within its grant; an admin's sync has none.
       grant: role === "sync" ? { kinds, tenants } : undefined,
+      onFailure: (error) => ctx.logger.error({ err: error }, "sync failed"),
     });
     ctx.forgetIsolation();
     ctx.logger.info(

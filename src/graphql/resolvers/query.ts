@@ -14,7 +14,7 @@ const one = (kind: InventoryKind) => (_: unknown, args: { key: string }, ctx: Co
 /** Resolves a global id to its object through the loaders; null when it does not exist. */
 async function loadNode(id: string, ctx: Context) {
   const { type, key } = fromGlobalId(id);
-  if (type in KIND_OF_TYPE) return ctx.loaders.byKey[KIND_OF_TYPE[type]].load(key);
+  if (Object.hasOwn(KIND_OF_TYPE, type)) return ctx.loaders.byKey[KIND_OF_TYPE[type]].load(key);
   if (type === "Source") return ctx.loaders.sources.load(key);
   if (type === "SyncRun" && /^\d+$/.test(key)) return ctx.loaders.syncRuns.load(Number(key));
   // Compliance's own objects: never a tenant's.
@@ -26,7 +26,8 @@ async function loadNode(id: string, ctx: Context) {
 
 export const Query = {
   node: (_: unknown, args: { id: string }, ctx: Context) => loadNode(args.id, ctx),
-  nodes: (_: unknown, args: { ids: string[] }, ctx: Context) => Promise.all(args.ids.map((id) => loadNode(id, ctx))),
+  // One promise per id, not one for all: a bad id is an error (and null) at its own index only.
+  nodes: (_: unknown, args: { ids: string[] }, ctx: Context) => args.ids.map((id) => loadNode(id, ctx)),
 
   datacenters: list("datacenters"),
   powerDomains: list("powerDomains"),

@@ -1,0 +1,33 @@
+import type http from "node:http";
+
+export type BodyRead = { kind: "ok"; body: Buffer } | { kind: "too large" } | { kind: "too slow" };
+
+/**
+ * Reads a request body of at most `limit` bytes within `timeoutMs`. It stops reading as soon as
+ * the body is known to be too large (a Content-Length over the limit refuses it before a byte is
+ * read) or too slow, so neither a huge body nor one trickled in holds memory or a connection;
+ * the caller answers and closes the connection.
+ */
+export function readBody(request: http.IncomingMessage, limit: number, timeoutMs: number): Promise<BodyRead> {
+  const declared = Number(request.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: "too large" });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: BodyRead | Error) => {
+      clearTimeout(timer);
+      request.off("data", onData).off("end", onEnd).off("error", finish);
+      if (result instanceof Error) return reject(result);
+      if (result.kind !== "ok") request.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish({ kind: "too large" });
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish({ kind: "ok", body: Buffer.concat(chunks) });
+    const timer = setTimeout(() => finish({ kind: "too slow" }), timeoutMs);
+    request.on("data", onData).on("end", onEnd).on("error", finish);
+  });
+}
