@@ -122,6 +122,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       return null;
     }
     if (route && !ROUTE_ROLES[route].includes(caller.role)) {
+      await denials.note({ actor: caller.actor, role: caller.role, action: "read", subject: route, target: route, detail: { reason: `a ${caller.role} token may not read ${route}` } });
       send(response, 403, "application/json", JSON.stringify({ errors: [{ message: `a ${caller.role} token may not read ${route}`, extensions: { code: "FORBIDDEN" } }] }));
       return null;
     }

@@ -90,6 +90,7 @@ describe("the audit log", () => {
   });
 
   it("records denied reads, one event per token and field, with the reason", async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${tokens.tenant}` } })).status).toBe(403);
     for (let i = 0; i < 20; i++) {
       for (const query of [`{ hosts { totalCount } }`, `{ apiTokens { totalCount } }`]) {
         const { body } = await gqlAs(url, tokens.tenant, query);
@@ -98,9 +99,10 @@ describe("the audit log", () => {
     }
     const denied = await eventually(
       () => events({ actor: "token:geology-team", action: "read" }),
-      (found) => found.length === 2 && found.every((e) => e.count === 20),
+      (found) => found.length === 3 && found.every((e) => e.count === (e.target === "/metrics" ? 3 : 20)),
     );
     expect(denied.map((e) => [e.target, e.count, e.role, e.outcome]).sort()).toEqual([
+      ["/metrics", 3, "TENANT", "DENIED"],
       ["Query.apiTokens", 20, "TENANT", "DENIED"],
       ["Query.hosts", 20, "TENANT", "DENIED"],
     ]);
