@@ -157,6 +157,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       return null;
     }
     if (route && !ROUTE_ROLES[route].includes(caller.role)) {
+      await denials.note({ actor: caller.actor, role: caller.role, action: "read", subject: route, target: route, detail: { reason: `a ${caller.role} token may not read ${route}` } });
       refuse(response, 403, "FORBIDDEN", `a ${caller.role} token may not read ${route}`);
       return null;
     }

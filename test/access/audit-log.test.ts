@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DenialLog } from "../../src/access/denial-log.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
@@ -89,6 +90,7 @@ describe("the audit log", () => {
   });
 
   it("records denied reads, one event per token and field, with the reason", async () => {
+    for (let i = 0; i < 3; i++) expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${tokens.tenant}` } })).status).toBe(403);
     for (let i = 0; i < 20; i++) {
       for (const query of [`{ hosts { totalCount } }`, `{ apiTokens { totalCount } }`]) {
         const { body } = await gqlAs(url, tokens.tenant, query);
@@ -97,13 +99,29 @@ describe("the audit log", () => {
     }
     const denied = await eventually(
       () => events({ actor: "token:geology-team", action: "read" }),
-      (found) => found.length === 2 && found.every((e) => e.count === 20),
+      (found) => found.length === 3 && found.every((e) => e.count === (e.target === "/metrics" ? 3 : 20)),
     );
     expect(denied.map((e) => [e.target, e.count, e.role, e.outcome]).sort()).toEqual([
+      ["/metrics", 3, "TENANT", "DENIED"],
       ["Query.apiTokens", 20, "TENANT", "DENIED"],
       ["Query.hosts", 20, "TENANT", "DENIED"],
     ]);
     expect(denied.find((e) => e.target === "Query.hosts")!.detail.reason).toBe("a tenant token may not use Query.hosts");
+  });
+
+  it("folds denials past the per-minute bound into one overflow event, so the table stays bounded", async () => {
+    const log = new DenialLog(demo.t.db.sql, console, 10, 3, () => Date.UTC(2026, 0, 1, 12, 0, 30));
+    for (let i = 0; i < 10; i++) {
+      for (let n = 0; n < 3; n++) await log.note({ actor: `token:flood-${i}`, role: "tenant", action: "read", subject: "Query.hosts", target: "Query.hosts", detail: { reason: "no" } });
+    }
+    await log.flush();
+    const rows = await demo.t.db.sql.query<{ actor: string; count: number }>(`SELECT actor, count FROM audit_event WHERE actor LIKE 'token:flood-%' OR actor = '*' ORDER BY id`);
+    expect(rows).toEqual([
+      { actor: "token:flood-0", count: 3 },
+      { actor: "token:flood-1", count: 3 },
+      { actor: "token:flood-2", count: 3 },
+      { actor: "*", count: 21 },
+    ]);
   });
 
   it("caps what a caller sends: a 1 MB source name and a huge token request are stored cut short", async () => {
