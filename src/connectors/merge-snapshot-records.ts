@@ -16,7 +16,7 @@ const UNITS = new Set(["hosts", "virtualMachines", "containers"]);
 export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b: Record<string, unknown>): { record: Record<string, unknown>; conflicts: string[] } {
   const record: Record<string, unknown> = {};
   const conflicts: string[] = [];
-  for (const field of new Set([...Object.keys(a), ...Object.keys(b)])) {
+  for (const field of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
     const x = a[field];
     const y = b[field];
     if (JSON.stringify(x) === JSON.stringify(y)) {
@@ -25,7 +25,7 @@ export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b
     }
     conflicts.push(field);
     if (UNITS.has(kind) && PLACEMENT.has(field)) continue;
-    if (Array.isArray(x) || Array.isArray(y)) record[field] = [...new Set([...((x as unknown[]) ?? []), ...((y as unknown[]) ?? [])])].sort();
+    if (Array.isArray(x) || Array.isArray(y)) record[field] = union((x as unknown[]) ?? [], (y as unknown[]) ?? []);
     else if (field === "dedicated") record[field] = x === true && y === true;
     else if (field === "runtime") record[field] = rank(runtimeBoundary(String(x ?? "runc"))) <= rank(runtimeBoundary(String(y ?? "runc"))) ? x : y;
     else if (x === undefined || x === null) record[field] = y;
@@ -33,4 +33,10 @@ export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b
     else record[field] = String(x) <= String(y) ? x : y;
   }
   return { record, conflicts };
+}
+
+/** Two lists as one, each value once (by value, rules too), in a stable order. */
+function union(x: readonly unknown[], y: readonly unknown[]): unknown[] {
+  const byJson = new Map([...x, ...y].map((v) => [JSON.stringify(v), v] as const));
+  return [...byJson.keys()].sort().map((k) => byJson.get(k));
 }

@@ -83,7 +83,7 @@ describe("the Azure connector", () => {
     const bare = mapAzure([list], { source: "azure", settings: {} });
     expect(record(bare.snapshot, "virtualMachines", vm("prod-rg", "api-1"))).toEqual({ id: vm("prod-rg", "api-1"), datacenter: null, tenant: "acme", workload: "api", dedicated: false });
     expect(bare.snapshot.datacenters).toEqual([]);
-    expect(bare.warnings).toContainEqual({ subject: "westeurope zone 1", message: expect.stringMatching(/logical zone 1 names no physical zone by itself \(add az account list-locations output\)/) });
+    expect(bare.warnings).toContainEqual({ subject: "westeurope zone 1", message: expect.stringMatching(/logical zone 1 names no physical zone by itself \(add the subscription's locations with their zone mappings\)/) });
   });
 
   it("merges a VM's records from az vm list -d and az vm get-instance-view, whatever the order of the files", () => {

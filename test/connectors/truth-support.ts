@@ -58,4 +58,4 @@ export const rotated = <T>(items: readonly T[], n: number): T[] => {
   return [...reversed.slice(k), ...reversed.slice(0, k)];
 };
 
-export const RUNS = { numRuns: 150 };
+export const RUNS = { numRuns: 100 };

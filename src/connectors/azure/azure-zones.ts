@@ -1,6 +1,6 @@
 /**
- * What `az account list-locations -o json` (or ARM's `GET /subscriptions/{id}/locations`,
- * api-version 2022-12-01 or later) says of each subscription's regions: which physical zone
+ * What ARM's `GET /subscriptions/{id}/locations` (api-version 2022-12-01 or later, as
+ * `az rest` prints it, or the records of such a list) says of each subscription's regions: which physical zone
  * each logical zone is. Azure maps logical zones to physical ones per subscription, so
  * subscription A's zone 1 may be subscription B's zone 2: only the physical zone
  * (`westeurope-az2`) names one place for everybody.

@@ -4,8 +4,8 @@ import { AzureZones, isLocation } from "./azure-zones.ts";
 
 /**
  * Azure: `az vm list -d -o json`, `az vm get-instance-view` (fault domains),
- * `az vmss list-instances` (scale set VMs, AKS node pools) and `az account list-locations`
- * (which physical zone each logical zone is) → a snapshot.
+ * `az vmss list-instances` (scale set VMs, AKS node pools) and the subscription's locations
+ * (`az rest … /locations?api-version=2022-12-01`: which physical zone each logical zone is) → a snapshot.
  *
  * - The records of one VM from several exports are merged field by field, whatever the order
  *   of the files; fields that disagree are dropped (not known), with a warning.
@@ -38,7 +38,7 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
   const b = new SnapshotBuilder(options.source);
   const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
   const { vms, zones } = readExports(b, documents);
-  const place = placer(b, zones);
+  const places = new AzurePlaces(b, zones);
   for (const vm of vms) {
     if (!vm.id || !vm.location) {
       b.warn(vm.name ?? "az vm list", "a VM without id or location; left out");
@@ -53,10 +53,10 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
     const owner = ownerOf(b, vm.name ?? id, vm.tags ?? {});
     if (!owner) continue;
     const { tenant, workload } = owner;
-    const parent = place(vm, id, tenant);
+    const parent = places.place(vm, id, tenant);
     b.add("virtualMachines", { id, ...parent, tenant, workload, dedicated: vm.host?.id ? true : false });
   }
-  place.finish();
+  places.finish();
   return b.result();
 }
 
@@ -85,62 +85,74 @@ function powerOf(vm: Vm): string {
   return status?.displayStatus ?? (status?.code ? `VM ${status.code.slice("PowerState/".length)}` : "VM running");
 }
 
-/** Where each VM runs: its parent fields, and the warnings about places Azure does not name, once each. */
-function placer(b: SnapshotBuilder, zones: AzureZones) {
-  const unmappedZones = new Set<string>();
-  const setsWithoutRack = new Set<string>();
-  const setsByRegion = new Map<string, Set<string>>();
-  let unplaced = 0;
-  const region = (location: string) => {
-    b.add("datacenters", { id: location, name: location, provider: "azure", region: location });
-    return location;
-  };
-  const place = (vm: Vm, id: string, tenant: string): Record<string, string | null> => {
+/** Where each VM runs: its parent fields; and the warnings about places Azure does not name, once each. */
+class AzurePlaces {
+  private readonly unmappedZones = new Set<string>();
+  private readonly setsWithoutRack = new Set<string>();
+  private readonly setsByRegion = new Map<string, Set<string>>();
+  private unplaced = 0;
+
+  constructor(
+    private readonly b: SnapshotBuilder,
+    private readonly zones: AzureZones,
+  ) {}
+
+  place(vm: Vm, id: string, tenant: string): Record<string, string | null> {
     const subscription = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1] ?? "";
     const location = vm.location!.toLowerCase();
     const logical = vm.zones?.[0];
-    const physical = logical ? zones.physical(subscription, location, logical) : null;
-    if (physical) b.add("datacenters", { id: physical, name: physical, provider: "azure", region: location });
-    if (logical && !physical) unmappedZones.add(`${subscription} ${location} ${logical}`);
-    const regionIsPlace = !logical && zones.knownWithoutZones(subscription, location);
+    const physical = logical ? this.zones.physical(subscription, location, logical) : null;
+    if (physical) this.b.add("datacenters", { id: physical, name: physical, provider: "azure", region: location });
+    if (logical && !physical) this.unmappedZones.add(`${subscription} ${location} ${logical}`);
+    const regionIsPlace = !logical && this.zones.knownWithoutZones(subscription, location);
     if (vm.host?.id) {
       const host = vm.host.id.toLowerCase();
-      b.add("hosts", { id: host, datacenter: physical ?? (regionIsPlace ? region(location) : null), dedicatedTo: tenant });
+      this.b.add("hosts", { id: host, datacenter: physical ?? (regionIsPlace ? this.region(location) : null), dedicatedTo: tenant });
       return { host };
     }
     const faultDomain = vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain;
     if (vm.availabilitySet?.id && faultDomain !== undefined && faultDomain !== null) {
-      const set = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/.*\/availabilitysets\/([^/]+)$/i.exec(vm.availabilitySet.id);
-      const key = `azure-fd/${set ? `${set[1]}/${set[2]}/${set[3]}` : vm.availabilitySet.id}/${faultDomain}`.toLowerCase();
-      if (regionIsPlace) {
-        const datacenter = region(location);
-        b.add("powerDomains", { id: `${key}/power`, datacenter });
-        b.add("networkDomains", { id: `${key}/network`, datacenter });
-        b.add("racks", { id: key, datacenter, powerDomains: [`${key}/power`], networkDomains: [`${key}/network`] });
-        b.add("hosts", { id: key, rack: key });
-        setsByRegion.set(location, (setsByRegion.get(location) ?? new Set()).add(key.replace(/\/[^/]+$/, "")));
-      } else {
-        b.add("hosts", { id: key });
-        setsWithoutRack.add(location);
-      }
-      return { host: key };
+      return { host: this.faultDomain(vm.availabilitySet.id, faultDomain, location, regionIsPlace) };
     }
-    if (vm.availabilitySet?.id) b.warn(vm.name ?? id, "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)");
-    if (!physical) unplaced++;
+    if (vm.availabilitySet?.id) this.b.warn(vm.name ?? id, "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)");
+    if (!physical) this.unplaced++;
     return { datacenter: physical };
-  };
-  place.finish = () => {
-    for (const zone of [...unmappedZones].sort()) {
+  }
+
+  /** A fault domain's host; its rack, power and network domain where the region is a place. */
+  private faultDomain(setId: string, faultDomain: number, location: string, regionIsPlace: boolean): string {
+    const set = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/.*\/availabilitysets\/([^/]+)$/i.exec(setId);
+    const key = `azure-fd/${set ? `${set[1]}/${set[2]}/${set[3]}` : setId}/${faultDomain}`.toLowerCase();
+    if (!regionIsPlace) {
+      this.b.add("hosts", { id: key });
+      this.setsWithoutRack.add(location);
+      return key;
+    }
+    const datacenter = this.region(location);
+    this.b.add("powerDomains", { id: `${key}/power`, datacenter });
+    this.b.add("networkDomains", { id: `${key}/network`, datacenter });
+    this.b.add("racks", { id: key, datacenter, powerDomains: [`${key}/power`], networkDomains: [`${key}/network`] });
+    this.b.add("hosts", { id: key, rack: key });
+    this.setsByRegion.set(location, (this.setsByRegion.get(location) ?? new Set()).add(key.replace(/\/[^/]+$/, "")));
+    return key;
+  }
+
+  private region(location: string): string {
+    this.b.add("datacenters", { id: location, name: location, provider: "azure", region: location });
+    return location;
+  }
+
+  finish(): void {
+    for (const zone of [...this.unmappedZones].sort()) {
       const [subscription, location, logical] = zone.split(" ");
-      b.warn(`${location} zone ${logical}`, `subscription ${subscription}'s logical zone ${logical} names no physical zone by itself (add az account list-locations output): its VMs' datacenter is unknown`);
+      this.b.warn(`${location} zone ${logical}`, `subscription ${subscription}'s logical zone ${logical} names no physical zone by itself (add the subscription's locations with their zone mappings): its VMs' datacenter is unknown`);
     }
-    if (unplaced > 0) b.warn("az vm list", `${unplaced} VM(s) have no known physical zone and no fault domain: they may run anywhere in their region, so their placement is unknown`);
-    for (const location of [...setsWithoutRack].sort()) {
-      b.warn(location, "availability sets here have no rack: Azure does not say which datacenter a set is in, and this region has (or may have) zones, so only their fault domains' hosts are known");
+    if (this.unplaced > 0) this.b.warn("az vm list", `${this.unplaced} VM(s) have no known physical zone and no fault domain: they may run anywhere in their region, so their placement is unknown`);
+    for (const location of [...this.setsWithoutRack].sort()) {
+      this.b.warn(location, "availability sets here have no rack: Azure does not say which datacenter a set is in, and this region has (or may have) zones, so only their fault domains' hosts are known");
     }
-    for (const [location, sets] of setsByRegion) {
-      if (sets.size > 1) b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
+    for (const [location, sets] of this.setsByRegion) {
+      if (sets.size > 1) this.b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
     }
-  };
-  return place;
+  }
 }
