@@ -18,7 +18,7 @@ import type { Principal } from "../access/principal.ts";
 import { chatopsRoutes } from "./chatops-routes.ts";
 import { Metrics } from "./metrics.ts";
 import { useMetrics } from "../graphql/plugins/use-metrics.ts";
-import { requestIdOf, withRequestId } from "../observability/request-context.ts";
+import { currentRequestId, requestIdOf, withRequestId } from "../observability/request-context.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -112,11 +112,11 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
     if (!caller) {
       response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
-      send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
+      send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED", requestId: currentRequestId() } }] }));
       return null;
     }
     if (route && !ROUTE_ROLES[route].includes(caller.role)) {
-      send(response, 403, "application/json", JSON.stringify({ errors: [{ message: `a ${caller.role} token may not read ${route}`, extensions: { code: "FORBIDDEN" } }] }));
+      send(response, 403, "application/json", JSON.stringify({ errors: [{ message: `a ${caller.role} token may not read ${route}`, extensions: { code: "FORBIDDEN", requestId: currentRequestId() } }] }));
       return null;
     }
     return caller;
