@@ -22,7 +22,7 @@ import type { Principal } from "../access/principal.ts";
 import { chatopsRoutes } from "./chatops-routes.ts";
 import { Metrics } from "./metrics.ts";
 import { useMetrics } from "../graphql/plugins/use-metrics.ts";
-import { requestIdOf, withRequestId } from "../observability/request-context.ts";
+import { currentRequestId, requestIdOf, withRequestId } from "../observability/request-context.ts";
 import { RateLimits } from "./rate-limits.ts";
 import { readBody } from "./read-body.ts";
 
@@ -218,7 +218,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       try {
         body = raw.length === 0 ? undefined : JSON.parse(raw.toString("utf8"));
       } catch (error) {
-        return send(response, 400, "application/json", JSON.stringify({ errors: [{ message: `request body is not valid JSON: ${(error as Error).message}`, extensions: { code: "BAD_REQUEST" } }] }));
+        return send(response, 400, "application/json", JSON.stringify({ errors: [{ message: `request body is not valid JSON: ${(error as Error).message}`, extensions: { code: "BAD_REQUEST", requestId: currentRequestId() } }] }));
       }
     }
     const headers = new HeaderMap();
@@ -232,7 +232,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     });
     const result = await withinDeadline(work, () => context && deadlines.deadlineOf(context), limits.deadlineMs[caller.role]);
     if (result === "late") {
-      return send(response, 503, "application/json", JSON.stringify({ errors: [{ message: timeout(limits.deadlineMs[caller.role]).message, extensions: { code: "TIMEOUT" } }] }));
+      return send(response, 503, "application/json", JSON.stringify({ errors: [{ message: timeout(limits.deadlineMs[caller.role]).message, extensions: { code: "TIMEOUT", requestId: currentRequestId() } }] }));
     }
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
@@ -297,7 +297,7 @@ async function withinDeadline<T>(work: Promise<T>, deadline: () => { kind: strin
 function refuse(response: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.setHeader("connection", "close");
-  send(response, status, "application/json", JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  send(response, status, "application/json", JSON.stringify({ errors: [{ message, extensions: { code, requestId: currentRequestId() } }] }));
 }
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string) {

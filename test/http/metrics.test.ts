@@ -152,6 +152,10 @@ describe("request ids", () => {
     expect(responses.missing.body.errors[0].extensions.requestId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
+  it("names it in a refusal's extensions too", () => {
+    expect(responses.refused.body.errors[0].extensions).toEqual({ code: "UNAUTHENTICATED", requestId: responses.refused.requestId });
+  });
+
   it("gives every other request a fresh one", () => {
     const ids = [responses.verdict.requestId, responses.report.requestId, responses.refused.requestId];
     for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
