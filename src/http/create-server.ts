@@ -11,7 +11,7 @@ import { maskUnexpectedErrors } from "../graphql/plugins/use-error-masking.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
-import { authenticate } from "../access/authenticate.ts";
+import { authenticate, type LocalCli } from "../access/authenticate.ts";
 import { TokenCache } from "../access/token-cache.ts";
 import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
 import type { Principal } from "../access/principal.ts";
@@ -31,7 +31,8 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
+/** `localCli`: the secret CLI commands on this machine present (from loopback only). */
+export async function startHttpServer(db: Database, config: Config, logger: Logger, localCli?: LocalCli): Promise<Service> {
   // Default deny: a root field added to the schema without an access rule stops the server here.
   const unruled = unruledRootFields(typeDefs);
   if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
@@ -47,6 +48,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const apollo = new ApolloServer<Context>({
     typeDefs,
     resolvers: guardResolvers(resolvers) as never,
+    // Our own SIGTERM/SIGINT handling drains and exits 0; Apollo's would re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpectedErrors(logger),
     plugins: [
@@ -110,7 +113,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 
   /** The caller, or null after answering 401 (no such token) or 403 (a role without this route). */
   async function authorized(request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
-    const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
+    const local = localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined;
+    const caller = await authenticate(request.headers.authorization, config.adminToken, tokens, local);
     if (!caller) {
       response.setHeader("WWW-Authenticate", 'Bearer realm="tenancy-scale"');
       send(response, 401, "application/json", JSON.stringify({ errors: [{ message: "a valid bearer token is required (Authorization: Bearer <token>)", extensions: { code: "UNAUTHENTICATED" } }] }));
@@ -202,14 +206,18 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     httpServer,
     isolationIndex,
     async stop() {
+      // Drain first (Apollo's drain plugin: no new connections, in-flight requests finish),
+      // then stop listening for reloads.
+      await apollo.stop();
       await stopWatching();
       await stopWatchingTokens();
-      await apollo.stop();
     },
   };
 }
 
 const CHATOPS_MAX_BODY = 64 * 1024;
+
+const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string) {
   response.statusCode = status;

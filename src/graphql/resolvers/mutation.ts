@@ -3,8 +3,8 @@ import { syncInventory } from "../../inventory/sync-inventory.ts";
 import type { Context } from "../context.ts";
 
 export const Mutation = {
-  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null }, ctx: Context) {
-    const result = await syncInventory(ctx.db.sql, args.snapshot, { allowMassRemoval: args.allowMassRemoval === true });
+  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null; dryRun?: boolean | null }, ctx: Context) {
+    const result = await syncInventory(ctx.db.sql, args.snapshot, { allowMassRemoval: args.allowMassRemoval === true, dryRun: args.dryRun === true });
     ctx.forgetIsolation();
     ctx.logger.info(
       { source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length },
