@@ -1,6 +1,13 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
-/** Structured JSON logs on stdout (pino), one line per event. */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: "tenancy-scale" } });
+/**
+ * Logs through pino: one JSON object per line for log collectors when stdout is a file or a
+ * pipe (a container, a service manager), human-readable lines (pino-pretty) when it is a
+ * terminal, so that `npm start` reads well.
+ */
+export function createLogger(level: string, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+  const options = { level, base: { service: "tenancy-scale" } };
+  if (out.isTTY) return pino(options, pretty({ destination: out, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }));
+  return out === process.stdout ? pino(options) : pino(options, out);
 }

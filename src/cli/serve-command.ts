@@ -22,14 +22,17 @@ export function addServeCommand(program: Command) {
 async function serve(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // Listen before starting: a signal during start-up stops the service as soon as it is up,
+  // instead of killing it with the embedded database open.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
   const service = await startService(config, logger).catch((error: unknown) => {
     if (error instanceof DataDirBusyError) throw new DatabaseBusyError(busyMessage(error, "Stop it first, or give this one another folder (TENANCY_DATA_DIR)"));
     throw error;
   });
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", () => resolve("SIGTERM"));
-    process.once("SIGINT", () => resolve("SIGINT"));
-  });
+  const signal = await stopSignal;
   logger.info({ signal }, "shutting down: draining requests");
   // A second signal while draining stops at once (the operator insists).
   const insist = () => {
