@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { startService } from "../service.ts";
 import { DataDirBusyError } from "../db/data-dir-lock.ts";
 import { commandAction } from "./command-action.ts";
 import { busyMessage, DatabaseBusyError } from "./with-database.ts";
@@ -28,6 +27,7 @@ async function serve(): Promise<number> {
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
+  const { startService } = await import("../service.ts");
   const service = await startService(config, logger).catch((error: unknown) => {
     if (error instanceof DataDirBusyError) throw new DatabaseBusyError(busyMessage(error, "Stop it first, or give this one another folder (TENANCY_DATA_DIR)"));
     throw error;

@@ -1,6 +1,5 @@
 import path from "node:path";
-import { readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
-import { DEFAULT_DATA_DIR } from "../db/open-database.ts";
+import { DEFAULT_DATA_DIR, readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
 
 /**
  * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`,

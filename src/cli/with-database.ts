@@ -1,6 +1,6 @@
 import type { Config } from "../config.ts";
 import { DataDirBusyError } from "../db/data-dir-lock.ts";
-import { openDatabase, type Database } from "../db/open-database.ts";
+import type { Database } from "../db/open-database.ts";
 import { lockHolderClient, type ServiceClient } from "./service-client.ts";
 
 /**
@@ -21,6 +21,8 @@ export interface Routing {
 export async function withDatabase(config: Config, work: (db: Database) => Promise<number>, routing: Routing = {}): Promise<number> {
   let db: Database;
   try {
+    // Loaded here, not at start: commands that only talk to the service never pay for it.
+    const { openDatabase } = await import("../db/open-database.ts");
     db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   } catch (error) {
     if (!(error instanceof DataDirBusyError)) throw error;

@@ -16,6 +16,8 @@ import path from "node:path";
  * guard (a directory), so two newcomers never both take the same stale lock.
  */
 export const LOCK_FILE = "tenancy.lock";
+/** The embedded database's folder when TENANCY_DATA_DIR is not set. */
+export const DEFAULT_DATA_DIR = ".tenancy-data";
 const HEARTBEAT_MS = 5_000;
 const STALE_HEARTBEAT_MS = 30_000;
 const STALE_GUARD_MS = 10_000;

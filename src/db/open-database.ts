@@ -5,7 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.ts";
-import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
+import { DEFAULT_DATA_DIR, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { postgresClient } from "./postgres-client.ts";
 import { pgliteClient } from "./pglite-client.ts";
 import type { SqlClient, StatementListener } from "./sql-client.ts";
@@ -36,7 +36,7 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-export const DEFAULT_DATA_DIR = ".tenancy-data";
+export { DEFAULT_DATA_DIR };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const listeners = new Set<StatementListener>();
