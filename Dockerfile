@@ -1,21 +1,29 @@
-# Tenancy Scale service image. Runs the TypeScript sources through tsx (no build step).
-FROM node:20-bookworm-slim
+# Tenancy Scale service image: the compiled JavaScript (npm run build), no TypeScript loader.
 
+# Build: the full install generates the Prisma client (postinstall), then tsc compiles src/
+# (the generated client included) into dist/.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
+RUN npm ci --no-audit --no-fund
+COPY src ./src
+RUN npm run build
+
+# Run: production dependencies only (no scripts: the client is already compiled into dist/).
+FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     TENANCY_DATA_DIR=/data \
     PORT=4000
-
 COPY package.json package-lock.json ./
-COPY scripts ./scripts
-COPY prisma ./prisma
-COPY prisma.config.ts ./
-# The full install generates the Prisma client (postinstall); then the dev tools go.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
-
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/dist ./dist
 COPY schema.graphql ./
+COPY prisma/migrations ./prisma/migrations
 COPY bin ./bin
-COPY src ./src
 COPY examples ./examples
 
 RUN mkdir -p /data && chown node:node /data
@@ -24,5 +32,7 @@ VOLUME ["/data"]
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# node runs as PID 1: `docker stop` sends SIGTERM straight to it (no npm or
+# shell in between), and the service drains, closes the database and exits 0.
 ENTRYPOINT ["node", "bin/tenancy.mjs"]
 CMD ["serve"]

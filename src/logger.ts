@@ -1,14 +1,21 @@
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 import { currentRequestId } from "./observability/request-context.ts";
 
-/** Structured JSON logs on stdout (pino), one line per event; a request's lines carry its requestId. */
-export function createLogger(level: string): Logger {
-  return pino({
+/**
+ * Logs through pino: one JSON object per line for log collectors when stdout is a file or a
+ * pipe (a container, a service manager), human-readable lines (pino-pretty) when it is a
+ * terminal, so that `npm start` reads well. A request's lines carry its requestId.
+ */
+export function createLogger(level: string, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Logger {
+  const options = {
     level,
     base: { service: "tenancy-scale" },
     mixin() {
       const requestId = currentRequestId();
       return requestId ? { requestId } : {};
     },
-  });
+  };
+  if (out.isTTY) return pino(options, pretty({ destination: out, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }));
+  return out === process.stdout ? pino(options) : pino(options, out);
 }

@@ -1,4 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { userInfo } from "node:os";
 import type { Logger } from "pino";
+import { anyActiveToken } from "./access/api-tokens.ts";
+import type { LocalCli } from "./access/authenticate.ts";
+import { principal } from "./access/principal.ts";
 import type { Config } from "./config.ts";
 import { migrate } from "./db/migrator.ts";
 import { openDatabase, type Database } from "./db/open-database.ts";
@@ -30,10 +35,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const results = await loadDemoInventory(db.sql);
       logger.info({ sources: results.map((r) => r.source) }, "new embedded database: demo inventory loaded");
     }
-    const http = await startHttpServer(db, config, logger);
-    if (!config.adminToken) {
-      logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: the server listens on loopback only, and until an API token is created its callers are not asked for one");
-    }
+    // CLI commands on this machine reach a service that holds the embedded database through it.
+    const localCli: LocalCli | undefined = db.lock ? { secret: randomBytes(32).toString("base64url"), principal: principal(`cli:${userInfo().username}`, "admin") } : undefined;
+    const http = await startHttpServer(db, config, logger, localCli);
+    if (!config.adminToken) await warnLoopbackOnly(db, config, logger);
+    if (db.lock && localCli) db.lock.advertise({ url: loopbackUrl(http, config), secret: localCli.secret });
     logger.info({ url: http.url }, "serving GraphQL");
     const scheduler = config.sources.length > 0 ? startSourceScheduler(db.sql, config.sources, logger) : null;
     if (scheduler) logger.info({ sources: config.sources.map((s) => s.source) }, "syncing sources on their schedules");
@@ -48,6 +54,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           await scheduler?.stop();
           await http.stop();
           await db.close();
+          logger.info("database closed");
         })();
         return closing;
       },
@@ -56,4 +63,22 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await db.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Without an admin token the server listens on loopback; whether callers need a token depends on the tokens that exist. */
+async function warnLoopbackOnly(db: Database, config: Config, logger: Logger) {
+  if (await anyActiveToken(db.sql)) {
+    logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: the server listens on loopback only; API tokens exist, so every caller needs one");
+  } else {
+    logger.warn({ host: config.host }, "no TENANCY_ADMIN_TOKEN set: the server listens on loopback only, and until an API token is created its callers are not asked for one");
+  }
+}
+
+/** Where a CLI command on this machine reaches the service. */
+function loopbackUrl(http: Service, config: Config): string {
+  const address = http.httpServer.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const wildcard = config.host === "0.0.0.0" || config.host === "::";
+  const host = wildcard ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}/graphql`;
 }

@@ -9,16 +9,26 @@ import type { TokenCache } from "./token-cache.ts";
  * - TENANCY_ADMIN_TOKEN is the contract's bootstrap admin, compared in constant time.
  * - Any other secret is looked up by its hash among the active tokens (src/access/api-tokens.ts),
  *   through the token cache (token-cache.ts).
+ * - The running service's local CLI secret (in the embedded database's lock file, readable
+ *   only by its owner) is the same OS user's `tenancy` command on this machine: admin, from
+ *   loopback only. Whoever can read that file could open the database itself.
  * - No header: allowed only while no admin token is configured and no token is active (a
  *   loopback-only server, the embedded demo). The first token created closes that door.
  */
-export async function authenticate(authorization: string | undefined, adminToken: string | undefined, tokens: TokenCache): Promise<Principal | null> {
+/** The CLI's way into a service that holds the embedded database (src/db/data-dir-lock.ts). */
+export interface LocalCli {
+  secret: string;
+  principal: Principal;
+}
+
+export async function authenticate(authorization: string | undefined, adminToken: string | undefined, tokens: TokenCache, localCli?: LocalCli): Promise<Principal | null> {
   const secret = bearerSecret(authorization);
   if (secret === null) {
     if (authorization) return null;
     return !adminToken && !(await tokens.anyActiveToken()) ? LOOPBACK_ADMIN : null;
   }
   if (adminToken && timingSafeEqual(digest(secret), digest(adminToken))) return BOOTSTRAP_ADMIN;
+  if (localCli && timingSafeEqual(digest(secret), digest(localCli.secret))) return localCli.principal;
   return tokens.principalOf(secret);
 }
 

@@ -39,6 +39,9 @@ const context = (text: string) => ({ type: "context", elements: [{ type: "mrkdwn
 const reply = (ok: boolean, text: string, blocks: Record<string, unknown>[], data: unknown = null): ChatReply => ({ ok, text, blocks, data });
 const plain = (ok: boolean, text: string) => reply(ok, text.replaceAll("*", "").replaceAll("`", ""), [section(text)]);
 
+/** The text for bots (POST /chatops): Slack's emoji codes (":no_entry: ") mean nothing there. */
+export const botText = (text: string) => text.replace(/:[a-z_]+: /g, "");
+
 const OUTCOME = {
   ISOLATED: { emoji: ":white_check_mark:", words: "ISOLATED" },
   NOT_ISOLATED: { emoji: ":x:", words: "NOT ISOLATED" },

@@ -1,128 +1,147 @@
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { Option, type Command } from "commander";
 import { Kind, parse, type TypeNode } from "graphql";
 import { readStdin } from "./read-stdin.ts";
 import { formatCsv, formatTable } from "./result-table.ts";
-import { serviceClient } from "./service-client.ts";
-import { terminalText } from "./terminal-text.ts";
+import { collect, commandAction } from "./command-action.ts";
+import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { UsageError } from "./usage-error.ts";
+import { terminalText } from "./terminal-text.ts";
 
 /**
  * `tenancy query save|list|run|diff`: compliance's saved queries, from a terminal, through the
  * service's API (so the token's role applies and every run is kept and audited).
  */
-export const QUERY_USAGE = `  query save NAME --file PATH [--description TEXT] [--var k=v]...
-                                         save (a new version of) a query; --file - reads stdin
-  query list                             the saved queries, newest versions
-  query run NAME [--var k=v]... [--format table|json|csv] [--list PATH]
-                                         run a saved query; the run is kept as evidence
-  query diff NAME [--run ID] [--against ID]
-                                         what changed between two runs (default: the last two)
-  The query commands talk to the service at TENANCY_URL (default http://127.0.0.1:4000/graphql) with
-  TENANCY_TOKEN as the bearer token.`;
-
 const RUN_FIELDS = `id version runBy runAt inventoryVersion inventoryAsOf digest rowCount result`;
 
-export async function queryCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      file: { type: "string", short: "f" },
-      description: { type: "string" },
-      var: { type: "string", multiple: true },
-      format: { type: "string", default: "table" },
-      list: { type: "string" },
-      run: { type: "string" },
-      against: { type: "string" },
-      url: { type: "string" },
-    },
+/** The output formats of every command that prints a GraphQL result. */
+export const FORMATS = ["table", "json", "csv"] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** `--format` and `--list`, the same for every command that prints a result. */
+export function formatOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--format <format>", "how to print the result").choices(FORMATS).default("table"))
+    .option("--list <path>", "with --format csv: which list of the result (default: the first)");
+}
+
+/** `--url`: the service (default TENANCY_URL, the service holding the embedded database, or 127.0.0.1:PORT). */
+export const urlOption = (command: Command) => command.option("--url <url>", "the service's GraphQL URL (default: TENANCY_URL)");
+
+export function addQueryCommand(program: Command) {
+  const query = program
+    .command("query")
+    .summary("compliance's saved queries, through the service")
+    .description("Saved queries, through the service at TENANCY_URL (default http://127.0.0.1:4000/graphql) with TENANCY_TOKEN as the bearer token.");
+  urlOption(
+    query
+      .command("save")
+      .description("save (a new version of) a query")
+      .argument("<name>", "the saved query's name")
+      .requiredOption("-f, --file <path>", "the GraphQL document (- reads standard input)")
+      .option("--description <text>", "what it is for")
+      .option("--var <k=v>", "a default variable (repeatable)", collect),
+  ).action(commandAction((name: string, o: { file: string; description?: string; var?: string[]; url?: string }) => save(serviceClient(process.env, o.url), name, o)));
+  urlOption(query.command("list").description("the saved queries, newest versions, with their last run")).action(
+    commandAction((o: { url?: string }) => list(serviceClient(process.env, o.url))),
+  );
+  urlOption(
+    formatOptions(
+      query
+        .command("run")
+        .description("run a saved query; the run is kept as evidence (the run line goes to standard error)")
+        .argument("<name>", "the saved query's name")
+        .option("--var <k=v>", "a variable, typed as the document declares it (repeatable)", collect),
+    ),
+  ).action(commandAction((name: string, o: { var?: string[]; format: Format; list?: string; url?: string }) => run(serviceClient(process.env, o.url), name, o)));
+  urlOption(
+    query
+      .command("diff")
+      .description("what changed between two runs (default: the last two)")
+      .argument("<name>", "the saved query's name")
+      .option("--run <id>", "the newer run")
+      .option("--against <id>", "the older run"),
+  ).action(commandAction((name: string, o: { run?: string; against?: string; url?: string }) => diff(serviceClient(process.env, o.url), name, o)));
+}
+
+async function save(client: ServiceClient, name: string, o: { file: string; description?: string; var?: string[] }): Promise<number> {
+  const document = o.file === "-" ? await readStdin() : await readFile(o.file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${o.file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
   });
-  const client = serviceClient(env, values.url);
-  const name = positionals[0];
-  const needName = () => {
-    if (!name) throw new UsageError(`query ${sub} needs the saved query's NAME`);
-    return name;
-  };
-  switch (sub) {
-    case "save": {
-      if (!values.file) throw new UsageError("query save needs --file PATH (or --file - for standard input)");
-      const document = values.file === "-" ? await readStdin() : await readFile(values.file, "utf8").catch((e: NodeJS.ErrnoException) => {
-        throw new UsageError(`cannot read ${values.file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
-      });
-      const variables = values.var ? coerceVariables(document, values.var) : undefined;
-      const { saveQuery } = await client.request(
-        `mutation($name: String!, $document: String!, $variables: JSON, $description: String) {
-           saveQuery(name: $name, document: $document, variables: $variables, description: $description) {
-             changed savedQuery { name version } userErrors { path message } } }`,
-        { name: needName(), document, variables, description: values.description },
-      );
-      if (saveQuery.userErrors.length > 0) return userErrors(saveQuery.userErrors);
-      console.log(saveQuery.changed ? `saved ${saveQuery.savedQuery.name} version ${saveQuery.savedQuery.version}` : `${saveQuery.savedQuery.name} is unchanged at version ${saveQuery.savedQuery.version}`);
-      return 0;
-    }
-    case "list": {
-      const { savedQueries } = await client.request(
-        `{ savedQueries(first: 500) { nodes { name version description updatedAt updatedBy runs(first: 1) { totalCount nodes { runAt } } } } }`,
-      );
-      const rows = savedQueries.nodes.map((q: any) => ({
-        name: q.name,
-        version: q.version,
-        runs: q.runs.totalCount,
-        lastRun: q.runs.nodes[0]?.runAt ?? null,
-        updatedBy: q.updatedBy,
-        description: q.description,
-      }));
-      console.log(formatTable({ savedQueries: rows }));
-      return 0;
-    }
-    case "run": {
-      if (!["table", "json", "csv"].includes(values.format!)) throw new UsageError(`--format is table, json or csv, not "${values.format}"`);
-      let variables: Record<string, unknown> | undefined;
-      if (values.var) {
-        const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { document } }`, { name: needName() });
-        if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
-        variables = coerceVariables(savedQuery.document, values.var);
-      }
-      const { runSavedQuery } = await client.request(
-        `mutation($name: String!, $variables: JSON) { runSavedQuery(name: $name, variables: $variables) { run { ${RUN_FIELDS} } userErrors { path message } } }`,
-        { name: needName(), variables },
-      );
-      if (runSavedQuery.userErrors.length > 0) return userErrors(runSavedQuery.userErrors);
-      const run = runSavedQuery.run;
-      if (values.format === "json") console.log(JSON.stringify(run.result, null, 2));
-      else if (values.format === "csv") process.stdout.write(formatCsv(run.result.data, values.list));
-      else console.log(formatTable(run.result.data));
-      console.error(describeRun(name!, run));
-      for (const error of run.result.errors ?? []) console.error(terminalText(`error: ${error.message}${error.path ? ` at ${error.path.join(".")}` : ""}`));
-      return run.result.errors?.length ? 1 : 0;
-    }
-    case "diff": {
-      const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { runs(first: 2) { nodes { id } } } }`, { name: needName() });
-      if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
-      const [newest, previous] = savedQuery.runs.nodes.map((r: { id: string }) => r.id);
-      const runId = values.run ?? newest;
-      const against = values.against ?? previous;
-      if (!runId || !against) return userErrors([{ path: ["name"], message: `${name} has fewer than two runs to compare; run it again or pass --run and --against` }]);
-      const { node } = await client.request(
-        `query($id: ID!, $against: ID!) { node(id: $id) { ... on SavedQueryRun { runAt version diff(against: $against) {
-           same against { runAt version } appeared { list key } disappeared { list key } changed { list key } } } } }`,
-        { id: runId, against },
-      );
-      if (!node) return userErrors([{ path: ["run"], message: `no run has the id ${runId}` }]);
-      const d = node.diff;
-      console.log(`${name}: run of ${node.runAt} (v${node.version}) against the run of ${d.against.runAt} (v${d.against.version})`);
-      if (d.same) console.log("the same result");
-      for (const [sign, rows] of [["+", d.appeared], ["-", d.disappeared], ["~", d.changed]] as const) {
-        for (const row of rows) console.log(terminalText(`${sign} ${row.list}: ${row.key}`));
-      }
-      return 0;
-    }
-    default:
-      throw new UsageError(sub ? `unknown query command "${sub}"` : "query needs a command: save, list, run or diff");
+  const variables = o.var ? coerceVariables(document, o.var) : undefined;
+  const { saveQuery } = await client.request(
+    `mutation($name: String!, $document: String!, $variables: JSON, $description: String) {
+       saveQuery(name: $name, document: $document, variables: $variables, description: $description) {
+         changed savedQuery { name version } userErrors { path message } } }`,
+    { name, document, variables, description: o.description },
+  );
+  if (saveQuery.userErrors.length > 0) return userErrors(saveQuery.userErrors);
+  console.log(saveQuery.changed ? `saved ${saveQuery.savedQuery.name} version ${saveQuery.savedQuery.version}` : `${saveQuery.savedQuery.name} is unchanged at version ${saveQuery.savedQuery.version}`);
+  return 0;
+}
+
+async function list(client: ServiceClient): Promise<number> {
+  const { savedQueries } = await client.request(
+    `{ savedQueries(first: 500) { nodes { name version description updatedAt updatedBy runs(first: 1) { totalCount nodes { runAt } } } } }`,
+  );
+  const rows = savedQueries.nodes.map((q: any) => ({
+    name: q.name,
+    version: q.version,
+    runs: q.runs.totalCount,
+    lastRun: q.runs.nodes[0]?.runAt ?? null,
+    updatedBy: q.updatedBy,
+    description: q.description,
+  }));
+  console.log(formatTable({ savedQueries: rows }));
+  return 0;
+}
+
+async function run(client: ServiceClient, name: string, o: { var?: string[]; format: Format; list?: string }): Promise<number> {
+  let variables: Record<string, unknown> | undefined;
+  if (o.var) {
+    const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { document } }`, { name });
+    if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
+    variables = coerceVariables(savedQuery.document, o.var);
   }
+  const { runSavedQuery } = await client.request(
+    `mutation($name: String!, $variables: JSON) { runSavedQuery(name: $name, variables: $variables) { run { ${RUN_FIELDS} } userErrors { path message } } }`,
+    { name, variables },
+  );
+  if (runSavedQuery.userErrors.length > 0) return userErrors(runSavedQuery.userErrors);
+  const result = runSavedQuery.run.result;
+  printResult(o.format === "json" ? result : result.data, o);
+  console.error(describeRun(name, runSavedQuery.run));
+  for (const error of result.errors ?? []) console.error(terminalText(`error: ${error.message}${error.path ? ` at ${error.path.join(".")}` : ""}`));
+  return result.errors?.length ? 1 : 0;
+}
+
+/** A result as a table, JSON or CSV on standard output. */
+export function printResult(data: unknown, o: { format: Format; list?: string }) {
+  if (o.format === "json") console.log(JSON.stringify(data, null, 2));
+  else if (o.format === "csv") process.stdout.write(formatCsv(data, o.list));
+  else console.log(formatTable(data));
+}
+
+async function diff(client: ServiceClient, name: string, o: { run?: string; against?: string }): Promise<number> {
+  const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { runs(first: 2) { nodes { id } } } }`, { name });
+  if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
+  const [newest, previous] = savedQuery.runs.nodes.map((r: { id: string }) => r.id);
+  const runId = o.run ?? newest;
+  const against = o.against ?? previous;
+  if (!runId || !against) return userErrors([{ path: ["name"], message: `${name} has fewer than two runs to compare; run it again or pass --run and --against` }]);
+  const { node } = await client.request(
+    `query($id: ID!, $against: ID!) { node(id: $id) { ... on SavedQueryRun { runAt version diff(against: $against) {
+       same against { runAt version } appeared { list key } disappeared { list key } changed { list key } } } } }`,
+    { id: runId, against },
+  );
+  if (!node) return userErrors([{ path: ["run"], message: `no run has the id ${runId}` }]);
+  const d = node.diff;
+  console.log(`${name}: run of ${node.runAt} (v${node.version}) against the run of ${d.against.runAt} (v${d.against.version})`);
+  if (d.same) console.log("the same result");
+  for (const [sign, rows] of [["+", d.appeared], ["-", d.disappeared], ["~", d.changed]] as const) {
+    for (const row of rows) console.log(terminalText(`${sign} ${row.list}: ${row.key}`));
+  }
+  return 0;
 }
 
 function describeRun(name: string, run: any): string {
@@ -130,7 +149,7 @@ function describeRun(name: string, run: any): string {
   return terminalText(`run ${run.id} of ${name} v${run.version} by ${run.runBy} at ${run.runAt}: ${run.rowCount} row(s), inventory version ${run.inventoryVersion}${asOf}, digest ${run.digest.slice(0, 12)}`);
 }
 
-function userErrors(errors: { path: string[]; message: string }[]): number {
+export function userErrors(errors: { path: string[]; message: string }[]): number {
   for (const e of errors) console.error(terminalText(`${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`));
   return 1;
 }

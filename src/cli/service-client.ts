@@ -1,6 +1,11 @@
+import path from "node:path";
+import { DEFAULT_DATA_DIR, readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
+
 /**
- * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`):
- * TENANCY_URL (default http://127.0.0.1:4000/graphql) with TENANCY_TOKEN as the bearer token.
+ * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`,
+ * `tenancy isolated …`): `--url`, else TENANCY_URL, else the service that holds the embedded
+ * database (its lock names its URL and a secret for this machine's CLI), else
+ * http://127.0.0.1:PORT/graphql. TENANCY_TOKEN is the bearer token when set.
  */
 export class ServiceError extends Error {}
 
@@ -10,8 +15,20 @@ export interface ServiceClient {
 }
 
 export function serviceClient(env: NodeJS.ProcessEnv, url?: string): ServiceClient {
-  const target = url ?? env.TENANCY_URL ?? `http://127.0.0.1:${env.PORT ?? 4000}/graphql`;
   const token = env.TENANCY_TOKEN?.trim();
+  const target = url ?? env.TENANCY_URL;
+  if (target) return client(target, token, "TENANCY_URL");
+  const holder = env.DATABASE_URL?.trim() ? null : readLockHolder(path.resolve(env.TENANCY_DATA_DIR?.trim() || DEFAULT_DATA_DIR));
+  if (holder?.url && holder.secret) return client(holder.url, token ?? holder.secret, "the embedded database's service");
+  return client(`http://127.0.0.1:${env.PORT ?? 4000}/graphql`, token, "TENANCY_URL");
+}
+
+/** The service that holds the embedded database, through its local CLI secret. */
+export function lockHolderClient(holder: LockHolder): ServiceClient | null {
+  return holder.url && holder.secret ? client(holder.url, holder.secret, `the service of pid ${holder.pid}`) : null;
+}
+
+function client(target: string, token: string | undefined, whence: string): ServiceClient {
   return {
     url: target,
     async request(query, variables) {
@@ -23,7 +40,7 @@ export function serviceClient(env: NodeJS.ProcessEnv, url?: string): ServiceClie
           body: JSON.stringify({ query, variables }),
         });
       } catch (error) {
-        throw new ServiceError(`cannot reach the service at ${target} (TENANCY_URL): ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+        throw new ServiceError(`cannot reach the service at ${target} (${whence}): ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
       }
       if (response.status === 401) throw new ServiceError(`the service at ${target} refused the token: set TENANCY_TOKEN to a valid token`);
       const body = (await response.json().catch(() => null)) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } | null;

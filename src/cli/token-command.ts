@@ -1,108 +1,169 @@
 import { randomBytes } from "node:crypto";
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
-import { createApiToken, listApiTokens, revokeApiToken } from "../access/api-tokens.ts";
+import type { Command } from "commander";
+import { checkTokenInput, createApiToken, listApiTokens, revokeApiToken, type ApiToken, type TokenInput, type UserError } from "../access/api-tokens.ts";
 import { recordAudit } from "../access/audit-log.ts";
-import type { Config } from "../config.ts";
+import { loadConfig } from "../config.ts";
 import { migrate } from "../db/migrator.ts";
+import type { Database } from "../db/open-database.ts";
+import { collect, commandAction } from "./command-action.ts";
 import { formatTable } from "./result-table.ts";
-import { UsageError } from "./usage-error.ts";
+import type { ServiceClient } from "./service-client.ts";
 import { withDatabase } from "./with-database.ts";
 
 /**
  * `tenancy token create|list|revoke`: run by an operator on the database directly (like
- * `migrate`), so the first tokens can be made before any exists. Each is audited as
- * `cli:<os user>`.
+ * `migrate`), so the first tokens can be made before any exists, and audited as
+ * `cli:<os user>`. When a running service holds the embedded database, through that service
+ * (as the same `cli:<os user>`), so it knows the new token at once.
  */
-export const TOKEN_USAGE = `  token create --role ROLE [--name NAME] [--tenant KEY] [--source KEY]... [--saved-queries-only]
-               [--kinds K,K...] [--tenants T,T...]
-                                         create a token (admin, sync, compliance or tenant);
-                                         a sync token may be limited to kinds and tenants;
-                                         prints its secret, once, on standard output
-  token list                             every token, revoked ones included
-  token revoke NAME                      revoke a token at once`;
+type TokenRow = Pick<ApiToken, "name" | "role" | "tenant" | "sources" | "kinds" | "tenants" | "savedQueriesOnly"> & { createdAt: Date | string; createdBy: string; revokedAt: Date | string | null };
 
-export async function tokenCommand(config: Config, args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      role: { type: "string" },
-      name: { type: "string" },
-      tenant: { type: "string" },
-      source: { type: "string", multiple: true },
-      kinds: { type: "string", multiple: true },
-      tenants: { type: "string", multiple: true },
-      "saved-queries-only": { type: "boolean" },
-    },
-  });
-  const actor = { actor: `cli:${userInfo().username}`, role: "admin" as const };
-  switch (sub) {
-    case "create": {
-      if (!values.role) throw new UsageError("token create needs --role (admin, sync, compliance or tenant)");
-      const input = {
-        name: values.name ?? `${values.role}-${randomBytes(3).toString("hex")}`,
-        role: values.role,
-        tenant: values.tenant,
-        sources: values.source,
-        kinds: commaList(values.kinds),
-        tenants: commaList(values.tenants),
-        savedQueriesOnly: values["saved-queries-only"],
-      };
-      return withDatabase(config, async (db) => {
-        await migrate(db.sql);
-        const created = await createApiToken(db.sql, input, actor.actor);
-        const { name, ...detail } = input;
-        if ("errors" in created) {
-          await recordAudit(db.sql, actor, { action: "createApiToken", target: name, outcome: "REFUSED", detail: { ...detail, userErrors: created.errors } });
-          for (const e of created.errors) console.error(`--${e.path[0] === "savedQueriesOnly" ? "saved-queries-only" : e.path[0]}: ${e.message}`);
-          return 1;
-        }
-        await recordAudit(db.sql, actor, { action: "createApiToken", target: name, outcome: "OK", detail });
-        console.error(`created token ${created.token.name} (${describeScope(created.token)}); keep its secret now, it is not shown again:`);
-        console.log(created.secret);
-        return 0;
-      });
-    }
-    case "list":
-      return withDatabase(config, async (db) => {
-        await migrate(db.sql);
-        const tokens = await listApiTokens(db.sql, null, 100_000);
-        const rows = tokens.map((t) => ({ name: t.name, scope: describeScope(t), createdAt: t.createdAt.toISOString(), createdBy: t.createdBy, revokedAt: t.revokedAt?.toISOString() ?? null }));
-        console.log(formatTable({ tokens: rows }));
-        return 0;
-      });
-    case "revoke": {
-      const name = positionals[0];
-      if (!name) throw new UsageError("token revoke needs the token's NAME");
-      return withDatabase(config, async (db) => {
-        await migrate(db.sql);
-        const token = await revokeApiToken(db.sql, name);
-        await recordAudit(db.sql, actor, { action: "revokeApiToken", target: name, outcome: token ? "OK" : "REFUSED" });
-        if (!token) {
-          console.error(`no token is named "${name}"`);
-          return 1;
-        }
-        console.log(`revoked ${name}`);
-        return 0;
-      });
-    }
-    default:
-      throw new UsageError(sub ? `unknown token command "${sub}"` : "token needs a command: create, list or revoke");
-  }
+const TOKEN_FIELDS = "name role tenant: tenantKey sources kinds tenants savedQueriesOnly createdAt createdBy revokedAt";
+
+export function addTokenCommand(program: Command) {
+  const token = program.command("token").summary("create, list or revoke API tokens").description("API tokens, made on the database (or through the service that holds the embedded one).");
+  token
+    .command("create")
+    .description("create a token; prints its secret, once, on standard output")
+    .requiredOption("--role <role>", "admin, sync, compliance or tenant")
+    .option("--name <name>", "its name (default: the role and a random suffix)")
+    .option("--tenant <key>", "a tenant token's tenant")
+    .option("--source <key>", "a sync token's source (repeatable)", collect)
+    .option("--saved-queries-only", "a compliance token that may only list and run saved queries")
+    .option("--kinds <k,k…>", "a sync token's grant: the kinds its snapshots may carry (repeatable, comma-separated)", collect)
+    .option("--tenants <t,t…>", "a sync token's grant: the tenants whose objects it may carry (repeatable, comma-separated)", collect)
+    .action(commandAction((options: CreateOptions) => create(options)));
+  token
+    .command("list")
+    .description("every token, revoked ones included")
+    .action(commandAction(() => list()));
+  token
+    .command("revoke")
+    .description("revoke a token at once")
+    .argument("<name>", "the token's name")
+    .action(commandAction((name: string) => revoke(name)));
 }
+
+const actor = () => ({ actor: `cli:${userInfo().username}`, role: "admin" as const });
+
+type CreateOptions = { role: string; name?: string; tenant?: string; source?: string[]; kinds?: string[]; tenants?: string[]; savedQueriesOnly?: boolean };
 
 /** `--kinds a,b --kinds c` as [a, b, c]; undefined when not given. */
 const commaList = (values: string[] | undefined) => values?.flatMap((v) => v.split(",")).map((v) => v.trim());
 
-function describeScope(t: { role: string; tenant: string | null; sources: string[]; kinds: string[]; tenants: string[]; savedQueriesOnly: boolean }): string {
-  if (t.role === "tenant") return `tenant ${t.tenant}`;
-  if (t.role === "sync") {
+async function create(options: CreateOptions): Promise<number> {
+  const input: TokenInput = {
+    name: options.name ?? `${options.role}-${randomBytes(3).toString("hex")}`,
+    role: options.role,
+    tenant: options.tenant,
+    sources: options.source,
+    kinds: commaList(options.kinds),
+    tenants: commaList(options.tenants),
+    savedQueriesOnly: options.savedQueriesOnly,
+  };
+  const done = (created: { token: TokenRow; secret: string } | { errors: UserError[] }) => {
+    if ("errors" in created) {
+      for (const e of created.errors) {
+        const field = e.path[0] === "input" ? e.path[1] : e.path[0];
+        console.error(`--${field === "savedQueriesOnly" ? "saved-queries-only" : field === "sources" ? "source" : field}: ${e.message}`);
+      }
+      return 1;
+    }
+    console.error(`created token ${created.token.name} (${describeScope(created.token)}); keep its secret now, it is not shown again:`);
+    console.log(created.secret);
+    return 0;
+  };
+  return withDatabase(
+    loadConfig(),
+    async (db) => {
+      await migrate(db.sql);
+      const created = await createApiToken(db.sql, input, actor().actor);
+      const { name, ...detail } = input;
+      const outcome = "errors" in created ? { outcome: "REFUSED" as const, detail: { ...detail, userErrors: created.errors } } : { outcome: "OK" as const, detail };
+      await recordAudit(db.sql, actor(), { action: "createApiToken", target: name, ...outcome });
+      return done(created);
+    },
+    {
+      async viaService(client) {
+        // The API's enum takes the role in capitals; an unknown role is refused here in the CLI's words.
+        const invalid = checkTokenInput(input);
+        if (invalid.length > 0) return done({ errors: invalid });
+        const { createApiToken: payload } = await client.request(
+          `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } userErrors { path message } } }`,
+          { input: { ...input, role: input.role.toUpperCase() } },
+        );
+        return done(payload.userErrors.length > 0 ? { errors: payload.userErrors } : payload);
+      },
+    },
+  );
+}
+
+async function list(): Promise<number> {
+  const print = (tokens: TokenRow[]) => {
+    const rows = tokens.map((t) => ({ name: t.name, scope: describeScope(t), createdAt: iso(t.createdAt), createdBy: t.createdBy, revokedAt: t.revokedAt ? iso(t.revokedAt) : null }));
+    console.log(formatTable({ tokens: rows }));
+    return 0;
+  };
+  return withDatabase(
+    loadConfig(),
+    async (db) => {
+      await migrate(db.sql);
+      return print(await listApiTokens(db.sql, null, 100_000));
+    },
+    { viaService: async (client) => print(await allTokens(client)) },
+  );
+}
+
+async function allTokens(client: ServiceClient): Promise<TokenRow[]> {
+  const tokens: TokenRow[] = [];
+  let after: string | null = null;
+  do {
+    const { apiTokens }: { apiTokens: { nodes: TokenRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await client.request(
+      `query($after: String) { apiTokens(first: 1000, after: $after) { nodes { ${TOKEN_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
+      { after },
+    );
+    tokens.push(...apiTokens.nodes);
+    after = apiTokens.pageInfo.hasNextPage ? apiTokens.pageInfo.endCursor : null;
+  } while (after);
+  return tokens;
+}
+
+async function revoke(name: string): Promise<number> {
+  const done = (revoked: boolean) => {
+    if (!revoked) {
+      console.error(`no token is named "${name}"`);
+      return 1;
+    }
+    console.log(`revoked ${name}`);
+    return 0;
+  };
+  return withDatabase(
+    loadConfig(),
+    async (db: Database) => {
+      await migrate(db.sql);
+      const token = await revokeApiToken(db.sql, name);
+      await recordAudit(db.sql, actor(), { action: "revokeApiToken", target: name, outcome: token ? "OK" : "REFUSED" });
+      return done(token !== null);
+    },
+    {
+      async viaService(client) {
+        const { revokeApiToken: payload } = await client.request(`mutation($name: String!) { revokeApiToken(name: $name) { token { name } userErrors { path message } } }`, { name });
+        return done(payload.token !== null && payload.userErrors.length === 0);
+      },
+    },
+  );
+}
+
+const iso = (value: Date | string) => (typeof value === "string" ? value : value.toISOString());
+
+function describeScope(t: { role: string; tenant: string | null; sources: readonly string[]; kinds: readonly string[]; tenants: readonly string[]; savedQueriesOnly: boolean }): string {
+  const role = t.role.toLowerCase();
+  if (role === "tenant") return `tenant ${t.tenant}`;
+  if (role === "sync") {
     const kinds = t.kinds.length > 0 ? `; kinds ${t.kinds.join(", ")}` : "";
     const tenants = t.tenants.length > 0 ? `; tenants ${t.tenants.join(", ")}` : "";
     return `sync ${t.sources.join(", ")}${kinds}${tenants}`;
   }
-  return t.savedQueriesOnly ? `${t.role}, saved queries only` : t.role;
+  return t.savedQueriesOnly ? `${role}, saved queries only` : role;
 }

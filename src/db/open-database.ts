@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client.ts";
+import { DEFAULT_DATA_DIR, lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { postgresClient } from "./postgres-client.ts";
 import { pgliteClient } from "./pglite-client.ts";
 import type { SqlClient, StatementListener } from "./sql-client.ts";
@@ -18,6 +19,8 @@ export interface Database {
   readonly location: string;
   readonly sql: SqlClient;
   readonly prisma: Prisma;
+  /** The embedded database's folder lock (null on PostgreSQL, which takes many writers). */
+  readonly lock: DataDirLock | null;
   /** Subscribes to every SQL statement sent (ours and Prisma's); returns the unsubscribe. */
   onStatement(listener: StatementListener): () => void;
   /** LISTENs on a channel, calling `handler` with each NOTIFY's payload; resolves to the stop function. */
@@ -33,7 +36,7 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-export const DEFAULT_DATA_DIR = ".tenancy-data";
+export { DEFAULT_DATA_DIR };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const listeners = new Set<StatementListener>();
@@ -61,6 +64,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       location: redactUrl(options.databaseUrl),
       sql: postgresClient(pool, notify),
       prisma,
+      lock: null,
       onStatement,
       listen: (channel, handler) => listenOnPostgres(options.databaseUrl!, channel, handler),
       async close() {
@@ -72,14 +76,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   await mkdir(dataDir, { recursive: true });
-  const pglite = new PGlite(dataDir);
-  await pglite.waitReady;
+  // Before PGlite touches a file: a second process on this folder would silently diverge.
+  const lock = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite(dataDir);
+    await pglite.waitReady;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }) as Prisma);
   return {
     engine: "pglite",
     location: dataDir,
     sql: pgliteClient(pglite, notify),
     prisma,
+    lock,
     onStatement,
     async listen(channel, handler) {
       const unsubscribe = await pglite.listen(channel, handler);
@@ -89,7 +102,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       await prisma.$disconnect();
       // Closing flushes PGlite's files; a killed process skips this and PGlite recovers from
       // its WAL on the next open (tested in test/db/pglite-reopen.test.ts).
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

@@ -137,35 +137,40 @@ function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
 export function failureImpact(topology: Topology, level: AntiAffinityLevel, domain: string): FailureImpact {
   const failedDatacenter = datacenterOfDomain(topology, level, domain);
   const index = levelIndex(topology, level);
-  const byWorkload = new Map<string, WorkloadImpact>();
+  const touched = new Set<string>();
   const tenants = new Set<string>();
-  for (const unit of [...(index.byDomain.get(domain) ?? []), ...index.unknown]) {
-    const outcome = outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter);
-    if (outcome === "safe") continue;
-    if (outcome === "lost") tenants.add(index.tenantOf.get(unit)!);
+  for (const unit of index.byDomain.get(domain) ?? []) {
+    if (outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter) === "lost") tenants.add(index.tenantOf.get(unit)!);
     const workload = index.replicaOf.get(unit);
-    if (workload === undefined) continue; // not a replica: only its tenant counts
-    let impact = byWorkload.get(workload);
-    if (!impact) {
-      impact = { workload, replicaCount: replicasOf(topology, workload).length, lost: [], degraded: [], atRisk: [], remaining: 0, losesAll: false, quorum: topology.workloads.get(workload)!.minHealthyReplicas, belowQuorum: false };
-      byWorkload.set(workload, impact);
-    }
-    impact[outcome].push(unit);
+    if (workload !== undefined) touched.add(workload); // not a replica: only its tenant counts
   }
   const workloads: WorkloadImpact[] = [];
-  for (const impact of byWorkload.values()) {
-    if (impact.lost.length === 0 && impact.degraded.length === 0) continue; // at risk alone is not news
-    const order = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-    impact.lost.sort(order);
-    impact.degraded.sort(order);
-    impact.atRisk.sort(order);
-    impact.remaining = impact.replicaCount - impact.lost.length - impact.atRisk.length;
-    impact.losesAll = impact.lost.length === impact.replicaCount;
-    impact.belowQuorum = impact.quorum !== null && impact.replicaCount - impact.lost.length < impact.quorum;
-    workloads.push(impact);
+  for (const workload of [...touched].sort()) {
+    const impact = workloadImpact(topology, workload, level, domain, failedDatacenter);
+    if (impact.lost.length > 0 || impact.degraded.length > 0) workloads.push(impact); // at risk alone is not news
   }
-  workloads.sort((a, b) => (a.workload < b.workload ? -1 : a.workload > b.workload ? 1 : 0));
   return { level, domain, workloads, tenants: [...tenants].sort() };
+}
+
+/**
+ * What one workload loses if one domain fails: the one computation behind both `failureImpact`
+ * and `survives`, so the two can never disagree about a domain.
+ */
+function workloadImpact(topology: Topology, workload: string, level: AntiAffinityLevel, domain: string, failedDatacenter: string | null): WorkloadImpact {
+  const replicas = replicasOf(topology, workload);
+  const impact: WorkloadImpact = { workload, replicaCount: replicas.length, lost: [], degraded: [], atRisk: [], remaining: 0, losesAll: false, quorum: topology.workloads.get(workload)!.minHealthyReplicas, belowQuorum: false };
+  for (const replica of replicas) {
+    const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failedDatacenter);
+    if (outcome !== "safe") impact[outcome].push(replica);
+  }
+  const order = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+  impact.lost.sort(order);
+  impact.degraded.sort(order);
+  impact.atRisk.sort(order);
+  impact.remaining = impact.replicaCount - impact.lost.length - impact.atRisk.length;
+  impact.losesAll = impact.lost.length === impact.replicaCount;
+  impact.belowQuorum = impact.quorum !== null && impact.replicaCount - impact.lost.length < impact.quorum;
+  return impact;
 }
 
 export interface Survival {
@@ -186,33 +191,17 @@ export function survives(topology: Topology, workload: string, level: AntiAffini
   const node = topology.workloads.get(workload);
   const quorum = node?.minHealthyReplicas ?? 1;
   const replicas = replicasOf(topology, workload);
-  const lostBy = new Map<string, number>();
+  const domains = new Set<string>();
   const unverifiable: UnitRef[] = [];
   for (const replica of replicas) {
     const placement = cachedPlacementAt(topology, cachedChainOf(topology, replica), level);
-    if ("unknown" in placement) {
-      unverifiable.push(replica);
-      continue;
-    }
-    // Only a sole power or network domain takes a rack down; every other domain takes it.
-    const redundant = (level === "POWER_DOMAIN" || level === "NETWORK_DOMAIN") && placement.domains.length > 1;
-    for (const domain of placement.domains) {
-      lostBy.set(domain, (lostBy.get(domain) ?? 0) + (redundant ? 0 : 1));
-    }
+    if ("unknown" in placement) unverifiable.push(replica);
+    else for (const domain of placement.domains) domains.add(domain);
   }
-  const singlePointsOfFailure = [...lostBy.entries()]
-    .map(([domain, lost]) => ({ domain, remaining: replicas.length - lost }))
-    .filter((d) => d.remaining < quorum)
-    .sort((a, b) => a.remaining - b.remaining || (a.domain < b.domain ? -1 : 1));
-  // Worst case: every unverifiable replica sits in the domain that fails.
-  const worstLoss = Math.max(0, ...lostBy.values()) + unverifiable.length;
-  return {
-    workload,
-    level,
-    quorum,
-    replicaCount: replicas.length,
-    survives: replicas.length - worstLoss >= quorum,
-    singlePointsOfFailure,
-    unverifiable,
-  };
+  // Each domain's loss is worked out exactly as failureImpact does (at-risk replicas count as lost).
+  const remainingAfter = [...domains].map((domain) => ({ domain, remaining: workloadImpact(topology, workload, level, domain, datacenterOfDomain(topology, level, domain)).remaining }));
+  const singlePointsOfFailure = remainingAfter.filter((d) => d.remaining < quorum).sort((a, b) => a.remaining - b.remaining || (a.domain < b.domain ? -1 : 1));
+  // A domain nobody knows of may hold every unverifiable replica and none of the others.
+  const worst = Math.min(replicas.length - unverifiable.length, ...remainingAfter.map((d) => d.remaining));
+  return { workload, level, quorum, replicaCount: replicas.length, survives: worst >= quorum, singlePointsOfFailure, unverifiable };
 }

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { DenialLog } from "../access/denial-log.ts";
 import type { Principal } from "../access/principal.ts";
 import { slackPrincipal, type ChatopsAccess } from "../chatops/chatops-access.ts";
-import { answerCommand, type ChatReply } from "../chatops/chat-commands.ts";
+import { answerCommand, botText, type ChatReply } from "../chatops/chat-commands.ts";
 import { firstSighting } from "../chatops/replay-guard.ts";
 import { verifySlackSignature } from "../chatops/slack-signature.ts";
 import type { SqlClient } from "../db/sql-client.ts";
@@ -65,7 +65,7 @@ export function chatopsRoutes(deps: ChatopsDeps) {
       }
       if (!body || typeof body.text !== "string") return send(400, { ok: false, text: 'send a JSON object with the command in "text", e.g. {"text": "isolated payments from globex"}', data: null });
       const reply = await answer(body.text, principal);
-      return send(200, { ok: reply.ok, text: reply.text, data: reply.data });
+      return send(200, { ok: reply.ok, text: botText(reply.text), data: reply.data });
     },
   };
 }

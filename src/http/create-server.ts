@@ -14,7 +14,7 @@ import { requestDeadline, timeout } from "../graphql/plugins/request-deadline.ts
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
-import { authenticate, refusalReason } from "../access/authenticate.ts";
+import { authenticate, refusalReason, type LocalCli } from "../access/authenticate.ts";
 import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
 import { guardResolvers, ROUTE_ROLES, unruledRootFields } from "../access/access-rules.ts";
@@ -39,7 +39,8 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startHttpServer(db: Database, config: Config, logger: Logger): Promise<Service> {
+/** `localCli`: the secret CLI commands on this machine present (from loopback only). */
+export async function startHttpServer(db: Database, config: Config, logger: Logger, localCli?: LocalCli): Promise<Service> {
   // Default deny: a root field added to the schema without an access rule stops the server here.
   const unruled = unruledRootFields(typeDefs);
   if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
@@ -69,6 +70,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const apollo = new ApolloServer<Context>({
     typeDefs,
     resolvers: guardResolvers(resolvers) as never,
+    // Our own SIGTERM/SIGINT handling drains and exits 0; Apollo's would re-raise the signal.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => masked(shape.explainRefusal(formatted), error),
     introspection: config.introspection,
@@ -147,7 +150,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       refuse(response, 429, "RATE_LIMITED", `too many requests without a valid token from ${address}; try again in ${blocked} s`, { "retry-after": String(blocked) });
       return null;
     }
-    const caller = await authenticate(request.headers.authorization, config.adminToken, tokens);
+    const local = localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined;
+    const caller = await authenticate(request.headers.authorization, config.adminToken, tokens, local);
     if (!caller) {
       const reason = refusalReason(request.headers.authorization);
       const where = route ?? "/graphql";
@@ -260,10 +264,12 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     httpServer,
     isolationIndex,
     async stop() {
+      // Drain first (Apollo's drain plugin: no new connections, in-flight requests finish),
+      // then stop listening for reloads.
+      await apollo.stop();
       await denials.flush();
       await stopWatching();
       await stopWatchingTokens();
-      await apollo.stop();
     },
   };
 }
@@ -299,6 +305,8 @@ function refuse(response: http.ServerResponse, status: number, code: string, mes
   response.setHeader("connection", "close");
   send(response, status, "application/json", JSON.stringify({ errors: [{ message, extensions: { code, requestId: currentRequestId() } }] }));
 }
+
+const isLoopback = (address: string | undefined) => address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 
 function send(response: http.ServerResponse, status: number, contentType: string, body: string) {
   response.statusCode = status;

@@ -16,11 +16,8 @@ export const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const DEMO_ORDER = ["dcim-campus.json", "aws-acme.json", "aws-globex.json", "dcim-moon.json", "dcim-fra.json"];
 
 export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
-  const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));
-  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const results: SyncResult[] = [];
-  for (const file of files) {
-    const snapshot = JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8"));
+  for (const { file, snapshot } of await demoSnapshots()) {
     const result = await syncInventory(sql, snapshot);
     if (result.status === "REFUSED" || result.status === "FAILED") {
       throw new Error(`demo snapshot ${file} was ${result.status.toLowerCase()}: ${result.errors.map((e) => `${e.path.join(".")}: ${e.message}`).join("; ")}`);
@@ -28,6 +25,13 @@ export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
     results.push(result);
   }
   return results;
+}
+
+/** The demo's snapshots, in the order they are synced. */
+export async function demoSnapshots(): Promise<{ file: string; snapshot: { source: string } & Record<string, unknown> }[]> {
+  const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));
+  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return Promise.all(files.map(async (file) => ({ file, snapshot: JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8")) })));
 }
 
 function rank(file: string): number {

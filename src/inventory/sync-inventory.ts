@@ -54,6 +54,8 @@ export interface SyncOptions {
   grant?: SyncGrant;
   /** Told the database's own error when a sync fails: for the log, since callers only get a generic message. */
   onFailure?: (error: unknown) => void;
+  /** How the caller says "allow a mass removal", for the refusal's message (the CLI's flag). */
+  massRemovalOverride?: string;
 }
 
 /** Carries a dry run's result out of its transaction, which it rolls back. */
@@ -69,6 +71,9 @@ class SyncRefused extends Error {
     super(problems.map((p) => p.message).join("; "));
   }
 }
+
+/** The API's way to allow a mass removal, as the refusal names it. */
+export const MASS_REMOVAL_OVERRIDE = "allowMassRemoval: true";
 
 const zero = (): KindChanges => ({ created: 0, updated: 0, removed: 0, unchanged: 0 });
 const emptyChanges = () => Object.fromEntries(INVENTORY_KINDS.map((k) => [k, zero()])) as Record<InventoryKind, KindChanges>;
@@ -92,7 +97,8 @@ export async function syncInventory(sql: SqlClient, document: unknown, options: 
   });
 
   if (!validation.ok) {
-    const runId = sourceName ? await recordFinishedRun(sql, sourceName, complete, options, "REFUSED", validation.problems) : null;
+    // A dry run writes nothing, not even the record of a refusal.
+    const runId = sourceName && !options.dryRun ? await recordFinishedRun(sql, sourceName, complete, options, "REFUSED", validation.problems) : null;
     return result("REFUSED", runId, { errors: validation.problems });
   }
   const snapshot = validation.snapshot;
@@ -221,7 +227,7 @@ async function applySnapshot(
       throw new SyncRefused([
         {
           path: ["complete"],
-          message: `this complete snapshot would remove ${removing} of the ${total} objects source "${snapshot.source}" has (more than half); if that is intended, sync again with allowMassRemoval`,
+          message: `this complete snapshot would remove ${removing} of the ${total} objects source "${snapshot.source}" has (more than half); if that is intended, sync again with ${options.massRemovalOverride ?? MASS_REMOVAL_OVERRIDE}`,
         },
       ]);
     }

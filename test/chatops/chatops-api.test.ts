@@ -130,4 +130,24 @@ describe("POST /chatops", () => {
     const unknown = (await (await ask(complianceToken, JSON.stringify({ text: "dance" }))).json()) as any;
     expect(unknown).toMatchObject({ ok: false, data: null });
   });
+
+  it("answers bots in plain text: no Slack emoji codes or mrkdwn, whatever the answer", async () => {
+    const tenantToken = await createToken(service.url, ADMIN, { name: "chat-geology", role: "TENANT", tenant: "geology" });
+    const ask = async (token: string, text: string) =>
+      (await (await fetch(`${base}/chatops`, { method: "POST", body: JSON.stringify({ text }), headers: { "content-type": "application/json", authorization: `Bearer ${token}` } })).json()) as any;
+    const answers = [
+      await ask(tenantToken, "run spread"), // refused
+      await ask(complianceToken, "isolated nope from geology"), // not found
+      await ask(complianceToken, "impact rack"), // wrong form
+      await ask(complianceToken, "dance"),
+      await ask(complianceToken, "violations"),
+      await ask(complianceToken, "impact power-domain fra1-pdu-a"),
+      await ask(complianceToken, "isolated genome-pipeline from geology"),
+    ];
+    expect(answers[0].text).toMatch(/^Not allowed: /);
+    for (const answer of answers) {
+      expect(answer.text).not.toMatch(/:[a-z_]+:/);
+      expect(answer.text).not.toMatch(/[*`]/);
+    }
+  });
 });

@@ -112,12 +112,12 @@ sources:
     expect(body.data.source.status.status).toBe("OK");
   });
 
-  it("says which entry of sources.yaml is wrong", async () => {
+  it("says which entry of sources.yaml is wrong, as a configuration error (exit 3)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tenancy-sources-"));
     const file = path.join(dir, "sources.yaml");
     writeFileSync(file, "sources:\n  - source: x\n    connector: vmware\n");
     const run = await runCli(["sync", "--config", file], env());
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/sources\.yaml: sources\[0\]\.connector: one of aws, kubernetes, netbox/);
   });
 });

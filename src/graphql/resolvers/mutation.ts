@@ -3,10 +3,11 @@ import { syncInventory } from "../../inventory/sync-inventory.ts";
 import type { Context } from "../context.ts";
 
 export const Mutation = {
-  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null }, ctx: Context) {
+  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null; dryRun?: boolean | null }, ctx: Context) {
     const { role, kinds, tenants } = ctx.principal;
     const result = await syncInventory(ctx.db.sql, args.snapshot, {
       allowMassRemoval: args.allowMassRemoval === true,
+      dryRun: args.dryRun === true,
       // A sync token writes only within its grant; an admin's sync has none.
       grant: role === "sync" ? { kinds, tenants } : undefined,
       onFailure: (error) => ctx.logger.error({ err: error }, "sync failed"),

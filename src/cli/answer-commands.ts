@@ -1,0 +1,122 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { ANTI_AFFINITY_LEVELS } from "../domain/scale.ts";
+import { MAX_PAGE_SIZE } from "../graphql/pagination.ts";
+import { commandAction } from "./command-action.ts";
+import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
+import { formatTable } from "./result-table.ts";
+import { serviceClient, type ServiceClient } from "./service-client.ts";
+
+/**
+ * The questions people ask from a terminal, through the service like `query run` (so the
+ * token's role applies) and printed the same ways (table, json, csv):
+ * `isolated`, `violations`, `impact` and the whole isolation `report`.
+ */
+type Printing = { format: Format; list?: string; url?: string };
+
+/** "power-domain", "power_domain" or "POWER_DOMAIN" as the API's enum value. */
+const enumValue = (allowed: readonly string[], what: string) => (value: string) => {
+  const normal = value.toUpperCase().replaceAll("-", "_");
+  if (!allowed.includes(normal)) throw new InvalidArgumentError(`${what} is one of ${allowed.map((a) => a.toLowerCase().replaceAll("_", "-")).join(", ")}`);
+  return normal;
+};
+
+export function addAnswerCommands(program: Command) {
+  const command = (name: string) => urlOption(formatOptions(program.command(name)));
+  command("isolated")
+    .summary("is a workload isolated enough from a tenant?")
+    .description("The verdict, its explanation and the weakest pairs, through the service. Exit 0 whatever the outcome: the outcome is the answer.")
+    .argument("<workload>", "the workload's key")
+    .requiredOption("--from <tenant>", "the other tenant's key")
+    .action(commandAction((workload: string, o: Printing & { from: string }) => isolated(serviceClient(process.env, o.url), workload, o)));
+  command("violations")
+    .summary("anti-affinity violations, of one workload or of the fleet")
+    .option("--workload <key>", "only this workload's")
+    .action(commandAction((o: Printing & { workload?: string }) => violations(serviceClient(process.env, o.url), o)));
+  command("impact")
+    .summary("what if a host, rack, power domain… fails?")
+    .argument("<level>", `the failing domain's level: ${ANTI_AFFINITY_LEVELS.map((l) => l.toLowerCase().replaceAll("_", "-")).join(", ")}`, enumValue(ANTI_AFFINITY_LEVELS, "the level"))
+    .argument("<domain>", "the failing domain's key")
+    .action(commandAction((level: string, domain: string, o: Printing) => impact(serviceClient(process.env, o.url), level, domain, o)));
+  command("report")
+    .summary("the whole isolation report: every pair that is not isolated")
+    .description("Every (workload, tenant) pair that is NOT_ISOLATED or UNPROVEN, paged through the service; progress on standard error.")
+    .option("--outcome <outcome>", "only not-isolated or unproven pairs", enumValue(["NOT_ISOLATED", "UNPROVEN"], "--outcome"))
+    .action(commandAction((o: Printing & { outcome?: string }) => report(serviceClient(process.env, o.url), o)));
+}
+
+async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string }): Promise<number> {
+  const { isolation } = await client.request(
+    `query($workload: String!, $tenant: String!) { isolation(workload: $workload, tenant: $tenant) {
+       workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation
+       evidence(limit: 3) { unit { key } otherUnit { key } actual possible shared { kind key description } } } }`,
+    { workload, tenant: o.from },
+  );
+  const { evidence, explanation, ...verdict } = isolation;
+  if (o.format === "json") printResult(isolation, o);
+  else if (o.format === "csv") printResult({ verdicts: [{ ...verdict, explanation }] }, o);
+  else {
+    console.log(formatTable({ verdict: [verdict] }));
+    console.log(`\n${explanation}\n`);
+    console.log(formatTable({ evidence }));
+  }
+  return 0;
+}
+
+async function violations(client: ServiceClient, o: Printing & { workload?: string }): Promise<number> {
+  const nodes = await everyPage(client, "antiAffinityViolations", "workload: $workload", "$workload: String", { workload: o.workload },
+    "workload { key } level mode kind domain excess replicas { key } message");
+  printResult({ antiAffinityViolations: { nodes } }, o);
+  return 0;
+}
+
+async function impact(client: ServiceClient, level: string, domain: string, o: Printing): Promise<number> {
+  const { failureImpact } = await client.request(
+    `query($level: AntiAffinityLevel!, $domain: String!) { failureImpact(level: $level, domain: $domain) {
+       level domain tenantKeys workloads { workload { key } replicaCount lost { key } degraded { key } atRisk { key } remaining losesAll quorum belowQuorum } } }`,
+    { level, domain },
+  );
+  printResult(o.format === "json" ? failureImpact : { workloads: failureImpact.workloads }, o);
+  if (o.format === "table") console.log(`\ntenants touched: ${failureImpact.tenantKeys.join(", ") || "none"}`);
+  return 0;
+}
+
+async function report(client: ServiceClient, o: Printing & { outcome?: string }): Promise<number> {
+  const started = Date.now();
+  const nodes = await everyPage(client, "isolationReport", "outcome: $outcome", "$outcome: IsolationOutcome", { outcome: o.outcome },
+    "workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation",
+    (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
+  progress(`isolation report: ${nodes.length} pairs${o.outcome ? ` (${o.outcome})` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`, true);
+  printResult({ isolationReport: { nodes } }, o);
+  return 0;
+}
+
+/** On a terminal the line is rewritten in place; elsewhere only the last one is printed. */
+function progress(line: string, last = false) {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}${last ? "\n" : ""}`);
+  else if (last) process.stderr.write(`${line}\n`);
+}
+
+/** Every node of a connection, in pages as large as the API allows. */
+async function everyPage(
+  client: ServiceClient,
+  field: string,
+  args: string,
+  declarations: string,
+  variables: Record<string, unknown>,
+  selection: string,
+  onPage?: (done: number, total: number) => void,
+): Promise<unknown[]> {
+  const nodes: unknown[] = [];
+  let after: string | null = null;
+  do {
+    const data: Record<string, { nodes: unknown[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> = await client.request(
+      `query(${declarations}, $first: Int!, $after: String) { ${field}(${args}, first: $first, after: $after) { totalCount nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`,
+      { ...variables, first: MAX_PAGE_SIZE, after },
+    );
+    const page = data[field];
+    nodes.push(...page.nodes);
+    onPage?.(nodes.length, page.totalCount);
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after);
+  return nodes;
+}
