@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "../src/access/api-tokens.ts";
-import type { Config } from "../src/config.ts";
+import { loadConfig, type Config } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startService } from "../src/service.ts";
 import { createTestDatabase, type TestDatabase } from "./support/test-database.ts";
@@ -43,10 +43,7 @@ describe("logs", () => {
 
     const startUpLog = async () => {
       const out = capture(false);
-      const config: Config = {
-        port: 0, host: "127.0.0.1", databaseUrl: t.url, dataDir: "unused", adminToken: undefined, logLevel: "info", maxBodyBytes: 1024 * 1024,
-        loadDemoOnCreate: false, slackSigningSecret: undefined, chatopsAccess: { users: {}, channels: {} }, sources: [],
-      };
+      const config: Config = { ...loadConfig({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }), loadDemoOnCreate: false };
       const service = await startService(config, createLogger("info", out.stream));
       await service.close();
       return out.text().split("\n").filter(Boolean).map((l) => JSON.parse(l).msg as string).find((m) => m.startsWith("no TENANCY_ADMIN_TOKEN"));
