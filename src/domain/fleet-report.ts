@@ -10,7 +10,7 @@ import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
  * and its weakest pair, without comparing every workload with every tenant.
  *
  * Why it can skip most pairs: two units that share nothing fall apart by a level that only
- * depends on what they do share (../shared/contract.md, "Separation of two units"):
+ * depends on what they do share (docs/separation.md):
  *
  * | they share                                  | actual, possible          |
  * |---------------------------------------------|---------------------------|
