@@ -29,7 +29,7 @@ describe(`migration ${MIGRATION}`, () => {
   it("turns every existing datacenter into its owner's description", async () => {
     const all = await readMigrations();
     const before = all.filter((m) => m.name < MIGRATION);
-    expect(before.length).toBe(all.length - 1);
+    expect(all.some((m) => m.name === MIGRATION)).toBe(true);
     await migrate(t.db.sql, before);
     // Synced by the code of the time: one row per datacenter, owned by one source.
     await t.db.sql.exec(`
@@ -41,7 +41,7 @@ describe(`migration ${MIGRATION}`, () => {
       INSERT INTO virtual_machine (key, source, datacenter, tenant) VALUES ('i-1', 'aws-prod', 'euw1-az3', 'acme');
       INSERT INTO source_digest (source, kind, digest) VALUES ('aws-prod', 'datacenters', 'old'), ('aws-prod', 'tenants', 'kept');
     `);
-    expect(await migrate(t.db.sql)).toEqual([MIGRATION]);
+    expect(await migrate(t.db.sql, all.filter((m) => m.name <= MIGRATION))).toEqual([MIGRATION]);
 
     expect(await t.db.sql.query(`SELECT key, source, provider, region, hazard_zones, planet FROM datacenter_description ORDER BY key`)).toEqual([
       { key: "euw1-az3", source: "aws-prod", provider: "aws", region: "eu-west-1", hazard_zones: [], planet: null },
