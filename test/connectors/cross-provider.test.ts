@@ -69,7 +69,7 @@ describe.each(BACKENDS)("pods, nodes and cloud VMs across sources on %s", (_, op
     for (const source of ["aws-prod", "eks-prod", "gcp-prod", "gke-prod", "azure-prod", "aks-prod"]) expect(run.stdout).toMatch(new RegExp(`^${source} \\(run \\d+\\): APPLIED`, "m"));
     expect(run.stderr).not.toMatch(/names no provider a connector maps|datacenter is unknown|not in the export/);
     service = await backend.serve();
-  }, 180_000);
+  }, 240_000);
 
   it("lands every pod's chain on the cloud source's own VM and zone", async () => {
     const { body } = await graphqlRequest(service!.url, CHAINS);

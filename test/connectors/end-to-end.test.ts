@@ -18,6 +18,9 @@ const AWS = ["describe-instances", "describe-availability-zones", "describe-plac
 const K8S = ["nodes-pods-namespaces", "vmi"].flatMap((f) => ["--file", path.join(FIXTURES, "kubernetes", `${f}.json`)]);
 const NETBOX = NETBOX_FILES.flatMap((f) => ["--file", path.join(FIXTURES, "netbox", `${f}.json`)]);
 
+/** Each `tenancy` child starts Node, the TypeScript loader and a database pool: slow on a busy machine. */
+const CLI_TIMEOUT = 240_000;
+
 let t: TestDatabase;
 let service: RunningService;
 const env = () => childEnv({ DATABASE_URL: t.url });
@@ -31,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("tenancy sync <provider>", () => {
-  it("prints what a first sync would create with --dry-run, and writes nothing", async () => {
+  it("prints what a first sync would create with --dry-run, and writes nothing", { timeout: CLI_TIMEOUT }, async () => {
     const dry = await runCli(["sync", "aws", "--source", "aws-prod", "--dry-run", ...AWS], env());
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/^aws-prod \(dry run: nothing was written\): APPLIED\n  would be 24 created, 0 updated, 0 removed, 0 unchanged/);
@@ -40,7 +43,7 @@ describe("tenancy sync <provider>", () => {
     expect(Number(n)).toBe(0);
   });
 
-  it("syncs the three providers' exports, each as its own source", async () => {
+  it("syncs the three providers' exports, each as its own source", { timeout: CLI_TIMEOUT }, async () => {
     for (const [provider, source, files] of [["netbox", "netbox", NETBOX], ["aws", "aws-prod", AWS], ["kubernetes", "k8s-prod", K8S]] as const) {
       const result = await runCli(["sync", provider, "--source", source, ...files], env());
       expect(result.code, `${provider}: ${result.stderr}`).toBe(0);
@@ -75,7 +78,7 @@ describe("tenancy sync <provider>", () => {
 });
 
 describe("tenancy sync --config", () => {
-  it("syncs every source; one that fails syncs nothing and touches no other; statuses over GraphQL", async () => {
+  it("syncs every source; one that fails syncs nothing and touches no other; statuses over GraphQL", { timeout: CLI_TIMEOUT }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tenancy-sources-"));
     const file = path.join(dir, "sources.yaml");
     writeFileSync(
@@ -112,7 +115,7 @@ sources:
     expect(body.data.source.status.status).toBe("OK");
   });
 
-  it("says which entry of sources.yaml is wrong, as a configuration error (exit 3)", async () => {
+  it("says which entry of sources.yaml is wrong, as a configuration error (exit 3)", { timeout: CLI_TIMEOUT }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tenancy-sources-"));
     const file = path.join(dir, "sources.yaml");
     writeFileSync(file, "sources:\n  - source: x\n    connector: vmware\n");

@@ -31,7 +31,7 @@ describe("examples/estate", () => {
     for (const source of ["dcim", "aws-prod", "aws-data", "eks-prod", "azure-pay", "gcp-fabrikam"]) expect(run.stdout).toMatch(new RegExp(`^${source} \\(run \\d+\\): APPLIED$`, "m"));
     expect(run.stderr).toBe("");
     service = await startTestService(t.url);
-  }, 180_000);
+  }, 240_000);
 
   it("1. is Northwind's checkout isolated enough from Fabrikam? Yes, and the closest pair shares zone euw1-az2 across accounts", async () => {
     const { body } = await graphqlRequest(service.url, `{ isolation(workload: "shop/checkout", tenant: "fabrikam") { outcome required actual possible explanation } }`);

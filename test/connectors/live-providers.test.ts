@@ -109,7 +109,7 @@ describe("tenancy sync <provider> live", () => {
   }, 60_000);
   afterAll(async () => t?.drop());
 
-  it("syncs from the live API when no --file is given, and records a denied region as a failed source with nothing synced", async () => {
+  it("syncs from the live API when no --file is given, and records a denied region as a failed source with nothing synced", { timeout: 240_000 }, async () => {
     const files = { instances: fixture("aws", "describe-instances.json"), zones: fixture("aws", "describe-availability-zones.json"), groups: fixture("aws", "describe-placement-groups.json") };
     const ec2 = started(await fakeEc2(files, { deniedRegions: ["eu-central-1"] }));
     const env = childEnv({ DATABASE_URL: t.url, AWS_ACCESS_KEY_ID: "AKIAFAKEFORTESTS0001", AWS_SECRET_ACCESS_KEY: "fake-secret", AWS_EC2_METADATA_DISABLED: "true" });
