@@ -5,6 +5,7 @@ import { graphqlRequest } from "../support/cli-process.ts";
 import { fleetSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
+import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 
 /**
  * Every relation goes through a per-request DataLoader: a nested query over N hosts with their
@@ -20,7 +21,9 @@ beforeAll(async () => {
     for (const c of snapshot.containers) c.workload = `${source}-w`;
     expect((await syncInventory(t.db.sql, snapshot)).status).toBe("APPLIED");
   }
-  service = await startTestService(t.url);
+  // A whole datacenter's dump prices far over an admin's default budget (1000 hosts × 50 VMs ×
+  // 50 containers): raised here as an operator would (TENANCY_COST_BUDGET_ADMIN) for an export.
+  service = await startTestService(t.url, { limits: { ...DEFAULT_LIMITS, requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 }, costBudget: { ...DEFAULT_LIMITS.costBudget, admin: 100_000_000 } } });
 });
 afterAll(async () => {
   await service.close();
