@@ -12,7 +12,10 @@ export default defineConfig({
     // two-core machines CI runs on.
     pool: "forks",
     maxWorkers: 2,
-    testTimeout: 60_000,
+    // Tests run real child processes (each CLI run starts Node and tsx); on a shared, loaded
+    // machine one run has taken 20 s, so a test of several runs needs minutes. No timing is
+    // asserted: a longer timeout only waits longer for the same answer.
+    testTimeout: 300_000,
     hookTimeout: 120_000,
   },
 });
