@@ -89,18 +89,25 @@ describe("the data folder lock", () => {
       import { lockDataDir } from ${JSON.stringify(path.resolve("src/db/data-dir-lock.ts"))};
       // All start at the same instant, once every process is up.
       while (Date.now() < Number(process.argv[2])) {}
-      try { lockDataDir(process.argv[1]); console.log("won"); setTimeout(() => {}, 1500); }
+      // The winner holds the lock until the test has heard from everyone (stdin closes).
+      try { lockDataDir(process.argv[1]); console.log("won"); process.stdin.resume(); process.stdin.on("end", () => process.exit(0)); }
       catch (e) { console.log(e.constructor.name); }`;
     const at = String(Date.now() + 10_000);
-    const race = () =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, dir, at], { stdio: ["ignore", "pipe", "inherit"] });
-        let out = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.on("error", reject);
-        child.on("close", () => resolve(out.trim()));
-      });
-    const outcomes = await Promise.all([race(), race(), race(), race()]);
+    const children = [0, 1, 2, 3].map(() => spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, dir, at], { stdio: ["pipe", "pipe", "inherit"] }));
+    const outcomes = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve, reject) => {
+            let out = "";
+            child.stdout.on("data", (d) => {
+              out += d;
+              if (out.includes("\n")) resolve(out.trim());
+            });
+            child.on("error", reject);
+          }),
+      ),
+    );
+    for (const child of children) child.stdin.end();
     expect(outcomes.filter((o) => o === "won")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "DataDirBusyError")).toHaveLength(3);
   });
