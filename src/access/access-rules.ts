@@ -1,4 +1,4 @@
-import { buildSchema, defaultFieldResolver, type GraphQLFieldResolver } from "graphql";
+import { buildSchema, defaultFieldResolver, GraphQLError, type GraphQLFieldResolver } from "graphql";
 import { forbidden } from "../graphql/errors.ts";
 import type { Context } from "../graphql/context.ts";
 import { recordAudit, settleAudit, type AuditOutcome } from "./audit-log.ts";
@@ -166,7 +166,10 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
             try {
               payload = (await resolve(parent, args, ctx, info)) as typeof payload;
             } catch (error) {
-              await settleAudit(ctx.db.sql, event, "ERROR", { error: (error as Error).message });
+              // The audit log is read by clients (admin, compliance): only our own coded errors are
+              // words for them; anything else (a database's text) stays in the service's log.
+              const said = error instanceof GraphQLError && error.extensions?.code ? error.message : "internal error (see the service log)";
+              await settleAudit(ctx.db.sql, event, "ERROR", { error: said });
               throw error;
             }
             const userErrors = payload?.userErrors ?? [];
