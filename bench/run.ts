@@ -172,7 +172,7 @@ async function benchAntiAffinity(name: string, db: Awaited<ReturnType<typeof ope
 
 async function serviceHeapMb(url: string): Promise<number> {
   const text = await (await fetch(url.replace(/\/graphql$/, "/metrics"))).text();
-  return Number(/^nodejs_heap_used_bytes (\d+)/m.exec(text)![1]) / 1024 / 1024;
+  return Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(text)![1]) / 1024 / 1024;
 }
 
 /** The whole report, page by page (1,000 rows each) over HTTP, as compliance exports it. */
