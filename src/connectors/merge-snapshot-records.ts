@@ -10,6 +10,8 @@ const UNITS = new Set(["hosts", "virtualMachines", "containers"]);
  * - a unit's placement fields that disagree are dropped (unknown placement, the worst case);
  * - lists (power domains, hazard zones) are united: more shared domains, never fewer;
  * - `dedicated` is true only when both say so; of two runtimes the weaker wall is kept;
+ * - a host two records put in different placement groups (or one in none) is in a group of
+ *   its own, the two names joined: apart from no other host;
  * - any other scalar that disagrees keeps the smaller value (only for a stable answer).
  * `conflicts` names each field that disagreed, for a warning.
  */
@@ -27,6 +29,8 @@ export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b
     if (UNITS.has(kind) && PLACEMENT.has(field)) continue;
     if (Array.isArray(x) || Array.isArray(y)) record[field] = union((x as unknown[]) ?? [], (y as unknown[]) ?? []);
     else if (field === "dedicated") record[field] = x === true && y === true;
+    // A host of its own is apart from every other; of two groups, neither's slots are its peers.
+    else if (field === "placementGroup") record[field] = [x, y].filter((g) => g !== undefined && g !== null).map(String).sort().join(" & ");
     else if (field === "runtime") record[field] = rank(runtimeBoundary(String(x ?? "runc"))) <= rank(runtimeBoundary(String(y ?? "runc"))) ? x : y;
     else if (x === undefined || x === null) record[field] = y;
     else if (y === undefined || y === null) record[field] = x;

@@ -190,13 +190,35 @@ export function effectiveMaxPerDomain(rule: AntiAffinityRule): number | undefine
   return rule.minDomains === undefined && rule.maxSkew === undefined ? 1 : undefined;
 }
 
+/** The levels a host's placement decides: where a placement group's slots are known apart only within the group. */
+export const HOST_PLACED: ReadonlySet<AntiAffinityLevel> = new Set(["HOST", "RACK", "POWER_DOMAIN", "NETWORK_DOMAIN"]);
+
+/**
+ * The replicas' placements at a level, comparable with each other: a placement group's slots
+ * are distinct only from the same group's, so when the known replicas stand in more than one
+ * group (or some in a group, some on hosts of their own), those in a group are not known
+ * against the others: they may share a host or rack with them.
+ */
+export function comparablePlacements(topology: Topology, chains: readonly Chain[], level: AntiAffinityLevel): Placement[] {
+  const placements = chains.map((chain) => cachedPlacementAt(topology, chain, level));
+  if (!HOST_PLACED.has(level)) return placements;
+  const groups = new Set(chains.filter((_, i) => "domains" in placements[i]).map((chain) => chain.placementGroup));
+  if (groups.size <= 1) return placements;
+  return placements.map((placement, i) => {
+    const group = chains[i].placementGroup;
+    if ("unknown" in placement || group === null) return placement;
+    return { unknown: `its ${NOUN[level]} is known apart only from the other slots of placement group ${group}, and the other replicas are not all in that group` };
+  });
+}
+
 export function auditRule(topology: Topology, workload: string, rule: AntiAffinityRule, replicas = replicasOf(topology, workload)): RuleAudit {
   const chains = replicas.map((r) => cachedChainOf(topology, r));
+  const placements = comparablePlacements(topology, chains, rule.level);
   const domains = new Map<string, UnitRef[]>();
   const unverifiable: Unverifiable[] = [];
   const unverifiableSet = new Set<UnitRef>();
   replicas.forEach((replica, i) => {
-    const placement = cachedPlacementAt(topology, chains[i], rule.level);
+    const placement = placements[i];
     if ("unknown" in placement) {
       unverifiable.push({ replica, reason: placement.unknown });
       unverifiableSet.add(replica);

@@ -72,6 +72,7 @@ export function buildTopology(input: TopologyInput): Topology {
       rack: r.rack ?? null,
       datacenter: r.datacenter ?? null,
       dedicatedTo: r.dedicatedTo ?? null,
+      placementGroup: r.placementGroup ?? null,
     })),
     virtualMachines: map<VirtualMachineNode>(input.virtualMachines, (r) => ({
       key: keyOf(r),

@@ -1,4 +1,4 @@
-import { cachedPlacementAt, replicasOf, type Placement } from "./anti-affinity.ts";
+import { cachedPlacementAt, comparablePlacements, HOST_PLACED, replicasOf, type Placement } from "./anti-affinity.ts";
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
@@ -58,14 +58,44 @@ function datacenterOfDomain(topology: Topology, level: AntiAffinityLevel, domain
   }
 }
 
-function outcomeFor(topology: Topology, chain: Chain, level: AntiAffinityLevel, domain: string, failedDatacenter: string | null): Outcome {
-  const placement = cachedPlacementAt(topology, chain, level);
-  if ("unknown" in placement) {
-    // Known to be in another datacenter: out of reach of a host, rack or PDU failure there.
-    if (failedDatacenter && chain.datacenter && chain.datacenter !== failedDatacenter) return "safe";
-    return "atRisk";
+/** Where a failing domain is: its datacenter, and the placement group it is a slot of (null: none, or not a host-placed level). */
+interface FailedPlace {
+  datacenter: string | null;
+  placementGroup: string | null;
+}
+
+function failedPlace(topology: Topology, level: AntiAffinityLevel, domain: string): FailedPlace {
+  return { datacenter: datacenterOfDomain(topology, level, domain), placementGroup: HOST_PLACED.has(level) ? placementGroupOfDomain(topology, level, domain) : null };
+}
+
+const rackGroups = new WeakMap<Topology, Map<string, string>>();
+
+/** The placement group whose slot a host, rack, or rack's power or network domain is. */
+function placementGroupOfDomain(topology: Topology, level: AntiAffinityLevel, domain: string): string | null {
+  if (level === "HOST") return topology.hosts.get(domain)?.placementGroup ?? null;
+  let groups = rackGroups.get(topology);
+  if (!groups) {
+    groups = new Map();
+    for (const host of topology.hosts.values()) if (host.rack && host.placementGroup) groups.set(host.rack, host.placementGroup);
+    rackGroups.set(topology, groups);
   }
-  if (!placement.domains.includes(domain)) return "safe";
+  if (level === "RACK") return groups.get(domain) ?? null;
+  for (const rack of topology.racks.values()) {
+    if ((level === "POWER_DOMAIN" ? rack.powerDomains : rack.networkDomains).includes(domain)) return groups.get(rack.key) ?? null;
+  }
+  return null;
+}
+
+function outcomeFor(topology: Topology, chain: Chain, level: AntiAffinityLevel, domain: string, failed: FailedPlace): Outcome {
+  const placement = cachedPlacementAt(topology, chain, level);
+  // Known to be in another datacenter: out of reach of a host, rack or PDU failure there.
+  const elsewhere = failed.datacenter !== null && chain.datacenter !== null && chain.datacenter !== failed.datacenter;
+  if ("unknown" in placement) return elsewhere ? "safe" : "atRisk";
+  if (!placement.domains.includes(domain)) {
+    // A placement group's slot and a place outside that group may be one and the same.
+    const comparable = !HOST_PLACED.has(level) || chain.placementGroup === failed.placementGroup;
+    return comparable || elsewhere ? "safe" : "atRisk";
+  }
   const redundant = (level === "POWER_DOMAIN" || level === "NETWORK_DOMAIN") && placement.domains.length > 1;
   return redundant ? "degraded" : "lost";
 }
@@ -135,18 +165,18 @@ function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
 }
 
 export function failureImpact(topology: Topology, level: AntiAffinityLevel, domain: string): FailureImpact {
-  const failedDatacenter = datacenterOfDomain(topology, level, domain);
+  const failed = failedPlace(topology, level, domain);
   const index = levelIndex(topology, level);
   const touched = new Set<string>();
   const tenants = new Set<string>();
   for (const unit of index.byDomain.get(domain) ?? []) {
-    if (outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failedDatacenter) === "lost") tenants.add(index.tenantOf.get(unit)!);
+    if (outcomeFor(topology, cachedChainOf(topology, unit), level, domain, failed) === "lost") tenants.add(index.tenantOf.get(unit)!);
     const workload = index.replicaOf.get(unit);
     if (workload !== undefined) touched.add(workload); // not a replica: only its tenant counts
   }
   const workloads: WorkloadImpact[] = [];
   for (const workload of [...touched].sort()) {
-    const impact = workloadImpact(topology, workload, level, domain, failedDatacenter);
+    const impact = workloadImpact(topology, workload, level, domain, failed);
     if (impact.lost.length > 0 || impact.degraded.length > 0) workloads.push(impact); // at risk alone is not news
   }
   return { level, domain, workloads, tenants: [...tenants].sort() };
@@ -156,11 +186,11 @@ export function failureImpact(topology: Topology, level: AntiAffinityLevel, doma
  * What one workload loses if one domain fails: the one computation behind both `failureImpact`
  * and `survives`, so the two can never disagree about a domain.
  */
-function workloadImpact(topology: Topology, workload: string, level: AntiAffinityLevel, domain: string, failedDatacenter: string | null): WorkloadImpact {
+function workloadImpact(topology: Topology, workload: string, level: AntiAffinityLevel, domain: string, failed: FailedPlace): WorkloadImpact {
   const replicas = replicasOf(topology, workload);
   const impact: WorkloadImpact = { workload, replicaCount: replicas.length, lost: [], degraded: [], atRisk: [], remaining: 0, losesAll: false, quorum: topology.workloads.get(workload)!.minHealthyReplicas, belowQuorum: false };
   for (const replica of replicas) {
-    const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failedDatacenter);
+    const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failed);
     if (outcome !== "safe") impact[outcome].push(replica);
   }
   const order = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
@@ -193,13 +223,14 @@ export function survives(topology: Topology, workload: string, level: AntiAffini
   const replicas = replicasOf(topology, workload);
   const domains = new Set<string>();
   const unverifiable: UnitRef[] = [];
-  for (const replica of replicas) {
-    const placement = cachedPlacementAt(topology, cachedChainOf(topology, replica), level);
+  const placements = comparablePlacements(topology, replicas.map((replica) => cachedChainOf(topology, replica)), level);
+  replicas.forEach((replica, i) => {
+    const placement = placements[i];
     if ("unknown" in placement) unverifiable.push(replica);
     else for (const domain of placement.domains) domains.add(domain);
-  }
+  });
   // Each domain's loss is worked out exactly as failureImpact does (at-risk replicas count as lost).
-  const remainingAfter = [...domains].map((domain) => ({ domain, remaining: workloadImpact(topology, workload, level, domain, datacenterOfDomain(topology, level, domain)).remaining }));
+  const remainingAfter = [...domains].map((domain) => ({ domain, remaining: workloadImpact(topology, workload, level, domain, failedPlace(topology, level, domain)).remaining }));
   const singlePointsOfFailure = remainingAfter.filter((d) => d.remaining < quorum).sort((a, b) => a.remaining - b.remaining || (a.domain < b.domain ? -1 : 1));
   // A domain nobody knows of may hold every unverifiable replica and none of the others.
   const worst = Math.min(replicas.length - unverifiable.length, ...remainingAfter.map((d) => d.remaining));

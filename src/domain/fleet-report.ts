@@ -199,16 +199,29 @@ class WorkloadScan {
   /** A shared host not ruled out: each side brings its own walls; dedicated hardware on either side makes it HOST. */
   private possiblyOnOneHost(u: UnitFacts) {
     if (u.dedicated.length > 1) return; // reserved for two tenants at once: shares with nobody
-    if (!this.first(`host?${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.side}${SEP}${u.tenant}${SEP}${u.dedicated[0] ?? ""}`)) return;
+    if (!this.first(`host?${SEP}${u.hostKnown ? u.hostGroup : u.dc}${SEP}${u.hostKnown}${SEP}${u.side}${SEP}${u.tenant}${SEP}${u.dedicated[0] ?? ""}`)) return;
     for (const g of this.partners(u.dc)) {
       const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
       this.sideBySide(u, this.places.hidden.get(g), false, base);
       this.sideBySide(u, this.places.dedicatedHidden.get(g), true, base);
-      if (!u.hostKnown) {
-        this.sideBySide(u, this.places.onHosts.get(g), false, base);
-        this.sideBySide(u, this.places.dedicatedOnHosts.get(g), true, base);
+      for (const hostGroup of this.unlikeHostGroups(u, g)) {
+        this.sideBySide(u, this.places.onHosts.get(hostGroup), false, base);
+        this.sideBySide(u, this.places.dedicatedOnHosts.get(hostGroup), true, base);
       }
     }
+  }
+
+  /**
+   * The host groups of datacenter group g whose hosts u's host cannot be told apart from: all
+   * of them when u's host is not known; else those of another placement group than u's (one of
+   * them may be u's very machine: docs/separation.md).
+   */
+  private unlikeHostGroups(u: UnitFacts, g: string): string[] {
+    const hostGroups = this.places.hostGroups.get(g);
+    if (!hostGroups) return [];
+    const unlike: string[] = [];
+    for (const [key, placementGroup] of hostGroups) if (!u.hostKnown || placementGroup !== u.placementGroup) unlike.push(key);
+    return unlike;
   }
 
   /** Units that may share u's host: the weaker side's walls, unless dedicated hardware on either side rules it out. */
@@ -234,25 +247,29 @@ class WorkloadScan {
   /** Pairs at HOST: a host possibly shared (whatever dedication says), a shared rack, power or network domain, or known hosts in racks not known. */
   private hostApart(u: UnitFacts) {
     const { places } = this;
-    if (this.first(`host${SEP}${u.dc}${SEP}${u.hostKnown}${SEP}${u.rackSynced}`)) {
+    if (this.first(`host${SEP}${u.hostKnown ? u.hostGroup : u.dc}${SEP}${u.hostKnown}${SEP}${u.rackSynced}`)) {
       for (const g of this.partners(u.dc)) {
         const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
         this.each(places.hiddenAll.get(g), u.index, HOST, base);
-        if (!u.hostKnown || !u.rackSynced) this.each(places.rackSynced.get(g), u.index, HOST, base);
-        this.each(places.rackUnsynced.get(g), u.index, HOST, base);
+        for (const [hostGroup, placementGroup] of places.hostGroups.get(g) ?? []) {
+          // Hosts told apart from u's: different hosts whose racks decide; the others may be u's own.
+          const apart = u.hostKnown && placementGroup === u.placementGroup;
+          if (!apart || !u.rackSynced) this.each(places.rackSynced.get(hostGroup), u.index, HOST, base);
+          this.each(places.rackUnsynced.get(hostGroup), u.index, HOST, base);
+        }
       }
     }
-    if (!u.hostKnown || u.rack === null || !this.first(`rack${SEP}${u.rack}${SEP}${u.dc}`)) return;
+    if (!u.hostKnown || u.rack === null || !this.first(`rack${SEP}${u.rack}${SEP}${u.dc}${SEP}${u.placementGroup ?? ""}`)) return;
     for (const key of this.rackKeys(u)) this.each(places.racks.get(key), u.index, HOST, HOST);
     if (!u.rackSynced) return;
-    const domains = rackDomainKeys(this.topology, u.rack);
+    const domains = rackDomainKeys(this.topology, u.rack, u.placementGroup);
     for (const key of domains.power) this.each(places.powerDomains.get(key), u.index, HOST, HOST);
     for (const key of domains.network) this.each(places.networkDomains.get(key), u.index, HOST, HOST);
   }
 
   /** The rack places of u's rack: itself when synced, else per datacenter its hosts may be in. */
   private rackKeys(u: UnitFacts): string[] {
-    if (u.rackSynced) return [u.rack!];
+    if (u.rackSynced) return [rackPlaceKey(u)];
     const groups = u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : this.places.rackDatacenters.get(u.rack!)!;
     return [...groups].map((g) => rackPlaceKey(u, g));
   }
@@ -266,7 +283,7 @@ class WorkloadScan {
       if (best <= HOST) return best;
       if (u.hostKnown && u.rack !== null) {
         if (this.rackKeys(u).some((key) => present(places.racks, key))) return HOST;
-        const domains = u.rackSynced ? rackDomainKeys(topology, u.rack) : { power: [], network: [] };
+        const domains = u.rackSynced ? rackDomainKeys(topology, u.rack, u.placementGroup) : { power: [], network: [] };
         if (domains.power.some((key) => present(places.powerDomains, key)) || domains.network.some((key) => present(places.networkDomains, key))) return HOST;
       }
       if (best > RACK && u.dc !== UNKNOWN_DC && present(places.datacenters, u.dc)) best = RACK;

@@ -40,6 +40,8 @@ export interface Chain {
   host: string | null;
   /** The rack that host names, when it names one. */
   rack: string | null;
+  /** The placement group that host stands for a slot of: its host and rack are known apart only within it. */
+  placementGroup: string | null;
   /** The datacenter known for the top of the chain (via the rack, the host or a cloud VM). */
   datacenter: string | null;
   /** The sources of every object the chain read, for freshness. */
@@ -54,7 +56,7 @@ export interface Chain {
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], position: new Map() };
+  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], position: new Map() };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -84,6 +86,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       if (!node) break;
       chain.sources.push(node.source);
       chain.rack = node.rack;
+      chain.placementGroup = node.placementGroup;
       const rack = node.rack ? topology.racks.get(node.rack) : undefined;
       if (rack) chain.sources.push(rack.source);
       chain.datacenter = hostDatacenter(topology, node);
@@ -149,24 +152,33 @@ export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain
   const sameDatacenter = chainA.datacenter !== null && chainA.datacenter === chainB.datacenter;
   const bestCase: IsolationLevel = sameDatacenter ? "RACK" : "PLANET";
 
-  if (chainA.host && chainB.host) {
-    // Two different hosts.
-    if (chainA.rack && chainA.rack === chainB.rack) return exact("HOST", { kind: "RACK", key: chainA.rack });
-    const rackA = chainA.rack ? topology.racks.get(chainA.rack) : undefined;
-    const rackB = chainB.rack ? topology.racks.get(chainB.rack) : undefined;
-    if (rackA && rackB) {
-      // Both racks known, in one datacenter (different ones were handled above).
-      const power = rackA.powerDomains.find((d) => rackB.powerDomains.includes(d));
-      if (power) return exact("HOST", { kind: "POWER_DOMAIN", key: power });
-      const network = rackA.networkDomains.find((d) => rackB.networkDomains.includes(d));
-      if (network) return exact("HOST", { kind: "NETWORK_DOMAIN", key: network });
-      return exact("RACK", { kind: "DATACENTER", key: rackA.datacenter });
-    }
-    return { actual: "HOST", possible: bestCase, shared: sameDatacenter ? { kind: "DATACENTER", key: chainA.datacenter! } : { kind: "NOTHING" } };
-  }
+  // At least one host is hidden or unknown: they might share one.
+  if (!chainA.host || !chainB.host) return possiblyOneHost(topology, a, chainA, b, chainB, bestCase);
+  const apart = hostsApart(topology, chainA, chainB, sameDatacenter ? chainA.datacenter : null);
+  if (chainA.placementGroup === chainB.placementGroup) return apart;
+  // A placement group's slot (its host, its rack and the rack's domains) is known only against
+  // the group's other slots: against anything else it may be the very same machine.
+  return possiblyOneHost(topology, a, chainA, b, chainB, bestCase);
+}
 
-  // At least one host is hidden or unknown: they might share one. Worst case, as if they did:
-  // each side counts the walls of its containers and VMs.
+/** Two different hosts, both known: their racks, power and network domains decide. */
+function hostsApart(topology: Topology, chainA: Chain, chainB: Chain, datacenter: string | null): Separation {
+  if (chainA.rack && chainA.rack === chainB.rack) return exact("HOST", { kind: "RACK", key: chainA.rack });
+  const rackA = chainA.rack ? topology.racks.get(chainA.rack) : undefined;
+  const rackB = chainB.rack ? topology.racks.get(chainB.rack) : undefined;
+  if (rackA && rackB) {
+    // Both racks known, in one datacenter (different ones were handled above).
+    const power = rackA.powerDomains.find((d) => rackB.powerDomains.includes(d));
+    if (power) return exact("HOST", { kind: "POWER_DOMAIN", key: power });
+    const network = rackA.networkDomains.find((d) => rackB.networkDomains.includes(d));
+    if (network) return exact("HOST", { kind: "NETWORK_DOMAIN", key: network });
+    return exact("RACK", { kind: "DATACENTER", key: rackA.datacenter });
+  }
+  return { actual: "HOST", possible: datacenter ? "RACK" : "PLANET", shared: datacenter ? { kind: "DATACENTER", key: datacenter } : { kind: "NOTHING" } };
+}
+
+/** They might share a host. Worst case, as if they did: each side counts the walls of its containers and VMs. */
+function possiblyOneHost(topology: Topology, a: UnitRef, chainA: Chain, b: UnitRef, chainB: Chain, bestCase: IsolationLevel): Separation {
   let actual = weaker(chainA.belowHost, chainB.belowHost);
   if (dedicationRulesOut(chainA, tenantOf(topology, b)) || dedicationRulesOut(chainB, tenantOf(topology, a))) actual = "HOST";
   return {

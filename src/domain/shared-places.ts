@@ -57,6 +57,10 @@ export interface UnitFacts {
   /** Rank of the strongest wall below the host: what it brings to a shared host. */
   side: number;
   hostKnown: boolean;
+  /** The placement group its host is a slot of (null: none, or its host is not known). */
+  placementGroup: string | null;
+  /** Where its known host is indexed: its datacenter key, with its placement group when it has one. */
+  hostGroup: string;
   rack: string | null;
   rackSynced: boolean;
   /** Its datacenter's key, or UNKNOWN_DC. */
@@ -75,7 +79,10 @@ export interface SharedPlaces {
   byWorkload: Map<string, UnitFacts[]>;
   /** Co-location: under a compute unit ("kind:key"), each tenant's weakest wall on the way up to it. */
   below: Places;
-  /** Possibly shared hosts, per datacenter (or UNKNOWN_DC): units on hidden or unknown hosts, and on known hosts, by side; without dedicated hardware. */
+  /**
+   * Possibly shared hosts: units on hidden or unknown hosts per datacenter (or UNKNOWN_DC), and
+   * on known hosts per host group (`hostGroups`), by side; without dedicated hardware.
+   */
   hidden: Places;
   onHosts: Places;
   /** The same for units on hardware reserved for one tenant, keyed `tenant SEP reservedFor`. */
@@ -83,7 +90,7 @@ export interface SharedPlaces {
   dedicatedOnHosts: Places;
   /** Every unit on a hidden or unknown host, whatever its dedication (value 0): a shared host not ruled out means at most HOST. */
   hiddenAll: Places;
-  /** Units on known hosts per datacenter, by whether their rack is synced (value 0). */
+  /** Units on known hosts per host group, by whether their rack is synced (value 0). */
   rackSynced: Places;
   rackUnsynced: Places;
   /** Units on known hosts per rack key and datacenter ("rack SEP dc"), and the datacenters each rack key was seen in. */
@@ -100,6 +107,12 @@ export interface SharedPlaces {
   planets: Places;
   /** Every datacenter group that holds units (UNKNOWN_DC included). */
   datacenterGroups: string[];
+  /**
+   * The host groups of each datacenter group: the datacenter itself for hosts of their own,
+   * and one per placement group (whose slots are known apart only from each other), with
+   * that placement group (null for the datacenter itself).
+   */
+  hostGroups: Map<string, Map<string, string | null>>;
 }
 
 export function place(places: Places, key: string): Place {
@@ -134,7 +147,9 @@ export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<
     units: [], byId: new Map(), byWorkload: new Map(), below: empty(), hidden: empty(), onHosts: empty(), dedicatedHidden: empty(),
     dedicatedOnHosts: empty(), hiddenAll: empty(), rackSynced: empty(), rackUnsynced: empty(), racks: empty(), rackDatacenters: new Map(),
     powerDomains: empty(), networkDomains: empty(), datacenters: empty(), hazardZones: empty(), regions: empty(), planets: empty(), datacenterGroups: [],
+    hostGroups: new Map(),
   };
+  const groups = new Set<string>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
   const containerKeys = [...topology.containers.keys()].sort();
   yield;
@@ -156,8 +171,13 @@ export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<
       else index.byWorkload.set(f.workload, [f]);
     }
     addToPlaces(topology, index, f);
+    groups.add(f.dc);
+    if (f.hostKnown) {
+      let hostGroups = index.hostGroups.get(f.dc);
+      if (!hostGroups) index.hostGroups.set(f.dc, (hostGroups = new Map()));
+      hostGroups.set(f.hostGroup, f.placementGroup);
+    }
   }
-  const groups = new Set<string>([...index.hiddenAll.keys(), ...index.rackSynced.keys(), ...index.rackUnsynced.keys()]);
   index.datacenterGroups = [...groups];
   cache.set(topology, index);
   return index;
@@ -167,6 +187,7 @@ function factsOf(topology: Topology, ref: UnitRef, tenant: string, workload: str
   const chain = cachedChainOf(topology, ref);
   let dedicated: string[] = [];
   for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
+  const dc = chain.datacenter ?? UNKNOWN_DC;
   return {
     index,
     ref,
@@ -176,9 +197,11 @@ function factsOf(topology: Topology, ref: UnitRef, tenant: string, workload: str
     chain,
     side: rank(chain.belowHost),
     hostKnown: chain.host !== null,
+    placementGroup: chain.placementGroup,
+    hostGroup: chain.placementGroup === null ? dc : `${dc}${SEP}${chain.placementGroup}`,
     rack: chain.rack,
     rackSynced: chain.rack !== null && topology.racks.has(chain.rack),
-    dc: chain.datacenter ?? UNKNOWN_DC,
+    dc,
     dedicated,
   };
 }
@@ -194,18 +217,18 @@ function addToPlaces(topology: Topology, index: SharedPlaces, f: UnitFacts) {
     // Reserved for two tenants at once: shares a host with nobody else's units.
     const [only] = f.dedicated;
     const target = only === undefined ? (f.hostKnown ? index.onHosts : index.hidden) : f.hostKnown ? index.dedicatedOnHosts : index.dedicatedHidden;
-    offer(target, f.dc, only === undefined ? tenant : `${tenant}${SEP}${only}`, f.side, f);
+    offer(target, f.hostKnown ? f.hostGroup : f.dc, only === undefined ? tenant : `${tenant}${SEP}${only}`, f.side, f);
   }
   if (!f.hostKnown) offer(index.hiddenAll, f.dc, tenant, 0, f);
   else {
-    offer(f.rackSynced ? index.rackSynced : index.rackUnsynced, f.dc, tenant, 0, f);
+    offer(f.rackSynced ? index.rackSynced : index.rackUnsynced, f.hostGroup, tenant, 0, f);
     if (f.rack !== null) {
       offer(index.racks, rackPlaceKey(f), tenant, 0, f);
       let seen = index.rackDatacenters.get(f.rack);
       if (!seen) index.rackDatacenters.set(f.rack, (seen = new Set()));
       seen.add(f.dc);
       if (f.rackSynced) {
-        const keys = rackDomainKeys(topology, f.rack);
+        const keys = rackDomainKeys(topology, f.rack, f.placementGroup);
         for (const key of keys.power) offer(index.powerDomains, key, tenant, 0, f);
         for (const key of keys.network) offer(index.networkDomains, key, tenant, 0, f);
       }
@@ -220,22 +243,32 @@ function addToPlaces(topology: Topology, index: SharedPlaces, f: UnitFacts) {
   if (keys.region !== null) offer(index.regions, keys.region, tenant, 0, f);
 }
 
-/** A synced rack is its own place (its datacenter is known); a rack nobody synced is one per datacenter its hosts name. */
-export function rackPlaceKey(f: Pick<UnitFacts, "rack" | "rackSynced" | "dc">, dc = f.dc): string {
-  return f.rackSynced ? f.rack! : `${f.rack}${SEP}${dc}`;
+/**
+ * A synced rack is its own place (its datacenter is known); a rack nobody synced is one per
+ * datacenter its hosts name. Seen from a placement group's slot, it is a place of that group
+ * only: a slot's rack is known against the group's other slots alone.
+ */
+export function rackPlaceKey(f: Pick<UnitFacts, "rack" | "rackSynced" | "dc" | "placementGroup">, dc = f.dc): string {
+  const key = f.rackSynced ? f.rack! : `${f.rack}${SEP}${dc}`;
+  return f.placementGroup === null ? key : `${key}${SEP}${f.placementGroup}`;
 }
 
 const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; network: string[] }>>();
 
-/** The place keys of a synced rack's power and network domains ("dc SEP domain"), worked out once per rack. */
-export function rackDomainKeys(topology: Topology, rackKey: string): { power: string[]; network: string[] } {
+/**
+ * The place keys of a synced rack's power and network domains ("dc SEP domain", and SEP the
+ * placement group when seen from a group's slot), worked out once per rack and group.
+ */
+export function rackDomainKeys(topology: Topology, rackKey: string, placementGroup: string | null): { power: string[]; network: string[] } {
   let cache = rackKeysCache.get(topology);
   if (!cache) rackKeysCache.set(topology, (cache = new Map()));
-  let keys = cache.get(rackKey);
+  const cacheKey = placementGroup === null ? rackKey : `${rackKey}${SEP}${placementGroup}`;
+  let keys = cache.get(cacheKey);
   if (!keys) {
     const rack = topology.racks.get(rackKey)!;
-    keys = { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}`) };
-    cache.set(rackKey, keys);
+    const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
+    keys = { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
+    cache.set(cacheKey, keys);
   }
   return keys;
 }

@@ -41,6 +41,13 @@ export interface HostNode {
   rack: string | null;
   datacenter: string | null;
   dedicatedTo: string | null;
+  /**
+   * The provider's placement group this host stands for a slot of (an AWS spread or partition
+   * group, an Azure availability set's fault domain), or null for a host of its own. Such a host
+   * is known to be apart only from the other hosts of its group, and its rack only from the
+   * other racks of its group: against anything else it may be the same machine (docs/separation.md).
+   */
+  placementGroup: string | null;
 }
 
 export interface RackNode {

@@ -80,7 +80,7 @@ export const TABLES: Record<InventoryKind, TableSpec> = {
   hosts: {
     table: "host",
     noun: "host",
-    columns: [text("rack"), text("datacenter"), text("dedicated_to", "dedicatedTo")],
+    columns: [text("rack"), text("datacenter"), text("dedicated_to", "dedicatedTo"), text("placement_group", "placementGroup")],
     references: [
       { field: "rack", target: "racks" },
       { field: "datacenter", target: "datacenters" },

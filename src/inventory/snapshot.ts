@@ -42,6 +42,8 @@ export interface HostRecord {
   rack: string | null;
   datacenter: string | null;
   dedicatedTo: string | null;
+  /** The provider's placement group it is a slot of (docs/separation.md). */
+  placementGroup: string | null;
 }
 export interface TenantRecord {
   id: string;

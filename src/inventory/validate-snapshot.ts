@@ -45,6 +45,7 @@ const FIELDS: Record<InventoryKind, Record<string, FieldSpec>> = {
     rack: { type: "string" },
     datacenter: { type: "string" },
     dedicatedTo: { type: "string" },
+    placementGroup: { type: "string" },
   },
   tenants: {
     id: { type: "string", required: true },

@@ -11,7 +11,7 @@ import type { Topology } from "../domain/topology.ts";
 const COLUMNS = {
   datacenters: `key, sources, region, hazard_zones AS "hazardZones", planet`,
   racks: `key, source, datacenter, power_domains AS "powerDomains", network_domains AS "networkDomains"`,
-  hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo"`,
+  hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo", placement_group AS "placementGroup"`,
   virtualMachines: `key, source, tenant, workload, dedicated, host, container, datacenter`,
   containers: `key, source, runtime, tenant, workload, virtual_machine AS "virtualMachine", host`,
   tenants: `key, source, organization, name`,

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { mapEc2 } from "../../src/connectors/aws/map-ec2.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 import { fixture, ids, record } from "./fixtures.ts";
+import { topologyOf, vm } from "./truth-support.ts";
+import { separation } from "../../src/domain/separation.ts";
 
 const instances = fixture("aws", "describe-instances.json");
 const zones = fixture("aws", "describe-availability-zones.json");
@@ -11,6 +13,14 @@ const valid = (snapshot: unknown) => {
   return checked.ok ? [] : checked.problems;
 };
 const map = (documents: unknown[], settings: Record<string, string> = {}) => mapEc2(documents, { source: "aws-prod", settings });
+
+/** The exports with each group's GroupId, as newer CLI versions print it on instances too. */
+function snapshotWithGroupIds() {
+  const ids: Record<string, string> = { "checkout-spread": "pg-0checkout", "kafka-partitions": "pg-0kafka" };
+  const withIds = JSON.parse(JSON.stringify(instances), (key, value) => (value && typeof value === "object" && typeof value.GroupName === "string" && ids[value.GroupName] ? { ...value, GroupId: ids[value.GroupName] } : value));
+  const groupsWithIds = JSON.parse(JSON.stringify(groups), (key, value) => (value && typeof value === "object" && typeof value.GroupName === "string" && ids[value.GroupName] ? { ...value, GroupId: ids[value.GroupName] } : value));
+  return map([withIds, zones, groupsWithIds]);
+}
 
 describe("the AWS EC2 connector", () => {
   const { snapshot, warnings } = map([instances, zones, groups]);
@@ -32,7 +42,11 @@ describe("the AWS EC2 connector", () => {
 
   it("gives each spread group member a rack and host of its own, so rack-level rules can be proven", () => {
     expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
-    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({ id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001" });
+    // A slot of the group, named by its id (from describe-placement-groups: these instances do not print it).
+    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({ id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
+    // Without any id, the group is named within this source: group names repeat across accounts.
+    const noIds = JSON.parse(JSON.stringify(groups), (key, value) => (key === "GroupId" ? undefined : value));
+    expect(record(map([instances, zones, noIds]).snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toMatchObject({ placementGroup: "aws/aws-prod/checkout-spread" });
     expect(record(snapshot, "racks", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002", datacenter: "euw1-az1", powerDomains: [], networkDomains: [] });
   });
 
@@ -76,7 +90,7 @@ describe("the AWS EC2 connector", () => {
     // Group members whose zone id is not known keep their own hosts, without racks (a rack needs a datacenter).
     const noZones = map([instances, groups]).snapshot;
     expect(record(noZones, "virtualMachines", "i-0a1b2c3d4e5f60002").host).toBe("aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002");
-    expect(record(noZones, "hosts", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002" });
+    expect(record(noZones, "hosts", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
     expect(valid(noZones)).toEqual([]);
   });
 
@@ -85,13 +99,20 @@ describe("the AWS EC2 connector", () => {
     const s = map([instances, zones, hostLevel]).snapshot;
     const key = "aws-spread-host/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001";
     expect(record(s, "virtualMachines", "i-0a1b2c3d4e5f60001").host).toBe(key);
-    expect(record(s, "hosts", key)).toEqual({ id: key, datacenter: "euw1-az3" });
+    expect(record(s, "hosts", key)).toEqual({ id: key, datacenter: "euw1-az3", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
     expect(ids(s, "racks").filter((r) => r.includes("checkout-spread"))).toEqual([]);
     expect(valid(s)).toEqual([]);
   });
 
-  it("warns when two groups share a zone, since AWS keeps racks apart only within one group", () => {
-    expect(warnings).toContainEqual({ subject: "euw1-az3", message: expect.stringMatching(/^placement groups checkout-spread, kafka-partitions share this zone/) });
+  it("keeps racks apart within one group only: members of two groups in one zone may share a host", () => {
+    const topology = topologyOf([snapshotWithGroupIds()]);
+    // i-…01 (checkout-spread) and i-…03 (kafka-partitions, partition 1) are both in euw1-az3.
+    expect(separation(topology, vm("i-0a1b2c3d4e5f60001"), vm("i-0a1b2c3d4e5f60003"))).toMatchObject({ actual: "VIRTUAL_MACHINE", possible: "RACK" });
+    // Two partitions of one group: racks apart, as AWS promises.
+    expect(separation(topology, vm("i-0a1b2c3d4e5f60003"), vm("i-0a1b2c3d4e5f60004"))).toMatchObject({ actual: "RACK", possible: "RACK" });
+    // The group's id, where the export gives it, names the group across accounts.
+    expect(record(snapshotWithGroupIds().snapshot, "hosts", "aws-partition/eu-west-1a/pg-0kafka/1")).toMatchObject({ placementGroup: "aws/pg-0kafka" });
+    expect(warnings.filter((w) => /share this zone/.test(w.message))).toEqual([]);
   });
 
   it("produces a snapshot the contract accepts", () => {

@@ -99,14 +99,15 @@ describe("the Azure connector", () => {
   it("gives each fault domain a rack with its own power and network domain, in a region without zones", () => {
     expect(record(snapshot, "racks", fd(1))).toEqual({ id: fd(1), datacenter: "northcentralus", powerDomains: [`${fd(1)}/power`], networkDomains: [`${fd(1)}/network`] });
     expect(record(snapshot, "powerDomains", `${fd(0)}/power`)).toEqual({ id: `${fd(0)}/power`, datacenter: "northcentralus" });
-    expect(record(snapshot, "hosts", fd(0))).toEqual({ id: fd(0), rack: fd(0) });
+    // A slot of the set: apart from the set's other fault domains only.
+    expect(record(snapshot, "hosts", fd(0))).toEqual({ id: fd(0), rack: fd(0), placementGroup: fd(0).replace(/\/0$/, "") });
   });
 
   it("gives a set in a region with zones its fault domains' hosts only: Azure does not say which datacenter the set is in", () => {
     const [zonal, zonalViews] = [list, views].map((records) => records.map((v) => ({ ...v, location: "westeurope" })));
     const { snapshot: s, warnings: w } = mapAzure([zonal, zonalViews, locations], { source: "azure", settings: {} });
     expect(record(s, "virtualMachines", vm("data-rg", "sql-1")).host).toBe(fd(0));
-    expect(record(s, "hosts", fd(0))).toEqual({ id: fd(0) });
+    expect(record(s, "hosts", fd(0))).toEqual({ id: fd(0), placementGroup: fd(0).replace(/\/0$/, "") });
     expect(s.racks).toEqual([]);
     expect(w).toContainEqual({ subject: "westeurope", message: expect.stringMatching(/^availability sets here have no rack/) });
   });

@@ -20,12 +20,14 @@ const instanceArb = fc.record({
   account: fc.nat(1),
   zone: fc.nat(2),
   group: fc.constantFrom(...GROUPS),
+  // Two groups of each strategy per account: AWS spreads within a group only.
+  groupIndex: fc.nat(1),
   partition: fc.nat(1),
   zoneIdOnInstance: fc.boolean(),
   suffix: fc.stringMatching(/^[0-9A-Za-z]{1,6}$/),
 });
 type Account = { zoneIds: string[]; zonesExport: boolean };
-type Inst = { id: string; account: number; zone: number; group: (typeof GROUPS)[number]; partition: number; zoneIdOnInstance: boolean };
+type Inst = { id: string; account: number; zone: number; group: (typeof GROUPS)[number]; groupIndex: number; partition: number; zoneIdOnInstance: boolean };
 
 /** The zone's name in this account: its names are dealt at random. */
 const nameIn = (account: Account, zone: number) => NAMES[account.zoneIds.indexOf(ZONE_IDS[zone])];
@@ -40,7 +42,7 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
       ...(i.zoneIdOnInstance ? { AvailabilityZoneId: ZONE_IDS[i.zone] } : {}),
       Tenancy: i.group === "dedicated" ? "host" : "default",
       ...(i.group === "dedicated" ? { HostId: `h-0${a}${i.zone}f00d` } : {}),
-      ...(["none", "dedicated"].includes(i.group) ? {} : { GroupName: `web-${i.group}`, GroupId: `pg-${a}${i.group}` }),
+      ...(["none", "dedicated"].includes(i.group) ? {} : { GroupName: `web-${i.group}-${i.groupIndex}`, GroupId: `pg-${a}${i.group}${i.groupIndex}` }),
       ...(i.group === "partition" ? { PartitionNumber: i.partition + 1 } : {}),
     },
     Tags: [{ Key: "tenant", Value: TENANTS[a] }],
@@ -50,13 +52,15 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
     ? [{ Reservations: reservations.filter((_, n) => n % 2 === 0) }, { Reservations: reservations.filter((_, n) => n % 2 === 1) }]
     : [{ Reservations: reservations }];
   documents.push({
-    PlacementGroups: ["spread", "spread-host", "partition", "cluster"].map((g) => ({
-      GroupName: `web-${g}`,
-      State: "available",
-      Strategy: g.startsWith("spread") ? "spread" : g,
-      GroupId: `pg-${a}${g}`,
-      ...(g.startsWith("spread") ? { SpreadLevel: g === "spread-host" ? "host" : "rack" } : {}),
-    })),
+    PlacementGroups: ["spread", "spread-host", "partition", "cluster"].flatMap((g) =>
+      [0, 1].map((n) => ({
+        GroupName: `web-${g}-${n}`,
+        State: "available",
+        Strategy: g.startsWith("spread") ? "spread" : g,
+        GroupId: `pg-${a}${g}${n}`,
+        ...(g.startsWith("spread") ? { SpreadLevel: g === "spread-host" ? "host" : "rack" } : {}),
+      })),
+    ),
   });
   if (account.zonesExport) {
     documents.push({
@@ -67,9 +71,11 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
 }
 
 const hidden = (i: Inst) => i.group === "none" || i.group === "cluster";
+/** One spread or partition group: the only instances AWS keeps apart. */
+const oneGroup = (x: Inst, y: Inst) => x.account === y.account && x.group === y.group && x.groupIndex === y.groupIndex && ["spread", "spread-host", "partition"].includes(x.group);
 
 describe("the AWS connector never proves more than the provider data", () => {
-  it("keeps two instances of one zone within RACK, and within VIRTUAL_MACHINE when a host may be shared, whatever the accounts and file order", () => {
+  it("keeps two instances of one zone within RACK, and within VIRTUAL_MACHINE when a host may be shared (in two placement groups too), whatever the accounts and file order", () => {
     fc.assert(
       fc.property(fc.array(accountArb, { minLength: 2, maxLength: 2 }), fc.array(instanceArb, { minLength: 2, maxLength: 8 }), fc.boolean(), fc.nat(), (accounts, raw, split, seed) => {
         const instances: Inst[] = raw.map((r, n) => ({ ...r, id: `i-${n}${r.suffix}` }));
@@ -88,6 +94,10 @@ describe("the AWS connector never proves more than the provider data", () => {
             const dedicatedElsewhere = (d: Inst, o: Inst) => d.group === "dedicated" && d.account !== o.account;
             if ((hidden(x) && !dedicatedElsewhere(y, x)) || (hidden(y) && !dedicatedElsewhere(x, y))) {
               expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "may share a host");
+            }
+            // Two placement groups (of one account or two) promise nothing against each other.
+            if (!oneGroup(x, y) && !dedicatedElsewhere(x, y) && !dedicatedElsewhere(y, x)) {
+              expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "are not in one placement group, so they may share a host");
             }
             const sameHost = x.account === y.account && ((x.group === "dedicated" && y.group === "dedicated") || (x.group === "partition" && y.group === "partition" && x.partition === y.partition));
             if (sameHost) expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "may share a host (one Dedicated Host, or one partition)");
@@ -111,7 +121,7 @@ describe("the Kubernetes connector on EKS never proves more than the provider da
       fc.property(accountArb, fc.array(nodeArb, { minLength: 1, maxLength: 5 }), fc.array(podArb, { minLength: 1, maxLength: 8 }), fc.nat(2), fc.boolean(), (account, nodes, rawPods, otherZone, split) => {
         const nodeIds = nodes.map((n, k) => `i-${k}${n.suffix}`);
         const bare = { id: "i-Bare0", zone: otherZone };
-        const instances: Inst[] = [...nodes.map((n, k) => ({ id: nodeIds[k], zone: n.zone })), bare].map((i) => ({ ...i, account: 0, group: "none", partition: 0, zoneIdOnInstance: false }));
+        const instances: Inst[] = [...nodes.map((n, k) => ({ id: nodeIds[k], zone: n.zone })), bare].map((i) => ({ ...i, account: 0, group: "none", groupIndex: 0, partition: 0, zoneIdOnInstance: false }));
         const aws = mapEc2(ec2Exports({ ...account, zonesExport: true }, 0, instances, false), { source: "aws-prod", settings: { "default-tenant": "globex" } });
         const pods = rawPods.map((p, k) => ({ ...p, node: p.node % nodes.length, name: `${p.namespace}-${k}` }));
         const items = [

@@ -94,18 +94,18 @@ const seeds = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 describe("fleetReport", () => {
   it("equals the brute force over every workload and tenant, under the default policy", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), fc.boolean(), (seed, known, dedication) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication }));
+      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups }));
         expect(reportRows(topology, DEFAULT_POLICY)).toEqual(bruteForce(topology, DEFAULT_POLICY));
       }),
       { numRuns: 400 },
     );
   });
 
-  it("equals the brute force under any policy, with requirements up to PLANET, dangling places and dedicated hardware", () => {
+  it("equals the brute force under any policy, with requirements up to PLANET, dangling places, dedicated hardware and placement groups", () => {
     fc.assert(
       fc.property(seeds, upToHost, upToHost, anyLevel, fc.boolean(), (seed, sameTenant, sameOrganization, otherOrganization, known) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication: true }));
+        const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true }));
         const policy: Policy = { version: 1, sameTenant, sameOrganization, otherOrganization };
         expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
       }),
@@ -117,7 +117,7 @@ describe("fleetReport", () => {
     for (const level of ISOLATION_LEVELS) {
       fc.assert(
         fc.property(seeds, fc.boolean(), (seed, known) => {
-          const topology = buildTopology(randomInventory(seed, { known, dedication: true }));
+          const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true }));
           const policy: Policy = { version: 1, sameTenant: level, sameOrganization: level, otherOrganization: level };
           expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
         }),

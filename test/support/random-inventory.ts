@@ -15,6 +15,8 @@ export interface Options {
   /** Everything placed, nothing dangling, no hidden hosts. */
   known: boolean;
   dedication: boolean;
+  /** Some hosts are slots of placement groups g1, g2 (never when `known`). */
+  placementGroups?: boolean;
 }
 
 /** A random inventory; units only ever sit in units made before them, so there is no cycle. */
@@ -44,6 +46,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       if (h.rack === "r-dangling" && chance(0.5)) h.datacenter = pick(datacenters).id;
     } else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
     if (o.dedication && chance(0.2)) h.dedicatedTo = pick(tenants);
+    if (!o.known && o.placementGroups && chance(0.4)) h.placementGroup = pick(["g1", "g2"]);
     return h;
   });
   const vms: Record<string, unknown>[] = [];

@@ -14,7 +14,10 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   rack-level rules over the group can be proven. With `SpreadLevel: host` (Outposts) only
  *   the hosts are distinct: each member gets a host of its own in the zone, no rack. A
  *   partition group's partitions have racks of their own: one rack and one (conservatively
- *   shared) host per partition.
+ *   shared) host per partition. AWS keeps racks apart *within* a group only, so these hosts
+ *   are slots of the group (`placementGroup`: `aws/<group id>`, from the instance or
+ *   describe-placement-groups, else `aws/<source>/<name>`): apart from each other, and
+ *   possibly the very machine of any other group's member or any other instance of the zone.
  * - A zone whose id is not known (no AvailabilityZoneId, no describe-availability-zones) is
  *   not named: its name means different zones in different accounts, so such instances are in
  *   an unknown datacenter (and group members get hosts but no racks, which need a datacenter).
@@ -64,7 +67,6 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   });
 
   const unknownZoneIds = new Set<string>();
-  const groupsByZone = new Map<string, Set<string>>();
   for (const instance of instances) {
     const id = instance.InstanceId;
     const state = instance.State?.Name ?? "unknown";
@@ -99,18 +101,12 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
       host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
-      if (host && datacenter) groupsByZone.set(datacenter, (groupsByZone.get(datacenter) ?? new Set<string>()).add(placement.GroupName));
     }
     b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
   }
 
   for (const zoneName of unknownZoneIds) {
     b.warn(zoneName, "its zone id is not known (add describe-availability-zones output), and its name names another zone in another account: its instances' datacenter is unknown");
-  }
-  for (const [zone, names] of groupsByZone) {
-    if (names.size > 1) {
-      b.warn(zone, `placement groups ${[...names].sort().join(", ")} share this zone: each group's racks are modeled apart, but AWS keeps racks apart only within a group`);
-    }
   }
   return b.result();
 }
@@ -136,11 +132,14 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
   // Keyed by the zone's name, which every instance of the account has (not all have its id, and
   // one partition must be one key), and the group's id where given (names repeat across accounts).
   const key = `aws-${hostLevel ? "spread-host" : group.Strategy}/${placement.AvailabilityZone}/${placement.GroupId ?? name}/${slot}`;
+  // The group: its id is unique across accounts, its name only within one (this source's).
+  const groupId = placement.GroupId ?? group.GroupId;
+  const placementGroup = groupId ? `aws/${groupId}` : `aws/${b.snapshot.source}/${name}`;
   if (hostLevel || !datacenter) {
-    b.add("hosts", datacenter ? { id: key, datacenter } : { id: key });
+    b.add("hosts", datacenter ? { id: key, datacenter, placementGroup } : { id: key, placementGroup });
   } else {
     b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
-    b.add("hosts", { id: key, rack: key });
+    b.add("hosts", { id: key, rack: key, placementGroup });
   }
   return key;
 }

@@ -15,7 +15,10 @@ import { AzureZones, isLocation } from "./azure-zones.ts";
  * - A VM on a dedicated host names that host (dedicated to its tenant) and is dedicated.
  * - An availability set's fault domains share no power source or network switch: a VM in one
  *   gets the rack `azure-fd/<subscription>/<group>/<set>/<fault domain>`, with a power domain
- *   and a network domain of its own, and a (conservatively shared) host of the same key. A
+ *   and a network domain of its own, and a (conservatively shared) host of the same key. Azure
+ *   keeps fault domains apart *within* a set only, so that host is a slot of the set
+ *   (`placementGroup`: `azure-fd/<subscription>/<group>/<set>`): apart from the set's other
+ *   fault domains, and possibly the very machine of any other set's VM or any other VM. A
  *   rack needs a datacenter, and Azure names none for a set: only in a region the locations
  *   export shows to have no zones is the region that datacenter. Elsewhere a set's VM could
  *   share a datacenter with any zonal VM of its region, so it gets the host alone.
@@ -89,7 +92,6 @@ function powerOf(vm: Vm): string {
 class AzurePlaces {
   private readonly unmappedZones = new Set<string>();
   private readonly setsWithoutRack = new Set<string>();
-  private readonly setsByRegion = new Map<string, Set<string>>();
   private unplaced = 0;
 
   constructor(
@@ -122,9 +124,10 @@ class AzurePlaces {
   /** A fault domain's host; its rack, power and network domain where the region is a place. */
   private faultDomain(setId: string, faultDomain: number, location: string, regionIsPlace: boolean): string {
     const set = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/.*\/availabilitysets\/([^/]+)$/i.exec(setId);
-    const key = `azure-fd/${set ? `${set[1]}/${set[2]}/${set[3]}` : setId}/${faultDomain}`.toLowerCase();
+    const placementGroup = `azure-fd/${set ? `${set[1]}/${set[2]}/${set[3]}` : setId}`.toLowerCase();
+    const key = `${placementGroup}/${faultDomain}`;
     if (!regionIsPlace) {
-      this.b.add("hosts", { id: key });
+      this.b.add("hosts", { id: key, placementGroup });
       this.setsWithoutRack.add(location);
       return key;
     }
@@ -132,8 +135,7 @@ class AzurePlaces {
     this.b.add("powerDomains", { id: `${key}/power`, datacenter });
     this.b.add("networkDomains", { id: `${key}/network`, datacenter });
     this.b.add("racks", { id: key, datacenter, powerDomains: [`${key}/power`], networkDomains: [`${key}/network`] });
-    this.b.add("hosts", { id: key, rack: key });
-    this.setsByRegion.set(location, (this.setsByRegion.get(location) ?? new Set()).add(key.replace(/\/[^/]+$/, "")));
+    this.b.add("hosts", { id: key, rack: key, placementGroup });
     return key;
   }
 
@@ -150,9 +152,6 @@ class AzurePlaces {
     if (this.unplaced > 0) this.b.warn("az vm list", `${this.unplaced} VM(s) have no known physical zone and no fault domain: they may run anywhere in their region, so their placement is unknown`);
     for (const location of [...this.setsWithoutRack].sort()) {
       this.b.warn(location, "availability sets here have no rack: Azure does not say which datacenter a set is in, and this region has (or may have) zones, so only their fault domains' hosts are known");
-    }
-    for (const [location, sets] of this.setsByRegion) {
-      if (sets.size > 1) this.b.warn(location, `availability sets ${[...sets].sort().join(", ")} share this region: each set's fault domains are modeled apart, but Azure keeps them apart only within a set`);
     }
   }
 }
