@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { migrate } from "../../src/db/migrator.ts";
 import { openDatabase, type Database } from "../../src/db/open-database.ts";
+import { auditWorkload } from "../../src/domain/anti-affinity.ts";
 import { DEFAULT_POLICY } from "../../src/domain/policy.ts";
 import { isolationVerdict } from "../../src/domain/verdict.ts";
 import { syncInventory } from "../../src/inventory/sync-inventory.ts";
@@ -159,6 +160,36 @@ describe.each(ENGINES)("shared datacenters on %s", (_name, open) => {
     });
     const moved = isolationVerdict((await index.view()).topology, "acme-app", "globex", policy);
     expect([moved.actual, moved.possible]).toEqual(["DATACENTER", "DATACENTER"]);
+  });
+
+  it("two accounts' spread groups in one shared zone: racks apart within a group, a possibly shared host across groups", async () => {
+    // Each account's spread group, as the AWS connector maps it: every member a slot of its group.
+    const spread = (source: string, tenant: string, group: string, members: string[]) => ({
+      source,
+      datacenters: [{ id: "euw1-az3", provider: "aws", region: "eu-west-1" }],
+      tenants: [{ id: tenant, organization: tenant }],
+      workloads: [{ id: `${tenant}-app`, tenant, antiAffinity: [{ level: "RACK", maxPerDomain: 1, mode: "HARD" }] }],
+      racks: members.map((m) => ({ id: `aws-spread/${group}/${m}`, datacenter: "euw1-az3" })),
+      hosts: members.map((m) => ({ id: `aws-spread/${group}/${m}`, rack: `aws-spread/${group}/${m}`, placementGroup: `aws/${group}` })),
+      virtualMachines: members.map((m) => ({ id: m, host: `aws-spread/${group}/${m}`, tenant, workload: `${tenant}-app` })),
+    });
+    expect((await syncInventory(sql, spread("aws-prod", "acme", "pg-0a", ["i-a1", "i-a2"]))).status).toBe("APPLIED");
+    expect((await syncInventory(sql, spread("aws-dev", "globex", "pg-0b", ["i-b1"]))).status).toBe("APPLIED");
+    expect(await sql.query(`SELECT key, placement_group FROM host ORDER BY key`)).toEqual([
+      { key: "aws-spread/pg-0a/i-a1", placement_group: "aws/pg-0a" },
+      { key: "aws-spread/pg-0a/i-a2", placement_group: "aws/pg-0a" },
+      { key: "aws-spread/pg-0b/i-b1", placement_group: "aws/pg-0b" },
+    ]);
+    const policy = { ...DEFAULT_POLICY, sameTenant: "RACK" as const, otherOrganization: "HOST" as const };
+    const view = await new IsolationIndex(sql).view();
+    // Across the two groups, AWS promises nothing: they may share a host.
+    const across = isolationVerdict(view.topology, "acme-app", "globex", policy, view.freshness);
+    expect(across).toMatchObject({ outcome: "UNPROVEN", actual: "VIRTUAL_MACHINE", possible: "RACK" });
+    const fromSql = isolationVerdict(await loadTopologyFor(sql, "acme-app", "globex"), "acme-app", "globex", policy);
+    expect([fromSql.outcome, fromSql.actual, fromSql.possible]).toEqual(["UNPROVEN", "VIRTUAL_MACHINE", "RACK"]);
+    // Within acme's group, racks are apart: its rack rule holds, every replica counted.
+    const [rule] = auditWorkload(view.topology, "acme-app");
+    expect([rule.violations, rule.unverifiable, rule.domains.size]).toEqual([[], [], 2]);
   });
 
   it("the verdict's inventoryAsOf is the oldest sync among every source that describes its datacenter", async () => {
