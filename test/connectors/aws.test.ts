@@ -61,10 +61,17 @@ describe("the AWS EC2 connector", () => {
     expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60010")).toEqual({ id: "i-0a1b2c3d4e5f60010", datacenter: "euw1-az3", tenant: "platform", workload: null, dedicated: false });
   });
 
-  it("maps a Dedicated Host to a known host dedicated to the tenant, and dedicated tenancy to a dedicated VM", () => {
+  it("maps a Dedicated Host to a known host dedicated to the tenant, and dedicated tenancy to a VM dedicated when its account holds one tenant", () => {
     expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60005")).toEqual({ id: "i-0a1b2c3d4e5f60005", host: "h-0123456789abcdef0", tenant: "globex", workload: "ledger", dedicated: true });
     expect(record(snapshot, "hosts", "h-0123456789abcdef0")).toEqual({ id: "h-0123456789abcdef0", datacenter: "euw1-az1", dedicatedTo: "globex" });
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60009")).toMatchObject({ datacenter: "euw1-az3", dedicated: true, tenant: "globex", workload: "analytics" });
+    // A Dedicated Instance keeps other accounts off its hardware; this account also holds acme's
+    // instances, which may share it: not dedicated to globex.
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60009")).toMatchObject({ datacenter: "euw1-az3", dedicated: false, tenant: "globex", workload: "analytics" });
+    expect(warnings).toContainEqual({ subject: "account 123456789012", message: expect.stringMatching(/^dedicated tenancy keeps other accounts off an instance's hardware, not this account's other tenants \(acme, globex, platform\)/) });
+    // An account of one tenant: its Dedicated Instances are that tenant's.
+    const solo = map([instances, zones, groups], { "tenant-tag": "no-such-tag", "default-tenant": "solo" });
+    expect(record(solo.snapshot, "virtualMachines", "i-0a1b2c3d4e5f60009")).toMatchObject({ dedicated: true, tenant: "solo" });
+    expect(solo.warnings.filter((w) => /dedicated tenancy/.test(w.message))).toEqual([]);
   });
 
   it("takes tenant and workload from the configured tag keys, and a default tenant for the untagged", () => {

@@ -12,7 +12,7 @@ import { canonical, container, expectAtMost, rotated, RUNS, shuffled, topologyOf
  */
 const ZONE_IDS = ["euw1-az1", "euw1-az2", "euw1-az3"];
 const NAMES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
-const GROUPS = ["none", "spread", "spread-host", "partition", "cluster", "dedicated"] as const;
+const GROUPS = ["none", "spread", "spread-host", "partition", "cluster", "dedicated", "dedicated-instance"] as const;
 const TENANTS = ["acme", "globex"];
 
 const accountArb = fc.record({ zoneIds: shuffled(ZONE_IDS), zonesExport: fc.boolean() });
@@ -23,11 +23,13 @@ const instanceArb = fc.record({
   // Two groups of each strategy per account: AWS spreads within a group only.
   groupIndex: fc.nat(1),
   partition: fc.nat(1),
+  // A second tenant in the account: Dedicated Instances keep other accounts away, not other tenants.
+  otherTenant: fc.boolean(),
   zoneIdOnInstance: fc.boolean(),
   suffix: fc.stringMatching(/^[0-9A-Za-z]{1,6}$/),
 });
 type Account = { zoneIds: string[]; zonesExport: boolean };
-type Inst = { id: string; account: number; zone: number; group: (typeof GROUPS)[number]; groupIndex: number; partition: number; zoneIdOnInstance: boolean };
+type Inst = { id: string; account: number; zone: number; group: (typeof GROUPS)[number]; groupIndex: number; partition: number; otherTenant?: boolean; zoneIdOnInstance: boolean };
 
 /** The zone's name in this account: its names are dealt at random. */
 const nameIn = (account: Account, zone: number) => NAMES[account.zoneIds.indexOf(ZONE_IDS[zone])];
@@ -40,12 +42,12 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
     Placement: {
       AvailabilityZone: nameIn(account, i.zone),
       ...(i.zoneIdOnInstance ? { AvailabilityZoneId: ZONE_IDS[i.zone] } : {}),
-      Tenancy: i.group === "dedicated" ? "host" : "default",
+      Tenancy: i.group === "dedicated" ? "host" : i.group === "dedicated-instance" ? "dedicated" : "default",
       ...(i.group === "dedicated" ? { HostId: `h-0${a}${i.zone}f00d` } : {}),
-      ...(["none", "dedicated"].includes(i.group) ? {} : { GroupName: `web-${i.group}-${i.groupIndex}`, GroupId: `pg-${a}${i.group}${i.groupIndex}` }),
+      ...(["none", "dedicated", "dedicated-instance"].includes(i.group) ? {} : { GroupName: `web-${i.group}-${i.groupIndex}`, GroupId: `pg-${a}${i.group}${i.groupIndex}` }),
       ...(i.group === "partition" ? { PartitionNumber: i.partition + 1 } : {}),
     },
-    Tags: [{ Key: "tenant", Value: TENANTS[a] }],
+    Tags: [{ Key: "tenant", Value: i.otherTenant ? "initech" : TENANTS[a] }],
   });
   const reservations = instances.map((i) => ({ ReservationId: `r-${i.id}`, OwnerId: `12345678901${a}`, Instances: [json(i)] }));
   const documents: unknown[] = split
@@ -70,7 +72,7 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
   return documents;
 }
 
-const hidden = (i: Inst) => i.group === "none" || i.group === "cluster";
+const hidden = (i: Inst) => i.group === "none" || i.group === "cluster" || i.group === "dedicated-instance";
 /** One spread or partition group: the only instances AWS keeps apart. */
 const oneGroup = (x: Inst, y: Inst) => x.account === y.account && x.group === y.group && x.groupIndex === y.groupIndex && ["spread", "spread-host", "partition"].includes(x.group);
 
@@ -91,12 +93,16 @@ describe("the AWS connector never proves more than the provider data", () => {
           for (const y of instances) {
             if (x === y || x.zone !== y.zone) continue;
             expectAtMost(topology, vm(x.id), vm(y.id), "RACK", "are in one zone");
-            const dedicatedElsewhere = (d: Inst, o: Inst) => d.group === "dedicated" && d.account !== o.account;
-            if ((hidden(x) && !dedicatedElsewhere(y, x)) || (hidden(y) && !dedicatedElsewhere(x, y))) {
+            // A Dedicated Host runs only the instances placed on it (never a hidden one), a
+            // Dedicated Instance keeps other accounts off its hardware (not its own account's).
+            const tenantOf = (i: Inst) => (i.otherTenant ? "initech" : TENANTS[i.account]);
+            const dedicatedElsewhere = (d: Inst, o: Inst) => (d.group === "dedicated" && tenantOf(d) !== tenantOf(o)) || (d.group === "dedicated-instance" && d.account !== o.account);
+            if ((hidden(x) || hidden(y)) && !dedicatedElsewhere(x, y) && !dedicatedElsewhere(y, x)) {
               expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "may share a host");
             }
             // Two placement groups (of one account or two) promise nothing against each other.
-            if (!oneGroup(x, y) && !dedicatedElsewhere(x, y) && !dedicatedElsewhere(y, x)) {
+            const twoDedicatedHosts = x.group === "dedicated" && y.group === "dedicated"; // known host ids: apart when they differ
+            if (!oneGroup(x, y) && !twoDedicatedHosts && !dedicatedElsewhere(x, y) && !dedicatedElsewhere(y, x)) {
               expectAtMost(topology, vm(x.id), vm(y.id), "VIRTUAL_MACHINE", "are not in one placement group, so they may share a host");
             }
             const sameHost = x.account === y.account && ((x.group === "dedicated" && y.group === "dedicated") || (x.group === "partition" && y.group === "partition" && x.partition === y.partition));

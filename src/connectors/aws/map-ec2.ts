@@ -8,7 +8,10 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   account, where the name us-east-1a is not), with its region as region.
  * - Hosts are hidden: an instance names its zone, so its host is unknown placement. Except:
  *   `Placement.HostId` (a Dedicated Host) is a known host; tenancy `dedicated` or `host` marks
- *   the VM dedicated.
+ *   the VM dedicated. A Dedicated Instance (tenancy `dedicated`) is kept off hardware of other
+ *   *accounts* only: it may share a machine with its own account's other instances. So it is
+ *   dedicated to its tenant only when every instance of its account (its reservation's
+ *   OwnerId) in the export has that tenant; else not dedicated, with a warning.
  * - A spread placement group puts each instance on its own rack (AWS's guarantee), so each
  *   member gets a rack and host of its own (`aws-spread/<zone name>/<group>/<instance>`), and
  *   rack-level rules over the group can be proven. With `SpreadLevel: host` (Outposts) only
@@ -32,6 +35,8 @@ interface Tag {
   Value?: string;
 }
 interface Instance {
+  /** The account, from the reservation (not printed on the instance itself). */
+  OwnerId?: string;
   InstanceId?: string;
   State?: { Name?: string };
   Placement?: { AvailabilityZone?: string; AvailabilityZoneId?: string; GroupName?: string; GroupId?: string; PartitionNumber?: number; HostId?: string; Tenancy?: string };
@@ -60,13 +65,15 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   const instances: Instance[] = [];
   documents.forEach((document, index) => {
     const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
-    if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
+    const reservations = d.Reservations as { OwnerId?: string; Instances?: Instance[] }[] | undefined;
+    if (reservations) for (const r of reservations) instances.push(...(r.Instances ?? []).map((i) => ({ ...i, OwnerId: r.OwnerId })));
     else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
     else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
     else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
   });
 
   const unknownZoneIds = new Set<string>();
+  const accounts = new AccountTenancy();
   for (const instance of instances) {
     const id = instance.InstanceId;
     const state = instance.State?.Name ?? "unknown";
@@ -94,6 +101,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     if (!owner) continue;
     const { tenant, workload } = owner;
     const dedicated = placement.Tenancy === "dedicated" || placement.Tenancy === "host";
+    accounts.saw(instance.OwnerId, tenant);
 
     let host: string | null = null;
     if (placement.HostId) {
@@ -102,8 +110,11 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     } else if (placement.GroupName) {
       host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
     }
-    b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
+    const vm = host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated };
+    b.add("virtualMachines", vm);
+    if (placement.Tenancy === "dedicated" && !placement.HostId) accounts.dedicatedInstance(instance.OwnerId, vm);
   }
+  accounts.finish(b);
 
   for (const zoneName of unknownZoneIds) {
     b.warn(zoneName, "its zone id is not known (add describe-availability-zones output), and its name names another zone in another account: its instances' datacenter is unknown");
@@ -142,4 +153,34 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
     b.add("hosts", { id: key, rack: key, placementGroup });
   }
   return key;
+}
+
+/**
+ * Dedicated Instances keep other accounts off their hardware, not other tenants of their own
+ * account: such an instance is dedicated to its tenant only when its account holds no other.
+ */
+class AccountTenancy {
+  private readonly tenants = new Map<string, Set<string>>();
+  private readonly dedicated: { account: string; vm: { dedicated: boolean } }[] = [];
+
+  saw(account: string | undefined, tenant: string): void {
+    const key = account ?? "";
+    this.tenants.set(key, (this.tenants.get(key) ?? new Set<string>()).add(tenant));
+  }
+
+  dedicatedInstance(account: string | undefined, vm: { dedicated: boolean }): void {
+    this.dedicated.push({ account: account ?? "", vm });
+  }
+
+  finish(b: SnapshotBuilder): void {
+    const warned = new Set<string>();
+    for (const { account, vm } of this.dedicated) {
+      const tenants = [...(this.tenants.get(account) ?? [])].sort();
+      if (tenants.length <= 1) continue;
+      vm.dedicated = false;
+      if (warned.has(account)) continue;
+      warned.add(account);
+      b.warn(account ? `account ${account}` : "describe-instances", `dedicated tenancy keeps other accounts off an instance's hardware, not this account's other tenants (${tenants.join(", ")}): its Dedicated Instances are not dedicated to one tenant`);
+    }
+  }
 }
