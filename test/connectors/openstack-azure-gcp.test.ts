@@ -154,15 +154,41 @@ describe("the GCP connector", () => {
     expect(record(snapshot, "datacenters", "europe-west1-c")).toEqual({ id: "europe-west1-c", name: "europe-west1-c", provider: "gcp", region: "europe-west1" });
   });
 
-  it("marks sole-tenant instances dedicated, and a named sole-tenant node as a known host", () => {
-    expect(record(snapshot, "virtualMachines", "acme-prod-4711/europe-west1-b/hsm-1")).toMatchObject({ datacenter: "europe-west1-b", dedicated: true, workload: "hsm" });
-    expect(record(snapshot, "virtualMachines", "acme-prod-4711/europe-west1-c/hsm-2")).toMatchObject({ host: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2", dedicated: true });
-    expect(record(snapshot, "hosts", "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2")).toEqual({ id: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2", datacenter: "europe-west1-c", dedicatedTo: "globex" });
+  it("marks a sole-tenant VM dedicated only when node groups are known unshared and its project holds one tenant", () => {
+    // Node groups may be shared with other projects (the list does not say), and this project holds several tenants.
+    expect(record(snapshot, "virtualMachines", "acme-prod-4711/europe-west1-b/hsm-1")).toMatchObject({ datacenter: "europe-west1-b", dedicated: false, workload: "hsm" });
+    expect(record(snapshot, "virtualMachines", "acme-prod-4711/europe-west1-c/hsm-2")).toMatchObject({ host: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2", dedicated: false });
+    // A named node is a known host, apart only from its project's other nodes of the zone.
+    expect(record(snapshot, "hosts", "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2")).toEqual({
+      id: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2",
+      datacenter: "europe-west1-c",
+      placementGroup: "gcp-sole-tenant/acme-prod-4711/europe-west1-c",
+    });
+    expect(warnings).toContainEqual({ subject: "project acme-prod-4711", message: expect.stringMatching(/a node group may be shared with other projects \(set sole-tenant-sharing=none if none is\)/) });
+    const unshared = mapGcp([fixture("gcp", "instances-list.json")], { source: "gcp", settings: { "default-tenant": "shared", "sole-tenant-sharing": "none" } });
+    expect(record(unshared.snapshot, "virtualMachines", "acme-prod-4711/europe-west1-b/hsm-1")).toMatchObject({ dedicated: false });
+    expect(unshared.warnings).toContainEqual({ subject: "project acme-prod-4711", message: expect.stringMatching(/its instances carry tenants .*globex/) });
+    // One tenant in the project, node groups unshared: sole tenancy is that tenant's.
+    const solo = mapGcp([fixture("gcp", "instances-list.json")], { source: "gcp", settings: { "tenant-tag": "no-such-label", "default-tenant": "globex", "sole-tenant-sharing": "none" } }).snapshot;
+    expect(record(solo, "virtualMachines", "acme-prod-4711/europe-west1-b/hsm-1")).toMatchObject({ dedicated: true });
+    expect(record(solo, "hosts", "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2")).toEqual({ id: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2", datacenter: "europe-west1-c", dedicatedTo: "globex" });
+  });
+
+  it("names a node another project owns by its owner, and leaves describing it to the owner's source", () => {
+    const consumer = {
+      ...(fixture("gcp", "instances-list.json") as any[]).find((i) => i.name === "hsm-2"),
+      selfLink: "https://www.googleapis.com/compute/v1/projects/globex-data-0815/zones/europe-west1-c/instances/hsm-9",
+      name: "hsm-9",
+    };
+    consumer.scheduling = { nodeAffinities: [...consumer.scheduling.nodeAffinities, { key: "compute.googleapis.com/project", operator: "IN", values: ["acme-prod-4711"] }] };
+    const r = mapGcp([[consumer]], { source: "gcp-globex", settings: { "default-tenant": "globex" } });
+    expect(record(r.snapshot, "virtualMachines", "globex-data-0815/europe-west1-c/hsm-9")).toMatchObject({ host: "acme-prod-4711/europe-west1-c/node/globex-sole-x7k2" });
+    expect(r.snapshot.hosts).toEqual([]);
   });
 
   it("takes the default tenant for unlabeled instances, leaves out terminated ones, and produces a snapshot the contract accepts", () => {
     expect(record(snapshot, "virtualMachines", "acme-prod-4711/europe-west1-d/scratch").tenant).toBe("shared");
-    expect(warnings).toEqual([{ subject: "instances", message: "left out instances that do not run: 1 TERMINATED" }]);
+    expect(warnings.filter((w) => !w.subject.startsWith("project "))).toEqual([{ subject: "instances", message: "left out instances that do not run: 1 TERMINATED" }]);
     expect(valid(snapshot)).toEqual([]);
   });
 });
