@@ -55,6 +55,21 @@ describe("the Kubernetes connector", () => {
     ]);
   });
 
+  it("reads a spread over EKS's zone-id label as a zone spread, and leaves a hostname spread out", () => {
+    const pod = (name: string, topologyKey: string) => ({
+      kind: "Pod",
+      metadata: { name, namespace: "shop", ownerReferences: [{ kind: "StatefulSet", name: name.replace(/-\d$/, ""), controller: true }] },
+      spec: { nodeName: "n1", topologySpreadConstraints: [{ topologyKey, maxSkew: 1, whenUnsatisfiable: "ScheduleAnyway" }] },
+      status: { phase: "Running" },
+    });
+    const list = { apiVersion: "v1", kind: "List", metadata: { resourceVersion: "" }, items: [pod("cart-0", "topology.k8s.aws/zone-id"), pod("edge-0", "kubernetes.io/hostname")] };
+    const { snapshot: s } = mapKubernetes([list], { source: "k8s", settings: {} });
+    expect(s.workloads).toEqual([
+      { id: "shop/cart", tenant: "shop", antiAffinity: [{ level: "DATACENTER", maxSkew: 1, mode: "SOFT" }] },
+      { id: "shop/edge", tenant: "shop", antiAffinity: [] },
+    ]);
+  });
+
   it("leaves out pods that do not run: pending without a node, succeeded", () => {
     expect(ids(snapshot, "containers")).not.toContain("payments/checkout-api-7d4b9c8f6d-pnd42");
     expect(ids(snapshot, "containers")).not.toContain("analytics/nightly-report-28712345-kq2vd");

@@ -1,6 +1,6 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
-import { nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
+import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
 /**
  * Kubernetes: `kubectl get nodes,pods,namespaces -A -o json` (and KubeVirt's `vmi`) → a snapshot.
@@ -147,10 +147,13 @@ export function workloadOf(meta: Meta, workloadLabel: string): string | null {
   return label ? `${ns}/${label}` : null;
 }
 
+/** The topology keys that spread over zones: the zone labels, and EKS's zone id (one zone per id, as per name). */
+const ZONE_SPREAD_KEYS = [...ZONE_LABELS, AWS_ZONE_ID];
+
 /** Zone spread constraints as DATACENTER rules; host spread is left out (a node is a VM, not a host). */
 function spreadRules(pod: K8sObject): Record<string, unknown>[] {
   const constraints = (pod.spec?.topologySpreadConstraints as { topologyKey?: string; maxSkew?: number; whenUnsatisfiable?: string }[] | undefined) ?? [];
   return constraints
-    .filter((c) => ZONE_LABELS.includes(c.topologyKey ?? "") && Number.isInteger(c.maxSkew) && (c.maxSkew ?? 0) >= 1)
+    .filter((c) => ZONE_SPREAD_KEYS.includes(c.topologyKey ?? "") && Number.isInteger(c.maxSkew) && (c.maxSkew ?? 0) >= 1)
     .map((c) => ({ level: "DATACENTER", maxSkew: c.maxSkew, mode: c.whenUnsatisfiable === "ScheduleAnyway" ? "SOFT" : "HARD" }));
 }

@@ -1,7 +1,7 @@
 /** The zone labels Kubernetes sets on a node, newest first. */
 export const ZONE_LABELS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
 /** EKS nodes carry the zone's id, the same physical zone in every account. */
-const AWS_ZONE_ID = "topology.k8s.aws/zone-id";
+export const AWS_ZONE_ID = "topology.k8s.aws/zone-id";
 
 /** Which cloud a node runs in, by its providerID or its cloud's labels; null on premises. */
 function cloudOf(labels: Record<string, string>, providerId: string | undefined): "aws" | "gcp" | "azure" | "openstack" | null {
