@@ -62,3 +62,17 @@ describe("the NetBox connector", () => {
     expect(checked.ok ? [] : checked.problems).toEqual([]);
   });
 });
+
+describe("the NetBox connector, on VMs of one name", () => {
+  it("keys two running VMs of one name (NetBox allows it per cluster and tenant) apart, so neither tenant loses its VM", () => {
+    const vms = fixture("netbox", "virtual-machines.json") as { results: Record<string, any>[] };
+    const twin = { ...vms.results[0], id: 9071, tenant: { ...vms.results[0].tenant, id: 9064, slug: "globex", name: "Globex" } };
+    const withTwin = NETBOX_FILES.map((name) => (name === "virtual-machines" ? { ...vms, count: vms.count + 1, results: [...vms.results, twin] } : fixture("netbox", `${name}.json`)));
+    const { snapshot, warnings } = mapNetbox(withTwin, { source: "netbox", settings: {} });
+    const name = vms.results[0].name as string;
+    expect(ids(snapshot, "virtualMachines").filter((id) => id.startsWith(name))).toEqual([`${name}#${vms.results[0].id}`, `${name}#9071`]);
+    expect(record(snapshot, "virtualMachines", `${name}#9071`).tenant).toBe("globex");
+    expect(record(snapshot, "virtualMachines", `${name}#${vms.results[0].id}`).tenant).toBe(vms.results[0].tenant.slug);
+    expect(warnings).toContainEqual({ subject: name, message: `2 running VMs have this name: each is keyed "${name}#<NetBox id>"` });
+  });
+});

@@ -153,20 +153,26 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
   }
 
   const clusterSite = new Map(c.clusters.map((cl) => [cl.id, refSite(cl.site) ?? (cl.scope_type === "dcim.site" ? refSite(cl.scope) : null)]));
-  for (const vm of c.virtualMachines) {
-    if (!RUNNING.has(statusOf(vm)) || !vm.name) continue;
+  // NetBox keeps VM names unique per cluster and tenant only: two VMs of one name are two units
+  // (one record of both would drop one tenant's VM from its verdicts), keyed apart by NetBox id.
+  const running = c.virtualMachines.filter((vm) => RUNNING.has(statusOf(vm)) && vm.name);
+  const named = new Map<string, number>();
+  for (const vm of running) named.set(vm.name!, (named.get(vm.name!) ?? 0) + 1);
+  for (const [name, count] of named) if (count > 1) b.warn(name, `${count} running VMs have this name: each is keyed "${name}#<NetBox id>"`);
+  for (const vm of running) {
+    const id = named.get(vm.name!)! > 1 ? `${vm.name}#${vm.id}` : vm.name!;
     const tenant = vm.tenant?.slug ?? defaultTenant;
     if (!tenant) {
-      b.warn(vm.name, "has no tenant and no default tenant is configured; left out");
+      b.warn(vm.name!, "has no tenant and no default tenant is configured; left out");
       continue;
     }
     const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload as string) : null;
     const device = vm.device?.name;
     const site = refSite(vm.site) ?? (vm.cluster?.id !== undefined ? clusterSite.get(vm.cluster.id) : null) ?? null;
-    if (device && hosts.has(device)) b.add("virtualMachines", { id: vm.name, host: device, tenant, workload, dedicated: false });
+    if (device && hosts.has(device)) b.add("virtualMachines", { id, host: device, tenant, workload, dedicated: false });
     else {
-      if (device) b.warn(vm.name, `runs on device ${device}, which is not a host here; placed in its site only`);
-      b.add("virtualMachines", { id: vm.name, datacenter: site, tenant, workload, dedicated: false });
+      if (device) b.warn(id, `runs on device ${device}, which is not a host here; placed in its site only`);
+      b.add("virtualMachines", { id, datacenter: site, tenant, workload, dedicated: false });
     }
   }
 
