@@ -74,6 +74,18 @@ describe("the AWS EC2 connector", () => {
     expect(solo.warnings.filter((w) => /dedicated tenancy/.test(w.message))).toEqual([]);
   });
 
+  it("names a Dedicated Host that describe-hosts shows another account to own, and leaves describing it to the owner's source", () => {
+    const hosts = (owner: string) => ({ Hosts: [{ HostId: "h-0123456789abcdef0", OwnerId: owner, AvailabilityZone: "eu-west-1c", State: "available", Instances: [{ InstanceId: "i-0a1b2c3d4e5f60005", InstanceType: "m5.large", OwnerId: "123456789012" }] }] });
+    const shared = map([instances, zones, groups, hosts("999999999999")]).snapshot;
+    expect(record(shared, "virtualMachines", "i-0a1b2c3d4e5f60005")).toMatchObject({ host: "h-0123456789abcdef0", dedicated: true });
+    expect(ids(shared, "hosts")).not.toContain("h-0123456789abcdef0");
+    expect(valid(shared)).toEqual([]);
+    // Its own host: described as before.
+    expect(ids(map([instances, zones, groups, hosts("123456789012")]).snapshot, "hosts")).toContain("h-0123456789abcdef0");
+    // A document of none of these kinds is named in a warning (a braces slip once swallowed it).
+    expect(map([instances, zones, groups, { Volumes: [] }]).warnings).toContainEqual({ subject: "document 4", message: expect.stringMatching(/^not describe-instances/) });
+  });
+
   it("takes tenant and workload from the configured tag keys, and a default tenant for the untagged", () => {
     expect(snapshot.workloads).toEqual([
       { id: "checkout", tenant: "acme" },

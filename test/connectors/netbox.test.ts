@@ -65,7 +65,7 @@ describe("the NetBox connector", () => {
 
 describe("the NetBox connector, on VMs of one name", () => {
   it("keys two running VMs of one name (NetBox allows it per cluster and tenant) apart, so neither tenant loses its VM", () => {
-    const vms = fixture("netbox", "virtual-machines.json") as { results: Record<string, any>[] };
+    const vms = fixture("netbox", "virtual-machines.json") as { count: number; results: Record<string, any>[] };
     const twin = { ...vms.results[0], id: 9071, tenant: { ...vms.results[0].tenant, id: 9064, slug: "globex", name: "Globex" } };
     const withTwin = NETBOX_FILES.map((name) => (name === "virtual-machines" ? { ...vms, count: vms.count + 1, results: [...vms.results, twin] } : fixture("netbox", `${name}.json`)));
     const { snapshot, warnings } = mapNetbox(withTwin, { source: "netbox", settings: {} });

@@ -1,14 +1,17 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
 /**
- * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids and placement group
- * strategies, `describe-availability-zones` and `describe-placement-groups`) → a snapshot.
+ * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids, placement group
+ * strategies and Dedicated Hosts' owners, `describe-availability-zones`,
+ * `describe-placement-groups` and `describe-hosts`) → a snapshot.
  *
  * - An availability zone is a datacenter, keyed by its zone id (use1-az1: the same zone in every
  *   account, where the name us-east-1a is not), with its region as region.
  * - Hosts are hidden: an instance names its zone, so its host is unknown placement. Except:
  *   `Placement.HostId` (a Dedicated Host) is a known host; tenancy `dedicated` or `host` marks
- *   the VM dedicated. A Dedicated Instance (tenancy `dedicated`) is kept off hardware of other
+ *   the VM dedicated. A Dedicated Host that `describe-hosts` shows another account to own
+ *   (shared through AWS RAM) is only named, not described: its owner's source describes it,
+ *   and two sources describing one host would be refused. A Dedicated Instance (tenancy `dedicated`) is kept off hardware of other
  *   *accounts* only: it may share a machine with its own account's other instances. So it is
  *   dedicated to its tenant only when every instance of its account (its reservation's
  *   OwnerId) in the export has that tenant; else not dedicated, with a warning.
@@ -62,14 +65,18 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
 
   const zones = new Map<string, Zone>();
   const groups = new Map<string, PlacementGroup>();
+  const hostOwners = new Map<string, string>();
   const instances: Instance[] = [];
   documents.forEach((document, index) => {
-    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
+    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[]; Hosts?: { HostId?: string; OwnerId?: string }[] };
     const reservations = d.Reservations as { OwnerId?: string; Instances?: Instance[] }[] | undefined;
     if (reservations) for (const r of reservations) instances.push(...(r.Instances ?? []).map((i) => ({ ...i, OwnerId: r.OwnerId })));
     else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
-    else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
-    else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
+    else if (d.PlacementGroups) {
+      for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
+    } else if (d.Hosts) {
+      for (const h of d.Hosts) if (h.HostId && h.OwnerId) hostOwners.set(h.HostId, h.OwnerId);
+    } else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones, describe-placement-groups or describe-hosts output; ignored");
   });
 
   const unknownZoneIds = new Set<string>();
@@ -106,7 +113,9 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     let host: string | null = null;
     if (placement.HostId) {
       host = placement.HostId;
-      b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
+      // A Dedicated Host another account shares with this one (AWS RAM) is its owner's to describe.
+      const owner = hostOwners.get(host);
+      if (owner === undefined || instance.OwnerId === undefined || owner === instance.OwnerId) b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
       host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
     }
