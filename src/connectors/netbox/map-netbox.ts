@@ -125,6 +125,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
 
   const rackNetwork = new Map<number, Set<string>>();
   const hosts = new Set<string>();
+  const dedication = dedicationOf(b, c.virtualMachines, defaultTenant);
   let pdus = 0;
   for (const device of c.devices) {
     const role = (device.role ?? device.device_role)?.slug ?? "";
@@ -144,7 +145,8 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
     } else if (pduRoles.has(role)) {
       pdus++;
     } else {
-      b.add("hosts", rack ? { id: device.name, rack, dedicatedTo: device.tenant?.slug ?? null } : { id: device.name, datacenter: site, dedicatedTo: device.tenant?.slug ?? null });
+      const dedicatedTo = dedication(device.name, device.tenant?.slug ?? null);
+      b.add("hosts", rack ? { id: device.name, rack, dedicatedTo } : { id: device.name, datacenter: site, dedicatedTo });
       hosts.add(device.name);
     }
   }
@@ -189,4 +191,24 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
   }
   if (pdus > 0) b.warn("devices", `${pdus} PDU device(s) power only their own rack: the feeds and panels upstream are the power domains`);
   return b.result();
+}
+
+/**
+ * A device's tenant as the tenant its hardware is dedicated to, unless NetBox itself places a
+ * running VM of another tenant on it: then it is dedicated to no one, with a warning.
+ */
+function dedicationOf(b: SnapshotBuilder, vms: NetboxObject[], defaultTenant: string | undefined) {
+  const guests = new Map<string, Set<string>>();
+  for (const vm of vms) {
+    const device = vm.device?.name;
+    const tenant = vm.tenant?.slug ?? defaultTenant;
+    if (!device || !tenant || !RUNNING.has(statusOf(vm))) continue;
+    guests.set(device, (guests.get(device) ?? new Set<string>()).add(tenant));
+  }
+  return (device: string, tenant: string | null): string | null => {
+    const others = [...(guests.get(device) ?? [])].filter((t) => t !== tenant).sort();
+    if (tenant === null || others.length === 0) return tenant;
+    b.warn(device, `is tenant ${tenant}'s, but NetBox runs VMs of ${others.join(", ")} on it: not dedicated to one tenant`);
+    return null;
+  };
 }
