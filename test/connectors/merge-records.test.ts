@@ -13,6 +13,14 @@ describe("two records of one object", () => {
     expect(ab.conflicts.sort()).toEqual(["datacenter", "dedicated", "host", "runtime"]);
   });
 
+  it("put a host two records place in different placement groups (or one in none) in a group of its own, apart from no other host", () => {
+    const slot = { id: "h", rack: "r", placementGroup: "aws/pg-1" };
+    const merged = mergeSnapshotRecords("hosts", slot, { id: "h", rack: "r", placementGroup: "aws/pg-2" });
+    expect(merged.record).toEqual({ id: "h", rack: "r", placementGroup: "aws/pg-1 & aws/pg-2" });
+    expect(mergeSnapshotRecords("hosts", { id: "h", rack: "r" }, slot).record).toEqual(slot);
+    expect(mergeSnapshotRecords("hosts", slot, { id: "h", rack: "r" }).record).toEqual(slot);
+  });
+
   it("unite lists by value, rules too, in one order", () => {
     const x = { id: "r", datacenter: "d", powerDomains: ["p2"], antiAffinity: [{ level: "HOST" }] };
     const y = { id: "r", datacenter: "d", powerDomains: ["p1", "p2"], antiAffinity: [{ level: "RACK" }, { level: "HOST" }] };
