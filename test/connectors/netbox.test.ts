@@ -81,7 +81,7 @@ describe("the NetBox connector, on a tenant's device", () => {
   it("takes a device's tenant as the dedication of its hardware, unless NetBox runs another tenant's VM on it", () => {
     expect(record(map().snapshot, "hosts", "db-201")).toMatchObject({ dedicatedTo: "treasury" });
     const vms = fixture("netbox", "virtual-machines.json") as { count: number; results: Record<string, any>[] };
-    const guest = { ...vms.results[1], id: 9072, name: "guest-1", device: { ...vms.results[1].device, id: 47, name: "db-201", display: "db-201" } };
+    const guest: Record<string, any> = { ...vms.results[1], id: 9072, name: "guest-1", device: { ...vms.results[1].device, id: 47, name: "db-201", display: "db-201" } };
     const withGuest = NETBOX_FILES.map((name) => (name === "virtual-machines" ? { ...vms, count: vms.count + 1, results: [...vms.results, guest] } : fixture("netbox", `${name}.json`)));
     const { snapshot, warnings } = mapNetbox(withGuest, { source: "netbox", settings: {} });
     expect(record(snapshot, "hosts", "db-201")).toMatchObject({ dedicatedTo: null });
