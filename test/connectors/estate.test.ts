@@ -52,6 +52,13 @@ describe("examples/estate", () => {
       tenantKeys: ["northwind-pay"],
       workloads: [{ workload: { key: "ledger" }, lost: [{ key: ledger(2) }, { key: ledger(3) }], remaining: 1, losesAll: false }],
     });
+    // ledger-1 remains because its fault domain is a slot of the same set: apart within the set only.
+    const hosts = await graphqlRequest(service.url, `{ virtualMachine(key: "${ledger(1)}") { host { key placementGroup } } }`);
+    expect(hosts.body.errors).toBeUndefined();
+    expect(hosts.body.data.virtualMachine.host).toEqual({
+      key: "azure-fd/3f2b8c1d-7e6a-4b5c-9d8e-1a2b3c4d5e6f/payments-rg/ledger-avset/0",
+      placementGroup: "azure-fd/3f2b8c1d-7e6a-4b5c-9d8e-1a2b3c4d5e6f/payments-rg/ledger-avset",
+    });
   });
 
   it("3. who sees zone euw1-az2, and what runs there? Both accounts, one instance each", async () => {
