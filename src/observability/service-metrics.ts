@@ -31,6 +31,29 @@ export const serviceMetrics = {
     labelNames: ["kind"] as const,
     registers: [],
   }),
+  indexHeapBytes: new Gauge({
+    name: "tenancy_isolation_index_heap_bytes_estimate",
+    help: "Estimate of the heap the loaded isolation index holds: the heap's growth over its last load (garbage made meanwhile counts, a collection meanwhile hides some).",
+    registers: [],
+  }),
+  indexInventoryVersion: new Gauge({
+    name: "tenancy_isolation_index_inventory_version",
+    help: "The inventory version this replica's isolation index holds; behind tenancy_inventory_version while a reload runs.",
+    registers: [],
+  }),
+  syncSeconds: new Histogram({
+    name: "tenancy_sync_duration_seconds",
+    help: "Time to apply one snapshot (validation to commit) in this process, by source and status (APPLIED, UNCHANGED, REFUSED, FAILED).",
+    labelNames: ["source", "status"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [],
+  }),
+  syncObjectsWritten: new Counter({
+    name: "tenancy_sync_objects_written_total",
+    help: "Inventory objects created, updated or removed by syncs applied in this process, by source and change.",
+    labelNames: ["source", "change"] as const,
+    registers: [],
+  }),
   reportScanSeconds: new Histogram({
     name: "tenancy_report_scan_duration_seconds",
     help: "Time to compute the fleet report for one (inventory version, policy version).",
