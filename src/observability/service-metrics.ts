@@ -13,6 +13,12 @@ export const serviceMetrics = {
     labelNames: ["outcome"] as const,
     registers: [],
   }),
+  verdictSeconds: new Histogram({
+    name: "tenancy_verdict_duration_seconds",
+    help: "Time to answer one isolation verdict: the request's view of the index (a reload when one is due) and the verdict.",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [],
+  }),
   indexReloadSeconds: new Histogram({
     name: "tenancy_isolation_index_reload_duration_seconds",
     help: "Time to load the placement graph from SQL into the in-memory isolation index, by outcome (ok, failed).",

@@ -39,7 +39,9 @@ function verdictFor(view: IsolationView, scope: AccessScope, workload: string, t
 /** A verdict as a span (tenancy.verdict) holding the request's view of the index: its SQL, a reload if one is due. */
 function tracedVerdict(ctx: Context, workload: string, tenant: string): Promise<VerdictResult> {
   return inSpan("tenancy.verdict", { "tenancy.workload": workload, "tenancy.tenant": tenant }, async (span) => {
+    const stop = serviceMetrics.verdictSeconds.startTimer();
     const verdict = verdictFor(await ctx.isolation(), ctx.scope, workload, tenant);
+    stop();
     span.setAttributes({ "tenancy.verdict.outcome": verdict.outcome, "tenancy.inventory_version": verdict.view.inventoryVersion });
     return verdict;
   });
