@@ -18,6 +18,5 @@ if (production) {
 }
 // Tracing (OTEL_EXPORTER_OTLP_ENDPOINT set) starts before the service's modules are imported,
 // so that its instrumentations see pg, graphql and http load; otherwise the SDK is never loaded.
-const { tracingWanted } = await import(module("observability/tracing-wanted"));
-if (tracingWanted(process.env)) (await import(module("observability/start-tracing"))).startTracing();
+await import(module("observability/preload-tracing"));
 await import(module("cli/main"));

@@ -6,14 +6,14 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
 
 /*
- * The OpenTelemetry SDK, started by bin/tenancy.mjs before it imports the service, and only
- * when tracing is wanted (src/observability/tracing-wanted.ts): otherwise this module is never loaded, and the
- * service's own spans (src/observability/in-span.ts) go to @opentelemetry/api's no-op tracer.
+ * The OpenTelemetry SDK, started (preload-tracing.ts, which bin/tenancy.mjs imports before the
+ * service) only when tracing is wanted (tracing-wanted.ts): otherwise this module is never
+ * loaded, and the service's own spans (in-span.ts) go to @opentelemetry/api's no-op tracer.
  *
  * It must run before `pg`, `graphql` and `node:http` are first imported: the service is ESM,
  * so the instrumentations see those modules through import-in-the-middle's loader hook, which
  * only wraps modules imported after it is registered. Anything that starts the service another
- * way (a test, `node --import`) imports this module and awaits startTracing() first.
+ * way preloads preload-tracing.ts (or, a test, calls startTracing()) with `node --import`.
  *
  * Traces only: the service's metrics stay on prom-client (/metrics), and its logs on stdout.
  * The exporter comes from the standard OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT,
