@@ -28,8 +28,14 @@ export interface TracingOptions {
   spanProcessors?: SpanProcessor[];
 }
 
-/** Starts the SDK; the returned function flushes the spans still buffered and stops it. */
+let started: (() => Promise<void>) | null = null;
+
+/**
+ * Starts the SDK (once: a second call, say bin/tenancy.mjs after a test's preload, gets the
+ * first's); the returned function flushes the spans still buffered and stops it.
+ */
 export function startTracing(options: TracingOptions = {}): () => Promise<void> {
+  if (started) return started;
   register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, { data: { include: HOOKED } });
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME ?? "tenancy-scale",
@@ -50,5 +56,5 @@ export function startTracing(options: TracingOptions = {}): () => Promise<void> 
   const stop = () => (stopping ??= sdk.shutdown().catch(() => undefined));
   // `tenancy serve` ends by letting the event loop empty: export what is left first.
   process.once("beforeExit", () => void stop());
-  return stop;
+  return (started = stop);
 }

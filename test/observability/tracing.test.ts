@@ -54,12 +54,14 @@ const inTrace = (traceId: string | null) => spans.filter((s) => s.traceId === tr
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const env = childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, OTEL_EXPORTER_OTLP_ENDPOINT: undefined });
+  const otelOff = { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined };
+  const env = childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, ...otelOff });
   serve = await startServe(env, 120_000, ["tsx", "./test/support/in-memory-tracing.ts"]);
   await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status } }", { s: campusSnapshot() });
   await post("verdict", 'query Verdict { isolation(workload: "genome-pipeline", tenant: "biology") { outcome } }', {}, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
   await post("report", "query Report { isolationReport(first: 5) { totalCount } }");
   await post("missing", 'query Missing { isolation(workload: "no-such-workload", tenant: "biology") { outcome } }');
+  await post("sources", "query Sources { sources(first: 5) { totalCount nodes { key } } }");
   spans = await finishedSpans();
 }, 180_000);
 afterAll(async () => {
@@ -119,6 +121,15 @@ describe("the service's own spans", () => {
     const phases = children.filter((s) => s.name.startsWith("tenancy.sync.phase ")).map((s) => s.name);
     expect(phases).toEqual(expect.arrayContaining(["tenancy.sync.phase validating", "tenancy.sync.phase checking ownership", "tenancy.sync.phase writing hosts"]));
     expect(children.filter((s) => s.scope === "@opentelemetry/instrumentation-pg" && /^pg\.query/.test(s.name)).length).toBeGreaterThan(5);
+  });
+
+  it("traces Prisma's statements too (Prisma 7 runs over pg through @prisma/adapter-pg)", () => {
+    expect(answers.sources.body.data.sources.totalCount).toBe(1);
+    const statements = inTrace(answers.sources.requestId).filter((s) => s.scope === "@opentelemetry/instrumentation-pg" && s.name.startsWith("pg.query"));
+    const text = statements.map((s) => String(s.attributes["db.statement"] ?? s.attributes["db.query.text"]));
+    // Prisma's own SQL: schema-qualified, quoted table names.
+    expect(text.some((sql) => /"public"\."source"/.test(sql)), text.join("\n")).toBe(true);
+    for (const statement of statements) expect(ancestry(statement).map((s) => s.name)).toContain("graphql.resolve sources");
   });
 
   it("traces the fleet report's scan in the request that asked for it", () => {
