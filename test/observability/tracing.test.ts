@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childEnv, startServe, type ServeProcess } from "../support/cli-process.ts";
+import type { ServeProcess } from "../support/cli-process.ts";
 import { campusSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { ancestry as ancestryIn, finishedSpans, startTracedServe, type ExportedSpan } from "../support/traced-serve.ts";
 
 /**
  * Traces of the real `tenancy serve` on real PostgreSQL, with the tracing start an operator
@@ -14,17 +15,6 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
 
-interface ExportedSpan {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  parentIsRemote: boolean;
-  scope: string;
-  attributes: Record<string, unknown>;
-  status: number;
-}
-
 let t: TestDatabase;
 let serve: ServeProcess;
 let spans: ExportedSpan[];
@@ -35,34 +25,18 @@ async function post(name: string, query: string, variables: Record<string, unkno
   answers[name] = { requestId: response.headers.get("x-request-id"), body: await response.json() };
 }
 
-function finishedSpans(): Promise<ExportedSpan[]> {
-  return new Promise((resolve) => {
-    serve.child.once("message", (message) => resolve(message as ExportedSpan[]));
-    serve.child.send("spans");
-  });
-}
-
-/** The span and its ancestors, nearest first, as far as this process saw them. */
-function ancestry(span: ExportedSpan): ExportedSpan[] {
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const chain = [span];
-  for (let parent = byId.get(span.parentSpanId ?? ""); parent; parent = byId.get(parent.parentSpanId ?? "")) chain.push(parent);
-  return chain;
-}
-
+const ancestry = (span: ExportedSpan) => ancestryIn(spans, span);
 const inTrace = (traceId: string | null) => spans.filter((s) => s.traceId === traceId);
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const otelOff = { OTEL_EXPORTER_OTLP_ENDPOINT: undefined, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: undefined };
-  const env = childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, ...otelOff });
-  serve = await startServe(env, 120_000, ["tsx", "./test/support/in-memory-tracing.ts"]);
+  serve = await startTracedServe({ DATABASE_URL: t.url, TENANCY_ADMIN_TOKEN: TOKEN });
   await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status } }", { s: campusSnapshot() });
   await post("verdict", 'query Verdict { isolation(workload: "genome-pipeline", tenant: "biology") { outcome } }', {}, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
   await post("report", "query Report { isolationReport(first: 5) { totalCount } }");
   await post("missing", 'query Missing { isolation(workload: "no-such-workload", tenant: "biology") { outcome } }');
   await post("sources", "query Sources { sources(first: 5) { totalCount nodes { key } } }");
-  spans = await finishedSpans();
+  spans = await finishedSpans(serve);
 }, 180_000);
 afterAll(async () => {
   serve?.child.kill("SIGTERM");
