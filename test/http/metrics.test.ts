@@ -109,13 +109,18 @@ describe("/metrics after a sync, a verdict, a report page, an error and a refuse
     expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Costly", outcome: "refused" }).count).toBe(1);
   });
 
-  it("counts verdicts by outcome and records the report scan and its findings", () => {
+  it("counts verdicts by outcome, times them, and records the report scan and its findings", () => {
     const report = responses.report.body.data.isolationReport;
     const notIsolated = report.nodes.filter((n: { outcome: string }) => n.outcome === "NOT_ISOLATED").length;
     // The one verdict asked for; the report's rows are the scan's, counted as report entries.
     const verdicts = scrape.samples("tenancy_verdicts_total").reduce((n, s) => n + Number(s.value), 0);
     expect(verdicts).toBe(1);
     expect(scrape.value("tenancy_verdicts_total", { outcome: "NOT_ISOLATED" })).toBe(1);
+    // Timed: the verdict answered (the missing workload's was refused, not timed), within its request.
+    const timed = scrape.histogram("tenancy_verdict_duration_seconds");
+    expect(timed.count).toBe(1);
+    expect(timed.sum).toBeGreaterThan(0);
+    expect(timed.sum).toBeLessThanOrEqual(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Verdict" }).sum);
     expect(scrape.histogram("tenancy_report_scan_duration_seconds").count).toBe(1);
     expect(scrape.value("tenancy_report_entries", { outcome: "NOT_ISOLATED" })).toBe(notIsolated);
   });
