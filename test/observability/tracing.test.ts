@@ -31,7 +31,7 @@ const inTrace = (traceId: string | null) => spans.filter((s) => s.traceId === tr
 beforeAll(async () => {
   t = await createTestDatabase();
   serve = await startTracedServe({ DATABASE_URL: t.url, TENANCY_ADMIN_TOKEN: TOKEN });
-  await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status } }", { s: campusSnapshot() });
+  await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status } }", { s: campusSnapshot() }, { "x-request-id": "bug-report-7" });
   await post("verdict", 'query Verdict { isolation(workload: "genome-pipeline", tenant: "biology") { outcome } }', {}, { traceparent: `00-${CALLER_TRACE}-${CALLER_SPAN}-01` });
   await post("report", "query Report { isolationReport(first: 5) { totalCount } }");
   await post("missing", 'query Missing { isolation(workload: "no-such-workload", tenant: "biology") { outcome } }');
@@ -82,14 +82,20 @@ describe("a verdict's trace", () => {
     expect(inTrace(answers.missing.requestId).map((s) => s.name)).toContain("tenancy.verdict");
     const failed = inTrace(answers.missing.requestId).find((s) => s.name === "tenancy.verdict");
     expect(failed?.status).toBe(2); // SpanStatusCode.ERROR
+  });
+
+  it("keeps a caller's x-request-id, and names the trace beside it in the log lines", () => {
+    expect(answers.sync.requestId).toBe("bug-report-7");
     const lines = serve.logs().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.msg === "sync finished")?.requestId).toBe(answers.sync.requestId);
+    const synced = lines.find((l) => l.msg === "sync finished");
+    expect(synced?.requestId).toBe("bug-report-7");
+    expect(inTrace(synced?.traceId).map((s) => s.name)).toContain("tenancy.sync");
   });
 });
 
 describe("the service's own spans", () => {
   it("traces a sync with its phases, its statements inside it", () => {
-    const sync = inTrace(answers.sync.requestId).find((s) => s.name === "tenancy.sync");
+    const sync = spans.find((s) => s.name === "tenancy.sync");
     expect(sync?.attributes).toMatchObject({ "tenancy.source": "dcim-ams", "tenancy.sync.status": "APPLIED", "tenancy.sync.dry_run": false });
     const children = spans.filter((s) => s.parentSpanId === sync!.spanId);
     const phases = children.filter((s) => s.name.startsWith("tenancy.sync.phase ")).map((s) => s.name);
