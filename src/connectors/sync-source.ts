@@ -4,6 +4,7 @@ import { collectSnapshot } from "./collect-snapshot.ts";
 import type { ConnectorWarning } from "./connector.ts";
 import { CONNECTORS } from "./connectors.ts";
 import type { ScheduledSource } from "./sources-config.ts";
+import { inSpan } from "../observability/in-span.ts";
 import { recordSourceStatus } from "./source-status.ts";
 
 /**
@@ -19,7 +20,12 @@ export interface SourceOutcome {
   warnings: ConnectorWarning[];
 }
 
-export async function syncSource(sql: SqlClient, entry: ScheduledSource, options: { dryRun?: boolean; allowMassRemoval?: boolean } = {}): Promise<SourceOutcome> {
+export function syncSource(sql: SqlClient, entry: ScheduledSource, options: { dryRun?: boolean; allowMassRemoval?: boolean } = {}): Promise<SourceOutcome> {
+  // One trace per run of a connector: reading the provider, then the sync of what it read.
+  return inSpan("tenancy.source", { "tenancy.source": entry.source, "tenancy.connector": entry.connector }, () => syncSourceOnce(sql, entry, options));
+}
+
+async function syncSourceOnce(sql: SqlClient, entry: ScheduledSource, options: { dryRun?: boolean; allowMassRemoval?: boolean }): Promise<SourceOutcome> {
   const connector = CONNECTORS[entry.connector];
   const record = (outcome: SourceOutcome) =>
     options.dryRun
@@ -28,7 +34,7 @@ export async function syncSource(sql: SqlClient, entry: ScheduledSource, options
   if (!options.dryRun) await recordSourceStatus(sql, { source: entry.source, connector: entry.connector, status: "RUNNING" });
   let collected;
   try {
-    collected = await collectSnapshot(connector, { source: entry.source, settings: entry.settings }, entry.files);
+    collected = await inSpan("tenancy.source.collect", {}, () => collectSnapshot(connector, { source: entry.source, settings: entry.settings }, entry.files));
   } catch (error) {
     const outcome: SourceOutcome = { source: entry.source, status: "FAILED", error: (error as Error).message, sync: null, warnings: [] };
     await record(outcome);

@@ -1,5 +1,9 @@
 import type { PGlite, Transaction } from "@electric-sql/pglite";
+import { inSpan } from "../observability/in-span.ts";
 import type { SqlClient, SqlParam, StatementListener } from "./sql-client.ts";
+
+/** PGlite has no pg driver for OpenTelemetry to instrument: our statements get a span here (a no-op when not tracing). */
+const traced = <T>(sql: string, work: () => Promise<T>) => inSpan("pglite.query", { "db.system": "postgresql", "db.statement": sql }, work);
 
 /**
  * A SqlClient over PGlite. PGlite is one backend: its own mutex serialises our transactions
@@ -10,12 +14,12 @@ export function pgliteClient(db: PGlite, onStatement: StatementListener): SqlCli
     engine: "pglite",
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
       onStatement(sql);
-      const result = await db.query<Row>(sql, params as unknown[]);
+      const result = await traced(sql, () => db.query<Row>(sql, params as unknown[]));
       return result.rows;
     },
     async exec(script: string) {
       onStatement(script);
-      await db.exec(script);
+      await traced(script, () => db.exec(script));
     },
     transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
       return db.transaction((tx) => work(transactionClient(tx, onStatement)));
@@ -28,12 +32,12 @@ function transactionClient(tx: Transaction, onStatement: StatementListener): Sql
     engine: "pglite",
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
       onStatement(sql);
-      const result = await tx.query<Row>(sql, params as unknown[]);
+      const result = await traced(sql, () => tx.query<Row>(sql, params as unknown[]));
       return result.rows;
     },
     async exec(script: string) {
       onStatement(script);
-      await tx.exec(script);
+      await traced(script, () => tx.exec(script));
     },
     transaction() {
       throw new Error("nested transactions are not supported");

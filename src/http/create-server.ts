@@ -44,13 +44,14 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   // Default deny: a root field added to the schema without an access rule stops the server here.
   const unruled = unruledRootFields(typeDefs);
   if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
-  const metrics = new Metrics(db.sql);
+  // Off (TENANCY_METRICS=off): no per-request series, no /metrics; the bench compares the two.
+  const metrics = config.metrics ? new Metrics(db.sql) : null;
   const isolationIndex = new IsolationIndex(db.sql);
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
   const stopWatchingTokens = await tokens.watch(db);
   const denials = new DenialLog(db.sql, logger);
-  db.onStatement(() => metrics.countStatement());
+  if (metrics) db.onStatement(() => metrics.countStatement());
   const { limits } = config;
   const rates = new RateLimits(limits);
   const shape = queryLimits(limits);
@@ -82,7 +83,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      useMetrics(metrics.registry),
+      ...(metrics ? [useMetrics(metrics.registry)] : []),
       refuseNul,
       shape.plugin,
       deadlines.plugin,
@@ -94,7 +95,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : "other";
     const started = performance.now();
-    response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
+    if (metrics) response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
     const requestId = requestIdOf(request.headers);
     response.setHeader("x-request-id", requestId);
     withRequestId(requestId, () =>
@@ -113,6 +114,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       case "/readyz":
         return send(response, ...(await readiness()));
       case "/metrics": {
+        if (!metrics) return send(response, 404, "application/json", JSON.stringify({ error: "metrics are off (TENANCY_METRICS=off)" }));
         const caller = await authorized(request, response, "/metrics");
         if (!caller) return;
         return send(response, 200, metrics.contentType, await metrics.render());

@@ -7,6 +7,7 @@ import { bumpInventoryVersion } from "./inventory-version.ts";
 import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
+import { observeSync } from "../observability/observe-sync.ts";
 
 /**
  * Applies a snapshot to the inventory (docs/snapshots.md):
@@ -78,7 +79,11 @@ export const MASS_REMOVAL_OVERRIDE = "allowMassRemoval: true";
 const zero = (): KindChanges => ({ created: 0, updated: 0, removed: 0, unchanged: 0 });
 const emptyChanges = () => Object.fromEntries(INVENTORY_KINDS.map((k) => [k, zero()])) as Record<InventoryKind, KindChanges>;
 
-export async function syncInventory(sql: SqlClient, document: unknown, options: SyncOptions = {}): Promise<SyncResult> {
+export function syncInventory(sql: SqlClient, document: unknown, options: SyncOptions = {}): Promise<SyncResult> {
+  return observeSync(document, options, (observed) => syncUnobserved(sql, document, observed));
+}
+
+async function syncUnobserved(sql: SqlClient, document: unknown, options: SyncOptions): Promise<SyncResult> {
   const progress = options.onProgress ?? (() => undefined);
   progress("validating");
   const validation = validateSnapshot(document);

@@ -1,30 +1,51 @@
 import type { FleetReport } from "../domain/fleet-report-rows.ts";
 import type { Topology } from "../domain/topology.ts";
+import { inSpan } from "./in-span.ts";
 import { serviceMetrics } from "./service-metrics.ts";
 
-/** Times a reload of the isolation index, counts it in progress, and records the index's size. */
-export async function observeIndexLoad<T extends { topology: Topology }>(load: () => Promise<T>): Promise<T> {
-  const { indexReloadSeconds, indexReloadsInProgress, indexObjects } = serviceMetrics;
-  const stop = indexReloadSeconds.startTimer();
-  indexReloadsInProgress.inc();
-  try {
-    const loaded = await load();
-    stop({ outcome: "ok" });
-    for (const [kind, objects] of Object.entries(loaded.topology)) indexObjects.set({ kind }, (objects as ReadonlyMap<string, unknown>).size);
-    return loaded;
-  } catch (error) {
-    stop({ outcome: "failed" });
-    throw error;
-  } finally {
-    indexReloadsInProgress.dec();
-  }
+/**
+ * Times a reload of the isolation index (as a span too), counts it in progress, and records the
+ * index's size, version and an estimate of its heap.
+ */
+export function observeIndexLoad<T extends { topology: Topology; version: number }>(load: () => Promise<T>): Promise<T> {
+  const { indexReloadSeconds, indexReloadsInProgress, indexObjects, indexHeapBytes, indexInventoryVersion } = serviceMetrics;
+  return inSpan("tenancy.index.load", {}, async (span) => {
+    const stop = indexReloadSeconds.startTimer();
+    const heapBefore = process.memoryUsage().heapUsed;
+    indexReloadsInProgress.inc();
+    try {
+      const loaded = await load();
+      stop({ outcome: "ok" });
+      // An estimate, and named so: a measured heap delta (the exact size would need a heap snapshot).
+      indexHeapBytes.set(Math.max(0, process.memoryUsage().heapUsed - heapBefore));
+      indexInventoryVersion.set(loaded.version);
+      span.setAttribute("tenancy.inventory_version", loaded.version);
+      for (const [kind, objects] of Object.entries(loaded.topology)) {
+        const size = (objects as ReadonlyMap<string, unknown>).size;
+        indexObjects.set({ kind }, size);
+        span.setAttribute(`tenancy.index.${kind}`, size);
+      }
+      return loaded;
+    } catch (error) {
+      stop({ outcome: "failed" });
+      throw error;
+    } finally {
+      indexReloadsInProgress.dec();
+    }
+  });
 }
 
-/** Times one fleet report scan and records its findings by outcome. */
-export async function observeReportScan(scan: () => Promise<FleetReport>): Promise<FleetReport> {
-  const stop = serviceMetrics.reportScanSeconds.startTimer();
-  const report = await scan();
-  stop();
-  for (const outcome of ["NOT_ISOLATED", "UNPROVEN"] as const) serviceMetrics.reportEntries.set({ outcome }, report.list(outcome).length);
-  return report;
+/** Times one fleet report scan (as a span too) and records its findings by outcome. */
+export function observeReportScan(scan: () => Promise<FleetReport>): Promise<FleetReport> {
+  return inSpan("tenancy.report.scan", {}, async (span) => {
+    const stop = serviceMetrics.reportScanSeconds.startTimer();
+    const report = await scan();
+    stop();
+    for (const outcome of ["NOT_ISOLATED", "UNPROVEN"] as const) {
+      const entries = report.list(outcome).length;
+      serviceMetrics.reportEntries.set({ outcome }, entries);
+      span.setAttribute(`tenancy.report.${outcome.toLowerCase()}`, entries);
+    }
+    return report;
+  });
 }

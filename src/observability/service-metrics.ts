@@ -13,6 +13,12 @@ export const serviceMetrics = {
     labelNames: ["outcome"] as const,
     registers: [],
   }),
+  verdictSeconds: new Histogram({
+    name: "tenancy_verdict_duration_seconds",
+    help: "Time to answer one isolation verdict: the request's view of the index (a reload when one is due) and the verdict.",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [],
+  }),
   indexReloadSeconds: new Histogram({
     name: "tenancy_isolation_index_reload_duration_seconds",
     help: "Time to load the placement graph from SQL into the in-memory isolation index, by outcome (ok, failed).",
@@ -29,6 +35,29 @@ export const serviceMetrics = {
     name: "tenancy_isolation_index_objects",
     help: "Objects in the loaded isolation index, by kind: its size, which drives its heap and reload time.",
     labelNames: ["kind"] as const,
+    registers: [],
+  }),
+  indexHeapBytes: new Gauge({
+    name: "tenancy_isolation_index_heap_bytes_estimate",
+    help: "Estimate of the heap the loaded isolation index holds: the heap's growth over its last load (garbage made meanwhile counts, a collection meanwhile hides some).",
+    registers: [],
+  }),
+  indexInventoryVersion: new Gauge({
+    name: "tenancy_isolation_index_inventory_version",
+    help: "The inventory version this replica's isolation index holds; behind tenancy_inventory_version while a reload runs.",
+    registers: [],
+  }),
+  syncSeconds: new Histogram({
+    name: "tenancy_sync_duration_seconds",
+    help: "Time to apply one snapshot (validation to commit) in this process, by source and status (APPLIED, UNCHANGED, REFUSED, FAILED).",
+    labelNames: ["source", "status"] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [],
+  }),
+  syncObjectsWritten: new Counter({
+    name: "tenancy_sync_objects_written_total",
+    help: "Inventory objects created, updated or removed by syncs applied in this process, by source and change.",
+    labelNames: ["source", "change"] as const,
     registers: [],
   }),
   reportScanSeconds: new Histogram({

@@ -3,11 +3,13 @@ import { childEnv, startServe, type ServeProcess } from "../support/cli-process.
 import { ScrapedMetrics } from "../support/scraped-metrics.ts";
 import { campusSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { createToken } from "../support/token-client.ts";
 
 /**
  * What an SRE's Prometheus sees, from the real `tenancy serve`: after a sync, a verdict, a
- * report page, an error and a refused request, /metrics is parsed by a Prometheus text-format
- * parser and each series checked against what those requests did. Request ids are checked in
+ * report page, an error, a refused request, a query over its cost budget and one over its rate,
+ * /metrics is parsed by a Prometheus text-format parser and each series checked against what
+ * those requests did. Request ids are checked in
  * the response headers, the error extensions and the service's own log lines.
  */
 const TOKEN = "metrics-test-admin-token-0123456789";
@@ -38,7 +40,9 @@ const snapshot = campusSnapshot({
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  serve = await startServe(childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "info" }));
+  // A compliance token may spend a cost of 1 and send 1 request a second: easy to exceed.
+  const limits = { TENANCY_COST_BUDGET_COMPLIANCE: "1", TENANCY_RATE_LIMIT_COMPLIANCE: "1" };
+  serve = await startServe(childEnv({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", TENANCY_ADMIN_TOKEN: TOKEN, LOG_LEVEL: "info", ...limits }));
   const before = Date.now() / 1000;
   await post("sync", "mutation Sync($s: JSON!) { syncInventory(snapshot: $s) { status totals { created } } }", { s: snapshot }, { ...auth, "x-request-id": "bug-report-42" });
   syncedBetween = [before - 1, Date.now() / 1000 + 1];
@@ -46,6 +50,10 @@ beforeAll(async () => {
   await post("report", "query Report { isolationReport(first: 10) { totalCount nodes { outcome } } }");
   await post("missing", 'query Missing { isolation(workload: "no-such-workload", tenant: "geology") { outcome } }', {}, { ...auth, traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
   await post("refused", "query Refused { sources { totalCount } }", {}, {});
+  const compliance = { authorization: `Bearer ${await createToken(serve.url, TOKEN, { name: "auditor", role: "COMPLIANCE" })}` };
+  await post("costly", "query Costly { isolationReport(first: 10) { totalCount nodes { outcome } } }", {}, compliance);
+  // Its next requests within the second are over its rate (a loaded machine may need a few).
+  for (let i = 0; i < 20 && responses.limited?.status !== 429; i++) await post("limited", "query Limited { __typename }", {}, compliance);
   const page = await fetch(serve.url.replace("/graphql", "/metrics"), { headers: auth });
   expect(page.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
   scrape = new ScrapedMetrics(await page.text());
@@ -63,15 +71,22 @@ describe("/metrics after a sync, a verdict, a report page, an error and a refuse
     expect(responses.report.body.data.isolationReport.totalCount).toBeGreaterThan(0);
     expect(responses.missing.body.errors[0].extensions.code).toBe("NOT_FOUND");
     expect(responses.refused.status).toBe(401);
+    expect(responses.costly.body.errors[0].extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "cost" });
+    expect(responses.limited.status).toBe(429);
   });
 
-  it("counts HTTP requests by route and status, times them by outcome, and counts the refusal", () => {
-    expect(scrape.value("tenancy_http_requests_total", { route: "/graphql", status: "200" })).toBe(4);
+  it("counts HTTP requests by route and status, times them by outcome, and counts the refusals", () => {
+    // sync, verdict, report, missing, createApiToken, and the rate-limited caller's requests before its 429.
+    const limitedOk = scrape.value("tenancy_http_requests_total", { route: "/graphql", status: "200" }) - 5;
+    expect(limitedOk).toBeGreaterThanOrEqual(0);
+    expect(limitedOk).toBeLessThan(20);
     expect(scrape.value("tenancy_http_requests_total", { route: "/graphql", status: "401" })).toBe(1);
     expect(scrape.value("tenancy_http_refusals_total", { route: "/graphql", reason: "unauthenticated" })).toBe(1);
     expect(scrape.type("tenancy_http_request_duration_seconds")).toBe("HISTOGRAM");
-    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "ok" }).count).toBe(4);
-    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "refused" }).count).toBe(1);
+    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "ok" }).count).toBe(5 + limitedOk);
+    // The 401 and the 429 (the cost refusal is a 400: GraphQL refused it, not HTTP).
+    expect(scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "refused" }).count).toBe(2);
+    expect(scrape.value("tenancy_http_refusals_total", { route: "/graphql", reason: "rate_limited" })).toBe(1);
     const ok = scrape.histogram("tenancy_http_request_duration_seconds", { route: "/graphql", outcome: "ok" });
     expect(ok.sum).toBeGreaterThan(0);
     expect(ok.sum).toBeLessThan(120);
@@ -87,13 +102,25 @@ describe("/metrics after a sync, a verdict, a report page, an error and a refuse
     expect(scrape.value("tenancy_graphql_errors_total", { code: "NOT_FOUND" })).toBe(1);
   });
 
-  it("counts verdicts by outcome and records the report scan and its findings", () => {
+  it("counts the query over its cost budget as a refusal, by limit", () => {
+    expect(scrape.value("tenancy_graphql_refusals_total", { limit: "cost" })).toBe(1);
+    expect(scrape.samples("tenancy_graphql_refusals_total")).toHaveLength(1);
+    expect(scrape.value("tenancy_graphql_errors_total", { code: "QUERY_TOO_COMPLEX" })).toBe(1);
+    expect(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Costly", outcome: "refused" }).count).toBe(1);
+  });
+
+  it("counts verdicts by outcome, times them, and records the report scan and its findings", () => {
     const report = responses.report.body.data.isolationReport;
     const notIsolated = report.nodes.filter((n: { outcome: string }) => n.outcome === "NOT_ISOLATED").length;
     // The one verdict asked for; the report's rows are the scan's, counted as report entries.
     const verdicts = scrape.samples("tenancy_verdicts_total").reduce((n, s) => n + Number(s.value), 0);
     expect(verdicts).toBe(1);
     expect(scrape.value("tenancy_verdicts_total", { outcome: "NOT_ISOLATED" })).toBe(1);
+    // Timed: the verdict answered (the missing workload's was refused, not timed), within its request.
+    const timed = scrape.histogram("tenancy_verdict_duration_seconds");
+    expect(timed.count).toBe(1);
+    expect(timed.sum).toBeGreaterThan(0);
+    expect(timed.sum).toBeLessThanOrEqual(scrape.histogram("tenancy_graphql_operation_duration_seconds", { operation: "Verdict" }).sum);
     expect(scrape.histogram("tenancy_report_scan_duration_seconds").count).toBe(1);
     expect(scrape.value("tenancy_report_entries", { outcome: "NOT_ISOLATED" })).toBe(notIsolated);
   });
@@ -114,12 +141,27 @@ describe("/metrics after a sync, a verdict, a report page, an error and a refuse
     expect(scrape.value("tenancy_database_up")).toBe(1);
   });
 
+  it("times the syncs this process ran by source and status, and counts the objects they wrote", () => {
+    const source = { source: snapshot.source };
+    const synced = scrape.histogram("tenancy_sync_duration_seconds", { ...source, status: "APPLIED" });
+    expect(synced.count).toBe(1);
+    expect(synced.sum).toBeGreaterThan(0);
+    expect(synced.sum).toBeLessThan(syncedBetween[1] - syncedBetween[0]);
+    expect(scrape.value("tenancy_sync_objects_written_total", { ...source, change: "created" })).toBe(responses.sync.body.data.syncInventory.totals.created);
+    expect(scrape.value("tenancy_sync_objects_written_total", { ...source, change: "removed" })).toBe(0);
+  });
+
   it("times index reloads, shows none in progress, and sizes the index", () => {
     expect(scrape.histogram("tenancy_isolation_index_reload_duration_seconds", { outcome: "ok" }).count).toBeGreaterThanOrEqual(1);
     expect(scrape.samples("tenancy_isolation_index_reload_duration_seconds_count", { outcome: "failed" })).toEqual([]);
     expect(scrape.value("tenancy_isolation_index_reloads_in_progress")).toBe(0);
     expect(scrape.value("tenancy_isolation_index_objects", { kind: "containers" })).toBe(2);
     expect(scrape.value("tenancy_isolation_index_objects", { kind: "tenants" })).toBe(2);
+    expect(scrape.value("tenancy_isolation_index_inventory_version")).toBe(scrape.value("tenancy_inventory_version"));
+    // An estimate (the heap's growth over the load): never negative, never more than the heap.
+    const heap = scrape.value("tenancy_isolation_index_heap_bytes_estimate");
+    expect(heap).toBeGreaterThanOrEqual(0);
+    expect(heap).toBeLessThan(scrape.value("nodejs_heap_size_used_bytes"));
   });
 
   it("has the process's default metrics: event loop lag, GC, heap, handles", () => {
@@ -158,6 +200,7 @@ describe("request ids", () => {
 
   it("gives every other request a fresh one", () => {
     const ids = [responses.verdict.requestId, responses.report.requestId, responses.refused.requestId];
+    // Tracing is off here: a UUID (with tracing on it is the request's trace id, tracing.test.ts).
     for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(ids).size).toBe(3);
   });

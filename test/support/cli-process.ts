@@ -42,10 +42,15 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `tenancy serve` and resolves once it logs the URL it serves on. */
-export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<ServeProcess> {
+/**
+ * Starts `tenancy serve` and resolves once it logs the URL it serves on. `preload`: modules
+ * node imports first (--import), with an IPC channel to the child for them to answer on.
+ */
+export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 60_000, preload: string[] = []): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TENANCY_BIN, "serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const imports = preload.flatMap((module) => ["--import", module]);
+    const stdio = preload.length > 0 ? ["ignore", "pipe", "pipe", "ipc"] : ["ignore", "pipe", "pipe"];
+    const child = spawn(process.execPath, [...imports, TENANCY_BIN, "serve"], { env, stdio: stdio as ["ignore", "pipe", "pipe"] });
     let output = "";
     const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
     const timer = setTimeout(() => reject(new Error(`tenancy serve did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);

@@ -1,16 +1,19 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { BoundedLabel } from "../../observability/bounded-label.ts";
 
 /** Distinct operation names kept as label values; later new names count as "other". */
 const MAX_OPERATION_NAMES = 100;
 /** Error codes that mean the caller was refused rather than the request failing. */
-const REFUSED = new Set(["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COSTLY", "TOO_MANY_REQUESTS"]);
+const REFUSED = new Set(["UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED", "QUERY_TOO_COMPLEX", "TOO_MANY_REQUESTS"]);
+/** The limits a QUERY_TOO_COMPLEX refusal names (src/graphql/plugins/query-limits.ts); anything else is "other". */
+const LIMITS = new Set(["cost", "depth", "number of aliases", "number of directives", "tokens"]);
 
 /**
  * GraphQL operation duration by operation name, type and outcome (ok, refused, client_error,
- * error), and errors by code. Operation names come from clients, so they are bounded: the first
- * MAX_OPERATION_NAMES distinct names are kept, anonymous operations are "anonymous", documents
- * that do not parse are "invalid".
+ * error), errors by code, and refusals for a shape or cost limit by limit. Operation names come
+ * from clients, so they are bounded: the first MAX_OPERATION_NAMES distinct names are kept,
+ * anonymous operations are "anonymous", documents that do not parse are "invalid".
  */
 export function useMetrics(registry: Registry): ApolloServerPlugin {
   const seconds = new Histogram({
@@ -21,13 +24,14 @@ export function useMetrics(registry: Registry): ApolloServerPlugin {
     registers: [registry],
   });
   const errors = new Counter({ name: "tenancy_graphql_errors_total", help: "Errors returned in GraphQL responses, by extensions.code.", labelNames: ["code"], registers: [registry] });
-  const names = new Set<string>();
-  const operationLabel = (name: string | null | undefined, parsed: boolean) => {
-    if (!parsed) return "invalid";
-    if (!name) return "anonymous";
-    if (names.has(name) || names.size < MAX_OPERATION_NAMES) return names.add(name), name;
-    return "other";
-  };
+  const refusals = new Counter({
+    name: "tenancy_graphql_refusals_total",
+    help: "Operations refused before they ran for a limit of their shape or cost (QUERY_TOO_COMPLEX), by limit.",
+    labelNames: ["limit"],
+    registers: [registry],
+  });
+  const names = new BoundedLabel(MAX_OPERATION_NAMES);
+  const operationLabel = (name: string | null | undefined, parsed: boolean) => (!parsed ? "invalid" : !name ? "anonymous" : names.of(name));
   return {
     async requestDidStart() {
       const stop = seconds.startTimer();
@@ -36,6 +40,10 @@ export function useMetrics(registry: Registry): ApolloServerPlugin {
           const found = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
           const codes = found.map((e) => String(e.extensions?.code ?? "UNKNOWN"));
           for (const code of codes) errors.inc({ code });
+          for (const error of found) {
+            const limit = String(error.extensions?.limit);
+            if (error.extensions?.code === "QUERY_TOO_COMPLEX") refusals.inc({ limit: LIMITS.has(limit) ? limit : "other" });
+          }
           const outcome = codes.length === 0 ? "ok" : codes.some((c) => REFUSED.has(c)) ? "refused" : codes.includes("INTERNAL_SERVER_ERROR") ? "error" : "client_error";
           stop({ operation: operationLabel(operationName, operation !== undefined), type: operation?.operation ?? "unknown", outcome });
         },

@@ -6,6 +6,7 @@ import type { SharedThing as Shared } from "../../domain/separation.ts";
 import { unitsIndex } from "../../domain/units-index.ts";
 import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
 import { serviceMetrics } from "../../observability/service-metrics.ts";
+import { inSpan } from "../../observability/in-span.ts";
 import type { FleetReport, ReportOutcome } from "../../domain/fleet-report-rows.ts";
 import { ReportRowVerdict } from "../../domain/report-row-verdict.ts";
 import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
@@ -33,6 +34,17 @@ function verdictFor(view: IsolationView, scope: AccessScope, workload: string, t
   const verdict = isolationVerdict(view.topology, workload, tenant, view.policy, view.freshness);
   serviceMetrics.verdicts.inc({ outcome: verdict.outcome });
   return { ...verdict, view };
+}
+
+/** A verdict as a span (tenancy.verdict) holding the request's view of the index: its SQL, a reload if one is due. */
+function tracedVerdict(ctx: Context, workload: string, tenant: string): Promise<VerdictResult> {
+  return inSpan("tenancy.verdict", { "tenancy.workload": workload, "tenancy.tenant": tenant }, async (span) => {
+    const stop = serviceMetrics.verdictSeconds.startTimer();
+    const verdict = verdictFor(await ctx.isolation(), ctx.scope, workload, tenant);
+    stop();
+    span.setAttributes({ "tenancy.verdict.outcome": verdict.outcome, "tenancy.inventory_version": verdict.view.inventoryVersion });
+    return verdict;
+  });
 }
 
 /** A kept report row as a verdict: what the scan computed, the rest derived when asked. */
@@ -106,9 +118,7 @@ export const SharedThing = {
 };
 
 export const isolationQueries = {
-  async isolation(_: unknown, args: { workload: string; tenant: string }, ctx: Context) {
-    return verdictFor(await ctx.isolation(), ctx.scope, args.workload, args.tenant);
-  },
+  isolation: (_: unknown, args: { workload: string; tenant: string }, ctx: Context) => tracedVerdict(ctx, args.workload, args.tenant),
   async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null }, ctx: Context) {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
     const page = pageRequest(args);
@@ -139,9 +149,7 @@ export const isolationMutations = {
 };
 
 export const workloadIsolationFields = {
-  async isolation(row: { key: string }, args: { from: string }, ctx: Context) {
-    return verdictFor(await ctx.isolation(), ctx.scope, row.key, args.from);
-  },
+  isolation: (row: { key: string }, args: { from: string }, ctx: Context) => tracedVerdict(ctx, row.key, args.from),
   async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
     const view = await ctx.isolation();
     const report = await view.report();

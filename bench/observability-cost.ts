@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import type { GraphQLRequestContextWillSendResponse } from "@apollo/server";
+import type { SqlClient } from "../src/db/sql-client.ts";
+import { useMetrics } from "../src/graphql/plugins/use-metrics.ts";
+import { Metrics } from "../src/http/metrics.ts";
+import { inSpan, currentTraceId } from "../src/observability/in-span.ts";
+import { serviceMetrics } from "../src/observability/service-metrics.ts";
+import { childEnv, startServe, type ServeProcess } from "../test/support/cli-process.ts";
+
+type LoadTest = (url: string, body: () => string, seconds: number) => Promise<{ requests: number; p50: number; p99: number }>;
+
+/** The bound the issue sets on what metrics and (off) tracing may cost of verdict throughput. */
+const MAX_COST = 0.05;
+const ROUNDS = 10;
+const SECONDS = 2;
+
+/**
+ * What observability costs a verdict, as ratios measured in one run: the same verdict load
+ * against three services on the same database (metrics on, TENANCY_METRICS=off, and tracing on
+ * with an in-memory exporter), taking short turns in a rotating order so that the machine's
+ * drift hits each alike; and the no-op tracer's price per span (tracing off), in-process.
+ *
+ * On a shared machine the requests served in a turn swing with everyone else's load, so the
+ * target is judged on the service process's own CPU time per verdict (/proc/PID/stat), which
+ * is what bounds the throughput a replica can sustain; the throughput ratio is shown beside it.
+ */
+export async function observabilityCost(name: string, url: string, verdictBody: () => string, loadTest: LoadTest): Promise<string[][]> {
+  const env = (extra: Record<string, string>) => childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", ...extra });
+  const variants: Record<string, Promise<ServeProcess>> = {
+    metrics: startServe(env({}), 120_000),
+    bare: startServe(env({ TENANCY_METRICS: "off" }), 120_000),
+    traced: startServe(env({}), 120_000, ["tsx", "./bench/in-memory-tracing.ts"]),
+  };
+  const services = Object.fromEntries(await Promise.all(Object.entries(variants).map(async ([k, v]) => [k, await v] as const))) as Record<string, ServeProcess>;
+  try {
+    const served = { metrics: 0, bare: 0, traced: 0 } as Record<string, number>;
+    const cpu = { metrics: 0, bare: 0, traced: 0 } as Record<string, number>;
+    for (const service of Object.values(services)) {
+      // Warm: the index loaded (the first verdict waits for it), then the JIT.
+      await fetch(service.url, { method: "POST", headers: { "content-type": "application/json" }, body: verdictBody() });
+      await loadTest(service.url, verdictBody, 2);
+    }
+    const order = Object.keys(services);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < order.length; i++) {
+        const variant = order[(round + i) % order.length];
+        const before = cpuSeconds(services[variant]);
+        served[variant] += (await loadTest(services[variant].url, verdictBody, SECONDS)).requests;
+        cpu[variant] += cpuSeconds(services[variant]) - before;
+      }
+    }
+    const perVerdict = (variant: string) => cpu[variant] / served[variant];
+    const spanNs = noOpSpanNs();
+    const metricsNs = await metricsNsPerVerdict();
+    const verdict = (cost: number) => `cost ${(cost * 100).toFixed(1)} % (target < ${MAX_COST * 100} %) ${cost < MAX_COST ? "✓" : "✗"}`;
+    const compare = (a: string, b: string) => [
+      `${served[a]} vs ${served[b]} verdicts, ${ROUNDS}×${SECONDS} s each`,
+      `CPU per verdict ${(perVerdict(a) * 1e6).toFixed(0)} vs ${(perVerdict(b) * 1e6).toFixed(0)} µs: ${(perVerdict(b) / perVerdict(a)).toFixed(3)}× capacity`,
+      `throughput ${(served[a] / served[b]).toFixed(3)}×`,
+    ];
+    return [
+      [name, "verdicts, metrics on ÷ TENANCY_METRICS=off (tracing off)", ...compare("metrics", "bare"), verdict(1 - perVerdict("bare") / perVerdict("metrics"))],
+      [name, "verdicts, tracing on (batch, in-memory exporter) ÷ off (metrics on)", ...compare("traced", "metrics"), `cost ${((1 - perVerdict("metrics") / perVerdict("traced")) * 100).toFixed(1)} % (tracing on: no target)`],
+      [name, "metrics: a verdict request's series updates, in-process", `${metricsNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict((metricsNs / 1e9) / perVerdict("bare"))],
+      [name, "tracing off: a verdict's no-op span and trace-id reads, in-process", `${spanNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict((spanNs / 1e9) / perVerdict("bare"))],
+    ];
+  } finally {
+    for (const service of Object.values(services)) service.child.kill("SIGTERM");
+    await Promise.all(Object.values(services).map((s) => s.exited));
+  }
+}
+
+/**
+ * In this process: what one verdict request does to the metrics (HTTP counter and histogram,
+ * the GraphQL plugin's timer and error count, the verdict's timer and counter, its statement).
+ */
+async function metricsNsPerVerdict(): Promise<number> {
+  const metrics = new Metrics(undefined as unknown as SqlClient); // never rendered: no database
+  const plugin = useMetrics(metrics.registry);
+  const sent = { response: { body: { kind: "single", singleResult: {} } }, operation: { operation: "query" }, operationName: "Verdict" } as unknown as GraphQLRequestContextWillSendResponse<never>;
+  const once = async () => {
+    const listener = await plugin.requestDidStart!(undefined as never);
+    const stop = serviceMetrics.verdictSeconds.startTimer();
+    serviceMetrics.verdicts.inc({ outcome: "ISOLATED" });
+    stop();
+    metrics.countStatement();
+    await listener!.willSendResponse!(sent);
+    metrics.observeRequest("/graphql", 200, 0.002);
+  };
+  const runs = 200_000;
+  for (let i = 0; i < runs / 10; i++) await once(); // warm
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) await once();
+  return Number(process.hrtime.bigint() - started) / runs;
+}
+
+/** The CPU time (user + system) the service's process has used so far, in seconds. */
+function cpuSeconds(service: ServeProcess): number {
+  const stat = readFileSync(`/proc/${service.child.pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces, inside parentheses): utime is the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in hundredths of a second on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** In this process (no SDK loaded): a verdict's span, plus the request id's and a log line's trace-id reads. */
+function noOpSpanNs(): number {
+  const runs = 1_000_000;
+  let sink = 0;
+  const once = () => inSpan("tenancy.verdict", { "tenancy.workload": "w", "tenancy.tenant": "t" }, (span) => (span.setAttributes({ "tenancy.verdict.outcome": "ISOLATED" }), currentTraceId() ?? currentTraceId() ?? 1));
+  for (let i = 0; i < runs / 10; i++) sink += Number(once()); // warm
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) sink += Number(once());
+  const ns = Number(process.hrtime.bigint() - started) / runs;
+  if (sink === 0) throw new Error("unreachable: keeps the loop from being optimised away");
+  return ns;
+}
