@@ -59,6 +59,8 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.antiAffinityViolations": { roles: READERS },
   "Query.antiAffinityUnverifiable": { roles: READERS },
   "Query.failureImpact": { roles: READERS },
+  // A tenant asks for its own workloads and VMs only, and reads redacted reasons (resolvers/placement.ts).
+  "Query.placementAdvice": { roles: READERS },
   "Query.auditLog": { roles: OPERATORS },
   "Query.apiTokens": { roles: ADMIN },
   "Query.savedQueries": { roles: OPERATORS, savedQueries: true },
