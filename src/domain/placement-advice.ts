@@ -86,6 +86,8 @@ interface Finding {
   outcome: Outcome;
   pair: EvidencePair;
   sentence: () => string;
+  /** About another tenant than the workload's: a redacted answer keeps only the weakest such one. */
+  foreign: boolean;
 }
 
 /**
@@ -103,14 +105,14 @@ function isolationFindings(topology: Topology, plus: Topology, policy: Policy, w
       closest = { actual: separation.actual, possible: separation.possible };
     }
     const mine = requiredLevel(policy, relationship(plus, workload.tenant, other.tenant), workload.minimumIsolation);
-    note(findings, `a${other.tenant}`, outcomeOf(mine, separation.actual, separation.possible), { unit, other: other.ref, ...separation }, () =>
+    note(findings, `a${other.tenant}`, outcomeOf(mine, separation.actual, separation.possible), { unit, other: other.ref, ...separation }, other.tenant !== workload.tenant, () =>
       ownSentence(workload, mine, other.tenant, { unit, other: other.ref, ...separation }, redact),
     );
     const theirs = other.workload !== null ? topology.workloads.get(other.workload) : undefined;
     if (!theirs) return;
     const required = requiredLevel(policy, relationship(plus, theirs.tenant, workload.tenant), theirs.minimumIsolation);
     const pair = { unit: other.ref, other: unit, ...separation };
-    note(findings, `b${theirs.key}`, outcomeOf(required, separation.actual, separation.possible), pair, () =>
+    note(findings, `b${theirs.key}`, outcomeOf(required, separation.actual, separation.possible), pair, theirs.tenant !== workload.tenant, () =>
       redact && theirs.tenant !== workload.tenant
         ? outcomeSentence(outcomeOf(required, separation.actual, separation.possible), `a workload of another tenant needs ${required} separation from tenant ${workload.tenant}`,
             describeRedactedPair({ ...pair, unit, other: other.ref }, "another tenant"), separation.actual, separation)
@@ -136,12 +138,12 @@ function isolationFindings(topology: Topology, plus: Topology, policy: Policy, w
 }
 
 /** Keeps, per verdict, the worst outcome met and its weakest pair. */
-function note(findings: Map<string, Finding>, key: string, outcome: Outcome, pair: EvidencePair, sentence: () => string) {
+function note(findings: Map<string, Finding>, key: string, outcome: Outcome, pair: EvidencePair, foreign: boolean, sentence: () => string) {
   if (outcome === "ISOLATED") return;
   const kept = findings.get(key);
   const worse = !kept || (outcome === "NOT_ISOLATED" && kept.outcome !== "NOT_ISOLATED") ||
     (outcome === kept.outcome && (rank(pair.actual) < rank(kept.pair.actual) || (pair.actual === kept.pair.actual && rank(pair.possible) < rank(kept.pair.possible))));
-  if (worse) findings.set(key, { outcome, pair, sentence });
+  if (worse) findings.set(key, { outcome, pair, sentence, foreign });
 }
 
 /** This workload's own requirement against a unit's tenant, in the verdict's words. */
@@ -154,13 +156,14 @@ function ownSentence(workload: AdviceWorkload, required: IsolationLevel, tenant:
 
 /**
  * The sentences, refusals and doubts apart, weakest first. A caller that may not see other
- * tenants gets only the weakest of each: one per tenant would count the tenants there.
+ * tenants gets only the weakest about other tenants: one per tenant would count them.
  */
 function sentences(findings: Map<string, Finding>, redact: boolean) {
   const sorted = [...findings.values()].sort((a, b) => rank(a.pair.actual) - rank(b.pair.actual) || rank(a.pair.possible) - rank(b.pair.possible));
   const pick = (outcome: Outcome) => {
     const of = sorted.filter((f) => f.outcome === outcome);
-    return (redact ? of.slice(0, 1) : of).map((f) => f.sentence());
+    const firstForeign = of.find((f) => f.foreign);
+    return (redact ? of.filter((f) => !f.foreign || f === firstForeign) : of).map((f) => f.sentence());
   };
   return { refusals: pick("NOT_ISOLATED"), doubts: pick("UNPROVEN") };
 }
