@@ -45,7 +45,7 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxTokens: 2000,
   // The README's nested rack query (rack → 50 hosts → 50 VMs → 50 containers) prices at
   // about 260,000: fine for operators; a tenant's view is a tenant, its workloads and units.
-  costBudget: { admin: 1_000_000, compliance: 1_000_000, tenant: 100_000, sync: 100_000, scheduler: 1_000 },
+  costBudget: { admin: 1_000_000, compliance: 1_000_000, tenant: 100_000, sync: 100_000, scheduler: 100_000 },
   // A sync of a large snapshot takes minutes; everything else answers in well under a second.
   deadlineMs: { admin: 15_000, compliance: 15_000, tenant: 10_000, sync: 300_000, scheduler: 10_000 },
   // A scheduler sends every candidate Node in full when its extender is not nodeCacheCapable.
