@@ -28,8 +28,8 @@ export interface AdviceWorkload {
 }
 
 export interface AdviceOptions {
-  /** What the replica is; by default a container in a VM, a VM on a host or in a datacenter. */
-  replica?: ReplicaKind;
+  /** What the replica is (on each place); by default a container in a VM, a VM on a host or in a datacenter. */
+  replica?: ReplicaKind | ((place: CandidatePlace) => ReplicaKind);
   /** For a caller bound to the workload's tenant: name no other tenant, workload or unit (src/access/redacted-evidence.ts). */
   redactOthers?: boolean;
 }
@@ -64,7 +64,7 @@ export function placementAdvice(topology: Topology, policy: Policy, workload: Ad
 }
 
 function adviseOne(topology: Topology, policy: Policy, workload: AdviceWorkload, place: CandidatePlace, audits: RuleAudit[], options: AdviceOptions): CandidateAdvice {
-  const replica = options.replica ?? defaultReplicaKind(place);
+  const replica = typeof options.replica === "function" ? options.replica(place) : (options.replica ?? defaultReplicaKind(place));
   const plus = withNewReplica(topology, place, replica, workload.tenant, workload.key);
   const chain = chainOf(plus.topology, plus.unit);
   const isolation = isolationFindings(topology, plus.topology, policy, workload, plus.unit, chain, options.redactOthers ?? false);

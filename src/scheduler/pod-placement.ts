@@ -35,10 +35,28 @@ function podTenant(topology: Topology, source: string, meta: NonNullable<K8sObje
   if (synced) return synced.tenant;
   const own = meta.labels?.[tenantLabel];
   const prefix = `${meta.namespace ?? "default"}/`;
-  const seen = new Set<string>();
-  for (const c of topology.containers.values()) if (c.source === source && c.key.startsWith(prefix) && !c.key.slice(prefix.length).startsWith("vmi/")) seen.add(c.tenant);
+  const seen = namespaceTenants(topology).get(`${source}\u0000${prefix}`) ?? new Set<string>();
   if (seen.size === 1 && (own === undefined || seen.has(own))) return [...seen][0];
   return tenantOfObject(meta, undefined, tenantLabel);
+}
+
+const namespaceCache = new WeakMap<Topology, Map<string, Set<string>>>();
+
+/** The tenants of each Kubernetes source's synced pods (`<namespace>/<pod>`), by source and namespace; once per topology. */
+function namespaceTenants(topology: Topology): Map<string, Set<string>> {
+  let byNamespace = namespaceCache.get(topology);
+  if (byNamespace) return byNamespace;
+  byNamespace = new Map();
+  for (const c of topology.containers.values()) {
+    const slash = c.key.indexOf("/");
+    if (slash <= 0) continue;
+    const key = `${c.source}\u0000${c.key.slice(0, slash + 1)}`;
+    let tenants = byNamespace.get(key);
+    if (!tenants) byNamespace.set(key, (tenants = new Set()));
+    tenants.add(c.tenant);
+  }
+  namespaceCache.set(topology, byNamespace);
+  return byNamespace;
 }
 
 /** The workload to advise: the synced one, else one described from the object (its spread constraints as rules). */

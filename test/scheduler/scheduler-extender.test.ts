@@ -57,7 +57,7 @@ async function post(route: string, body: unknown, token: string | null = schedul
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as any };
 }
 
 const ISOLATION_REFUSAL =
@@ -117,6 +117,16 @@ describe("the scheduler extender", () => {
     expect(body.NodeNames).toEqual(["srv-3", "srv-4", "srv-9"]);
   });
 
+  it("finds a new Deployment's tenant from its namespace's synced pods (the scheduler does not send the namespace)", async () => {
+    const args = fixture("extender-args-node-names.json");
+    args.Pod.metadata.labels = { "app.kubernetes.io/name": "fraud-check", "pod-template-hash": "6c8d9f7b5a" };
+    args.Pod.metadata.ownerReferences[0].name = "fraud-check-6c8d9f7b5a";
+    const { body } = await post("/scheduler/k8s-prod/filter", args);
+    // Not payments/checkout-api: no HOST rule, so srv-2 passes; still acme's, so ledger-db refuses srv-1.
+    expect(body.NodeNames).toEqual(["srv-2", "srv-3", "srv-9"]);
+    expect(body.FailedAndUnresolvableNodes["srv-1"]).toBe(ISOLATION_REFUSAL);
+  });
+
   it("takes the token in the path, since kube-scheduler's extender client sends no header", async () => {
     const { status, body } = await post(`/scheduler/k8s-prod/token/${schedulerToken}/filter`, fixture("extender-args-node-names.json"), null);
     expect(status).toBe(200);
@@ -141,7 +151,7 @@ describe("the scheduler extender", () => {
     expect(await post("/scheduler/k8s-prod/filter", { Pod, Nodes: { items: [{}] } })).toEqual({ status: 400, body: { Error: "ExtenderArgs.Nodes.items must be Nodes, each with metadata.name" } });
     const response = await fetch(`${base}/scheduler/k8s-prod/filter`, { method: "POST", headers: { authorization: `Bearer ${schedulerToken}` }, body: "{not json" });
     expect(response.status).toBe(400);
-    expect((await response.json()).Error).toMatch(/^the body is not valid JSON: /);
+    expect(((await response.json()) as any).Error).toMatch(/^the body is not valid JSON: /);
     expect((await post("/scheduler/k8s-prod/bind", {})).status).toBe(404);
   });
 });

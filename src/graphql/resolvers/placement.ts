@@ -78,17 +78,13 @@ export const placementQueries = {
     const view = await ctx.isolation();
     const workload = adviceWorkload(view, ctx.scope, args);
     const places = advicePlaces(view, ctx.scope, args.candidates);
-    // One replica kind for every place when asked; checked against each place first.
+    // One replica kind for every place when asked; checked against each place before any work.
     places.forEach((p) => replicaKind(args.replica, p));
-    const advice = args.replica
-      ? places.flatMap((p) => placementAdvice(view.topology, view.policy, workload, [p], { replica: replicaKind(args.replica, p), redactOthers: ctx.scope.redactsOthers }))
-      : placementAdvice(view.topology, view.policy, workload, places, { redactOthers: ctx.scope.redactsOthers });
-    if (args.replica) advice.sort((a, b) => order(a) - order(b));
+    const replica = args.replica ? (p: CandidatePlace) => replicaKind(args.replica, p)! : undefined;
+    const advice = placementAdvice(view.topology, view.policy, workload, places, { replica, redactOthers: ctx.scope.redactsOthers });
     return { workload, policyVersion: view.policy.version, advice };
   },
 };
-
-const order = (a: CandidateAdvice) => ({ PROVEN: 0, POSSIBLE: 1, REFUSED: 2 })[a.outcome];
 
 interface Shaped {
   workload: AdviceWorkload;
