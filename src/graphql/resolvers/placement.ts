@@ -4,6 +4,7 @@ import { resolveCandidates, type CandidateRequest } from "../../domain/placement
 import type { CandidatePlace, ReplicaKind } from "../../domain/placement-overlay.ts";
 import type { IsolationLevel } from "../../domain/scale.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
+import { buildTopology } from "../../domain/build-topology.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
@@ -51,16 +52,30 @@ export function adviceWorkload(view: IsolationView, scope: AccessScope, args: Pi
 
 /** The candidates; a tenant caller may name only its own VMs (anything else reads as not synced). */
 export function advicePlaces(view: IsolationView, scope: AccessScope, request: CandidateRequest): CandidatePlace[] {
+  if (scope.tenant !== null) refuseHiddenCandidates(view, scope, request);
   const { places, unknown } = resolveCandidates(view.topology, request);
-  const hidden = places.filter((p) => !(p.kind === "virtualMachine" && scope.ownsUnit(view.topology, { kind: "virtualMachine", key: p.key })));
-  if (scope.tenant !== null && hidden.length > 0) {
-    const [first] = hidden;
-    const field = first.kind === "virtualMachine" ? "virtualMachines" : first.kind === "host" ? "hosts" : "anywhereInDatacenter";
-    throw badUserInput(`no ${first.kind === "virtualMachine" ? "VM" : first.kind} "${first.key}" has been synced`, `candidates.${field}`);
-  }
   if (unknown.length > 0) throw badUserInput(unknown.map((u) => u.message).join("; "), `candidates.${unknown[0].field}`);
   if (places.length === 0) throw badUserInput("name at least one candidate place", "candidates");
   return places;
+}
+
+const NOTHING_SYNCED = buildTopology({});
+
+/**
+ * For a tenant caller, each named candidate that is not its own VM gets, word for word, the
+ * error of a name nobody synced: probing learns nothing of hosts or other tenants' VMs.
+ */
+function refuseHiddenCandidates(view: IsolationView, scope: AccessScope, request: CandidateRequest) {
+  const asked: [keyof CandidateRequest, string][] = [
+    ...(["hosts", "virtualMachines", "kubernetesNodes"] as const).flatMap((field) => (request[field] ?? []).map((name) => [field, name] as [keyof CandidateRequest, string])),
+    ...(["anywhereInDatacenter", "anywhereInRegion"] as const).filter((field) => request[field] != null).map((field) => [field, request[field]!] as [keyof CandidateRequest, string]),
+  ];
+  for (const [field, name] of asked) {
+    const one = { [field]: Array.isArray(request[field]) ? [name] : name } as CandidateRequest;
+    const { places } = resolveCandidates(view.topology, one);
+    const own = places.length > 0 && places.every((p) => p.kind === "virtualMachine" && scope.ownsUnit(view.topology, { kind: "virtualMachine", key: p.key }));
+    if (!own) throw badUserInput(resolveCandidates(NOTHING_SYNCED, one).unknown[0].message, `candidates.${field}`);
+  }
 }
 
 export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlace): ReplicaKind | undefined {
