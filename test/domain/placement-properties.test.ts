@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { antiAffinityViolations, auditWorkload } from "../../src/domain/anti-affinity.ts";
 import { buildTopology, type TopologyInput } from "../../src/domain/build-topology.ts";
 import { placementAdvice, type AdviceWorkload, type PlacementOutcome } from "../../src/domain/placement-advice.ts";
-import type { CandidatePlace } from "../../src/domain/placement-overlay.ts";
+import type { CandidatePlace, ReplicaKind } from "../../src/domain/placement-overlay.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { ANTI_AFFINITY_LEVELS, type IsolationLevel } from "../../src/domain/scale.ts";
 import type { AntiAffinityRule, Topology } from "../../src/domain/topology.ts";
@@ -39,7 +39,14 @@ const scenario = fc.record({
   workload: fc.constantFrom("w1", "w2", "w3", "w4", "described"),
   rules: fc.array(ruleArb, { maxLength: 2 }),
   minimum: fc.constantFrom<(IsolationLevel | null)[]>(null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK"),
+  /** On a host: a VM (the default) or a container with this runtime; in a VM: a container with this runtime. */
+  onHost: fc.constantFrom("vm", "runc", "gvisor", "kata"),
+  inVm: fc.constantFrom("runc", "gvisor", "kata"),
 });
+
+type Replica = { onHost: string; inVm: string };
+const replicaKind = (place: CandidatePlace, r: Replica): ReplicaKind =>
+  place.kind === "virtualMachine" ? { kind: "container", runtime: r.inVm } : place.kind === "host" && r.onHost !== "vm" ? { kind: "container", runtime: r.onHost } : { kind: "virtualMachine" };
 
 /** The inventory with the workload's rules (and the described workload's record) in it. */
 function withWorkload(input: TopologyInput, s: { workload: string; rules: AntiAffinityRule[]; minimum: IsolationLevel | null }): { input: TopologyInput; workload: AdviceWorkload } {
@@ -52,10 +59,10 @@ function withWorkload(input: TopologyInput, s: { workload: string; rules: AntiAf
   return { input: { ...input, workloads }, workload: { key: w.id!, tenant: w.tenant!, minimumIsolation: w.minimumIsolation ?? null, antiAffinity: s.rules } };
 }
 
-/** The replica as the inventory would record it (the advice's default kind for each place). */
-function replicaRecord(place: CandidatePlace, workload: AdviceWorkload): Record<string, unknown> {
+/** The replica as the inventory would record it. */
+function replicaRecord(place: CandidatePlace, workload: AdviceWorkload, kind: ReplicaKind): Record<string, unknown> {
   const common = { id: NEW, tenant: workload.tenant, workload: workload.key };
-  if (place.kind === "virtualMachine") return { ...common, virtualMachine: place.key, runtime: "runc", kind: "container" };
+  if (kind.kind === "container") return { ...common, [place.kind === "host" ? "host" : "virtualMachine"]: place.key, runtime: kind.runtime, kind: "container" };
   if (place.kind === "host") return { ...common, host: place.key, kind: "vm" };
   return { ...common, datacenter: place.key, kind: "vm" };
 }
@@ -65,6 +72,14 @@ function withReplica(input: TopologyInput, record: Record<string, unknown>): Top
   return kind === "container"
     ? buildTopology({ ...input, containers: [...(input.containers ?? []), unit as never] })
     : buildTopology({ ...input, virtualMachines: [...(input.virtualMachines ?? []), unit as never] });
+}
+
+/** What a caller bound to the workload's tenant may not learn: other tenants, their workloads and units, hosts, racks, datacenters. */
+function secrets(t: Topology, workload: AdviceWorkload): string[] {
+  const units = [...t.virtualMachines.values(), ...t.containers.values()].filter((u) => u.tenant !== workload.tenant).map((u) => u.key);
+  const tenants = [...new Set([...t.tenants.keys(), ...[...t.virtualMachines.values(), ...t.containers.values()].map((u) => u.tenant)])].filter((x) => x !== workload.tenant);
+  const workloads = [...t.workloads.values()].filter((w) => w.tenant !== workload.tenant).map((w) => w.key);
+  return [...units, ...tenants, ...workloads, ...t.hosts.keys(), ...t.racks.keys(), ...t.datacenters.keys()];
 }
 
 const worse = (a: Outcome, b: Outcome): Outcome => (a === "NOT_ISOLATED" || b === "NOT_ISOLATED" ? "NOT_ISOLATED" : a === "UNPROVEN" || b === "UNPROVEN" ? "UNPROVEN" : "ISOLATED");
@@ -110,8 +125,19 @@ describe("placement advice on random fleets", () => {
           ...[...before.virtualMachines.keys()].map((key) => ({ kind: "virtualMachine" as const, key })),
           ...[...before.datacenters.keys()].map((key) => ({ kind: "datacenter" as const, key })),
         ];
-        for (const advice of placementAdvice(before, policy, workload, places)) {
-          const after = withReplica(input, replicaRecord(advice.place, workload));
+        const replica = (place: CandidatePlace) => replicaKind(place, s);
+        const advised = placementAdvice(before, policy, workload, places, { replica });
+        // A caller bound to the tenant gets the same outcomes, and reasons that name nothing of other tenants.
+        const redacted = placementAdvice(before, policy, workload, places, { replica, redactOthers: true });
+        const outcomes = (list: typeof advised) => list.map((a) => `${a.place.kind}:${a.place.key} ${a.outcome}`).sort();
+        expect(outcomes(redacted)).toEqual(outcomes(advised));
+        for (const a of redacted) {
+          const foreign = a.reasons.filter((r) => r.includes("another tenant"));
+          expect(foreign.length).toBeLessThanOrEqual(1);
+          for (const reason of foreign) for (const secret of secrets(before, workload)) expect(reason).not.toMatch(new RegExp(`\\b${secret}\\b`));
+        }
+        for (const advice of advised) {
+          const after = withReplica(input, replicaRecord(advice.place, workload, replica(advice.place)));
           const isolation = pairsWithReplica(after, workload, policy);
           const broken = newHardViolations(before, after, workload.key);
           const expected: PlacementOutcome =
