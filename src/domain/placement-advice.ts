@@ -2,7 +2,7 @@ import { auditRule, cachedPlacementAt, NOUN, replicasOf, type RuleAudit } from "
 import { describePair, describeRedactedPair, needs, outcomeSentence } from "./explain-verdict.ts";
 import { relationship, requiredLevel, type Policy } from "./policy.ts";
 import { defaultReplicaKind, withNewReplica, type CandidatePlace, type ReplicaKind } from "./placement-overlay.ts";
-import { rank, type IsolationLevel } from "./scale.ts";
+import { rank, stronger, type IsolationLevel } from "./scale.ts";
 import { chainOf, datacenterSeparation, separationOfChains, type Chain, type Separation } from "./separation.ts";
 import { sharedPlaces, UNKNOWN_DC, type UnitFacts } from "./shared-places.ts";
 import type { AntiAffinityRule, Topology, UnitRef } from "./topology.ts";
@@ -52,7 +52,8 @@ const OUTCOME_ORDER: Record<PlacementOutcome, number> = { PROVEN: 0, POSSIBLE: 1
 /** The advice for each candidate, best first: proven, then possible, then refused; fewer SOFT breaches, better spread, then by place. */
 export function placementAdvice(topology: Topology, policy: Policy, workload: AdviceWorkload, places: readonly CandidatePlace[], options: AdviceOptions = {}): CandidateAdvice[] {
   const audits = workload.antiAffinity.map((rule) => auditRule(topology, workload.key, rule, topology.workloads.has(workload.key) ? replicasOf(topology, workload.key) : []));
-  const advice = places.map((place) => adviseOne(topology, policy, workload, place, audits, options));
+  const memo = newMemo();
+  const advice = places.map((place) => adviseOne(topology, policy, workload, place, audits, memo, options));
   return advice.sort(
     (a, b) =>
       OUTCOME_ORDER[a.outcome] - OUTCOME_ORDER[b.outcome] ||
@@ -63,11 +64,11 @@ export function placementAdvice(topology: Topology, policy: Policy, workload: Ad
   );
 }
 
-function adviseOne(topology: Topology, policy: Policy, workload: AdviceWorkload, place: CandidatePlace, audits: RuleAudit[], options: AdviceOptions): CandidateAdvice {
+function adviseOne(topology: Topology, policy: Policy, workload: AdviceWorkload, place: CandidatePlace, audits: RuleAudit[], memo: Memo, options: AdviceOptions): CandidateAdvice {
   const replica = typeof options.replica === "function" ? options.replica(place) : (options.replica ?? defaultReplicaKind(place));
   const plus = withNewReplica(topology, place, replica, workload.tenant, workload.key);
   const chain = chainOf(plus.topology, plus.unit);
-  const isolation = isolationFindings(topology, plus.topology, policy, workload, plus.unit, chain, options.redactOthers ?? false);
+  const isolation = isolationFindings(topology, plus.topology, policy, workload, plus.unit, chain, memo, options.redactOthers ?? false);
   const spread = spreadFindings(plus.topology, workload, plus.unit, chain, audits);
   const refused = isolation.refusals.length > 0 || spread.refusals.length > 0;
   const doubtful = isolation.doubts.length > 0 || spread.doubts.length > 0;
@@ -97,44 +98,119 @@ interface Finding {
  * for the rest; only the replica's own datacenter (and units whose datacenter is not known) are
  * compared one by one.
  */
-function isolationFindings(topology: Topology, plus: Topology, policy: Policy, workload: AdviceWorkload, unit: UnitRef, chain: Chain, redact: boolean) {
-  const findings = new Map<string, Finding>();
-  let closest: Pick<Separation, "actual" | "possible"> | null = null;
-  const consider = (other: UnitFacts, separation: Separation) => {
-    if (!closest || rank(separation.actual) < rank(closest.actual) || (separation.actual === closest.actual && rank(separation.possible) < rank(closest.possible))) {
-      closest = { actual: separation.actual, possible: separation.possible };
-    }
-    const mine = requiredLevel(policy, relationship(plus, workload.tenant, other.tenant), workload.minimumIsolation);
-    note(findings, `a${other.tenant}`, outcomeOf(mine, separation.actual, separation.possible), { unit, other: other.ref, ...separation }, other.tenant !== workload.tenant, () =>
-      ownSentence(workload, mine, other.tenant, { unit, other: other.ref, ...separation }, redact),
-    );
-    const theirs = other.workload !== null ? topology.workloads.get(other.workload) : undefined;
-    if (!theirs) return;
-    const required = requiredLevel(policy, relationship(plus, theirs.tenant, workload.tenant), theirs.minimumIsolation);
-    const pair = { unit: other.ref, other: unit, ...separation };
-    note(findings, `b${theirs.key}`, outcomeOf(required, separation.actual, separation.possible), pair, theirs.tenant !== workload.tenant, () =>
-      redact && theirs.tenant !== workload.tenant
-        ? outcomeSentence(outcomeOf(required, separation.actual, separation.possible), `a workload of another tenant needs ${required} separation from tenant ${workload.tenant}`,
-            describeRedactedPair({ ...pair, unit, other: other.ref }, "another tenant"), separation.actual, separation)
-        : outcomeSentence(outcomeOf(required, separation.actual, separation.possible), needs(theirs.key, theirs.tenant, required, `tenant ${workload.tenant}`),
-            describePair(pair, workload.tenant), separation.actual, separation),
-    );
-  };
+function isolationFindings(topology: Topology, plus: Topology, policy: Policy, workload: AdviceWorkload, unit: UnitRef, chain: Chain, memo: Memo, redact: boolean) {
+  const own = new Scan(topology, plus, policy, workload, unit, memo, redact);
   const near = nearbyUnits(topology);
   const dc = chain.datacenter;
-  const oneByOne = dc === null ? sharedPlaces(topology).units : [...(near.byDatacenter.get(dc) ?? []), ...(near.byDatacenter.get(UNKNOWN_DC) ?? [])];
-  for (const other of oneByOne) {
-    if (other.workload === workload.key) continue; // its own units: one trust domain
-    consider(other, separationOfChains(plus, unit, chain, other.ref, other.chain));
+  // Units that share a compute unit with the replica (its VM, its host) are compared one by one;
+  // any other unit stands as far from it as every unit with the same signature (nearbyUnits).
+  const sharing = new Set<number>();
+  const byId = sharedPlaces(topology).byId;
+  for (let i = 1; i < chain.ids.length; i++) {
+    const above = byId.get(chain.ids[i]); // the VM (or pod) the replica runs in: it contains the replica
+    if (above) sharing.add(above.index);
+    for (const index of near.byLink.get(chain.ids[i]) ?? []) sharing.add(index);
+  }
+  const bySignature = new Map<string, Separation>();
+  const hostKnown = chain.host !== null;
+  const compare = (other: UnitFacts) => {
+    if (other.workload === workload.key) return; // its own units: one trust domain
+    if (sharing.has(other.index)) return own.consider(other, separationOfChains(plus, unit, chain, other.ref, other.chain));
+    const signature = hostKnown && other.hostKnown ? `h${other.chain.host}` : `x${near.hiddenSignature[other.index]}`;
+    let separation = bySignature.get(signature);
+    if (!separation) bySignature.set(signature, (separation = separationOfChains(plus, unit, chain, other.ref, other.chain)));
+    own.consider(other, separation);
+  };
+  if (dc === null) sharedPlaces(topology).units.forEach(compare);
+  else {
+    near.byDatacenter.get(dc)?.forEach(compare);
+    near.byDatacenter.get(UNKNOWN_DC)?.forEach(compare);
   }
   if (dc !== null) {
-    for (const [otherDc, representatives] of near.representatives) {
-      if (otherDc === dc || otherDc === UNKNOWN_DC) continue;
-      const separation = datacenterSeparation(topology, dc, otherDc);
-      for (const other of representatives) if (other.workload !== workload.key) consider(other, separation);
+    // Every candidate in one datacenter meets the other datacenters alike: scanned once per call.
+    const key = `${dc}\u0000${unit.kind}`;
+    let far = memo.farFrom.get(key);
+    if (!far) {
+      far = new Scan(topology, plus, policy, workload, unit, memo, redact);
+      const policyMost = rank(stronger(stronger(policy.sameTenant, policy.sameOrganization), policy.otherOrganization));
+      const mostMine = Math.max(policyMost, workload.minimumIsolation ? rank(workload.minimumIsolation) : 0);
+      for (const [otherDc, representatives] of near.representatives) {
+        if (otherDc === dc || otherDc === UNKNOWN_DC) continue;
+        const separation = datacenterSeparation(topology, dc, otherDc);
+        // No requirement either way reaches the level between the two datacenters: every pair there is ISOLATED.
+        const mostTheirs = Math.max(policyMost, near.strictestMinimum.get(otherDc) ?? 0);
+        if (rank(separation.actual) >= mostMine && rank(separation.actual) >= mostTheirs) continue;
+        for (const other of representatives) if (other.workload !== workload.key) far.consider(other, separation);
+      }
+      memo.farFrom.set(key, far);
     }
+    own.absorb(far);
   }
-  return { ...sentences(findings, redact), closest: closest as Pick<Separation, "actual" | "possible"> | null };
+  return { ...sentences(own.findings, redact), closest: own.closest };
+}
+
+/** What one advice call works out once for all its candidates. */
+export interface Memo {
+  /** This workload's requirement against each tenant. */
+  mine: Map<string, IsolationLevel>;
+  /** Each other workload's requirement against this workload's tenant. */
+  theirs: Map<string, IsolationLevel>;
+  /** The findings against other datacenters, by the replica's datacenter and kind. */
+  farFrom: Map<string, Scan>;
+}
+
+export const newMemo = (): Memo => ({ mine: new Map(), theirs: new Map(), farFrom: new Map() });
+
+/** The pairs of the new replica with other units, kept as findings: only pairs that are not ISOLATED cost an object. */
+class Scan {
+  readonly findings = new Map<string, Finding>();
+  closest: Pick<Separation, "actual" | "possible"> | null = null;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly plus: Topology,
+    private readonly policy: Policy,
+    private readonly workload: AdviceWorkload,
+    private readonly unit: UnitRef,
+    private readonly memo: Memo,
+    private readonly redact: boolean,
+  ) {}
+
+  consider(other: UnitFacts, separation: Separation) {
+    const { workload, unit, memo } = this;
+    if (!this.closest || rank(separation.actual) < rank(this.closest.actual) || (separation.actual === this.closest.actual && rank(separation.possible) < rank(this.closest.possible))) {
+      this.closest = { actual: separation.actual, possible: separation.possible };
+    }
+    let mine = memo.mine.get(other.tenant);
+    if (!mine) memo.mine.set(other.tenant, (mine = requiredLevel(this.policy, relationship(this.plus, workload.tenant, other.tenant), workload.minimumIsolation)));
+    const outcomeA = outcomeOf(mine, separation.actual, separation.possible);
+    if (outcomeA !== "ISOLATED") {
+      const pair = { unit, other: other.ref, ...separation };
+      const required = mine;
+      note(this.findings, `a${other.tenant}`, outcomeA, pair, other.tenant !== workload.tenant, () => ownSentence(workload, required, other.tenant, pair, this.redact));
+    }
+    const theirs = other.workload !== null ? this.topology.workloads.get(other.workload) : undefined;
+    if (!theirs) return;
+    let required = memo.theirs.get(theirs.key);
+    if (!required) memo.theirs.set(theirs.key, (required = requiredLevel(this.policy, relationship(this.plus, theirs.tenant, workload.tenant), theirs.minimumIsolation)));
+    const outcomeB = outcomeOf(required, separation.actual, separation.possible);
+    if (outcomeB === "ISOLATED") return;
+    const level = required;
+    const pair = { unit: other.ref, other: unit, ...separation };
+    const hide = this.redact && theirs.tenant !== workload.tenant;
+    note(this.findings, `b${theirs.key}`, outcomeB, pair, theirs.tenant !== workload.tenant, () =>
+      hide
+        ? outcomeSentence(outcomeB, `a workload of another tenant needs ${level} separation from tenant ${workload.tenant}`, describeRedactedPair({ ...pair, unit, other: other.ref }, "another tenant"), separation.actual, separation)
+        : outcomeSentence(outcomeB, needs(theirs.key, theirs.tenant, level, `tenant ${workload.tenant}`), describePair(pair, workload.tenant), separation.actual, separation),
+    );
+  }
+
+  /** Takes in another scan's findings (the far datacenters'), keeping the worse of each. */
+  absorb(other: Scan) {
+    for (const [key, f] of other.findings) note(this.findings, key, f.outcome, f.pair, f.foreign, f.sentence);
+    const c = other.closest;
+    if (c && (!this.closest || rank(c.actual) < rank(this.closest.actual) || (c.actual === this.closest.actual && rank(c.possible) < rank(this.closest.possible)))) this.closest = c;
+  }
 }
 
 /** Keeps, per verdict, the worst outcome met and its weakest pair. */
@@ -201,15 +277,37 @@ function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef,
   return { refusals, doubts, softBreaches, crowding };
 }
 
-const nearCache = new WeakMap<Topology, { byDatacenter: Map<string, UnitFacts[]>; representatives: Map<string, UnitFacts[]> }>();
+interface Nearby {
+  byDatacenter: Map<string, UnitFacts[]>;
+  /** One unit per (tenant, workload) in each datacenter: the others there stand as far from a replica in another datacenter. */
+  representatives: Map<string, UnitFacts[]>;
+  /** The units whose way up holds a compute unit, by its id ("virtualMachine:vm-1"), the unit itself left out. */
+  byLink: Map<string, number[]>;
+  /**
+   * By unit index: what separation reads of a unit that shares nothing with the other side and
+   * whose host (or the other's) is not known: its walls below the host, the tenants its hardware
+   * is reserved for, its tenant and its datacenter (separation.ts, the possibly shared host).
+   * With both hosts known and different, the unit's host alone decides.
+   */
+  hiddenSignature: Int32Array;
+  /** The strictest minimumIsolation (as a rank) among the workloads of each datacenter's units. */
+  strictestMinimum: Map<string, number>;
+}
 
-/** The units by datacenter, and one unit per (tenant, workload) in each: built once per topology beside the shared-places index. */
-function nearbyUnits(topology: Topology) {
+const nearCache = new WeakMap<Topology, Nearby>();
+
+/** The units by datacenter, by the compute units above them, and by signature: built once per topology beside the shared-places index. */
+function nearbyUnits(topology: Topology): Nearby {
   let near = nearCache.get(topology);
   if (near) return near;
+  const units = sharedPlaces(topology).units;
   const byDatacenter = new Map<string, UnitFacts[]>();
   const seen = new Map<string, Map<string, UnitFacts>>();
-  for (const facts of sharedPlaces(topology).units) {
+  const byLink = new Map<string, number[]>();
+  const signatures = new Map<string, number>();
+  const hiddenSignature = new Int32Array(units.length);
+  const strictestMinimum = new Map<string, number>();
+  for (const facts of units) {
     let list = byDatacenter.get(facts.dc);
     if (!list) byDatacenter.set(facts.dc, (list = []));
     list.push(facts);
@@ -217,8 +315,20 @@ function nearbyUnits(topology: Topology) {
     if (!inDc) seen.set(facts.dc, (inDc = new Map()));
     const key = `${facts.tenant}\u0000${facts.workload ?? ""}`;
     if (!inDc.has(key)) inDc.set(key, facts);
+    for (let i = 1; i < facts.chain.ids.length; i++) {
+      const id = facts.chain.ids[i];
+      const above = byLink.get(id);
+      if (above) above.push(facts.index);
+      else byLink.set(id, [facts.index]);
+    }
+    const signature = `${facts.side}\u0000${facts.dedicated.join("\u0001")}\u0000${facts.tenant}\u0000${facts.dc}`;
+    let id = signatures.get(signature);
+    if (id === undefined) signatures.set(signature, (id = signatures.size));
+    hiddenSignature[facts.index] = id;
+    const minimum = facts.workload !== null ? topology.workloads.get(facts.workload)?.minimumIsolation : null;
+    if (minimum && rank(minimum) > (strictestMinimum.get(facts.dc) ?? 0)) strictestMinimum.set(facts.dc, rank(minimum));
   }
-  near = { byDatacenter, representatives: new Map([...seen].map(([dc, m]) => [dc, [...m.values()]])) };
+  near = { byDatacenter, representatives: new Map([...seen].map(([dc, m]) => [dc, [...m.values()]])), byLink, hiddenSignature, strictestMinimum };
   nearCache.set(topology, near);
   return near;
 }

@@ -147,7 +147,7 @@ describe("placement advice on random fleets", () => {
           checked[advice.outcome]++;
         }
       }),
-      { numRuns: 150, seed: 20261130 },
+      { numRuns: 300, seed: 20261130 },
     );
     // The fleets are varied enough that every outcome was met many times.
     for (const outcome of ["PROVEN", "POSSIBLE", "REFUSED"] as const) expect(checked[outcome]).toBeGreaterThan(20);
