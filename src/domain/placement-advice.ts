@@ -112,14 +112,19 @@ function isolationFindings(topology: Topology, plus: Topology, policy: Policy, w
     if (above) sharing.add(above.index);
     for (const index of near.byLink.get(chain.ids[i]) ?? []) sharing.add(index);
   }
-  const bySignature = new Map<string, Separation>();
+  const byHost = new Map<string, Separation>();
+  const byHidden = new Map<number, Separation>();
   const hostKnown = chain.host !== null;
   const compare = (other: UnitFacts) => {
     if (other.workload === workload.key) return; // its own units: one trust domain
     if (sharing.has(other.index)) return own.consider(other, separationOfChains(plus, unit, chain, other.ref, other.chain));
-    const signature = hostKnown && other.hostKnown ? `h${other.chain.host}` : `x${near.hiddenSignature[other.index]}`;
-    let separation = bySignature.get(signature);
-    if (!separation) bySignature.set(signature, (separation = separationOfChains(plus, unit, chain, other.ref, other.chain)));
+    const bothKnown = hostKnown && other.hostKnown;
+    let separation = bothKnown ? byHost.get(other.chain.host!) : byHidden.get(near.hiddenSignature[other.index]);
+    if (!separation) {
+      separation = separationOfChains(plus, unit, chain, other.ref, other.chain);
+      if (bothKnown) byHost.set(other.chain.host!, separation);
+      else byHidden.set(near.hiddenSignature[other.index], separation);
+    }
     own.consider(other, separation);
   };
   if (dc === null) sharedPlaces(topology).units.forEach(compare);
