@@ -43,4 +43,19 @@ describe("tenancy place", () => {
     expect(rules.code).toBe(2);
     expect(rules.stderr).toContain("a JSON array of rules");
   }, 120_000);
+
+  // Last: once a token exists, the demo no longer trusts its loopback callers as admin.
+  it("makes a scheduler token on the database that the extender routes take, and nothing else", async () => {
+    const created = await runCli(["token", "create", "--role", "scheduler", "--name", "kube-scheduler"], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain("created token kube-scheduler (scheduler); keep its secret now, it is not shown again:");
+    const secret = created.stdout.trim();
+    const base = demo.services[0].url.replace(/\/graphql$/, "");
+    const pod = { metadata: { name: "web-1", namespace: "default", labels: { "app.kubernetes.io/name": "web" } }, spec: { containers: [{ name: "web", image: "nginx" }] } };
+    const filter = await fetch(`${base}/scheduler/k8s/token/${secret}/filter`, { method: "POST", body: JSON.stringify({ Pod: pod, NodeNames: ["unsynced-node"] }) });
+    expect(filter.status).toBe(200);
+    expect(await filter.json()).toMatchObject({ NodeNames: ["unsynced-node"], FailedAndUnresolvableNodes: {} });
+    const graphql = await fetch(demo.services[0].url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${secret}` }, body: JSON.stringify({ query: "{ tenants { totalCount } }" }) });
+    expect(((await graphql.json()) as any).errors[0].extensions.code).toBe("FORBIDDEN");
+  }, 120_000);
 });
