@@ -45,15 +45,17 @@ export const DEFAULT_LIMITS: RequestLimits = {
   maxTokens: 2000,
   // The README's nested rack query (rack → 50 hosts → 50 VMs → 50 containers) prices at
   // about 260,000: fine for operators; a tenant's view is a tenant, its workloads and units.
-  costBudget: { admin: 1_000_000, compliance: 1_000_000, tenant: 100_000, sync: 100_000 },
+  costBudget: { admin: 1_000_000, compliance: 1_000_000, tenant: 100_000, sync: 100_000, scheduler: 100_000 },
   // A sync of a large snapshot takes minutes; everything else answers in well under a second.
-  deadlineMs: { admin: 15_000, compliance: 15_000, tenant: 10_000, sync: 300_000 },
-  bodyBytes: { admin: 1 * MIB, compliance: 256 * KIB, tenant: 64 * KIB, sync: 256 * MIB },
-  bodyTimeoutMs: { admin: 10_000, compliance: 10_000, tenant: 10_000, sync: 120_000 },
+  deadlineMs: { admin: 15_000, compliance: 15_000, tenant: 10_000, sync: 300_000, scheduler: 10_000 },
+  // A scheduler sends every candidate Node in full when its extender is not nodeCacheCapable.
+  bodyBytes: { admin: 1 * MIB, compliance: 256 * KIB, tenant: 64 * KIB, sync: 256 * MIB, scheduler: 64 * MIB },
+  bodyTimeoutMs: { admin: 10_000, compliance: 10_000, tenant: 10_000, sync: 120_000, scheduler: 10_000 },
   headersTimeoutMs: 10_000,
   maxConnections: 1024,
   // Admins (the operator, the bench, the embedded demo) are not limited unless told to be.
-  requestsPerSecond: { admin: 0, compliance: 20, tenant: 20, sync: 5 },
+  // kube-scheduler asks once per pod and verb; a burst of pods is normal.
+  requestsPerSecond: { admin: 0, compliance: 20, tenant: 20, sync: 5, scheduler: 200 },
   unauthenticatedPerMinute: 60,
 };
 

@@ -29,7 +29,7 @@ const OPERATORS: readonly Role[] = ["admin", "compliance"];
 const ADMIN: readonly Role[] = ["admin"];
 
 export const FIELD_RULES: Record<string, FieldRule> = {
-  "Query.viewer": { roles: ALL, savedQueries: true },
+  "Query.viewer": { roles: [...ALL, "scheduler"], savedQueries: true },
   "Query.node": { roles: READERS },
   "Query.nodes": { roles: READERS },
   "Query.datacenters": { roles: OPERATORS },
@@ -59,6 +59,8 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.antiAffinityViolations": { roles: READERS },
   "Query.antiAffinityUnverifiable": { roles: READERS },
   "Query.failureImpact": { roles: READERS },
+  // A tenant asks for its own workloads and VMs only, and reads redacted reasons (resolvers/placement.ts).
+  "Query.placementAdvice": { roles: READERS },
   "Query.auditLog": { roles: OPERATORS },
   "Query.apiTokens": { roles: ADMIN },
   "Query.savedQueries": { roles: OPERATORS, savedQueries: true },
@@ -89,8 +91,10 @@ export const FIELD_RULES: Record<string, FieldRule> = {
 };
 
 /** Who may read the HTTP routes beside /graphql that need a caller (/healthz and /readyz need none). */
-export const ROUTE_ROLES: Record<"/metrics" | "/chatops", readonly Role[]> = {
+export const ROUTE_ROLES: Record<"/metrics" | "/chatops" | "/scheduler", readonly Role[]> = {
   "/metrics": OPERATORS,
+  // kube-scheduler's extender and the admission webhook (scheduler-routes.ts): read-only placement answers.
+  "/scheduler": ["admin", "scheduler"],
   // Each command then runs through the field rules above as the caller.
   "/chatops": ALL,
 };

@@ -3,7 +3,8 @@
  * admin token, a Slack user) and carried in the GraphQL context. Every access decision reads it
  * (src/access/access-rules.ts); nothing else decides who may do what.
  */
-export const ROLES = ["admin", "sync", "compliance", "tenant"] as const;
+/** `scheduler`: kube-scheduler's extender and the admission webhook (src/http/scheduler-routes.ts); no GraphQL beyond `viewer`. */
+export const ROLES = ["admin", "sync", "compliance", "tenant", "scheduler"] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Principal {

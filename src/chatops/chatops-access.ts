@@ -41,6 +41,7 @@ export function parseChatopsAccess(json: string, origin: string): ChatopsAccess 
       if (!g || typeof g !== "object" || !(ROLES as readonly string[]).includes(String(g.role))) throw new Error(`${where}.role must be one of ${ROLES.join(", ")}`);
       if (g.role === "tenant" && (typeof g.tenant !== "string" || !g.tenant)) throw new Error(`${where}.tenant is required for the tenant role`);
       if (g.role === "sync") throw new Error(`${where}: the sync role pushes snapshots, which chat cannot do`);
+      if (g.role === "scheduler") throw new Error(`${where}: the scheduler role answers kube-scheduler, not chat`);
       access[section][id] = { role: g.role as Role, tenant: g.tenant, savedQueriesOnly: g.savedQueriesOnly === true };
     }
   }

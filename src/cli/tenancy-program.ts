@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { addAnswerCommands } from "./answer-commands.ts";
 import { addDemoCommand } from "./demo-command.ts";
 import { addMigrateCommand } from "./migrate-command.ts";
+import { addPlaceCommand } from "./place-command.ts";
 import { addQueryCommand } from "./query-command.ts";
 import { addServeCommand } from "./serve-command.ts";
 import { addSyncCommand } from "./sync-command.ts";
@@ -30,5 +31,6 @@ export function tenancyProgram(): Command {
   addTokenCommand(program);
   addQueryCommand(program);
   addAnswerCommands(program);
+  addPlaceCommand(program);
   return program;
 }

@@ -26,7 +26,7 @@ export function addTokenCommand(program: Command) {
   token
     .command("create")
     .description("create a token; prints its secret, once, on standard output")
-    .requiredOption("--role <role>", "admin, sync, compliance or tenant")
+    .requiredOption("--role <role>", "admin, sync, compliance, tenant or scheduler")
     .option("--name <name>", "its name (default: the role and a random suffix)")
     .option("--tenant <key>", "a tenant token's tenant")
     .option("--source <key>", "a sync token's source (repeatable)", collect)

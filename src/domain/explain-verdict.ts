@@ -9,7 +9,7 @@ import type { EvidencePair, Verdict } from "./verdict.ts";
  * 10:42 UTC."
  */
 export function explainVerdict(verdict: Verdict, now: Date = new Date(), options: ExplainOptions = {}): string {
-  const who = `${verdict.workload} (${verdict.workloadTenant}) needs ${verdict.required} separation from tenant ${verdict.tenant}`;
+  const who = needs(verdict.workload, verdict.workloadTenant, verdict.required, `tenant ${verdict.tenant}`);
   const asOf = verdict.inventoryAsOf ? ` Inventory as of ${formatInstant(verdict.inventoryAsOf, now)}.` : "";
   const weakest = verdict.weakest;
   if (!weakest) {
@@ -22,14 +22,27 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
   }
   const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);
-  switch (verdict.outcome) {
+  return `${outcomeSentence(verdict.outcome, who, pair, verdict.actual, weakest)}${asOf}`;
+}
+
+/**
+ * The verdict's sentence from its parts: who needs what (`needs`), the pair in words, the
+ * level proven. Placement advice (placement-advice.ts) says why a place is refused with it.
+ */
+export function outcomeSentence(outcome: Verdict["outcome"], who: string, pair: string, actual: Verdict["actual"], weakest: Pick<EvidencePair, "actual" | "possible">): string {
+  switch (outcome) {
     case "NOT_ISOLATED":
-      return `NOT ISOLATED: ${who}, but ${pair} (only a ${weakest.actual} boundary between them).${asOf}`;
+      return `NOT ISOLATED: ${who}, but ${pair} (only a ${weakest.actual} boundary between them).`;
     case "UNPROVEN":
-      return `UNPROVEN: ${who}; only ${verdict.actual} is proven, ${weakest.possible} is possible: ${pair}.${asOf}`;
+      return `UNPROVEN: ${who}; only ${actual} is proven, ${weakest.possible} is possible: ${pair}.`;
     case "ISOLATED":
-      return `ISOLATED: ${who} and has at least ${verdict.actual}; the closest pair: ${pair}.${asOf}`;
+      return `ISOLATED: ${who} and has at least ${actual}; the closest pair: ${pair}.`;
   }
+}
+
+/** "payments (acme-payments) needs HOST separation from tenant globex": the subject of a verdict's sentence. */
+export function needs(workload: string, workloadTenant: string, required: string, from: string): string {
+  return `${workload} (${workloadTenant}) needs ${required} separation from ${from}`;
 }
 
 export interface ExplainOptions {
@@ -40,7 +53,7 @@ export interface ExplainOptions {
   redactOtherSide?: boolean;
 }
 
-function describeRedactedPair(pair: EvidencePair, tenant: string): string {
+export function describeRedactedPair(pair: EvidencePair, tenant: string): string {
   const mine = describeUnit(pair.unit);
   const theirs = `a unit of ${tenant}`;
   if (pair.shared.kind === "UNIT" && pair.shared.contains) {
@@ -66,9 +79,9 @@ export function kindOfSharedThing(shared: SharedThing): string {
   }
 }
 
-function describePair(pair: EvidencePair, tenant: string): string {
+export function describePair(pair: EvidencePair, tenant: string): string {
   const mine = describeUnit(pair.unit);
-  const theirs = `${tenant}'s ${describeUnit(pair.other)}`;
+  const theirs = isNewReplica(pair.other) ? `${tenant}'s new ${unitNoun(pair.other)} replica` : `${tenant}'s ${describeUnit(pair.other)}`;
   if (pair.shared.kind === "UNIT" && pair.shared.contains) {
     const mineContains = pair.shared.unit.kind === pair.unit.kind && pair.shared.unit.key === pair.unit.key;
     return mineContains ? `${theirs} runs inside ${mine}` : `${mine} runs inside ${theirs}`;
@@ -82,8 +95,19 @@ function describePair(pair: EvidencePair, tenant: string): string {
 }
 
 export function describeUnit(unit: UnitRef): string {
-  return `${unit.kind === "virtualMachine" ? "VM" : unit.kind} ${unit.key}`;
+  if (isNewReplica(unit)) return `the new ${unitNoun(unit)} replica`;
+  return `${unitNoun(unit)} ${unit.key}`;
 }
+
+const unitNoun = (unit: UnitRef) => (unit.kind === "virtualMachine" ? "VM" : unit.kind);
+
+/**
+ * The key of the replica that placement advice imagines (placement-advice.ts): no synced key
+ * can hold a NUL (the API refuses it), so it never names a real unit.
+ */
+export const NEW_REPLICA_KEY = "\u0000new replica";
+
+export const isNewReplica = (unit: UnitRef) => unit.key === NEW_REPLICA_KEY;
 
 function describeShared(shared: SharedThing): string {
   switch (shared.kind) {

@@ -29,11 +29,22 @@ export const FIELD_WORK: Record<string, number | ((args: Args) => number)> = {
   "Query.antiAffinityUnverifiable": 2_000,
   "Workload.antiAffinityAudit": 100,
   "Workload.survives": 1_000,
+  // Each candidate is a verdict against the units of its datacenter, both ways: a region's hosts are many.
+  "Query.placementAdvice": (args) => PLACEMENT_WORK * candidateCount(args.candidates),
   "Query.failureImpact": (args) => FAILURE_WORK[String(args.level)] ?? FAILURE_WORK.PLANET,
   "Mutation.syncInventory": 5_000,
   "Mutation.runSavedQuery": 1_000,
   "SavedQueryRun.diff": 1_000,
 };
+
+const PLACEMENT_WORK = 1_000;
+
+/** Named candidates count one each; "anywhere" in a datacenter or a region stands for many hosts. */
+function candidateCount(candidates: unknown): number {
+  const c = (candidates ?? {}) as Record<string, unknown>;
+  const listed = ["hosts", "virtualMachines", "kubernetesNodes"].reduce((n, k) => n + (Array.isArray(c[k]) ? (c[k] as unknown[]).length : 0), 0);
+  return Math.max(1, listed + (c.anywhereInDatacenter != null ? 20 : 0) + (c.anywhereInRegion != null ? 60 : 0));
+}
 
 /** A what-if walks every replica in the failing domain: a host holds few, a planet all. */
 const FAILURE_WORK: Record<string, number> = {

@@ -25,6 +25,7 @@ import { useMetrics } from "../graphql/plugins/use-metrics.ts";
 import { currentRequestId, requestIdOf, withRequestId } from "../observability/request-context.ts";
 import { RateLimits } from "./rate-limits.ts";
 import { readBody } from "./read-body.ts";
+import { schedulerRoutes } from "./scheduler-routes.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -93,7 +94,9 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 
   httpServer.on("request", (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : "other";
+    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname)
+      ? url.pathname
+      : url.pathname.startsWith("/scheduler/") ? "/scheduler" : "other";
     const started = performance.now();
     if (metrics) response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
     const requestId = requestIdOf(request.headers);
@@ -135,6 +138,12 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         if (read.kind === "too large") return refuse(response, 413, "PAYLOAD_TOO_LARGE", `a chat command is at most ${CHATOPS_MAX_BODY} bytes`);
         if (read.kind === "too slow") return refuse(response, 408, "REQUEST_TIMEOUT", "the chat command's body did not arrive in time");
         return caller ? chatops.json(caller, read.body, reply) : chatops.slack(request, read.body, reply);
+      }
+      case "/scheduler": {
+        scheduler.takeTokenFromPath(request, url);
+        const caller = await authorized(request, response, "/scheduler");
+        if (!caller) return;
+        return scheduler.handle(caller, url, request, (status, body) => send(response, status, "application/json", JSON.stringify(body)));
       }
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
@@ -209,6 +218,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     runOperation: contextDeps.runOperation,
     denials,
   });
+
+  const scheduler = schedulerRoutes({ index: isolationIndex, sources: config.sources, limits, logger });
 
   async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
     let body: unknown;

@@ -26,6 +26,7 @@ beforeAll(async () => {
   tokens.compliance = await createToken(service.url, ADMIN, { name: "audit", role: "COMPLIANCE" });
   tokens.savedOnly = await createToken(service.url, ADMIN, { name: "audit-bot", role: "COMPLIANCE", savedQueriesOnly: true });
   tokens.tenant = await createToken(service.url, ADMIN, { name: "geology-team", role: "TENANT", tenant: "geology" });
+  tokens.scheduler = await createToken(service.url, ADMIN, { name: "kube-scheduler", role: "SCHEDULER" });
   await gqlAs(service.url, ADMIN, `mutation { saveQuery(name: "viol", document: "{ antiAffinityViolations { totalCount } }") { userErrors { message } } }`);
 }, 60_000);
 afterAll(async () => demo?.close());
@@ -37,13 +38,14 @@ const globexSnapshot = () => JSON.parse(readFileSync("examples/demo/aws-globex.j
 
 // Each operation, and the roles that may run it. Every other role gets FORBIDDEN.
 const TABLE: [string, string, Record<string, unknown> | undefined, string[]][] = [
-  ["viewer", `{ viewer { role } }`, undefined, ["admin", "sync", "compliance", "savedOnly", "tenant"]],
+  ["viewer", `{ viewer { role } }`, undefined, ["admin", "sync", "compliance", "savedOnly", "tenant", "scheduler"]],
   ["list hosts", `{ hosts { totalCount } }`, undefined, ["admin", "compliance"]],
   ["list VMs", `{ virtualMachines { totalCount } }`, undefined, ["admin", "compliance", "tenant"]],
   ["list sources", `{ sources { totalCount } }`, undefined, ["admin", "compliance"]],
   ["fleet report", `{ isolationReport { totalCount } }`, undefined, ["admin", "compliance"]],
   ["a verdict", `{ isolation(workload: "seismic-model", tenant: "biology") { outcome } }`, undefined, ["admin", "compliance", "tenant"]],
   ["violations", `{ antiAffinityViolations { totalCount } }`, undefined, ["admin", "compliance", "tenant"]],
+  ["placement advice", `{ placementAdvice(workload: "seismic-model", candidates: { virtualMachines: ["vm-3"] }) { provenCount } }`, undefined, ["admin", "compliance", "tenant"]],
   ["exposure", `{ workload(key: "seismic-model") { exposure { outcome } } }`, undefined, ["admin", "compliance"]],
   ["audit log", `{ auditLog { totalCount } }`, undefined, ["admin", "compliance"]],
   ["tokens", `{ apiTokens { totalCount } }`, undefined, ["admin"]],
@@ -62,7 +64,7 @@ describe("the rule table", () => {
     expect(unruledRootFields(typeDefs.replace("type Query {", "type Query {\n  secretField: String"))).toEqual(["Query.secretField"]);
   });
 
-  for (const role of ["admin", "sync", "compliance", "savedOnly", "tenant"]) {
+  for (const role of ["admin", "sync", "compliance", "savedOnly", "tenant", "scheduler"]) {
     it(`${role}: may do what its row allows and gets FORBIDDEN for the rest`, async () => {
       const outcome: Record<string, string> = {};
       for (const [name, query, variables, allowed] of TABLE) {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   }
   // A whole datacenter's dump prices far over an admin's default budget (1000 hosts × 50 VMs ×
   // 50 containers): raised here as an operator would (TENANCY_COST_BUDGET_ADMIN) for an export.
-  service = await startTestService(t.url, { limits: { ...DEFAULT_LIMITS, requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 }, costBudget: { ...DEFAULT_LIMITS.costBudget, admin: 100_000_000 } } });
+  service = await startTestService(t.url, { limits: { ...DEFAULT_LIMITS, requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0, scheduler: 0 }, costBudget: { ...DEFAULT_LIMITS.costBudget, admin: 100_000_000 } } });
 });
 afterAll(async () => {
   await service.close();

@@ -14,7 +14,7 @@ let url: string;
 const tokens: Record<string, string> = {};
 beforeAll(async () => {
   // A short deadline for compliance, so the deadline tests wait little.
-  demo = await startSecuredDemo({ limits: { ...DEFAULT_LIMITS, deadlineMs: { admin: 120_000, compliance: 400, tenant: 120_000, sync: 300_000 } } });
+  demo = await startSecuredDemo({ limits: { ...DEFAULT_LIMITS, deadlineMs: { admin: 120_000, compliance: 400, tenant: 120_000, sync: 300_000, scheduler: 120_000 } } });
   url = demo.service.url;
   tokens.tenant = await createToken(url, ADMIN_TOKEN, { name: "geology-team", role: "TENANT", tenant: "geology" });
   tokens.compliance = await createToken(url, ADMIN_TOKEN, { name: "audit", role: "COMPLIANCE" });

@@ -13,12 +13,12 @@ import { rawExchange } from "../support/raw-http.ts";
 const limits: RequestLimits = {
   ...DEFAULT_LIMITS,
   bodyBytes: { ...DEFAULT_LIMITS.bodyBytes, sync: 2 * 1024 * 1024 },
-  bodyTimeoutMs: { admin: 1_000, compliance: 1_000, tenant: 1_000, sync: 1_000 },
+  bodyTimeoutMs: { admin: 1_000, compliance: 1_000, tenant: 1_000, sync: 1_000, scheduler: 1_000 },
   headersTimeoutMs: 1_000,
   maxConnections: 8,
-  requestsPerSecond: { admin: 0, compliance: 5, tenant: 5, sync: 5 },
+  requestsPerSecond: { admin: 0, compliance: 5, tenant: 5, sync: 5, scheduler: 5 },
   unauthenticatedPerMinute: 5,
-  deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
+  deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000, scheduler: 120_000 },
 };
 let demo: SecuredDemo;
 let port: number;

@@ -16,9 +16,9 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     // long unless a test sets them (test/http/*-limits.test.ts do).
     limits: {
       ...DEFAULT_LIMITS,
-      requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0 },
+      requestsPerSecond: { admin: 0, compliance: 0, tenant: 0, sync: 0, scheduler: 0 },
       unauthenticatedPerMinute: 0,
-      deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
+      deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000, scheduler: 120_000 },
     },
     introspection: true,
     loadDemoOnCreate: false,

@@ -20,7 +20,7 @@ import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
  *   `<namespace>/<name>`. A zone topologySpreadConstraint becomes a DATACENTER maxSkew rule.
  * - A KubeVirt VirtualMachineInstance is a VM inside its virt-launcher pod.
  */
-interface Meta {
+export interface Meta {
   name?: string;
   namespace?: string;
   uid?: string;
@@ -28,7 +28,7 @@ interface Meta {
   annotations?: Record<string, string>;
   ownerReferences?: { kind?: string; name?: string; controller?: boolean }[];
 }
-interface K8sObject {
+export interface K8sObject {
   kind?: string;
   metadata?: Meta;
   spec?: Record<string, any>;
@@ -47,13 +47,32 @@ export function runtimeOf(runtimeClass: string | undefined, classes: Map<string,
   return runtimeClass;
 }
 
+/** The connector's settings, read once: the scheduler extender (src/http/scheduler-routes.ts) reads them the same way. */
+export function kubernetesSettings(options: ConnectorOptions) {
+  return {
+    tenantLabel: setting(options, "tenant-label", "tenancy.io/tenant"),
+    workloadLabel: setting(options, "workload-label", "app.kubernetes.io/name"),
+    nodesAs: setting(options, "nodes", "vms"),
+    platformTenant: setting(options, "platform-tenant", "platform"),
+    classes: new Map(keyList(setting(options, "runtime-classes", "")).map((pair) => pair.split("=") as [string, string])),
+  };
+}
+
+/** The tenant of a pod or VMI: its namespace's label or annotation, else its own label, else the namespace's name. */
+export function tenantOfObject(meta: Meta, namespace: Meta | undefined, tenantLabel: string): string {
+  return namespace?.labels?.[tenantLabel] ?? namespace?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
+}
+
+/** The unit a node is: the cloud VM its providerID names, else `node/<name>` (a host with nodes=hosts, else a VM). */
+export function nodeUnitOf(name: string, providerId: string | undefined, nodesAs: string): { kind: "virtualMachine" | "host"; id: string; cloud: boolean } {
+  const cloudVm = providerId ? vmKeyFromProviderId(providerId) : null;
+  if (cloudVm) return { kind: "virtualMachine", id: cloudVm, cloud: true };
+  return { kind: nodesAs === "hosts" ? "host" : "virtualMachine", id: `node/${name}`, cloud: false };
+}
+
 export function mapKubernetes(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const tenantLabel = setting(options, "tenant-label", "tenancy.io/tenant");
-  const workloadLabel = setting(options, "workload-label", "app.kubernetes.io/name");
-  const nodesAs = setting(options, "nodes", "vms");
-  const platformTenant = setting(options, "platform-tenant", "platform");
-  const classes = new Map(keyList(setting(options, "runtime-classes", "")).map((pair) => pair.split("=") as [string, string]));
+  const { tenantLabel, workloadLabel, nodesAs, platformTenant, classes } = kubernetesSettings(options);
   if (nodesAs !== "vms" && nodesAs !== "hosts") b.warn("settings", `nodes is "vms" or "hosts", not "${nodesAs}"; using vms`);
 
   const objects: K8sObject[] = [];
@@ -73,16 +92,16 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     const name = node.metadata?.name ?? "";
     const labels = node.metadata?.labels ?? {};
     const providerId = node.spec?.providerID as string | undefined;
-    const cloudVm = providerId ? vmKeyFromProviderId(providerId) : null;
-    if (providerId && !cloudVm) b.warn(name, `providerID ${providerId} names no provider a connector maps; the node is modeled on its own`);
-    if (cloudVm) {
-      nodeUnit.set(name, { kind: "virtualMachine", id: cloudVm });
+    const unit = nodeUnitOf(name, providerId, nodesAs);
+    if (providerId && !unit.cloud) b.warn(name, `providerID ${providerId} names no provider a connector maps; the node is modeled on its own`);
+    if (unit.cloud) {
+      nodeUnit.set(name, { kind: "virtualMachine", id: unit.id });
       continue;
     }
     const { datacenter, why } = nodeDatacenter(labels, providerId);
     if (why) b.warn(name, why);
-    const id = `node/${name}`;
-    if (nodesAs === "hosts") {
+    const id = unit.id;
+    if (unit.kind === "host") {
       b.add("hosts", { id, datacenter });
       nodeUnit.set(name, { kind: "host", id });
     } else {
@@ -91,10 +110,7 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     }
   }
 
-  const tenantOf = (meta: Meta): string => {
-    const ns = namespaces.get(meta.namespace ?? "");
-    return ns?.labels?.[tenantLabel] ?? ns?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
-  };
+  const tenantOf = (meta: Meta): string => tenantOfObject(meta, namespaces.get(meta.namespace ?? ""), tenantLabel);
 
   const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
   for (const pod of of("Pod")) {
@@ -151,7 +167,7 @@ export function workloadOf(meta: Meta, workloadLabel: string): string | null {
 const ZONE_SPREAD_KEYS = [...ZONE_LABELS, AWS_ZONE_ID];
 
 /** Zone spread constraints as DATACENTER rules; host spread is left out (a node is a VM, not a host). */
-function spreadRules(pod: K8sObject): Record<string, unknown>[] {
+export function spreadRules(pod: K8sObject): Record<string, unknown>[] {
   const constraints = (pod.spec?.topologySpreadConstraints as { topologyKey?: string; maxSkew?: number; whenUnsatisfiable?: string }[] | undefined) ?? [];
   return constraints
     .filter((c) => ZONE_SPREAD_KEYS.includes(c.topologyKey ?? "") && Number.isInteger(c.maxSkew) && (c.maxSkew ?? 0) >= 1)

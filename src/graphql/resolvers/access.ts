@@ -46,4 +46,4 @@ export const ApiToken = {
 };
 
 /** GraphQL's Role enum over the roles as stored (lower case). */
-export const Role = { ADMIN: "admin", SYNC: "sync", COMPLIANCE: "compliance", TENANT: "tenant" };
+export const Role = { ADMIN: "admin", SYNC: "sync", COMPLIANCE: "compliance", TENANT: "tenant", SCHEDULER: "scheduler" };

@@ -14,13 +14,14 @@ import {
 import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
 import { Mutation } from "./mutation.ts";
+import { PlacementAdvice, PlacementCandidate, placementQueries } from "./placement.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
 import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...placementQueries },
   Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations },
   Viewer,
   ApiToken,
@@ -36,6 +37,8 @@ export const resolvers = {
   IsolationVerdict,
   IsolationEvidence,
   SharedThing,
+  PlacementAdvice,
+  PlacementCandidate,
   JSON,
   DateTime,
   // Rows carry __typename (see inventory-types.ts `typed`), set where they are loaded.

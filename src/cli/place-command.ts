@@ -1,0 +1,97 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { ISOLATION_LEVELS } from "../domain/scale.ts";
+import { commandAction } from "./command-action.ts";
+import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
+import { formatTable } from "./result-table.ts";
+import { serviceClient, type ServiceClient } from "./service-client.ts";
+
+/*
+ * `tenancy place`: placement advice for one more replica (GraphQL placementAdvice), through
+ * the service like the other answers. Exit 0 when at least one candidate is PROVEN or
+ * POSSIBLE, 1 when every candidate is refused: a script can gate a deployment on it.
+ */
+interface PlaceOptions {
+  format: Format;
+  list?: string;
+  url?: string;
+  tenant?: string;
+  minimumIsolation?: string;
+  antiAffinity?: string;
+  host: string[];
+  vm: string[];
+  node: string[];
+  anywhereInDatacenter?: string;
+  anywhereInRegion?: string;
+  replica?: string;
+  runtime?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const level = (value: string) => {
+  const normal = value.toUpperCase().replaceAll("-", "_");
+  if (!(ISOLATION_LEVELS as readonly string[]).includes(normal)) throw new InvalidArgumentError(`the level is one of ${ISOLATION_LEVELS.join(", ")}`);
+  return normal;
+};
+
+const rules = (value: string) => {
+  try {
+    const parsed = JSON.parse(value);
+    if (!Array.isArray(parsed)) throw new Error("not an array");
+    return parsed;
+  } catch {
+    throw new InvalidArgumentError(`a JSON array of rules, e.g. '[{"level":"HOST","maxPerDomain":1}]'`);
+  }
+};
+
+export function addPlaceCommand(program: Command) {
+  urlOption(formatOptions(program.command("place")))
+    .summary("where may one more replica of a workload go?")
+    .description(
+      "Ranks candidate places for one more replica: PROVEN, then POSSIBLE, then REFUSED, each refusal with its reason.\n" +
+        "Name a synced workload, or describe a new one with --tenant (and --minimum-isolation, --anti-affinity).\n" +
+        "Exit 0 when some candidate is PROVEN or POSSIBLE, 1 when every one is refused.",
+    )
+    .argument("[workload]", "a synced workload's key (or, with --tenant, the new workload's name)")
+    .option("--tenant <tenant>", "describe a new workload of this tenant instead")
+    .option("--minimum-isolation <level>", "the new workload's own minimum", level)
+    .option("--anti-affinity <json>", "the new workload's anti-affinity rules, as JSON", rules)
+    .option("--host <key>", "a candidate host (repeatable)", collect, [])
+    .option("--vm <key>", "a candidate VM (repeatable)", collect, [])
+    .option("--node <name>", "a candidate Kubernetes node (repeatable)", collect, [])
+    .option("--anywhere-in-datacenter <key>", "every host of a datacenter, and the datacenter itself")
+    .option("--anywhere-in-region <region>", "every host of a region's datacenters, and each datacenter")
+    .option("--replica <kind>", "container or vm (default: a container in a VM or node, a VM on a host)")
+    .option("--runtime <runtime>", "a container replica's runtime (runc, gvisor, kata…)")
+    .action(commandAction((workload: string | undefined, o: PlaceOptions) => place(serviceClient(process.env, o.url), workload, o)));
+}
+
+async function place(client: ServiceClient, workload: string | undefined, o: PlaceOptions): Promise<number> {
+  const candidates = {
+    hosts: o.host,
+    virtualMachines: o.vm,
+    kubernetesNodes: o.node,
+    anywhereInDatacenter: o.anywhereInDatacenter ?? null,
+    anywhereInRegion: o.anywhereInRegion ?? null,
+  };
+  const described = o.tenant !== undefined ? { name: workload ?? null, tenant: o.tenant, minimumIsolation: o.minimumIsolation ?? null, antiAffinity: o.antiAffinity ?? null } : null;
+  const kind = o.replica === undefined ? null : o.replica.toLowerCase() === "vm" ? "VIRTUAL_MACHINE" : o.replica.toLowerCase() === "container" ? "CONTAINER" : o.replica;
+  const { placementAdvice } = await client.request(
+    `query($workload: String, $describe: DescribedWorkloadInput, $candidates: PlacementCandidatesInput!, $replica: ReplicaInput) {
+       placementAdvice(workload: $workload, describe: $describe, candidates: $candidates, replica: $replica) {
+         workloadKey tenantKey provenCount possibleCount refusedCount
+         candidates(first: 1000) { nodes { kind key outcome reasons softBreaches crowding closestActual closestPossible } } } }`,
+    { workload: described ? null : (workload ?? null), describe: described, candidates, replica: kind ? { kind, runtime: o.runtime ?? null } : null },
+  );
+  const nodes = placementAdvice.candidates.nodes as { kind: string; key: string; outcome: string; reasons: string[]; softBreaches: string[] }[];
+  if (o.format === "json") printResult(placementAdvice, o);
+  else if (o.format === "csv") printResult({ candidates: nodes.map((n) => ({ ...n, reasons: n.reasons.join(" | "), softBreaches: n.softBreaches.join(" | ") })) }, o);
+  else {
+    console.log(formatTable({ candidates: nodes.map(({ kind, key, outcome, softBreaches }) => ({ kind, key, outcome, softBreaches: softBreaches.length })) }));
+    for (const n of nodes.filter((n) => n.reasons.length > 0 || n.softBreaches.length > 0)) {
+      console.log(`\n${n.outcome} ${n.kind.toLowerCase().replace("_", " ")} ${n.key}:`);
+      for (const line of [...n.reasons, ...n.softBreaches]) console.log(`  ${line}`);
+    }
+  }
+  return nodes.some((n) => n.outcome !== "REFUSED") ? 0 : 1;
+}

@@ -1,0 +1,63 @@
+import { NEW_REPLICA_KEY } from "./explain-verdict.ts";
+import type { ContainerNode, Topology, UnitRef, VirtualMachineNode } from "./topology.ts";
+
+/*
+ * A topology with one more unit: the replica that placement advice imagines on a candidate.
+ * Every map but one is the topology's own; the one the new unit belongs in answers for it too,
+ * so the separation and anti-affinity rules read it exactly as they would read a synced unit.
+ */
+
+/** Where the new replica goes: in a VM or on a host (a Kubernetes node is one of these), or somewhere in a datacenter. */
+export type CandidatePlace = { kind: "virtualMachine" | "host" | "datacenter"; key: string };
+
+/** What the new replica is: a container (with its runtime) or a VM. */
+export type ReplicaKind = { kind: "container"; runtime: string } | { kind: "virtualMachine" };
+
+class PlusOne<V> implements ReadonlyMap<string, V> {
+  constructor(private readonly base: ReadonlyMap<string, V>, private readonly key: string, private readonly value: V) {}
+  get size() { return this.base.size + 1; }
+  get(key: string) { return key === this.key ? this.value : this.base.get(key); }
+  has(key: string) { return key === this.key || this.base.has(key); }
+  *entries(): MapIterator<[string, V]> { yield* this.base.entries(); yield [this.key, this.value]; }
+  *keys(): MapIterator<string> { yield* this.base.keys(); yield this.key; }
+  *values(): MapIterator<V> { yield* this.base.values(); yield this.value; }
+  [Symbol.iterator]() { return this.entries(); }
+  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void) { for (const [k, v] of this.entries()) fn(v, k, this); }
+}
+
+/** The replica's kind where none was asked for: a container in a VM or node, a VM on a host or in a datacenter. */
+export function defaultReplicaKind(place: CandidatePlace): ReplicaKind {
+  return place.kind === "virtualMachine" ? { kind: "container", runtime: "runc" } : { kind: "virtualMachine" };
+}
+
+/**
+ * The topology with the new replica of `workload` (of `tenant`) on `place`. A container may
+ * not go "somewhere in a datacenter": nothing would hold it; the caller asks a VM there.
+ */
+export function withNewReplica(topology: Topology, place: CandidatePlace, replica: ReplicaKind, tenant: string, workload: string): { topology: Topology; unit: UnitRef } {
+  if (replica.kind === "container") {
+    if (place.kind === "datacenter") throw new Error("a container needs a VM or a host to run on");
+    const node: ContainerNode = {
+      key: NEW_REPLICA_KEY,
+      source: "",
+      runtime: replica.runtime,
+      tenant,
+      workload,
+      virtualMachine: place.kind === "virtualMachine" ? place.key : null,
+      host: place.kind === "host" ? place.key : null,
+    };
+    return { topology: { ...topology, containers: new PlusOne(topology.containers, NEW_REPLICA_KEY, node) }, unit: { kind: "container", key: NEW_REPLICA_KEY } };
+  }
+  const node: VirtualMachineNode = {
+    key: NEW_REPLICA_KEY,
+    source: "",
+    tenant,
+    workload,
+    dedicated: false,
+    host: place.kind === "host" ? place.key : null,
+    container: null,
+    datacenter: place.kind === "datacenter" ? place.key : null,
+  };
+  if (place.kind === "virtualMachine") throw new Error("a VM replica goes on a host or in a datacenter, not in a VM");
+  return { topology: { ...topology, virtualMachines: new PlusOne(topology.virtualMachines, NEW_REPLICA_KEY, node) }, unit: { kind: "virtualMachine", key: NEW_REPLICA_KEY } };
+}

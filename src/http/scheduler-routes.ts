@@ -1,0 +1,74 @@
+import type http from "node:http";
+import type { Logger } from "pino";
+import type { Principal } from "../access/principal.ts";
+import type { ConnectorOptions } from "../connectors/connector.ts";
+import type { ScheduledSource } from "../connectors/sources-config.ts";
+import type { IsolationIndex } from "../isolation/isolation-index.ts";
+import type { RequestLimits } from "../request-limits.ts";
+import { admissionResponse, AdmissionReviewError } from "../scheduler/admission-review.ts";
+import { extenderFilter, extenderPrioritize, ExtenderArgsError, parseExtenderArgs } from "../scheduler/extender-protocol.ts";
+import { readBody } from "./read-body.ts";
+
+/*
+ * POST /scheduler/<source>/filter and /scheduler/<source>/prioritize (kube-scheduler's
+ * extender verbs) and /scheduler/<source>/admit (a validating admission webhook), for the
+ * Kubernetes source <source>: its settings in TENANCY_SOURCES (tenant and workload labels,
+ * runtime classes, nodes as VMs or hosts) map pods and nodes as its sync does; a source not
+ * listed there uses the connector's defaults. The caller needs a SCHEDULER (or ADMIN) token,
+ * as a bearer header, or — kube-scheduler's extender client sends no headers — as the path
+ * segment /scheduler/<source>/token/<secret>/<verb>.
+ */
+export interface SchedulerDeps {
+  index: IsolationIndex;
+  sources: readonly ScheduledSource[];
+  limits: RequestLimits;
+  logger: Logger;
+}
+
+const PATH = /^\/scheduler\/([^/]+)(?:\/token\/([^/]+))?\/(filter|prioritize|admit)$/;
+
+type Reply = (status: number, body: unknown) => void;
+
+export function schedulerRoutes(deps: SchedulerDeps) {
+  return {
+    /** Moves a token given in the path to the Authorization header, so that the one bearer check applies. */
+    takeTokenFromPath(request: http.IncomingMessage, url: URL) {
+      const token = PATH.exec(url.pathname)?.[2];
+      if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${decodeURIComponent(token)}`;
+    },
+
+    async handle(caller: Principal, url: URL, request: http.IncomingMessage, reply: Reply) {
+      const match = PATH.exec(url.pathname);
+      if (!match) return reply(404, { Error: `no route ${url.pathname.replace(/\/token\/[^/]+/, "/token/…")}; the verbs are /scheduler/<source>/filter, /prioritize and /admit` });
+      if (request.method !== "POST") return reply(405, { Error: `${match[3]} takes POST` });
+      const [, source, , verb] = match;
+      const read = await readBody(request, deps.limits.bodyBytes[caller.role], deps.limits.bodyTimeoutMs[caller.role]);
+      if (read.kind === "too large") return reply(413, { Error: `the body is larger than a ${caller.role} token's limit of ${deps.limits.bodyBytes[caller.role]} bytes` });
+      if (read.kind === "too slow") return reply(408, { Error: "the body did not arrive in time" });
+      let body: unknown;
+      try {
+        body = JSON.parse(read.body.toString("utf8"));
+      } catch (error) {
+        return reply(400, { Error: `the body is not valid JSON: ${(error as Error).message}` });
+      }
+      const view = await deps.index.view();
+      const options = connectorOptions(deps.sources, decodeURIComponent(source));
+      try {
+        if (verb === "admit") return reply(200, admissionResponse(view.topology, view.policy, options, body));
+        const args = parseExtenderArgs(body);
+        const answer = verb === "filter" ? extenderFilter(view.topology, view.policy, options, args) : extenderPrioritize(view.topology, view.policy, options, args);
+        deps.logger.debug({ verb, pod: `${args.pod.metadata?.namespace}/${args.pod.metadata?.name}`, nodes: (args.nodes ?? args.nodeNames ?? []).length }, "scheduler extender");
+        return reply(200, answer);
+      } catch (error) {
+        if (error instanceof ExtenderArgsError || error instanceof AdmissionReviewError) return reply(400, { Error: error.message });
+        throw error;
+      }
+    },
+  };
+}
+
+/** The Kubernetes source's settings from TENANCY_SOURCES, or the connector's defaults. */
+function connectorOptions(sources: readonly ScheduledSource[], source: string): ConnectorOptions {
+  const configured = sources.find((s) => s.source === source && s.connector === "kubernetes");
+  return { source, settings: configured?.settings ?? {} };
+}

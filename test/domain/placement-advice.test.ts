@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { buildTopology } from "../../src/domain/build-topology.ts";
+import { placementAdvice, type AdviceWorkload } from "../../src/domain/placement-advice.ts";
+import { DEFAULT_POLICY } from "../../src/domain/policy.ts";
+
+/*
+ * Placement advice where units that look alike are not alike: in a cloud zone whose hosts are
+ * hidden, hardware reserved for a tenant rules out a shared host only against other tenants,
+ * so two units with the same walls in the same zone may stand at different levels from the
+ * replica. The advice compares units by what separation reads of them (placement-advice.ts,
+ * nearbyUnits); these cases pin the parts of that signature random fleets rarely reach.
+ */
+const zone = { id: "az1", region: "eu-west-1" };
+const tenants = [
+  { id: "acme", organization: "acme" },
+  { id: "globex", organization: "globex" },
+];
+const vault: AdviceWorkload = { key: "vault", tenant: "acme", minimumIsolation: "HOST", antiAffinity: [] };
+
+describe("placement advice in a zone with hidden hosts", () => {
+  it("a dedicated VM and a shared one of the same tenant stand apart: only the shared one leaves a shared host possible", () => {
+    const topology = buildTopology({
+      datacenters: [zone],
+      tenants,
+      virtualMachines: [
+        { id: "glx-1", datacenter: "az1", tenant: "globex", dedicated: true },
+        { id: "glx-2", datacenter: "az1", tenant: "globex", dedicated: false },
+      ],
+    });
+    const [advice] = placementAdvice(topology, DEFAULT_POLICY, vault, [{ kind: "datacenter", key: "az1" }]);
+    expect(advice.outcome).toBe("POSSIBLE");
+    expect(advice.reasons).toEqual([
+      "UNPROVEN: vault (acme) needs HOST separation from tenant globex; only VIRTUAL_MACHINE is proven, RACK is possible: the new VM replica and globex's VM glx-2 may share a host in datacenter az1, where the hosts are not known.",
+    ]);
+  });
+
+  it("the replica's own dedicated VM rules out other tenants, not its own tenant's other units", () => {
+    const topology = buildTopology({
+      datacenters: [zone],
+      tenants,
+      virtualMachines: [
+        // vault's own VM, reserved for acme: the replica runs inside it (one trust domain, not a pair).
+        { id: "acme-host-vm", datacenter: "az1", tenant: "acme", workload: "vault", dedicated: true },
+        { id: "glx-1", datacenter: "az1", tenant: "globex" },
+        { id: "acme-2", datacenter: "az1", tenant: "acme" },
+      ],
+    });
+    const [advice] = placementAdvice(topology, DEFAULT_POLICY, vault, [{ kind: "virtualMachine", key: "acme-host-vm" }]);
+    expect(advice.outcome).toBe("POSSIBLE");
+    expect(advice.reasons).toEqual([
+      "UNPROVEN: vault (acme) needs HOST separation from tenant acme; only VIRTUAL_MACHINE is proven, RACK is possible: the new container replica and acme's VM acme-2 may share a host in datacenter az1, where the hosts are not known.",
+    ]);
+  });
+
+  it("units on other known hosts are judged by their host, units on the replica's own host one by one", () => {
+    const topology = buildTopology({
+      datacenters: [{ id: "ams1", hazardZones: ["seismic:nl"] }],
+      racks: [{ id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"] }, { id: "r2", datacenter: "ams1", powerDomains: ["pdu-b"] }],
+      hosts: [{ id: "h1", rack: "r1" }, { id: "h2", rack: "r1" }, { id: "h3", rack: "r2" }],
+      tenants,
+      virtualMachines: [
+        { id: "glx-1", host: "h1", tenant: "globex" },
+        { id: "glx-2", host: "h2", tenant: "globex" },
+        { id: "acme-1", host: "h1", tenant: "acme" },
+      ],
+      containers: [{ id: "glx-c", host: "h1", tenant: "globex", runtime: "runc" }],
+    });
+    const rack: AdviceWorkload = { ...vault, minimumIsolation: "RACK" };
+    const advice = placementAdvice(topology, DEFAULT_POLICY, rack, [
+      { kind: "host", key: "h1" },
+      { kind: "host", key: "h3" },
+      { kind: "virtualMachine", key: "acme-1" },
+    ]);
+    expect(advice.map((a) => `${a.place.key} ${a.outcome}`)).toEqual(["h3 PROVEN", "h1 REFUSED", "acme-1 REFUSED"]);
+    // On h1: globex's bare container is the weakest wall (CONTAINER), not the VMs.
+    expect(advice.find((a) => a.place.key === "h1")!.reasons).toContain(
+      "NOT ISOLATED: vault (acme) needs RACK separation from tenant globex, but the new VM replica and globex's container glx-c share host h1 (only a CONTAINER boundary between them).",
+    );
+  });
+});
