@@ -8,6 +8,7 @@ import type { RequestLimits } from "../request-limits.ts";
 import { admissionResponse, AdmissionReviewError } from "../scheduler/admission-review.ts";
 import { extenderFilter, extenderPrioritize, ExtenderArgsError, parseExtenderArgs } from "../scheduler/extender-protocol.ts";
 import { readBody } from "./read-body.ts";
+import { redactPathSecret } from "./path-secret.ts";
 
 /*
  * POST /scheduler/<source>/filter and /scheduler/<source>/prioritize (kube-scheduler's
@@ -39,7 +40,7 @@ export function schedulerRoutes(deps: SchedulerDeps) {
 
     async handle(caller: Principal, url: URL, request: http.IncomingMessage, reply: Reply) {
       const match = PATH.exec(url.pathname);
-      if (!match) return reply(404, { Error: `no route ${url.pathname.replace(/\/token\/[^/]+/, "/token/…")}; the verbs are /scheduler/<source>/filter, /prioritize and /admit` });
+      if (!match) return reply(404, { Error: `no route ${redactPathSecret(url.pathname)}; the verbs are /scheduler/<source>/filter, /prioritize and /admit` });
       if (request.method !== "POST") return reply(405, { Error: `${match[3]} takes POST` });
       const [, source, , verb] = match;
       const read = await readBody(request, deps.limits.bodyBytes[caller.role], deps.limits.bodyTimeoutMs[caller.role]);

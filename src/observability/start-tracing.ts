@@ -1,9 +1,11 @@
 import { register } from "node:module";
-import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { Span } from "@opentelemetry/api";
+import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { GraphQLInstrumentation } from "@opentelemetry/instrumentation-graphql";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { PgInstrumentation } from "@opentelemetry/instrumentation-pg";
+import { redactPathSecret } from "../http/path-secret.ts";
 
 /*
  * The OpenTelemetry SDK, started (preload-tracing.ts, which bin/tenancy.mjs imports before the
@@ -28,6 +30,17 @@ export interface TracingOptions {
   spanProcessors?: SpanProcessor[];
 }
 
+/** The span attributes that carry a request's path: a scheduler token in it must not reach a trace backend. */
+const PATH_ATTRIBUTES = ["http.target", "http.url", "url.path", "url.full", "url.query"];
+
+function redactSecretAttributes(span: Span): void {
+  const attributes = (span as Partial<ReadableSpan>).attributes ?? {};
+  for (const key of PATH_ATTRIBUTES) {
+    const value = attributes[key];
+    if (typeof value === "string") span.setAttribute(key, redactPathSecret(value));
+  }
+}
+
 let started: (() => Promise<void>) | null = null;
 
 /**
@@ -45,7 +58,10 @@ export function startTracing(options: TracingOptions = {}): () => Promise<void> 
     logRecordProcessors: [],
     instrumentations: [
       // Health checks and scrapes every few seconds would drown the traces that matter.
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)\b/.test(request.url ?? "") }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)\b/.test(request.url ?? ""),
+        requestHook: redactSecretAttributes,
+      }),
       new PgInstrumentation({ enhancedDatabaseReporting: false }),
       // Resolvers that only read a field of their parent would be most of the spans.
       new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true }),
