@@ -25,6 +25,7 @@ import { useMetrics } from "../graphql/plugins/use-metrics.ts";
 import { currentRequestId, requestIdOf, withRequestId } from "../observability/request-context.ts";
 import { RateLimits } from "./rate-limits.ts";
 import { readBody } from "./read-body.ts";
+import { webRoutes } from "./web-routes.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -92,7 +93,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
 
   httpServer.on("request", (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
-    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : "other";
+    const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname) ? url.pathname : web.handles(url.pathname) ? "web" : "other";
     const started = performance.now();
     response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
     const requestId = requestIdOf(request.headers);
@@ -134,6 +135,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         if (read.kind === "too slow") return refuse(response, 408, "REQUEST_TIMEOUT", "the chat command's body did not arrive in time");
         return caller ? chatops.json(caller, read.body, reply) : chatops.slack(request, read.body, reply);
       }
+      case "web":
+        return web.serve(url.pathname, request, response);
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
     }
@@ -199,6 +202,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     }
   }
 
+  const web = webRoutes();
   const chatops = chatopsRoutes({
     sql: db.sql,
     logger,
