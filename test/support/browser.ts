@@ -54,7 +54,7 @@ export async function accessibilityViolations(page: Page): Promise<{ id: string;
   const source = readFileSync(path.join(root, "node_modules", "axe-core", "axe.min.js"), "utf8");
   await page.evaluate(source);
   return page.evaluate(async () => {
-    const result = await (window as any).axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
+    const result = await (globalThis as any).axe.run((globalThis as any).document, { runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
     return result.violations.map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.length }));
   });
 }

@@ -50,7 +50,7 @@ describe("the verdict page", () => {
     const { page, problems } = await openPage(browser);
     await useToken(page, problems, ADMIN_TOKEN);
     await page.fill("#workload", "gen");
-    await expect.poll(() => page.locator("#workload-options option").evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(["genome-pipeline"]);
+    await expect.poll(() => page.locator("#workload-options option").evaluateAll((o) => o.map((x) => (x as any).value))).toEqual(["genome-pipeline"]);
     await page.fill("#workload", "genome-pipeline");
     await page.fill("#tenant", "geology");
     await page.click("button[type=submit]");
@@ -93,7 +93,7 @@ describe("the verdict page", () => {
     await page.fill("#tenant", "");
     await expect.poll(() => page.locator("#tenant-options option").count()).toBeGreaterThan(0);
     await screenshot(page, "verdict-page-tenant-token");
-    const seen = await page.evaluate(() => document.documentElement.outerHTML);
+    const seen = await page.evaluate(() => (globalThis as any).document.documentElement.outerHTML as string);
     // The other tenant's key is what the user typed; its units, workloads and the rest are not told.
     expect(others.length).toBeGreaterThan(10);
     expect(seen).toContain("seismic-model");
@@ -106,7 +106,7 @@ describe("the verdict page", () => {
     const { page, problems } = await openPage(browser);
     await useToken(page, problems, ADMIN_TOKEN);
     await page.goto(`${origin}/verdict`);
-    const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || "");
+    const focused = () => page.evaluate(() => { const active = (globalThis as any).document.activeElement; return (active?.id || active?.textContent || "") as string; });
     const tabTo = async (id: string) => {
       for (let i = 0; i < 12 && (await focused()) !== id; i++) await page.keyboard.press("Tab");
       expect(await focused()).toBe(id);
