@@ -19,6 +19,8 @@ export interface Config {
   limits: RequestLimits;
   /** Schema introspection and "Did you mean" suggestions; off when NODE_ENV=production. */
   introspection: boolean;
+  /** GraphiQL for browsers at GET /graphql (Accept: text/html); TENANCY_GRAPHIQL, on by default outside production. */
+  graphiql: boolean;
   /** Load the demo inventory into a newly created embedded database. */
   loadDemoOnCreate: boolean;
   /** Slack's signing secret for /chatops/slack; the route is off without it. */
@@ -46,11 +48,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     limits: requestLimits(env),
     introspection: env.NODE_ENV !== "production",
+    graphiql: onOff(env, "TENANCY_GRAPHIQL", env.NODE_ENV !== "production"),
     loadDemoOnCreate: env.TENANCY_DEMO !== "off",
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === "on" || value === "off") return value === "on";
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
 }
 
 function requestLimits(env: NodeJS.ProcessEnv): RequestLimits {

@@ -119,6 +119,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         return send(response, 200, metrics.contentType, await metrics.render());
       }
       case "/graphql": {
+        if (config.graphiql && web.wantsGraphiQL(request, url)) return web.serveGraphiQL(request, response);
         const caller = await authorized(request, response);
         if (!caller) return;
         return graphql(url, request, response, caller);

@@ -21,6 +21,8 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
+  // GraphiQL's stylesheet carries its fonts as data: URLs (inside our own file, not fetched).
+  "font-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
@@ -42,29 +44,43 @@ export interface WebRoutes {
   /** Is this path the app's (a page or one of its built files)? */
   handles(pathname: string): boolean;
   serve(pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void>;
+  /** Is this a browser asking /graphql for a page (GET, Accept: text/html, no query)? */
+  wantsGraphiQL(request: http.IncomingMessage, url: URL): boolean;
+  /** GraphiQL's page: a static file, no token needed to load it (it sends the tab's token itself). */
+  serveGraphiQL(request: http.IncomingMessage, response: http.ServerResponse): Promise<void>;
 }
 
 export function webRoutes(assetsDir = WEB_ASSETS_DIR): WebRoutes {
   return {
+    wantsGraphiQL: (request, url) => request.method === "GET" && !url.searchParams.has("query") && (request.headers.accept ?? "").includes("text/html"),
+    serveGraphiQL(request, response) {
+      // /graphql answers JSON or this page by Accept: a cache must keep them apart.
+      response.setHeader("vary", "accept");
+      return serveBuilt(path.join(assetsDir, "graphiql.html"), "/graphql", request, response);
+    },
     handles: (pathname) => WEB_PAGES.includes(pathname) || pathname.startsWith("/assets/"),
     async serve(pathname, request, response) {
-      setSecurityHeaders(response);
-      if (request.method !== "GET" && request.method !== "HEAD") return answer(response, 405, "text/plain; charset=utf-8", `${pathname} takes GET`);
       const file = pathname.startsWith("/assets/") ? assetPath(assetsDir, pathname) : path.join(assetsDir, "index.html");
-      if (file === null) return answer(response, 404, "text/plain; charset=utf-8", `no file ${pathname}`);
-      const body = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === "ENOENT" || error.code === "EISDIR") return null;
-        throw error;
-      });
-      if (body === null && !pathname.startsWith("/assets/")) {
-        return answer(response, 503, "text/plain; charset=utf-8", `the web app is not built (no ${file}); run \`npm run build:web\``);
-      }
-      if (body === null) return answer(response, 404, "text/plain; charset=utf-8", `no file ${pathname}`);
-      // Built files carry their content's hash in their name: cache them for good. Pages: never.
-      response.setHeader("cache-control", pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
-      answer(response, 200, TYPES[path.extname(file)] ?? "application/octet-stream", request.method === "HEAD" ? "" : body);
+      return serveBuilt(file, pathname, request, response);
     },
   };
+}
+
+async function serveBuilt(file: string | null, pathname: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  setSecurityHeaders(response);
+  if (request.method !== "GET" && request.method !== "HEAD") return answer(response, 405, "text/plain; charset=utf-8", `${pathname} takes GET`);
+  if (file === null) return answer(response, 404, "text/plain; charset=utf-8", `no file ${pathname}`);
+  const body = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "EISDIR") return null;
+    throw error;
+  });
+  if (body === null && !pathname.startsWith("/assets/")) {
+    return answer(response, 503, "text/plain; charset=utf-8", `the web app is not built (no ${file}); run \`npm run build:web\``);
+  }
+  if (body === null) return answer(response, 404, "text/plain; charset=utf-8", `no file ${pathname}`);
+  // Built files carry their content's hash in their name: cache them for good. Pages: never.
+  response.setHeader("cache-control", pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache");
+  answer(response, 200, TYPES[path.extname(file)] ?? "application/octet-stream", request.method === "HEAD" ? "" : body);
 }
 
 /** The headers every page and file of the app carries. */

@@ -21,6 +21,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
       deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000 },
     },
     introspection: true,
+    graphiql: true,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },
