@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 export const WEB_ASSETS_DIR = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 
 /** The app's page paths (web/src/main.tsx's PAGES, and / for the first). */
-export const WEB_PAGES = ["/", "/verdict"];
+export const WEB_PAGES = ["/", "/verdict", "/what-if", "/spread", "/report"];
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",

@@ -9,11 +9,17 @@ import './styles.css';
 import './drawing.css';
 import { onLinkClick, useRoute, type Route } from './router.ts';
 import { storedToken, storeToken } from './token-store.ts';
+import { ReportPage } from './pages/report-page.tsx';
+import { SpreadPage } from './pages/spread-page.tsx';
 import { VerdictPage } from './pages/verdict-page.tsx';
+import { WhatIfPage } from './pages/what-if-page.tsx';
 
 /** The pages, in the navigation's order: path, name, component. */
 const PAGES: { path: string; name: string; page: (props: { route: Route }) => preact.JSX.Element }[] = [
   { path: '/verdict', name: 'Verdict', page: VerdictPage },
+  { path: '/what-if', name: 'What if', page: WhatIfPage },
+  { path: '/spread', name: 'Spread', page: SpreadPage },
+  { path: '/report', name: 'Report', page: ReportPage },
 ];
 
 function App() {
@@ -30,6 +36,7 @@ function App() {
           {PAGES.map((p) => (
             <a href={p.path} onClick={onLinkClick} aria-current={p === page ? 'page' : undefined}>{p.name}</a>
           ))}
+          <a href="/graphql">GraphiQL</a>
         </nav>
         <TokenForm onChange={setTokenShown} />
       </header>

@@ -2,7 +2,7 @@
  * The tenancy scale as a track, weakest left: where the verdict's required, actual and possible
  * levels fall on it.
  */
-export const LEVELS = ['PROCESS', 'CONTAINER', 'SANDBOX', 'VIRTUAL_MACHINE', 'HOST', 'RACK', 'DATACENTER', 'HAZARD_ZONE', 'PLANET'] as const;
+import { ISOLATION_LEVELS as LEVELS } from '../../../src/domain/scale.ts';
 
 const STEP = 96;
 const PAD = 80;
