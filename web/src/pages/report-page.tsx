@@ -5,7 +5,7 @@
  * is the CLI's own export (src/cli/result-table.ts formatCsv over the same selection), so the
  * file equals `tenancy report --format csv`.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { REPORT_SELECTION, VIOLATIONS_SELECTION } from '../../../src/cli/export-selections.ts';
 import { flattenRow, formatCsv } from '../../../src/cli/result-table.ts';
 import { ErrorNote } from '../error-note.tsx';
@@ -24,9 +24,8 @@ const PAGE = 1000;
 export function ReportPage({ route }: { route: Route }) {
   const list: ListName = route.query.get('list') === 'violations' ? 'violations' : 'report';
   const outcome = route.query.get('outcome') ?? '';
-  const { nodes, total, error } = useEveryPage(list, outcome);
+  const { nodes, rows, total, error } = useEveryPage(list, outcome);
   const [filter, setFilter] = useState(route.query.get('filter') ?? '');
-  const rows = useMemo(() => nodes.map((n) => flattenRow(n as Record<string, unknown>) as Row), [nodes]);
   const go = (next: Record<string, string>) => navigate(`/report?${new URLSearchParams({ list, ...(outcome ? { outcome } : {}), ...next })}`);
   const download = () => {
     const csv = formatCsv({ [LISTS[list].field]: { nodes } });
@@ -69,22 +68,24 @@ export function ReportPage({ route }: { route: Route }) {
   );
 }
 
-/** Every node of the list, page after page; what has arrived so far is shown at once. */
+/** Every node of the list, page after page; what has arrived so far is shown at once (each page flattened once, as it comes). */
 function useEveryPage(list: ListName, outcome: string) {
-  const [state, setState] = useState<{ nodes: unknown[]; total: number | null; error: unknown }>({ nodes: [], total: null, error: null });
+  const [state, setState] = useState<{ nodes: unknown[]; rows: Row[]; total: number | null; error: unknown }>({ nodes: [], rows: [], total: null, error: null });
   useEffect(() => {
     let current = true;
     const { field, selection, args, declared } = LISTS[list];
     const query = `query(${declared ? `${declared}, ` : ''}$first: Int!, $after: String) { ${field}(${args ? `${args}, ` : ''}first: $first, after: $after) { totalCount nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`;
     (async () => {
       let nodes: unknown[] = [];
+      let rows: Row[] = [];
       let after: string | null = null;
       do {
         const data: Record<string, { totalCount: number; nodes: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> = await gql(query, { outcome: outcome || null, first: PAGE, after });
         if (!current) return;
         const page = data[field];
         nodes = nodes.concat(page.nodes);
-        setState({ nodes, total: page.totalCount, error: null });
+        rows = rows.concat(page.nodes.map((n) => flattenRow(n as Record<string, unknown>) as Row));
+        setState({ nodes, rows, total: page.totalCount, error: null });
         after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
       } while (after);
     })().catch((error) => current && setState((s) => ({ ...s, error })));
