@@ -211,6 +211,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     access: config.chatopsAccess,
     runOperation: contextDeps.runOperation,
     denials,
+    publicUrl: config.publicUrl,
   });
 
   async function graphql(url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {

@@ -22,6 +22,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     },
     introspection: true,
     graphiql: true,
+    publicUrl: undefined,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },
