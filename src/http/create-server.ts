@@ -119,7 +119,10 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         return send(response, 200, metrics.contentType, await metrics.render());
       }
       case "/graphql": {
-        if (config.graphiql && web.wantsGraphiQL(request, url)) return web.serveGraphiQL(request, response);
+        if (web.wantsGraphiQL(request, url)) {
+          if (config.graphiql) return web.serveGraphiQL(request, response);
+          return send(response, 404, "text/plain; charset=utf-8", "GraphiQL is off here (TENANCY_GRAPHIQL=on turns it on); the API answers POST /graphql");
+        }
         const caller = await authorized(request, response);
         if (!caller) return;
         return graphql(url, request, response, caller);
