@@ -1,29 +1,19 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 /*
  * A real browser for the page tests: Debian's Chromium (`apt-get install -y chromium`) driven
- * by playwright-core, which downloads nothing. The web app is built first when its sources are
- * newer than web/dist, so the tests never drive stale assets.
+ * by playwright-core, which downloads nothing. The web app is built before the run when its
+ * sources are newer than web/dist (web-build.ts, a global setup), so no test drives stale assets.
  */
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const CHROMIUM = process.env.TENANCY_CHROMIUM ?? "/usr/bin/chromium";
 /** Where the runs' screenshots go (not committed; docs/screenshots/ holds the README's). */
 export const SCREENSHOT_DIR = path.join(root, "test-results", "screenshots");
 
-export function ensureWebBuilt(): void {
-  const built = path.join(root, "web", "dist", "index.html");
-  const builtAt = safeMtime(built);
-  const newest = Math.max(...files(path.join(root, "web", "src")).map(safeMtime), safeMtime(path.join(root, "web", "vite.config.ts")), safeMtime(path.join(root, "web", "index.html")));
-  if (builtAt >= newest) return;
-  execFileSync("npm", ["run", "build:web"], { cwd: root, stdio: "pipe" });
-}
-
 export async function launchBrowser(): Promise<Browser> {
-  ensureWebBuilt();
   // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
@@ -57,16 +47,4 @@ export async function accessibilityViolations(page: Page): Promise<{ id: string;
     const result = await (globalThis as any).axe.run((globalThis as any).document, { runOnly: ["wcag2a", "wcag2aa", "best-practice"] });
     return result.violations.map((v: any) => ({ id: v.id, help: v.help, nodes: v.nodes.length }));
   });
-}
-
-function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(dir, entry.name)) : [path.join(dir, entry.name)]));
-}
-
-function safeMtime(file: string): number {
-  try {
-    return statSync(file).mtimeMs;
-  } catch {
-    return 0;
-  }
 }
