@@ -7,7 +7,7 @@ import { hierarchy, tree } from 'd3-hierarchy';
 import { isShared, ROWS, ROW_LABELS, type PlaceNode, type Row } from './placement-tree.ts';
 
 const NODE_W = 150;
-const NODE_H = 34;
+const NODE_H = 38;
 const ROW_H = 64;
 const GUTTER = 110;
 const MAX_LABEL = 20;
@@ -43,12 +43,16 @@ export function PlacementTreeView({ title, root, shared, id }: Props) {
       ))}
       {nodes.map((n) => {
         const hit = isShared(n.data, shared);
-        const label = n.data.label.length > MAX_LABEL ? `${n.data.label.slice(0, MAX_LABEL - 1)}…` : n.data.label;
+        // A set (PDUs and switches, hazard zones) one member a line, two lines at most.
+        const parts = n.data.label.split(' · ');
+        const lines = (parts.length > 2 ? [parts[0], `${parts[1]} +${parts.length - 2}`] : parts).map((l) => (l.length > MAX_LABEL ? `${l.slice(0, MAX_LABEL - 1)}…` : l));
         return (
           <g class={`node row-${n.data.row}${hit ? ' shared' : ''}`} data-node={n.data.id} transform={`translate(${x(n.x) - NODE_W / 2},${y(n.data.row) - NODE_H / 2})`}>
             <title>{`${ROW_LABELS[n.data.row]} ${n.data.label}${hit ? ' — shared with the other side' : ''}`}</title>
             <rect width={NODE_W} height={NODE_H} rx={5} />
-            <text x={NODE_W / 2} y={NODE_H / 2 + 4}>{label}</text>
+            <text x={NODE_W / 2} y={NODE_H / 2 + 4 - (lines.length - 1) * 7}>
+              {lines.map((line, i) => <tspan x={NODE_W / 2} dy={i === 0 ? 0 : 14}>{line}</tspan>)}
+            </text>
           </g>
         );
       })}
