@@ -5,7 +5,7 @@
 import { ISOLATION_LEVELS as LEVELS } from '../../../src/domain/scale.ts';
 
 const STEP = 96;
-const PAD = 80;
+const PAD = 100;
 
 export function ScaleView({ required, actual, possible }: { required: string; actual: string; possible: string }) {
   const width = PAD * 2 + STEP * (LEVELS.length - 1);
