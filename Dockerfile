@@ -1,13 +1,14 @@
 # Tenancy Scale service image: the compiled JavaScript (npm run build), no TypeScript loader.
 
-# Build: the full install generates the Prisma client (postinstall), then tsc compiles src/
-# (the generated client included) into dist/.
+# Build: the full install generates the Prisma client and builds the web app into web/dist
+# (postinstall), then tsc compiles src/ (the generated client included) into dist/.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json tsconfig.build.json ./
+COPY web ./web
 RUN npm ci --no-audit --no-fund
 COPY src ./src
 RUN npm run build
@@ -21,6 +22,7 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY schema.graphql ./
 COPY prisma/migrations ./prisma/migrations
 COPY bin ./bin

@@ -7,7 +7,8 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
     include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/global-setup.ts"],
+    // The second builds the web app when its sources are newer than web/dist (browser tests).
+    globalSetup: ["test/support/global-setup.ts", "test/support/web-build.ts"],
     // Each file gets its own database, so files run in parallel safely; two workers suit the
     // two-core machines CI runs on.
     pool: "forks",

@@ -19,6 +19,10 @@ export interface Config {
   limits: RequestLimits;
   /** Schema introspection and "Did you mean" suggestions; off when NODE_ENV=production. */
   introspection: boolean;
+  /** GraphiQL for browsers at GET /graphql (Accept: text/html); TENANCY_GRAPHIQL, on by default outside production. */
+  graphiql: boolean;
+  /** TENANCY_PUBLIC_URL: the address people reach the web view at (no trailing slash); chat answers link to it. */
+  publicUrl: string | undefined;
   /** Load the demo inventory into a newly created embedded database. */
   loadDemoOnCreate: boolean;
   /** Slack's signing secret for /chatops/slack; the route is off without it. */
@@ -48,12 +52,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? "info",
     limits: requestLimits(env),
     introspection: env.NODE_ENV !== "production",
+    graphiql: onOff(env, "TENANCY_GRAPHIQL", env.NODE_ENV !== "production"),
+    publicUrl: publicUrl(env.TENANCY_PUBLIC_URL?.trim()),
     loadDemoOnCreate: env.TENANCY_DEMO !== "off",
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
     metrics: onOff(env, "TENANCY_METRICS", true),
   };
+}
+
+function publicUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`TENANCY_PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`TENANCY_PUBLIC_URL must be http or https, got ${url.protocol}`);
+  if (url.search || url.hash) throw new ConfigError("TENANCY_PUBLIC_URL must not carry a query or fragment");
+  return url.href.replace(/\/+$/, "");
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === "on" || value === "off") return value === "on";
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
 }
 
 function requestLimits(env: NodeJS.ProcessEnv): RequestLimits {

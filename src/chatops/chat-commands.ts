@@ -48,7 +48,19 @@ const OUTCOME = {
   UNPROVEN: { emoji: ":warning:", words: "UNPROVEN" },
 } as const;
 
-export async function answerCommand(line: string, execute: Execute): Promise<ChatReply> {
+/** Where the web view is (TENANCY_PUBLIC_URL): answers then link to the page that shows them. */
+export interface ChatLinks {
+  publicUrl?: string;
+}
+
+/** The answer with a link to its page in the web view, when the service knows its public address. */
+function withPage(answer: ChatReply, links: ChatLinks, page: string, params: Record<string, string>): ChatReply {
+  if (!answer.ok || !links.publicUrl) return answer;
+  const url = `${links.publicUrl}${page}?${new URLSearchParams(params)}`;
+  return { ...answer, text: `${answer.text}\nSee it: ${url}`, blocks: [...answer.blocks, context(`<${url}|See it in the web view>`)] };
+}
+
+export async function answerCommand(line: string, execute: Execute, links: ChatLinks = {}): Promise<ChatReply> {
   const words = line.trim().replace(/\?$/, "").split(/\s+/).filter(Boolean);
   const [verb = "help", ...args] = words;
   switch (verb.toLowerCase()) {
@@ -59,7 +71,7 @@ export async function answerCommand(line: string, execute: Execute): Promise<Cha
       const rest = verb.toLowerCase() === "is" ? args.filter((w, i) => !(i === 1 && w.toLowerCase() === "isolated")) : args;
       const from = rest.findIndex((w) => w.toLowerCase() === "from");
       if (from !== 1 || rest.length !== 3) return usage("isolated <workload> from <tenant>", "e.g. `isolated payments from globex`");
-      return isolated(execute, rest[0], rest[2]);
+      return withPage(await isolated(execute, rest[0], rest[2]), links, "/verdict", { workload: rest[0], tenant: rest[2] });
     }
     case "violations":
       if (args.length > 1) return usage("violations [<workload>]", "one workload at most");
@@ -69,7 +81,7 @@ export async function answerCommand(line: string, execute: Execute): Promise<Cha
       if (args.length !== 2 || !(ANTI_AFFINITY_LEVELS as readonly string[]).includes(level)) {
         return usage("impact <level> <domain>", `the level is one of ${ANTI_AFFINITY_LEVELS.map((l) => l.toLowerCase().replace("_", "-")).join(", ")}`);
       }
-      return impact(execute, level as AntiAffinityLevel, args[1]);
+      return withPage(await impact(execute, level as AntiAffinityLevel, args[1]), links, "/what-if", { level, domain: args[1] });
     }
     case "run":
       if (args.length !== 1) return usage("run <saved query>", "the saved query's name");

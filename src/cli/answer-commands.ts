@@ -5,6 +5,7 @@ import { commandAction } from "./command-action.ts";
 import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
 import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
+import { REPORT_SELECTION, VIOLATIONS_SELECTION } from "./export-selections.ts";
 
 /**
  * The questions people ask from a terminal, through the service like `query run` (so the
@@ -64,7 +65,7 @@ async function isolated(client: ServiceClient, workload: string, o: Printing & {
 
 async function violations(client: ServiceClient, o: Printing & { workload?: string }): Promise<number> {
   const nodes = await everyPage(client, "antiAffinityViolations", "workload: $workload", "$workload: String", { workload: o.workload },
-    "workload { key } level mode kind domain excess replicas { key } message");
+    VIOLATIONS_SELECTION);
   printResult({ antiAffinityViolations: { nodes } }, o);
   return 0;
 }
@@ -83,7 +84,7 @@ async function impact(client: ServiceClient, level: string, domain: string, o: P
 async function report(client: ServiceClient, o: Printing & { outcome?: string }): Promise<number> {
   const started = Date.now();
   const nodes = await everyPage(client, "isolationReport", "outcome: $outcome", "$outcome: IsolationOutcome", { outcome: o.outcome },
-    "workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation",
+    REPORT_SELECTION,
     (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
   progress(`isolation report: ${nodes.length} pairs${o.outcome ? ` (${o.outcome})` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`, true);
   printResult({ isolationReport: { nodes } }, o);

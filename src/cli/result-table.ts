@@ -1,4 +1,4 @@
-import { resultLists } from "../compliance/result-rows.ts";
+import { resultLists } from "../compliance/result-lists.ts";
 import { terminalText } from "./terminal-text.ts";
 
 /**

@@ -211,17 +211,26 @@ export function comparablePlacements(topology: Topology, chains: readonly Chain[
   });
 }
 
-export function auditRule(topology: Topology, workload: string, rule: AntiAffinityRule, replicas = replicasOf(topology, workload)): RuleAudit {
-  const chains = replicas.map((r) => cachedChainOf(topology, r));
-  const placements = comparablePlacements(topology, chains, rule.level);
+/** How replicas fall over the domains of a level: the verifiable ones per domain, the others with why. */
+export interface ReplicaSpread {
+  domains: Map<string, UnitRef[]>;
+  unverifiable: Unverifiable[];
+}
+
+/** A workload's replicas over the domains of one level (what each rule at that level counts). */
+export function replicaSpread(topology: Topology, workload: string, level: AntiAffinityLevel): ReplicaSpread {
+  const replicas = replicasOf(topology, workload);
+  return spreadOver(topology, replicas, replicas.map((r) => cachedChainOf(topology, r)), level);
+}
+
+function spreadOver(topology: Topology, replicas: UnitRef[], chains: Chain[], level: AntiAffinityLevel): ReplicaSpread {
+  const placements = comparablePlacements(topology, chains, level);
   const domains = new Map<string, UnitRef[]>();
   const unverifiable: Unverifiable[] = [];
-  const unverifiableSet = new Set<UnitRef>();
   replicas.forEach((replica, i) => {
     const placement = placements[i];
     if ("unknown" in placement) {
       unverifiable.push({ replica, reason: placement.unknown });
-      unverifiableSet.add(replica);
       return;
     }
     for (const domain of placement.domains) {
@@ -230,6 +239,13 @@ export function auditRule(topology: Topology, workload: string, rule: AntiAffini
       else domains.set(domain, [replica]);
     }
   });
+  return { domains, unverifiable };
+}
+
+export function auditRule(topology: Topology, workload: string, rule: AntiAffinityRule, replicas = replicasOf(topology, workload)): RuleAudit {
+  const chains = replicas.map((r) => cachedChainOf(topology, r));
+  const { domains, unverifiable } = spreadOver(topology, replicas, chains, rule.level);
+  const unverifiableSet = new Set(unverifiable.map((u) => u.replica));
   const verifiable = unverifiableSet.size === 0 ? replicas : replicas.filter((r) => !unverifiableSet.has(r));
   const noun = NOUN[rule.level];
   const violations: Violation[] = [];

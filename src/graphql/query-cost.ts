@@ -31,6 +31,7 @@ export const FIELD_WORK: Record<string, number | ((args: Args) => number)> = {
   "Workload.survives": 1_000,
   // Each candidate is a verdict against the units of its datacenter, both ways: a region's hosts are many.
   "Query.placementAdvice": (args) => PLACEMENT_WORK * candidateCount(args.candidates),
+  "Workload.spread": 100,
   "Query.failureImpact": (args) => FAILURE_WORK[String(args.level)] ?? FAILURE_WORK.PLANET,
   "Mutation.syncInventory": 5_000,
   "Mutation.runSavedQuery": 1_000,
@@ -66,6 +67,9 @@ export const LIST_SIZE: Record<string, number> = {
   "Query.isolationPolicyHistory": 50,
   "Query.sourceStatuses": 50,
   "Workload.replicas": 50,
+  "ReplicaSpread.domains": 50,
+  "ReplicaSpread.unverifiable": 50,
+  "DomainReplicas.replicas": 50,
   "AntiAffinityViolation.replicas": 50,
   "SavedQueryRunDiff.appeared": 100,
   "SavedQueryRunDiff.disappeared": 100,

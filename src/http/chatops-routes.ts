@@ -21,13 +21,15 @@ export interface ChatopsDeps {
   access: ChatopsAccess;
   runOperation: RunOperation;
   denials: DenialLog;
+  /** TENANCY_PUBLIC_URL: answers link to their page in the web view. */
+  publicUrl?: string;
 }
 
 type Send = (status: number, body: unknown) => void;
 
 export function chatopsRoutes(deps: ChatopsDeps) {
   const answer = (line: string, principal: Principal): Promise<ChatReply> =>
-    answerCommand(line, (query, variables) => deps.runOperation({ query, variables }, { principal, trustedDocument: false }));
+    answerCommand(line, (query, variables) => deps.runOperation({ query, variables }, { principal, trustedDocument: false }), { publicUrl: deps.publicUrl });
 
   return {
     async slack(request: http.IncomingMessage, rawBody: Buffer, send: Send) {

@@ -26,6 +26,7 @@ import { currentRequestId, requestIdOf, withRequestId } from "../observability/r
 import { RateLimits } from "./rate-limits.ts";
 import { readBody } from "./read-body.ts";
 import { schedulerRoutes } from "./scheduler-routes.ts";
+import { webRoutes } from "./web-routes.ts";
 
 /**
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
@@ -96,7 +97,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     const url = new URL(request.url ?? "/", "http://localhost");
     const route = ["/graphql", "/healthz", "/readyz", "/metrics", "/chatops", "/chatops/slack"].includes(url.pathname)
       ? url.pathname
-      : url.pathname.startsWith("/scheduler/") ? "/scheduler" : "other";
+      : url.pathname.startsWith("/scheduler/") ? "/scheduler" : web.handles(url.pathname) ? "web" : "other";
     const started = performance.now();
     if (metrics) response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
     const requestId = requestIdOf(request.headers);
@@ -123,6 +124,10 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         return send(response, 200, metrics.contentType, await metrics.render());
       }
       case "/graphql": {
+        if (web.wantsGraphiQL(request, url)) {
+          if (config.graphiql) return web.serveGraphiQL(request, response);
+          return send(response, 404, "text/plain; charset=utf-8", "GraphiQL is off here (TENANCY_GRAPHIQL=on turns it on); the API answers POST /graphql");
+        }
         const caller = await authorized(request, response);
         if (!caller) return;
         return graphql(url, request, response, caller);
@@ -145,6 +150,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
         if (!caller) return;
         return scheduler.handle(caller, url, request, (status, body) => send(response, status, "application/json", JSON.stringify(body)));
       }
+      case "web":
+        return web.serve(url.pathname, request, response);
       default:
         return send(response, 404, "application/json", JSON.stringify({ error: `no route ${url.pathname}; GraphQL is at /graphql` }));
     }
@@ -210,6 +217,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     }
   }
 
+  const web = webRoutes();
   const chatops = chatopsRoutes({
     sql: db.sql,
     logger,
@@ -217,6 +225,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     access: config.chatopsAccess,
     runOperation: contextDeps.runOperation,
     denials,
+    publicUrl: config.publicUrl,
   });
 
   const scheduler = schedulerRoutes({ index: isolationIndex, sources: config.sources, limits, logger });

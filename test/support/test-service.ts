@@ -21,6 +21,8 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
       deadlineMs: { admin: 120_000, compliance: 120_000, tenant: 120_000, sync: 300_000, scheduler: 120_000 },
     },
     introspection: true,
+    graphiql: true,
+    publicUrl: undefined,
     loadDemoOnCreate: false,
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },

@@ -1,4 +1,4 @@
-import { auditWorkload, NOUN, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
+import { auditWorkload, NOUN, replicaSpread, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
 import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
 import type { AntiAffinityLevel } from "../../domain/scale.ts";
 import type { UnitRef } from "../../domain/topology.ts";
@@ -152,5 +152,14 @@ export const workloadAntiAffinityFields = {
   },
   async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
     return survives((await ctx.isolation()).topology, row.key, args.level);
+  },
+  async spread(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
+    const { domains, unverifiable } = replicaSpread((await ctx.isolation()).topology, row.key, args.level);
+    const sorted = [...domains].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
+    return {
+      level: args.level,
+      domains: sorted.map(([domain, replicas]) => ({ domain, replicaCount: replicas.length, replicas: loadUnits(ctx, replicas) })),
+      unverifiable: loadUnits(ctx, unverifiable.map((u) => u.replica)),
+    };
   },
 };

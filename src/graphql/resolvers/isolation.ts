@@ -14,6 +14,7 @@ import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import { verdictDiagram, type DiagramFormat } from "../verdict-diagram.ts";
 import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 
@@ -89,13 +90,17 @@ export const IsolationVerdict = {
   tenant: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.tenants.load(v.tenant),
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
   pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
-  evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => {
-    const limit = args.limit ?? 5;
-    if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
-    const pairs = ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
-    return pairs.map((pair) => ({ ...pair, view: v.view }));
-  },
+  evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => shownPairs(v, args.limit, ctx).map((pair) => ({ ...pair, view: v.view })),
+  diagram: (v: VerdictResult, args: { format: DiagramFormat; limit?: number | null }, ctx: Context) =>
+    verdictDiagram(v.view.topology, v, shownPairs(v, args.limit, ctx), args.format, ctx.scope.redactsOthers ? (unit) => ctx.scope.ownsUnit(v.view.topology, unit) : null),
 };
+
+/** The pairs a caller is shown (evidence and diagram alike); for a tenant, its units' weakest only. */
+function shownPairs(v: VerdictResult, requested: number | null | undefined, ctx: Context): EvidencePair[] {
+  const limit = requested ?? 5;
+  if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
+  return ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
+}
 
 type ShownPair = EvidencePair & { view: IsolationView };
 
