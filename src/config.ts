@@ -75,13 +75,6 @@ function publicUrl(value: string | undefined): string | undefined {
   return url.href.replace(/\/+$/, "");
 }
 
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const value = env[name]?.trim().toLowerCase();
-  if (!value) return fallback;
-  if (value === "on" || value === "off") return value === "on";
-  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
-}
-
 function requestLimits(env: NodeJS.ProcessEnv): RequestLimits {
   try {
     return loadLimits(env);
