@@ -1,4 +1,4 @@
-import type { AntiAffinityRule } from "../inventory/snapshot.ts";
+import type { InventoryKind, InventoryRecordInput } from "../inventory/snapshot.ts";
 import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
 
 /**
@@ -24,20 +24,13 @@ export interface ConnectorWarning {
   message: string;
 }
 
-/** A snapshot document as the contract writes it (validated later by the sync). */
-export interface SnapshotDocument {
-  source: string;
-  complete: true;
-  datacenters: Record<string, unknown>[];
-  powerDomains: Record<string, unknown>[];
-  networkDomains: Record<string, unknown>[];
-  racks: Record<string, unknown>[];
-  hosts: Record<string, unknown>[];
-  tenants: Record<string, unknown>[];
-  workloads: { id: string; tenant: string; antiAffinity?: Partial<AntiAffinityRule>[]; [field: string]: unknown }[];
-  virtualMachines: Record<string, unknown>[];
-  containers: Record<string, unknown>[];
-}
+/**
+ * A snapshot document as the contract writes it (validated later by the sync): each kind's
+ * records typed by the snapshot's declaration (src/inventory/snapshot.ts) as input, so a
+ * connector may leave out what has a default.
+ */
+export type SnapshotDocument = { source: string; complete: true } & SnapshotCollections;
+type SnapshotCollections = { [K in InventoryKind]: InventoryRecordInput<K>[] };
 
 export interface ConnectorResult {
   snapshot: SnapshotDocument;
@@ -80,14 +73,15 @@ export class SnapshotBuilder {
     };
   }
 
-  add<K extends Exclude<keyof SnapshotDocument, "source" | "complete">>(kind: K, record: SnapshotDocument[K][number]): void {
+  add<K extends InventoryKind>(kind: K, record: InventoryRecordInput<K>): void {
     const byId = this.seen.get(kind) ?? new Map<string, Record<string, unknown>>();
     this.seen.set(kind, byId);
     const id = String(record.id);
     const earlier = byId.get(id);
     if (!earlier) {
       byId.set(id, record as Record<string, unknown>);
-      (this.snapshot[kind] as unknown[]).push(record);
+      const collection: SnapshotCollections[K] = this.snapshot[kind];
+      collection.push(record);
       return;
     }
     // The same object twice (two exports of it): one record whatever the order, proving no more than either.
@@ -99,7 +93,7 @@ export class SnapshotBuilder {
   }
 
   /** A workload a unit names. Units of different tenants naming one workload are a warning; the smaller tenant key owns it, whatever the order. */
-  workload(id: string, tenant: string, subject: string, fields: Partial<SnapshotDocument["workloads"][number]> = {}): void {
+  workload(id: string, tenant: string, subject: string, fields: Partial<InventoryRecordInput<"workloads">> = {}): void {
     const existing = this.snapshot.workloads.find((w) => w.id === id);
     if (!existing) return this.add("workloads", { ...fields, id, tenant });
     if (existing.tenant === tenant) return;

@@ -55,7 +55,7 @@ function tenantProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[]
   for (const [kind, field] of Object.entries(TENANT_FIELD) as [InventoryKind, string][]) {
     const first = new Map<string, { index: number; count: number }>();
     snapshot[kind].forEach((record, index) => {
-      const tenant = (record as unknown as Record<string, string | null>)[field];
+      const tenant = (record as Record<string, unknown>)[field] as string | null | undefined;
       if (tenant === null || tenant === undefined || grant.tenants.includes(tenant)) return;
       const seen = first.get(tenant);
       if (seen) seen.count++;

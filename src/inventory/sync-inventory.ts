@@ -158,7 +158,7 @@ async function applySnapshot(
   const cache = new Map<InventoryKind, string[]>();
   const arraysOf = (kind: InventoryKind) => {
     let arrays = cache.get(kind);
-    if (!arrays) cache.set(kind, (arrays = columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])));
+    if (!arrays) cache.set(kind, (arrays = columnArrays(kind, snapshot[kind])));
     return arrays;
   };
 
@@ -280,7 +280,7 @@ async function applySnapshot(
     await tx.query(
       `INSERT INTO source_digest (source, kind, digest) SELECT $1, d.kind, d.digest FROM unnest($2::text[], $3::text[]) AS d(kind, digest)
        ON CONFLICT (source, kind) DO UPDATE SET digest = EXCLUDED.digest`,
-      [snapshot.source, INVENTORY_KINDS as unknown as string[], INVENTORY_KINDS.map((kind) => digests[kind])],
+      [snapshot.source, [...INVENTORY_KINDS], INVENTORY_KINDS.map((kind) => digests[kind])],
     );
   } else if (status === "APPLIED") {
     await tx.query(`DELETE FROM source_digest WHERE source = $1`, [snapshot.source]);
@@ -407,7 +407,7 @@ async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Pro
   }
   const byTarget = new Map<InventoryKind, Map<string, FirstUse>>();
   for (const kind of INVENTORY_KINDS) {
-    const records = snapshot[kind] as unknown as Record<string, unknown>[];
+    const records: readonly Record<string, unknown>[] = snapshot[kind];
     for (const ref of TABLES[kind].references) {
       let seen = byTarget.get(ref.target);
       if (!seen) byTarget.set(ref.target, (seen = new Map()));
