@@ -1,5 +1,6 @@
 import type { InventoryKind, InventoryRecordInput } from "../inventory/snapshot.ts";
 import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * A connector turns one provider's own data (the JSON its CLI prints, or the same objects read
@@ -74,8 +75,7 @@ export class SnapshotBuilder {
   }
 
   add<K extends InventoryKind>(kind: K, record: InventoryRecordInput<K>): void {
-    const byId = this.seen.get(kind) ?? new Map<string, Record<string, unknown>>();
-    this.seen.set(kind, byId);
+    const byId = getOrInsert(this.seen, kind, () => new Map<string, Record<string, unknown>>());
     const id = String(record.id);
     const earlier = byId.get(id);
     if (!earlier) {
@@ -109,9 +109,8 @@ export class SnapshotBuilder {
 
   /** Counts a unit left out because it does not run; `result()` says how many, by state, in one warning per subject. */
   leaveOut(subject: string, what: string, state: string): void {
-    const entry = this.notRunning.get(subject) ?? { what, counts: new Map<string, number>() };
-    entry.counts.set(state, (entry.counts.get(state) ?? 0) + 1);
-    this.notRunning.set(subject, entry);
+    const { counts } = getOrInsert(this.notRunning, subject, () => ({ what, counts: new Map<string, number>() }));
+    counts.set(state, (counts.get(state) ?? 0) + 1);
   }
 
   result(): ConnectorResult {

@@ -1,6 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { TABLES } from "./inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * What a sync token may write besides its sources: the kinds its snapshots may carry and the
@@ -57,9 +58,7 @@ function tenantProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[]
     snapshot[kind].forEach((record, index) => {
       const tenant = (record as Record<string, unknown>)[field] as string | null | undefined;
       if (tenant === null || tenant === undefined || grant.tenants.includes(tenant)) return;
-      const seen = first.get(tenant);
-      if (seen) seen.count++;
-      else first.set(tenant, { index, count: 1 });
+      getOrInsert(first, tenant, () => ({ index, count: 0 })).count++;
     });
     for (const [tenant, { index, count }] of first) {
       const times = count > 1 ? ` (${count} ${kind})` : "";

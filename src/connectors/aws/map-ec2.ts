@@ -1,4 +1,5 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { getOrInsert } from "../../domain/get-or-insert.ts";
 
 /**
  * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids and placement group
@@ -99,7 +100,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
       host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
-      if (host && datacenter) groupsByZone.set(datacenter, (groupsByZone.get(datacenter) ?? new Set<string>()).add(placement.GroupName));
+      if (host && datacenter) getOrInsert(groupsByZone, datacenter, () => new Set()).add(placement.GroupName);
     }
     b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
   }

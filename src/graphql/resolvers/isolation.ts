@@ -15,6 +15,7 @@ import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
 import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
+import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
 /**
  * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
@@ -41,7 +42,7 @@ function rowVerdict(view: IsolationView, report: FleetReport, row: number): Repo
 }
 
 const weakestFirst = (a: Verdict, b: Verdict) =>
-  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || a.workload.localeCompare(b.workload) || a.tenant.localeCompare(b.tenant);
+  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || compareCodeUnits(a.workload, b.workload) || compareCodeUnits(a.tenant, b.tenant);
 
 
 const SHARED_LOADER = {
