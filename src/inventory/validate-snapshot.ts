@@ -52,23 +52,41 @@ export function validateSnapshot(document: unknown): ValidationResult {
  */
 function unitProblems(kind: InventoryKind, records: readonly unknown[], valid: (index: number) => boolean, problem: Problem) {
   const placement: readonly string[] = (INVENTORY[kind] as { placement?: readonly string[] }).placement ?? [];
-  const seen = new Map<string, number>();
+  // One hash operation per id (a Set's add); where each id is first is worked out only once one repeats.
+  const seen = new Set<string>();
+  let firstIndex: Map<string, number> | undefined;
+  const firstOf = (id: string) => {
+    firstIndex ??= firstPlaces(records, (i, r) => valid(i) && !twoParents(placement, r));
+    return firstIndex.get(id);
+  };
   for (let index = 0; index < records.length; index++) {
     const record = records[index];
     if (!isPlainObject(record)) continue;
-    let parents = 0;
-    for (const name of placement) if (record[name] !== null && record[name] !== undefined) parents++;
-    if (parents > 1) {
+    if (twoParents(placement, record)) {
       const named = placement.filter((name) => record[name] !== null && record[name] !== undefined);
       problem([kind, index], `a unit has one parent, but this one names ${named.join(" and ")}`);
       continue;
     }
     if (!valid(index)) continue;
     const id = record.id as string;
-    const first = seen.get(id);
-    if (first !== undefined) problem([kind, index, "id"], `duplicate id "${id}" (also at ${kind}[${first}])`);
-    else seen.set(id, index);
+    const before = seen.size;
+    if (seen.add(id).size === before) problem([kind, index, "id"], `duplicate id "${id}" (also at ${kind}[${firstOf(id)}])`);
   }
+}
+
+/** Each id's first index among the records `counts` keeps. */
+function firstPlaces(records: readonly unknown[], counts: (index: number, record: Record<string, unknown>) => boolean): Map<string, number> {
+  const first = new Map<string, number>();
+  records.forEach((record, index) => {
+    if (isPlainObject(record) && counts(index, record) && !first.has(record.id as string)) first.set(record.id as string, index);
+  });
+  return first;
+}
+
+function twoParents(placement: readonly string[], record: Record<string, unknown>): boolean {
+  let parents = 0;
+  for (const name of placement) if (record[name] !== null && record[name] !== undefined) parents++;
+  return parents > 1;
 }
 
 /** Field problems (in document order) with the unit problems put after their record's. */
