@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ANTI_AFFINITY_LEVELS, ANTI_AFFINITY_MODES, ISOLATION_LEVELS } from "../domain/scale.ts";
 import { inventoryTextProblem } from "./inventory-text.ts";
+import type { InventoryKind } from "./snapshot.ts";
 
 /*
  * The kinds of field an inventory record has, as zod schemas that carry the contract's messages
@@ -11,7 +12,7 @@ import { inventoryTextProblem } from "./inventory-text.ts";
  */
 
 /** The kind a field's ids point at, read by the table mapping (dangling references, grants). */
-export const referenceTargets = z.registry<{ target: string }>();
+export const referenceTargets = z.registry<{ target: InventoryKind }>();
 
 /** The field's name: the last step of the issue's path (error maps see the whole path). */
 const fieldName = (iss: { path?: PropertyKey[] }) => String(iss.path?.at(-1));
@@ -34,14 +35,14 @@ export const text = () =>
 export const optionalText = () => text().nullable().default(null);
 
 /** An optional text naming an object of `target`. */
-export const reference = (target: string) => optionalText().register(referenceTargets, { target });
+export const reference = (target: InventoryKind) => optionalText().register(referenceTargets, { target });
 
 /** A required text naming an object of `target`. */
-export const requiredReference = (target: string) => text().register(referenceTargets, { target });
+export const requiredReference = (target: InventoryKind) => text().register(referenceTargets, { target });
 
 /**
  * `schema`, with null and absent read as `fallback`. An overwrite rather than a transform: zod
- * runs a transform as a pipe, which doubled the validation time of a 50k-container snapshot.
+ * runs a transform as a pipe, which about doubled the time to validate 50k containers.
  * An overwrite cannot narrow the output type, so the cast says what it does: the only value it
  * changes is the null, into `fallback` of the output type.
  */
@@ -62,7 +63,7 @@ export function texts() {
 }
 
 /** A list of texts naming objects of `target`. */
-export const referenceList = (target: string) => texts().register(referenceTargets, { target });
+export const referenceList = (target: InventoryKind) => texts().register(referenceTargets, { target });
 
 /** True or false, false when left out. */
 export const flag = () => orDefault(z.boolean({ error: "must be true or false" }), () => false);
@@ -75,20 +76,21 @@ export const isolationLevel = () =>
     .default(null);
 
 const isWholeAtLeastOne = (n: number) => Number.isInteger(n) && n >= 1;
+const WHOLE = "must be a whole number of at least 1";
 
 /** A whole number of at least 1, or null. */
 export const positiveInteger = () =>
   z
-    .number({ error: "must be a whole number of at least 1" })
-    .refine(isWholeAtLeastOne, { error: "must be a whole number of at least 1" })
+    .number({ error: WHOLE })
+    .refine(isWholeAtLeastOne, { error: WHOLE })
     .nullable()
     .default(null);
 
 /** An anti-affinity rule's bound: the message names the bound. */
 const bound = () =>
   z
-    .number({ error: (iss) => `${fieldName(iss)} must be a whole number of at least 1` })
-    .refine(isWholeAtLeastOne, { error: (iss) => `${fieldName(iss)} must be a whole number of at least 1` })
+    .number({ error: (iss) => `${fieldName(iss)} ${WHOLE}` })
+    .refine(isWholeAtLeastOne, { error: (iss) => `${fieldName(iss)} ${WHOLE}` })
     .optional();
 
 /** One anti-affinity rule (docs/anti-affinity.md); its fields in the order they are checked. */

@@ -68,7 +68,7 @@ function tableSpec(kind: InventoryKind): TableSpec {
   const fields = Object.entries(declaration.fields).filter(([field]) => field !== "id");
   const references: ReferenceSpec[] = [];
   for (const [field, schema] of fields) {
-    const target = referenceTargets.get(schema)?.target as InventoryKind | undefined;
+    const target = referenceTargets.get(schema)?.target;
     if (target) references.push(columnType(schema) === "text[]" ? { field, target, many: true } : { field, target });
   }
   return {

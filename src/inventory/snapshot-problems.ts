@@ -15,14 +15,24 @@ export function snapshotProblems(issues: readonly z.core.$ZodIssue[], at: readon
       problems.push({ path, message: issue.message });
       continue;
     }
-    const messages = JSON.parse(issue.message) as string[];
-    const unknown = issue.keys.map((key, i) => ({ path: [...path, key], message: messages[i] }));
+    const messages = perKeyMessages(issue.message);
+    const unknown = issue.keys.map((key, i) => ({ path: [...path, key], message: messages?.[i] ?? `unknown field "${key}"` }));
     // zod reports them after the object's fields, whose problems are just before: go ahead of those.
     let first = problems.length;
     while (first > 0 && startsWith(problems[first - 1].path, path)) first--;
     problems.splice(first, 0, ...unknown);
   }
   return problems;
+}
+
+/** The per-key messages `unknownFieldsOr` packed, or null for an object declared without it. */
+function perKeyMessages(message: string): string[] | null {
+  try {
+    const messages: unknown = JSON.parse(message);
+    return Array.isArray(messages) ? messages.map(String) : null;
+  } catch {
+    return null;
+  }
 }
 
 function startsWith(path: readonly string[], prefix: readonly string[]): boolean {
