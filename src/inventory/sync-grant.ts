@@ -23,14 +23,13 @@ export interface SyncGrant {
   tenants: readonly string[];
 }
 
-/** The field that makes a record speak for a tenant. */
-const TENANT_FIELD: Partial<Record<InventoryKind, string>> = {
-  tenants: "id",
-  workloads: "tenant",
-  virtualMachines: "tenant",
-  containers: "tenant",
-  hosts: "dedicatedTo",
-};
+/** The field that makes a record speak for a tenant: a tenant's key, or a field naming a tenant. */
+const TENANT_FIELD: Partial<Record<InventoryKind, string>> = Object.fromEntries(
+  INVENTORY_KINDS.flatMap((kind) => {
+    const field = kind === "tenants" ? "id" : TABLES[kind].references.find((r) => r.target === "tenants")?.field;
+    return field ? [[kind, field]] : [];
+  }),
+);
 const PLACING_KINDS: readonly InventoryKind[] = ["powerDomains", "networkDomains", "racks", "hosts", "virtualMachines", "containers"];
 
 export async function syncGrantProblems(tx: SqlClient, snapshot: Snapshot, grant: SyncGrant): Promise<SnapshotProblem[]> {
