@@ -65,7 +65,7 @@ async function rawCopy(url: string, document: Fleet): Promise<number> {
     for (const kind of INVENTORY_KINDS) {
       const spec = TABLES[kind];
       const columns = ["key", "source", ...spec.columns.map((c) => c.column)];
-      const records = fleet[kind] as unknown as Record<string, unknown>[];
+      const records: readonly Record<string, unknown>[] = fleet[kind];
       const lines = function* () {
         for (const record of records) {
           const values = [copyText(record.id as string), copyText(fleet.source)];

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import type { SqlClient } from "../db/sql-client.ts";
 import { capDetail, capTarget } from "./audit-log.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * Denials in the audit log: refused tokens, refused chat signatures, denied reads and denied
@@ -61,11 +62,9 @@ export class DenialLog {
       await this.write([{ key, denial, count: 1, lastAt: new Date(at) }]).catch((error) => this.logger.warn({ err: error }, "audit: could not record a denial"));
       return;
     }
-    const entry = this.pending.get(key);
-    if (entry) {
-      entry.count++;
-      entry.lastAt = new Date(at);
-    } else this.pending.set(key, { denial, count: 1, lastAt: new Date(at) });
+    const entry = getOrInsert(this.pending, key, () => ({ denial, count: 0, lastAt: new Date(at) }));
+    entry.count++;
+    entry.lastAt = new Date(at);
     this.timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
   }
 

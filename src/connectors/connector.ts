@@ -1,5 +1,6 @@
-import type { AntiAffinityRule } from "../inventory/snapshot.ts";
+import type { InventoryKind, InventoryRecordInput } from "../inventory/snapshot.ts";
 import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * A connector turns one provider's own data (the JSON its CLI prints, or the same objects read
@@ -24,20 +25,13 @@ export interface ConnectorWarning {
   message: string;
 }
 
-/** A snapshot document as the contract writes it (validated later by the sync). */
-export interface SnapshotDocument {
-  source: string;
-  complete: true;
-  datacenters: Record<string, unknown>[];
-  powerDomains: Record<string, unknown>[];
-  networkDomains: Record<string, unknown>[];
-  racks: Record<string, unknown>[];
-  hosts: Record<string, unknown>[];
-  tenants: Record<string, unknown>[];
-  workloads: { id: string; tenant: string; antiAffinity?: Partial<AntiAffinityRule>[]; [field: string]: unknown }[];
-  virtualMachines: Record<string, unknown>[];
-  containers: Record<string, unknown>[];
-}
+/**
+ * A snapshot document as the contract writes it (validated later by the sync): each kind's
+ * records typed by the snapshot's declaration (src/inventory/snapshot.ts) as input, so a
+ * connector may leave out what has a default.
+ */
+export type SnapshotDocument = { source: string; complete: true } & SnapshotCollections;
+type SnapshotCollections = { [K in InventoryKind]: InventoryRecordInput<K>[] };
 
 export interface ConnectorResult {
   snapshot: SnapshotDocument;
@@ -80,14 +74,14 @@ export class SnapshotBuilder {
     };
   }
 
-  add<K extends Exclude<keyof SnapshotDocument, "source" | "complete">>(kind: K, record: SnapshotDocument[K][number]): void {
-    const byId = this.seen.get(kind) ?? new Map<string, Record<string, unknown>>();
-    this.seen.set(kind, byId);
+  add<K extends InventoryKind>(kind: K, record: InventoryRecordInput<K>): void {
+    const byId = getOrInsert(this.seen, kind, () => new Map<string, Record<string, unknown>>());
     const id = String(record.id);
     const earlier = byId.get(id);
     if (!earlier) {
       byId.set(id, record as Record<string, unknown>);
-      (this.snapshot[kind] as unknown[]).push(record);
+      const collection: SnapshotCollections[K] = this.snapshot[kind];
+      collection.push(record);
       return;
     }
     // The same object twice (two exports of it): one record whatever the order, proving no more than either.
@@ -99,7 +93,7 @@ export class SnapshotBuilder {
   }
 
   /** A workload a unit names. Units of different tenants naming one workload are a warning; the smaller tenant key owns it, whatever the order. */
-  workload(id: string, tenant: string, subject: string, fields: Partial<SnapshotDocument["workloads"][number]> = {}): void {
+  workload(id: string, tenant: string, subject: string, fields: Partial<InventoryRecordInput<"workloads">> = {}): void {
     const existing = this.snapshot.workloads.find((w) => w.id === id);
     if (!existing) return this.add("workloads", { ...fields, id, tenant });
     if (existing.tenant === tenant) return;
@@ -115,9 +109,8 @@ export class SnapshotBuilder {
 
   /** Counts a unit left out because it does not run; `result()` says how many, by state, in one warning per subject. */
   leaveOut(subject: string, what: string, state: string): void {
-    const entry = this.notRunning.get(subject) ?? { what, counts: new Map<string, number>() };
-    entry.counts.set(state, (entry.counts.get(state) ?? 0) + 1);
-    this.notRunning.set(subject, entry);
+    const { counts } = getOrInsert(this.notRunning, subject, () => ({ what, counts: new Map<string, number>() }));
+    counts.set(state, (counts.get(state) ?? 0) + 1);
   }
 
   result(): ConnectorResult {

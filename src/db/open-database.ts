@@ -48,6 +48,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return () => void listeners.delete(listener);
   };
   const withQueryEvents = <P extends Prisma>(prisma: P): P => {
+    // Safe: both clients below are built with `log` (query events), which is what gives a
+    // client `$on("query")`; the generic P cannot carry that option, hence the cast.
     (prisma as unknown as { $on(e: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => notify(e.query));
     return prisma;
   };

@@ -2,6 +2,8 @@ import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
+import { compareCodeUnits } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * Anti-affinity (docs/anti-affinity.md): are a workload's replicas spread
@@ -62,12 +64,11 @@ const replicaCache = new WeakMap<Topology, Map<string, UnitRef[]>>();
  * workload. Worked out for every workload at once and kept with the topology.
  */
 export function replicasOf(topology: Topology, workload: string): UnitRef[] {
-  let all = replicaCache.get(topology);
-  if (!all) {
-    all = new Map();
-    for (const [key, units] of unitsIndex(topology).byWorkload) all.set(key, units.filter((unit) => !insideOwnWorkload(topology, unit, key)));
-    replicaCache.set(topology, all);
-  }
+  const all = getOrInsert(replicaCache, topology, () => {
+    const replicas = new Map<string, UnitRef[]>();
+    for (const [key, units] of unitsIndex(topology).byWorkload) replicas.set(key, units.filter((unit) => !insideOwnWorkload(topology, unit, key)));
+    return replicas;
+  });
   return all.get(workload) ?? [];
 }
 
@@ -75,13 +76,9 @@ const placementCache = new WeakMap<Topology, Map<AntiAffinityLevel, Map<Chain, P
 
 /** placementAt, kept per topology and level: audits and what-ifs ask for the same units again and again. */
 export function cachedPlacementAt(topology: Topology, chain: Chain, level: AntiAffinityLevel): Placement {
-  let levels = placementCache.get(topology);
-  if (!levels) placementCache.set(topology, (levels = new Map()));
-  let placements = levels.get(level);
-  if (!placements) levels.set(level, (placements = new Map()));
-  let placement = placements.get(chain);
-  if (!placement) placements.set(chain, (placement = placementAt(topology, chain, level)));
-  return placement;
+  const levels = getOrInsert(placementCache, topology, () => new Map());
+  const placements = getOrInsert(levels, level, () => new Map());
+  return getOrInsert(placements, chain, () => placementAt(topology, chain, level));
 }
 
 /** True when a unit sits, at any depth, inside another unit of the same workload. Walks parents without allocating. */
@@ -233,11 +230,7 @@ function spreadOver(topology: Topology, replicas: UnitRef[], chains: Chain[], le
       unverifiable.push({ replica, reason: placement.unknown });
       return;
     }
-    for (const domain of placement.domains) {
-      const list = domains.get(domain);
-      if (list) list.push(replica);
-      else domains.set(domain, [replica]);
-    }
+    for (const domain of placement.domains) getOrInsert(domains, domain, () => []).push(replica);
   });
   return { domains, unverifiable };
 }
@@ -250,7 +243,7 @@ export function auditRule(topology: Topology, workload: string, rule: AntiAffini
   const noun = NOUN[rule.level];
   const violations: Violation[] = [];
   const base = { workload, rule, level: rule.level, mode: rule.mode };
-  const sortedDomains = [...domains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sortedDomains = [...domains.entries()].sort(([a], [b]) => compareCodeUnits(a, b));
 
   const max = effectiveMaxPerDomain(rule);
   if (max !== undefined) {

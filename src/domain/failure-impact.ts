@@ -2,6 +2,8 @@ import { cachedPlacementAt, comparablePlacements, HOST_PLACED, replicasOf, type 
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
+import { compareCodeUnits, compareUnitRef } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * What-ifs: if this host, rack, power or network domain, datacenter, hazard zone or planet
@@ -134,21 +136,16 @@ const levelIndexes = new WeakMap<Topology, Map<AntiAffinityLevel, LevelIndex>>()
 
 /** Units by domain at a level, built once per topology and level: a what-if visits only the units of the failing domain. */
 function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
-  let levels = levelIndexes.get(topology);
-  if (!levels) levelIndexes.set(topology, (levels = new Map()));
-  let index = levels.get(level);
-  if (index) return index;
-  index = { byDomain: new Map(), unknown: [], replicaOf: new Map(), tenantOf: new Map() };
+  return getOrInsert(getOrInsert(levelIndexes, topology, () => new Map()), level, () => buildLevelIndex(topology, level));
+}
+
+function buildLevelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
+  const index: LevelIndex = { byDomain: new Map(), unknown: [], replicaOf: new Map(), tenantOf: new Map() };
   const add = (unit: UnitRef, tenant: string) => {
-    index!.tenantOf.set(unit, tenant);
+    index.tenantOf.set(unit, tenant);
     const placement: Placement = cachedPlacementAt(topology, cachedChainOf(topology, unit), level);
-    if ("unknown" in placement) index!.unknown.push(unit);
-    else
-      for (const domain of placement.domains) {
-        const list = index!.byDomain.get(domain);
-        if (list) list.push(unit);
-        else index!.byDomain.set(domain, [unit]);
-      }
+    if ("unknown" in placement) index.unknown.push(unit);
+    else for (const domain of placement.domains) getOrInsert(index.byDomain, domain, () => []).push(unit);
   };
   const units = new Map<string, UnitRef>();
   for (const workload of topology.workloads.keys()) {
@@ -160,7 +157,6 @@ function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
   const known = (kind: UnitRef["kind"], key: string): UnitRef => units.get(`${kind}:${key}`) ?? { kind, key };
   for (const vm of topology.virtualMachines.values()) add(known("virtualMachine", vm.key), vm.tenant);
   for (const c of topology.containers.values()) add(known("container", c.key), c.tenant);
-  levels.set(level, index);
   return index;
 }
 
@@ -193,10 +189,9 @@ function workloadImpact(topology: Topology, workload: string, level: AntiAffinit
     const outcome = outcomeFor(topology, cachedChainOf(topology, replica), level, domain, failed);
     if (outcome !== "safe") impact[outcome].push(replica);
   }
-  const order = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-  impact.lost.sort(order);
-  impact.degraded.sort(order);
-  impact.atRisk.sort(order);
+  impact.lost.sort(compareUnitRef);
+  impact.degraded.sort(compareUnitRef);
+  impact.atRisk.sort(compareUnitRef);
   impact.remaining = impact.replicaCount - impact.lost.length - impact.atRisk.length;
   impact.losesAll = impact.lost.length === impact.replicaCount;
   impact.belowQuorum = impact.quorum !== null && impact.replicaCount - impact.lost.length < impact.quorum;
@@ -231,7 +226,7 @@ export function survives(topology: Topology, workload: string, level: AntiAffini
   });
   // Each domain's loss is worked out exactly as failureImpact does (at-risk replicas count as lost).
   const remainingAfter = [...domains].map((domain) => ({ domain, remaining: workloadImpact(topology, workload, level, domain, failedPlace(topology, level, domain)).remaining }));
-  const singlePointsOfFailure = remainingAfter.filter((d) => d.remaining < quorum).sort((a, b) => a.remaining - b.remaining || (a.domain < b.domain ? -1 : 1));
+  const singlePointsOfFailure = remainingAfter.filter((d) => d.remaining < quorum).sort((a, b) => a.remaining - b.remaining || compareCodeUnits(a.domain, b.domain));
   // A domain nobody knows of may hold every unverifiable replica and none of the others.
   const worst = Math.min(replicas.length - unverifiable.length, ...remainingAfter.map((d) => d.remaining));
   return { workload, level, quorum, replicaCount: replicas.length, survives: worst >= quorum, singlePointsOfFailure, unverifiable };

@@ -3,6 +3,7 @@ import { ISOLATION_LEVELS, type IsolationLevel } from "./scale.ts";
 import type { SharedPlaces, UnitFacts } from "./shared-places.ts";
 import type { Topology } from "./topology.ts";
 import type { Outcome } from "./verdict.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * The kept fleet report: one row per (workload, tenant) pair that is not ISOLATED, in
@@ -67,13 +68,7 @@ export class ReportRowsBuilder {
 }
 
 function intern(index: Map<string, number>, list: string[], key: string): number {
-  let i = index.get(key);
-  if (i === undefined) {
-    i = list.length;
-    list.push(key);
-    index.set(key, i);
-  }
-  return i;
+  return getOrInsert(index, key, () => list.push(key) - 1);
 }
 
 function copyInto<T extends Int32Array | Uint8Array>(target: T, source: T): T {
@@ -110,9 +105,7 @@ export class FleetReport {
     for (let i = 0; i < this.count; i++) {
       (levels.possible[i] < levels.required[i] ? not : unproven).push(i);
       const key = workloads[ints.workload[i]];
-      const range = this.workloadRows.get(key);
-      if (range) range[1] = i + 1;
-      else this.workloadRows.set(key, [i, i + 1]);
+      getOrInsert(this.workloadRows, key, () => [i, i])[1] = i + 1;
     }
     this.byOutcome = { NOT_ISOLATED: Int32Array.from(not), UNPROVEN: Int32Array.from(unproven) };
   }
@@ -182,10 +175,7 @@ export class FleetReport {
     if (!this.tenantRows) {
       this.tenantRows = new Map();
       for (let i = 0; i < this.count; i++) {
-        const key = this.tenant(i);
-        const list = this.tenantRows.get(key);
-        if (list) list.push(i);
-        else this.tenantRows.set(key, [i]);
+        getOrInsert(this.tenantRows, this.tenant(i), () => []).push(i);
       }
     }
     return this.tenantRows.get(tenant) ?? [];

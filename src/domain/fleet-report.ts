@@ -4,6 +4,8 @@ import { datacenterSeparation } from "./separation.ts";
 import { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, sharedPlacesSteps, UNKNOWN_DC, type Place, type Places, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import type { Topology } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
+import { compareCodeUnits } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, with its levels
@@ -52,7 +54,7 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
   const places = yield* sharedPlacesSteps(topology);
   const organizationOf = new Map([...topology.tenants.values()].map((t) => [t.key, t.organization]));
   const builder = new ReportRowsBuilder(topology, places, policy);
-  const workloads = [...topology.workloads.values()].sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  const workloads = [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
   let sinceYield = 0;
   for (const workload of workloads) {
     const units = places.byWorkload.get(workload.key);
@@ -95,19 +97,15 @@ const dcLevelsCache = new WeakMap<Topology, Map<string, [string, number, number]
 
 /** The other known datacenters with the levels rule 3 gives against `dc`, below PLANET. */
 function nearDatacenters(topology: Topology, places: SharedPlaces, dc: string): [string, number, number][] {
-  let cache = dcLevelsCache.get(topology);
-  if (!cache) dcLevelsCache.set(topology, (cache = new Map()));
-  let near = cache.get(dc);
-  if (!near) {
-    near = [];
+  return getOrInsert(getOrInsert(dcLevelsCache, topology, () => new Map()), dc, () => {
+    const near: [string, number, number][] = [];
     for (const other of places.datacenters.keys()) {
       if (other === dc) continue;
       const s = datacenterSeparation(topology, dc, other);
       if (rank(s.actual) < PLANET) near.push([other, rank(s.actual), rank(s.possible)]);
     }
-    cache.set(dc, near);
-  }
-  return near;
+    return near;
+  });
 }
 
 /** One workload's visit of the places its units share with others. */

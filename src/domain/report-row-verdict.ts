@@ -5,6 +5,7 @@ import { cachedChainOf, separationOfChains } from "./separation.ts";
 import type { Freshness, Topology } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { isolationVerdict, type EvidencePair, type Outcome, type Verdict } from "./verdict.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * A row of the kept fleet report seen as a verdict. What the scan computed (outcome, levels,
@@ -102,18 +103,14 @@ const sourcesCache = new WeakMap<Topology, Map<string, Set<string>>>();
 
 /** The sources of a workload (or tenant) and of every object on its units' ways up: what its side of a verdict read. */
 export function sourcesOf(topology: Topology, kind: "workload" | "tenant", key: string): Set<string> {
-  let cache = sourcesCache.get(topology);
-  if (!cache) sourcesCache.set(topology, (cache = new Map()));
-  let sources = cache.get(`${kind}:${key}`);
-  if (!sources) {
-    sources = new Set<string>();
+  return getOrInsert(getOrInsert(sourcesCache, topology, () => new Map()), `${kind}:${key}`, () => {
+    const sources = new Set<string>();
     const node = kind === "workload" ? topology.workloads.get(key) : topology.tenants.get(key);
     if (node) sources.add(node.source);
     const index = unitsIndex(topology);
     for (const unit of (kind === "workload" ? index.byWorkload : index.byTenant).get(key) ?? []) {
       for (const source of cachedChainOf(topology, unit).sources) sources.add(source);
     }
-    cache.set(`${kind}:${key}`, sources);
-  }
-  return sources;
+    return sources;
+  });
 }

@@ -1,5 +1,6 @@
 import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./scale.ts";
 import { hostDatacenter, type Topology, type UnitKind, type UnitRef } from "./topology.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * Separation of two compute units (docs/separation.md), rule by
@@ -106,12 +107,8 @@ const chainCache = new WeakMap<Topology, Map<string, Chain>>();
 
 /** chainOf, remembered per topology: a topology never changes once built. */
 export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
-  let chains = chainCache.get(topology);
-  if (!chains) chainCache.set(topology, (chains = new Map()));
-  const id = unitId(unit);
-  let chain = chains.get(id);
-  if (!chain) chains.set(id, (chain = chainOf(topology, unit)));
-  return chain;
+  const chains = getOrInsert(chainCache, topology, () => new Map());
+  return getOrInsert(chains, unitId(unit), () => chainOf(topology, unit));
 }
 
 /** The tenant a unit belongs to: containers and VMs have one, hosts do not. */

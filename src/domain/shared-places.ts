@@ -1,6 +1,7 @@
 import { rank } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * The fleet's compute units indexed by every place two of them can share, so that the fleet
@@ -116,16 +117,11 @@ export interface SharedPlaces {
 }
 
 export function place(places: Places, key: string): Place {
-  let inner = places.get(key);
-  if (!inner) places.set(key, (inner = new Map()));
-  return inner;
+  return getOrInsert(places, key, () => new Map());
 }
 
 function offer(places: Places, key: string, tenant: string, value: number, f: UnitFacts) {
-  const inner = place(places, key);
-  let lowest = inner.get(tenant);
-  if (!lowest) inner.set(tenant, (lowest = new Lowest()));
-  lowest.offer(value, f.group, f.index);
+  getOrInsert(place(places, key), tenant, () => new Lowest()).offer(value, f.group, f.index);
 }
 
 const cache = new WeakMap<Topology, SharedPlaces>();
@@ -165,11 +161,7 @@ export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<
     const f = factsOf(topology, ref, node.tenant, node.workload, i);
     index.units.push(f);
     index.byId.set(f.chain.ids[0], f);
-    if (f.workload !== null) {
-      const list = index.byWorkload.get(f.workload);
-      if (list) list.push(f);
-      else index.byWorkload.set(f.workload, [f]);
-    }
+    if (f.workload !== null) getOrInsert(index.byWorkload, f.workload, () => []).push(f);
     addToPlaces(topology, index, f);
     groups.add(f.dc);
     if (f.hostKnown) {
@@ -224,9 +216,7 @@ function addToPlaces(topology: Topology, index: SharedPlaces, f: UnitFacts) {
     offer(f.rackSynced ? index.rackSynced : index.rackUnsynced, f.hostGroup, tenant, 0, f);
     if (f.rack !== null) {
       offer(index.racks, rackPlaceKey(f), tenant, 0, f);
-      let seen = index.rackDatacenters.get(f.rack);
-      if (!seen) index.rackDatacenters.set(f.rack, (seen = new Set()));
-      seen.add(f.dc);
+      getOrInsert(index.rackDatacenters, f.rack, () => new Set()).add(f.dc);
       if (f.rackSynced) {
         const keys = rackDomainKeys(topology, f.rack, f.placementGroup);
         for (const key of keys.power) offer(index.powerDomains, key, tenant, 0, f);
@@ -260,36 +250,26 @@ const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; netwo
  * placement group when seen from a group's slot), worked out once per rack and group.
  */
 export function rackDomainKeys(topology: Topology, rackKey: string, placementGroup: string | null): { power: string[]; network: string[] } {
-  let cache = rackKeysCache.get(topology);
-  if (!cache) rackKeysCache.set(topology, (cache = new Map()));
   const cacheKey = placementGroup === null ? rackKey : `${rackKey}${SEP}${placementGroup}`;
-  let keys = cache.get(cacheKey);
-  if (!keys) {
+  return getOrInsert(getOrInsert(rackKeysCache, topology, () => new Map()), cacheKey, () => {
     const rack = topology.racks.get(rackKey)!;
     const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
-    keys = { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
-    cache.set(cacheKey, keys);
-  }
-  return keys;
+    return { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
+  });
 }
 
 const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: string[]; region: string | null } | null>>();
 
 /** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
 export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
-  let cache = dcKeysCache.get(topology);
-  if (!cache) dcKeysCache.set(topology, (cache = new Map()));
-  let keys = cache.get(dcKey);
-  if (keys === undefined) {
+  return getOrInsert(getOrInsert(dcKeysCache, topology, () => new Map()), dcKey, () => {
     const dc = topology.datacenters.get(dcKey);
-    keys = dc
+    return dc
       ? {
           planet: dc.planet,
           zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
           region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
         }
       : null;
-    cache.set(dcKey, keys);
-  }
-  return keys;
+  });
 }

@@ -1,4 +1,6 @@
 import type { Topology, UnitRef } from "./topology.ts";
+import { compareUnitRef } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /**
  * The units of each workload and of each tenant (containers and VMs only: hosts belong to no
@@ -12,15 +14,13 @@ export interface UnitsIndex {
 const cache = new WeakMap<Topology, UnitsIndex>();
 
 export function unitsIndex(topology: Topology): UnitsIndex {
-  let index = cache.get(topology);
-  if (index) return index;
+  return getOrInsert(cache, topology, buildUnitsIndex);
+}
+
+function buildUnitsIndex(topology: Topology): UnitsIndex {
   const byWorkload = new Map<string, UnitRef[]>();
   const byTenant = new Map<string, UnitRef[]>();
-  const add = (map: Map<string, UnitRef[]>, key: string, unit: UnitRef) => {
-    const list = map.get(key);
-    if (list) list.push(unit);
-    else map.set(key, [unit]);
-  };
+  const add = (map: Map<string, UnitRef[]>, key: string, unit: UnitRef) => getOrInsert(map, key, () => []).push(unit);
   for (const vm of topology.virtualMachines.values()) {
     const unit: UnitRef = { kind: "virtualMachine", key: vm.key };
     add(byTenant, vm.tenant, unit);
@@ -31,9 +31,6 @@ export function unitsIndex(topology: Topology): UnitsIndex {
     add(byTenant, container.tenant, unit);
     if (container.workload) add(byWorkload, container.workload, unit);
   }
-  const order = (a: UnitRef, b: UnitRef) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1);
-  for (const list of [...byWorkload.values(), ...byTenant.values()]) list.sort(order);
-  index = { byWorkload, byTenant };
-  cache.set(topology, index);
-  return index;
+  for (const list of [...byWorkload.values(), ...byTenant.values()]) list.sort(compareUnitRef);
+  return { byWorkload, byTenant };
 }

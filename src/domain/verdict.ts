@@ -3,6 +3,7 @@ import { atLeast, rank, type IsolationLevel } from "./scale.ts";
 import { cachedChainOf, separationOfChains, workloadOf, type Separation } from "./separation.ts";
 import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
+import { compareUnitRef } from "./compare-code-units.ts";
 
 /**
  * "Is workload X isolated enough from tenant Y?" (docs/verdicts.md): every unit of X
@@ -106,8 +107,7 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
           sorted.push({ unit: mine[i], other: theirs[j], ...separationOfChains(topology, mine[i], myChains[i], theirs[j], theirChains[j]) });
         }
       }
-      const byId = (a: UnitRef, b: UnitRef) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-      sorted.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || byId(x.unit, y.unit) || byId(x.other, y.other));
+      sorted.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || compareUnitRef(x.unit, y.unit) || compareUnitRef(x.other, y.other));
     }
     return sorted.slice(0, limit);
   };

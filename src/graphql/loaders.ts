@@ -10,6 +10,7 @@ import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
 import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
 import { badUserInput } from "./errors.ts";
 import { connectionFromRows, pageRequest, type Connection, type PageArgs, type PageRequest } from "./pagination.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * The per-request DataLoaders. Every relation a resolver follows goes through one of these, so
@@ -36,10 +37,7 @@ const SYNC_RUN_COLUMNS = `t.id, t.source, t.status, t.complete, t.allow_mass_rem
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
+    getOrInsert(groups, keyOf(item), () => []).push(item);
   }
   return groups;
 }
@@ -116,7 +114,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
     for (const key of keys) {
       const bar = key.indexOf("|");
       const relation = key.slice(0, bar) as ChildRelationName;
-      byRelation.set(relation, [...(byRelation.get(relation) ?? []), key.slice(bar + 1)]);
+      getOrInsert(byRelation, relation, () => []).push(key.slice(bar + 1));
     }
     const counts = new Map<string, number>();
     for (const [relation, parents] of byRelation) {

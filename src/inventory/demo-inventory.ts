@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SqlClient } from "../db/sql-client.ts";
 import { syncInventory, type SyncResult } from "./sync-inventory.ts";
+import { compareCodeUnits } from "../domain/compare-code-units.ts";
 
 /**
  * The demo inventory (examples/demo/*.json): a university's biology and geology groups sharing
@@ -30,7 +31,7 @@ export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
 /** The demo's snapshots, in the order they are synced. */
 export async function demoSnapshots(): Promise<{ file: string; snapshot: { source: string } & Record<string, unknown> }[]> {
   const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));
-  files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  files.sort((a, b) => rank(a) - rank(b) || compareCodeUnits(a, b));
   return Promise.all(files.map(async (file) => ({ file, snapshot: JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8")) })));
 }
 

@@ -1,5 +1,6 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import type { Snapshot, SnapshotProblem } from "./snapshot.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * Units of the snapshot that name a workload of another tenant: kept, with a warning, but no
@@ -22,9 +23,7 @@ export async function foreignWorkloadWarnings(tx: SqlClient, snapshot: Snapshot)
     );
     const first = new Map<string, { row: (typeof rows)[number]; count: number }>();
     for (const row of rows) {
-      const seen = first.get(row.workload);
-      if (seen) seen.count++;
-      else first.set(row.workload, { row, count: 1 });
+      getOrInsert(first, row.workload, () => ({ row, count: 0 })).count++;
     }
     for (const { row, count } of first.values()) {
       const times = count > 1 ? ` (${count} units)` : "";

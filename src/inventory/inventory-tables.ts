@@ -1,8 +1,11 @@
-import type { InventoryKind } from "./snapshot.ts";
+import { z } from "zod";
+import { referenceTargets } from "./inventory-fields.ts";
+import { INVENTORY, INVENTORY_KINDS, type InventoryKind } from "./snapshot.ts";
 
-/**
- * How each snapshot collection maps onto its table: one place that the sync, the dangling
- * reference check and the bench's raw-COPY floor all read, so they cannot drift apart.
+/*
+ * How each snapshot collection maps onto its table, derived from the snapshot's declaration
+ * (snapshot.ts): one place that the sync, the dangling reference check, the grants, the
+ * GraphQL reads and the bench's raw-COPY floor all read, so they cannot drift apart.
  */
 export type ColumnType = "text" | "text[]" | "boolean" | "jsonb" | "integer";
 
@@ -28,11 +31,7 @@ export interface TableSpec {
   /** Data columns besides key, source and updated_at. */
   columns: ColumnSpec[];
   references: ReferenceSpec[];
-  /**
-   * Several sources may describe one object of this kind (datacenters, see
-   * datacenter-descriptions.ts): each source's description is a row of `<table>_description`,
-   * and `table` holds their union with a `sources` list instead of one `source`.
-   */
+  /** Several sources describe one object of this kind (see `shared` in snapshot.ts). */
   shared?: true;
 }
 
@@ -41,106 +40,47 @@ export function ownTable(kind: InventoryKind): string {
   return TABLES[kind].shared ? `${TABLES[kind].table}_description` : TABLES[kind].table;
 }
 
-const text = (column: string, field = column): ColumnSpec => ({ column, field, type: "text" });
+/** A field's schema with its defaults, nulls and transforms taken off: what the value is. */
+export function baseSchema(schema: z.core.$ZodType): z.core.$ZodType {
+  const def = schema._zod.def;
+  if (def.type === "default" || def.type === "nullable" || def.type === "optional") return baseSchema((def as z.core.$ZodDefaultDef).innerType);
+  if (def.type === "pipe") return baseSchema((def as z.core.$ZodPipeDef).in);
+  return schema;
+}
 
-export const TABLES: Record<InventoryKind, TableSpec> = {
-  datacenters: {
-    table: "datacenter",
-    noun: "datacenter",
-    columns: [text("name"), text("provider"), text("region"), { column: "hazard_zones", field: "hazardZones", type: "text[]" }, text("planet")],
-    references: [],
-    shared: true,
-  },
-  powerDomains: {
-    table: "power_domain",
-    noun: "power domain",
-    columns: [text("datacenter")],
-    references: [{ field: "datacenter", target: "datacenters" }],
-  },
-  networkDomains: {
-    table: "network_domain",
-    noun: "network domain",
-    columns: [text("datacenter")],
-    references: [{ field: "datacenter", target: "datacenters" }],
-  },
-  racks: {
-    table: "rack",
-    noun: "rack",
-    columns: [
-      text("datacenter"),
-      { column: "power_domains", field: "powerDomains", type: "text[]" },
-      { column: "network_domains", field: "networkDomains", type: "text[]" },
-    ],
-    references: [
-      { field: "datacenter", target: "datacenters" },
-      { field: "powerDomains", target: "powerDomains", many: true },
-      { field: "networkDomains", target: "networkDomains", many: true },
-    ],
-  },
-  hosts: {
-    table: "host",
-    noun: "host",
-    columns: [text("rack"), text("datacenter"), text("dedicated_to", "dedicatedTo"), text("placement_group", "placementGroup")],
-    references: [
-      { field: "rack", target: "racks" },
-      { field: "datacenter", target: "datacenters" },
-      { field: "dedicatedTo", target: "tenants" },
-    ],
-  },
-  tenants: {
-    table: "tenant",
-    noun: "tenant",
-    columns: [text("name"), text("organization")],
-    references: [],
-  },
-  workloads: {
-    table: "workload",
-    noun: "workload",
-    columns: [
-      text("tenant"),
-      text("minimum_isolation", "minimumIsolation"),
-      { column: "anti_affinity", field: "antiAffinity", type: "jsonb" },
-      { column: "min_healthy_replicas", field: "minHealthyReplicas", type: "integer" },
-    ],
-    references: [{ field: "tenant", target: "tenants" }],
-  },
-  virtualMachines: {
-    table: "virtual_machine",
-    noun: "virtual machine",
-    columns: [
-      text("host"),
-      text("container"),
-      text("datacenter"),
-      text("tenant"),
-      text("workload"),
-      { column: "dedicated", field: "dedicated", type: "boolean" },
-    ],
-    references: [
-      { field: "host", target: "hosts" },
-      { field: "container", target: "containers" },
-      { field: "datacenter", target: "datacenters" },
-      { field: "tenant", target: "tenants" },
-      { field: "workload", target: "workloads" },
-    ],
-  },
-  containers: {
-    table: "container",
-    noun: "container",
-    columns: [
-      text("virtual_machine", "virtualMachine"),
-      text("host"),
-      text("runtime"),
-      text("tenant"),
-      text("workload"),
-    ],
-    references: [
-      { field: "virtualMachine", target: "virtualMachines" },
-      { field: "host", target: "hosts" },
-      { field: "tenant", target: "tenants" },
-      { field: "workload", target: "workloads" },
-    ],
-  },
-};
+/** The column type a field's schema stores as: text, a list of text, a flag, a number, or JSON. */
+export function columnType(schema: z.core.$ZodType): ColumnType {
+  const base = baseSchema(schema);
+  const type = base._zod.def.type;
+  if (type === "string" || type === "enum") return "text";
+  if (type === "boolean") return "boolean";
+  if (type === "number") return "integer";
+  if (type === "array") return columnType((base._zod.def as z.core.$ZodArrayDef).element) === "text" ? "text[]" : "jsonb";
+  if (type === "object") return "jsonb";
+  throw new Error(`no column type for a ${type} field`);
+}
+
+/** lowerCamel → lower_snake: the column of a field. */
+const columnOf = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function tableSpec(kind: InventoryKind): TableSpec {
+  const declaration: { table: string; noun: string; shared?: true; fields: Record<string, z.core.$ZodType> } = INVENTORY[kind];
+  const fields = Object.entries(declaration.fields).filter(([field]) => field !== "id");
+  const references: ReferenceSpec[] = [];
+  for (const [field, schema] of fields) {
+    const target = referenceTargets.get(schema)?.target;
+    if (target) references.push(columnType(schema) === "text[]" ? { field, target, many: true } : { field, target });
+  }
+  return {
+    table: declaration.table,
+    noun: declaration.noun,
+    columns: fields.map(([field, schema]) => ({ column: columnOf(field), field, type: columnType(schema) })),
+    references,
+    ...(declaration.shared ? { shared: true as const } : {}),
+  };
+}
+
+export const TABLES = Object.fromEntries(INVENTORY_KINDS.map((kind) => [kind, tableSpec(kind)])) as Record<InventoryKind, TableSpec>;
 
 /** A PostgreSQL array literal for text[]: `{"a","b"}`, quoting every element; null as NULL. */
 export function textArrayLiteral(values: readonly (string | null)[]): string {

@@ -1,6 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { TABLES } from "./inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * What a sync token may write besides its sources: the kinds its snapshots may carry and the
@@ -22,14 +23,13 @@ export interface SyncGrant {
   tenants: readonly string[];
 }
 
-/** The field that makes a record speak for a tenant. */
-const TENANT_FIELD: Partial<Record<InventoryKind, string>> = {
-  tenants: "id",
-  workloads: "tenant",
-  virtualMachines: "tenant",
-  containers: "tenant",
-  hosts: "dedicatedTo",
-};
+/** The field that makes a record speak for a tenant: a tenant's key, or a field naming a tenant. */
+const TENANT_FIELD: Partial<Record<InventoryKind, string>> = Object.fromEntries(
+  INVENTORY_KINDS.flatMap((kind) => {
+    const field = kind === "tenants" ? "id" : TABLES[kind].references.find((r) => r.target === "tenants")?.field;
+    return field ? [[kind, field]] : [];
+  }),
+);
 const PLACING_KINDS: readonly InventoryKind[] = ["powerDomains", "networkDomains", "racks", "hosts", "virtualMachines", "containers"];
 
 export async function syncGrantProblems(tx: SqlClient, snapshot: Snapshot, grant: SyncGrant): Promise<SnapshotProblem[]> {
@@ -55,11 +55,9 @@ function tenantProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[]
   for (const [kind, field] of Object.entries(TENANT_FIELD) as [InventoryKind, string][]) {
     const first = new Map<string, { index: number; count: number }>();
     snapshot[kind].forEach((record, index) => {
-      const tenant = (record as unknown as Record<string, string | null>)[field];
+      const tenant = (record as Record<string, unknown>)[field] as string | null | undefined;
       if (tenant === null || tenant === undefined || grant.tenants.includes(tenant)) return;
-      const seen = first.get(tenant);
-      if (seen) seen.count++;
-      else first.set(tenant, { index, count: 1 });
+      getOrInsert(first, tenant, () => ({ index, count: 0 })).count++;
     });
     for (const [tenant, { index, count }] of first) {
       const times = count > 1 ? ` (${count} ${kind})` : "";

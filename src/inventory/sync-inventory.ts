@@ -8,6 +8,8 @@ import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
 import { observeSync } from "../observability/observe-sync.ts";
+import { compareCodeUnits } from "../domain/compare-code-units.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * Applies a snapshot to the inventory (docs/snapshots.md):
@@ -161,11 +163,7 @@ async function applySnapshot(
 
   // Each kind's parameter arrays, serialised once and only for kinds that need a diff.
   const cache = new Map<InventoryKind, string[]>();
-  const arraysOf = (kind: InventoryKind) => {
-    let arrays = cache.get(kind);
-    if (!arrays) cache.set(kind, (arrays = columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])));
-    return arrays;
-  };
+  const arraysOf = (kind: InventoryKind) => getOrInsert(cache, kind, () => columnArrays(kind, snapshot[kind]));
 
   // A kind whose complete collection has the digest stored by this source's last complete
   // sync is exactly what the source already has: no ownership conflict, nothing to write or
@@ -285,7 +283,7 @@ async function applySnapshot(
     await tx.query(
       `INSERT INTO source_digest (source, kind, digest) SELECT $1, d.kind, d.digest FROM unnest($2::text[], $3::text[]) AS d(kind, digest)
        ON CONFLICT (source, kind) DO UPDATE SET digest = EXCLUDED.digest`,
-      [snapshot.source, INVENTORY_KINDS as unknown as string[], INVENTORY_KINDS.map((kind) => digests[kind])],
+      [snapshot.source, [...INVENTORY_KINDS], INVENTORY_KINDS.map((kind) => digests[kind])],
     );
   } else if (status === "APPLIED") {
     await tx.query(`DELETE FROM source_digest WHERE source = $1`, [snapshot.source]);
@@ -412,18 +410,15 @@ async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Pro
   }
   const byTarget = new Map<InventoryKind, Map<string, FirstUse>>();
   for (const kind of INVENTORY_KINDS) {
-    const records = snapshot[kind] as unknown as Record<string, unknown>[];
+    const records: readonly Record<string, unknown>[] = snapshot[kind];
     for (const ref of TABLES[kind].references) {
-      let seen = byTarget.get(ref.target);
-      if (!seen) byTarget.set(ref.target, (seen = new Map()));
+      const seen = getOrInsert(byTarget, ref.target, () => new Map<string, FirstUse>());
       for (let index = 0; index < records.length; index++) {
         const value = records[index][ref.field];
         if (!value) continue;
         const ids = ref.many ? (value as string[]) : [value as string];
         for (let position = 0; position < ids.length; position++) {
-          const entry = seen.get(ids[position]);
-          if (entry) entry.count++;
-          else seen.set(ids[position], { kind, index, field: ref.field, position: ref.many ? position : -1, count: 1 });
+          getOrInsert(seen, ids[position], () => ({ kind, index, field: ref.field, position: ref.many ? position : -1, count: 0 })).count++;
         }
       }
     }
@@ -443,7 +438,7 @@ async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Pro
       warnings.push({ path, message: `${TABLES[target].noun} "${key}" has not been synced by any source${times}; kept as unknown placement` });
     }
   }
-  return warnings.sort((a, b) => a.path.join("/").localeCompare(b.path.join("/")));
+  return warnings.sort((a, b) => compareCodeUnits(a.path.join("/"), b.path.join("/")));
 }
 
 async function recordFinishedRun(

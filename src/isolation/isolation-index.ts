@@ -9,6 +9,7 @@ import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
 import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
+import { getOrInsert } from "../domain/get-or-insert.ts";
 
 /**
  * The in-memory topology index, shared by every request of this process. Each request first
@@ -73,19 +74,15 @@ export class IsolationIndex {
       policy,
       freshness,
       report: () => {
-        let report = this.reports.get(reportKey);
-        if (!report) {
-          report = observeReportScan(() => runInSlices(fleetReportSteps(loaded.topology, policy)));
+        return getOrInsert(this.reports, reportKey, () => {
           this.reports.clear(); // only the newest is worth keeping
-          this.reports.set(reportKey, report);
+          const report = observeReportScan(() => runInSlices(fleetReportSteps(loaded.topology, policy)));
           report.catch(() => this.reports.delete(reportKey));
-        }
-        return report;
+          return report;
+        });
       },
       violations: () => {
-        let violations = this.violationsOf.get(loaded.topology);
-        if (!violations) this.violationsOf.set(loaded.topology, (violations = antiAffinityViolations(loaded.topology)));
-        return violations;
+        return getOrInsert(this.violationsOf, loaded.topology, antiAffinityViolations);
       },
     };
   }

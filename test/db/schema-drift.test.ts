@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generatedDataModel, schemaModifiers } from "../support/prisma-data-model.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 /**
@@ -13,47 +12,6 @@ beforeAll(async () => {
   t = await createTestDatabase();
 });
 afterAll(async () => t.drop());
-
-interface RuntimeField {
-  name: string;
-  kind: string;
-  type: string;
-  dbName?: string | null;
-}
-interface RuntimeModel {
-  dbName: string | null;
-  fields: RuntimeField[];
-}
-
-/** The data model the generated client carries (src/db/generated/internal/class.ts). */
-function generatedDataModel(): Record<string, RuntimeModel> {
-  const source = readFileSync(path.resolve("src/db/generated/internal/class.ts"), "utf8");
-  const match = /config\.runtimeDataModel = JSON\.parse\((".*")\)/.exec(source);
-  if (!match) throw new Error("runtimeDataModel not found in the generated client; run npm run generate");
-  return JSON.parse(JSON.parse(match[1])).models;
-}
-
-/** Per model: each field's optional (?) and list ([]) modifiers, @db type, and the @@index lists (and @unique fields). */
-function schemaModifiers() {
-  const schema = readFileSync(path.resolve("prisma/schema.prisma"), "utf8");
-  const models: Record<string, { fields: Record<string, { optional: boolean; list: boolean; dbType: string | null }>; indexes: string[][]; uniques: string[] }> = {};
-  for (const block of schema.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
-    const fields: Record<string, { optional: boolean; list: boolean; dbType: string | null }> = {};
-    const indexes: string[][] = [];
-    const uniques: string[] = [];
-    for (const line of block[2].split("\n").map((l) => l.trim())) {
-      const field = /^(\w+)\s+(\w+)(\?|\[\])?(.*)$/.exec(line);
-      if (field && !line.startsWith("@@")) {
-        fields[field[1]] = { optional: field[3] === "?", list: field[3] === "[]", dbType: /@db\.(\w+)/.exec(field[4])?.[1] ?? null };
-        if (/@unique\b/.test(field[4])) uniques.push(field[1]);
-      }
-      const index = /^@@index\(\[([^\]]+)\]/.exec(line);
-      if (index) indexes.push(index[1].split(",").map((s) => s.trim()));
-    }
-    models[block[1]] = { fields, indexes, uniques };
-  }
-  return models;
-}
 
 function expectedType(type: string, list: boolean, dbType: string | null): string {
   if (list) return `${type === "String" ? "text" : type}[]`;

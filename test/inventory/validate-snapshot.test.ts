@@ -133,4 +133,58 @@ describe("validateSnapshot", () => {
       "containers.0: each entry of containers must be an object",
     ]);
   });
+
+  it("reads null as absent: every default applies", () => {
+    const result = validateSnapshot({
+      source: " s ",
+      datacenters: [{ id: "dc", name: null, hazardZones: null }],
+      containers: [{ id: "c", tenant: "t", runtime: null, host: null }],
+      virtualMachines: [{ id: "v", tenant: "t", dedicated: null }],
+      workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", mode: null }], minimumIsolation: null, minHealthyReplicas: null }],
+    });
+    expect(result.ok && result.snapshot.source).toBe("s");
+    if (!result.ok) return;
+    expect(result.snapshot.datacenters[0]).toEqual({ id: "dc", name: null, provider: null, region: null, hazardZones: [], planet: null });
+    expect(result.snapshot.containers[0]).toEqual({ id: "c", virtualMachine: null, host: null, runtime: "runc", tenant: "t", workload: null });
+    expect(result.snapshot.virtualMachines[0].dedicated).toBe(false);
+    expect(result.snapshot.workloads[0]).toEqual({ id: "w", tenant: "t", minimumIsolation: null, antiAffinity: [{ level: "HOST", mode: "HARD" }], minHealthyReplicas: null });
+    expect(problemsOf({ source: "s", tenants: [{ id: null, organization: "o" }] })).toEqual(["tenants.0.id: id is required"]);
+  });
+
+  it("keeps a list's first mention of each value", () => {
+    const result = validateSnapshot({ source: "s", racks: [{ id: "r", datacenter: "d", powerDomains: ["b", "a", "b"] }] });
+    expect(result.ok && result.snapshot.racks[0].powerDomains).toEqual(["b", "a"]);
+  });
+
+  it("names each unknown field, whatever its characters, before the object's other problems", () => {
+    expect(problemsOf({ source: "s", hosts: [{ id: "", 'a"b': 1, "x\ny": 2 }], zz: 1 })).toEqual([
+      'zz: unknown field "zz"',
+      'hosts.0.a"b: unknown field "a"b" on hosts',
+      'hosts.0.x\ny: unknown field "x\ny" on hosts',
+      "hosts.0.id: must be a non-empty string",
+    ]);
+  });
+
+  it("applies the inventory text rule to every text, lists and the source included", () => {
+    expect(problemsOf({ source: "s\u0007", racks: [{ id: "r ", datacenter: "d", networkDomains: ["n", "x".repeat(257)] }] })).toEqual([
+      "source: contains the unprintable character U+0007; only printable characters and plain spaces are allowed",
+      "racks.0.id: must not start or end with a space",
+      "racks.0.networkDomains.1: is 257 characters long; at most 256 are allowed",
+    ]);
+  });
+
+  it("puts a record's unit problems after its field problems, and skips refused records' ids", () => {
+    expect(
+      problemsOf({
+        source: "s",
+        hosts: [{ id: "h", rack: 1 }, { id: "h" }],
+        containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: 5 }, { id: "d", tenant: "t" }, { id: "d", tenant: "t" }],
+      }),
+    ).toEqual([
+      "hosts.0.rack: must be a non-empty string",
+      "containers.0.virtualMachine: must be a non-empty string",
+      "containers.0: a unit has one parent, but this one names virtualMachine and host",
+      'containers.2.id: duplicate id "d" (also at containers[1])',
+    ]);
+  });
 });

@@ -1,6 +1,8 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import { mergeProviderRecords } from "../merge-provider-records.ts";
 import { AzureZones, isLocation } from "./azure-zones.ts";
+import { compareCodeUnits } from "../../domain/compare-code-units.ts";
+import { getOrInsert } from "../../domain/get-or-insert.ts";
 
 /**
  * Azure: `az vm list -d -o json`, `az vm get-instance-view` (fault domains),
@@ -70,10 +72,10 @@ function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zon
   const records = documents.flatMap((d) => (Array.isArray(d) ? d : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
   for (const record of records as Record<string, unknown>[]) {
     if (isLocation(record)) zones.add(record);
-    else byId.set(String(record.id ?? "").toLowerCase(), [...(byId.get(String(record.id ?? "").toLowerCase()) ?? []), record]);
+    else getOrInsert(byId, String(record.id ?? "").toLowerCase(), () => []).push(record);
   }
   const vms: Vm[] = [];
-  for (const [id, group] of [...byId].sort(([x], [y]) => (x < y ? -1 : 1))) {
+  for (const [id, group] of [...byId].sort(([x], [y]) => compareCodeUnits(x, y))) {
     const { record, conflicts } = mergeProviderRecords(group);
     if (conflicts.length > 0) b.warn(String(record.name ?? id), `its exports disagree on ${conflicts.join(", ")}: not known`);
     vms.push(record as Vm);

@@ -1,4 +1,5 @@
-import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
+import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import type { AntiAffinityRule } from "../../inventory/snapshot.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
 import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
@@ -126,7 +127,7 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     if (!node) b.warn(id, `runs on node ${nodeName}, which is not in the export: its placement is unknown`);
     const tenant = tenantOf(meta);
     const workload = workloadOf(meta, workloadLabel);
-    if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) as SnapshotDocument["workloads"][number]["antiAffinity"] });
+    if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
     b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
@@ -167,9 +168,9 @@ export function workloadOf(meta: Meta, workloadLabel: string): string | null {
 const ZONE_SPREAD_KEYS = [...ZONE_LABELS, AWS_ZONE_ID];
 
 /** Zone spread constraints as DATACENTER rules; host spread is left out (a node is a VM, not a host). */
-export function spreadRules(pod: K8sObject): Record<string, unknown>[] {
+export function spreadRules(pod: K8sObject): AntiAffinityRule[] {
   const constraints = (pod.spec?.topologySpreadConstraints as { topologyKey?: string; maxSkew?: number; whenUnsatisfiable?: string }[] | undefined) ?? [];
   return constraints
     .filter((c) => ZONE_SPREAD_KEYS.includes(c.topologyKey ?? "") && Number.isInteger(c.maxSkew) && (c.maxSkew ?? 0) >= 1)
-    .map((c) => ({ level: "DATACENTER", maxSkew: c.maxSkew, mode: c.whenUnsatisfiable === "ScheduleAnyway" ? "SOFT" : "HARD" }));
+    .map((c): AntiAffinityRule => ({ level: "DATACENTER", maxSkew: c.maxSkew, mode: c.whenUnsatisfiable === "ScheduleAnyway" ? "SOFT" : "HARD" }));
 }

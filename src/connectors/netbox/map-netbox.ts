@@ -1,4 +1,5 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
+import { getOrInsert } from "../../domain/get-or-insert.ts";
 
 /**
  * NetBox: its REST API's JSON (each endpoint's paginated answer: sites, racks, power panels
@@ -120,7 +121,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
     if (!panel || rackId === undefined || !rackSite.has(rackId)) continue;
     const id = `${panel}/${feed.name}`;
     b.add("powerDomains", { id, datacenter: rackSite.get(rackId)! });
-    rackPower.set(rackId, (rackPower.get(rackId) ?? new Set()).add(id).add(panel));
+    getOrInsert(rackPower, rackId, () => new Set()).add(id).add(panel);
   }
 
   const rackNetwork = new Map<number, Set<string>>();
@@ -141,7 +142,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       if (rackId === undefined || !rack) continue; // a core switch outside racks is not a rack's network domain
       const id = `${site}/${device.name}`;
       b.add("networkDomains", { id, datacenter: site });
-      rackNetwork.set(rackId, (rackNetwork.get(rackId) ?? new Set()).add(id));
+      getOrInsert(rackNetwork, rackId, () => new Set()).add(id);
     } else if (pduRoles.has(role)) {
       pdus++;
     } else {

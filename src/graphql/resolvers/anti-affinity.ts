@@ -9,6 +9,7 @@ import { notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
 import { loadUnit, loadUnits } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
+import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
 /**
  * Anti-affinity audits and failure what-ifs. Thin: the request's view of the in-memory index,
@@ -69,7 +70,7 @@ export const antiAffinityQueries = {
     const violations = all
       .filter((v) => (args.workload ? v.workload === args.workload : ctx.scope.ownsWorkload(view.topology, v.workload)))
       .map((v) => [position(v), v] as const)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareCodeUnits(a, b))
       .map(([, v]) => v);
     let start = 0;
     if (page.after !== null) {

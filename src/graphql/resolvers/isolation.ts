@@ -17,6 +17,7 @@ import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts
 import { verdictDiagram, type DiagramFormat } from "../verdict-diagram.ts";
 import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
+import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
 /**
  * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
@@ -54,7 +55,7 @@ function rowVerdict(view: IsolationView, report: FleetReport, row: number): Repo
 }
 
 const weakestFirst = (a: Verdict, b: Verdict) =>
-  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || a.workload.localeCompare(b.workload) || a.tenant.localeCompare(b.tenant);
+  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || compareCodeUnits(a.workload, b.workload) || compareCodeUnits(a.tenant, b.tenant);
 
 
 const SHARED_LOADER = {
