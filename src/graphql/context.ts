@@ -4,6 +4,7 @@ import type { DenialLog } from "../access/denial-log.ts";
 import type { Principal } from "../access/principal.ts";
 import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
+import type { PastRead } from "./as-of.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** Runs a GraphQL document in-process for a principal (saved queries, chatops). */
@@ -25,6 +26,10 @@ export interface Context {
   logger: Logger;
   /** This request's view of the isolation index: read once per request, on first use. */
   isolation: () => Promise<IsolationView>;
+  /** The view as it was at a past moment (src/history/past-views.ts): once per moment per request. */
+  isolationAsOf: (at: Date) => Promise<IsolationView>;
+  /** Loaders reading the inventory as it was at a past moment (as-of.ts), one set per moment. */
+  loadersAt: (past: PastRead) => Loaders;
   /** After a mutation changed the inventory, rules or policy: the next read takes a fresh view. */
   forgetIsolation: () => void;
   /** After a token was created or revoked: the next request looks tokens up again. */
@@ -47,6 +52,8 @@ export interface ContextDeps {
 export function createContext(deps: ContextDeps, principal: Principal, trustedDocument = false, isolation?: () => Promise<IsolationView>): Context {
   let view: Promise<IsolationView> | undefined;
   const scope = new AccessScope(principal);
+  const pastViews = new Map<number, Promise<IsolationView>>();
+  const pastLoaders = new Map<number, Loaders>();
   return {
     db: deps.db,
     principal,
@@ -55,6 +62,16 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     loaders: createLoaders(deps.db, scope),
     logger: deps.logger.child({ actor: principal.actor }),
     isolation: isolation ?? (() => (view ??= deps.index.view())),
+    isolationAsOf: (at) => {
+      let past = pastViews.get(at.getTime());
+      if (!past) pastViews.set(at.getTime(), (past = deps.index.viewAsOf(at)));
+      return past;
+    },
+    loadersAt: (past) => {
+      let loaders = pastLoaders.get(past.at.getTime());
+      if (!loaders) pastLoaders.set(past.at.getTime(), (loaders = createLoaders(deps.db, scope, past)));
+      return loaders;
+    },
     forgetIsolation: () => void (view = undefined),
     forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
