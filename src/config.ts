@@ -27,6 +27,8 @@ export interface Config {
   chatopsAccess: ChatopsAccess;
   /** Sources `serve` syncs on a schedule (TENANCY_SOURCES, a sources.yaml). */
   sources: ScheduledSource[];
+  /** How many days of history `asOf` answers for (TENANCY_HISTORY_RETENTION_DAYS); 0 keeps it all. */
+  historyRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
+    historyRetentionDays: wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365),
   };
 }
 

@@ -25,6 +25,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     slackSigningSecret: undefined,
     chatopsAccess: { users: {}, channels: {} },
     sources: [],
+    historyRetentionDays: 365,
     ...overrides,
   };
   return startService(config, pino({ level: config.logLevel }));
