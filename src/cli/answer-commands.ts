@@ -27,7 +27,8 @@ export function addAnswerCommands(program: Command) {
     .description("The verdict, its explanation and the weakest pairs, through the service. Exit 0 whatever the outcome: the outcome is the answer.")
     .argument("<workload>", "the workload's key")
     .requiredOption("--from <tenant>", "the other tenant's key")
-    .action(commandAction((workload: string, o: Printing & { from: string }) => isolated(serviceClient(process.env, o.url), workload, o)));
+    .option("--as-of <moment>", "answer as it was at this past moment: a date (its midnight UTC) or an ISO-8601 instant", instant)
+    .action(commandAction((workload: string, o: Printing & { from: string; asOf?: string }) => isolated(serviceClient(process.env, o.url), workload, o)));
   command("violations")
     .summary("anti-affinity violations, of one workload or of the fleet")
     .option("--workload <key>", "only this workload's")
@@ -44,12 +45,20 @@ export function addAnswerCommands(program: Command) {
     .action(commandAction((o: Printing & { outcome?: string }) => report(serviceClient(process.env, o.url), o)));
 }
 
-async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string }): Promise<number> {
+/** An ISO-8601 date or instant, checked before anything is asked. */
+function instant(value: string): string {
+  if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError("a date (2026-09-30) or an ISO-8601 instant (2026-09-30T14:00:00Z)");
+  }
+  return value;
+}
+
+async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string; asOf?: string }): Promise<number> {
   const { isolation } = await client.request(
-    `query($workload: String!, $tenant: String!) { isolation(workload: $workload, tenant: $tenant) {
+    `query($workload: String!, $tenant: String!, $asOf: DateTime) { isolation(workload: $workload, tenant: $tenant, asOf: $asOf) {
        workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation
        evidence(limit: 3) { unit { key } otherUnit { key } actual possible shared { kind key description } } } }`,
-    { workload, tenant: o.from },
+    { workload, tenant: o.from, asOf: o.asOf ?? null },
   );
   const { evidence, explanation, ...verdict } = isolation;
   if (o.format === "json") printResult(isolation, o);
