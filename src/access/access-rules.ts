@@ -63,6 +63,8 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.apiTokens": { roles: ADMIN },
   "Query.savedQueries": { roles: OPERATORS, savedQueries: true },
   "Query.savedQuery": { roles: OPERATORS, savedQueries: true },
+  "Query.findings": { roles: OPERATORS },
+  "Query.finding": { roles: OPERATORS },
 
   "Mutation.syncInventory": {
     roles: ["admin", "sync"],
@@ -80,12 +82,16 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Mutation.revokeApiToken": { roles: ADMIN },
   "Mutation.saveQuery": { roles: OPERATORS },
   "Mutation.runSavedQuery": { roles: OPERATORS, savedQueries: true },
+  "Mutation.acceptFinding": { roles: OPERATORS },
 
   // Fleet-wide answers reachable from an object a tenant may see.
   "Source.syncRuns": { roles: OPERATORS },
   "Source.status": { roles: OPERATORS },
   "Workload.exposure": { roles: OPERATORS },
   "Tenant.exposure": { roles: OPERATORS },
+  // A finding's evidence names the other side's units: operators only (a tenant sees since and acceptedUntil).
+  "IsolationVerdict.finding": { roles: OPERATORS },
+  "AntiAffinityViolation.finding": { roles: OPERATORS },
 };
 
 /** Who may read the HTTP routes beside /graphql that need a caller (/healthz and /readyz need none). */
@@ -104,10 +110,12 @@ const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> =
   revokeApiToken: (args) => args.name,
   saveQuery: (args) => args.name,
   runSavedQuery: (args) => args.name,
+  acceptFinding: (args) => args.id,
 };
 
 /** Arguments worth keeping in the audit log (a snapshot is far too big; its source is the target). */
 const AUDIT_DETAIL: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  acceptFinding: (args) => ({ reason: args.reason, until: args.until }),
   syncInventory: (args) => ({ allowMassRemoval: args.allowMassRemoval ?? false, complete: (args.snapshot as { complete?: unknown } | null)?.complete ?? null }),
   createApiToken: (args) => {
     const { name: _, ...rest } = (args.input ?? {}) as Record<string, unknown>;

@@ -46,6 +46,8 @@ export interface ContextDeps {
   forgetTokens: () => void;
   runOperation: RunOperation;
   denials: DenialLog;
+  /** After a change to the inventory, rules or policy: the findings follow (src/findings). */
+  afterChange?: () => void;
 }
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
@@ -72,7 +74,10 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
       if (!loaders) pastLoaders.set(past.at.getTime(), (loaders = createLoaders(deps.db, scope, past)));
       return loaders;
     },
-    forgetIsolation: () => void (view = undefined),
+    forgetIsolation: () => {
+      view = undefined;
+      deps.afterChange?.();
+    },
     forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
     denials: deps.denials,

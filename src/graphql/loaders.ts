@@ -11,6 +11,7 @@ import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-
 import { badUserInput } from "./errors.ts";
 import { HISTORY_TABLES, pastTable, type HistoryTable } from "../history/past-tables.ts";
 import { markPast, type PastRead } from "./as-of.ts";
+import { findingEvents, findingsByIds, type FindingEventRow, type FindingRow } from "../findings/finding-store.ts";
 import { connectionFromRows, pageRequest, type Connection, type PageArgs, type PageRequest } from "./pagination.ts";
 
 /**
@@ -237,6 +238,16 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
     return keys.map((key) => byDatacenter.get(key) ?? []);
   });
 
+  // Findings by id (a report row's or a violation's `since`), and their events: one statement each per request wave.
+  const findings = new DataLoader<string, FindingRow | null>(async (ids) => {
+    const found = new Map((await findingsByIds(db.sql, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  const findingHistory = new DataLoader<string, FindingEventRow[]>(async (ids) => {
+    const byFinding = groupBy(await findingEvents(db.sql, ids), (event) => event.finding);
+    return ids.map((id) => byFinding.get(id) ?? []);
+  });
+
   const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
     const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
     return keys.map((key) => found.get(key) ?? null);
@@ -246,6 +257,8 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
     byKey,
     sourceStatuses: sourceStatusesByKey,
     datacenterDescriptions,
+    findings,
+    findingHistory,
     savedQueries,
     savedQueryRunsById,
     /** A page of a saved query's runs, newest first. */

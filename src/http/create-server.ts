@@ -14,6 +14,7 @@ import { requestDeadline, timeout } from "../graphql/plugins/request-deadline.ts
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
+import { FindingsUpdater } from "../findings/findings-updater.ts";
 import { authenticate, refusalReason, type LocalCli } from "../access/authenticate.ts";
 import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
@@ -49,6 +50,9 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
   const stopWatchingTokens = await tokens.watch(db);
+  // Findings follow every change, this replica's or another's (src/findings).
+  const findings = new FindingsUpdater(db, isolationIndex, logger);
+  const stopFindings = await findings.start();
   const denials = new DenialLog(db.sql, logger);
   db.onStatement(() => metrics.countStatement());
   const { limits } = config;
@@ -178,6 +182,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     db,
     logger,
     index: isolationIndex,
+    afterChange: () => void findings.schedule(),
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
     denials,
@@ -253,6 +258,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   } catch (error) {
     await stopWatching();
     await stopWatchingTokens();
+    await stopFindings();
     await apollo.stop();
     throw error;
   }
@@ -270,6 +276,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await denials.flush();
       await stopWatching();
       await stopWatchingTokens();
+      await stopFindings();
     },
   };
 }

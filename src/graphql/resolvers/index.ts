@@ -13,6 +13,7 @@ import {
 } from "./anti-affinity.ts";
 import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
+import { Finding, findingMutations, findingQueries, verdictFindingFields, violationFindingFields } from "./findings.ts";
 import { Mutation } from "./mutation.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
@@ -20,20 +21,21 @@ import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries },
-  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...findingQueries },
+  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations },
   Viewer,
   ApiToken,
   Role,
   SavedQuery,
   SavedQueryRun,
-  AntiAffinityViolation,
+  AntiAffinityViolation: { ...AntiAffinityViolation, ...violationFindingFields },
+  Finding,
   UnverifiableReplica,
   AntiAffinityRuleAudit,
   FailureImpact,
   WorkloadFailureImpact,
   WorkloadSurvival,
-  IsolationVerdict,
+  IsolationVerdict: { ...IsolationVerdict, ...verdictFindingFields },
   IsolationEvidence,
   SharedThing,
   JSON,
