@@ -9,7 +9,7 @@ import { serviceClient, type ServiceClient } from "./service-client.ts";
 /**
  * The questions people ask from a terminal, through the service like `query run` (so the
  * token's role applies) and printed the same ways (table, json, csv):
- * `isolated`, `violations`, `impact` and the whole isolation `report`.
+ * `isolated`, `violations`, `impact`, the whole isolation `report` and the `findings`.
  */
 type Printing = { format: Format; list?: string; url?: string };
 
@@ -43,6 +43,30 @@ export function addAnswerCommands(program: Command) {
     .description("Every (workload, tenant) pair that is NOT_ISOLATED or UNPROVEN, paged through the service; progress on standard error.")
     .option("--outcome <outcome>", "only not-isolated or unproven pairs", enumValue(["NOT_ISOLATED", "UNPROVEN"], "--outcome"))
     .action(commandAction((o: Printing & { outcome?: string }) => report(serviceClient(process.env, o.url), o)));
+  command("findings")
+    .summary("findings: report pairs and violations over time, with since when and who accepted them")
+    .description("Every finding, newest episode first (docs/history.md); --open keeps those that need attention (not accepted, not resolved).")
+    .option("--open", "only open findings")
+    .option("--since <moment>", "only findings whose current episode began at or after this date or instant", instant)
+    .option("--workload <key>", "only this workload's")
+    .option("--tenant <key>", "only those touching this tenant")
+    .action(commandAction((o: Printing & FindingOptions) => findings(serviceClient(process.env, o.url), o)));
+}
+
+type FindingOptions = { open?: boolean; since?: string; workload?: string; tenant?: string };
+
+async function findings(client: ServiceClient, o: Printing & FindingOptions): Promise<number> {
+  const filter = { states: o.open ? ["OPEN"] : null, since: o.since ?? null, workload: o.workload ?? null, tenant: o.tenant ?? null };
+  const nodes = await everyPage(client, "findings", "filter: $filter", "$filter: FindingFilter", { filter },
+    "id kind state severity workloadKey tenantKey since lastSeenAt resolvedAt acceptance { by until current }");
+  // A flat row per finding for tables and CSV; JSON keeps the acceptance as an object.
+  const rows = (nodes as { acceptance: { by: string; until: string; current: boolean } | null }[]).map(({ acceptance, ...f }) => ({
+    ...f,
+    acceptedBy: acceptance?.current ? acceptance.by : null,
+    acceptedUntil: acceptance?.current ? acceptance.until : null,
+  }));
+  printResult(o.format === "json" ? { findings: { nodes } } : { findings: { nodes: rows } }, o);
+  return 0;
 }
 
 /** An ISO-8601 date or instant, checked before anything is asked. */

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoSnapshots } from "../../src/inventory/demo-inventory.ts";
+import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { childEnv, runCli } from "../support/cli-process.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
 /**
  * `tenancy isolated X --from Y --as-of …` in a real child process: the verdict as it was, after
  * a sync changed it; a malformed moment is a usage error, one before history a clear refusal.
+ * And `tenancy findings [--open] [--since …]`.
  */
 let demo: DemoServices;
 let env: NodeJS.ProcessEnv;
@@ -49,5 +51,28 @@ describe("tenancy isolated --as-of", () => {
     expect(malformed.stderr).toContain("a date (2026-09-30) or an ISO-8601 instant");
     expect(early.code).not.toBe(0);
     expect(early.stderr).toMatch(/asOf 2020-01-01T00:00:00\.000Z is before history begins: the earliest moment it answers for is \S+Z/);
+  }, 600_000);
+});
+
+describe("tenancy findings", () => {
+  it("lists findings, only the open ones, and only those opened since a moment", async () => {
+    for (let i = 0; i < 300 && !(await findingsUpToDate(demo.t.db.sql)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const [all, open, recent, csv] = await Promise.all([
+      runCli(["findings", "--format", "json"], env),
+      runCli(["findings", "--open", "--format", "json"], env),
+      runCli(["findings", "--since", "2999-01-01T00:00:00Z", "--format", "json"], env),
+      runCli(["findings", "--open", "--format", "csv"], env),
+    ]);
+    for (const run of [all, open, recent, csv]) expect(run.code, run.stderr).toBe(0);
+    const every = JSON.parse(all.stdout).findings.nodes;
+    const opened = JSON.parse(open.stdout).findings.nodes;
+    // The sync above resolved geology's container-in-VM pair; the ledger's PDU violation stays open.
+    expect(every.find((f: { workloadKey: string; tenantKey: string }) => f.workloadKey === "genome-pipeline" && f.tenantKey === "geology")).toMatchObject({ state: "RESOLVED" });
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((f: { state: string }) => f.state === "OPEN")).toBe(true);
+    expect(opened.length).toBeLessThan(every.length);
+    expect(opened.some((f: { workloadKey: string; kind: string }) => f.workloadKey === "ledger" && f.kind === "ANTI_AFFINITY")).toBe(true);
+    expect(JSON.parse(recent.stdout).findings.nodes).toEqual([]);
+    expect(csv.stdout.split(/\r?\n/)[0]).toBe("id,kind,state,severity,workloadKey,tenantKey,since,lastSeenAt,resolvedAt,acceptedBy,acceptedUntil");
   }, 600_000);
 });
