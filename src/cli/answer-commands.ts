@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from "commander";
 import { ANTI_AFFINITY_LEVELS } from "../domain/scale.ts";
 import { MAX_PAGE_SIZE } from "../graphql/pagination.ts";
 import { commandAction } from "./command-action.ts";
-import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
+import { formatOptions, printResult, urlOption, userErrors, type Format } from "./query-command.ts";
+import { terminalText } from "./terminal-text.ts";
 import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
 
@@ -51,6 +52,24 @@ export function addAnswerCommands(program: Command) {
     .option("--workload <key>", "only this workload's")
     .option("--tenant <key>", "only those touching this tenant")
     .action(commandAction((o: Printing & FindingOptions) => findings(serviceClient(process.env, o.url), o)));
+  urlOption(program.command("accept"))
+    .summary("accept a finding until a date: it stays listed, no longer open, and reopens when that runs out or it worsens")
+    .argument("<finding>", "the finding's id (tenancy findings)")
+    .requiredOption("--reason <text>", "why, for the record")
+    .requiredOption("--until <moment>", "when the acceptance ends: a date or an ISO-8601 instant, at most 366 days ahead", instant)
+    .action(commandAction((id: string, o: { reason: string; until: string; url?: string }) => accept(serviceClient(process.env, o.url), id, o)));
+}
+
+async function accept(client: ServiceClient, id: string, o: { reason: string; until: string }): Promise<number> {
+  const { acceptFinding } = await client.request(
+    `mutation($id: ID!, $reason: String!, $until: DateTime!) { acceptFinding(id: $id, reason: $reason, until: $until) {
+       finding { id state acceptance { by until } } userErrors { path message } } }`,
+    { id, reason: o.reason, until: o.until },
+  );
+  if (acceptFinding.userErrors.length > 0) return userErrors(acceptFinding.userErrors);
+  const f = acceptFinding.finding;
+  console.log(terminalText(`accepted ${f.id} until ${f.acceptance.until} (by ${f.acceptance.by}); it reopens then, or sooner if it gets worse`));
+  return 0;
 }
 
 type FindingOptions = { open?: boolean; since?: string; workload?: string; tenant?: string };
