@@ -65,6 +65,7 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.savedQuery": { roles: OPERATORS, savedQueries: true },
   "Query.findings": { roles: OPERATORS },
   "Query.finding": { roles: OPERATORS },
+  "Query.webhooks": { roles: OPERATORS },
 
   "Mutation.syncInventory": {
     roles: ["admin", "sync"],
@@ -83,6 +84,8 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Mutation.saveQuery": { roles: OPERATORS },
   "Mutation.runSavedQuery": { roles: OPERATORS, savedQueries: true },
   "Mutation.acceptFinding": { roles: OPERATORS },
+  "Mutation.createWebhook": { roles: OPERATORS },
+  "Mutation.deleteWebhook": { roles: OPERATORS },
 
   // Fleet-wide answers reachable from an object a tenant may see.
   "Source.syncRuns": { roles: OPERATORS },
@@ -111,6 +114,8 @@ const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> =
   saveQuery: (args) => args.name,
   runSavedQuery: (args) => args.name,
   acceptFinding: (args) => args.id,
+  createWebhook: (args) => (args.input as { url?: unknown } | null)?.url,
+  deleteWebhook: (args) => args.id,
 };
 
 /** Arguments worth keeping in the audit log (a snapshot is far too big; its source is the target). */

@@ -1,6 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { currentFindings, findingChanges, type FindingState, type StoredFinding } from "../domain/findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
+import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
 
 /*
  * Brings the stored findings up to a view of the index: the difference between the findings
@@ -60,25 +61,36 @@ export async function updateFindings(sql: SqlClient, view: IsolationView): Promi
   });
 }
 
+/** Records the events and, in the same statement, their notifications (the outbox). */
 async function recordEvents(tx: SqlClient, events: { finding: string; change: string | null; state: string; severity: string; evidence: unknown }[], inventory: number, policy: number) {
-  await tx.query(
-    `INSERT INTO finding_event (finding, change, state, severity, evidence, inventory_version, policy_version)
-     SELECT e.finding, e.change, e.state, e.severity, e.evidence, $2, $3
-       FROM jsonb_to_recordset($1::jsonb) AS e(finding text, change text, state text, severity text, evidence jsonb)`,
+  const queued = await tx.query(
+    `WITH events AS (
+       INSERT INTO finding_event (finding, change, state, severity, evidence, inventory_version, policy_version)
+       SELECT e.finding, e.change, e.state, e.severity, e.evidence, $2, $3
+         FROM jsonb_to_recordset($1::jsonb) AS e(finding text, change text, state text, severity text, evidence jsonb)
+       RETURNING id, finding, at, change, state, severity, evidence
+     )${ENQUEUE_DELIVERIES}`,
     [JSON.stringify(events), inventory, policy],
   );
+  if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
 }
 
 /** Acceptances whose time ran out: the findings are OPEN again. */
 export async function expireAcceptances(sql: SqlClient): Promise<number> {
-  const rows = await sql.query(
-    `WITH expired AS (
-       UPDATE finding SET state = 'OPEN' WHERE state = 'ACCEPTED' AND accepted_until <= clock_timestamp() RETURNING id, severity, evidence
-     )
-     INSERT INTO finding_event (finding, change, state, severity, evidence) SELECT id, 'ACCEPTANCE_EXPIRED', 'OPEN', severity, evidence FROM expired
-     RETURNING 1`,
-  );
-  return rows.length;
+  return sql.transaction(async (tx) => {
+    const expired = await tx.query(`UPDATE finding SET state = 'OPEN' WHERE state = 'ACCEPTED' AND accepted_until <= clock_timestamp() RETURNING id`);
+    if (expired.length === 0) return 0;
+    const queued = await tx.query(
+      `WITH events AS (
+         INSERT INTO finding_event (finding, change, state, severity, evidence)
+         SELECT id, 'ACCEPTANCE_EXPIRED', 'OPEN', severity, evidence FROM finding WHERE id = ANY($1::text[])
+         RETURNING id, finding, at, change, state, severity, evidence
+       )${ENQUEUE_DELIVERIES}`,
+      [expired.map((r) => (r as { id: string }).id)],
+    );
+    if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+    return expired.length;
+  });
 }
 
 /** True when the findings are already up to the inventory and policy versions in force. */

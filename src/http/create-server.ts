@@ -15,6 +15,7 @@ import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { FindingsUpdater } from "../findings/findings-updater.ts";
+import { WebhookDeliverer } from "../notifications/webhook-deliverer.ts";
 import { authenticate, refusalReason, type LocalCli } from "../access/authenticate.ts";
 import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
@@ -53,6 +54,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   // Findings follow every change, this replica's or another's (src/findings).
   const findings = new FindingsUpdater(db, isolationIndex, logger);
   const stopFindings = await findings.start();
+  // Finding changes posted to the webhooks, from whichever replica claims them first.
+  const stopDeliveries = await new WebhookDeliverer(db, logger).start();
   const denials = new DenialLog(db.sql, logger);
   db.onStatement(() => metrics.countStatement());
   const { limits } = config;
@@ -259,6 +262,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     await stopWatching();
     await stopWatchingTokens();
     await stopFindings();
+    await stopDeliveries();
     await apollo.stop();
     throw error;
   }
@@ -277,6 +281,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await stopWatching();
       await stopWatchingTokens();
       await stopFindings();
+      await stopDeliveries();
     },
   };
 }

@@ -15,14 +15,15 @@ import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
 import { Finding, findingMutations, findingQueries, verdictFindingFields, violationFindingFields } from "./findings.ts";
 import { Mutation } from "./mutation.ts";
+import { Webhook, webhookMutations, webhookQueries } from "./webhooks.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
 import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...findingQueries },
-  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...findingQueries, ...webhookQueries },
+  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations, ...webhookMutations },
   Viewer,
   ApiToken,
   Role,
@@ -30,6 +31,7 @@ export const resolvers = {
   SavedQueryRun,
   AntiAffinityViolation: { ...AntiAffinityViolation, ...violationFindingFields },
   Finding,
+  Webhook,
   UnverifiableReplica,
   AntiAffinityRuleAudit,
   FailureImpact,
