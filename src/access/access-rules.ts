@@ -66,6 +66,8 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.findings": { roles: OPERATORS },
   "Query.finding": { roles: OPERATORS },
   "Query.webhooks": { roles: OPERATORS },
+  // A tenant hears only of its own workloads' findings (resolvers/findings.ts).
+  "Subscription.findingChanged": { roles: READERS },
 
   "Mutation.syncInventory": {
     roles: ["admin", "sync"],
@@ -150,6 +152,18 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
   for (const [coordinate, rule] of Object.entries(FIELD_RULES)) {
     const [type, field] = coordinate.split(".");
     const fields: Record<string, unknown> = { ...(guarded[type] ?? {}) };
+    if (type === "Subscription") {
+      const { subscribe, ...rest } = fields[field] as { subscribe: GraphQLFieldResolver<unknown, Context> };
+      fields[field] = {
+        ...rest,
+        subscribe: (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
+          const denied = refusal(rule, coordinate, ctx, args);
+          return denied ? denyRead(ctx, coordinate, denied) : subscribe(parent, args, ctx, info);
+        },
+      };
+      guarded[type] = fields;
+      continue;
+    }
     const resolve = (fields[field] as GraphQLFieldResolver<unknown, Context> | undefined) ?? defaultFieldResolver;
     fields[field] =
       type === "Mutation"

@@ -5,6 +5,7 @@ import type { Principal } from "../access/principal.ts";
 import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
 import type { PastRead } from "./as-of.ts";
+import type { FindingFeed } from "../findings/finding-feed.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** Runs a GraphQL document in-process for a principal (saved queries, chatops). */
@@ -37,6 +38,8 @@ export interface Context {
   runOperation: RunOperation;
   /** Where denied reads and mutations are recorded (aggregated). */
   denials: DenialLog;
+  /** The finding changes from now on (subscriptions); absent where no feed runs. */
+  findingFeed?: FindingFeed;
 }
 
 export interface ContextDeps {
@@ -48,6 +51,8 @@ export interface ContextDeps {
   denials: DenialLog;
   /** After a change to the inventory, rules or policy: the findings follow (src/findings). */
   afterChange?: () => void;
+  /** The finding changes as committed, for subscriptions (src/findings/finding-feed.ts). */
+  findingFeed?: FindingFeed;
 }
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
@@ -81,5 +86,6 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
     denials: deps.denials,
+    findingFeed: deps.findingFeed,
   };
 }

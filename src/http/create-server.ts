@@ -16,6 +16,8 @@ import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { FindingsUpdater } from "../findings/findings-updater.ts";
 import { WebhookDeliverer } from "../notifications/webhook-deliverer.ts";
+import { FindingFeed } from "../findings/finding-feed.ts";
+import { startSubscriptions } from "./subscriptions.ts";
 import { authenticate, refusalReason, type LocalCli } from "../access/authenticate.ts";
 import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
@@ -56,6 +58,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopFindings = await findings.start();
   // Finding changes posted to the webhooks, from whichever replica claims them first.
   const stopDeliveries = await new WebhookDeliverer(db, logger).start();
+  const findingFeed = new FindingFeed(db);
+  const stopFeed = await findingFeed.start();
   const denials = new DenialLog(db.sql, logger);
   db.onStatement(() => metrics.countStatement());
   const { limits } = config;
@@ -186,6 +190,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     logger,
     index: isolationIndex,
     afterChange: () => void findings.schedule(),
+    findingFeed,
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
     denials,
@@ -253,6 +258,14 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     response.end();
   }
 
+  // Subscriptions (findingChanged) over WebSocket on the same port and path.
+  const stopSubscriptions = startSubscriptions({
+    httpServer,
+    logger,
+    authenticate: (authorization, request) => authenticate(authorization, config.adminToken, tokens, localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined),
+    context: (principal) => createContext(contextDeps, principal),
+  });
+
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
@@ -263,6 +276,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     await stopWatchingTokens();
     await stopFindings();
     await stopDeliveries();
+    await stopSubscriptions();
+    await stopFeed();
     await apollo.stop();
     throw error;
   }
@@ -280,6 +295,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await denials.flush();
       await stopWatching();
       await stopWatchingTokens();
+      await stopSubscriptions();
+      await stopFeed();
       await stopFindings();
       await stopDeliveries();
     },

@@ -1,5 +1,6 @@
 import { isolationFindingId, violationFindingId } from "../../domain/findings.ts";
 import type { Violation } from "../../domain/anti-affinity.ts";
+import type { FindingChanged } from "../../findings/finding-feed.ts";
 import { acceptFinding, countFindings, findingCursor, findingsPage, type FindingEventRow, type FindingFilter, type FindingRow } from "../../findings/finding-store.ts";
 import { pastOf } from "../as-of.ts";
 import type { Context } from "../context.ts";
@@ -42,6 +43,8 @@ export const Finding = {
   workloadTenantKey: (f: FindingRow) => f.workloadTenant,
   tenantKey: (f: FindingRow) => f.tenant,
   since: (f: FindingRow) => f.openedAt,
+  evidence: (f: FindingRow, _: unknown, ctx: Context) => visibleEvidence(f.evidence, ctx),
+  openedEvidence: (f: FindingRow, _: unknown, ctx: Context) => visibleEvidence(f.openedEvidence, ctx),
   acceptance: (f: FindingRow) =>
     f.acceptedBy === null
       ? null
@@ -73,3 +76,37 @@ export const findingMutations = {
     return result;
   },
 };
+
+/** Does a change pass the subscriber's filter and row scope? A tenant hears only of its own workloads' findings. */
+function wanted(change: FindingChanged, filter: FilterArgs | null | undefined, ctx: Context): boolean {
+  const f = change.finding;
+  if (ctx.scope.tenant !== null && f.workloadTenant !== ctx.scope.tenant) return false;
+  if (!filter) return true;
+  if (filter.states?.length && !filter.states.includes(change.event.state)) return false;
+  if (filter.kind && f.kind !== filter.kind) return false;
+  if (filter.workload && f.workload !== filter.workload) return false;
+  if (filter.tenant && f.tenant !== filter.tenant && f.workloadTenant !== filter.tenant) return false;
+  if (filter.since && new Date(f.openedAt) < filter.since) return false;
+  return true;
+}
+
+export const Subscription = {
+  findingChanged: {
+    async *subscribe(_: unknown, args: { filter?: FilterArgs | null }, ctx: Context) {
+      if (!ctx.findingFeed) throw badUserInput("subscriptions are served over WebSocket (graphql-ws) at /graphql", "findingChanged");
+      const stop = new AbortController();
+      try {
+        for await (const change of ctx.findingFeed.changes(stop.signal)) if (wanted(change, args.filter, ctx)) yield { findingChanged: change };
+      } finally {
+        stop.abort();
+      }
+    },
+  },
+};
+
+/** What a tenant may read of a finding's evidence: not the other side's units nor their count. */
+export function visibleEvidence(evidence: unknown, ctx: Context): unknown {
+  if (!ctx.scope.redactsOthers || evidence === null || typeof evidence !== "object") return evidence;
+  const { weakestPair: _, pairCount: __, ...rest } = evidence as Record<string, unknown>;
+  return rest;
+}

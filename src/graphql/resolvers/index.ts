@@ -13,7 +13,7 @@ import {
 } from "./anti-affinity.ts";
 import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
-import { Finding, findingMutations, findingQueries, verdictFindingFields, violationFindingFields } from "./findings.ts";
+import { Finding, findingMutations, findingQueries, Subscription, verdictFindingFields, violationFindingFields } from "./findings.ts";
 import { Mutation } from "./mutation.ts";
 import { Webhook, webhookMutations, webhookQueries } from "./webhooks.ts";
 import { Query } from "./query.ts";
@@ -24,6 +24,7 @@ import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 export const resolvers = {
   Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...findingQueries, ...webhookQueries },
   Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations, ...webhookMutations },
+  Subscription,
   Viewer,
   ApiToken,
   Role,
