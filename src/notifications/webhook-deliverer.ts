@@ -4,6 +4,7 @@ import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { serviceMetrics } from "../observability/service-metrics.ts";
 import { OUTBOX_CHANNEL } from "./outbox.ts";
+import { slackText } from "./slack-text.ts";
 
 /*
  * Delivers the outbox (outbox.ts) to the webhooks, from every replica: a replica claims due
@@ -37,9 +38,20 @@ export const backoffSeconds = (attempts: number) => Math.min(2 ** (attempts - 1)
 interface Due {
   id: string;
   url: string;
-  secret: string;
+  secret: string | null;
+  format: "JSON" | "SLACK";
   payload: unknown;
   attempts: number;
+}
+
+/** The body and headers of one attempt: signed JSON, or a Slack incoming webhook's message. */
+function request(delivery: Due): { body: string; headers: Record<string, string> } {
+  if (delivery.format === "SLACK") {
+    const body = JSON.stringify({ text: slackText(delivery.payload as Parameters<typeof slackText>[0]) });
+    return { body, headers: { "content-type": "application/json", "user-agent": "tenancy-scale-webhooks" } };
+  }
+  const body = JSON.stringify({ delivery: delivery.id, ...(delivery.payload as object) });
+  return { body, headers: webhookHeaders(delivery.secret ?? "", delivery.id, body) };
 }
 
 /** Claims and attempts the due deliveries once; returns how many it attempted. */
@@ -51,18 +63,18 @@ export async function deliverDue(sql: SqlClient, logger: Logger): Promise<number
       WHERE w.id = d.webhook AND d.id IN (
               SELECT id FROM webhook_delivery WHERE state = 'PENDING' AND next_attempt_at <= clock_timestamp()
                ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-      RETURNING d.id::text AS id, w.url, w.secret, d.payload, d.attempts`,
+      RETURNING d.id::text AS id, w.url, w.secret, w.format, d.payload, d.attempts`,
   );
   await Promise.all(due.map((delivery) => attempt(sql, delivery, logger)));
   return due.length;
 }
 
 async function attempt(sql: SqlClient, delivery: Due, logger: Logger) {
-  const body = JSON.stringify({ delivery: delivery.id, ...(delivery.payload as object) });
+  const { body, headers } = request(delivery);
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const response = await fetch(delivery.url, { method: "POST", headers: webhookHeaders(delivery.secret, delivery.id, body), body, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS), redirect: "manual" });
+    const response = await fetch(delivery.url, { method: "POST", headers, body, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS), redirect: "manual" });
     status = response.status;
     await response.body?.cancel();
     if (status < 200 || status >= 300) error = `the receiver answered HTTP ${status}`;

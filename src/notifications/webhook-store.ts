@@ -16,18 +16,21 @@ export interface WebhookFilter {
 export interface WebhookRow {
   id: string;
   url: string;
+  format: string;
   filter: WebhookFilter;
   createdBy: string;
   createdAt: Date;
 }
 
-const COLUMNS = `id, url, filter, created_by AS "createdBy", created_at AS "createdAt"`;
+const COLUMNS = `id, url, format, filter, created_by AS "createdBy", created_at AS "createdAt"`;
 type Problem = { path: string[]; message: string };
 
 /** The shortest secret accepted: a guessable key would let anyone forge deliveries. */
 export const MIN_SECRET_LENGTH = 16;
 
-function problemsOf(input: { url: string; secret: string }): Problem[] {
+type WebhookInput = { url: string; secret?: string | null; format?: string | null; filter?: WebhookFilter | null };
+
+function problemsOf(input: WebhookInput): Problem[] {
   const problems: Problem[] = [];
   let url: URL | null = null;
   try {
@@ -37,7 +40,8 @@ function problemsOf(input: { url: string; secret: string }): Problem[] {
   }
   if (url && url.protocol !== "https:" && url.protocol !== "http:") problems.push({ path: ["url"], message: `the URL must be http or https, not ${url.protocol}` });
   if (url && (url.username || url.password)) problems.push({ path: ["url"], message: "the URL must not carry credentials; the secret signs each delivery" });
-  if (input.secret.length < MIN_SECRET_LENGTH) problems.push({ path: ["secret"], message: `the secret must be at least ${MIN_SECRET_LENGTH} characters long` });
+  // A Slack incoming webhook's URL is its secret; a JSON receiver checks our signature.
+  if (input.format !== "SLACK" && (input.secret ?? "").length < MIN_SECRET_LENGTH) problems.push({ path: ["secret"], message: `the secret must be at least ${MIN_SECRET_LENGTH} characters long` });
   return problems;
 }
 
@@ -46,12 +50,12 @@ function cleanFilter(filter: WebhookFilter | null | undefined): WebhookFilter {
   return Object.fromEntries(Object.entries(filter ?? {}).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)));
 }
 
-export async function createWebhook(sql: SqlClient, input: { url: string; secret: string; filter?: WebhookFilter | null }, actor: string): Promise<{ webhook: WebhookRow | null; userErrors: Problem[] }> {
+export async function createWebhook(sql: SqlClient, input: WebhookInput, actor: string): Promise<{ webhook: WebhookRow | null; userErrors: Problem[] }> {
   const userErrors = problemsOf(input);
   if (userErrors.length > 0) return { webhook: null, userErrors };
   const [webhook] = await sql.query<WebhookRow>(
-    `INSERT INTO webhook (id, url, secret, filter, created_by) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING ${COLUMNS}`,
-    [`wh-${randomUUID()}`, input.url, input.secret, JSON.stringify(cleanFilter(input.filter)), actor],
+    `INSERT INTO webhook (id, url, secret, format, filter, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING ${COLUMNS}`,
+    [`wh-${randomUUID()}`, input.url, input.format === "SLACK" ? null : (input.secret ?? null), input.format ?? "JSON", JSON.stringify(cleanFilter(input.filter)), actor],
   );
   return { webhook, userErrors: [] };
 }

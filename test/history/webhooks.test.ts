@@ -13,6 +13,11 @@ import { startDemoServices, type DemoServices } from "../support/demo-service.ts
  * says so over GraphQL, and the counter counts the attempts.
  */
 const SECRET = "receiver-shared-secret-0123456789";
+/** What the Slack receiver was sent: incoming webhooks take { text }. */
+const slackMessages: string[] = [];
+let slack: http.Server;
+let slackUrl: string;
+
 interface Receipt {
   delivery: string;
   signed: boolean;
@@ -43,11 +48,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/tenancy`;
+  slack = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (c: Buffer) => chunks.push(c));
+    request.on("end", () => {
+      slackMessages.push(JSON.parse(Buffer.concat(chunks).toString("utf8")).text);
+      response.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => slack.listen(0, "127.0.0.1", resolve));
+  slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}/services/T000/B000/XXXX`;
   for (let i = 0; i < 300 && !(await findingsUpToDate(demo.t.db.sql)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }, 120_000);
 afterAll(async () => {
   await demo.close();
   await new Promise((resolve) => receiver.close(resolve));
+  await new Promise((resolve) => slack.close(resolve));
 });
 
 describe("webhooks", () => {
@@ -63,6 +79,8 @@ describe("webhooks", () => {
       webhook { id url filter { kinds workload } } userErrors { message } } }`, { url });
     expect(created.data.createWebhook.userErrors).toEqual([]);
     const webhook = created.data.createWebhook.webhook;
+    const toSlack = await demo.gql(`mutation($url: String!) { createWebhook(input: { url: $url, format: SLACK, filter: { workload: "ledger" } }) { webhook { id format } userErrors { message } } }`, { url: slackUrl });
+    expect(toSlack.data.createWebhook).toMatchObject({ webhook: { format: "SLACK" }, userErrors: [] });
     expect(webhook).toMatchObject({ url, filter: { kinds: ["ISOLATION"], workload: null } });
 
     // Through the second replica: geology's container leaves biology's VM, and one more ledger VM crowds its PDU.
@@ -95,8 +113,12 @@ describe("webhooks", () => {
     // The ledger's worsened violation is not an ISOLATION change: never posted here.
     expect(receipts.some((r) => r.body.finding.kind !== "ISOLATION")).toBe(false);
 
+    // The ledger's worse violation reached Slack as one sentence.
+    for (let i = 0; i < 100 && slackMessages.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(slackMessages).toEqual([":x: *anti-affinity violation* (finding worse): 5 replicas of ledger share power domain fra1-pdu-a; at most 1 allowed"]);
+
     const log = await demo.gql(`{ webhooks { nodes { id deliveries { totalCount nodes { id state attempts lastStatus lastError deliveredAt payload } } } } }`);
-    const [hook] = log.data.webhooks.nodes;
+    const hook = log.data.webhooks.nodes.find((w: { id: string }) => w.id === webhook.id);
     expect(hook.id).toBe(webhook.id);
     expect(hook.deliveries.totalCount).toBe(1);
     expect(hook.deliveries.nodes[0]).toMatchObject({ id: delivered.delivery, state: "DELIVERED", attempts: 3, lastStatus: 200, lastError: null });
@@ -105,6 +127,7 @@ describe("webhooks", () => {
     const text = await (await fetch(demo.services[0].url.replace("/graphql", "/metrics"))).text();
     const retried = Number(/^tenancy_webhook_deliveries_total\{outcome="retry"\} (\d+)/m.exec(text)?.[1] ?? 0);
     const taken = Number(/^tenancy_webhook_deliveries_total\{outcome="delivered"\} (\d+)/m.exec(text)?.[1] ?? 0);
-    expect({ retried, taken }).toEqual({ retried: 2, taken: 1 });
+    // Two 503s, then the JSON webhook and the Slack message taken.
+    expect({ retried, taken }).toEqual({ retried: 2, taken: 2 });
   }, 120_000);
 });

@@ -6,7 +6,8 @@
 CREATE TABLE "webhook" (
     "id" TEXT NOT NULL,
     "url" TEXT NOT NULL,
-    "secret" TEXT NOT NULL,
+    "secret" TEXT,
+    "format" TEXT NOT NULL DEFAULT 'JSON',
     "filter" JSONB NOT NULL DEFAULT '{}',
     "created_by" TEXT NOT NULL,
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT clock_timestamp(),

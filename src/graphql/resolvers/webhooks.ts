@@ -27,7 +27,7 @@ export const webhookQueries = {
 };
 
 export const webhookMutations = {
-  async createWebhook(_: unknown, args: { input: { url: string; secret: string; filter?: WebhookFilter | null } }, ctx: Context) {
+  async createWebhook(_: unknown, args: { input: { url: string; secret?: string | null; format?: string | null; filter?: WebhookFilter | null } }, ctx: Context) {
     const result = await createWebhook(ctx.db.sql, args.input, ctx.principal.actor);
     if (result.webhook) ctx.logger.info({ webhook: result.webhook.id, url: result.webhook.url }, "webhook created");
     return result;
