@@ -264,6 +264,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     logger,
     authenticate: (authorization, request) => authenticate(authorization, config.adminToken, tokens, localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined),
     context: (principal) => createContext(contextDeps, principal),
+    limits,
+    validationRules: shape.validationRules,
   });
 
   try {

@@ -1,5 +1,6 @@
 import type http from "node:http";
 import { makeExecutableSchema } from "@graphql-tools/schema";
+import { GraphQLError, parse, specifiedRules, validate, type ValidationRule } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
@@ -8,6 +9,8 @@ import type { Principal } from "../access/principal.ts";
 import type { Context } from "../graphql/context.ts";
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
+import { queryCost } from "../graphql/query-cost.ts";
+import type { RequestLimits } from "../request-limits.ts";
 
 /*
  * GraphQL subscriptions over WebSocket at /graphql (the graphql-ws protocol), beside Apollo's
@@ -20,6 +23,9 @@ export interface SubscriptionDeps {
   authenticate(authorization: string | undefined, request: http.IncomingMessage): Promise<Principal | null>;
   context(principal: Principal): Context;
   logger: Logger;
+  /** The same bounds as over HTTP: tokens, depth, aliases, directives and the role's cost budget. */
+  limits: RequestLimits;
+  validationRules: ValidationRule[];
 }
 
 export function startSubscriptions(deps: SubscriptionDeps): () => Promise<void> {
@@ -36,7 +42,29 @@ export function startSubscriptions(deps: SubscriptionDeps): () => Promise<void> 
         principals.set(ctx.extra, principal);
         return true;
       },
-      context: (ctx) => deps.context(principals.get(ctx.extra)!),
+      // Parsed, validated and priced like an HTTP request before it runs.
+      onSubscribe(ctx, _id, payload) {
+        const principal = principals.get(ctx.extra)!;
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: deps.limits.maxTokens });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(schema, document, [...specifiedRules, ...deps.validationRules]);
+        if (errors.length > 0) return errors;
+        const budget = deps.limits.costBudget[principal.role];
+        let cost: number;
+        try {
+          cost = queryCost(schema, document, payload.variables ?? undefined, payload.operationName ?? undefined);
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: "BAD_USER_INPUT" } })];
+        }
+        if (cost > budget) {
+          return [new GraphQLError(`subscription refused before it ran: it would cost ${cost}, more than a ${principal.role} token's budget of ${budget}`, { extensions: { code: "QUERY_TOO_COMPLEX" } })];
+        }
+        return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: deps.context(principal) };
+      },
       onError: (_, id, __, errors) => void deps.logger.warn({ errors: errors.map((e) => e.message), id }, "subscription failed"),
     },
     sockets,

@@ -84,6 +84,14 @@ describe("findingChanged over graphql-ws", () => {
     await until(() => admin.got.some((m) => m.data.findingChanged.finding.workloadKey === "genome-pipeline"), "the admin's second notification");
   }, 120_000);
 
+  it("refuses a subscription deeper than an HTTP query may be, before it runs", async () => {
+    const nest = (depth: number): string => (depth === 0 ? "key" : `tenant { workloads { nodes { ${nest(depth - 1)} } } }`);
+    const deep = `subscription { findingChanged { finding { workload { ${nest(6)} } } } }`;
+    const refused = collect(client(ADMIN_TOKEN), deep);
+    await until(() => refused.errors.length > 0, "the refusal");
+    expect(JSON.stringify(refused.errors[0])).toMatch(/query refused before it ran: its depth is \d+, more than the limit of \d+ \(TENANCY_MAX_DEPTH\)/);
+  });
+
   it("refuses a connection without a valid token", async () => {
     const refused = collect(client("not-a-token"), `subscription { findingChanged { event { change } } }`);
     await until(() => refused.errors.length > 0, "the refusal");
