@@ -3,6 +3,7 @@ import type { Database } from "../db/open-database.ts";
 import { INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import type { IsolationIndex } from "../isolation/isolation-index.ts";
 import { expireAcceptances, findingsUpToDate, updateFindings } from "./update-findings.ts";
+import { outsideRequest } from "../observability/request-context.ts";
 
 /*
  * Keeps the findings current on every replica: after a change this replica made (a sync, a
@@ -44,7 +45,7 @@ export class FindingsUpdater {
       this.again = true;
       return this.running;
     }
-    this.running = this.run().finally(() => {
+    this.running = outsideRequest(() => this.run()).finally(() => {
       this.running = null;
       if (this.again && !this.stopped) {
         this.again = false;
