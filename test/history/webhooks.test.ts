@@ -80,6 +80,7 @@ describe("webhooks", () => {
     expect(created.data.createWebhook.userErrors).toEqual([]);
     const webhook = created.data.createWebhook.webhook;
     const toSlack = await demo.gql(`mutation($url: String!) { createWebhook(input: { url: $url, format: SLACK, filter: { workload: "ledger" } }) { webhook { id format } userErrors { message } } }`, { url: slackUrl });
+    expect(toSlack.data.createWebhook.webhook.id).toMatch(/^wh-/);
     expect(toSlack.data.createWebhook).toMatchObject({ webhook: { format: "SLACK" }, userErrors: [] });
     expect(webhook).toMatchObject({ url, filter: { kinds: ["ISOLATION"], workload: null } });
 
@@ -122,6 +123,14 @@ describe("webhooks", () => {
     expect(hook.id).toBe(webhook.id);
     expect(hook.deliveries.totalCount).toBe(1);
     expect(hook.deliveries.nodes[0]).toMatchObject({ id: delivered.delivery, state: "DELIVERED", attempts: 3, lastStatus: 200, lastError: null });
+
+    // Deleting a webhook stops it; an unknown id is a userError.
+    const deleted = await demo.gql(`mutation($id: ID!) { a: deleteWebhook(id: $id) { deleted userErrors { message } } b: deleteWebhook(id: $id) { deleted userErrors { path message } } }`, {
+      id: toSlack.data.createWebhook.webhook.id,
+    });
+    expect(deleted.data.a).toEqual({ deleted: true, userErrors: [] });
+    expect(deleted.data.b).toEqual({ deleted: false, userErrors: [{ path: ["id"], message: `no webhook has the id "${toSlack.data.createWebhook.webhook.id}"` }] });
+    expect((await demo.gql(`{ webhooks { nodes { id } } }`)).data.webhooks.nodes).toEqual([{ id: webhook.id }]);
 
     // Each attempt counted once (both test replicas run in this process and share its counters).
     const text = await (await fetch(demo.services[0].url.replace("/graphql", "/metrics"))).text();
