@@ -33,6 +33,8 @@ export interface Config {
   sources: ScheduledSource[];
   /** /metrics and the per-request metrics; TENANCY_METRICS=off drops both (for the bench's comparison). */
   metrics: boolean;
+  /** How many days of history `asOf` answers for (TENANCY_HISTORY_RETENTION_DAYS); 0 keeps it all. */
+  historyRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -59,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
     metrics: onOff(env, "TENANCY_METRICS", true),
+    historyRetentionDays: wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365),
   };
 }
 

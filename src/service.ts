@@ -10,6 +10,7 @@ import { openDatabase, type Database } from "./db/open-database.ts";
 import { startSourceScheduler, type SourceScheduler } from "./connectors/source-scheduler.ts";
 import { startHttpServer, type Service } from "./http/create-server.ts";
 import { isPristine, loadDemoInventory } from "./inventory/demo-inventory.ts";
+import { startHistoryPruner } from "./history/prune-history.ts";
 
 /**
  * The whole service: database open and migrated, the demo loaded into a new embedded
@@ -43,6 +44,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ url: http.url }, "serving GraphQL");
     const scheduler = config.sources.length > 0 ? startSourceScheduler(db.sql, config.sources, logger) : null;
     if (scheduler) logger.info({ sources: config.sources.map((s) => s.source) }, "syncing sources on their schedules");
+    const pruner = config.historyRetentionDays > 0 ? startHistoryPruner(db.sql, config.historyRetentionDays, logger) : null;
     let closing: Promise<void> | undefined;
     return {
       url: http.url,
@@ -52,6 +54,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       close() {
         closing ??= (async () => {
           await scheduler?.stop();
+          await pruner?.stop();
           await http.stop();
           await db.close();
           logger.info("database closed");

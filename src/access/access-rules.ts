@@ -65,6 +65,11 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Query.apiTokens": { roles: ADMIN },
   "Query.savedQueries": { roles: OPERATORS, savedQueries: true },
   "Query.savedQuery": { roles: OPERATORS, savedQueries: true },
+  "Query.findings": { roles: OPERATORS },
+  "Query.finding": { roles: OPERATORS },
+  "Query.webhooks": { roles: OPERATORS },
+  // A tenant hears only of its own workloads' findings (resolvers/findings.ts).
+  "Subscription.findingChanged": { roles: READERS },
 
   "Mutation.syncInventory": {
     roles: ["admin", "sync"],
@@ -82,12 +87,18 @@ export const FIELD_RULES: Record<string, FieldRule> = {
   "Mutation.revokeApiToken": { roles: ADMIN },
   "Mutation.saveQuery": { roles: OPERATORS },
   "Mutation.runSavedQuery": { roles: OPERATORS, savedQueries: true },
+  "Mutation.acceptFinding": { roles: OPERATORS },
+  "Mutation.createWebhook": { roles: OPERATORS },
+  "Mutation.deleteWebhook": { roles: OPERATORS },
 
   // Fleet-wide answers reachable from an object a tenant may see.
   "Source.syncRuns": { roles: OPERATORS },
   "Source.status": { roles: OPERATORS },
   "Workload.exposure": { roles: OPERATORS },
   "Tenant.exposure": { roles: OPERATORS },
+  // A finding's evidence names the other side's units: operators only (a tenant sees since and acceptedUntil).
+  "IsolationVerdict.finding": { roles: OPERATORS },
+  "AntiAffinityViolation.finding": { roles: OPERATORS },
 };
 
 /** Who may read the HTTP routes beside /graphql that need a caller (/healthz and /readyz need none). */
@@ -108,10 +119,14 @@ const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> =
   revokeApiToken: (args) => args.name,
   saveQuery: (args) => args.name,
   runSavedQuery: (args) => args.name,
+  acceptFinding: (args) => args.id,
+  createWebhook: (args) => (args.input as { url?: unknown } | null)?.url,
+  deleteWebhook: (args) => args.id,
 };
 
 /** Arguments worth keeping in the audit log (a snapshot is far too big; its source is the target). */
 const AUDIT_DETAIL: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+  acceptFinding: (args) => ({ reason: args.reason, until: args.until }),
   syncInventory: (args) => ({ allowMassRemoval: args.allowMassRemoval ?? false, complete: (args.snapshot as { complete?: unknown } | null)?.complete ?? null }),
   createApiToken: (args) => {
     const { name: _, ...rest } = (args.input ?? {}) as Record<string, unknown>;
@@ -141,6 +156,18 @@ export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
   for (const [coordinate, rule] of Object.entries(FIELD_RULES)) {
     const [type, field] = coordinate.split(".");
     const fields: Record<string, unknown> = { ...(guarded[type] ?? {}) };
+    if (type === "Subscription") {
+      const { subscribe, ...rest } = fields[field] as { subscribe: GraphQLFieldResolver<unknown, Context> };
+      fields[field] = {
+        ...rest,
+        subscribe: (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
+          const denied = refusal(rule, coordinate, ctx, args);
+          return denied ? denyRead(ctx, coordinate, denied) : subscribe(parent, args, ctx, info);
+        },
+      };
+      guarded[type] = fields;
+      continue;
+    }
     const resolve = (fields[field] as GraphQLFieldResolver<unknown, Context> | undefined) ?? defaultFieldResolver;
     fields[field] =
       type === "Mutation"

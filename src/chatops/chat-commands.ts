@@ -24,7 +24,7 @@ export interface ChatReply {
 }
 
 export const HELP = [
-  "`isolated <workload> from <tenant>`: is the workload isolated enough from that tenant?",
+  "`isolated <workload> from <tenant> [as of <date or instant>]`: is the workload isolated enough from that tenant (now, or as it was then)?",
   "`violations [<workload>]`: anti-affinity violations, of one workload or all",
   "`impact <level> <domain>`: what if that host, rack, power domain… fails? e.g. `impact rack ams1-r01`",
   "`run <saved query>`: run a saved query and keep the run as evidence",
@@ -70,8 +70,12 @@ export async function answerCommand(line: string, execute: Execute, links: ChatL
     case "isolated": {
       const rest = verb.toLowerCase() === "is" ? args.filter((w, i) => !(i === 1 && w.toLowerCase() === "isolated")) : args;
       const from = rest.findIndex((w) => w.toLowerCase() === "from");
-      if (from !== 1 || rest.length !== 3) return usage("isolated <workload> from <tenant>", "e.g. `isolated payments from globex`");
-      return withPage(await isolated(execute, rest[0], rest[2]), links, "/verdict", { workload: rest[0], tenant: rest[2] });
+      // "… as of 2026-09-30" asks the past (docs/history.md).
+      const asOf = rest.length === 6 && rest[3].toLowerCase() === "as" && rest[4].toLowerCase() === "of" ? rest[5] : null;
+      if (from !== 1 || (rest.length !== 3 && asOf === null)) {
+        return usage("isolated <workload> from <tenant> [as of <date>]", "e.g. `isolated payments from globex` or `isolated payments from globex as of 2026-09-30`");
+      }
+      return withPage(await isolated(execute, rest[0], rest[2], asOf), links, "/verdict", { workload: rest[0], tenant: rest[2] });
     }
     case "violations":
       if (args.length > 1) return usage("violations [<workload>]", "one workload at most");
@@ -111,20 +115,21 @@ function refusal(errors: readonly { message: string; extensions?: Record<string,
   }
 }
 
-async function isolated(execute: Execute, workload: string, tenant: string): Promise<ChatReply> {
+async function isolated(execute: Execute, workload: string, tenant: string, asOf: string | null = null): Promise<ChatReply> {
   const result = await execute(
-    `query Isolated($workload: String!, $tenant: String!) { isolation(workload: $workload, tenant: $tenant) {
+    `query Isolated($workload: String!, $tenant: String!, $asOf: DateTime) { isolation(workload: $workload, tenant: $tenant, asOf: $asOf) {
        outcome required actual possible explanation workloadKey tenantKey relationship policyVersion inventoryAsOf pairCount
        evidence(limit: 3) { actual possible shared { kind key description } } } }`,
-    { workload, tenant },
+    { workload, tenant, asOf },
   );
   if (result.errors?.length) return refusal(result.errors);
   const v = result.data!.isolation;
   const o = OUTCOME[v.outcome as keyof typeof OUTCOME];
   const proven = v.possible === v.actual ? `proven ${v.actual}` : `proven ${v.actual}, possibly ${v.possible}`;
-  const headline = `${o.emoji} *${o.words}*: *${escapeMrkdwn(v.workloadKey)}* from tenant *${escapeMrkdwn(v.tenantKey)}* (needs ${v.required}; ${proven})`;
+  const then = asOf ? ` as of ${escapeMrkdwn(asOf)}` : "";
+  const headline = `${o.emoji} *${o.words}*${then}: *${escapeMrkdwn(v.workloadKey)}* from tenant *${escapeMrkdwn(v.tenantKey)}* (needs ${v.required}; ${proven})`;
   // The explanation opens with the outcome already ("NOT ISOLATED: …").
-  return reply(true, v.explanation, [section(headline), context(escapeMrkdwn(v.explanation))], v);
+  return reply(true, asOf ? `As of ${asOf}: ${v.explanation}` : v.explanation, [section(headline), context(escapeMrkdwn(v.explanation))], v);
 }
 
 async function violations(execute: Execute, workload: string | null): Promise<ChatReply> {

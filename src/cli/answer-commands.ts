@@ -2,7 +2,8 @@ import { InvalidArgumentError, type Command } from "commander";
 import { ANTI_AFFINITY_LEVELS } from "../domain/scale.ts";
 import { MAX_PAGE_SIZE } from "../graphql/pagination.ts";
 import { commandAction } from "./command-action.ts";
-import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
+import { formatOptions, printResult, urlOption, userErrors, type Format } from "./query-command.ts";
+import { terminalText } from "./terminal-text.ts";
 import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { REPORT_SELECTION, VIOLATIONS_SELECTION } from "./export-selections.ts";
@@ -10,7 +11,7 @@ import { REPORT_SELECTION, VIOLATIONS_SELECTION } from "./export-selections.ts";
 /**
  * The questions people ask from a terminal, through the service like `query run` (so the
  * token's role applies) and printed the same ways (table, json, csv):
- * `isolated`, `violations`, `impact` and the whole isolation `report`.
+ * `isolated`, `violations`, `impact`, the whole isolation `report` and the `findings`.
  */
 type Printing = { format: Format; list?: string; url?: string };
 
@@ -28,7 +29,8 @@ export function addAnswerCommands(program: Command) {
     .description("The verdict, its explanation and the weakest pairs, through the service. Exit 0 whatever the outcome: the outcome is the answer.")
     .argument("<workload>", "the workload's key")
     .requiredOption("--from <tenant>", "the other tenant's key")
-    .action(commandAction((workload: string, o: Printing & { from: string }) => isolated(serviceClient(process.env, o.url), workload, o)));
+    .option("--as-of <moment>", "answer as it was at this past moment: a date (its midnight UTC) or an ISO-8601 instant", instant)
+    .action(commandAction((workload: string, o: Printing & { from: string; asOf?: string }) => isolated(serviceClient(process.env, o.url), workload, o)));
   command("violations")
     .summary("anti-affinity violations, of one workload or of the fleet")
     .option("--workload <key>", "only this workload's")
@@ -43,14 +45,64 @@ export function addAnswerCommands(program: Command) {
     .description("Every (workload, tenant) pair that is NOT_ISOLATED or UNPROVEN, paged through the service; progress on standard error.")
     .option("--outcome <outcome>", "only not-isolated or unproven pairs", enumValue(["NOT_ISOLATED", "UNPROVEN"], "--outcome"))
     .action(commandAction((o: Printing & { outcome?: string }) => report(serviceClient(process.env, o.url), o)));
+  command("findings")
+    .summary("findings: report pairs and violations over time, with since when and who accepted them")
+    .description("Every finding, newest episode first (docs/history.md); --open keeps those that need attention (not accepted, not resolved).")
+    .option("--open", "only open findings")
+    .option("--since <moment>", "only findings whose current episode began at or after this date or instant", instant)
+    .option("--workload <key>", "only this workload's")
+    .option("--tenant <key>", "only those touching this tenant")
+    .action(commandAction((o: Printing & FindingOptions) => findings(serviceClient(process.env, o.url), o)));
+  urlOption(program.command("accept"))
+    .summary("accept a finding until a date: it stays listed, no longer open, and reopens when that runs out or it worsens")
+    .argument("<finding>", "the finding's id (tenancy findings)")
+    .requiredOption("--reason <text>", "why, for the record")
+    .requiredOption("--until <moment>", "when the acceptance ends: a date or an ISO-8601 instant, at most 366 days ahead", instant)
+    .action(commandAction((id: string, o: { reason: string; until: string; url?: string }) => accept(serviceClient(process.env, o.url), id, o)));
 }
 
-async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string }): Promise<number> {
+async function accept(client: ServiceClient, id: string, o: { reason: string; until: string }): Promise<number> {
+  const { acceptFinding } = await client.request(
+    `mutation($id: ID!, $reason: String!, $until: DateTime!) { acceptFinding(id: $id, reason: $reason, until: $until) {
+       finding { id state acceptance { by until } } userErrors { path message } } }`,
+    { id, reason: o.reason, until: o.until },
+  );
+  if (acceptFinding.userErrors.length > 0) return userErrors(acceptFinding.userErrors);
+  const f = acceptFinding.finding;
+  console.log(terminalText(`accepted ${f.id} until ${f.acceptance.until} (by ${f.acceptance.by}); it reopens then, or sooner if it gets worse`));
+  return 0;
+}
+
+type FindingOptions = { open?: boolean; since?: string; workload?: string; tenant?: string };
+
+async function findings(client: ServiceClient, o: Printing & FindingOptions): Promise<number> {
+  const filter = { states: o.open ? ["OPEN"] : null, since: o.since ?? null, workload: o.workload ?? null, tenant: o.tenant ?? null };
+  const nodes = await everyPage(client, "findings", "filter: $filter", "$filter: FindingFilter", { filter },
+    "id kind state severity workloadKey tenantKey since lastSeenAt resolvedAt acceptance { by until current }");
+  // A flat row per finding for tables and CSV; JSON keeps the acceptance as an object.
+  const rows = (nodes as { acceptance: { by: string; until: string; current: boolean } | null }[]).map(({ acceptance, ...f }) => ({
+    ...f,
+    acceptedBy: acceptance?.current ? acceptance.by : null,
+    acceptedUntil: acceptance?.current ? acceptance.until : null,
+  }));
+  printResult(o.format === "json" ? { findings: { nodes } } : { findings: { nodes: rows } }, o);
+  return 0;
+}
+
+/** An ISO-8601 date or instant, checked before anything is asked. */
+function instant(value: string): string {
+  if (!/^\d{4}-\d\d-\d\d([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError("a date (2026-09-30) or an ISO-8601 instant (2026-09-30T14:00:00Z)");
+  }
+  return value;
+}
+
+async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string; asOf?: string }): Promise<number> {
   const { isolation } = await client.request(
-    `query($workload: String!, $tenant: String!) { isolation(workload: $workload, tenant: $tenant) {
+    `query($workload: String!, $tenant: String!, $asOf: DateTime) { isolation(workload: $workload, tenant: $tenant, asOf: $asOf) {
        workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation
        evidence(limit: 3) { unit { key } otherUnit { key } actual possible shared { kind key description } } } }`,
-    { workload, tenant: o.from },
+    { workload, tenant: o.from, asOf: o.asOf ?? null },
   );
   const { evidence, explanation, ...verdict } = isolation;
   if (o.format === "json") printResult(isolation, o);

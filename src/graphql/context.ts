@@ -4,6 +4,8 @@ import type { DenialLog } from "../access/denial-log.ts";
 import type { Principal } from "../access/principal.ts";
 import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
+import type { PastRead } from "./as-of.ts";
+import type { FindingFeed } from "../findings/finding-feed.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** Runs a GraphQL document in-process for a principal (saved queries, chatops). */
@@ -25,6 +27,10 @@ export interface Context {
   logger: Logger;
   /** This request's view of the isolation index: read once per request, on first use. */
   isolation: () => Promise<IsolationView>;
+  /** The view as it was at a past moment (src/history/past-views.ts): once per moment per request. */
+  isolationAsOf: (at: Date) => Promise<IsolationView>;
+  /** Loaders reading the inventory as it was at a past moment (as-of.ts), one set per moment. */
+  loadersAt: (past: PastRead) => Loaders;
   /** After a mutation changed the inventory, rules or policy: the next read takes a fresh view. */
   forgetIsolation: () => void;
   /** After a token was created or revoked: the next request looks tokens up again. */
@@ -32,6 +38,8 @@ export interface Context {
   runOperation: RunOperation;
   /** Where denied reads and mutations are recorded (aggregated). */
   denials: DenialLog;
+  /** The finding changes from now on (subscriptions); absent where no feed runs. */
+  findingFeed?: FindingFeed;
 }
 
 export interface ContextDeps {
@@ -41,12 +49,18 @@ export interface ContextDeps {
   forgetTokens: () => void;
   runOperation: RunOperation;
   denials: DenialLog;
+  /** After a change to the inventory, rules or policy: the findings follow (src/findings). */
+  afterChange?: () => void;
+  /** The finding changes as committed, for subscriptions (src/findings/finding-feed.ts). */
+  findingFeed?: FindingFeed;
 }
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
 export function createContext(deps: ContextDeps, principal: Principal, trustedDocument = false, isolation?: () => Promise<IsolationView>): Context {
   let view: Promise<IsolationView> | undefined;
   const scope = new AccessScope(principal);
+  const pastViews = new Map<number, Promise<IsolationView>>();
+  const pastLoaders = new Map<number, Loaders>();
   return {
     db: deps.db,
     principal,
@@ -55,9 +69,23 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     loaders: createLoaders(deps.db, scope),
     logger: deps.logger.child({ actor: principal.actor }),
     isolation: isolation ?? (() => (view ??= deps.index.view())),
-    forgetIsolation: () => void (view = undefined),
+    isolationAsOf: (at) => {
+      let past = pastViews.get(at.getTime());
+      if (!past) pastViews.set(at.getTime(), (past = deps.index.viewAsOf(at)));
+      return past;
+    },
+    loadersAt: (past) => {
+      let loaders = pastLoaders.get(past.at.getTime());
+      if (!loaders) pastLoaders.set(past.at.getTime(), (loaders = createLoaders(deps.db, scope, past)));
+      return loaders;
+    },
+    forgetIsolation: () => {
+      view = undefined;
+      deps.afterChange?.();
+    },
     forgetTokens: deps.forgetTokens,
     runOperation: deps.runOperation,
     denials: deps.denials,
+    findingFeed: deps.findingFeed,
   };
 }

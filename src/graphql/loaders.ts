@@ -9,6 +9,9 @@ import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
 import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
 import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
 import { badUserInput } from "./errors.ts";
+import { HISTORY_TABLES, pastTable, type HistoryTable } from "../history/past-tables.ts";
+import { markPast, type PastRead } from "./as-of.ts";
+import { findingEvents, findingsByIds, type FindingEventRow, type FindingRow } from "../findings/finding-store.ts";
 import { connectionFromRows, pageRequest, type Connection, type PageArgs, type PageRequest } from "./pagination.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
@@ -62,7 +65,19 @@ async function pagesForParents<Request extends { page: PageRequest }, Row>(
   return requests.map((request) => pages.get(request)!);
 }
 
-export function createLoaders(db: Database, scope: AccessScope) {
+/**
+ * A FROM clause (`host t LEFT JOIN rack r ON …`) with each inventory table read as it was at
+ * `past` (src/history/past-tables.ts); unchanged for a current read.
+ */
+function fromAt(from: string, past: PastRead | undefined): string {
+  if (!past) return from;
+  return from.replace(/(?<![.\w])([a-z_]+)(?= [a-z]\b)/g, (table) =>
+    HISTORY_TABLES.includes(table as HistoryTable) ? pastTable(table as HistoryTable, past.version) : table,
+  );
+}
+
+/** The request's loaders; given `past`, they read the inventory as it was then and mark what they return. */
+export function createLoaders(db: Database, scope: AccessScope, past?: PastRead) {
   const byKey = Object.fromEntries(
     INVENTORY_KINDS.map((kind) => [
       kind,
@@ -70,10 +85,10 @@ export function createLoaders(db: Database, scope: AccessScope) {
         const params: unknown[] = [[...keys]];
         const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
         const rows = await db.sql.query<InventoryRow>(
-          `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
+          `SELECT ${selectList(kind)} FROM ${fromAt(`${TABLES[kind].table} t`, past)} WHERE t.key = ANY($1::text[]) AND ${condition}`,
           params as never,
         );
-        const found = new Map(scope.checked(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
+        const found = new Map(scope.checked(kind, rows).map((row) => [row.key, markPast(typed(TYPE_OF_KIND[kind], row), past)]));
         return keys.map((key) => found.get(key) ?? null);
       }),
     ]),
@@ -92,14 +107,14 @@ export function createLoaders(db: Database, scope: AccessScope) {
           const rows = await db.sql.query<InventoryRow & { __parent: string; __rn: unknown }>(
             `SELECT * FROM (
                SELECT x.*, row_number() OVER (PARTITION BY x.__parent ORDER BY x.key) AS __rn FROM (
-                 SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match} AND ${condition}
+                 SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition}
                ) x WHERE $2::text IS NULL OR x.key > $2
              ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
             params as never,
           );
           const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
           return new Map(
-            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => typed(TYPE_OF_KIND[spec.kind], row as InventoryRow))]),
+            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => markPast(typed(TYPE_OF_KIND[spec.kind], row as InventoryRow), past))]),
           );
         },
         (r) => r.parentKey,
@@ -122,7 +137,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
       const params: unknown[] = [parents];
       const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
       const rows = await db.sql.query<{ parent: string; n: number }>(
-        `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${spec.from} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
+        `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
         params as never,
       );
       for (const row of rows) counts.set(`${relation}|${row.parent}`, row.n);
@@ -214,11 +229,21 @@ export function createLoaders(db: Database, scope: AccessScope) {
     const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
     const rows = await db.sql.query<{ key: string }>(
       `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
-         FROM datacenter_description t WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
+         FROM ${fromAt("datacenter_description t", past)} WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
       params as never,
     );
     const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
     return keys.map((key) => byDatacenter.get(key) ?? []);
+  });
+
+  // Findings by id (a report row's or a violation's `since`), and their events: one statement each per request wave.
+  const findings = new DataLoader<string, FindingRow | null>(async (ids) => {
+    const found = new Map((await findingsByIds(db.sql, ids)).map((row) => [row.id, row]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+  const findingHistory = new DataLoader<string, FindingEventRow[]>(async (ids) => {
+    const byFinding = groupBy(await findingEvents(db.sql, ids), (event) => event.finding);
+    return ids.map((id) => byFinding.get(id) ?? []);
   });
 
   const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
@@ -230,6 +255,8 @@ export function createLoaders(db: Database, scope: AccessScope) {
     byKey,
     sourceStatuses: sourceStatusesByKey,
     datacenterDescriptions,
+    findings,
+    findingHistory,
     savedQueries,
     savedQueryRunsById,
     /** A page of a saved query's runs, newest first. */

@@ -14,6 +14,10 @@ import { requestDeadline, timeout } from "../graphql/plugins/request-deadline.ts
 import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
+import { FindingsUpdater } from "../findings/findings-updater.ts";
+import { WebhookDeliverer } from "../notifications/webhook-deliverer.ts";
+import { FindingFeed } from "../findings/finding-feed.ts";
+import { startSubscriptions } from "./subscriptions.ts";
 import { authenticate, refusalReason, type LocalCli } from "../access/authenticate.ts";
 import { DenialLog } from "../access/denial-log.ts";
 import { TokenCache } from "../access/token-cache.ts";
@@ -52,6 +56,13 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
   const stopWatchingTokens = await tokens.watch(db);
+  // Findings follow every change, this replica's or another's (src/findings).
+  const findings = new FindingsUpdater(db, isolationIndex, logger);
+  const stopFindings = await findings.start();
+  // Finding changes posted to the webhooks, from whichever replica claims them first.
+  const stopDeliveries = await new WebhookDeliverer(db, logger).start();
+  const findingFeed = new FindingFeed(db);
+  const stopFeed = await findingFeed.start();
   const denials = new DenialLog(db.sql, logger);
   if (metrics) db.onStatement(() => metrics.countStatement());
   const { limits } = config;
@@ -196,6 +207,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     db,
     logger,
     index: isolationIndex,
+    afterChange: () => void findings.schedule(),
+    findingFeed,
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
     denials,
@@ -267,6 +280,16 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     response.end();
   }
 
+  // Subscriptions (findingChanged) over WebSocket on the same port and path.
+  const stopSubscriptions = startSubscriptions({
+    httpServer,
+    logger,
+    authenticate: (authorization, request) => authenticate(authorization, config.adminToken, tokens, localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined),
+    context: (principal) => createContext(contextDeps, principal),
+    limits,
+    validationRules: shape.validationRules,
+  });
+
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once("error", reject);
@@ -275,6 +298,10 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   } catch (error) {
     await stopWatching();
     await stopWatchingTokens();
+    await stopFindings();
+    await stopDeliveries();
+    await stopSubscriptions();
+    await stopFeed();
     await apollo.stop();
     throw error;
   }
@@ -292,6 +319,10 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await denials.flush();
       await stopWatching();
       await stopWatchingTokens();
+      await stopSubscriptions();
+      await stopFeed();
+      await stopFindings();
+      await stopDeliveries();
     },
   };
 }

@@ -16,6 +16,9 @@ export async function bumpInventoryVersion(tx: SqlClient): Promise<number> {
     `INSERT INTO inventory_state (id, version) VALUES (1, 1)
      ON CONFLICT (id) DO UPDATE SET version = inventory_state.version + 1 RETURNING version`,
   );
+  // History (src/history): which transaction made this version, and when. The version row's
+  // lock orders the bumps as their commits, so versions and times rise together.
+  await tx.query(`INSERT INTO inventory_change (version, xact, changed_at) VALUES ($1, txid_current(), clock_timestamp())`, [row.version]);
   await tx.query(`SELECT pg_notify($1, $2)`, [INVENTORY_CHANNEL, String(row.version)]);
   return row.version;
 }

@@ -10,6 +10,7 @@ import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
 import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
+import { PastViews } from "../history/past-views.ts";
 
 /**
  * The in-memory topology index, shared by every request of this process. Each request first
@@ -27,6 +28,8 @@ export interface IsolationView {
   report(): Promise<FleetReport>;
   /** Every anti-affinity violation of the fleet, computed once per inventory and kept. */
   violations(): Violation[];
+  /** Set when this is the view of a past moment (`asOf`, src/history/past-views.ts). */
+  asOf?: Date;
 }
 
 export class IsolationIndex {
@@ -35,7 +38,17 @@ export class IsolationIndex {
   private reports = new Map<string, Promise<FleetReport>>();
   private violationsOf = new WeakMap<Topology, Violation[]>();
 
-  constructor(private readonly sql: SqlClient) {}
+  /** Views of past moments, built from history and kept apart from the current topology. */
+  private readonly past: PastViews;
+
+  constructor(private readonly sql: SqlClient) {
+    this.past = new PastViews(sql, (version) => (this.loaded?.version === version ? this.loaded.topology : null), warm);
+  }
+
+  /** The view as it was at `at` (src/history/past-views.ts); throws MomentOutOfRange outside history. */
+  viewAsOf(at: Date): Promise<IsolationView> {
+    return this.past.view(at);
+  }
 
   /** The kept fleet report, if one was asked for (for metrics and tests). */
   get keptReport(): Promise<FleetReport> | null {

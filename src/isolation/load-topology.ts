@@ -2,6 +2,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { buildTopology } from "../domain/build-topology.ts";
 import { CURRENT_INVENTORY_VERSION } from "../inventory/inventory-version.ts";
 import type { Topology } from "../domain/topology.ts";
+import { currentTables, type TableAt } from "../history/past-tables.ts";
 
 /**
  * Loads the placement graph the separation rules read, from the inventory tables. The whole
@@ -19,6 +20,9 @@ const COLUMNS = {
   workloads: `key, source, tenant, minimum_isolation AS "minimumIsolation", min_healthy_replicas AS "minHealthyReplicas",
               coalesce((SELECT o.rules FROM anti_affinity_override o WHERE o.workload = workload.key), anti_affinity) AS "antiAffinity"`,
 };
+/** The workloads' columns reading the rule overrides from `tables` (now, or a past version). */
+const workloadColumns = (tables: TableAt) =>
+  tables === currentTables ? COLUMNS.workloads : COLUMNS.workloads.replace("FROM anti_affinity_override o", `FROM ${tables("anti_affinity_override")} o`);
 const TABLE = {
   datacenters: "datacenter",
   racks: "rack",
@@ -27,16 +31,22 @@ const TABLE = {
   containers: "container",
   tenants: "tenant",
   workloads: "workload",
-};
+} as const;
 type Part = keyof typeof COLUMNS;
 
-/** The whole fleet, plus the inventory version it was read at (one snapshot of the database). */
-export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology; version: number }> {
+/**
+ * The whole fleet, plus the inventory version it was read at (one snapshot of the database);
+ * or, given a past version's tables (src/history/past-tables.ts), the fleet as it was then.
+ */
+export async function loadTopology(sql: SqlClient, tables: TableAt = currentTables): Promise<{ topology: Topology; version: number }> {
   return sql.transaction(async (tx) => {
     await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const [state] = await tx.query<{ version: number }>(`SELECT ${CURRENT_INVENTORY_VERSION} AS version`);
     const parts: Record<string, unknown[]> = {};
-    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]}`);
+    for (const part of Object.keys(COLUMNS) as Part[]) {
+      const columns = part === "workloads" ? workloadColumns(tables) : COLUMNS[part];
+      parts[part] = await tx.query(`SELECT ${columns} FROM ${tables(TABLE[part])} ${TABLE[part]}`);
+    }
     return { topology: buildTopology(parts as never), version: state.version };
   });
 }

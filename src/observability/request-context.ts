@@ -27,6 +27,11 @@ export function withRequestId<T>(requestId: string, work: () => T): T {
   return storage.run({ requestId }, work);
 }
 
+/** Runs background work a request set off (the findings' update) as no request's: its log lines and statements are its own. */
+export function outsideRequest<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
 /** The id of the request this code runs for, if any: for log lines and error extensions. */
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;

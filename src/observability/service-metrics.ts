@@ -7,6 +7,12 @@ import { Counter, Gauge, Histogram } from "prom-client";
  * database series. Labels are bounded by design: outcomes, never keys or tenants.
  */
 export const serviceMetrics = {
+  webhookDeliveries: new Counter({
+    name: "tenancy_webhook_deliveries_total",
+    help: "Webhook delivery attempts of finding changes, by outcome: delivered, retry (failed, tried again later), failed (given up).",
+    labelNames: ["outcome"] as const,
+    registers: [],
+  }),
   verdicts: new Counter({
     name: "tenancy_verdicts_total",
     help: "Isolation verdicts computed (single verdicts, report pages, exposure lists), by outcome.",

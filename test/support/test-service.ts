@@ -28,6 +28,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     chatopsAccess: { users: {}, channels: {} },
     sources: [],
     metrics: true,
+    historyRetentionDays: 365,
     ...overrides,
   };
   return startService(config, pino({ level: config.logLevel }));

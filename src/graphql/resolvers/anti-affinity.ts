@@ -4,6 +4,8 @@ import type { AntiAffinityLevel } from "../../domain/scale.ts";
 import type { UnitRef } from "../../domain/topology.ts";
 import { bumpInventoryVersion } from "../../inventory/inventory-version.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
+import { loadersFor, markPast, pastOf, pastOfView, viewFor } from "../as-of.ts";
+import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
@@ -24,33 +26,33 @@ function position(v: Violation): string {
   return `${v.workload}\u0000${node.level}${JSON.stringify(node)}\u0000${KIND_ORDER[v.kind]}\u0000${v.domain ?? ""}`;
 }
 
-async function requireWorkload(ctx: Context, key: string) {
-  const view = await ctx.isolation();
+async function requireWorkload(ctx: Context, key: string, asOf?: Date | null) {
+  const view = await viewFor(ctx, asOf);
   requireVisibleWorkload(view, ctx.scope, key);
   return view;
 }
 
 export const AntiAffinityViolation = {
-  workload: (v: Violation, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
-  replicas: (v: Violation, _: unknown, ctx: Context) => loadUnits(ctx, v.replicas),
+  workload: (v: Violation, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
+  replicas: (v: Violation, _: unknown, ctx: Context) => loadUnits(ctx, v.replicas, v),
 };
 
 export const UnverifiableReplica = {
-  workload: (u: { workload: string }, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(u.workload),
-  replica: (u: { replica: UnitRef }, _: unknown, ctx: Context) => loadUnit(ctx, u.replica),
+  workload: (u: { workload: string }, _: unknown, ctx: Context) => loadersFor(ctx, u).byKey.workloads.load(u.workload),
+  replica: (u: { replica: UnitRef }, _: unknown, ctx: Context) => loadUnit(ctx, u.replica, u),
 };
 
 export const AntiAffinityRuleAudit = {
   replicaCount: (a: RuleAudit) => a.replicas.length,
   domainCount: (a: RuleAudit) => a.domains.size,
-  unverifiable: (a: RuleAudit) => a.unverifiable.map((u) => ({ ...u, workload: a.workload, rule: a.rule })),
+  unverifiable: (a: RuleAudit) => a.unverifiable.map((u) => markPast({ ...u, workload: a.workload, rule: a.rule }, pastOf(a))),
 };
 
 export const WorkloadFailureImpact = {
-  workload: (w: WorkloadImpact, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(w.workload),
-  lost: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.lost),
-  degraded: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.degraded),
-  atRisk: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.atRisk),
+  workload: (w: WorkloadImpact, _: unknown, ctx: Context) => loadersFor(ctx, w).byKey.workloads.load(w.workload),
+  lost: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.lost, w),
+  degraded: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.degraded, w),
+  atRisk: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.atRisk, w),
 };
 
 export const FailureImpact = {
@@ -58,13 +60,14 @@ export const FailureImpact = {
 };
 
 export const WorkloadSurvival = {
-  unverifiable: (s: { unverifiable: UnitRef[] }, _: unknown, ctx: Context) => loadUnits(ctx, s.unverifiable),
+  unverifiable: (s: { unverifiable: UnitRef[] }, _: unknown, ctx: Context) => loadUnits(ctx, s.unverifiable, s),
 };
 
 export const antiAffinityQueries = {
-  async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null }, ctx: Context) {
+  async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null; asOf?: Date | null }, ctx: Context) {
     const page = pageRequest(args);
-    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
+    const view = args.workload ? await requireWorkload(ctx, args.workload, args.asOf) : await viewFor(ctx, args.asOf);
+    const past = pastOfView(view);
     const all = view.violations();
     // Ordered by the cursor's own position, so paging is a keyset walk.
     const violations = all
@@ -78,31 +81,40 @@ export const antiAffinityQueries = {
       start = violations.findIndex((v) => position(v) > after);
       if (start === -1) start = violations.length;
     }
-    return connectionFromRows(violations.slice(start, start + page.size + 1), page, position, violations.length);
+    // A past page's violations are copies that carry the moment (the kept ones are shared).
+    const rows = violations.slice(start, start + page.size + 1).map((v) => (past ? markPast({ ...v }, past) : v));
+    return connectionFromRows(rows, page, position, violations.length);
   },
   async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
     const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
     const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].filter((key) => ctx.scope.ownsWorkload(view.topology, key)).sort();
     return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
   },
-  async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
-    const view = await ctx.isolation();
-    if (ctx.scope.redactsOthers) {
-      // A tenant learns only what happens to its own workloads; an unknown domain reads like one
-      // that holds none of them, so probing domain names tells it nothing.
-      const impact = failureImpact(view.topology, args.level, args.domain);
-      return {
-        ...impact,
-        workloads: impact.workloads.filter((w) => ctx.scope.ownsWorkload(view.topology, w.workload)),
-        tenants: impact.tenants.filter((t) => ctx.scope.seesTenant(t)),
-      };
-    }
-    if (!domainExists(view.topology, args.level, args.domain)) {
-      throw notFound(`no ${NOUN[args.level]} "${args.domain}" is known to the inventory`);
-    }
-    return failureImpact(view.topology, args.level, args.domain);
+  async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string; asOf?: Date | null }, ctx: Context) {
+    const view = await viewFor(ctx, args.asOf);
+    const impact = impactFor(view, args, ctx);
+    const past = pastOfView(view);
+    return past ? { ...impact, workloads: impact.workloads.map((w) => markPast({ ...w }, past)) } : impact;
   },
 };
+
+/** The domain's failure as the caller may see it (a tenant: only its own workloads). */
+function impactFor(view: IsolationView, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
+  if (ctx.scope.redactsOthers) {
+    // A tenant learns only what happens to its own workloads; an unknown domain reads like one
+    // that holds none of them, so probing domain names tells it nothing.
+    const impact = failureImpact(view.topology, args.level, args.domain);
+    return {
+      ...impact,
+      workloads: impact.workloads.filter((w) => ctx.scope.ownsWorkload(view.topology, w.workload)),
+      tenants: impact.tenants.filter((t) => ctx.scope.seesTenant(t)),
+    };
+  }
+  if (!domainExists(view.topology, args.level, args.domain)) {
+    throw notFound(`no ${NOUN[args.level]} "${args.domain}" is known to the inventory`);
+  }
+  return failureImpact(view.topology, args.level, args.domain);
+}
 
 type RuleInput = { level: string; maxPerDomain?: number | null; minDomains?: number | null; maxSkew?: number | null; mode?: string | null };
 
@@ -142,17 +154,20 @@ export const antiAffinityMutations = {
 export const workloadAntiAffinityFields = {
   async antiAffinity(row: { key: string; antiAffinity: unknown }, _: unknown, ctx: Context) {
     // The rules in force: an operator's override, else the snapshot's (as the index holds them).
-    const view = await ctx.isolation();
+    const view = await viewFor(ctx, null, row);
     return view.topology.workloads.get(row.key)?.antiAffinity ?? (Array.isArray(row.antiAffinity) ? row.antiAffinity : []);
   },
   async replicas(row: { key: string }, _: unknown, ctx: Context) {
-    return loadUnits(ctx, replicasOf((await ctx.isolation()).topology, row.key));
+    return loadUnits(ctx, replicasOf((await viewFor(ctx, null, row)).topology, row.key), row);
   },
   async antiAffinityAudit(row: { key: string }, _: unknown, ctx: Context) {
-    return auditWorkload((await ctx.isolation()).topology, row.key);
+    const audits = auditWorkload((await viewFor(ctx, null, row)).topology, row.key);
+    // A past workload's audits carry its moment down to the units they name.
+    const past = pastOf(row);
+    return past ? audits.map((a) => markPast({ ...a, violations: a.violations.map((v) => markPast({ ...v }, past)) }, past)) : audits;
   },
   async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
-    return survives((await ctx.isolation()).topology, row.key, args.level);
+    return markPast({ ...survives((await viewFor(ctx, null, row)).topology, row.key, args.level) }, pastOf(row));
   },
   async spread(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
     const { domains, unverifiable } = replicaSpread((await ctx.isolation()).topology, row.key, args.level);

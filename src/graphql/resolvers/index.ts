@@ -13,28 +13,33 @@ import {
 } from "./anti-affinity.ts";
 import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
+import { Finding, findingMutations, findingQueries, Subscription, verdictFindingFields, violationFindingFields } from "./findings.ts";
 import { Mutation } from "./mutation.ts";
 import { PlacementAdvice, PlacementCandidate, placementQueries } from "./placement.ts";
+import { Webhook, webhookMutations, webhookQueries } from "./webhooks.ts";
 import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
 import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
 /** Every resolver of schema.graphql, by type. */
 export const resolvers = {
-  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...placementQueries },
-  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations },
+  Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...placementQueries, ...findingQueries, ...webhookQueries },
+  Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations, ...webhookMutations },
+  Subscription,
   Viewer,
   ApiToken,
   Role,
   SavedQuery,
   SavedQueryRun,
-  AntiAffinityViolation,
+  AntiAffinityViolation: { ...AntiAffinityViolation, ...violationFindingFields },
+  Finding,
+  Webhook,
   UnverifiableReplica,
   AntiAffinityRuleAudit,
   FailureImpact,
   WorkloadFailureImpact,
   WorkloadSurvival,
-  IsolationVerdict,
+  IsolationVerdict: { ...IsolationVerdict, ...verdictFindingFields },
   IsolationEvidence,
   SharedThing,
   PlacementAdvice,

@@ -1,5 +1,6 @@
 import type { UnitRef } from "../../domain/topology.ts";
 import type { InventoryKind } from "../../inventory/snapshot.ts";
+import { loadersFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import { toGlobalId } from "../global-id.ts";
 import type { ChildRelationName } from "../inventory-sql.ts";
@@ -28,21 +29,21 @@ export async function describingSources(row: InventoryRow, _: unknown, ctx: Cont
 export function reference(kind: InventoryKind, field: string) {
   return (row: InventoryRow, _: unknown, ctx: Context) => {
     const key = row[field] as string | null | undefined;
-    return key ? ctx.loaders.byKey[kind].load(key) : null;
+    return key ? loadersFor(ctx, row).byKey[kind].load(key) : null;
   };
 }
 
 /** Resolves a list of keys to the objects of `kind` that some source has synced. */
 export function references(kind: InventoryKind, field: string) {
   return async (row: InventoryRow, _: unknown, ctx: Context) => {
-    const found = await ctx.loaders.byKey[kind].loadMany((row[field] as string[]) ?? []);
+    const found = await loadersFor(ctx, row).byKey[kind].loadMany((row[field] as string[]) ?? []);
     return found.filter((item) => item !== null && !(item instanceof Error));
   };
 }
 
 /** A connection of the row's children along `relation`. */
 export function children(relation: ChildRelationName) {
-  return (row: InventoryRow, args: PageArgs, ctx: Context) => ctx.loaders.children(relation, row.key, args);
+  return (row: InventoryRow, args: PageArgs, ctx: Context) => loadersFor(ctx, row).children(relation, row.key, args);
 }
 
 /** Exposes a stored reference column under its `…Key` name. */
@@ -51,12 +52,13 @@ export const keyOf = (field: string) => (row: InventoryRow) => row[field] ?? nul
 const KIND_OF_UNIT = { container: "containers", virtualMachine: "virtualMachines", host: "hosts" } as const;
 
 /** Loads a compute unit named by the domain (a verdict's pair, a violation's replica). */
-export function loadUnit(ctx: Context, unit: UnitRef) {
-  return ctx.loaders.byKey[KIND_OF_UNIT[unit.kind]].load(unit.key);
+export function loadUnit(ctx: Context, unit: UnitRef, parent?: unknown) {
+  return loadersFor(ctx, parent).byKey[KIND_OF_UNIT[unit.kind]].load(unit.key);
 }
 
 /** The units the caller may see, in order (a tenant caller never sees another tenant's). */
-export const loadUnits = async (ctx: Context, units: readonly UnitRef[]) => (await Promise.all(units.map((u) => loadUnit(ctx, u)))).filter((u) => u !== null);
+export const loadUnits = async (ctx: Context, units: readonly UnitRef[], parent?: unknown) =>
+  (await Promise.all(units.map((u) => loadUnit(ctx, u, parent)))).filter((u) => u !== null);
 
 /**
  * A reference key to another tenant-owned object (a container's VM, a KubeVirt VM's container,
@@ -67,6 +69,6 @@ export function visibleKeyOf(kind: "virtualMachines" | "containers" | "workloads
   return async (row: InventoryRow, _: unknown, ctx: Context) => {
     const key = (row[field] as string | null | undefined) ?? null;
     if (key === null || ctx.scope.tenant === null) return key;
-    return (await ctx.loaders.byKey[kind].load(key)) ? key : null;
+    return (await loadersFor(ctx, row).byKey[kind].load(key)) ? key : null;
   };
 }

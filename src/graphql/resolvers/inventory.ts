@@ -1,3 +1,4 @@
+import { loadersFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import type { InventoryRow } from "../inventory-types.ts";
 import { children, describingSources, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
@@ -9,7 +10,7 @@ import { children, describingSources, keyOf, nodeFields, reference, references, 
 export const Datacenter = {
   ...nodeFields("Datacenter"),
   sources: describingSources,
-  descriptions: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.datacenterDescriptions.load(row.key),
+  descriptions: (row: InventoryRow, _: unknown, ctx: Context) => loadersFor(ctx, row).datacenterDescriptions.load(row.key),
   hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
   racks: children("Datacenter.racks"),
   powerDomains: children("Datacenter.powerDomains"),
@@ -55,9 +56,10 @@ export const Host = {
   datacenterKey: keyOf("datacenter"),
   // The rack's datacenter when the rack is synced, else the one the host names.
   datacenter: async (row: { rack: string | null; datacenter: string | null }, _: unknown, ctx: import("../context.ts").Context) => {
-    const rack = row.rack ? await ctx.loaders.byKey.racks.load(row.rack) : null;
+    const loaders = loadersFor(ctx, row);
+    const rack = row.rack ? await loaders.byKey.racks.load(row.rack) : null;
     const key = (rack?.datacenter as string | undefined) ?? row.datacenter;
-    return key ? ctx.loaders.byKey.datacenters.load(key) : null;
+    return key ? loaders.byKey.datacenters.load(key) : null;
   },
   dedicatedToKey: keyOf("dedicatedTo"),
   dedicatedTo: reference("tenants", "dedicatedTo"),

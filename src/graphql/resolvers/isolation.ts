@@ -11,6 +11,7 @@ import type { FleetReport, ReportOutcome } from "../../domain/fleet-report-rows.
 import { ReportRowVerdict } from "../../domain/report-row-verdict.ts";
 import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
+import { loadersFor, viewFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
@@ -39,10 +40,10 @@ function verdictFor(view: IsolationView, scope: AccessScope, workload: string, t
 }
 
 /** A verdict as a span (tenancy.verdict) holding the request's view of the index: its SQL, a reload if one is due. */
-function tracedVerdict(ctx: Context, workload: string, tenant: string): Promise<VerdictResult> {
+function tracedVerdict(ctx: Context, workload: string, tenant: string, asOf?: Date | null, row?: Parameters<typeof viewFor>[2]): Promise<VerdictResult> {
   return inSpan("tenancy.verdict", { "tenancy.workload": workload, "tenancy.tenant": tenant }, async (span) => {
     const stop = serviceMetrics.verdictSeconds.startTimer();
-    const verdict = verdictFor(await ctx.isolation(), ctx.scope, workload, tenant);
+    const verdict = verdictFor(await viewFor(ctx, asOf, row), ctx.scope, workload, tenant);
     stop();
     span.setAttributes({ "tenancy.verdict.outcome": verdict.outcome, "tenancy.inventory_version": verdict.view.inventoryVersion });
     return verdict;
@@ -67,6 +68,10 @@ const SHARED_LOADER = {
 
 /** A shared thing as the API shows it; for a tenant caller, only its kind unless it is the caller's own unit. */
 function sharedThing(shared: Shared, view: IsolationView, scope: AccessScope) {
+  return { ...shownThing(shared, view, scope), view };
+}
+
+function shownThing(shared: Shared, view: IsolationView, scope: AccessScope) {
   if (scope.redactsOthers && !(shared.kind === "UNIT" && scope.ownsUnit(view.topology, shared.unit))) {
     const kind = shared.kind === "UNIT" ? (shared.contains ? "CONTAINING_UNIT" : "SHARED_UNIT") : shared.kind;
     return { kind, key: null, shared, redacted: true };
@@ -84,11 +89,12 @@ function sharedThing(shared: Shared, view: IsolationView, scope: AccessScope) {
 }
 
 export const IsolationVerdict = {
-  explanation: (v: VerdictResult, _: unknown, ctx: Context) => explainVerdict(v, new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
+  // A past answer is worded as it was then (a date is left out when it is the day of the answer).
+  explanation: (v: VerdictResult, _: unknown, ctx: Context) => explainVerdict(v, v.view.asOf ?? new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
   workloadKey: (v: VerdictResult) => v.workload,
-  workload: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
+  workload: (v: VerdictResult, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
   tenantKey: (v: VerdictResult) => v.tenant,
-  tenant: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.tenants.load(v.tenant),
+  tenant: (v: VerdictResult, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.tenants.load(v.tenant),
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
   pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
   evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => shownPairs(v, args.limit, ctx).map((pair) => ({ ...pair, view: v.view })),
@@ -106,29 +112,31 @@ function shownPairs(v: VerdictResult, requested: number | null | undefined, ctx:
 type ShownPair = EvidencePair & { view: IsolationView };
 
 export const IsolationEvidence = {
-  unit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit),
+  unit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit, p),
   // The loaders hide another tenant's unit from a tenant caller: null.
-  otherUnit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.other),
+  otherUnit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.other, p),
   shared: (p: ShownPair, _: unknown, ctx: Context) => sharedThing(p.shared, p.view, ctx.scope),
 };
 
 export const SharedThing = {
-  node: ({ shared, redacted }: { shared: Shared; redacted?: boolean }, _: unknown, ctx: Context) => {
+  node: (thing: { shared: Shared; redacted?: boolean; view: IsolationView }, _: unknown, ctx: Context) => {
+    const { shared, redacted } = thing;
     if (redacted) return null;
-    if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit);
-    if (shared.kind === "POSSIBLE_HOST") return shared.datacenter ? ctx.loaders.byKey.datacenters.load(shared.datacenter) : null;
-    if (shared.kind in SHARED_LOADER) return ctx.loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
+    if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit, thing);
+    const loaders = loadersFor(ctx, thing);
+    if (shared.kind === "POSSIBLE_HOST") return shared.datacenter ? loaders.byKey.datacenters.load(shared.datacenter) : null;
+    if (shared.kind in SHARED_LOADER) return loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
     return null;
   },
   description: ({ shared, redacted }: { shared: Shared; redacted?: boolean }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
 };
 
 export const isolationQueries = {
-  isolation: (_: unknown, args: { workload: string; tenant: string }, ctx: Context) => tracedVerdict(ctx, args.workload, args.tenant),
-  async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null }, ctx: Context) {
+  isolation: (_: unknown, args: { workload: string; tenant: string; asOf?: Date | null }, ctx: Context) => tracedVerdict(ctx, args.workload, args.tenant, args.asOf),
+  async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null; asOf?: Date | null }, ctx: Context) {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
     const page = pageRequest(args);
-    const view = await ctx.isolation();
+    const view = await viewFor(ctx, args.asOf);
     const report = await view.report();
     // O(page): a binary search for the cursor, then the page's rows as they were kept.
     const list = report.list(args.outcome as ReportOutcome | null | undefined);
@@ -155,9 +163,9 @@ export const isolationMutations = {
 };
 
 export const workloadIsolationFields = {
-  isolation: (row: { key: string }, args: { from: string }, ctx: Context) => tracedVerdict(ctx, row.key, args.from),
-  async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
-    const view = await ctx.isolation();
+  isolation: (row: { key: string }, args: { from: string; asOf?: Date | null }, ctx: Context) => tracedVerdict(ctx, row.key, args.from, args.asOf, row),
+  async exposure(row: { key: string; tenant: string }, args: { asOf?: Date | null }, ctx: Context) {
+    const view = await viewFor(ctx, args.asOf, row);
     const report = await view.report();
     return report
       .rowsOfWorkload(row.key)
@@ -168,8 +176,8 @@ export const workloadIsolationFields = {
 };
 
 export const tenantIsolationFields = {
-  async exposure(row: { key: string }, _: unknown, ctx: Context) {
-    const view = await ctx.isolation();
+  async exposure(row: { key: string }, args: { asOf?: Date | null }, ctx: Context) {
+    const view = await viewFor(ctx, args.asOf, row);
     const report = await view.report();
     return report
       .rowsOfTenant(row.key)

@@ -1,4 +1,5 @@
 import type { InventoryKind } from "../../inventory/snapshot.ts";
+import { pastReadAt } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import { badUserInput } from "../errors.ts";
 import { fromGlobalId } from "../global-id.ts";
@@ -9,7 +10,8 @@ import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts
 
 type ListArgs = PageArgs & { filter?: Filter | null };
 const list = (kind: InventoryKind) => (_: unknown, args: ListArgs, ctx: Context) => inventoryConnection(ctx, kind, args.filter, args);
-const one = (kind: InventoryKind) => (_: unknown, args: { key: string }, ctx: Context) => ctx.loaders.byKey[kind].load(args.key);
+const one = (kind: InventoryKind) => async (_: unknown, args: { key: string; asOf?: Date | null }, ctx: Context) =>
+  (args.asOf ? ctx.loadersAt(await pastReadAt(ctx, args.asOf)) : ctx.loaders).byKey[kind].load(args.key);
 
 /** Resolves a global id to its object through the loaders; null when it does not exist. */
 async function loadNode(id: string, ctx: Context) {

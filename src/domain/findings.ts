@@ -1,0 +1,144 @@
+import { createHash } from "node:crypto";
+import type { Violation } from "./anti-affinity.ts";
+import { describeSharedThing, describeUnit } from "./explain-verdict.ts";
+import type { FleetReport } from "./fleet-report-rows.ts";
+import { ReportRowVerdict } from "./report-row-verdict.ts";
+import { rank, type IsolationLevel } from "./scale.ts";
+
+/*
+ * Findings (docs/history.md): each pair of the isolation report and each anti-affinity
+ * violation, named by a stable id (a digest of what it is about, so the same pair or the same
+ * rule's violation in the same domain is the same finding from one report to the next), with
+ * its severity and evidence. How the stored findings change when the report changes
+ * (`findingChanges`) is decided here; storing it is src/findings/.
+ */
+export type FindingKind = "ISOLATION" | "ANTI_AFFINITY";
+export type FindingState = "OPEN" | "ACCEPTED" | "RESOLVED";
+export type FindingChange = "OPENED" | "REOPENED" | "WORSENED" | "IMPROVED" | "CHANGED" | "RESOLVED" | "ACCEPTED" | "ACCEPTANCE_EXPIRED";
+
+export interface FindingFacts {
+  id: string;
+  kind: FindingKind;
+  workload: string;
+  workloadTenant: string | null;
+  /** The other tenant of an isolation finding. */
+  tenant: string | null;
+  subject: Record<string, unknown>;
+  /** NOT_ISOLATED or UNPROVEN; HARD or SOFT for a violation. */
+  severity: string;
+  evidence: Record<string, unknown>;
+}
+
+/** A stored finding, as far as deciding its change needs. */
+export interface StoredFinding {
+  id: string;
+  state: FindingState;
+  severity: string;
+  evidence: Record<string, unknown>;
+}
+
+const digest = (parts: unknown[]) => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+
+export function isolationFindingId(workload: string, tenant: string): string {
+  return `isolation-${digest(["ISOLATION", workload, tenant])}`;
+}
+
+export function violationFindingId(v: Pick<Violation, "workload" | "rule" | "kind" | "domain">): string {
+  return `anti-affinity-${digest(["ANTI_AFFINITY", v.workload, v.rule, v.kind, v.domain])}`;
+}
+
+/** Every finding of a report and its violations: what is wrong now. */
+export function currentFindings(report: FleetReport, violations: readonly Violation[]): Map<string, FindingFacts> {
+  const found = new Map<string, FindingFacts>();
+  const list = report.list();
+  for (let i = 0; i < list.length; i++) {
+    const verdict = new ReportRowVerdict(report, list.row(i), new Map());
+    const weakest = verdict.weakest;
+    const id = isolationFindingId(verdict.workload, verdict.tenant);
+    found.set(id, {
+      id,
+      kind: "ISOLATION",
+      workload: verdict.workload,
+      workloadTenant: verdict.workloadTenant,
+      tenant: verdict.tenant,
+      subject: {},
+      severity: verdict.outcome,
+      evidence: {
+        outcome: verdict.outcome,
+        required: verdict.required,
+        actual: verdict.actual,
+        possible: verdict.possible,
+        relationship: verdict.relationship,
+        pairCount: verdict.pairCount,
+        weakestPair: { unit: describeUnit(weakest.unit), otherUnit: describeUnit(weakest.other), shared: describeSharedThing(weakest.shared) },
+      },
+    });
+  }
+  for (const v of violations) {
+    const id = violationFindingId(v);
+    found.set(id, {
+      id,
+      kind: "ANTI_AFFINITY",
+      workload: v.workload,
+      workloadTenant: report.topology.workloads.get(v.workload)?.tenant ?? null,
+      tenant: null,
+      subject: { rule: v.rule, level: v.level, violation: v.kind, domain: v.domain },
+      severity: v.mode,
+      evidence: { mode: v.mode, excess: v.excess, replicas: v.replicas.map(describeUnit).sort(), message: v.message },
+    });
+  }
+  return found;
+}
+
+/** Greater is worse: [severity, how weak the separation or how large the excess]. */
+function badness(severity: string, evidence: Record<string, unknown>): number[] {
+  if (severity === "NOT_ISOLATED" || severity === "UNPROVEN") {
+    return [severity === "NOT_ISOLATED" ? 1 : 0, -rank(evidence.actual as IsolationLevel), -rank(evidence.possible as IsolationLevel)];
+  }
+  return [severity === "HARD" ? 1 : 0, Number(evidence.excess ?? 0)];
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
+}
+
+/** JSON with every object's keys sorted: stored evidence (jsonb) keeps its keys in another order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+const sameEvidence = (a: Record<string, unknown>, b: Record<string, unknown>) => canonical(a) === canonical(b);
+
+export interface FindingUpdate {
+  facts: FindingFacts;
+  change: FindingChange | null;
+  state: FindingState;
+}
+
+/**
+ * How each finding changes from what is stored (`stored`: every finding not RESOLVED, and the
+ * resolved ones the report brings back) to what is wrong now: new or back (OPENED, REOPENED),
+ * worse (WORSENED: an accepted finding reopens), better or otherwise different (IMPROVED,
+ * CHANGED), the same (no change, only seen again), or gone (RESOLVED).
+ */
+export function findingChanges(stored: ReadonlyMap<string, StoredFinding>, current: ReadonlyMap<string, FindingFacts>): { updates: FindingUpdate[]; resolved: StoredFinding[] } {
+  const updates: FindingUpdate[] = [];
+  for (const facts of current.values()) {
+    const before = stored.get(facts.id);
+    if (!before) updates.push({ facts, change: "OPENED", state: "OPEN" });
+    else if (before.state === "RESOLVED") updates.push({ facts, change: "REOPENED", state: "OPEN" });
+    else if (before.severity === facts.severity && sameEvidence(before.evidence, facts.evidence)) updates.push({ facts, change: null, state: before.state });
+    else {
+      const order = compare(badness(facts.severity, facts.evidence), badness(before.severity, before.evidence));
+      if (order > 0) updates.push({ facts, change: "WORSENED", state: "OPEN" });
+      else updates.push({ facts, change: order < 0 ? "IMPROVED" : "CHANGED", state: before.state });
+    }
+  }
+  const resolved = [...stored.values()].filter((f) => f.state !== "RESOLVED" && !current.has(f.id));
+  return { updates, resolved };
+}

@@ -1,0 +1,69 @@
+import type { Logger } from "pino";
+import type { Database } from "../db/open-database.ts";
+import { INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
+import type { IsolationIndex } from "../isolation/isolation-index.ts";
+import { expireAcceptances, findingsUpToDate, updateFindings } from "./update-findings.ts";
+import { outsideRequest } from "../observability/request-context.ts";
+
+/*
+ * Keeps the findings current on every replica: after a change this replica made (a sync, a
+ * policy change, a rule override), when another replica's change is announced (the inventory
+ * NOTIFY), and on a short poll that also catches policy changes made elsewhere and acceptances
+ * whose time ran out. Runs never overlap; a request for a run while one is under way makes
+ * one more run after it.
+ */
+export const FINDINGS_POLL_MS = 2_000;
+
+export class FindingsUpdater {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Pick<Database, "sql" | "listen">,
+    private readonly index: IsolationIndex,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<() => Promise<void>> {
+    const unlisten = await this.db.listen(INVENTORY_CHANNEL, () => this.schedule());
+    const timer = setInterval(() => this.schedule(), FINDINGS_POLL_MS);
+    timer.unref();
+    this.schedule();
+    return async () => {
+      this.stopped = true;
+      clearInterval(timer);
+      await unlisten();
+      await this.running;
+    };
+  }
+
+  /** Asks for a run soon; returns when the findings are up to date with what was asked. */
+  schedule(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = outsideRequest(() => this.run()).finally(() => {
+      this.running = null;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        void this.schedule();
+      }
+    });
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const expired = await expireAcceptances(this.db.sql);
+      if (expired > 0) this.logger.info({ expired }, "finding acceptances expired");
+      if (await findingsUpToDate(this.db.sql)) return;
+      const update = await updateFindings(this.db.sql, await this.index.view());
+      if (update && update.changed + update.resolved > 0) this.logger.info(update, "findings updated");
+    } catch (error) {
+      this.logger.warn({ err: error }, "updating findings failed; tried again on the next change or poll");
+    }
+  }
+}

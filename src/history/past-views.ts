@@ -1,0 +1,118 @@
+import { LRUCache } from "lru-cache";
+import type { SqlClient } from "../db/sql-client.ts";
+import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
+import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
+import type { Freshness, Topology } from "../domain/topology.ts";
+import type { IsolationView } from "../isolation/isolation-index.ts";
+import { loadTopology } from "../isolation/load-topology.ts";
+import { policyFromRow, type StoredPolicy } from "../isolation/policy-store.ts";
+import { runInSlices } from "../isolation/run-in-slices.ts";
+import { tablesAt } from "./past-tables.ts";
+
+/*
+ * Views of the isolation index as it was at a past moment: the inventory version, the policy
+ * and the sources' sync times in force then, and the topology of that version built from
+ * history on demand (src/history/past-tables.ts). A few topologies and reports are kept (LRU);
+ * the current index is only read (its topology is reused when the moment's version is the one
+ * it holds), never replaced or reloaded.
+ */
+
+/** What was in force at a moment. */
+export interface Moment {
+  at: Date;
+  version: number;
+  policy: StoredPolicy;
+  freshness: Freshness;
+}
+
+/** A moment history cannot answer for: before it began (or before retention), or not yet come. */
+export class MomentOutOfRange extends Error {
+  constructor(
+    message: string,
+    readonly earliest: Date,
+  ) {
+    super(message);
+  }
+}
+
+/** How many past topologies (and reports) a replica keeps. */
+export const KEPT_PAST_TOPOLOGIES = 4;
+
+/** The version, policy and sync times in force at `at`, in one statement. */
+export async function momentAt(sql: SqlClient, at: Date): Promise<Moment> {
+  const [row] = await sql.query<{ since: Date | string; now: Date | string; version: number | null; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
+    `SELECT (SELECT since FROM history_horizon WHERE id = 1) AS since, clock_timestamp() AS now,
+            (SELECT max(version) FROM inventory_change WHERE changed_at <= $1) AS version,
+            (SELECT row_to_json(p) FROM (SELECT * FROM isolation_policy WHERE created_at <= $1 ORDER BY version DESC LIMIT 1) p) AS policy,
+            (SELECT json_agg(json_build_array(s.source, s.synced_at)) FROM (
+               SELECT DISTINCT ON (source) source, synced_at FROM source_sync_log WHERE logged_at <= $1 ORDER BY source, logged_at DESC, id DESC
+             ) s WHERE s.synced_at IS NOT NULL) AS sources`,
+    [at.toISOString()],
+  );
+  const since = new Date(row.since);
+  if (at < since || row.version === null) {
+    throw new MomentOutOfRange(`${at.toISOString()} is before history begins: the earliest moment it answers for is ${since.toISOString()}`, since);
+  }
+  if (at > new Date(row.now)) throw new MomentOutOfRange(`${at.toISOString()} has not come yet: ask for a moment up to now`, since);
+  return {
+    at,
+    version: row.version,
+    policy: policyFromRow(row.policy),
+    freshness: new Map((row.sources ?? []).map(([key, synced]) => [key, new Date(synced)] as [string, Date])),
+  };
+}
+
+export class PastViews {
+  private topologies = new LRUCache<number, Promise<Topology>>({ max: KEPT_PAST_TOPOLOGIES });
+  private reports = new LRUCache<string, Promise<FleetReport>>({ max: KEPT_PAST_TOPOLOGIES });
+  private violationsOf = new WeakMap<Topology, Violation[]>();
+
+  /** `current(version)`: the current index's topology when it holds exactly that version. */
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly current: (version: number) => Topology | null,
+    private readonly warm: (topology: Topology) => Generator<void, void>,
+  ) {}
+
+  async view(at: Date): Promise<IsolationView> {
+    const moment = await momentAt(this.sql, at);
+    const topology = await this.topologyAt(moment.version);
+    const reportKey = `${moment.version}/${moment.policy.version}`;
+    return {
+      topology,
+      inventoryVersion: moment.version,
+      policy: moment.policy,
+      freshness: moment.freshness,
+      asOf: at,
+      report: () => {
+        let report = this.reports.get(reportKey);
+        if (!report) {
+          report = runInSlices(fleetReportSteps(topology, moment.policy));
+          this.reports.set(reportKey, report);
+          report.catch(() => this.reports.delete(reportKey));
+        }
+        return report;
+      },
+      violations: () => {
+        let violations = this.violationsOf.get(topology);
+        if (!violations) this.violationsOf.set(topology, (violations = antiAffinityViolations(topology)));
+        return violations;
+      },
+    };
+  }
+
+  private topologyAt(version: number): Promise<Topology> {
+    const current = this.current(version);
+    if (current) return Promise.resolve(current);
+    let topology = this.topologies.get(version);
+    if (!topology) {
+      topology = loadTopology(this.sql, tablesAt(version)).then(async ({ topology: past }) => {
+        await runInSlices(this.warm(past));
+        return past;
+      });
+      this.topologies.set(version, topology);
+      topology.catch(() => this.topologies.delete(version));
+    }
+    return topology;
+  }
+}
