@@ -25,6 +25,7 @@ export class DatabaseGauges {
   private readonly lastStatus: Gauge;
   private readonly lastDuration: Gauge;
   private readonly lastWritten: Gauge;
+  private readonly findings: Gauge;
 
   constructor(
     registry: Registry,
@@ -38,12 +39,15 @@ export class DatabaseGauges {
     this.lastStatus = gauge("tenancy_source_last_status", "1 for the status of the source's last finished attempt (APPLIED, UNCHANGED, REFUSED, FAILED, ABANDONED).", ["source", "status"]);
     this.lastDuration = gauge("tenancy_source_last_sync_duration_seconds", "How long the source's last finished sync run took.", ["source"]);
     this.lastWritten = gauge("tenancy_source_last_sync_objects_written", "Objects created, updated or removed by the source's last finished sync run.", ["source"]);
+    // Labels from closed sets (kind ISOLATION or ANTI_AFFINITY, state OPEN or ACCEPTED, the severity's few values): never a key.
+    this.findings = gauge("tenancy_findings", "Findings not resolved (docs/history.md), by kind, state and severity.", ["kind", "state", "severity"]);
   }
 
   async refresh(): Promise<void> {
     let rows: SourceRow[];
     try {
       rows = await this.sql.query<SourceRow>(SOURCES_SQL);
+      await this.refreshFindings();
     } catch {
       this.up.set(0);
       return;
@@ -61,7 +65,16 @@ export class DatabaseGauges {
       if (row.written !== null) this.lastWritten.set(source, row.written);
     }
   }
+
+  /** The unresolved findings by kind, state and severity: what an on-call engineer is asked to look at. */
+  private async refreshFindings(): Promise<void> {
+    const rows = await this.sql.query<{ kind: string; state: string; severity: string; count: number }>(FINDINGS_SQL);
+    this.findings.reset();
+    for (const row of rows) this.findings.set({ kind: row.kind, state: row.state, severity: row.severity }, row.count);
+  }
 }
+
+const FINDINGS_SQL = `SELECT kind, state, severity, count(*)::int AS count FROM finding WHERE state <> 'RESOLVED' GROUP BY kind, state, severity`;
 
 // Sources that pushed (source) and connector sources that only ever failed (source_status);
 // each one's last finished run through the (source, id) index. A right join on a one-row

@@ -64,6 +64,21 @@ afterAll(async () => {
   await t.drop();
 });
 
+describe("/metrics and the findings", () => {
+  it("counts the unresolved findings by kind, state and severity once the findings caught up with the sync", async () => {
+    const pairs = responses.report.body.data.isolationReport.totalCount;
+    let open = 0;
+    // The findings follow a sync within seconds (each replica polls): wait for them, then count.
+    for (let i = 0; i < 60 && open < pairs; i++) {
+      const page = await fetch(serve.url.replace("/graphql", "/metrics"), { headers: auth });
+      const now = new ScrapedMetrics(await page.text());
+      open = now.samples("tenancy_findings", { kind: "ISOLATION", state: "OPEN" }).reduce((sum, sample) => sum + Number(sample.value), 0);
+      if (open < pairs) await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(open).toBe(pairs);
+  });
+});
+
 describe("/metrics after a sync, a verdict, a report page, an error and a refused request", () => {
   it("did what the scrape is checked against", () => {
     expect(responses.sync.body.data.syncInventory.status).toBe("APPLIED");
