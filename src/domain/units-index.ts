@@ -12,8 +12,19 @@ export interface UnitsIndex {
 const cache = new WeakMap<Topology, UnitsIndex>();
 
 export function unitsIndex(topology: Topology): UnitsIndex {
-  let index = cache.get(topology);
-  if (index) return index;
+  const steps = unitsIndexSteps(topology);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/** Units handled between two yields: well under a millisecond. */
+const UNITS_PER_STEP = 512;
+
+/** The same in steps, so a service building it for a large fleet keeps answering. */
+export function* unitsIndexSteps(topology: Topology): Generator<void, UnitsIndex> {
+  const cached = cache.get(topology);
+  if (cached) return cached;
   const byWorkload = new Map<string, UnitRef[]>();
   const byTenant = new Map<string, UnitRef[]>();
   const add = (map: Map<string, UnitRef[]>, key: string, unit: UnitRef) => {
@@ -21,19 +32,30 @@ export function unitsIndex(topology: Topology): UnitsIndex {
     if (list) list.push(unit);
     else map.set(key, [unit]);
   };
+  let n = 0;
   for (const vm of topology.virtualMachines.values()) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     const unit: UnitRef = { kind: "virtualMachine", key: vm.key };
     add(byTenant, vm.tenant, unit);
     if (vm.workload) add(byWorkload, vm.workload, unit);
   }
   for (const container of topology.containers.values()) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     const unit: UnitRef = { kind: "container", key: container.key };
     add(byTenant, container.tenant, unit);
     if (container.workload) add(byWorkload, container.workload, unit);
   }
   const order = (a: UnitRef, b: UnitRef) => (a.kind === b.kind ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.kind < b.kind ? -1 : 1);
-  for (const list of [...byWorkload.values(), ...byTenant.values()]) list.sort(order);
-  index = { byWorkload, byTenant };
+  n = 0;
+  for (const list of [...byWorkload.values(), ...byTenant.values()]) {
+    list.sort(order);
+    n += list.length;
+    if (n > UNITS_PER_STEP) {
+      n = 0;
+      yield;
+    }
+  }
+  const index = { byWorkload, byTenant };
   cache.set(topology, index);
   return index;
 }

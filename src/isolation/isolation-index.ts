@@ -1,7 +1,7 @@
 import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
-import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
+import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
@@ -122,6 +122,5 @@ export class IsolationIndex {
  */
 function* warm(topology: Topology): Generator<void, void> {
   yield* sharedPlacesSteps(topology);
-  yield;
-  replicasOf(topology, "");
+  yield* replicasSteps(topology);
 }

@@ -1,7 +1,8 @@
 import type { SqlClient } from "../db/sql-client.ts";
-import { buildTopology } from "../domain/build-topology.ts";
+import { buildTopology, buildTopologySteps } from "../domain/build-topology.ts";
 import { CURRENT_INVENTORY_VERSION } from "../inventory/inventory-version.ts";
 import type { Topology } from "../domain/topology.ts";
+import { runInSlices } from "./run-in-slices.ts";
 
 /**
  * Loads the placement graph the separation rules read, from the inventory tables. The whole
@@ -36,8 +37,10 @@ export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology
     await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
     const [state] = await tx.query<{ version: number }>(`SELECT ${CURRENT_INVENTORY_VERSION} AS version`);
     const parts: Record<string, unknown[]> = {};
-    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]}`);
-    return { topology: buildTopology(parts as never), version: state.version };
+    // In key order (code points, as JavaScript compares them): the index then need not sort a
+    // million keys on the event loop (src/domain/sorted-keys.ts checks, and sorts if not).
+    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]} ORDER BY key COLLATE "C"`);
+    return { topology: await runInSlices(buildTopologySteps(parts as never)), version: state.version };
   });
 }
 
