@@ -23,8 +23,15 @@ function position(v: Violation): string {
   return `${v.workload}\u0000${node.level}${JSON.stringify(node)}\u0000${KIND_ORDER[v.kind]}\u0000${v.domain ?? ""}`;
 }
 
-async function requireWorkload(ctx: Context, key: string) {
+/** Replicas, audits and what-ifs read the replicas the index builds after it is published. */
+async function warmView(ctx: Context) {
   const view = await ctx.isolation();
+  await view.warmed();
+  return view;
+}
+
+async function requireWorkload(ctx: Context, key: string) {
+  const view = await warmView(ctx);
   requireVisibleWorkload(view, ctx.scope, key);
   return view;
 }
@@ -63,8 +70,8 @@ export const WorkloadSurvival = {
 export const antiAffinityQueries = {
   async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null }, ctx: Context) {
     const page = pageRequest(args);
-    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
-    const all = view.violations();
+    const view = args.workload ? await requireWorkload(ctx, args.workload) : await warmView(ctx);
+    const all = await view.violations();
     // Ordered by the cursor's own position, so paging is a keyset walk.
     const violations = all
       .filter((v) => (args.workload ? v.workload === args.workload : ctx.scope.ownsWorkload(view.topology, v.workload)))
@@ -80,12 +87,12 @@ export const antiAffinityQueries = {
     return connectionFromRows(violations.slice(start, start + page.size + 1), page, position, violations.length);
   },
   async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
-    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
+    const view = args.workload ? await requireWorkload(ctx, args.workload) : await warmView(ctx);
     const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].filter((key) => ctx.scope.ownsWorkload(view.topology, key)).sort();
     return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
   },
   async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string }, ctx: Context) {
-    const view = await ctx.isolation();
+    const view = await warmView(ctx);
     if (ctx.scope.redactsOthers) {
       // A tenant learns only what happens to its own workloads; an unknown domain reads like one
       // that holds none of them, so probing domain names tells it nothing.
@@ -107,7 +114,7 @@ type RuleInput = { level: string; maxPerDomain?: number | null; minDomains?: num
 
 export const antiAffinityMutations = {
   async setAntiAffinityRules(_: unknown, args: { workload: string; rules?: RuleInput[] | null; comment?: string | null }, ctx: Context) {
-    const view = await ctx.isolation();
+    const view = await warmView(ctx);
     if (!view.topology.workloads.has(args.workload)) {
       return { workload: null, userErrors: [{ path: ["workload"], message: `no workload "${args.workload}" has been synced` }] };
     }
@@ -141,16 +148,16 @@ export const antiAffinityMutations = {
 export const workloadAntiAffinityFields = {
   async antiAffinity(row: { key: string; antiAffinity: unknown }, _: unknown, ctx: Context) {
     // The rules in force: an operator's override, else the snapshot's (as the index holds them).
-    const view = await ctx.isolation();
+    const view = await warmView(ctx);
     return view.topology.workloads.get(row.key)?.antiAffinity ?? (Array.isArray(row.antiAffinity) ? row.antiAffinity : []);
   },
   async replicas(row: { key: string }, _: unknown, ctx: Context) {
-    return loadUnits(ctx, replicasOf((await ctx.isolation()).topology, row.key));
+    return loadUnits(ctx, replicasOf((await warmView(ctx)).topology, row.key));
   },
   async antiAffinityAudit(row: { key: string }, _: unknown, ctx: Context) {
-    return auditWorkload((await ctx.isolation()).topology, row.key);
+    return auditWorkload((await warmView(ctx)).topology, row.key);
   },
   async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
-    return survives((await ctx.isolation()).topology, row.key, args.level);
+    return survives((await warmView(ctx)).topology, row.key, args.level);
   },
 };
