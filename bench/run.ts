@@ -417,14 +417,17 @@ async function benchSize(name: string) {
 }
 
 // L (1,000,000 containers) takes long on a small machine: only when asked (`npm run bench -- L`).
+// Each fleet's rows are printed as soon as it is done, so a later size that fails loses only its own.
+const line = (r: string[]) => `| ${r.join(" | ")} |`;
+const header = ["fleet", "measure", "work", "time", "rate / p99", "against target"];
+console.log([header, header.map(() => "---")].map(line).join("\n"));
 try {
   for (const name of sizes.length ? sizes : ["S", "M"]) {
     progress(name, "generating the fleet");
+    const printed = rows.length;
     await benchSize(name);
+    console.log(rows.slice(printed).map(line).join("\n"));
   }
 } finally {
   await server.stop();
 }
-const header = ["fleet", "measure", "work", "time", "rate / p99", "against target"];
-const table = [header, header.map(() => "---"), ...rows];
-console.log(table.map((r) => `| ${r.join(" | ")} |`).join("\n"));
