@@ -8,7 +8,7 @@ import { unitsIndexSteps } from "../domain/units-index.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
-import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
+import { observeIndexLoad, observeIndexWarmUp, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
 
 /**
@@ -120,7 +120,7 @@ export class IsolationIndex {
           this.loading = null;
           const stale = () => this.loaded?.topology !== fresh.topology;
           // A warm-up overtaken by a newer load stops; whatever then needs the old one builds its own.
-          this.warming.set(fresh.topology, runInSlices(warm(fresh.topology, stale)).catch(() => undefined));
+          this.warming.set(fresh.topology, observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale))).catch(() => undefined));
           return fresh;
         },
         (error) => {

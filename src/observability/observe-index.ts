@@ -28,3 +28,13 @@ export async function observeReportScan(scan: () => Promise<FleetReport>): Promi
   for (const outcome of ["NOT_ISOLATED", "UNPROVEN"] as const) serviceMetrics.reportEntries.set({ outcome }, report.list(outcome).length);
   return report;
 }
+
+/** Counts a background warm-up of the index in progress while it runs. */
+export async function observeIndexWarmUp(warmUp: () => Promise<void>): Promise<void> {
+  serviceMetrics.indexWarmUpsInProgress.inc();
+  try {
+    await warmUp();
+  } finally {
+    serviceMetrics.indexWarmUpsInProgress.dec();
+  }
+}
