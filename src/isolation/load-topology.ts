@@ -39,9 +39,29 @@ export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology
     const parts: Record<string, unknown[]> = {};
     // In key order (code points, as JavaScript compares them): the index then need not sort a
     // million keys on the event loop (src/domain/sorted-keys.ts checks, and sorts if not).
-    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]} ORDER BY key COLLATE "C"`);
+    for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await readInBatches(tx, `SELECT ${COLUMNS[part]} FROM ${TABLE[part]} ORDER BY key COLLATE "C"`);
     return { topology: await runInSlices(buildTopologySteps(parts as never)), version: state.version };
   });
+}
+
+/** Rows per FETCH: decoded in a few milliseconds. */
+const BATCH_ROWS = 2000;
+
+/**
+ * A statement's rows through a cursor, a batch at a time. Read at once, a table of a million
+ * rows arrives faster than it is decoded, and the driver decodes megabytes of it in one turn of
+ * the event loop (50 to 70 ms for S's containers); a batch is one round trip of its own.
+ */
+async function readInBatches(tx: SqlClient, select: string): Promise<unknown[]> {
+  await tx.exec(`DECLARE topology_rows NO SCROLL CURSOR FOR ${select}`);
+  const rows: unknown[] = [];
+  for (;;) {
+    const batch = await tx.query(`FETCH ${BATCH_ROWS} FROM topology_rows`);
+    for (const row of batch) rows.push(row);
+    if (batch.length < BATCH_ROWS) break;
+  }
+  await tx.exec("CLOSE topology_rows");
+  return rows;
 }
 
 /**
