@@ -56,7 +56,10 @@ function places(size: FleetSize, rnd: () => number) {
   // Cloud zones: three per region, no hazard zones given (so one region is one hazard).
   const cloud = Array.from({ length: cloudZones }, (_, i) => ({ id: `az-${i}`, region: `cloud-${Math.floor(i / 3)}`, provider: "cloud" }));
   const powerDomains = onPrem.flatMap((dc) => [0, 1, 2, 3].map((p) => ({ id: `${dc.id}-pdu-${p}`, datacenter: dc.id })));
-  const racksPerDc = Math.ceil(size.hosts / 20 / onPremDcs);
+  // Rounded down: the hosts (20 a rack, wrapping round) then fill every rack, so every
+  // datacenter has hosts (rounded up, the last datacenters of M and L had none, and their
+  // tenants' VMs no place at all).
+  const racksPerDc = Math.max(1, Math.floor(size.hosts / 20 / onPremDcs));
   const racks = onPrem.flatMap((dc) =>
     Array.from({ length: racksPerDc }, (_, r) => ({
       id: `${dc.id}-r${String(r).padStart(3, "0")}`,
@@ -105,7 +108,9 @@ export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet"
   // A host of the tenant's home that is not dedicated to someone else.
   const homeHost = (t: number) => {
     for (let tries = 0; ; tries++) {
-      const host = pick(hostsByDc.get(pick(home[t].dcs))!);
+      const candidates = hostsByDc.get(pick(home[t].dcs))!;
+      if (candidates.length === 0) throw new Error(`fleet ${size.name}: a datacenter without hosts`);
+      const host = pick(candidates);
       const owner = dedicatedTo.get(host);
       if (owner === undefined || owner === tenants[t].id || tries > 20) return host;
     }

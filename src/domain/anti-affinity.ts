@@ -1,9 +1,9 @@
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
 import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
-import { unitsIndex } from "./units-index.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
+import { unitsIndexSteps } from "./units-index.ts";
 
 /**
  * Anti-affinity (docs/anti-affinity.md): are a workload's replicas spread
@@ -64,12 +64,32 @@ const replicaCache = new WeakMap<Topology, Map<string, UnitRef[]>>();
  * workload. Worked out for every workload at once and kept with the topology.
  */
 export function replicasOf(topology: Topology, workload: string): UnitRef[] {
-  const all = getOrInsert(replicaCache, topology, () => {
-    const replicas = new Map<string, UnitRef[]>();
-    for (const [key, units] of unitsIndex(topology).byWorkload) replicas.set(key, units.filter((unit) => !insideOwnWorkload(topology, unit, key)));
-    return replicas;
-  });
+  let all = replicaCache.get(topology);
+  if (!all) {
+    const steps = replicasSteps(topology);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    all = step.value;
+  }
   return all.get(workload) ?? [];
+}
+
+/** Every workload's replicas, in steps of a few hundred units (the index warms them at load). */
+export function* replicasSteps(topology: Topology): Generator<void, Map<string, UnitRef[]>> {
+  const cached = replicaCache.get(topology);
+  if (cached) return cached;
+  const all = new Map<string, UnitRef[]>();
+  let units = 0;
+  for (const [key, ofWorkload] of (yield* unitsIndexSteps(topology)).byWorkload) {
+    all.set(key, ofWorkload.filter((unit) => !insideOwnWorkload(topology, unit, key)));
+    units += ofWorkload.length;
+    if (units > 256) {
+      units = 0;
+      yield;
+    }
+  }
+  replicaCache.set(topology, all);
+  return all;
 }
 
 const placementCache = new WeakMap<Topology, Map<AntiAffinityLevel, Map<Chain, Placement>>>();

@@ -34,10 +34,28 @@ export interface TopologyInput {
 }
 
 export function buildTopology(input: TopologyInput): Topology {
+  const steps = buildTopologySteps(input);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/** Records converted between two yields: a few hundred microseconds of work. */
+const RECORDS_PER_STEP = 256;
+
+/** The same in steps, yielding every few hundred records, so a service loading a large fleet keeps answering. */
+export function* buildTopologySteps(input: TopologyInput): Generator<void, Topology> {
   const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
   const src = (r: Keyed) => r.source ?? "";
-  const map = <T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T) =>
-    new Map((records ?? []).map((r) => [keyOf(r), node(r)] as [string, T]));
+  function* map<T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T): Generator<void, Map<string, T>> {
+    const nodes = new Map<string, T>();
+    const all = records ?? [];
+    for (let i = 0; i < all.length; i++) {
+      if (i % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield;
+      nodes.set(keyOf(all[i]), node(all[i]));
+    }
+    return nodes;
+  }
   const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
   /**
    * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
@@ -52,21 +70,21 @@ export function buildTopology(input: TopologyInput): Topology {
     return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
   };
   return {
-    datacenters: map<DatacenterNode>(input.datacenters, (r) => ({
+    datacenters: yield* map<DatacenterNode>(input.datacenters, (r) => ({
       key: keyOf(r),
       sources: r.sources ?? [src(r)],
       region: r.region ?? null,
       hazardZones: r.hazardZones ?? [],
       planet: r.planet ?? "earth",
     })),
-    racks: map<RackNode>(input.racks, (r) => ({
+    racks: yield* map<RackNode>(input.racks, (r) => ({
       key: keyOf(r),
       source: src(r),
       datacenter: r.datacenter,
       powerDomains: r.powerDomains ?? [],
       networkDomains: r.networkDomains ?? [],
     })),
-    hosts: map<HostNode>(input.hosts, (r) => ({
+    hosts: yield* map<HostNode>(input.hosts, (r) => ({
       key: keyOf(r),
       source: src(r),
       rack: r.rack ?? null,
@@ -74,7 +92,7 @@ export function buildTopology(input: TopologyInput): Topology {
       dedicatedTo: r.dedicatedTo ?? null,
       placementGroup: r.placementGroup ?? null,
     })),
-    virtualMachines: map<VirtualMachineNode>(input.virtualMachines, (r) => ({
+    virtualMachines: yield* map<VirtualMachineNode>(input.virtualMachines, (r) => ({
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,
@@ -84,7 +102,7 @@ export function buildTopology(input: TopologyInput): Topology {
       container: r.container ?? null,
       datacenter: r.datacenter ?? null,
     })),
-    containers: map<ContainerNode>(input.containers, (r) => ({
+    containers: yield* map<ContainerNode>(input.containers, (r) => ({
       key: keyOf(r),
       source: src(r),
       runtime: r.runtime ?? "runc",
@@ -93,8 +111,8 @@ export function buildTopology(input: TopologyInput): Topology {
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
     })),
-    tenants: map<TenantNode>(input.tenants, (r) => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
-    workloads: map<WorkloadNode>(input.workloads, (r) => ({
+    tenants: yield* map<TenantNode>(input.tenants, (r) => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
+    workloads: yield* map<WorkloadNode>(input.workloads, (r) => ({
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,

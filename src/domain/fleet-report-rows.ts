@@ -25,6 +25,11 @@ export class ReportRowsBuilder {
   private tenantIndex = new Map<string, number>();
   private workloads: string[] = [];
   private tenants: string[] = [];
+  // Each outcome's rows and each workload's range, kept as rows are added: no pass over a
+  // million rows (in one block) once the scan is done.
+  private byOutcome = { NOT_ISOLATED: new Int32Array(1024), UNPROVEN: new Int32Array(1024) };
+  private outcomeCount = { NOT_ISOLATED: 0, UNPROVEN: 0 };
+  private workloadRows = new Map<string, [number, number]>();
 
   constructor(
     private readonly topology: Topology,
@@ -45,6 +50,12 @@ export class ReportRowsBuilder {
     this.levels.required[i] = required;
     this.levels.actual[i] = actual;
     this.levels.possible[i] = possible;
+    const outcome: ReportOutcome = possible < required ? "NOT_ISOLATED" : "UNPROVEN";
+    if (this.outcomeCount[outcome] === this.byOutcome[outcome].length) this.byOutcome[outcome] = copyInto(new Int32Array(this.byOutcome[outcome].length * 2), this.byOutcome[outcome]);
+    this.byOutcome[outcome][this.outcomeCount[outcome]++] = i;
+    const range = this.workloadRows.get(workload);
+    if (range) range[1] = i + 1;
+    else this.workloadRows.set(workload, [i, i + 1]);
   }
 
   private grow() {
@@ -63,6 +74,8 @@ export class ReportRowsBuilder {
       Object.fromEntries(LEVELS.map((c) => [c, trim(this.levels[c])])) as never,
       this.workloads,
       this.tenants,
+      { NOT_ISOLATED: this.byOutcome.NOT_ISOLATED.slice(0, this.outcomeCount.NOT_ISOLATED), UNPROVEN: this.byOutcome.UNPROVEN.slice(0, this.outcomeCount.UNPROVEN) },
+      this.workloadRows,
     );
   }
 }
@@ -86,8 +99,6 @@ export class FleetReport {
   readonly count: number;
   /** Rows read and search steps taken since it was built: what a page costs, counted (for tests and metrics). */
   work = 0;
-  private readonly byOutcome: Record<ReportOutcome, Int32Array>;
-  private readonly workloadRows = new Map<string, [number, number]>();
   private tenantRows: Map<string, number[]> | null = null;
 
   constructor(
@@ -98,16 +109,12 @@ export class FleetReport {
     private readonly levels: Record<(typeof LEVELS)[number], Uint8Array>,
     private readonly workloads: string[],
     private readonly tenants: string[],
+    /** Each outcome's rows, in report order. */
+    private readonly byOutcome: Record<ReportOutcome, Int32Array>,
+    /** Each workload's rows: [first, last + 1) (rows are in workload order). */
+    private readonly workloadRows: ReadonlyMap<string, [number, number]>,
   ) {
     this.count = ints.workload.length;
-    const not: number[] = [];
-    const unproven: number[] = [];
-    for (let i = 0; i < this.count; i++) {
-      (levels.possible[i] < levels.required[i] ? not : unproven).push(i);
-      const key = workloads[ints.workload[i]];
-      getOrInsert(this.workloadRows, key, () => [i, i])[1] = i + 1;
-    }
-    this.byOutcome = { NOT_ISOLATED: Int32Array.from(not), UNPROVEN: Int32Array.from(unproven) };
   }
 
   workload(row: number): string {

@@ -76,7 +76,7 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
       builder.add(workload.key, tenant, level, c.a, possible, c.u, c.v);
     }
     sinceYield += stats.visits - before + units.length + scan.candidates.size;
-    if (sinceYield > 4_000) {
+    if (sinceYield > 500) {
       sinceYield = 0;
       yield;
     }

@@ -1,5 +1,6 @@
 import { rank } from "./scale.ts";
 import { cachedChainOf, type Chain } from "./separation.ts";
+import { sortedKeysSteps } from "./sorted-keys.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
@@ -134,8 +135,8 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
   return step.value;
 }
 
-/** Builds the index, yielding every few thousand units so that a caller can give the event loop a turn. */
-export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<void, SharedPlaces> {
+/** Builds the index, yielding every few dozen units (well under a millisecond) so that a caller can give the event loop a turn. */
+export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
   const empty = (): Places => new Map();
@@ -147,10 +148,8 @@ export function* sharedPlacesSteps(topology: Topology, every = 1000): Generator<
   };
   const groups = new Set<string>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
-  const containerKeys = [...topology.containers.keys()].sort();
-  yield;
-  const vmKeys = [...topology.virtualMachines.keys()].sort();
-  yield;
+  const containerKeys = yield* sortedKeysSteps(topology.containers);
+  const vmKeys = yield* sortedKeysSteps(topology.virtualMachines);
   const total = containerKeys.length + vmKeys.length;
   for (let i = 0; i < total; i++) {
     if (i > 0 && i % every === 0) yield;

@@ -14,23 +14,45 @@ export interface UnitsIndex {
 const cache = new WeakMap<Topology, UnitsIndex>();
 
 export function unitsIndex(topology: Topology): UnitsIndex {
-  return getOrInsert(cache, topology, buildUnitsIndex);
+  const steps = unitsIndexSteps(topology);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
 }
 
-function buildUnitsIndex(topology: Topology): UnitsIndex {
+/** Units handled between two yields: well under a millisecond. */
+const UNITS_PER_STEP = 512;
+
+/** The same in steps, so a service building it for a large fleet keeps answering. */
+export function* unitsIndexSteps(topology: Topology): Generator<void, UnitsIndex> {
+  const cached = cache.get(topology);
+  if (cached) return cached;
   const byWorkload = new Map<string, UnitRef[]>();
   const byTenant = new Map<string, UnitRef[]>();
   const add = (map: Map<string, UnitRef[]>, key: string, unit: UnitRef) => getOrInsert(map, key, () => []).push(unit);
+  let n = 0;
   for (const vm of topology.virtualMachines.values()) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     const unit: UnitRef = { kind: "virtualMachine", key: vm.key };
     add(byTenant, vm.tenant, unit);
     if (vm.workload) add(byWorkload, vm.workload, unit);
   }
   for (const container of topology.containers.values()) {
+    if (++n % UNITS_PER_STEP === 0) yield;
     const unit: UnitRef = { kind: "container", key: container.key };
     add(byTenant, container.tenant, unit);
     if (container.workload) add(byWorkload, container.workload, unit);
   }
-  for (const list of [...byWorkload.values(), ...byTenant.values()]) list.sort(compareUnitRef);
-  return { byWorkload, byTenant };
+  n = 0;
+  for (const list of [...byWorkload.values(), ...byTenant.values()]) {
+    list.sort(compareUnitRef);
+    n += list.length;
+    if (n > UNITS_PER_STEP) {
+      n = 0;
+      yield;
+    }
+  }
+  const index = { byWorkload, byTenant };
+  cache.set(topology, index);
+  return index;
 }

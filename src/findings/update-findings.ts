@@ -19,7 +19,7 @@ const LOCK = `hashtextextended('tenancy-findings', 0)`;
 
 /** Null when another replica holds the lock, or the stored findings are as new as the view. */
 export async function updateFindings(sql: SqlClient, view: IsolationView): Promise<FindingsUpdate | null> {
-  const current = currentFindings(await view.report(), view.violations());
+  const current = currentFindings(await view.report(), await view.violations());
   const inventory = view.inventoryVersion;
   const policy = view.policy.version;
   return sql.transaction(async (tx) => {

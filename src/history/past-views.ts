@@ -1,3 +1,4 @@
+import { getOrInsert } from "../domain/get-or-insert.ts";
 import { LRUCache } from "lru-cache";
 import type { SqlClient } from "../db/sql-client.ts";
 import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
@@ -93,11 +94,9 @@ export class PastViews {
         }
         return report;
       },
-      violations: () => {
-        let violations = this.violationsOf.get(topology);
-        if (!violations) this.violationsOf.set(topology, (violations = antiAffinityViolations(topology)));
-        return violations;
-      },
+      violations: () => Promise.resolve(getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
+      // A past topology is warmed before its view is handed out (topologyAt).
+      warmed: () => Promise.resolve(),
     };
   }
 

@@ -14,7 +14,10 @@ export function readBody(request: http.IncomingMessage, limit: number, timeoutMs
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let settled = false;
     const finish = (result: BodyRead | Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       request.off("data", onData).off("end", onEnd).off("error", finish);
       if (result instanceof Error) return reject(result);
@@ -27,7 +30,9 @@ export function readBody(request: http.IncomingMessage, limit: number, timeoutMs
       else chunks.push(chunk);
     };
     const onEnd = () => finish({ kind: "ok", body: Buffer.concat(chunks) });
-    const timer = setTimeout(() => finish({ kind: "too slow" }), timeoutMs);
+    // Timers run before pending input is read: after the event loop was held up past the
+    // deadline, give a body that has in fact arrived one turn to be read before refusing it.
+    const timer = setTimeout(() => setImmediate(() => finish({ kind: "too slow" })), timeoutMs);
     request.on("data", onData).on("end", onEnd).on("error", finish);
   });
 }

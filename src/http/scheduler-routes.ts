@@ -53,6 +53,7 @@ export function schedulerRoutes(deps: SchedulerDeps) {
         return reply(400, { Error: `the body is not valid JSON: ${(error as Error).message}` });
       }
       const view = await deps.index.view();
+      await view.warmed(); // replicas and shared places, built in slices after the index is published
       const options = connectorOptions(deps.sources, decodeURIComponent(source));
       try {
         if (verb === "admit") return reply(200, admissionResponse(view.topology, view.policy, options, body));

@@ -1,13 +1,14 @@
 import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
-import { antiAffinityViolations, replicasOf, type Violation } from "../domain/anti-affinity.ts";
+import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
+import { unitsIndexSteps } from "../domain/units-index.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
-import { observeIndexLoad, observeReportScan } from "../observability/observe-index.ts";
+import { observeIndexLoad, observeIndexWarmUp, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 import { PastViews } from "../history/past-views.ts";
@@ -27,7 +28,12 @@ export interface IsolationView {
   /** The fleet report for this inventory and policy, computed once (in slices, the event loop stays free) and kept. */
   report(): Promise<FleetReport>;
   /** Every anti-affinity violation of the fleet, computed once per inventory and kept. */
-  violations(): Violation[];
+  violations(): Promise<Violation[]>;
+  /**
+   * Resolves once the indexes built after the topology is published (shared places, replicas)
+   * are there: what reads replicas awaits it, so it never builds them in one block itself.
+   */
+  warmed(): Promise<void>;
   /** Set when this is the view of a past moment (`asOf`, src/history/past-views.ts). */
   asOf?: Date;
 }
@@ -37,12 +43,14 @@ export class IsolationIndex {
   private loading: Promise<{ topology: Topology; version: number }> | null = null;
   private reports = new Map<string, Promise<FleetReport>>();
   private violationsOf = new WeakMap<Topology, Violation[]>();
+  private warming = new WeakMap<Topology, Promise<void>>();
 
   /** Views of past moments, built from history and kept apart from the current topology. */
   private readonly past: PastViews;
 
   constructor(private readonly sql: SqlClient) {
-    this.past = new PastViews(sql, (version) => (this.loaded?.version === version ? this.loaded.topology : null), warm);
+    // A past topology is warmed whole before its view is used: nothing newer can overtake it.
+    this.past = new PastViews(sql, (version) => (this.loaded?.version === version ? this.loaded.topology : null), (topology) => warm(topology, () => false));
   }
 
   /** The view as it was at `at` (src/history/past-views.ts); throws MomentOutOfRange outside history. */
@@ -81,22 +89,30 @@ export class IsolationIndex {
     const policy = policyFromRow(state.policy);
     const freshness = new Map((state.sources ?? []).map(([key, at]) => [key, new Date(at)] as [string, Date]));
     const reportKey = `${loaded.version}/${policy.version}`;
+    const warmed = () => this.warming.get(loaded.topology) ?? Promise.resolve();
     return {
       topology: loaded.topology,
       inventoryVersion: loaded.version,
       policy,
       freshness,
       report: () => {
-        return getOrInsert(this.reports, reportKey, () => {
+        let report = this.reports.get(reportKey);
+        if (!report) {
+          report = observeReportScan(async () => {
+            await warmed();
+            return runInSlices(fleetReportSteps(loaded.topology, policy));
+          });
           this.reports.clear(); // only the newest is worth keeping
-          const report = observeReportScan(() => runInSlices(fleetReportSteps(loaded.topology, policy)));
+          this.reports.set(reportKey, report);
           report.catch(() => this.reports.delete(reportKey));
-          return report;
-        });
+        }
+        return report;
       },
-      violations: () => {
+      violations: async () => {
+        await warmed();
         return getOrInsert(this.violationsOf, loaded.topology, antiAffinityViolations);
       },
+      warmed,
     };
   }
 
@@ -104,14 +120,20 @@ export class IsolationIndex {
     if (this.loaded && this.loaded.version >= version) return this.loaded;
     // One reload at a time; requests arriving meanwhile wait for it.
     if (!this.loading) {
+      // Published once what a verdict reads is built (the topology, its units per workload and
+      // tenant): requests wait for that only. The report's shared places and the replicas are
+      // built after, in slices too; what needs them awaits `warmed`.
       this.loading = observeIndexLoad(async () => {
         const fresh = await loadTopology(this.sql);
-        await runInSlices(warm(fresh.topology));
+        await runInSlices(unitsIndexSteps(fresh.topology));
         return fresh;
       }).then(
         (fresh) => {
           this.loaded = fresh;
           this.loading = null;
+          const stale = () => this.loaded?.topology !== fresh.topology;
+          // A warm-up overtaken by a newer load stops; whatever then needs the old one builds its own.
+          this.warming.set(fresh.topology, observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale))).catch(() => undefined));
           return fresh;
         },
         (error) => {
@@ -130,8 +152,11 @@ export class IsolationIndex {
  * Walks every unit's way up and indexes it by the places it shares (the report's index), and
  * finds every workload's replicas, once at load, so no request pays for it; in steps.
  */
-function* warm(topology: Topology): Generator<void, void> {
-  yield* sharedPlacesSteps(topology);
-  yield;
-  replicasOf(topology, "");
+function* warm(topology: Topology, stale: () => boolean): Generator<void, void> {
+  for (const steps of [sharedPlacesSteps(topology), replicasSteps(topology)] as Generator<void, unknown>[]) {
+    for (let step = steps.next(); !step.done; step = steps.next()) {
+      if (stale()) return;
+      yield;
+    }
+  }
 }

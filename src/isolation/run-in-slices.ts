@@ -3,7 +3,7 @@
  * `sliceMs` has passed: long scans (an index reload, the fleet report) then never hold up
  * /healthz or the requests that do not need them.
  */
-export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 15): Promise<T> {
+export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 5): Promise<T> {
   let started = performance.now();
   for (;;) {
     const step = steps.next();

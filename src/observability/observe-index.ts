@@ -49,3 +49,13 @@ export function observeReportScan(scan: () => Promise<FleetReport>): Promise<Fle
     return report;
   });
 }
+
+/** Counts a background warm-up of the index in progress while it runs. */
+export async function observeIndexWarmUp(warmUp: () => Promise<void>): Promise<void> {
+  serviceMetrics.indexWarmUpsInProgress.inc();
+  try {
+    await warmUp();
+  } finally {
+    serviceMetrics.indexWarmUpsInProgress.dec();
+  }
+}

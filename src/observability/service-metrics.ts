@@ -37,6 +37,11 @@ export const serviceMetrics = {
     help: "Reloads of the isolation index running now (0 or 1; stuck at 1 means a reload hangs).",
     registers: [],
   }),
+  indexWarmUpsInProgress: new Gauge({
+    name: "tenancy_isolation_index_warmups_in_progress",
+    help: "Builds of the report's shared-places index and the replicas running now, after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do).",
+    registers: [],
+  }),
   indexObjects: new Gauge({
     name: "tenancy_isolation_index_objects",
     help: "Objects in the loaded isolation index, by kind: its size, which drives its heap and reload time.",

@@ -26,8 +26,15 @@ function position(v: Violation): string {
   return `${v.workload}\u0000${node.level}${JSON.stringify(node)}\u0000${KIND_ORDER[v.kind]}\u0000${v.domain ?? ""}`;
 }
 
+/** Replicas, audits and what-ifs read the replicas the index builds after it is published. */
+async function warmView(ctx: Context, asOf?: Date | null, parent?: unknown) {
+  const view = await viewFor(ctx, asOf, parent);
+  await view.warmed();
+  return view;
+}
+
 async function requireWorkload(ctx: Context, key: string, asOf?: Date | null) {
-  const view = await viewFor(ctx, asOf);
+  const view = await warmView(ctx, asOf);
   requireVisibleWorkload(view, ctx.scope, key);
   return view;
 }
@@ -66,9 +73,9 @@ export const WorkloadSurvival = {
 export const antiAffinityQueries = {
   async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null; asOf?: Date | null }, ctx: Context) {
     const page = pageRequest(args);
-    const view = args.workload ? await requireWorkload(ctx, args.workload, args.asOf) : await viewFor(ctx, args.asOf);
+    const view = args.workload ? await requireWorkload(ctx, args.workload, args.asOf) : await warmView(ctx, args.asOf);
     const past = pastOfView(view);
-    const all = view.violations();
+    const all = await view.violations();
     // Ordered by the cursor's own position, so paging is a keyset walk.
     const violations = all
       .filter((v) => (args.workload ? v.workload === args.workload : ctx.scope.ownsWorkload(view.topology, v.workload)))
@@ -86,12 +93,12 @@ export const antiAffinityQueries = {
     return connectionFromRows(rows, page, position, violations.length);
   },
   async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
-    const view = args.workload ? await requireWorkload(ctx, args.workload) : await ctx.isolation();
+    const view = args.workload ? await requireWorkload(ctx, args.workload) : await warmView(ctx);
     const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].filter((key) => ctx.scope.ownsWorkload(view.topology, key)).sort();
     return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
   },
   async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string; asOf?: Date | null }, ctx: Context) {
-    const view = await viewFor(ctx, args.asOf);
+    const view = await warmView(ctx, args.asOf);
     const impact = impactFor(view, args, ctx);
     const past = pastOfView(view);
     return past ? { ...impact, workloads: impact.workloads.map((w) => markPast({ ...w }, past)) } : impact;
@@ -120,7 +127,7 @@ type RuleInput = { level: string; maxPerDomain?: number | null; minDomains?: num
 
 export const antiAffinityMutations = {
   async setAntiAffinityRules(_: unknown, args: { workload: string; rules?: RuleInput[] | null; comment?: string | null }, ctx: Context) {
-    const view = await ctx.isolation();
+    const view = await warmView(ctx);
     if (!view.topology.workloads.has(args.workload)) {
       return { workload: null, userErrors: [{ path: ["workload"], message: `no workload "${args.workload}" has been synced` }] };
     }
@@ -154,23 +161,23 @@ export const antiAffinityMutations = {
 export const workloadAntiAffinityFields = {
   async antiAffinity(row: { key: string; antiAffinity: unknown }, _: unknown, ctx: Context) {
     // The rules in force: an operator's override, else the snapshot's (as the index holds them).
-    const view = await viewFor(ctx, null, row);
+    const view = await warmView(ctx, null, row);
     return view.topology.workloads.get(row.key)?.antiAffinity ?? (Array.isArray(row.antiAffinity) ? row.antiAffinity : []);
   },
   async replicas(row: { key: string }, _: unknown, ctx: Context) {
-    return loadUnits(ctx, replicasOf((await viewFor(ctx, null, row)).topology, row.key), row);
+    return loadUnits(ctx, replicasOf((await warmView(ctx, null, row)).topology, row.key), row);
   },
   async antiAffinityAudit(row: { key: string }, _: unknown, ctx: Context) {
-    const audits = auditWorkload((await viewFor(ctx, null, row)).topology, row.key);
+    const audits = auditWorkload((await warmView(ctx, null, row)).topology, row.key);
     // A past workload's audits carry its moment down to the units they name.
     const past = pastOf(row);
     return past ? audits.map((a) => markPast({ ...a, violations: a.violations.map((v) => markPast({ ...v }, past)) }, past)) : audits;
   },
   async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
-    return markPast({ ...survives((await viewFor(ctx, null, row)).topology, row.key, args.level) }, pastOf(row));
+    return markPast({ ...survives((await warmView(ctx, null, row)).topology, row.key, args.level) }, pastOf(row));
   },
   async spread(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
-    const { domains, unverifiable } = replicaSpread((await ctx.isolation()).topology, row.key, args.level);
+    const { domains, unverifiable } = replicaSpread((await warmView(ctx, null, row)).topology, row.key, args.level);
     const sorted = [...domains].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
     return {
       level: args.level,

@@ -91,6 +91,7 @@ export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlac
 export const placementQueries = {
   async placementAdvice(_: unknown, args: AdviceArgs, ctx: Context) {
     const view = await ctx.isolation();
+    await view.warmed(); // replicas and shared places, built in slices after the index is published
     const workload = adviceWorkload(view, ctx.scope, args);
     const places = advicePlaces(view, ctx.scope, args.candidates);
     // One replica kind for every place when asked; checked against each place before any work.
