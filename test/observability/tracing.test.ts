@@ -76,11 +76,13 @@ describe("a verdict's trace", () => {
     expect(ancestry(statement!).at(-1)?.parentSpanId).toBe(CALLER_SPAN);
   });
 
-  it("loads the index inside the verdict that first needs it, with the load's own statements", () => {
-    const load = inTrace(CALLER_TRACE).find((s) => s.name === "tenancy.index.load");
+  it("loads the index inside whatever first needs it, with the load's own statements", () => {
+    // The verdict, or the findings' update that follows every sync in the background
+    // (src/findings): whichever asks first loads the index, and its trace holds the load.
+    const load = spans.find((s) => s.name === "tenancy.index.load" && s.attributes["tenancy.index.workloads"] === 1);
     expect(load).toBeDefined();
-    expect(ancestry(load!).map((s) => s.name)).toContain("tenancy.verdict");
-    expect(load!.attributes["tenancy.index.workloads"]).toBe(1);
+    const within = ancestry(load!).map((s) => s.name);
+    if (load!.traceId === CALLER_TRACE) expect(within).toContain("tenancy.verdict");
     expect(spans.some((s) => s.parentSpanId === load!.spanId && s.scope === "@opentelemetry/instrumentation-pg")).toBe(true);
   });
 
@@ -123,9 +125,10 @@ describe("the service's own spans", () => {
     for (const statement of statements) expect(ancestry(statement).map((s) => s.name)).toContain("graphql.resolve sources");
   });
 
-  it("traces the fleet report's scan in the request that asked for it", () => {
+  it("traces the fleet report's scan, in the request that asked for it or the findings' update before it", () => {
     expect(answers.report.body.data.isolationReport.totalCount).toBeGreaterThanOrEqual(0);
-    const scan = inTrace(answers.report.requestId).find((s) => s.name === "tenancy.report.scan");
+    const scans = spans.filter((s) => s.name === "tenancy.report.scan");
+    const scan = inTrace(answers.report.requestId).find((s) => s.name === "tenancy.report.scan") ?? scans.at(-1);
     expect(scan?.attributes["tenancy.report.not_isolated"]).toBe(answers.report.body.data.isolationReport.totalCount - Number(scan?.attributes["tenancy.report.unproven"]));
   });
 });
