@@ -82,10 +82,10 @@ async function withoutHistory(db: Database) {
   for (const s of stamped) await db.sql.exec(`ALTER TABLE "${s.relation}" ALTER COLUMN history_xact DROP DEFAULT`);
 }
 
-/** Initial syncs with and without history, alternating which goes first; no-change resyncs with history. */
+/** Initial syncs with and without history, alternating which goes first, each followed by a no-change resync. */
 async function syncCost(name: string, fleet: Fleet, clone: () => Promise<string>): Promise<string[][]> {
   const initial = { with: [] as number[], without: [] as number[] };
-  const resyncs: number[] = [];
+  const resyncs = { with: [] as number[], without: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of round % 2 === 0 ? (["with", "without"] as const) : (["without", "with"] as const)) {
       const db = await openDatabase({ databaseUrl: await clone(), poolSize: 4 });
@@ -94,22 +94,21 @@ async function syncCost(name: string, fleet: Fleet, clone: () => Promise<string>
         const [first, ms] = await timed(() => syncInventory(db.sql, fleet));
         if (first.status !== "APPLIED") throw new Error(`initial sync ${first.status}: ${JSON.stringify(first.errors.slice(0, 3))}`);
         initial[variant].push(ms);
-        if (variant === "with") {
-          const [again, againMs] = await timed(() => syncInventory(db.sql, fleet));
-          if (again.status !== "UNCHANGED") throw new Error(`no-change resync ${again.status}`);
-          resyncs.push(againMs);
-        }
+        await db.sql.exec("VACUUM ANALYZE"); // as the bench's own resync row does (autovacuum would, soon)
+        const [again, againMs] = await timed(() => syncInventory(db.sql, fleet));
+        if (again.status !== "UNCHANGED") throw new Error(`no-change resync ${again.status}`);
+        resyncs[variant].push(againMs);
       } finally {
         await db.close();
       }
     }
   }
   const cost = median(initial.with) / median(initial.without);
-  const resync = median(resyncs) / median(initial.with);
+  const resync = median(resyncs.with) / median(initial.with);
   const spread = (xs: number[]) => `${seconds(Math.min(...xs))}–${seconds(Math.max(...xs))}`;
   return [
     [name, `history: initial sync with history ÷ without (triggers off), median of ${ROUNDS} each`, `${spread(initial.with)} vs ${spread(initial.without)}`, `with ${seconds(median(initial.with))}`, `without ${seconds(median(initial.without))}`, `${cost.toFixed(2)}× (target ≤ ${TARGETS.withHistory}×) ${ok(cost <= TARGETS.withHistory)}`],
-    [name, "history: no-change resync ÷ initial sync (with history)", `${resyncs.length} resyncs, ${spread(resyncs)}`, seconds(median(resyncs)), "", `${(resync * 100).toFixed(0)} % of initial (target ≤ ${TARGETS.resync * 100} %) ${ok(resync <= TARGETS.resync)}`],
+    [name, "history: no-change resync ÷ initial sync (with history; resync without history beside it)", `${spread(resyncs.with)} vs ${spread(resyncs.without)}`, `with ${seconds(median(resyncs.with))}`, `without ${seconds(median(resyncs.without))}`, `${(resync * 100).toFixed(0)} % of initial (target ≤ ${TARGETS.resync * 100} %) ${ok(resync <= TARGETS.resync)}`],
   ];
 }
 
@@ -214,9 +213,10 @@ async function asOfRows(name: string, db: Database, service: ServeProcess, token
 }
 
 interface Arrival {
+  /** Wall clock (ms), to compare with the event's time as the database wrote it. */
   at: number;
   signed: boolean;
-  body: { event: { change: string }; finding: { workload: string; tenant: string | null } };
+  body: { event: { change: string; at: string }; finding: { workload: string; tenant: string | null } };
 }
 
 /** A local receiver that checks each delivery's signature and notes when it arrived. */
@@ -226,7 +226,7 @@ async function receiver(secret: string) {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));
     request.on("end", () => {
-      const at = performance.now();
+      const at = Date.now();
       const raw = Buffer.concat(chunks).toString("utf8");
       const timestamp = String(request.headers["x-tenancy-request-timestamp"]);
       const expected = `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${raw}`).digest("hex")}`;
@@ -261,20 +261,24 @@ async function notificationRows(name: string, db: Database, gql: Gql): Promise<s
     const created = await gql(`mutation($url: String!, $secret: String!) { createWebhook(input: { url: $url, secret: $secret, filter: { tenant: "bench-notify-b", changes: [OPENED] } }) { webhook { id } userErrors { path message } } }`, { url: hook.url, secret });
     if (!created.createWebhook.webhook) throw new Error(`createWebhook: ${JSON.stringify(created.createWebhook.userErrors)}`);
     const latencies: number[] = [];
+    const recorded: number[] = [];
     for (let i = 0; i < NOTIFICATIONS; i++) {
       await settled(db);
       const synced = await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { path message } } }`, { s: crowding(i) });
-      const answered = performance.now();
+      const answered = Date.now();
       if (synced.syncInventory.status !== "APPLIED") throw new Error(`notification sync ${synced.syncInventory.status}: ${JSON.stringify(synced.syncInventory.userErrors)}`);
       const mine = () => hook.arrivals.find((a) => a.body.finding.workload === `bench-notify-w${i}` && a.body.event.change === "OPENED");
       for (let waited = 0; !mine() && waited < 60_000; waited += 10) await sleep(10);
       const arrival = mine();
       latencies.push(arrival ? arrival.at - answered : Infinity);
+      recorded.push(arrival ? Date.parse(arrival.body.event.at) - answered : Infinity);
     }
     if (hook.arrivals.some((a) => !a.signed)) throw new Error("a delivery's signature did not verify");
+    const [open] = await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM finding WHERE state <> 'RESOLVED'`);
     const worst = Math.max(...latencies);
     return [
       [name, "history: sync's answer → webhook delivery (finding OPENED), local receiver", `${NOTIFICATIONS} syncs, ${hook.arrivals.length} signed deliveries`, `p50 ${seconds(quantile(latencies, 0.5))}`, `max ${seconds(worst)}`, `target ≤ ${TARGETS.notifyMs / 1000} s ${ok(worst <= TARGETS.notifyMs)}`],
+      [name, "history: of which sync's answer → finding event written (the findings update)", `${Number(open.n)} open findings in the fleet`, `p50 ${seconds(quantile(recorded, 0.5))}`, `max ${seconds(Math.max(...recorded))}`, ""],
     ];
   } finally {
     await hook.close();
