@@ -5,6 +5,7 @@
  * creates and drops. Sizes: `npm run bench -- S` or `-- S M` (default), and
  * `-- L` (1,000,000 containers; not run by default). `-- S observability`: only what metrics
  * and tracing cost a verdict (bench/observability-cost.ts), after the initial sync.
+ * `-- S history`: only what history costs (bench/history-cost.ts); it runs after each size otherwise.
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
@@ -33,9 +34,11 @@ import { sharedPlaces } from "../src/domain/shared-places.ts";
 import autocannon from "autocannon";
 import { changeFleet, FLEET_SIZES, generateFleet, random, rowCount, type Fleet } from "./fleet.ts";
 import { observabilityCost } from "./observability-cost.ts";
+import { historyCost } from "./history-cost.ts";
 
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
 const observabilityOnly = process.argv.slice(2).includes("observability");
+const historyOnly = process.argv.slice(2).includes("history");
 const rows: string[][] = [];
 
 const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
@@ -469,7 +472,8 @@ try {
   for (const name of sizes.length ? sizes : ["S", "M"]) {
     progress(name, "generating the fleet");
     const printed = rows.length;
-    await benchSize(name);
+    if (!historyOnly) await benchSize(name);
+    if (!observabilityOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
     console.log(rows.slice(printed).map(line).join("\n"));
   }
 } finally {
