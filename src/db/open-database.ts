@@ -58,7 +58,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // An idle client's error (the server restarting) must not crash the process; the next
     // query reconnects or fails with its own error.
     pool.on("error", () => undefined);
-    const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPg(pool), log }) as Prisma);
+    const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPg(pool), log }));
     return {
       engine: "postgres",
       location: redactUrl(options.databaseUrl),
@@ -86,7 +86,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     lock.release();
     throw error;
   }
-  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }) as Prisma);
+  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }));
   return {
     engine: "pglite",
     location: dataDir,

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import type { SqlClient, SqlParam, StatementListener } from "./sql-client.ts";
 
 /** A SqlClient over a pg Pool (or one checked-out pg client inside a transaction). */

@@ -110,14 +110,14 @@ function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
   if (index) return index;
   index = { byDomain: new Map(), unknown: [], replicaOf: new Map(), tenantOf: new Map() };
   const add = (unit: UnitRef, tenant: string) => {
-    index!.tenantOf.set(unit, tenant);
+    index.tenantOf.set(unit, tenant);
     const placement: Placement = cachedPlacementAt(topology, cachedChainOf(topology, unit), level);
-    if ("unknown" in placement) index!.unknown.push(unit);
+    if ("unknown" in placement) index.unknown.push(unit);
     else
       for (const domain of placement.domains) {
-        const list = index!.byDomain.get(domain);
+        const list = index.byDomain.get(domain);
         if (list) list.push(unit);
-        else index!.byDomain.set(domain, [unit]);
+        else index.byDomain.set(domain, [unit]);
       }
   };
   const units = new Map<string, UnitRef>();

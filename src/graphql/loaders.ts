@@ -101,7 +101,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
           );
           const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
           return new Map(
-            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => typed(TYPE_OF_KIND[spec.kind], row as InventoryRow))]),
+            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => typed(TYPE_OF_KIND[spec.kind], row))]),
           );
         },
         (r) => r.parentKey,
@@ -168,7 +168,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
           return groupBy(rows.map(({ __rn, ...run }) => typed("SyncRun", run)), (run) => run.source);
         },
         (r) => r.source,
-        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id as number, () => db.prisma.syncRun.count({ where: { source: r.source } })),
+        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id, () => db.prisma.syncRun.count({ where: { source: r.source } })),
       ),
     { cacheKeyFn: (r) => `${r.source}|${r.page.size}|${r.page.after ?? ""}` },
   );
@@ -198,7 +198,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
              ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
             [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
           );
-          return groupBy(rows.map(({ __rn, ...run }) => run as SavedQueryRun), (run) => run.name);
+          return groupBy(rows.map(({ __rn, ...run }) => run), (run) => run.name);
         },
         (r) => r.name,
         (runs, r) =>

@@ -37,7 +37,7 @@ export async function loadTopology(sql: SqlClient): Promise<{ topology: Topology
     const [state] = await tx.query<{ version: number }>(`SELECT ${CURRENT_INVENTORY_VERSION} AS version`);
     const parts: Record<string, unknown[]> = {};
     for (const part of Object.keys(COLUMNS) as Part[]) parts[part] = await tx.query(`SELECT ${COLUMNS[part]} FROM ${TABLE[part]}`);
-    return { topology: buildTopology(parts as never), version: state.version };
+    return { topology: buildTopology(parts), version: state.version };
   });
 }
 
@@ -72,5 +72,5 @@ export async function loadTopologyFor(sql: SqlClient, workload: string, tenant: 
   const datacenters = await sql.query(`SELECT ${COLUMNS.datacenters} FROM datacenter WHERE key = ANY($1::text[])`, [datacenterKeys]);
   const workloads = await sql.query<{ tenant: string }>(`SELECT ${COLUMNS.workloads} FROM workload WHERE key = $1`, [workload]);
   const tenants = await sql.query(`SELECT ${COLUMNS.tenants} FROM tenant WHERE key = ANY($1::text[])`, [[tenant, ...workloads.map((w) => w.tenant)]]);
-  return buildTopology({ containers, virtualMachines, hosts, racks, datacenters, workloads, tenants } as never);
+  return buildTopology({ containers, virtualMachines, hosts, racks, datacenters, workloads, tenants });
 }

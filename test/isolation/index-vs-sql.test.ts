@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   const fleet = generateFleet({ name: "test", hosts: 60, vms: 400, containers: 1200, tenants: 30, workloads: 120 }, 11);
   // Some KubeVirt VMs inside containers, and references nobody synced.
-  (fleet.virtualMachines as Record<string, unknown>[]).push(
+  (fleet.virtualMachines).push(
     { id: "kv-1", container: "ct-1", tenant: "tenant-1", workload: "workload-1" },
     { id: "kv-2", container: "ct-unsynced", tenant: "tenant-2", workload: "workload-2" },
   );

@@ -57,8 +57,8 @@ export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<
         resolve({ child, url: JSON.parse(line).url, logs: () => output, exited });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d) => (output += d));
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (d) => (output += d));
     exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`tenancy serve exited with ${code} before serving:\n${output}`));

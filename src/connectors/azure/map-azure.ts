@@ -73,7 +73,7 @@ function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zon
   for (const [id, group] of [...byId].sort(([x], [y]) => (x < y ? -1 : 1))) {
     const { record, conflicts } = mergeProviderRecords(group);
     if (conflicts.length > 0) b.warn(String(record.name ?? id), `its exports disagree on ${conflicts.join(", ")}: not known`);
-    vms.push(record as Vm);
+    vms.push(record);
   }
   return { vms, zones };
 }

@@ -26,7 +26,7 @@ export async function fetchGcp(options: ConnectorOptions): Promise<unknown[]> {
     fallback: true,
     ...(authClient ? { authClient: authClient as never } : {}),
     ...(target ? { apiEndpoint: target.hostname, port: Number(target.port || (target.protocol === "http:" ? 80 : 443)), protocol: target.protocol.replace(":", "") } : {}),
-  } as never);
+  });
   const instances: unknown[] = [];
   try {
     for (const project of projects) {

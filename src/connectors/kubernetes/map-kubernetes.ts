@@ -1,4 +1,4 @@
-import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult, type SnapshotDocument } from "../connector.ts";
+import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
 import { nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
@@ -63,7 +63,7 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       // A List from kubectl, or a typed list (NodeList, PodList) from the API whose items carry no kind.
       const itemKind = d.kind && d.kind !== "List" ? d.kind.replace(/List$/, "") : undefined;
       for (const item of d.items) objects.push(item.kind ? item : { ...item, kind: itemKind });
-    } else if (d.kind) objects.push(d as K8sObject);
+    } else if (d.kind) objects.push(d);
   }
   const of = (kind: string) => objects.filter((o) => o.kind === kind);
 
@@ -110,7 +110,7 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     if (!node) b.warn(id, `runs on node ${nodeName}, which is not in the export: its placement is unknown`);
     const tenant = tenantOf(meta);
     const workload = workloadOf(meta, workloadLabel);
-    if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) as SnapshotDocument["workloads"][number]["antiAffinity"] });
+    if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
     b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);

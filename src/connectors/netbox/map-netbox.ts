@@ -160,7 +160,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       b.warn(vm.name, "has no tenant and no default tenant is configured; left out");
       continue;
     }
-    const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload as string) : null;
+    const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload) : null;
     const device = vm.device?.name;
     const site = refSite(vm.site) ?? (vm.cluster?.id !== undefined ? clusterSite.get(vm.cluster.id) : null) ?? null;
     if (device && hosts.has(device)) b.add("virtualMachines", { id: vm.name, host: device, tenant, workload, dedicated: false });

@@ -42,7 +42,7 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
   const groups: Server[] = [];
   documents.forEach((document, index) => {
     const d = document as { servers?: Server[]; server_groups?: Server[] } | Server[] | Server;
-    const items = Array.isArray(d) ? d : (d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d as Server];
+    const items = Array.isArray(d) ? d : (d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d];
     for (const item of items) {
       if (pick(item, "Members", "members", "Policy", "Policies", "policy", "policies") !== undefined) groups.push(item);
       else if (pick(item, "ID", "id") !== undefined) servers.push(item);
