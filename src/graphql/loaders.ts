@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { AccessScope } from "../access/access-scope.ts";
 import type { Database } from "../db/open-database.ts";
+import type { SqlParam } from "../db/sql-client.ts";
 import { loadRuns, RUN_COLUMNS, type SavedQueryRun } from "../compliance/saved-query-runs.ts";
 import { newestVersions, type SavedQueryVersion } from "../compliance/saved-queries.ts";
 import { sourceStatuses, type SourceStatusRow } from "../connectors/source-status.ts";
@@ -65,15 +66,20 @@ async function pagesForParents<Request extends { page: PageRequest }, Row>(
 }
 
 export function createLoaders(db: Database, scope: AccessScope) {
+  return { ...inventoryLoaders(db, scope), ...sourceLoaders(db, scope), ...savedQueryLoaders(db) };
+}
+
+/** Inventory rows: by key, a parent's children by page, and each source's description of a datacenter. */
+function inventoryLoaders(db: Database, scope: AccessScope) {
   const byKey = Object.fromEntries(
     INVENTORY_KINDS.map((kind) => [
       kind,
       new DataLoader<string, InventoryRow | null>(async (keys) => {
-        const params: unknown[] = [[...keys]];
+        const params: SqlParam[] = [[...keys]];
         const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
         const rows = await db.sql.query<InventoryRow>(
           `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
-          params as never,
+          params,
         );
         const found = new Map(scope.checked(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
         return keys.map((key) => found.get(key) ?? null);
@@ -81,15 +87,41 @@ export function createLoaders(db: Database, scope: AccessScope) {
     ]),
   ) as Record<InventoryKind, DataLoader<string, InventoryRow | null>>;
 
-  // Pages of children for many parents at once: one statement per (relation, page) asked.
-  const childPages = new DataLoader<ChildPageKey, Connection<InventoryRow>, string>(
+  const childPages = childPageLoader(db, scope, childCountLoader(db, scope));
+
+  // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
+  const datacenterDescriptions = new DataLoader<string, Record<string, unknown>[]>(async (keys) => {
+    const params: SqlParam[] = [[...keys]];
+    const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<{ key: string }>(
+      `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
+         FROM datacenter_description t WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
+      params,
+    );
+    const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
+    return keys.map((key) => byDatacenter.get(key) ?? []);
+  });
+
+  return {
+    byKey,
+    datacenterDescriptions,
+    /** One page of a parent's children (e.g. a host's VMs). */
+    children(relation: ChildRelationName, parentKey: string, args: PageArgs): Promise<Connection<InventoryRow>> {
+      return childPages.load({ relation, parentKey, page: pageRequest(args) });
+    },
+  };
+}
+
+/** Pages of children for many parents at once: one statement per (relation, page) asked. */
+function childPageLoader(db: Database, scope: AccessScope, childCounts: DataLoader<string, number>) {
+  return new DataLoader<ChildPageKey, Connection<InventoryRow>, string>(
     (requests) =>
       pagesForParents(
         requests,
         (r) => r.relation,
         async (group, page) => {
           const spec = CHILD_RELATIONS[group[0].relation];
-          const params: unknown[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
+          const params: SqlParam[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
           const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
           const rows = await db.sql.query<InventoryRow & { __parent: string; __rn: unknown }>(
             `SELECT * FROM (
@@ -97,7 +129,7 @@ export function createLoaders(db: Database, scope: AccessScope) {
                  SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${spec.from} WHERE ${spec.match} AND ${condition}
                ) x WHERE $2::text IS NULL OR x.key > $2
              ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
-            params as never,
+            params,
           );
           const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
           return new Map(
@@ -109,9 +141,11 @@ export function createLoaders(db: Database, scope: AccessScope) {
       ),
     { cacheKeyFn: (r) => `${r.relation}|${r.parentKey}|${r.page.size}|${r.page.after ?? ""}` },
   );
+}
 
-  // totalCount of child connections, only when asked: one grouped count per relation.
-  const childCounts = new DataLoader<string, number>(async (keys) => {
+/** totalCount of child connections, only when asked: one grouped count per relation. */
+function childCountLoader(db: Database, scope: AccessScope) {
+  return new DataLoader<string, number>(async (keys) => {
     const byRelation = new Map<ChildRelationName, string[]>();
     for (const key of keys) {
       const bar = key.indexOf("|");
@@ -121,38 +155,62 @@ export function createLoaders(db: Database, scope: AccessScope) {
     const counts = new Map<string, number>();
     for (const [relation, parents] of byRelation) {
       const spec = CHILD_RELATIONS[relation];
-      const params: unknown[] = [parents];
+      const params: SqlParam[] = [parents];
       const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
       const rows = await db.sql.query<{ parent: string; n: number }>(
         `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${spec.from} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
-        params as never,
+        params,
       );
       for (const row of rows) counts.set(`${relation}|${row.parent}`, row.n);
     }
     return keys.map((key) => counts.get(key) ?? 0);
   });
+}
 
+/** Sources, their sync runs (by id and by page of a source) and their statuses. */
+function sourceLoaders(db: Database, scope: AccessScope) {
   const sources = new DataLoader<string, Record<string, unknown> | null>(async (keys) => {
-    const params: unknown[] = [[...keys]];
+    const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition("sources", (value) => `$${params.push(value)}`);
     const rows = await db.sql.query<{ key: string }>(
       `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
-      params as never,
+      params,
     );
     const found = new Map(scope.checked("sources", rows).map((row) => [row.key, typed("Source", row)]));
     return keys.map((key) => found.get(key) ?? null);
   });
 
   const syncRuns = new DataLoader<number, Record<string, unknown> | null>(async (ids) => {
-    const params: unknown[] = [[...ids]];
+    const params: SqlParam[] = [[...ids]];
     const condition = scope.rowCondition("syncRuns", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params as never);
+    const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params);
     const found = new Map(scope.checked("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A source's runs, newest first: one statement per page shape for all the sources asked.
-  const sourceRuns = new DataLoader<{ source: string; page: PageRequest }, Connection<Record<string, unknown>>, string>(
+  const sourceRuns = sourceRunPageLoader(db);
+
+  const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
+    const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
+    return keys.map((key) => found.get(key) ?? null);
+  });
+
+  return {
+    sources,
+    syncRuns,
+    sourceStatuses: sourceStatusesByKey,
+    /** A page of a source's sync runs, newest first. */
+    sourceRuns(source: string, args: PageArgs) {
+      const page = pageRequest(args);
+      if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of sync runs", "after");
+      return sourceRuns.load({ source, page });
+    },
+  };
+}
+
+/** A source's runs, newest first: one statement per page shape for all the sources asked. */
+function sourceRunPageLoader(db: Database) {
+  return new DataLoader<{ source: string; page: PageRequest }, Connection<Record<string, unknown>>, string>(
     (requests) =>
       pagesForParents(
         requests,
@@ -172,7 +230,10 @@ export function createLoaders(db: Database, scope: AccessScope) {
       ),
     { cacheKeyFn: (r) => `${r.source}|${r.page.size}|${r.page.after ?? ""}` },
   );
+}
 
+/** Saved queries: the newest version by name, runs by id, and a query's runs by page. */
+function savedQueryLoaders(db: Database) {
   const savedQueries = new DataLoader<string, SavedQueryVersion | null>(async (names) => {
     const rows = await newestVersions(db.sql, names);
     const found = new Map(rows.map((row) => [row.name, row]));
@@ -184,8 +245,23 @@ export function createLoaders(db: Database, scope: AccessScope) {
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A saved query's runs, newest first: one statement per page shape for every saved query asked.
-  const savedQueryRunPages = new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
+  const savedQueryRunPages = savedQueryRunPageLoader(db);
+
+  return {
+    savedQueries,
+    savedQueryRunsById,
+    /** A page of a saved query's runs, newest first. */
+    savedQueryRuns(name: string, args: PageArgs) {
+      const page = pageRequest(args);
+      if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of saved query runs", "after");
+      return savedQueryRunPages.load({ name, page });
+    },
+  };
+}
+
+/** A saved query's runs, newest first: one statement per page shape for every saved query asked. */
+function savedQueryRunPageLoader(db: Database) {
+  return new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
     (requests) =>
       pagesForParents(
         requests,
@@ -209,49 +285,4 @@ export function createLoaders(db: Database, scope: AccessScope) {
       ),
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );
-
-  // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
-  const datacenterDescriptions = new DataLoader<string, Record<string, unknown>[]>(async (keys) => {
-    const params: unknown[] = [[...keys]];
-    const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ key: string }>(
-      `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
-         FROM datacenter_description t WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
-      params as never,
-    );
-    const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
-    return keys.map((key) => byDatacenter.get(key) ?? []);
-  });
-
-  const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
-    const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
-    return keys.map((key) => found.get(key) ?? null);
-  });
-
-  return {
-    byKey,
-    sourceStatuses: sourceStatusesByKey,
-    datacenterDescriptions,
-    savedQueries,
-    savedQueryRunsById,
-    /** A page of a saved query's runs, newest first. */
-    savedQueryRuns(name: string, args: PageArgs) {
-      const page = pageRequest(args);
-      if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of saved query runs", "after");
-      return savedQueryRunPages.load({ name, page });
-    },
-    /** A page of a source's sync runs, newest first. */
-    sourceRuns(source: string, args: PageArgs) {
-      const page = pageRequest(args);
-      if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of sync runs", "after");
-      return sourceRuns.load({ source, page });
-    },
-    sources,
-    syncRuns,
-    /** One page of a parent's children (e.g. a host's VMs). */
-    children(relation: ChildRelationName, parentKey: string, args: PageArgs): Promise<Connection<InventoryRow>> {
-      return childPages.load({ relation, parentKey, page: pageRequest(args) });
-    },
-  };
 }
-
