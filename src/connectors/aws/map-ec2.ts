@@ -52,17 +52,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   const b = new SnapshotBuilder(options.source);
   const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
 
-  const zones = new Map<string, Zone>();
-  const groups = new Map<string, PlacementGroup>();
-  const instances: Instance[] = [];
-  documents.forEach((document, index) => {
-    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
-    if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
-    else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
-    else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
-    else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
-  });
-
+  const { zones, groups, instances } = readDocuments(b, documents);
   const unknownZoneIds = new Set<string>();
   const groupsByZone = new Map<string, Set<string>>();
   for (const instance of instances) {
@@ -104,6 +94,27 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
     b.add("virtualMachines", host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated });
   }
 
+  warnOfZones(b, unknownZoneIds, groupsByZone);
+  return b.result();
+}
+
+/** The instances, zones and placement groups of the describe-* outputs, in any order. */
+function readDocuments(b: SnapshotBuilder, documents: unknown[]) {
+  const zones = new Map<string, Zone>();
+  const groups = new Map<string, PlacementGroup>();
+  const instances: Instance[] = [];
+  documents.forEach((document, index) => {
+    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[] };
+    if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []));
+    else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
+    else if (d.PlacementGroups) for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
+    else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones or describe-placement-groups output; ignored");
+  });
+  return { zones, groups, instances };
+}
+
+/** Zones whose id is unknown, and zones where several placement groups' racks are modeled apart. */
+function warnOfZones(b: SnapshotBuilder, unknownZoneIds: Set<string>, groupsByZone: Map<string, Set<string>>) {
   for (const zoneName of unknownZoneIds) {
     b.warn(zoneName, "its zone id is not known (add describe-availability-zones output), and its name names another zone in another account: its instances' datacenter is unknown");
   }
@@ -112,7 +123,6 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       b.warn(zone, `placement groups ${[...names].sort().join(", ")} share this zone: each group's racks are modeled apart, but AWS keeps racks apart only within a group`);
     }
   }
-  return b.result();
 }
 
 /**

@@ -31,8 +31,8 @@ interface Meta {
 interface K8sObject {
   kind?: string;
   metadata?: Meta;
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
 }
 
 
@@ -50,12 +50,37 @@ export function runtimeOf(runtimeClass: string | undefined, classes: Map<string,
 export function mapKubernetes(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
   const tenantLabel = setting(options, "tenant-label", "tenancy.io/tenant");
-  const workloadLabel = setting(options, "workload-label", "app.kubernetes.io/name");
   const nodesAs = setting(options, "nodes", "vms");
-  const platformTenant = setting(options, "platform-tenant", "platform");
-  const classes = new Map(keyList(setting(options, "runtime-classes", "")).map((pair) => pair.split("=") as [string, string]));
   if (nodesAs !== "vms" && nodesAs !== "hosts") b.warn("settings", `nodes is "vms" or "hosts", not "${nodesAs}"; using vms`);
+  const objects = flattenLists(documents);
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const namespaces = new Map(of("Namespace").map((n) => [n.metadata?.name ?? "", n.metadata ?? {}]));
+  const cluster: Cluster = {
+    b,
+    workloadLabel: setting(options, "workload-label", "app.kubernetes.io/name"),
+    classes: new Map(keyList(setting(options, "runtime-classes", "")).map((pair) => pair.split("=") as [string, string])),
+    tenantOf: (meta: Meta): string => {
+      const ns = namespaces.get(meta.namespace ?? "");
+      return ns?.labels?.[tenantLabel] ?? ns?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
+    },
+  };
+  const nodeUnit = mapNodes(b, of("Node"), nodesAs, setting(options, "platform-tenant", "platform"));
+  const podUnits = mapPods(cluster, of("Pod"), nodeUnit);
+  mapVirtualMachineInstances(cluster, of("VirtualMachineInstance"), podUnits);
+  return b.result();
+}
 
+/** What mapping pods and VMIs needs besides the objects. */
+interface Cluster {
+  b: SnapshotBuilder;
+  workloadLabel: string;
+  /** Runtime class name → runtime, from the settings. */
+  classes: Map<string, string>;
+  tenantOf: (meta: Meta) => string;
+}
+
+/** Every object of the documents: single objects, kubectl's Lists and the API's typed lists. */
+function flattenLists(documents: unknown[]): K8sObject[] {
   const objects: K8sObject[] = [];
   for (const document of documents) {
     const d = document as { kind?: string; items?: K8sObject[] };
@@ -65,11 +90,13 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       for (const item of d.items) objects.push(item.kind ? item : { ...item, kind: itemKind });
     } else if (d.kind) objects.push(d);
   }
-  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  return objects;
+}
 
-  const namespaces = new Map(of("Namespace").map((n) => [n.metadata?.name ?? "", n.metadata ?? {}]));
+/** Each node as the cloud VM its providerID names, or as a VM or host of its own; the unit by node name. */
+function mapNodes(b: SnapshotBuilder, nodes: K8sObject[], nodesAs: string, platformTenant: string) {
   const nodeUnit = new Map<string, { kind: "virtualMachine" | "host"; id: string }>();
-  for (const node of of("Node")) {
+  for (const node of nodes) {
     const name = node.metadata?.name ?? "";
     const labels = node.metadata?.labels ?? {};
     const providerId = node.spec?.providerID as string | undefined;
@@ -90,14 +117,13 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       nodeUnit.set(name, { kind: "virtualMachine", id });
     }
   }
+  return nodeUnit;
+}
 
-  const tenantOf = (meta: Meta): string => {
-    const ns = namespaces.get(meta.namespace ?? "");
-    return ns?.labels?.[tenantLabel] ?? ns?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
-  };
-
+/** Running pods as containers on their node's unit; returns "<namespace>/<pod>" by uid. */
+function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObject[], nodeUnit: ReturnType<typeof mapNodes>) {
   const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
-  for (const pod of of("Pod")) {
+  for (const pod of pods) {
     const meta = pod.metadata ?? {};
     const id = `${meta.namespace}/${meta.name}`;
     const phase = (pod.status?.phase as string | undefined) ?? "Unknown";
@@ -112,11 +138,15 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     const workload = workloadOf(meta, workloadLabel);
     if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
-    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
+    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
   }
+  return podUnits;
+}
 
-  for (const vmi of of("VirtualMachineInstance")) {
+/** KubeVirt's VMIs as VMs inside their virt-launcher pod. */
+function mapVirtualMachineInstances({ b, workloadLabel, tenantOf }: Cluster, vmis: K8sObject[], podUnits: Map<string, string>) {
+  for (const vmi of vmis) {
     const meta = vmi.metadata ?? {};
     const id = `${meta.namespace}/vmi/${meta.name}`;
     const launcherUid = Object.keys((vmi.status?.activePods as Record<string, string> | undefined) ?? {})[0];
@@ -127,8 +157,6 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     }
     b.add("virtualMachines", { id, container: launcher, tenant: tenantOf(meta), workload: workloadOf(meta, workloadLabel), dedicated: false });
   }
-
-  return b.result();
 }
 
 /** The controller that owns a pod, as `<namespace>/<name>`; a ReplicaSet stands for its Deployment. */
