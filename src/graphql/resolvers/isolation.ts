@@ -40,6 +40,10 @@ function rowVerdict(view: IsolationView, report: FleetReport, row: number): Repo
   return Object.assign(new ReportRowVerdict(report, row, view.freshness), { view });
 }
 
+/** How many evidence pairs a verdict shows by default and at most (schema.graphql says so; test/graphql/page-size.test.ts ties them). */
+export const DEFAULT_EVIDENCE = 5;
+export const MAX_EVIDENCE = 100;
+
 const weakestFirst = (a: Verdict, b: Verdict) =>
   rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || a.workload.localeCompare(b.workload) || a.tenant.localeCompare(b.tenant);
 
@@ -78,8 +82,8 @@ export const IsolationVerdict = {
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
   pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
   evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => {
-    const limit = args.limit ?? 5;
-    if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
+    const limit = args.limit ?? DEFAULT_EVIDENCE;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_EVIDENCE) throw badUserInput(`limit must be a whole number from 0 to ${MAX_EVIDENCE}`, "limit");
     const pairs = ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
     return pairs.map((pair) => ({ ...pair, view: v.view }));
   },
