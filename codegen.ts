@@ -22,7 +22,7 @@ const config: CodegenConfig = {
         // Types without a mapper: resolvers may return any part of them (default resolvers read the rest).
         defaultMapper: "Partial<{T}>",
         mappers: {
-          ...Object.fromEntries(inventory.map((type) => [type, `${parents}#InventoryParent`])),
+          ...Object.fromEntries(inventory.map((type) => [type, `${parents}#${type}Parent`])),
           ...Object.fromEntries(connections.map((type) => [type, `${parents}#ConnectionParent`])),
           Source: `${parents}#SourceParent`,
           SyncRun: `${parents}#SyncRunParent`,

@@ -8,7 +8,7 @@ import { sourceStatuses, type SourceStatusRow } from "../connectors/source-statu
 import { TABLES } from "../inventory/inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
 import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
-import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
+import { selectList, typed, TYPE_OF_KIND, type DatacenterDescriptionRow, type InventoryRow, type SourceRow, type SyncRunRow } from "./inventory-types.ts";
 import { badUserInput } from "./errors.ts";
 import { connectionFromRows, pageRequest, type Connection, type PageArgs, type PageRequest } from "./pagination.ts";
 
@@ -71,29 +71,16 @@ export function createLoaders(db: Database, scope: AccessScope) {
 
 /** Inventory rows: by key, a parent's children by page, and each source's description of a datacenter. */
 function inventoryLoaders(db: Database, scope: AccessScope) {
-  const byKey = Object.fromEntries(
-    INVENTORY_KINDS.map((kind) => [
-      kind,
-      new DataLoader<string, InventoryRow | null>(async (keys) => {
-        const params: SqlParam[] = [[...keys]];
-        const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
-        const rows = await db.sql.query<InventoryRow>(
-          `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
-          params,
-        );
-        const found = new Map(scope.checked(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
-        return keys.map((key) => found.get(key) ?? null);
-      }),
-    ]),
-  ) as Record<InventoryKind, DataLoader<string, InventoryRow | null>>;
+  // Safe: one loader per kind, each built for that kind's rows.
+  const byKey = Object.fromEntries(INVENTORY_KINDS.map((kind) => [kind, byKeyLoader(db, scope, kind)])) as { [K in InventoryKind]: DataLoader<string, InventoryRow<K> | null> };
 
   const childPages = childPageLoader(db, scope, childCountLoader(db, scope));
 
   // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
-  const datacenterDescriptions = new DataLoader<string, Record<string, unknown>[]>(async (keys) => {
+  const datacenterDescriptions = new DataLoader<string, DatacenterDescriptionRow[]>(async (keys) => {
     const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ key: string }>(
+    const rows = await db.sql.query<DatacenterDescriptionRow>(
       `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
          FROM datacenter_description t WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
       params,
@@ -110,6 +97,20 @@ function inventoryLoaders(db: Database, scope: AccessScope) {
       return childPages.load({ relation, parentKey, page: pageRequest(args) });
     },
   };
+}
+
+/** One kind's rows by key. */
+function byKeyLoader<K extends InventoryKind>(db: Database, scope: AccessScope, kind: K) {
+  return new DataLoader<string, InventoryRow<K> | null>(async (keys) => {
+    const params: SqlParam[] = [[...keys]];
+    const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<InventoryRow<K>>(
+      `SELECT ${selectList(kind)} FROM ${TABLES[kind].table} t WHERE t.key = ANY($1::text[]) AND ${condition}`,
+      params,
+    );
+    const found = new Map(scope.checked(kind, rows).map((row) => [row.key, typed(TYPE_OF_KIND[kind], row)]));
+    return keys.map((key) => found.get(key) ?? null);
+  });
 }
 
 /** Pages of children for many parents at once: one statement per (relation, page) asked. */
@@ -169,10 +170,10 @@ function childCountLoader(db: Database, scope: AccessScope) {
 
 /** Sources, their sync runs (by id and by page of a source) and their statuses. */
 function sourceLoaders(db: Database, scope: AccessScope) {
-  const sources = new DataLoader<string, Record<string, unknown> | null>(async (keys) => {
+  const sources = new DataLoader<string, SourceRow | null>(async (keys) => {
     const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition("sources", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ key: string }>(
+    const rows = await db.sql.query<SourceRow>(
       `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
       params,
     );
@@ -180,10 +181,10 @@ function sourceLoaders(db: Database, scope: AccessScope) {
     return keys.map((key) => found.get(key) ?? null);
   });
 
-  const syncRuns = new DataLoader<number, Record<string, unknown> | null>(async (ids) => {
+  const syncRuns = new DataLoader<number, SyncRunRow | null>(async (ids) => {
     const params: SqlParam[] = [[...ids]];
     const condition = scope.rowCondition("syncRuns", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params);
+    const rows = await db.sql.query<SyncRunRow>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params);
     const found = new Map(scope.checked("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
   });
@@ -210,13 +211,13 @@ function sourceLoaders(db: Database, scope: AccessScope) {
 
 /** A source's runs, newest first: one statement per page shape for all the sources asked. */
 function sourceRunPageLoader(db: Database) {
-  return new DataLoader<{ source: string; page: PageRequest }, Connection<Record<string, unknown>>, string>(
+  return new DataLoader<{ source: string; page: PageRequest }, Connection<SyncRunRow>, string>(
     (requests) =>
       pagesForParents(
         requests,
         () => "",
         async (group, page) => {
-          const rows = await db.sql.query<Record<string, unknown> & { id: number; source: string; __rn: unknown }>(
+          const rows = await db.sql.query<SyncRunRow & { __rn: unknown }>(
             `SELECT * FROM (
                SELECT ${SYNC_RUN_COLUMNS}, row_number() OVER (PARTITION BY t.source ORDER BY t.id DESC) AS __rn
                  FROM sync_run t WHERE t.source = ANY($1::text[]) AND ($2::int IS NULL OR t.id < $2::int)

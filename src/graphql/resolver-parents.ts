@@ -5,7 +5,7 @@ import type { SharedThing as Shared } from "../domain/separation.ts";
 import type { EvidencePair, Verdict } from "../domain/verdict.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import type { SourceStatusRow } from "../connectors/source-status.ts";
-import type { InventoryRow } from "./inventory-types.ts";
+import type { DatacenterDescriptionRow, InventoryRow, SourceRow, SyncRunRow } from "./inventory-types.ts";
 import type { Connection } from "./pagination.ts";
 
 /*
@@ -15,12 +15,20 @@ import type { Connection } from "./pagination.ts";
  * every resolver against them.
  */
 
-/** An inventory object as the loaders select it. */
-export type InventoryParent = InventoryRow;
-/** A source row (key, createdAt, lastSyncedAt). */
-export type SourceParent = { key: string } & Record<string, unknown>;
+/** Inventory objects as the loaders select them (Prisma's model of each table). */
+export type DatacenterParent = InventoryRow<"datacenters">;
+export type PowerDomainParent = InventoryRow<"powerDomains">;
+export type NetworkDomainParent = InventoryRow<"networkDomains">;
+export type RackParent = InventoryRow<"racks">;
+export type HostParent = InventoryRow<"hosts">;
+export type VirtualMachineParent = InventoryRow<"virtualMachines">;
+export type ContainerParent = InventoryRow<"containers">;
+export type TenantParent = InventoryRow<"tenants">;
+export type WorkloadParent = InventoryRow<"workloads">;
+export type DatacenterDescriptionParent = DatacenterDescriptionRow;
+export type SourceParent = SourceRow;
 /** A sync run row, with the counts as columns. */
-export type SyncRunParent = { id: number; source: string; created: number; updated: number; removed: number; unchanged: number } & Record<string, unknown>;
+export type SyncRunParent = SyncRunRow;
 export type SourceStatusParent = SourceStatusRow;
 /** A verdict, with the request's view of the index it was computed on (for its evidence's shared things). */
 export type VerdictParent = Verdict & { view: IsolationView };
