@@ -19,6 +19,9 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         useIndexSignature: true,
         contextType: "../context.ts#Context",
+        // A DataLoader answers Promise<T | null> even where the schema says non-null (a row's
+        // own source): GraphQL reports such a null as the field's error at run time.
+        resolverTypeWrapperSignature: "T | Promise<T> | Promise<T | null>",
         // Types without a mapper: resolvers may return any part of them (default resolvers read the rest).
         defaultMapper: "Partial<{T}>",
         mappers: {
@@ -34,6 +37,14 @@ const config: CodegenConfig = {
           AntiAffinityViolation: `${parents}#ViolationParent`,
           AntiAffinityRuleAudit: `${parents}#RuleAuditParent`,
           WorkloadFailureImpact: `${parents}#WorkloadImpactParent`,
+          ApiToken: `${parents}#ApiTokenParent`,
+          SavedQuery: `${parents}#SavedQueryParent`,
+          SavedQueryRun: `${parents}#SavedQueryRunParent`,
+          FailureImpact: `${parents}#FailureImpactParent`,
+          WorkloadSurvival: `${parents}#WorkloadSurvivalParent`,
+          UnverifiableReplica: `${parents}#UnverifiableReplicaParent`,
+          // Roles are stored lower case; the Role resolver maps the schema's names to them.
+          Role: `${parents}#RoleValue`,
         },
         scalars: { DateTime: "Date | string", JSON: "unknown" },
       },

@@ -75,3 +75,9 @@ export type SyncRunRow = Omit<SyncRun, "backendPid">;
 export function typed<T extends object>(type: string, row: T): T & { __typename: string } {
   return Object.assign(row, { __typename: type });
 }
+
+/** The GraphQL type `typed` marked a row with, for an interface's `__resolveType`. */
+export function typeNameOf<Name extends string>(row: object): Name {
+  // Safe: every row an interface field returns went through `typed` where it was loaded.
+  return (row as { __typename: Name }).__typename;
+}

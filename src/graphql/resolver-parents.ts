@@ -1,4 +1,9 @@
-import type { Principal } from "../access/principal.ts";
+import type { ApiToken } from "../access/api-tokens.ts";
+import type { Principal, Role } from "../access/principal.ts";
+import type { SavedQueryVersion } from "../compliance/saved-queries.ts";
+import type { SavedQueryRun } from "../compliance/saved-query-runs.ts";
+import type { FailureImpact, Survival } from "../domain/failure-impact.ts";
+import type { UnitRef } from "../domain/topology.ts";
 import type { RuleAudit, Violation } from "../domain/anti-affinity.ts";
 import type { WorkloadImpact } from "../domain/failure-impact.ts";
 import type { SharedThing as Shared } from "../domain/separation.ts";
@@ -42,3 +47,13 @@ export type ConnectionParent = Connection<unknown>;
 export type ViolationParent = Violation;
 export type RuleAuditParent = RuleAudit;
 export type WorkloadImpactParent = WorkloadImpact;
+/** A role as stored and as Principal carries it (lower case); GraphQL's Role enum maps to it. */
+export type RoleValue = Role;
+export type ApiTokenParent = ApiToken;
+/** A saved query: its newest version. */
+export type SavedQueryParent = SavedQueryVersion;
+export type SavedQueryRunParent = SavedQueryRun;
+export type FailureImpactParent = FailureImpact;
+export type WorkloadSurvivalParent = Survival;
+/** A replica whose domain is unknown, with its workload and rule. */
+export type UnverifiableReplicaParent = { workload: string; replica: UnitRef; reason: string } & Record<string, unknown>;

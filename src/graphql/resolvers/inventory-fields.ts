@@ -84,7 +84,7 @@ export function children(relation: ChildRelationName) {
 const KIND_OF_UNIT = { container: "containers", virtualMachine: "virtualMachines", host: "hosts" } as const;
 
 /** Loads a compute unit named by the domain (a verdict's pair, a violation's replica). */
-export function loadUnit(ctx: Context, unit: UnitRef) {
+export function loadUnit(ctx: Context, unit: UnitRef): Promise<InventoryRow<(typeof KIND_OF_UNIT)[keyof typeof KIND_OF_UNIT]> | null> {
   return ctx.loaders.byKey[KIND_OF_UNIT[unit.kind]].load(unit.key);
 }
 
