@@ -1,4 +1,4 @@
-import { createApiToken, countApiTokens, listApiTokens, revokeApiToken, type TokenInput } from "../../access/api-tokens.ts";
+import { createApiToken, countApiTokens, listApiTokens, revokeApiToken } from "../../access/api-tokens.ts";
 import { auditEvents, countAuditEvents } from "../../access/audit-log.ts";
 import { badUserInput } from "../errors.ts";
 import type { ApiTokenResolvers, MutationResolvers, QueryResolvers, RoleResolvers, ViewerResolvers } from "../generated/resolvers-types.ts";

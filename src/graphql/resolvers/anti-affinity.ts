@@ -1,6 +1,5 @@
-import { auditWorkload, NOUN, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
-import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
-import type { AntiAffinityLevel } from "../../domain/scale.ts";
+import { auditWorkload, NOUN, replicasOf, type Violation } from "../../domain/anti-affinity.ts";
+import { domainExists, failureImpact, survives } from "../../domain/failure-impact.ts";
 import type { AntiAffinityRule } from "../../domain/topology.ts";
 import { bumpInventoryVersion } from "../../inventory/inventory-version.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";

@@ -4,15 +4,23 @@ import { describeSharedThing, explainVerdict, kindOfSharedThing } from "../../do
 import { rank } from "../../domain/scale.ts";
 import type { SharedThing as Shared } from "../../domain/separation.ts";
 import { unitsIndex } from "../../domain/units-index.ts";
-import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
+import { isolationVerdict, type Verdict } from "../../domain/verdict.ts";
 import { serviceMetrics } from "../../observability/service-metrics.ts";
-import type { FleetReport, ReportOutcome } from "../../domain/fleet-report-rows.ts";
+import type { FleetReport } from "../../domain/fleet-report-rows.ts";
 import { ReportRowVerdict } from "../../domain/report-row-verdict.ts";
-import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
+import { checkPolicy, policyHistory, savePolicy } from "../../isolation/policy-store.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
-import type { Context } from "../context.ts";
+import type {
+  IsolationEvidenceResolvers,
+  IsolationVerdictResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  SharedThingResolvers,
+  TenantResolvers,
+  WorkloadResolvers,
+} from "../generated/resolvers-types.ts";
 import { badUserInput, notFound } from "../errors.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
 import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 
@@ -73,15 +81,15 @@ function sharedThing(shared: Shared, view: IsolationView, scope: AccessScope) {
   }
 }
 
-export const IsolationVerdict = {
-  explanation: (v: VerdictResult, _: unknown, ctx: Context) => explainVerdict(v, new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
-  workloadKey: (v: VerdictResult) => v.workload,
-  workload: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(v.workload),
-  tenantKey: (v: VerdictResult) => v.tenant,
-  tenant: (v: VerdictResult, _: unknown, ctx: Context) => ctx.loaders.byKey.tenants.load(v.tenant),
+export const IsolationVerdict: IsolationVerdictResolvers = {
+  explanation: (v, _, ctx) => explainVerdict(v, new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
+  workloadKey: (v) => v.workload,
+  workload: (v, _, ctx) => ctx.loaders.byKey.workloads.load(v.workload),
+  tenantKey: (v) => v.tenant,
+  tenant: (v, _, ctx) => ctx.loaders.byKey.tenants.load(v.tenant),
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
-  pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
-  evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => {
+  pairCount: (v, _, ctx) => (ctx.scope.redactsOthers ? null : v.pairCount),
+  evidence: (v, args, ctx) => {
     const limit = args.limit ?? DEFAULT_EVIDENCE;
     if (!Number.isInteger(limit) || limit < 0 || limit > MAX_EVIDENCE) throw badUserInput(`limit must be a whole number from 0 to ${MAX_EVIDENCE}`, "limit");
     const pairs = ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
@@ -89,50 +97,48 @@ export const IsolationVerdict = {
   },
 };
 
-type ShownPair = EvidencePair & { view: IsolationView };
-
-export const IsolationEvidence = {
-  unit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit),
+export const IsolationEvidence: IsolationEvidenceResolvers = {
+  unit: (p, _, ctx) => loadUnit(ctx, p.unit),
   // The loaders hide another tenant's unit from a tenant caller: null.
-  otherUnit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.other),
-  shared: (p: ShownPair, _: unknown, ctx: Context) => sharedThing(p.shared, p.view, ctx.scope),
+  otherUnit: (p, _, ctx) => loadUnit(ctx, p.other),
+  shared: (p, _, ctx) => sharedThing(p.shared, p.view, ctx.scope),
 };
 
-export const SharedThing = {
-  node: ({ shared, redacted }: { shared: Shared; redacted?: boolean }, _: unknown, ctx: Context) => {
+export const SharedThing: SharedThingResolvers = {
+  node: ({ shared, redacted }, _, ctx) => {
     if (redacted) return null;
     if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit);
     if (shared.kind === "POSSIBLE_HOST") return shared.datacenter ? ctx.loaders.byKey.datacenters.load(shared.datacenter) : null;
     if (shared.kind in SHARED_LOADER) return ctx.loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
     return null;
   },
-  description: ({ shared, redacted }: { shared: Shared; redacted?: boolean }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
+  description: ({ shared, redacted }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
 };
 
-export const isolationQueries = {
-  async isolation(_: unknown, args: { workload: string; tenant: string }, ctx: Context) {
+export const isolationQueries: QueryResolvers = {
+  async isolation(_, args, ctx) {
     return verdictFor(await ctx.isolation(), ctx.scope, args.workload, args.tenant);
   },
-  async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null }, ctx: Context) {
+  async isolationReport(_, args, ctx) {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
     const page = pageRequest(args);
     const view = await ctx.isolation();
     const report = await view.report();
     // O(page): a binary search for the cursor, then the page's rows as they were kept.
-    const list = report.list(args.outcome as ReportOutcome | null | undefined);
+    const list = report.list(args.outcome);
     const start = page.after === null ? 0 : report.positionAfter(list, ...(page.after.split("\u0000") as [string, string]));
     const rows: ReportRowVerdict[] = [];
     for (let i = start; i < Math.min(list.length, start + page.size + 1); i++) rows.push(rowVerdict(view, report, list.row(i)));
     return connectionFromRows(rows, page, (v) => `${v.workload}\u0000${v.tenant}`, list.length);
   },
-  async isolationPolicy(_: unknown, __: unknown, ctx: Context) {
+  async isolationPolicy(_, __, ctx) {
     return (await ctx.isolation()).policy;
   },
-  isolationPolicyHistory: (_: unknown, __: unknown, ctx: Context) => policyHistory(ctx.db.sql),
+  isolationPolicyHistory: (_, __, ctx) => policyHistory(ctx.db.sql),
 };
 
-export const isolationMutations = {
-  async setIsolationPolicy(_: unknown, args: PolicyChange, ctx: Context) {
+export const isolationMutations: MutationResolvers = {
+  async setIsolationPolicy(_, args, ctx) {
     const userErrors = checkPolicy(args);
     if (userErrors.length > 0) return { policy: null, userErrors };
     const policy = await savePolicy(ctx.db.sql, args);
@@ -142,11 +148,11 @@ export const isolationMutations = {
   },
 };
 
-export const workloadIsolationFields = {
-  async isolation(row: { key: string }, args: { from: string }, ctx: Context) {
+export const workloadIsolationFields: WorkloadResolvers = {
+  async isolation(row, args, ctx) {
     return verdictFor(await ctx.isolation(), ctx.scope, row.key, args.from);
   },
-  async exposure(row: { key: string; tenant: string }, _: unknown, ctx: Context) {
+  async exposure(row, _, ctx) {
     const view = await ctx.isolation();
     const report = await view.report();
     return report
@@ -157,8 +163,8 @@ export const workloadIsolationFields = {
   },
 };
 
-export const tenantIsolationFields = {
-  async exposure(row: { key: string }, _: unknown, ctx: Context) {
+export const tenantIsolationFields: TenantResolvers = {
+  async exposure(row, _, ctx) {
     const view = await ctx.isolation();
     const report = await view.report();
     return report
