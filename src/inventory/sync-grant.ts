@@ -55,6 +55,7 @@ function tenantProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[]
   for (const [kind, field] of Object.entries(TENANT_FIELD) as [InventoryKind, string][]) {
     const first = new Map<string, { index: number; count: number }>();
     snapshot[kind].forEach((record, index) => {
+      // Safe: TENANT_FIELD names a string-or-null field of this kind's records.
       const tenant = (record as unknown as Record<string, string | null>)[field];
       if (tenant === null || tenant === undefined || grant.tenants.includes(tenant)) return;
       const seen = first.get(tenant);

@@ -183,6 +183,7 @@ function parameterArrays(snapshot: Snapshot): (kind: InventoryKind) => string[] 
   const cache = new Map<InventoryKind, string[]>();
   return (kind) => {
     let arrays = cache.get(kind);
+    // Safe: a validated snapshot's records are plain objects; columnArrays reads them by TABLES' field names.
     if (!arrays) cache.set(kind, (arrays = columnArrays(kind, snapshot[kind] as unknown as Record<string, unknown>[])));
     return arrays;
   };
@@ -459,6 +460,7 @@ async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Pro
   }
   const byTarget = new Map<InventoryKind, Map<string, FirstUse>>();
   for (const kind of INVENTORY_KINDS) {
+    // Safe: plain objects, read by the reference fields TABLES names for this kind.
     const records = snapshot[kind] as unknown as Record<string, unknown>[];
     for (const ref of TABLES[kind].references) {
       let seen = byTarget.get(ref.target);

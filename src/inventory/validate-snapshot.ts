@@ -134,6 +134,7 @@ export function validateSnapshot(document: unknown): ValidationResult {
     snapshot: {
       source: (source as string).trim(),
       complete: document.complete === true,
+      // Safe: `out` holds every kind, each record checked field by field above (FIELDS).
       ...(out as unknown as Omit<Snapshot, "source" | "complete">),
     },
   };
