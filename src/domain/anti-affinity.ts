@@ -76,9 +76,9 @@ const placementCache = new WeakMap<Topology, Map<AntiAffinityLevel, Map<Chain, P
 /** placementAt, kept per topology and level: audits and what-ifs ask for the same units again and again. */
 export function cachedPlacementAt(topology: Topology, chain: Chain, level: AntiAffinityLevel): Placement {
   let levels = placementCache.get(topology);
-  if (!levels) placementCache.set(topology, (levels = new Map()));
+  if (!levels) placementCache.set(topology, (levels = new Map<AntiAffinityLevel, Map<Chain, Placement>>()));
   let placements = levels.get(level);
-  if (!placements) levels.set(level, (placements = new Map()));
+  if (!placements) levels.set(level, (placements = new Map<Chain, Placement>()));
   let placement = placements.get(chain);
   if (!placement) placements.set(chain, (placement = placementAt(topology, chain, level)));
   return placement;

@@ -105,7 +105,7 @@ const levelIndexes = new WeakMap<Topology, Map<AntiAffinityLevel, LevelIndex>>()
 /** Units by domain at a level, built once per topology and level: a what-if visits only the units of the failing domain. */
 function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
   let levels = levelIndexes.get(topology);
-  if (!levels) levelIndexes.set(topology, (levels = new Map()));
+  if (!levels) levelIndexes.set(topology, (levels = new Map<AntiAffinityLevel, LevelIndex>()));
   let index = levels.get(level);
   if (index) return index;
   index = { byDomain: new Map(), unknown: [], replicaOf: new Map(), tenantOf: new Map() };

@@ -96,7 +96,7 @@ const dcLevelsCache = new WeakMap<Topology, Map<string, [string, number, number]
 /** The other known datacenters with the levels rule 3 gives against `dc`, below PLANET. */
 function nearDatacenters(topology: Topology, places: SharedPlaces, dc: string): [string, number, number][] {
   let cache = dcLevelsCache.get(topology);
-  if (!cache) dcLevelsCache.set(topology, (cache = new Map()));
+  if (!cache) dcLevelsCache.set(topology, (cache = new Map<string, [string, number, number][]>()));
   let near = cache.get(dc);
   if (!near) {
     near = [];

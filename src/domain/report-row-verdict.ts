@@ -103,7 +103,7 @@ const sourcesCache = new WeakMap<Topology, Map<string, Set<string>>>();
 /** The sources of a workload (or tenant) and of every object on its units' ways up: what its side of a verdict read. */
 export function sourcesOf(topology: Topology, kind: "workload" | "tenant", key: string): Set<string> {
   let cache = sourcesCache.get(topology);
-  if (!cache) sourcesCache.set(topology, (cache = new Map()));
+  if (!cache) sourcesCache.set(topology, (cache = new Map<string, Set<string>>()));
   let sources = cache.get(`${kind}:${key}`);
   if (!sources) {
     sources = new Set<string>();

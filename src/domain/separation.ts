@@ -104,7 +104,7 @@ const chainCache = new WeakMap<Topology, Map<string, Chain>>();
 /** chainOf, remembered per topology: a topology never changes once built. */
 export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
   let chains = chainCache.get(topology);
-  if (!chains) chainCache.set(topology, (chains = new Map()));
+  if (!chains) chainCache.set(topology, (chains = new Map<string, Chain>()));
   const id = unitId(unit);
   let chain = chains.get(id);
   if (!chain) chains.set(id, (chain = chainOf(topology, unit)));

@@ -104,7 +104,7 @@ export interface SharedPlaces {
 
 export function place(places: Places, key: string): Place {
   let inner = places.get(key);
-  if (!inner) places.set(key, (inner = new Map()));
+  if (!inner) places.set(key, (inner = new Map<string, Lowest>()));
   return inner;
 }
 
@@ -230,7 +230,7 @@ const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; netwo
 /** The place keys of a synced rack's power and network domains ("dc SEP domain"), worked out once per rack. */
 export function rackDomainKeys(topology: Topology, rackKey: string): { power: string[]; network: string[] } {
   let cache = rackKeysCache.get(topology);
-  if (!cache) rackKeysCache.set(topology, (cache = new Map()));
+  if (!cache) rackKeysCache.set(topology, (cache = new Map<string, { power: string[]; network: string[] }>()));
   let keys = cache.get(rackKey);
   if (!keys) {
     const rack = topology.racks.get(rackKey)!;
@@ -245,7 +245,7 @@ const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: s
 /** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
 export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
   let cache = dcKeysCache.get(topology);
-  if (!cache) dcKeysCache.set(topology, (cache = new Map()));
+  if (!cache) dcKeysCache.set(topology, (cache = new Map<string, { planet: string; zones: string[]; region: string | null } | null>()));
   let keys = cache.get(dcKey);
   if (keys === undefined) {
     const dc = topology.datacenters.get(dcKey);

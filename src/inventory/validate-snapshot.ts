@@ -121,7 +121,7 @@ export function validateSnapshot(document: unknown): ValidationResult {
       const record = validateRecord(kind, item, kind, index, problem);
       if (!record) return;
       const first = seen.get(record.id as string);
-      if (first !== undefined) problem([kind, index, "id"], `duplicate id "${record.id}" (also at ${kind}[${first}])`);
+      if (first !== undefined) problem([kind, index, "id"], `duplicate id "${record.id as string}" (also at ${kind}[${first}])`);
       else seen.set(record.id as string, index);
       out[kind].push(record);
     });
@@ -322,7 +322,7 @@ function findCycles(
     if (vm === undefined || reported.has(vm)) continue;
     const cycle = chain.slice(chain.indexOf(vm));
     cycle.forEach((v) => reported.add(v));
-    const names = cycle.flatMap((v) => [`virtual machine ${v}`, `container ${out.virtualMachines[vmIndex.get(v)!].container}`]);
+    const names = cycle.flatMap((v) => [`virtual machine ${v}`, `container ${out.virtualMachines[vmIndex.get(v)!].container as string}`]);
     problem(["virtualMachines", vmIndex.get(vm)!, "container"], `containment cycle: ${[...names, `virtual machine ${vm}`].join(" inside ")}`);
   }
 }

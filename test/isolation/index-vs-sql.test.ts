@@ -38,6 +38,7 @@ describe("the isolation index", () => {
     for (const [workload, tenant] of cases) {
       const fromIndex = isolationVerdict(view.topology, workload, tenant, DEFAULT_POLICY);
       const fromSql = isolationVerdict(await loadTopologyFor(t.db.sql, workload, tenant), workload, tenant, DEFAULT_POLICY);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- evidence is a closure over the verdict's pairs (verdict.ts), it reads no `this`
       const shape = ({ evidence, ...v }: typeof fromIndex) => ({ ...v, evidence: evidence(10_000) });
       expect(shape(fromSql), `${workload} / ${tenant}`).toEqual(shape(fromIndex));
       if (fromIndex.outcome !== "ISOLATED") notIsolated++;

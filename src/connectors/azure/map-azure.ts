@@ -64,7 +64,7 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
 function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zones: AzureZones } {
   const zones = new AzureZones();
   const byId = new Map<string, Record<string, unknown>[]>();
-  const records = documents.flatMap((d) => (Array.isArray(d) ? d : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
+  const records = documents.flatMap((d): unknown[] => (Array.isArray(d) ? (d as unknown[]) : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
   for (const record of records as Record<string, unknown>[]) {
     if (isLocation(record)) zones.add(record);
     else byId.set(String(record.id ?? "").toLowerCase(), [...(byId.get(String(record.id ?? "").toLowerCase()) ?? []), record]);
