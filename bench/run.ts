@@ -246,11 +246,11 @@ async function benchIsolation(name: string, db: Awaited<ReturnType<typeof openDa
   const exported = await exportReport(url);
   const heapLoaded = await serviceHeapMb(url);
   // During a reload: /healthz and the floor keep answering (the reload yields); a verdict waits for the newer inventory.
-  const reloads = [0, 1, 2].map((i) => setTimeout(() => triggerReload(url, i).catch(() => {}), 300 + i * 1500));
+  const reloads = [0, 1, 2].map((i) => setTimeout(() => void triggerReload(url, i).catch(() => {}), 300 + i * 1500));
   const healthDuringReload = await loadTest(url.replace(/\/graphql$/, "/healthz"), null, 5);
   reloads.forEach(clearTimeout);
   await graphql(url, "{ __typename }");
-  const reloadStarts = [3, 4, 5].map((i) => setTimeout(() => triggerReload(url, i).catch(() => {}), 300 + (i - 3) * 1500));
+  const reloadStarts = [3, 4, 5].map((i) => setTimeout(() => void triggerReload(url, i).catch(() => {}), 300 + (i - 3) * 1500));
   const floorDuringReload = await loadTest(url, () => JSON.stringify({ query: "{ __typename }" }), 5);
   reloadStarts.forEach(clearTimeout);
   // Let the last reload finish, so the measures after this one do not pay for it.

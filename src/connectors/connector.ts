@@ -85,7 +85,7 @@ export class SnapshotBuilder {
       return;
     }
     // The same object twice (two exports of it): one record whatever the order, proving no more than either.
-    const { record: merged, conflicts } = mergeSnapshotRecords(kind, earlier, record as Record<string, unknown>);
+    const { record: merged, conflicts } = mergeSnapshotRecords(kind, earlier, record);
     if (conflicts.length === 0) return;
     for (const field of Object.keys(earlier)) delete earlier[field];
     Object.assign(earlier, merged);

@@ -34,39 +34,23 @@ export interface TopologyInput {
 }
 
 export function buildTopology(input: TopologyInput): Topology {
-  const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
-  const src = (r: Keyed) => r.source ?? "";
-  const map = <T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T) =>
-    new Map((records ?? []).map((r) => [keyOf(r), node(r)] as [string, T]));
-  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
-  /**
-   * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
-   * that names another tenant's workload is no replica of it: it does not count in its
-   * verdicts, replicas, anti-affinity or what-ifs (the sync warns about it). Otherwise anyone
-   * who can sync a unit could add replicas to someone else's workload, or learn where that
-   * workload's failure domains are. A workload no source has synced yet has no tenant to
-   * check: the unit keeps naming it, and the rule applies once it is synced.
-   */
-  const workloadOf = (r: { workload?: string | null; tenant?: string }) => {
-    const workload = r.workload ?? null;
-    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
-  };
+  const workloadOf = ownWorkload(input);
   return {
-    datacenters: map<DatacenterNode>(input.datacenters, (r) => ({
+    datacenters: map(input.datacenters, (r): DatacenterNode => ({
       key: keyOf(r),
       sources: r.sources ?? [src(r)],
       region: r.region ?? null,
       hazardZones: r.hazardZones ?? [],
       planet: r.planet ?? "earth",
     })),
-    racks: map<RackNode>(input.racks, (r) => ({
+    racks: map(input.racks, (r): RackNode => ({
       key: keyOf(r),
       source: src(r),
       datacenter: r.datacenter,
       powerDomains: r.powerDomains ?? [],
       networkDomains: r.networkDomains ?? [],
     })),
-    hosts: map<HostNode>(input.hosts, (r) => ({
+    hosts: map(input.hosts, (r): HostNode => ({
       key: keyOf(r),
       source: src(r),
       rack: r.rack ?? null,
@@ -74,7 +58,50 @@ export function buildTopology(input: TopologyInput): Topology {
       dedicatedTo: r.dedicatedTo ?? null,
       placementGroup: r.placementGroup ?? null,
     })),
-    virtualMachines: map<VirtualMachineNode>(input.virtualMachines, (r) => ({
+    ...units(input, workloadOf),
+    tenants: map(input.tenants, (r): TenantNode => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
+    workloads: map(input.workloads, (r): WorkloadNode => ({
+      key: keyOf(r),
+      source: src(r),
+      tenant: r.tenant,
+      minimumIsolation: r.minimumIsolation ?? null,
+      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
+      minHealthyReplicas: r.minHealthyReplicas ?? null,
+    })),
+  };
+}
+
+const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
+const src = (r: Keyed) => r.source ?? "";
+
+/**
+ * The records by key, each made a node. The records were validated before they got here (a
+ * snapshot) or are database rows, so every field the node needs is present: Required says so.
+ */
+function map<T extends { key: string }, R extends Keyed = Keyed>(records: readonly R[] | undefined, node: (r: Required<R>) => T): Map<string, T> {
+  return new Map((records ?? []).map((r) => [keyOf(r), node(r as Required<R>)] as [string, T]));
+}
+
+/**
+ * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
+ * that names another tenant's workload is no replica of it: it does not count in its
+ * verdicts, replicas, anti-affinity or what-ifs (the sync warns about it). Otherwise anyone
+ * who can sync a unit could add replicas to someone else's workload, or learn where that
+ * workload's failure domains are. A workload no source has synced yet has no tenant to
+ * check: the unit keeps naming it, and the rule applies once it is synced.
+ */
+function ownWorkload(input: TopologyInput) {
+  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
+  return (r: { workload?: string | null; tenant?: string }) => {
+    const workload = r.workload ?? null;
+    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
+  };
+}
+
+/** The compute units: virtual machines and containers. */
+function units(input: TopologyInput, workloadOf: ReturnType<typeof ownWorkload>) {
+  return {
+    virtualMachines: map(input.virtualMachines, (r): VirtualMachineNode => ({
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,
@@ -84,7 +111,7 @@ export function buildTopology(input: TopologyInput): Topology {
       container: r.container ?? null,
       datacenter: r.datacenter ?? null,
     })),
-    containers: map<ContainerNode>(input.containers, (r) => ({
+    containers: map(input.containers, (r): ContainerNode => ({
       key: keyOf(r),
       source: src(r),
       runtime: r.runtime ?? "runc",
@@ -92,15 +119,6 @@ export function buildTopology(input: TopologyInput): Topology {
       workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
-    })),
-    tenants: map<TenantNode>(input.tenants, (r) => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
-    workloads: map<WorkloadNode>(input.workloads, (r) => ({
-      key: keyOf(r),
-      source: src(r),
-      tenant: r.tenant,
-      minimumIsolation: r.minimumIsolation ?? null,
-      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
-      minHealthyReplicas: r.minHealthyReplicas ?? null,
     })),
   };
 }

@@ -8,9 +8,9 @@ import { hostDatacenter, type Topology } from "./topology.ts";
  * of its hosts, and the datacenter itself for a replica whose host the provider chooses.
  */
 export interface CandidateRequest {
-  hosts?: readonly string[];
-  virtualMachines?: readonly string[];
-  kubernetesNodes?: readonly string[];
+  hosts?: readonly string[] | null;
+  virtualMachines?: readonly string[] | null;
+  kubernetesNodes?: readonly string[] | null;
   anywhereInDatacenter?: string | null;
   anywhereInRegion?: string | null;
 }
