@@ -79,7 +79,7 @@ export class SnapshotBuilder {
     const id = String(record.id);
     const earlier = byId.get(id);
     if (!earlier) {
-      byId.set(id, record as Record<string, unknown>);
+      byId.set(id, record);
       const collection: SnapshotCollections[K] = this.snapshot[kind];
       collection.push(record);
       return;

@@ -108,7 +108,7 @@ export class FleetReport {
     for (let i = 0; i < this.count; i++) {
       (levels.possible[i] < levels.required[i] ? not : unproven).push(i);
       const key = workloads[ints.workload[i]];
-      getOrInsert(this.workloadRows, key, () => [i, i])[1] = i + 1;
+      getOrInsert(this.workloadRows, key, (): [number, number] => [i, i])[1] = i + 1;
     }
     this.byOutcome = { NOT_ISOLATED: Int32Array.from(not), UNPROVEN: Int32Array.from(unproven) };
   }

@@ -27,7 +27,9 @@ export function resolveCandidates(topology: Topology, request: CandidateRequest)
   const seen = new Set<string>();
   const add = (place: CandidatePlace) => {
     const id = `${place.kind}:${place.key}`;
-    if (!seen.has(id)) seen.add(id), places.push(place);
+    if (seen.has(id)) return;
+    seen.add(id);
+    places.push(place);
   };
   for (const key of request.hosts ?? []) {
     if (topology.hosts.has(key)) add({ kind: "host", key });

@@ -26,10 +26,10 @@ export class FindingsUpdater {
   ) {}
 
   async start(): Promise<() => Promise<void>> {
-    const unlisten = await this.db.listen(INVENTORY_CHANNEL, () => this.schedule());
-    const timer = setInterval(() => this.schedule(), FINDINGS_POLL_MS);
+    const unlisten = await this.db.listen(INVENTORY_CHANNEL, () => void this.schedule());
+    const timer = setInterval(() => void this.schedule(), FINDINGS_POLL_MS);
     timer.unref();
-    this.schedule();
+    void this.schedule();
     return async () => {
       this.stopped = true;
       clearInterval(timer);

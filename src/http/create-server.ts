@@ -48,9 +48,7 @@ export interface Service {
 
 /** `localCli`: the secret CLI commands on this machine present (from loopback only). */
 export async function startHttpServer(db: Database, config: Config, logger: Logger, localCli?: LocalCli): Promise<Service> {
-  // Default deny: a root field added to the schema without an access rule stops the server here.
-  const unruled = unruledRootFields(typeDefs);
-  if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
+  refuseUnruledFields();
   // Off (TENANCY_METRICS=off): no per-request series, no /metrics; the bench compares the two.
   const metrics = config.metrics ? new Metrics(db.sql) : null;
   const isolationIndex = new IsolationIndex(db.sql);
@@ -66,21 +64,14 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const httpServer = createNodeServer(limits);
   const apollo = createApollo(config, logger, httpServer, metrics, shape, deadlines);
   await apollo.start();
-  const contextDeps: ContextDeps = {
-    db,
-    logger,
+  const contextDeps = contextDepsOf(db, logger, apollo, {
     index: isolationIndex,
     afterChange: () => void background.findings.schedule(),
     findingFeed: background.findingFeed,
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
     denials,
-    async runOperation(request, as) {
-      const result = await apollo.executeOperation(request, { contextValue: createContext(contextDeps, as.principal, as.trustedDocument, as.isolation) });
-      if (result.body.kind !== "single") throw new Error("incremental delivery is not used by in-process operations");
-      return result.body.singleResult as Awaited<ReturnType<ContextDeps["runOperation"]>>;
-    },
-  };
+  });
   const chatops = chatopsRoutes({ sql: db.sql, logger, slackSigningSecret: config.slackSigningSecret, access: config.chatopsAccess, runOperation: contextDeps.runOperation, denials, publicUrl: config.publicUrl });
   const scheduler = schedulerRoutes({ index: isolationIndex, sources: config.sources, limits, logger });
   const rates = new RateLimits(limits);
@@ -120,6 +111,27 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await stopAll();
     },
   };
+}
+
+/** Default deny: a root field added to the schema without an access rule stops the server here. */
+function refuseUnruledFields() {
+  const unruled = unruledRootFields(typeDefs);
+  if (unruled.length > 0) throw new Error(`no access rule for ${unruled.join(", ")} (src/access/access-rules.ts)`);
+}
+
+/** What every request's context is made from; in-process operations (chatops) run through Apollo here. */
+function contextDepsOf(db: Database, logger: Logger, apollo: ApolloServer<Context>, rest: Omit<ContextDeps, "db" | "logger" | "runOperation">): ContextDeps {
+  const contextDeps: ContextDeps = {
+    db,
+    logger,
+    ...rest,
+    async runOperation(request, as) {
+      const result = await apollo.executeOperation(request, { contextValue: createContext(contextDeps, as.principal, as.trustedDocument, as.isolation) });
+      if (result.body.kind !== "single") throw new Error("incremental delivery is not used by in-process operations");
+      return result.body.singleResult;
+    },
+  };
+  return contextDeps;
 }
 
 /**

@@ -23,7 +23,9 @@ function outputMayBeNull(schema: z.core.$ZodType): boolean {
 
 /** The columns a kind's own rows have, as the declaration says: `column (field): Type?`. */
 function declaredColumns(kind: InventoryKind, fields: Record<string, z.core.$ZodType>): string[] {
-  const columns = ["key (key): String", "source (source): String", "updated_at (updatedAt): DateTime"];
+  // Bookkeeping every inventory table has besides the declared fields: the key, the owning
+  // source, the write time and the writing transaction (history, docs/history.md).
+  const columns = ["key (key): String", "source (source): String", "updated_at (updatedAt): DateTime", "history_xact (historyXact): BigInt?"];
   for (const { column, field } of TABLES[kind].columns) {
     const schema = fields[field];
     columns.push(`${column} (${field}): ${PRISMA_TYPE[columnType(schema)]}${outputMayBeNull(schema) ? "?" : ""}`);

@@ -1,5 +1,4 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
-import { getOrInsert } from "../../domain/get-or-insert.ts";
 
 /**
  * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids, placement group

@@ -1,12 +1,11 @@
 import type { AccessScope } from "../../access/access-scope.ts";
-import { placementAdvice, type AdviceWorkload, type CandidateAdvice } from "../../domain/placement-advice.ts";
+import { placementAdvice, type AdviceWorkload } from "../../domain/placement-advice.ts";
 import { resolveCandidates, type CandidateRequest } from "../../domain/placement-candidates.ts";
 import type { CandidatePlace, ReplicaKind } from "../../domain/placement-overlay.ts";
 import type { IsolationLevel } from "../../domain/scale.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
 import { buildTopology } from "../../domain/build-topology.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
-import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import type { PlacementAdviceResolvers, PlacementCandidateResolvers, QueryResolvers } from "../generated/resolvers-types.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";

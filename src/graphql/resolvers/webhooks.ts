@@ -1,5 +1,4 @@
-import { countDeliveries, countWebhooks, createWebhook, deleteWebhook, deliveriesPage, webhooksPage, type DeliveryRow, type WebhookFilter, type WebhookRow } from "../../notifications/webhook-store.ts";
-import type { Context } from "../context.ts";
+import { countDeliveries, countWebhooks, createWebhook, deleteWebhook, deliveriesPage, webhooksPage, type DeliveryRow } from "../../notifications/webhook-store.ts";
 import { badUserInput } from "../errors.ts";
 import type { MutationResolvers, QueryResolvers, WebhookFilter as WebhookFilterAnswer, WebhookResolvers } from "../generated/resolvers-types.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";
