@@ -264,7 +264,7 @@ async function indexWarm(url: string) {
 /** A load test while three one-row syncs land, 0.3 s, 1.8 s and 3.3 s into it; then waits for the last reload. */
 let reloadProbes = 0;
 async function duringReloads<T>(url: string, measure: () => Promise<T>): Promise<T> {
-  const timers = [0, 1, 2].map((i) => setTimeout(() => triggerReload(url, reloadProbes++).catch(() => {}), 300 + i * 1500));
+  const timers = [0, 1, 2].map((i) => setTimeout(() => void triggerReload(url, reloadProbes++).catch(() => {}), 300 + i * 1500));
   try {
     return await measure();
   } finally {
@@ -411,12 +411,12 @@ async function benchSize(name: string) {
   try {
     await migrate(db.sql);
     progress(name, "raw COPY (floor)");
-    const floor = await rawCopy(url, fleet!);
+    const floor = await rawCopy(url, fleet);
     progress(name, "initial sync");
     const [initial, initialMs] = await time(() => syncInventory(db.sql, fleet!));
     if (initial.status !== "APPLIED") throw new Error(`initial sync ${initial.status}: ${JSON.stringify(initial.errors.slice(0, 3))}`);
     await db.sql.exec("VACUUM ANALYZE");
-    if (observabilityOnly) return void rows.push(...(await observabilityCost(name, url, verdictBodies(fleet!), loadTest)));
+    if (observabilityOnly) return void rows.push(...(await observabilityCost(name, url, verdictBodies(fleet), loadTest)));
     progress(name, "no-change and 1 % change resyncs");
     const [same, sameMs] = await time(() => syncInventory(db.sql, fleet!));
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);

@@ -19,7 +19,7 @@ for (const file of modules) {
   const module = (await import(pathToFileURL(path.resolve(file)).href)) as { validateSnapshot: Validate };
   validators.push([file, module.validateSnapshot]);
 }
-const document = JSON.parse(JSON.stringify(generateFleet(FLEET_SIZES.S)));
+const document = JSON.parse(JSON.stringify(generateFleet(FLEET_SIZES.S))) as ReturnType<typeof generateFleet>;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const times = new Map<string, number[]>(modules.map((file) => [file, []]));
 for (let i = 0; i < rounds + 3; i++) {

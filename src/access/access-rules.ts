@@ -1,7 +1,8 @@
 import { buildSchema, defaultFieldResolver, GraphQLError, type GraphQLFieldResolver } from "graphql";
 import { forbidden } from "../graphql/errors.ts";
 import type { Context } from "../graphql/context.ts";
-import { recordAudit, settleAudit, type AuditOutcome } from "./audit-log.ts";
+import type { AntiAffinityViolation, IsolationVerdict, Mutation, Query, Source, Subscription, Tenant, Workload } from "../graphql/generated/resolvers-types.ts";
+import { recordAudit, settleAudit } from "./audit-log.ts";
 import type { Principal, Role } from "./principal.ts";
 
 /**
@@ -28,7 +29,22 @@ const READERS: readonly Role[] = ["admin", "compliance", "tenant"];
 const OPERATORS: readonly Role[] = ["admin", "compliance"];
 const ADMIN: readonly Role[] = ["admin"];
 
-export const FIELD_RULES: Record<string, FieldRule> = {
+/** `Type.field` of every field of the given types, from the generated schema types. */
+type FieldsOf<Types> = { [T in keyof Types & string]: `${T}.${Exclude<keyof Types[T], "__typename"> & string}` }[keyof Types & string];
+/** The fields a rule may name: a rule for a field the schema does not have is a compile error. */
+export type RuledField = FieldsOf<{
+  Query: Query;
+  Mutation: Mutation;
+  Subscription: Subscription;
+  Source: Source;
+  Workload: Workload;
+  Tenant: Tenant;
+  IsolationVerdict: IsolationVerdict;
+  AntiAffinityViolation: AntiAffinityViolation;
+}>;
+type MutationField = Exclude<keyof Mutation, "__typename">;
+
+export const FIELD_RULES: Partial<Record<RuledField, FieldRule>> = {
   "Query.viewer": { roles: [...ALL, "scheduler"], savedQueries: true },
   "Query.node": { roles: READERS },
   "Query.nodes": { roles: READERS },
@@ -111,7 +127,7 @@ export const ROUTE_ROLES: Record<"/metrics" | "/chatops" | "/scheduler", readonl
 };
 
 /** What each mutation acts on, for the audit log. */
-const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> = {
+const AUDIT_TARGET: Record<MutationField, (args: Record<string, unknown>) => unknown> = {
   syncInventory: (args) => (args.snapshot as { source?: unknown } | null)?.source,
   setIsolationPolicy: () => "isolation-policy",
   setAntiAffinityRules: (args) => args.workload,
@@ -125,7 +141,7 @@ const AUDIT_TARGET: Record<string, (args: Record<string, unknown>) => unknown> =
 };
 
 /** Arguments worth keeping in the audit log (a snapshot is far too big; its source is the target). */
-const AUDIT_DETAIL: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+const AUDIT_DETAIL: Partial<Record<MutationField, (args: Record<string, unknown>) => Record<string, unknown>>> = {
   acceptFinding: (args) => ({ reason: args.reason, until: args.until }),
   syncInventory: (args) => ({ allowMassRemoval: args.allowMassRemoval ?? false, complete: (args.snapshot as { complete?: unknown } | null)?.complete ?? null }),
   createApiToken: (args) => {
@@ -144,7 +160,16 @@ export function refusal(rule: FieldRule, coordinate: string, ctx: Pick<Context, 
   return rule.check?.(principal, args) ?? null;
 }
 
+/** The rule for a field coordinate (`Type.field`), if it has one. */
+export function ruleFor(coordinate: string): FieldRule | undefined {
+  return Object.hasOwn(FIELD_RULES, coordinate) ? FIELD_RULES[coordinate as RuledField] : undefined;
+}
+
+const auditTarget = (field: string, args: Record<string, unknown>) => (Object.hasOwn(AUDIT_TARGET, field) ? stringOrNull(AUDIT_TARGET[field as MutationField](args)) : null);
+const auditDetail = (field: string, args: Record<string, unknown>) => (Object.hasOwn(AUDIT_DETAIL, field) ? (AUDIT_DETAIL[field as MutationField]?.(args) ?? {}) : {});
+
 type ResolverMap = Record<string, object>;
+type AnyResolver = GraphQLFieldResolver<unknown, Context, Record<string, unknown>>;
 
 /**
  * Wraps every resolver that has a rule so that the rule runs first; mutations also write the
@@ -153,68 +178,72 @@ type ResolverMap = Record<string, object>;
  */
 export function guardResolvers<T extends ResolverMap>(resolvers: T): T {
   const guarded: ResolverMap = { ...resolvers };
-  for (const [coordinate, rule] of Object.entries(FIELD_RULES)) {
+  for (const [coordinate, rule] of Object.entries(FIELD_RULES) as [RuledField, FieldRule][]) {
     const [type, field] = coordinate.split(".");
     const fields: Record<string, unknown> = { ...(guarded[type] ?? {}) };
     if (type === "Subscription") {
-      const { subscribe, ...rest } = fields[field] as { subscribe: GraphQLFieldResolver<unknown, Context> };
-      fields[field] = {
-        ...rest,
-        subscribe: (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
-          const denied = refusal(rule, coordinate, ctx, args);
-          return denied ? denyRead(ctx, coordinate, denied) : subscribe(parent, args, ctx, info);
-        },
-      };
+      fields[field] = guardedSubscription(rule, coordinate, fields[field] as { subscribe: AnyResolver });
       guarded[type] = fields;
       continue;
     }
-    const resolve = (fields[field] as GraphQLFieldResolver<unknown, Context> | undefined) ?? defaultFieldResolver;
-    fields[field] =
-      type === "Mutation"
-        ? async (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
-            const audit = (outcome: AuditOutcome, extra?: Record<string, unknown>) =>
-              recordAudit(ctx.db.sql, ctx.principal, {
-                action: field,
-                target: stringOrNull(AUDIT_TARGET[field]?.(args)),
-                outcome,
-                detail: { ...(AUDIT_DETAIL[field]?.(args) ?? {}), ...extra },
-              });
-            const denied = refusal(rule, coordinate, ctx, args);
-            if (denied) {
-              await ctx.denials.note({
-                actor: ctx.principal.actor,
-                role: ctx.principal.role,
-                action: field,
-                subject: coordinate,
-                target: stringOrNull(AUDIT_TARGET[field]?.(args)),
-                detail: { ...(AUDIT_DETAIL[field]?.(args) ?? {}), reason: denied },
-              });
-              throw forbidden(denied);
-            }
-            // Logged before it runs, settled after: a crash in between leaves a PENDING trace.
-            const event = await audit("PENDING");
-            let payload: { userErrors?: { message: string }[] };
-            try {
-              payload = (await resolve(parent, args, ctx, info)) as typeof payload;
-            } catch (error) {
-              // The audit log is read by clients (admin, compliance): only our own coded errors are
-              // words for them; anything else (a database's text) stays in the service's log.
-              const said = error instanceof GraphQLError && error.extensions?.code ? error.message : "internal error (see the service log)";
-              await settleAudit(ctx.db.sql, event, "ERROR", { error: said });
-              throw error;
-            }
-            const userErrors = payload?.userErrors ?? [];
-            await settleAudit(ctx.db.sql, event, userErrors.length > 0 ? "REFUSED" : "OK", userErrors.length > 0 ? { userErrors } : undefined);
-            return payload;
-          }
-        : (parent: unknown, args: Record<string, unknown>, ctx: Context, info: Parameters<GraphQLFieldResolver<unknown, Context>>[3]) => {
-            const denied = refusal(rule, coordinate, ctx, args);
-            // An allowed read stays synchronous; a denied one is recorded, then refused.
-            return denied ? denyRead(ctx, coordinate, denied) : resolve(parent, args, ctx, info);
-          };
+    const resolve = (fields[field] as AnyResolver | undefined) ?? defaultFieldResolver;
+    fields[field] = type === "Mutation" ? guardedMutation(rule, coordinate, field, resolve) : guardedRead(rule, coordinate, resolve);
     guarded[type] = fields;
   }
   return guarded as T;
+}
+
+/** A subscription: refused (and recorded) at subscribe time when the rule does not allow the caller. */
+function guardedSubscription(rule: FieldRule, coordinate: string, { subscribe, ...rest }: { subscribe: AnyResolver }) {
+  return {
+    ...rest,
+    subscribe: ((parent, args, ctx, info) => {
+      const denied = refusal(rule, coordinate, ctx, args);
+      return denied ? denyRead(ctx, coordinate, denied) : subscribe(parent, args, ctx, info);
+    }) satisfies AnyResolver,
+  };
+}
+
+/** A read: refused (and recorded) when the rule does not allow the caller; an allowed read stays synchronous. */
+function guardedRead(rule: FieldRule, coordinate: string, resolve: AnyResolver): AnyResolver {
+  return (parent, args, ctx, info) => {
+    const denied = refusal(rule, coordinate, ctx, args);
+    // An allowed read stays synchronous; a denied one is recorded, then refused.
+    return denied ? denyRead(ctx, coordinate, denied) : resolve(parent, args, ctx, info);
+  };
+}
+
+/** A mutation: refused and recorded, or audited PENDING before it runs and settled after. */
+function guardedMutation(rule: FieldRule, coordinate: string, field: string, resolve: AnyResolver): AnyResolver {
+  return async (parent, args: Record<string, unknown>, ctx, info) => {
+    const denied = refusal(rule, coordinate, ctx, args);
+    if (denied) {
+      await ctx.denials.note({
+        actor: ctx.principal.actor,
+        role: ctx.principal.role,
+        action: field,
+        subject: coordinate,
+        target: auditTarget(field, args),
+        detail: { ...auditDetail(field, args), reason: denied },
+      });
+      throw forbidden(denied);
+    }
+    // Logged before it runs, settled after: a crash in between leaves a PENDING trace.
+    const event = await recordAudit(ctx.db.sql, ctx.principal, { action: field, target: auditTarget(field, args), outcome: "PENDING", detail: auditDetail(field, args) });
+    let payload: { userErrors?: { message: string }[] };
+    try {
+      payload = (await resolve(parent, args, ctx, info)) as typeof payload;
+    } catch (error) {
+      // The audit log is read by clients (admin, compliance): only our own coded errors are
+      // words for them; anything else (a database's text) stays in the service's log.
+      const said = error instanceof GraphQLError && error.extensions?.code ? error.message : "internal error (see the service log)";
+      await settleAudit(ctx.db.sql, event, "ERROR", { error: said });
+      throw error;
+    }
+    const userErrors = payload?.userErrors ?? [];
+    await settleAudit(ctx.db.sql, event, userErrors.length > 0 ? "REFUSED" : "OK", userErrors.length > 0 ? { userErrors } : undefined);
+    return payload;
+  };
 }
 
 /** Records a denied read (aggregated, denial-log.ts) and refuses it with FORBIDDEN. */
@@ -230,5 +259,5 @@ export function unruledRootFields(typeDefs: string): string[] {
   const schema = buildSchema(typeDefs);
   return [schema.getQueryType(), schema.getMutationType()]
     .flatMap((type) => (type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : []))
-    .filter((coordinate) => !(coordinate in FIELD_RULES));
+    .filter((coordinate) => !ruleFor(coordinate));
 }

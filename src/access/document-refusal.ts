@@ -1,6 +1,6 @@
 import { buildSchema, parse, TypeInfo, visit, visitWithTypeInfo, type GraphQLSchema } from "graphql";
 import { typeDefs } from "../graphql/type-defs.ts";
-import { FIELD_RULES, refusal } from "./access-rules.ts";
+import { refusal, ruleFor } from "./access-rules.ts";
 import type { Principal } from "./principal.ts";
 
 /**
@@ -12,7 +12,7 @@ import type { Principal } from "./principal.ts";
  */
 export function documentRefusal(principal: Principal, document: string): string | null {
   for (const coordinate of fieldsRead(document)) {
-    const rule = FIELD_RULES[coordinate];
+    const rule = ruleFor(coordinate);
     const refused = rule ? refusal(rule, coordinate, { principal, trustedDocument: true }, {}) : null;
     if (refused) return `this run's document reads ${coordinate}, which you may not read: ${refused}`;
   }

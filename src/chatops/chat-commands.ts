@@ -56,7 +56,7 @@ export interface ChatLinks {
 /** The answer with a link to its page in the web view, when the service knows its public address. */
 function withPage(answer: ChatReply, links: ChatLinks, page: string, params: Record<string, string>): ChatReply {
   if (!answer.ok || !links.publicUrl) return answer;
-  const url = `${links.publicUrl}${page}?${new URLSearchParams(params)}`;
+  const url = `${links.publicUrl}${page}?${new URLSearchParams(params).toString()}`;
   return { ...answer, text: `${answer.text}\nSee it: ${url}`, blocks: [...answer.blocks, context(`<${url}|See it in the web view>`)] };
 }
 

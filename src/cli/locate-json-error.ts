@@ -4,84 +4,116 @@
  * snapshot needs the line. Returns null when the text is valid JSON.
  */
 export function locateJsonError(text: string): { line: number; column: number; offset: number } | null {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
-  };
-  const literal = (word: string) => {
-    if (text.startsWith(word, i)) i += word.length;
-    else fail();
-  };
-  const string = () => {
-    i++; // opening quote
-    while (i < text.length && text[i] !== '"') {
-      if (text.charCodeAt(i) < 0x20) fail();
-      if (text[i] === "\\") {
-        i++;
-        if (text[i] === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
-          i += 4;
-        } else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail();
-      }
-      i++;
-    }
-    if (i >= text.length) fail();
-    i++;
-  };
-  const number = () => {
-    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
-    if (!match) fail();
-    i += match![0].length;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") return void i++;
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") return void i++;
-        else fail();
-      }
-    } else if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") return void i++;
-        else fail();
-      }
-    } else if (c === '"') string();
-    else if (c === "t") literal("true");
-    else if (c === "f") literal("false");
-    else if (c === "n") literal("null");
-    else number();
-  };
+  const scan = new JsonScan(text);
   try {
-    value();
-    ws();
-    if (i < text.length) fail();
+    scan.document();
     return null;
-  } catch (offset) {
-    if (typeof offset !== "number") throw offset;
+  } catch (error) {
+    if (!(error instanceof JsonSyntaxAt)) throw error;
+    const offset = error.offset;
     const before = text.slice(0, offset);
     return { offset, line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+  }
+}
+
+/** The offset where the scan found the text is not JSON. */
+class JsonSyntaxAt extends Error {
+  constructor(readonly offset: number) {
+    super(`not JSON at offset ${offset}`);
+  }
+}
+
+/** A recursive-descent pass over JSON's grammar that only tracks where it is. */
+class JsonScan {
+  private i = 0;
+
+  constructor(private readonly text: string) {}
+
+  document() {
+    this.value();
+    this.ws();
+    if (this.i < this.text.length) this.fail();
+  }
+
+  private fail(): never {
+    throw new JsonSyntaxAt(this.i);
+  }
+
+  private ws() {
+    while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i])) this.i++;
+  }
+
+  private literal(word: string) {
+    if (this.text.startsWith(word, this.i)) this.i += word.length;
+    else this.fail();
+  }
+
+  private string() {
+    const { text } = this;
+    this.i++; // opening quote
+    while (this.i < text.length && text[this.i] !== '"') {
+      if (text.charCodeAt(this.i) < 0x20) this.fail();
+      if (text[this.i] === "\\") {
+        this.i++;
+        if (text[this.i] === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(this.i + 1, this.i + 5))) this.fail();
+          this.i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[this.i] ?? "x")) this.fail();
+      }
+      this.i++;
+    }
+    if (this.i >= text.length) this.fail();
+    this.i++;
+  }
+
+  private number() {
+    const match = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.i));
+    if (!match) this.fail();
+    this.i += match[0].length;
+  }
+
+  private value(): void {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === "{") this.object();
+    else if (c === "[") this.array();
+    else if (c === '"') this.string();
+    else if (c === "t") this.literal("true");
+    else if (c === "f") this.literal("false");
+    else if (c === "n") this.literal("null");
+    else this.number();
+  }
+
+  private object() {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === "}") return void this.i++;
+    for (;;) {
+      this.ws();
+      if (this.text[this.i] !== '"') this.fail();
+      this.string();
+      this.ws();
+      if (this.text[this.i] !== ":") this.fail();
+      this.i++;
+      this.value();
+      this.ws();
+      if (this.text[this.i] === ",") this.i++;
+      else if (this.text[this.i] === "}") return void this.i++;
+      else this.fail();
+    }
+  }
+
+  private array() {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === "]") return void this.i++;
+    for (;;) {
+      this.value();
+      this.ws();
+      if (this.text[this.i] === ",") this.i++;
+      else if (this.text[this.i] === "]") return void this.i++;
+      else this.fail();
+    }
   }
 }
 

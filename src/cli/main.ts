@@ -28,7 +28,7 @@ export function exitCodeOf(error: unknown): number {
     console.error(`tenancy: cannot reach the database: ${(error as Error).message}`);
     return 3;
   }
-  console.error(`tenancy: ${(error as Error).stack ?? error}`);
+  console.error(`tenancy: ${(error as Error).stack ?? String(error)}`);
   return 1;
 }
 

@@ -135,7 +135,7 @@ async function syncConfigured(config: Config, file: string, every: string | unde
     if (error instanceof SourcesConfigError) throw new ConfigError(error.message);
     throw error;
   }
-  if (interval !== undefined) sources = sources.map((s) => ({ ...s, everyMs: interval! }));
+  if (interval !== undefined) sources = sources.map((s) => ({ ...s, everyMs: interval }));
   const once = every === undefined || dryRun;
   return withDatabase(
     config,

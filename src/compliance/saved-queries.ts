@@ -1,4 +1,4 @@
-import { buildSchema, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
+import { buildSchema, Kind, OperationTypeNode, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
 import type { SqlClient } from "../db/sql-client.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { canonicalJson } from "./result-rows.ts";
@@ -38,7 +38,7 @@ export function checkDocument(document: string): UserError[] {
   }
   const operations = ast.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   if (operations.length !== 1) return [{ path: ["document"], message: `a saved query holds exactly one operation; this document has ${operations.length}` }];
-  if (operations[0].operation !== "query") {
+  if (operations[0].operation !== OperationTypeNode.QUERY) {
     return [{ path: ["document"], message: `a saved query reads: its operation must be a query, not a ${operations[0].operation}` }];
   }
   return validate(apiSchema(), ast).map((p) => ({

@@ -79,13 +79,13 @@ export class SnapshotBuilder {
     const id = String(record.id);
     const earlier = byId.get(id);
     if (!earlier) {
-      byId.set(id, record as Record<string, unknown>);
+      byId.set(id, record);
       const collection: SnapshotCollections[K] = this.snapshot[kind];
       collection.push(record);
       return;
     }
     // The same object twice (two exports of it): one record whatever the order, proving no more than either.
-    const { record: merged, conflicts } = mergeSnapshotRecords(kind, earlier, record as Record<string, unknown>);
+    const { record: merged, conflicts } = mergeSnapshotRecords(kind, earlier, record);
     if (conflicts.length === 0) return;
     for (const field of Object.keys(earlier)) delete earlier[field];
     Object.assign(earlier, merged);

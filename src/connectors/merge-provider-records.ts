@@ -17,7 +17,7 @@ export function mergeProviderRecords(records: readonly Record<string, unknown>[]
       continue;
     }
     if (values.every(isObject)) {
-      const inner = mergeProviderRecords(values as Record<string, unknown>[], `${path}${field}.`);
+      const inner = mergeProviderRecords(values, `${path}${field}.`);
       record[field] = inner.record;
       conflicts.push(...inner.conflicts);
       continue;

@@ -40,43 +40,55 @@ export { DEFAULT_DATA_DIR };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const listeners = new Set<StatementListener>();
-  const notify: StatementListener = (sql) => {
-    for (const listener of listeners) listener(sql);
+  const events: StatementEvents = {
+    notify: (sql) => {
+      for (const listener of listeners) listener(sql);
+    },
+    onStatement: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
   };
-  const onStatement = (listener: StatementListener) => {
-    listeners.add(listener);
-    return () => void listeners.delete(listener);
-  };
-  const withQueryEvents = <P extends Prisma>(prisma: P): P => {
-    // Safe: both clients below are built with `log` (query events), which is what gives a
-    // client `$on("query")`; the generic P cannot carry that option, hence the cast.
-    (prisma as unknown as { $on(e: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => notify(e.query));
-    return prisma;
-  };
-  const log: Array<{ emit: "event"; level: "query" }> = [{ emit: "event", level: "query" }];
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize, events);
+  return openPglite(path.resolve(options.dataDir ?? DEFAULT_DATA_DIR), events);
+}
 
-  if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client's error (the server restarting) must not crash the process; the next
-    // query reconnects or fails with its own error.
-    pool.on("error", () => undefined);
-    const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPg(pool), log }) as Prisma);
-    return {
-      engine: "postgres",
-      location: redactUrl(options.databaseUrl),
-      sql: postgresClient(pool, notify),
-      prisma,
-      lock: null,
-      onStatement,
-      listen: (channel, handler) => listenOnPostgres(options.databaseUrl!, channel, handler),
-      async close() {
-        await prisma.$disconnect();
-        await pool.end();
-      },
-    };
-  }
+/** Every statement, ours and Prisma's, told to the listeners (metrics, statement-count tests). */
+interface StatementEvents {
+  notify: StatementListener;
+  onStatement: Database["onStatement"];
+}
 
-  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+const log: Array<{ emit: "event"; level: "query" }> = [{ emit: "event", level: "query" }];
+
+function withQueryEvents<P extends Prisma>(prisma: P, notify: StatementListener): P {
+  // Safe: the client is built with log [{ emit: "event", level: "query" }], which is what gives it $on("query").
+  (prisma as unknown as { $on(e: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => notify(e.query));
+  return prisma;
+}
+
+function openPostgres(databaseUrl: string, poolSize: number | undefined, { notify, onStatement }: StatementEvents): Database {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize ?? 10 });
+  // An idle client's error (the server restarting) must not crash the process; the next
+  // query reconnects or fails with its own error.
+  pool.on("error", () => undefined);
+  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPg(pool), log }), notify);
+  return {
+    engine: "postgres",
+    location: redactUrl(databaseUrl),
+    sql: postgresClient(pool, notify),
+    prisma,
+    lock: null,
+    onStatement,
+    listen: (channel, handler) => listenOnPostgres(databaseUrl, channel, handler),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(dataDir: string, { notify, onStatement }: StatementEvents): Promise<Database> {
   await mkdir(dataDir, { recursive: true });
   // Before PGlite touches a file: a second process on this folder would silently diverge.
   const lock = lockDataDir(dataDir);
@@ -88,7 +100,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     lock.release();
     throw error;
   }
-  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }) as Prisma);
+  const prisma = withQueryEvents(new PrismaClient({ adapter: new PrismaPGlite(pglite), log }), notify);
   return {
     engine: "pglite",
     location: dataDir,

@@ -24,6 +24,14 @@ export function pgliteClient(db: PGlite, onStatement: StatementListener): SqlCli
     transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
       return db.transaction((tx) => work(transactionClient(tx, onStatement)));
     },
+    rolledBack<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) => {
+        const result = await work(transactionClient(tx, onStatement));
+        // Closes the transaction: PGlite then sends no COMMIT.
+        await tx.rollback();
+        return result;
+      });
+    },
   };
 }
 
@@ -40,6 +48,9 @@ function transactionClient(tx: Transaction, onStatement: StatementListener): Sql
       await traced(script, () => tx.exec(script));
     },
     transaction() {
+      throw new Error("nested transactions are not supported");
+    },
+    rolledBack() {
       throw new Error("nested transactions are not supported");
     },
   };

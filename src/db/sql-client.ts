@@ -20,6 +20,8 @@ export interface SqlClient {
    * throws. Nested calls are not supported.
    */
   transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction that is always rolled back (a dry run): its result, nothing written. */
+  rolledBack<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
 }
 
 /** Called with each statement the service sends, for the statement-count tests and metrics. */

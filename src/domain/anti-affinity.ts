@@ -260,54 +260,83 @@ export function auditRule(topology: Topology, workload: string, rule: AntiAffini
   const { domains, unverifiable } = spreadOver(topology, replicas, chains, rule.level);
   const unverifiableSet = new Set(unverifiable.map((u) => u.replica));
   const verifiable = unverifiableSet.size === 0 ? replicas : replicas.filter((r) => !unverifiableSet.has(r));
-  const noun = NOUN[rule.level];
-  const violations: Violation[] = [];
-  const base = { workload, rule, level: rule.level, mode: rule.mode };
-  const sortedDomains = [...domains.entries()].sort(([a], [b]) => compareCodeUnits(a, b));
+  const audit: RuleCheck = {
+    workload,
+    rule,
+    noun: NOUN[rule.level],
+    base: { workload, rule, level: rule.level, mode: rule.mode },
+    domains,
+    sortedDomains: [...domains.entries()].sort(([a], [b]) => compareCodeUnits(a, b)),
+    verifiable,
+  };
+  const violations: Violation[] = [...maxPerDomainViolations(audit), ...minDomainsViolations(audit), ...maxSkewViolations(audit, topology, chains)];
+  return { workload, rule, replicas, domains, violations, unverifiable };
+}
 
+/** What each bound of one rule is checked against. */
+interface RuleCheck {
+  workload: string;
+  rule: AntiAffinityRule;
+  noun: string;
+  base: Pick<Violation, "workload" | "rule" | "level" | "mode">;
+  domains: Map<string, UnitRef[]>;
+  sortedDomains: [string, UnitRef[]][];
+  /** The replicas whose domain at the rule's level is known. */
+  verifiable: UnitRef[];
+}
+
+function maxPerDomainViolations({ workload, rule, noun, base, sortedDomains }: RuleCheck): Violation[] {
   const max = effectiveMaxPerDomain(rule);
-  if (max !== undefined) {
-    for (const [domain, inDomain] of sortedDomains) {
-      if (inDomain.length <= max) continue;
-      violations.push({
-        ...base,
-        kind: "MAX_PER_DOMAIN",
-        domain,
-        replicas: inDomain,
-        excess: inDomain.length - max,
-        message: `${inDomain.length} replicas of ${workload} share ${noun} ${domain}; at most ${max} allowed`,
-      });
-    }
-  }
-  if (rule.minDomains !== undefined && verifiable.length > 0 && domains.size < rule.minDomains) {
+  if (max === undefined) return [];
+  const violations: Violation[] = [];
+  for (const [domain, inDomain] of sortedDomains) {
+    if (inDomain.length <= max) continue;
     violations.push({
+      ...base,
+      kind: "MAX_PER_DOMAIN",
+      domain,
+      replicas: inDomain,
+      excess: inDomain.length - max,
+      message: `${inDomain.length} replicas of ${workload} share ${noun} ${domain}; at most ${max} allowed`,
+    });
+  }
+  return violations;
+}
+
+function minDomainsViolations({ workload, rule, noun, base, domains, verifiable }: RuleCheck): Violation[] {
+  if (rule.minDomains === undefined || verifiable.length === 0 || domains.size >= rule.minDomains) return [];
+  return [
+    {
       ...base,
       kind: "MIN_DOMAINS",
       domain: null,
       replicas: verifiable,
       excess: rule.minDomains - domains.size,
       message: `the replicas of ${workload} span ${domains.size} ${noun}${domains.size === 1 ? "" : "s"}; at least ${rule.minDomains} required`,
+    },
+  ];
+}
+
+function maxSkewViolations({ workload, rule, noun, base, domains, sortedDomains, verifiable }: RuleCheck, topology: Topology, chains: Chain[]): Violation[] {
+  if (rule.maxSkew === undefined || verifiable.length === 0) return [];
+  const eligible = eligibleDomains(topology, rule.level, chains);
+  // Kubernetes: the global minimum is 0 when fewer domains are eligible than minDomains.
+  const fewerThanMin = rule.minDomains !== undefined && eligible.size < rule.minDomains;
+  const minimum = fewerThanMin ? 0 : Math.min(...[...eligible].map((d) => domains.get(d)?.length ?? 0));
+  const violations: Violation[] = [];
+  for (const [domain, inDomain] of sortedDomains) {
+    const skew = inDomain.length - minimum;
+    if (skew <= rule.maxSkew) continue;
+    violations.push({
+      ...base,
+      kind: "MAX_SKEW",
+      domain,
+      replicas: inDomain,
+      excess: skew - rule.maxSkew,
+      message: `${noun} ${domain} holds ${inDomain.length} replicas of ${workload}, ${skew} more than the emptiest eligible ${noun}; max skew ${rule.maxSkew}`,
     });
   }
-  if (rule.maxSkew !== undefined && verifiable.length > 0) {
-    const eligible = eligibleDomains(topology, rule.level, chains);
-    // Kubernetes: the global minimum is 0 when fewer domains are eligible than minDomains.
-    const fewerThanMin = rule.minDomains !== undefined && eligible.size < rule.minDomains;
-    const minimum = fewerThanMin ? 0 : Math.min(...[...eligible].map((d) => domains.get(d)?.length ?? 0));
-    for (const [domain, inDomain] of sortedDomains) {
-      const skew = inDomain.length - minimum;
-      if (skew <= rule.maxSkew) continue;
-      violations.push({
-        ...base,
-        kind: "MAX_SKEW",
-        domain,
-        replicas: inDomain,
-        excess: skew - rule.maxSkew,
-        message: `${noun} ${domain} holds ${inDomain.length} replicas of ${workload}, ${skew} more than the emptiest eligible ${noun}; max skew ${rule.maxSkew}`,
-      });
-    }
-  }
-  return { workload, rule, replicas, domains, violations, unverifiable };
+  return violations;
 }
 
 /** Every rule of one workload. */

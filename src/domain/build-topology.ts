@@ -45,46 +45,23 @@ const RECORDS_PER_STEP = 256;
 
 /** The same in steps, yielding every few hundred records, so a service loading a large fleet keeps answering. */
 export function* buildTopologySteps(input: TopologyInput): Generator<void, Topology> {
-  const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
-  const src = (r: Keyed) => r.source ?? "";
-  function* map<T extends { key: string }>(records: Keyed[] | undefined, node: (r: any) => T): Generator<void, Map<string, T>> {
-    const nodes = new Map<string, T>();
-    const all = records ?? [];
-    for (let i = 0; i < all.length; i++) {
-      if (i % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield;
-      nodes.set(keyOf(all[i]), node(all[i]));
-    }
-    return nodes;
-  }
-  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
-  /**
-   * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
-   * that names another tenant's workload is no replica of it: it does not count in its
-   * verdicts, replicas, anti-affinity or what-ifs (the sync warns about it). Otherwise anyone
-   * who can sync a unit could add replicas to someone else's workload, or learn where that
-   * workload's failure domains are. A workload no source has synced yet has no tenant to
-   * check: the unit keeps naming it, and the rule applies once it is synced.
-   */
-  const workloadOf = (r: { workload?: string | null; tenant?: string }) => {
-    const workload = r.workload ?? null;
-    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
-  };
+  const workloadOf = ownWorkload(input);
   return {
-    datacenters: yield* map<DatacenterNode>(input.datacenters, (r) => ({
+    datacenters: yield* map(input.datacenters, (r): DatacenterNode => ({
       key: keyOf(r),
       sources: r.sources ?? [src(r)],
       region: r.region ?? null,
       hazardZones: r.hazardZones ?? [],
       planet: r.planet ?? "earth",
     })),
-    racks: yield* map<RackNode>(input.racks, (r) => ({
+    racks: yield* map(input.racks, (r): RackNode => ({
       key: keyOf(r),
       source: src(r),
       datacenter: r.datacenter,
       powerDomains: r.powerDomains ?? [],
       networkDomains: r.networkDomains ?? [],
     })),
-    hosts: yield* map<HostNode>(input.hosts, (r) => ({
+    hosts: yield* map(input.hosts, (r): HostNode => ({
       key: keyOf(r),
       source: src(r),
       rack: r.rack ?? null,
@@ -92,7 +69,56 @@ export function* buildTopologySteps(input: TopologyInput): Generator<void, Topol
       dedicatedTo: r.dedicatedTo ?? null,
       placementGroup: r.placementGroup ?? null,
     })),
-    virtualMachines: yield* map<VirtualMachineNode>(input.virtualMachines, (r) => ({
+    ...(yield* units(input, workloadOf)),
+    tenants: yield* map(input.tenants, (r): TenantNode => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
+    workloads: yield* map(input.workloads, (r): WorkloadNode => ({
+      key: keyOf(r),
+      source: src(r),
+      tenant: r.tenant,
+      minimumIsolation: r.minimumIsolation ?? null,
+      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
+      minHealthyReplicas: r.minHealthyReplicas ?? null,
+    })),
+  };
+}
+
+const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
+const src = (r: Keyed) => r.source ?? "";
+
+/**
+ * The records by key, each made a node. The records were validated before they got here (a
+ * snapshot) or are database rows, so every field the node needs is present: Required says so.
+ */
+function* map<T extends { key: string }, R extends Keyed = Keyed>(records: readonly R[] | undefined, node: (r: Required<R>) => T): Generator<void, Map<string, T>> {
+  const nodes = new Map<string, T>();
+  const all = records ?? [];
+  for (let i = 0; i < all.length; i++) {
+    if (i % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield;
+    nodes.set(keyOf(all[i]), node(all[i] as Required<R>));
+  }
+  return nodes;
+}
+
+/**
+ * A unit belongs to a workload only when the workload is of the unit's own tenant. A unit
+ * that names another tenant's workload is no replica of it: it does not count in its
+ * verdicts, replicas, anti-affinity or what-ifs (the sync warns about it). Otherwise anyone
+ * who can sync a unit could add replicas to someone else's workload, or learn where that
+ * workload's failure domains are. A workload no source has synced yet has no tenant to
+ * check: the unit keeps naming it, and the rule applies once it is synced.
+ */
+function ownWorkload(input: TopologyInput) {
+  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
+  return (r: { workload?: string | null; tenant?: string }) => {
+    const workload = r.workload ?? null;
+    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
+  };
+}
+
+/** The compute units: virtual machines and containers. */
+function* units(input: TopologyInput, workloadOf: ReturnType<typeof ownWorkload>): Generator<void, Pick<Topology, "virtualMachines" | "containers">> {
+  return {
+    virtualMachines: yield* map(input.virtualMachines, (r): VirtualMachineNode => ({
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,
@@ -102,7 +128,7 @@ export function* buildTopologySteps(input: TopologyInput): Generator<void, Topol
       container: r.container ?? null,
       datacenter: r.datacenter ?? null,
     })),
-    containers: yield* map<ContainerNode>(input.containers, (r) => ({
+    containers: yield* map(input.containers, (r): ContainerNode => ({
       key: keyOf(r),
       source: src(r),
       runtime: r.runtime ?? "runc",
@@ -110,15 +136,6 @@ export function* buildTopologySteps(input: TopologyInput): Generator<void, Topol
       workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
-    })),
-    tenants: yield* map<TenantNode>(input.tenants, (r) => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
-    workloads: yield* map<WorkloadNode>(input.workloads, (r) => ({
-      key: keyOf(r),
-      source: src(r),
-      tenant: r.tenant,
-      minimumIsolation: r.minimumIsolation ?? null,
-      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
-      minHealthyReplicas: r.minHealthyReplicas ?? null,
     })),
   };
 }

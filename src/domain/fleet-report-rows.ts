@@ -16,11 +16,13 @@ export type ReportOutcome = Exclude<Outcome, "ISOLATED">;
 
 const COLUMNS = ["workload", "tenant", "unit", "other"] as const;
 const LEVELS = ["required", "actual", "possible"] as const;
+type IntColumns = Record<(typeof COLUMNS)[number], Int32Array>;
+type LevelColumns = Record<(typeof LEVELS)[number], Uint8Array>;
 
 export class ReportRowsBuilder {
   private count = 0;
-  private ints: Record<(typeof COLUMNS)[number], Int32Array>;
-  private levels: Record<(typeof LEVELS)[number], Uint8Array>;
+  private ints: IntColumns;
+  private levels: LevelColumns;
   private workloadIndex = new Map<string, number>();
   private tenantIndex = new Map<string, number>();
   private workloads: string[] = [];
@@ -36,8 +38,9 @@ export class ReportRowsBuilder {
     private readonly places: SharedPlaces,
     private readonly policy: Policy,
   ) {
-    this.ints = Object.fromEntries(COLUMNS.map((c) => [c, new Int32Array(1024)])) as never;
-    this.levels = Object.fromEntries(LEVELS.map((c) => [c, new Uint8Array(1024)])) as never;
+    // fromEntries over every column name: the record is complete.
+    this.ints = Object.fromEntries(COLUMNS.map((c) => [c, new Int32Array(1024)])) as IntColumns;
+    this.levels = Object.fromEntries(LEVELS.map((c) => [c, new Uint8Array(1024)])) as LevelColumns;
   }
 
   add(workload: string, tenant: string, required: number, actual: number, possible: number, unit: number, other: number) {
@@ -70,8 +73,8 @@ export class ReportRowsBuilder {
       this.topology,
       this.places,
       this.policy,
-      Object.fromEntries(COLUMNS.map((c) => [c, trim(this.ints[c])])) as never,
-      Object.fromEntries(LEVELS.map((c) => [c, trim(this.levels[c])])) as never,
+      Object.fromEntries(COLUMNS.map((c) => [c, trim(this.ints[c])])) as IntColumns,
+      Object.fromEntries(LEVELS.map((c) => [c, trim(this.levels[c])])) as LevelColumns,
       this.workloads,
       this.tenants,
       { NOT_ISOLATED: this.byOutcome.NOT_ISOLATED.slice(0, this.outcomeCount.NOT_ISOLATED), UNPROVEN: this.byOutcome.UNPROVEN.slice(0, this.outcomeCount.UNPROVEN) },

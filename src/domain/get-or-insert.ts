@@ -8,7 +8,7 @@ interface MapLike<K, V> {
   set(key: K, value: V): unknown;
 }
 
-export function getOrInsert<K, V>(map: MapLike<K, V>, key: K, make: (key: K) => V): V {
+export function getOrInsert<K, V>(map: MapLike<K, V>, key: K, make: (key: K) => NoInfer<V>): V {
   let value = map.get(key);
   if (value === undefined) map.set(key, (value = make(key)));
   return value;

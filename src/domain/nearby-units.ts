@@ -43,7 +43,7 @@ export function nearbyUnits(topology: Topology): Nearby {
     if (!list) byDatacenter.set(facts.dc, (list = []));
     list.push(facts);
     let inDc = seen.get(facts.dc);
-    if (!inDc) seen.set(facts.dc, (inDc = new Map()));
+    if (!inDc) seen.set(facts.dc, (inDc = new Map<string, UnitFacts>()));
     const key = `${facts.tenant}\u0000${facts.workload ?? ""}`;
     if (!inDc.has(key)) inDc.set(key, facts);
     for (let i = 1; i < facts.chain.ids.length; i++) {

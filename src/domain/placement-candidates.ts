@@ -8,9 +8,9 @@ import { hostDatacenter, type Topology } from "./topology.ts";
  * of its hosts, and the datacenter itself for a replica whose host the provider chooses.
  */
 export interface CandidateRequest {
-  hosts?: readonly string[];
-  virtualMachines?: readonly string[];
-  kubernetesNodes?: readonly string[];
+  hosts?: readonly string[] | null;
+  virtualMachines?: readonly string[] | null;
+  kubernetesNodes?: readonly string[] | null;
   anywhereInDatacenter?: string | null;
   anywhereInRegion?: string | null;
 }
@@ -27,7 +27,9 @@ export function resolveCandidates(topology: Topology, request: CandidateRequest)
   const seen = new Set<string>();
   const add = (place: CandidatePlace) => {
     const id = `${place.kind}:${place.key}`;
-    if (!seen.has(id)) seen.add(id), places.push(place);
+    if (seen.has(id)) return;
+    seen.add(id);
+    places.push(place);
   };
   for (const key of request.hosts ?? []) {
     if (topology.hosts.has(key)) add({ kind: "host", key });

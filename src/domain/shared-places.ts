@@ -165,7 +165,7 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     groups.add(f.dc);
     if (f.hostKnown) {
       let hostGroups = index.hostGroups.get(f.dc);
-      if (!hostGroups) index.hostGroups.set(f.dc, (hostGroups = new Map()));
+      if (!hostGroups) index.hostGroups.set(f.dc, (hostGroups = new Map<string, string | null>()));
       hostGroups.set(f.hostGroup, f.placementGroup);
     }
   }

@@ -1,3 +1,5 @@
+import type { AntiAffinityLevel, AntiAffinityMode, IsolationLevel } from "./scale.ts";
+
 /**
  * The placement graph the separation rules read: compute units with their parents, and the
  * physical places above them. Pure data, built from inventory rows by whoever loads them
@@ -78,7 +80,7 @@ export interface WorkloadNode {
   key: string;
   source: string;
   tenant: string;
-  minimumIsolation: import("./scale.ts").IsolationLevel | null;
+  minimumIsolation: IsolationLevel | null;
   /** Its anti-affinity rules in force (an operator's override, else its snapshot's). */
   antiAffinity: readonly AntiAffinityRule[];
   /** The fewest replicas it needs running; null when its owner set none. */
@@ -87,11 +89,11 @@ export interface WorkloadNode {
 
 /** A spread rule (docs/anti-affinity.md). */
 export interface AntiAffinityRule {
-  level: import("./scale.ts").AntiAffinityLevel;
+  level: AntiAffinityLevel;
   maxPerDomain?: number;
   minDomains?: number;
   maxSkew?: number;
-  mode: import("./scale.ts").AntiAffinityMode;
+  mode: AntiAffinityMode;
 }
 
 export interface Topology {

@@ -1,6 +1,6 @@
 import { policyLevel, relationship, requiredLevel, type Policy, type Relationship } from "./policy.ts";
 import { atLeast, rank, type IsolationLevel } from "./scale.ts";
-import { cachedChainOf, separationOfChains, workloadOf, type Separation } from "./separation.ts";
+import { cachedChainOf, separationOfChains, workloadOf, type Chain, type Separation } from "./separation.ts";
 import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { compareUnitRef } from "./compare-code-units.ts";
@@ -74,11 +74,48 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   const theirs = ofTenant.filter((unit) => workloadOf(topology, unit) !== workload);
 
   // Each unit's way up, walked once (and remembered with the topology).
-  const myChains = mine.map((unit) => cachedChainOf(topology, unit));
-  const theirChains = theirs.map((unit) => cachedChainOf(topology, unit));
-  // One pass for the levels and the weakest pair, keeping no pair: verdicts are asked for
-  // often and most have over a thousand pairs. Units come sorted, so the first pair to reach
-  // the lowest (actual, possible) is also the first in evidence order.
+  const sides: Sides = { mine, theirs, myChains: mine.map((unit) => cachedChainOf(topology, unit)), theirChains: theirs.map((unit) => cachedChainOf(topology, unit)) };
+  const { actual, possible, weakest, pairCount } = weakestOfPairs(topology, sides);
+  const sources = new Set<string>([workloadNode.source]);
+  const tenantNode = topology.tenants.get(tenant);
+  if (tenantNode) sources.add(tenantNode.source);
+
+  return {
+    workload,
+    workloadTenant: workloadNode.tenant,
+    tenant,
+    relationship: rel,
+    policyVersion: policy.version,
+    policyRequired: policyLevel(policy, rel),
+    workloadMinimum: workloadNode.minimumIsolation,
+    required,
+    actual,
+    possible,
+    outcome: outcomeOf(required, actual, possible),
+    pairCount,
+    unitCount: mine.length,
+    otherUnitCount: theirs.length,
+    ownUnitsOfTenant: ofTenant.length - theirs.length,
+    weakest,
+    evidence: sortedEvidence(topology, sides),
+    inventoryAsOf: oldestSync(sources, sides, freshness),
+  };
+}
+
+/** The two sides of a verdict's pairs, with each unit's way up. */
+interface Sides {
+  mine: UnitRef[];
+  theirs: UnitRef[];
+  myChains: Chain[];
+  theirChains: Chain[];
+}
+
+/**
+ * One pass for the levels and the weakest pair, keeping no pair: verdicts are asked for
+ * often and most have over a thousand pairs. Units come sorted, so the first pair to reach
+ * the lowest (actual, possible) is also the first in evidence order.
+ */
+function weakestOfPairs(topology: Topology, { mine, theirs, myChains, theirChains }: Sides) {
   let actual: IsolationLevel = "PLANET";
   let possible: IsolationLevel = "PLANET";
   let weakest: EvidencePair | null = null;
@@ -98,8 +135,13 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
       }
     }
   }
+  return { actual, possible, weakest, pairCount };
+}
+
+/** `Verdict.evidence`: every pair, sorted once on first use. */
+function sortedEvidence(topology: Topology, { mine, theirs, myChains, theirChains }: Sides): (limit: number) => EvidencePair[] {
   let sorted: EvidencePair[] | undefined;
-  const evidence = (limit: number) => {
+  return (limit: number) => {
     if (!sorted) {
       sorted = [];
       for (let i = 0; i < mine.length; i++) {
@@ -111,35 +153,15 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
     }
     return sorted.slice(0, limit);
   };
+}
 
-  const sources = new Set<string>([workloadNode.source]);
-  const tenantNode = topology.tenants.get(tenant);
-  if (tenantNode) sources.add(tenantNode.source);
+/** The oldest sync time among the sources of the workload, the tenant and every unit's way up. */
+function oldestSync(sources: Set<string>, { myChains, theirChains }: Sides, freshness: Freshness): Date | null {
   for (const c of [...myChains, ...theirChains]) for (const s of c.sources) sources.add(s);
   let inventoryAsOf: Date | null = null;
   for (const source of sources) {
     const at = freshness.get(source);
     if (at && (!inventoryAsOf || at < inventoryAsOf)) inventoryAsOf = at;
   }
-
-  return {
-    workload,
-    workloadTenant: workloadNode.tenant,
-    tenant,
-    relationship: rel,
-    policyVersion: policy.version,
-    policyRequired: policyLevel(policy, rel),
-    workloadMinimum: workloadNode.minimumIsolation,
-    required,
-    actual,
-    possible,
-    outcome: outcomeOf(required, actual, possible),
-    pairCount,
-    unitCount: mine.length,
-    otherUnitCount: theirs.length,
-    ownUnitsOfTenant: ofTenant.length - theirs.length,
-    weakest,
-    evidence,
-    inventoryAsOf,
-  };
+  return inventoryAsOf;
 }

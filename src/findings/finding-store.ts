@@ -13,8 +13,9 @@ export interface FindingRow {
   workloadTenant: string | null;
   tenant: string | null;
   subject: unknown;
-  evidence: unknown;
-  openedEvidence: unknown;
+  /** JSON from NOT NULL columns: always an object. */
+  evidence: NonNullable<unknown>;
+  openedEvidence: NonNullable<unknown>;
   firstSeenAt: Date;
   openedAt: Date;
   lastSeenAt: Date;

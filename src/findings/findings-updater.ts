@@ -4,6 +4,7 @@ import { INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import type { IsolationIndex } from "../isolation/isolation-index.ts";
 import { expireAcceptances, findingsUpToDate, updateFindings } from "./update-findings.ts";
 import { outsideRequest } from "../observability/request-context.ts";
+import { inSpan } from "../observability/in-span.ts";
 
 /*
  * Keeps the findings current on every replica: after a change this replica made (a sync, a
@@ -26,10 +27,10 @@ export class FindingsUpdater {
   ) {}
 
   async start(): Promise<() => Promise<void>> {
-    const unlisten = await this.db.listen(INVENTORY_CHANNEL, () => this.schedule());
-    const timer = setInterval(() => this.schedule(), FINDINGS_POLL_MS);
+    const unlisten = await this.db.listen(INVENTORY_CHANNEL, () => void this.schedule());
+    const timer = setInterval(() => void this.schedule(), FINDINGS_POLL_MS);
     timer.unref();
-    this.schedule();
+    void this.schedule();
     return async () => {
       this.stopped = true;
       clearInterval(timer);
@@ -45,7 +46,8 @@ export class FindingsUpdater {
       this.again = true;
       return this.running;
     }
-    this.running = outsideRequest(() => this.run()).finally(() => {
+    // A span of its own: the index load and report scan it may cause are traced inside it.
+    this.running = outsideRequest(() => inSpan("tenancy.findings.update", {}, () => this.run())).finally(() => {
       this.running = null;
       if (this.again && !this.stopped) {
         this.again = false;

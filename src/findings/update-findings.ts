@@ -1,5 +1,5 @@
 import type { SqlClient } from "../db/sql-client.ts";
-import { currentFindings, findingChanges, type FindingState, type StoredFinding } from "../domain/findings.ts";
+import { currentFindings, findingChanges, type StoredFinding } from "../domain/findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
 
@@ -49,7 +49,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView): Promi
     if (resolved.length > 0) await tx.query(`UPDATE finding SET state = 'RESOLVED', resolved_at = clock_timestamp() WHERE id = ANY($1::text[])`, [resolved.map((r) => r.id)]);
     const events = [
       ...changed.map((u) => ({ finding: u.facts.id, change: u.change, state: u.state, severity: u.facts.severity, evidence: u.facts.evidence })),
-      ...resolved.map((r) => ({ finding: r.id, change: "RESOLVED", state: "RESOLVED" as FindingState, severity: r.severity, evidence: null })),
+      ...resolved.map((r) => ({ finding: r.id, change: "RESOLVED", state: "RESOLVED", severity: r.severity, evidence: null })),
     ];
     if (events.length > 0) await recordEvents(tx, events, inventory, policy);
     await tx.query(

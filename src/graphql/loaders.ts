@@ -1,13 +1,14 @@
 import DataLoader from "dataloader";
 import type { AccessScope } from "../access/access-scope.ts";
 import type { Database } from "../db/open-database.ts";
+import type { SqlParam } from "../db/sql-client.ts";
 import { loadRuns, RUN_COLUMNS, type SavedQueryRun } from "../compliance/saved-query-runs.ts";
 import { newestVersions, type SavedQueryVersion } from "../compliance/saved-queries.ts";
 import { sourceStatuses, type SourceStatusRow } from "../connectors/source-status.ts";
 import { TABLES } from "../inventory/inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
 import { CHILD_RELATIONS, type ChildRelationName } from "./inventory-sql.ts";
-import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
+import { selectList, typed, TYPE_OF_KIND, type DatacenterDescriptionRow, type InventoryRow, type SourceRow, type SyncRunRow } from "./inventory-types.ts";
 import { badUserInput } from "./errors.ts";
 import { HISTORY_TABLES, pastTable, type HistoryTable } from "../history/past-tables.ts";
 import { markPast, type PastRead } from "./as-of.ts";
@@ -78,31 +79,63 @@ function fromAt(from: string, past: PastRead | undefined): string {
 
 /** The request's loaders; given `past`, they read the inventory as it was then and mark what they return. */
 export function createLoaders(db: Database, scope: AccessScope, past?: PastRead) {
-  const byKey = Object.fromEntries(
-    INVENTORY_KINDS.map((kind) => [
-      kind,
-      new DataLoader<string, InventoryRow | null>(async (keys) => {
-        const params: unknown[] = [[...keys]];
-        const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
-        const rows = await db.sql.query<InventoryRow>(
-          `SELECT ${selectList(kind)} FROM ${fromAt(`${TABLES[kind].table} t`, past)} WHERE t.key = ANY($1::text[]) AND ${condition}`,
-          params as never,
-        );
-        const found = new Map(scope.checked(kind, rows).map((row) => [row.key, markPast(typed(TYPE_OF_KIND[kind], row), past)]));
-        return keys.map((key) => found.get(key) ?? null);
-      }),
-    ]),
-  ) as Record<InventoryKind, DataLoader<string, InventoryRow | null>>;
+  return { ...inventoryLoaders(db, scope, past), ...sourceLoaders(db, scope), ...savedQueryLoaders(db), ...findingLoaders(db) };
+}
 
-  // Pages of children for many parents at once: one statement per (relation, page) asked.
-  const childPages = new DataLoader<ChildPageKey, Connection<InventoryRow>, string>(
+/** Inventory rows: by key, a parent's children by page, and each source's description of a datacenter. */
+function inventoryLoaders(db: Database, scope: AccessScope, past: PastRead | undefined) {
+  // Safe: one loader per kind, each built for that kind's rows.
+  const byKey = Object.fromEntries(INVENTORY_KINDS.map((kind) => [kind, byKeyLoader(db, scope, kind, past)])) as { [K in InventoryKind]: DataLoader<string, InventoryRow<K> | null> };
+
+  const childPages = childPageLoader(db, scope, past, childCountLoader(db, scope, past));
+
+  // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
+  const datacenterDescriptions = new DataLoader<string, DatacenterDescriptionRow[]>(async (keys) => {
+    const params: SqlParam[] = [[...keys]];
+    const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<DatacenterDescriptionRow>(
+      `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
+         FROM ${fromAt("datacenter_description t", past)} WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
+      params,
+    );
+    const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
+    return keys.map((key) => byDatacenter.get(key) ?? []);
+  });
+
+  return {
+    byKey,
+    datacenterDescriptions,
+    /** One page of a parent's children (e.g. a host's VMs). */
+    children(relation: ChildRelationName, parentKey: string, args: PageArgs): Promise<Connection<InventoryRow>> {
+      return childPages.load({ relation, parentKey, page: pageRequest(args) });
+    },
+  };
+}
+
+/** One kind's rows by key. */
+function byKeyLoader<K extends InventoryKind>(db: Database, scope: AccessScope, kind: K, past: PastRead | undefined) {
+  return new DataLoader<string, InventoryRow<K> | null>(async (keys) => {
+    const params: SqlParam[] = [[...keys]];
+    const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
+    const rows = await db.sql.query<InventoryRow<K>>(
+      `SELECT ${selectList(kind)} FROM ${fromAt(`${TABLES[kind].table} t`, past)} WHERE t.key = ANY($1::text[]) AND ${condition}`,
+      params,
+    );
+    const found = new Map(scope.checked(kind, rows).map((row) => [row.key, markPast(typed(TYPE_OF_KIND[kind], row), past)]));
+    return keys.map((key) => found.get(key) ?? null);
+  });
+}
+
+/** Pages of children for many parents at once: one statement per (relation, page) asked. */
+function childPageLoader(db: Database, scope: AccessScope, past: PastRead | undefined, childCounts: DataLoader<string, number>) {
+  return new DataLoader<ChildPageKey, Connection<InventoryRow>, string>(
     (requests) =>
       pagesForParents(
         requests,
         (r) => r.relation,
         async (group, page) => {
           const spec = CHILD_RELATIONS[group[0].relation];
-          const params: unknown[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
+          const params: SqlParam[] = [[...new Set(group.map((r) => r.parentKey))], page.after, page.size + 1];
           const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
           const rows = await db.sql.query<InventoryRow & { __parent: string; __rn: unknown }>(
             `SELECT * FROM (
@@ -110,11 +143,11 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
                  SELECT ${selectList(spec.kind)}, ${spec.parent} AS __parent FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition}
                ) x WHERE $2::text IS NULL OR x.key > $2
              ) y WHERE y.__rn <= $3 ORDER BY y.__parent, y.key`,
-            params as never,
+            params,
           );
           const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
           return new Map(
-            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => markPast(typed(TYPE_OF_KIND[spec.kind], row as InventoryRow), past))]),
+            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => markPast(typed(TYPE_OF_KIND[spec.kind], row), past))]),
           );
         },
         (r) => r.parentKey,
@@ -122,9 +155,11 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
       ),
     { cacheKeyFn: (r) => `${r.relation}|${r.parentKey}|${r.page.size}|${r.page.after ?? ""}` },
   );
+}
 
-  // totalCount of child connections, only when asked: one grouped count per relation.
-  const childCounts = new DataLoader<string, number>(async (keys) => {
+/** totalCount of child connections, only when asked: one grouped count per relation. */
+function childCountLoader(db: Database, scope: AccessScope, past: PastRead | undefined) {
+  return new DataLoader<string, number>(async (keys) => {
     const byRelation = new Map<ChildRelationName, string[]>();
     for (const key of keys) {
       const bar = key.indexOf("|");
@@ -134,44 +169,68 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
     const counts = new Map<string, number>();
     for (const [relation, parents] of byRelation) {
       const spec = CHILD_RELATIONS[relation];
-      const params: unknown[] = [parents];
+      const params: SqlParam[] = [parents];
       const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
       const rows = await db.sql.query<{ parent: string; n: number }>(
         `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
-        params as never,
+        params,
       );
       for (const row of rows) counts.set(`${relation}|${row.parent}`, row.n);
     }
     return keys.map((key) => counts.get(key) ?? 0);
   });
+}
 
-  const sources = new DataLoader<string, Record<string, unknown> | null>(async (keys) => {
-    const params: unknown[] = [[...keys]];
+/** Sources, their sync runs (by id and by page of a source) and their statuses. */
+function sourceLoaders(db: Database, scope: AccessScope) {
+  const sources = new DataLoader<string, SourceRow | null>(async (keys) => {
+    const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition("sources", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ key: string }>(
+    const rows = await db.sql.query<SourceRow>(
       `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
-      params as never,
+      params,
     );
     const found = new Map(scope.checked("sources", rows).map((row) => [row.key, typed("Source", row)]));
     return keys.map((key) => found.get(key) ?? null);
   });
 
-  const syncRuns = new DataLoader<number, Record<string, unknown> | null>(async (ids) => {
-    const params: unknown[] = [[...ids]];
+  const syncRuns = new DataLoader<number, SyncRunRow | null>(async (ids) => {
+    const params: SqlParam[] = [[...ids]];
     const condition = scope.rowCondition("syncRuns", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ id: number }>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params as never);
+    const rows = await db.sql.query<SyncRunRow>(`SELECT ${SYNC_RUN_COLUMNS} FROM sync_run t WHERE t.id = ANY($1::int[]) AND ${condition}`, params);
     const found = new Map(scope.checked("syncRuns", rows).map((row) => [row.id, typed("SyncRun", row)]));
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A source's runs, newest first: one statement per page shape for all the sources asked.
-  const sourceRuns = new DataLoader<{ source: string; page: PageRequest }, Connection<Record<string, unknown>>, string>(
+  const sourceRuns = sourceRunPageLoader(db);
+
+  const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
+    const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
+    return keys.map((key) => found.get(key) ?? null);
+  });
+
+  return {
+    sources,
+    syncRuns,
+    sourceStatuses: sourceStatusesByKey,
+    /** A page of a source's sync runs, newest first. */
+    sourceRuns(source: string, args: PageArgs) {
+      const page = pageRequest(args);
+      if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of sync runs", "after");
+      return sourceRuns.load({ source, page });
+    },
+  };
+}
+
+/** A source's runs, newest first: one statement per page shape for all the sources asked. */
+function sourceRunPageLoader(db: Database) {
+  return new DataLoader<{ source: string; page: PageRequest }, Connection<SyncRunRow>, string>(
     (requests) =>
       pagesForParents(
         requests,
         () => "",
         async (group, page) => {
-          const rows = await db.sql.query<Record<string, unknown> & { id: number; source: string; __rn: unknown }>(
+          const rows = await db.sql.query<SyncRunRow & { __rn: unknown }>(
             `SELECT * FROM (
                SELECT ${SYNC_RUN_COLUMNS}, row_number() OVER (PARTITION BY t.source ORDER BY t.id DESC) AS __rn
                  FROM sync_run t WHERE t.source = ANY($1::text[]) AND ($2::int IS NULL OR t.id < $2::int)
@@ -181,11 +240,14 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
           return groupBy(rows.map(({ __rn, ...run }) => typed("SyncRun", run)), (run) => run.source);
         },
         (r) => r.source,
-        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id as number, () => db.prisma.syncRun.count({ where: { source: r.source } })),
+        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id, () => db.prisma.syncRun.count({ where: { source: r.source } })),
       ),
     { cacheKeyFn: (r) => `${r.source}|${r.page.size}|${r.page.after ?? ""}` },
   );
+}
 
+/** Saved queries: the newest version by name, runs by id, and a query's runs by page. */
+function savedQueryLoaders(db: Database) {
   const savedQueries = new DataLoader<string, SavedQueryVersion | null>(async (names) => {
     const rows = await newestVersions(db.sql, names);
     const found = new Map(rows.map((row) => [row.name, row]));
@@ -197,8 +259,23 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
     return ids.map((id) => found.get(id) ?? null);
   });
 
-  // A saved query's runs, newest first: one statement per page shape for every saved query asked.
-  const savedQueryRunPages = new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
+  const savedQueryRunPages = savedQueryRunPageLoader(db);
+
+  return {
+    savedQueries,
+    savedQueryRunsById,
+    /** A page of a saved query's runs, newest first. */
+    savedQueryRuns(name: string, args: PageArgs) {
+      const page = pageRequest(args);
+      if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of saved query runs", "after");
+      return savedQueryRunPages.load({ name, page });
+    },
+  };
+}
+
+/** A saved query's runs, newest first: one statement per page shape for every saved query asked. */
+function savedQueryRunPageLoader(db: Database) {
+  return new DataLoader<{ name: string; page: PageRequest }, Connection<SavedQueryRun>, string>(
     (requests) =>
       pagesForParents(
         requests,
@@ -211,7 +288,7 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
              ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
             [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
           );
-          return groupBy(rows.map(({ __rn, ...run }) => run as SavedQueryRun), (run) => run.name);
+          return groupBy(rows.map(({ __rn, ...run }) => run), (run) => run.name);
         },
         (r) => r.name,
         (runs, r) =>
@@ -222,21 +299,10 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
       ),
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );
+}
 
-  // Each source's own description of a datacenter, by source key: one statement for every datacenter asked.
-  const datacenterDescriptions = new DataLoader<string, Record<string, unknown>[]>(async (keys) => {
-    const params: unknown[] = [[...keys]];
-    const condition = scope.rowCondition("datacenters", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<{ key: string }>(
-      `SELECT t.key, t.source, t.name, t.provider, t.region, t.hazard_zones AS "hazardZones", t.planet, t.updated_at AS "updatedAt"
-         FROM ${fromAt("datacenter_description t", past)} WHERE t.key = ANY($1::text[]) AND ${condition} ORDER BY t.key, t.source`,
-      params as never,
-    );
-    const byDatacenter = groupBy(scope.checked("datacenters", rows), (row) => row.key);
-    return keys.map((key) => byDatacenter.get(key) ?? []);
-  });
-
-  // Findings by id (a report row's or a violation's `since`), and their events: one statement each per request wave.
+/** Findings by id (a report row's or a violation's `since`), and their events: one statement each per request wave. */
+function findingLoaders(db: Database) {
   const findings = new DataLoader<string, FindingRow | null>(async (ids) => {
     const found = new Map((await findingsByIds(db.sql, ids)).map((row) => [row.id, row]));
     return ids.map((id) => found.get(id) ?? null);
@@ -245,38 +311,5 @@ export function createLoaders(db: Database, scope: AccessScope, past?: PastRead)
     const byFinding = groupBy(await findingEvents(db.sql, ids), (event) => event.finding);
     return ids.map((id) => byFinding.get(id) ?? []);
   });
-
-  const sourceStatusesByKey = new DataLoader<string, SourceStatusRow | null>(async (keys) => {
-    const found = new Map((await sourceStatuses(db.sql, keys)).map((row) => [row.source, row]));
-    return keys.map((key) => found.get(key) ?? null);
-  });
-
-  return {
-    byKey,
-    sourceStatuses: sourceStatusesByKey,
-    datacenterDescriptions,
-    findings,
-    findingHistory,
-    savedQueries,
-    savedQueryRunsById,
-    /** A page of a saved query's runs, newest first. */
-    savedQueryRuns(name: string, args: PageArgs) {
-      const page = pageRequest(args);
-      if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of saved query runs", "after");
-      return savedQueryRunPages.load({ name, page });
-    },
-    /** A page of a source's sync runs, newest first. */
-    sourceRuns(source: string, args: PageArgs) {
-      const page = pageRequest(args);
-      if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of sync runs", "after");
-      return sourceRuns.load({ source, page });
-    },
-    sources,
-    syncRuns,
-    /** One page of a parent's children (e.g. a host's VMs). */
-    children(relation: ChildRelationName, parentKey: string, args: PageArgs): Promise<Connection<InventoryRow>> {
-      return childPages.load({ relation, parentKey, page: pageRequest(args) });
-    },
-  };
+  return { findings, findingHistory };
 }
-

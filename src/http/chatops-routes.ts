@@ -61,7 +61,7 @@ export function chatopsRoutes(deps: ChatopsDeps) {
     async json(principal: Principal, rawBody: Buffer, send: Send) {
       let body: { text?: unknown } | null = null;
       try {
-        body = JSON.parse(rawBody.toString("utf8"));
+        body = JSON.parse(rawBody.toString("utf8")) as { text?: unknown } | null;
       } catch {
         // answered below
       }

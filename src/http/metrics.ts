@@ -29,6 +29,7 @@ export class Metrics {
 
   constructor(sql: SqlClient) {
     collectDefaultMetrics({ register: this.registry });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the union of label names is not a Metric<string> to it)
     for (const metric of Object.values(serviceMetrics)) this.registry.registerMetric(metric as Metric);
     this.database = new DatabaseGauges(this.registry, sql);
   }

@@ -29,7 +29,7 @@ export interface SubscriptionDeps {
 }
 
 export function startSubscriptions(deps: SubscriptionDeps): () => Promise<void> {
-  const schema = makeExecutableSchema({ typeDefs, resolvers: guardResolvers(resolvers) as never });
+  const schema = makeExecutableSchema({ typeDefs, resolvers: guardResolvers(resolvers) });
   const sockets = new WebSocketServer({ server: deps.httpServer, path: "/graphql" });
   const principals = new WeakMap<object, Principal>();
   const server = useServer<Record<string, unknown> | undefined, { principal?: Principal }>(

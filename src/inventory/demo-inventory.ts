@@ -32,7 +32,7 @@ export async function loadDemoInventory(sql: SqlClient): Promise<SyncResult[]> {
 export async function demoSnapshots(): Promise<{ file: string; snapshot: { source: string } & Record<string, unknown> }[]> {
   const files = (await readdir(DEMO_DIR)).filter((f) => f.endsWith(".json"));
   files.sort((a, b) => rank(a) - rank(b) || compareCodeUnits(a, b));
-  return Promise.all(files.map(async (file) => ({ file, snapshot: JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8")) })));
+  return Promise.all(files.map(async (file) => ({ file, snapshot: JSON.parse(await readFile(path.join(DEMO_DIR, file), "utf8")) as { source: string } & Record<string, unknown> })));
 }
 
 function rank(file: string): number {

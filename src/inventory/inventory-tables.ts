@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { type z } from "zod";
 import { referenceTargets } from "./inventory-fields.ts";
 import { INVENTORY, INVENTORY_KINDS, type InventoryKind } from "./snapshot.ts";
 

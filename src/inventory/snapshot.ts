@@ -1,6 +1,6 @@
 import { z } from "zod";
 import {
-  AntiAffinityRuleSchema,
+  type AntiAffinityRuleSchema,
   antiAffinityRules,
   flag,
   isolationLevel,

@@ -61,13 +61,6 @@ export interface SyncOptions {
   massRemovalOverride?: string;
 }
 
-/** Carries a dry run's result out of its transaction, which it rolls back. */
-class DryRunDone extends Error {
-  constructor(readonly applied: Pick<SyncResult, "status" | "totals" | "changes" | "warnings">) {
-    super("dry run");
-  }
-}
-
 /** A refusal found inside the transaction: it rolls back, then the run is marked REFUSED. */
 class SyncRefused extends Error {
   constructor(readonly problems: SnapshotProblem[]) {
@@ -112,11 +105,9 @@ async function syncUnobserved(sql: SqlClient, document: unknown, options: SyncOp
 
   if (options.dryRun) {
     try {
-      await sql.transaction(async (tx) => {
-        throw new DryRunDone(await applySnapshot(tx, snapshot, -1, options, progress));
-      });
+      const applied = await sql.rolledBack((tx) => applySnapshot(tx, snapshot, -1, options, progress));
+      return result(applied.status, null, applied);
     } catch (error) {
-      if (error instanceof DryRunDone) return result(error.applied.status, null, error.applied);
       if (error instanceof SyncRefused) return result("REFUSED", null, { errors: error.problems });
       options.onFailure?.(error);
       return result("FAILED", null, { errors: [{ path: [], message: describeFailure(error, snapshot.source) }] });
@@ -145,14 +136,63 @@ async function syncUnobserved(sql: SqlClient, document: unknown, options: SyncOp
   }
 }
 
-async function applySnapshot(
-  tx: SqlClient,
-  snapshot: Snapshot,
-  runId: number,
-  options: SyncOptions,
-  progress: (phase: string) => void,
-): Promise<Pick<SyncResult, "status" | "totals" | "changes" | "warnings">> {
-  const lockTimeout = Math.max(1, Math.round(options.lockTimeoutMs ?? 60_000));
+type Applied = Pick<SyncResult, "status" | "totals" | "changes" | "warnings">;
+
+/** One application of a snapshot inside its transaction: what every phase reads and fills in. */
+interface SyncPass {
+  tx: SqlClient;
+  snapshot: Snapshot;
+  runId: number;
+  options: SyncOptions;
+  progress: (phase: string) => void;
+  lockTimeout: number;
+  /** Each kind's parameter arrays, serialised once and only for kinds that need a diff. */
+  arraysOf: (kind: InventoryKind) => string[];
+  /** Kinds whose stored digest proves them unchanged (`unchangedByDigest`). */
+  unchangedKinds: Set<InventoryKind>;
+  changes: Record<InventoryKind, KindChanges>;
+}
+
+async function applySnapshot(tx: SqlClient, snapshot: Snapshot, runId: number, options: SyncOptions, progress: (phase: string) => void): Promise<Applied> {
+  const pass: SyncPass = {
+    tx,
+    snapshot,
+    runId,
+    options,
+    progress,
+    lockTimeout: Math.max(1, Math.round(options.lockTimeoutMs ?? 60_000)),
+    arraysOf: parameterArrays(snapshot),
+    unchangedKinds: new Set(),
+    changes: emptyChanges(),
+  };
+  await lockSource(pass);
+  const digests = snapshot.complete ? collectionDigests(snapshot) : null;
+  if (digests) pass.unchangedKinds = await unchangedByDigest(tx, snapshot.source, digests);
+  progress("checking ownership");
+  const conflicts = await ownershipConflicts(pass);
+  const datacenters = await datacenterConflicts(pass);
+  conflicts.push(...datacenters.conflicts);
+  if (conflicts.length > 0) throw new SyncRefused(conflicts);
+  if (snapshot.complete) await countRemovals(pass);
+  await upsertKinds(pass);
+  if (snapshot.complete) await removeMissing(pass);
+  const { changes } = pass;
+  const datacenterChanges = changes.datacenters.created + changes.datacenters.updated + changes.datacenters.removed;
+  if (datacenterChanges > 0) await refreshDatacenters(tx, datacenters.keys);
+  const warnings = await crossSourceChecks(pass);
+  const totals = totalsOf(changes);
+  const status = totals.created + totals.updated + totals.removed === 0 ? "UNCHANGED" : "APPLIED";
+  await bookkeeping(pass, digests, status, totals, warnings);
+  return { status, totals, changes, warnings };
+}
+
+function parameterArrays(snapshot: Snapshot): (kind: InventoryKind) => string[] {
+  const cache = new Map<InventoryKind, string[]>();
+  return (kind) => getOrInsert(cache, kind, () => columnArrays(kind, snapshot[kind]));
+}
+
+/** One sync per source at a time (waiting at most lockTimeoutMs); then the run's own checks. */
+async function lockSource({ tx, snapshot, runId, options, progress, lockTimeout }: SyncPass) {
   progress("waiting for other syncs of this source");
   await tx.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeout}ms`]);
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenancy-sync:' || $1, 0))`, [snapshot.source]);
@@ -160,26 +200,25 @@ async function applySnapshot(
   await abandonDeadRuns(tx, snapshot.source, runId);
   const outsideGrant = options.grant ? await syncGrantProblems(tx, snapshot, options.grant) : [];
   if (outsideGrant.length > 0) throw new SyncRefused(outsideGrant);
+}
 
-  // Each kind's parameter arrays, serialised once and only for kinds that need a diff.
-  const cache = new Map<InventoryKind, string[]>();
-  const arraysOf = (kind: InventoryKind) => getOrInsert(cache, kind, () => columnArrays(kind, snapshot[kind]));
-
-  // A kind whose complete collection has the digest stored by this source's last complete
-  // sync is exactly what the source already has: no ownership conflict, nothing to write or
-  // remove. Only this source's syncs write its rows (under the lock held here), and an
-  // incomplete sync clears the digests, so an equal digest proves the rows are unchanged.
-  const digests = snapshot.complete ? collectionDigests(snapshot) : null;
+/**
+ * A kind whose complete collection has the digest stored by this source's last complete
+ * sync is exactly what the source already has: no ownership conflict, nothing to write or
+ * remove. Only this source's syncs write its rows (under the lock held here), and an
+ * incomplete sync clears the digests, so an equal digest proves the rows are unchanged.
+ */
+async function unchangedByDigest(tx: SqlClient, source: string, digests: Record<InventoryKind, string>): Promise<Set<InventoryKind>> {
   const unchangedKinds = new Set<InventoryKind>();
-  if (digests) {
-    const stored = await tx.query<{ kind: InventoryKind; digest: string }>(`SELECT kind, digest FROM source_digest WHERE source = $1`, [snapshot.source]);
-    for (const row of stored) if (digests[row.kind] === row.digest) unchangedKinds.add(row.kind);
-  }
-  const changedKinds = INVENTORY_KINDS.filter((kind) => !unchangedKinds.has(kind));
+  const stored = await tx.query<{ kind: InventoryKind; digest: string }>(`SELECT kind, digest FROM source_digest WHERE source = $1`, [source]);
+  for (const row of stored) if (digests[row.kind] === row.digest) unchangedKinds.add(row.kind);
+  return unchangedKinds;
+}
 
-  progress("checking ownership");
+/** Ids of this snapshot that another source owns (ids are unique per kind across sources). */
+async function ownershipConflicts({ tx, snapshot, arraysOf, unchangedKinds }: SyncPass): Promise<SnapshotProblem[]> {
   const conflicts: SnapshotProblem[] = [];
-  for (const kind of changedKinds) {
+  for (const kind of INVENTORY_KINDS.filter((kind) => !unchangedKinds.has(kind))) {
     if (snapshot[kind].length === 0 || TABLES[kind].shared) continue;
     const owned = await tx.query<{ key: string; source: string }>(
       `SELECT t.key, t.source FROM ${TABLES[kind].table} t
@@ -195,47 +234,54 @@ async function applySnapshot(
       });
     }
   }
-  // The datacenters this sync describes or stops describing: locked against other sources'
-  // syncs of the same places, checked against their descriptions, and their union rewritten.
-  let datacenterKeys: string[] = [];
-  if (!unchangedKinds.has("datacenters")) {
-    const leaving = snapshot.complete ? await leavingDatacenters(tx, snapshot.source, arraysOf("datacenters")[0]) : [];
-    datacenterKeys = [...snapshot.datacenters.map((d) => d.id), ...leaving];
-    await lockDatacenters(tx, datacenterKeys, lockTimeout);
-    conflicts.push(...(await disagreements(tx, snapshot)));
-  }
-  if (conflicts.length > 0) throw new SyncRefused(conflicts);
+  return conflicts;
+}
 
-  const changes = emptyChanges();
-  if (snapshot.complete) {
-    progress("counting removals");
-    let removing = 0;
-    let total = 0;
-    for (const kind of INVENTORY_KINDS) {
-      if (unchangedKinds.has(kind)) {
-        total += snapshot[kind].length;
-        continue;
-      }
-      const [row] = await tx.query<{ removing: number; total: number }>(
-        `SELECT count(*) FILTER (WHERE k.key IS NULL)::int AS removing, count(*)::int AS total
-           FROM ${ownTable(kind)} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
-          WHERE t.source = $2`,
-        [arraysOf(kind)[0], snapshot.source],
-      );
-      changes[kind].removed = row.removing;
-      removing += row.removing;
-      total += row.total;
-    }
-    if (removing * 2 > total && removing > 0 && !options.allowMassRemoval) {
-      throw new SyncRefused([
-        {
-          path: ["complete"],
-          message: `this complete snapshot would remove ${removing} of the ${total} objects source "${snapshot.source}" has (more than half); if that is intended, sync again with ${options.massRemovalOverride ?? MASS_REMOVAL_OVERRIDE}`,
-        },
-      ]);
-    }
-  }
+/**
+ * The datacenters this sync describes or stops describing: locked against other sources'
+ * syncs of the same places, checked against their descriptions (their union is rewritten
+ * after the writes).
+ */
+async function datacenterConflicts({ tx, snapshot, arraysOf, unchangedKinds, lockTimeout }: SyncPass): Promise<{ keys: string[]; conflicts: SnapshotProblem[] }> {
+  if (unchangedKinds.has("datacenters")) return { keys: [], conflicts: [] };
+  const leaving = snapshot.complete ? await leavingDatacenters(tx, snapshot.source, arraysOf("datacenters")[0]) : [];
+  const keys = [...snapshot.datacenters.map((d) => d.id), ...leaving];
+  await lockDatacenters(tx, keys, lockTimeout);
+  return { keys, conflicts: await disagreements(tx, snapshot) };
+}
 
+/** A complete snapshot's removals, counted per kind; more than half of the source's objects is refused unless allowed. */
+async function countRemovals({ tx, snapshot, options, progress, arraysOf, unchangedKinds, changes }: SyncPass) {
+  progress("counting removals");
+  let removing = 0;
+  let total = 0;
+  for (const kind of INVENTORY_KINDS) {
+    if (unchangedKinds.has(kind)) {
+      total += snapshot[kind].length;
+      continue;
+    }
+    const [row] = await tx.query<{ removing: number; total: number }>(
+      `SELECT count(*) FILTER (WHERE k.key IS NULL)::int AS removing, count(*)::int AS total
+         FROM ${ownTable(kind)} t LEFT JOIN unnest($1::text[]) AS k(key) ON k.key = t.key
+        WHERE t.source = $2`,
+      [arraysOf(kind)[0], snapshot.source],
+    );
+    changes[kind].removed = row.removing;
+    removing += row.removing;
+    total += row.total;
+  }
+  if (removing * 2 > total && removing > 0 && !options.allowMassRemoval) {
+    throw new SyncRefused([
+      {
+        path: ["complete"],
+        message: `this complete snapshot would remove ${removing} of the ${total} objects source "${snapshot.source}" has (more than half); if that is intended, sync again with ${options.massRemovalOverride ?? MASS_REMOVAL_OVERRIDE}`,
+      },
+    ]);
+  }
+}
+
+/** Writes the new and changed rows of each kind (one statement per kind). */
+async function upsertKinds({ tx, snapshot, progress, arraysOf, unchangedKinds, changes }: SyncPass) {
   for (const kind of INVENTORY_KINDS) {
     const records = snapshot[kind];
     if (unchangedKinds.has(kind)) changes[kind].unchanged = records.length;
@@ -253,32 +299,39 @@ async function applySnapshot(
     changes[kind].updated = row.updated;
     changes[kind].unchanged = records.length - row.changed;
   }
+}
 
-  if (snapshot.complete) {
-    progress("removing what the source no longer has");
-    for (const kind of INVENTORY_KINDS) {
-      if (changes[kind].removed === 0) continue;
-      await tx.query(
-        `DELETE FROM ${ownTable(kind)} t WHERE t.source = $2
-            AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(key) WHERE k.key = t.key)`,
-        [arraysOf(kind)[0], snapshot.source],
-      );
-    }
+/** Deletes what a complete snapshot no longer has (only kinds where removals were counted). */
+async function removeMissing({ tx, snapshot, progress, arraysOf, changes }: SyncPass) {
+  progress("removing what the source no longer has");
+  for (const kind of INVENTORY_KINDS) {
+    if (changes[kind].removed === 0) continue;
+    await tx.query(
+      `DELETE FROM ${ownTable(kind)} t WHERE t.source = $2
+          AND NOT EXISTS (SELECT 1 FROM unnest($1::text[]) AS k(key) WHERE k.key = t.key)`,
+      [arraysOf(kind)[0], snapshot.source],
+    );
   }
+}
 
-  const datacenterChanges = changes.datacenters.created + changes.datacenters.updated + changes.datacenters.removed;
-  if (datacenterChanges > 0) await refreshDatacenters(tx, datacenterKeys);
-
+/** Checks that need the other sources' rows: containment cycles (refused) and references (warnings). */
+async function crossSourceChecks({ tx, snapshot, progress }: SyncPass): Promise<SnapshotProblem[]> {
   progress("checking containment");
   await refuseCrossSourceCycles(tx, snapshot);
   progress("checking references");
-  const warnings = [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot))];
+  return [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot))];
+}
 
+function totalsOf(changes: Record<InventoryKind, KindChanges>): KindChanges {
   const totals = zero();
   for (const kind of INVENTORY_KINDS) {
     for (const field of ["created", "updated", "removed", "unchanged"] as const) totals[field] += changes[kind][field];
   }
-  const status = totals.created + totals.updated + totals.removed === 0 ? "UNCHANGED" : "APPLIED";
+  return totals;
+}
+
+/** The digests, the inventory version, the source's sync time and the run's record. */
+async function bookkeeping({ tx, snapshot, runId }: SyncPass, digests: Record<InventoryKind, string> | null, status: SyncStatus, totals: KindChanges, warnings: SnapshotProblem[]) {
   if (digests) {
     await tx.query(
       `INSERT INTO source_digest (source, kind, digest) SELECT $1, d.kind, d.digest FROM unnest($2::text[], $3::text[]) AS d(kind, digest)
@@ -300,7 +353,6 @@ async function applySnapshot(
             warnings = $7::jsonb WHERE id = $1`,
     [runId, status, totals.created, totals.updated, totals.removed, totals.unchanged, JSON.stringify(warnings)],
   );
-  return { status, totals, changes, warnings };
 }
 
 /** Bump when the stored form of a collection changes, so old digests stop matching. */

@@ -18,7 +18,9 @@ import { PastViews } from "../history/past-views.ts";
  * reads, in one statement, the inventory version (bumped by every applied sync, on any
  * replica), the policy in force and the sources' sync times; the topology is reloaded only
  * when the version moved. So a verdict never reads a topology older than the last committed
- * sync, whichever replica applied it, without LISTEN/NOTIFY plumbing.
+ * sync, whichever replica applied it: that check is the guarantee. The NOTIFY each applied
+ * sync sends (`watch` LISTENs for it) only starts the reload early, so the next request rarely
+ * waits; a lost notification costs one slower request, never a stale answer.
  */
 export interface IsolationView {
   topology: Topology;

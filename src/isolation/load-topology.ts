@@ -50,7 +50,7 @@ export async function loadTopology(sql: SqlClient, tables: TableAt = currentTabl
       const columns = part === "workloads" ? workloadColumns(tables) : COLUMNS[part];
       parts[part] = await readInBatches(tx, `SELECT ${columns} FROM ${tables(TABLE[part])} ${TABLE[part]} ORDER BY key COLLATE "C"`);
     }
-    return { topology: await runInSlices(buildTopologySteps(parts as never)), version: state.version };
+    return { topology: await runInSlices(buildTopologySteps(parts)), version: state.version };
   });
 }
 
@@ -105,5 +105,5 @@ export async function loadTopologyFor(sql: SqlClient, workload: string, tenant: 
   const datacenters = await sql.query(`SELECT ${COLUMNS.datacenters} FROM datacenter WHERE key = ANY($1::text[])`, [datacenterKeys]);
   const workloads = await sql.query<{ tenant: string }>(`SELECT ${COLUMNS.workloads} FROM workload WHERE key = $1`, [workload]);
   const tenants = await sql.query(`SELECT ${COLUMNS.tenants} FROM tenant WHERE key = ANY($1::text[])`, [[tenant, ...workloads.map((w) => w.tenant)]]);
-  return buildTopology({ containers, virtualMachines, hosts, racks, datacenters, workloads, tenants } as never);
+  return buildTopology({ containers, virtualMachines, hosts, racks, datacenters, workloads, tenants });
 }

@@ -3,8 +3,17 @@
  * (src/chatops/chat-commands.ts): the outcome first with its emoji, then who from whom and why.
  */
 interface Payload {
-  event: { change: string; severity: string; evidence: Record<string, any> | null };
-  finding: { kind: string; workload: string; workloadTenant: string | null; tenant: string | null; subject: Record<string, any> };
+  event: { change: string; severity: string; evidence: Evidence | null };
+  finding: { kind: string; workload: string; workloadTenant: string | null; tenant: string | null; subject: Record<string, unknown> };
+}
+
+/** What a finding's evidence holds that the message names (src/domain/findings.ts writes it). */
+interface Evidence {
+  required?: string;
+  actual?: string;
+  possible?: string;
+  weakestPair?: { unit: string; otherUnit: string; shared: string };
+  message?: string;
 }
 
 const CHANGE: Record<string, string> = {
@@ -27,7 +36,7 @@ export function slackText(payload: Payload): string {
     const what = finding.kind === "ISOLATION" ? `*${escape(finding.workload)}* from tenant *${escape(finding.tenant ?? "")}*` : `the ${escape(String(finding.subject.level))} rule of *${escape(finding.workload)}*`;
     return `:white_check_mark: *Resolved*: ${what} is no longer in the report.`;
   }
-  const e = event.evidence ?? {};
+  const e: Evidence = event.evidence ?? {};
   if (finding.kind === "ISOLATION") {
     const proven = e.possible === e.actual ? `proven ${e.actual}` : `proven ${e.actual}, possibly ${e.possible}`;
     const pair = e.weakestPair ? `; closest: ${escape(e.weakestPair.unit)} and ${escape(e.weakestPair.otherUnit)} (${escape(e.weakestPair.shared)})` : "";

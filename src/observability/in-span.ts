@@ -16,7 +16,8 @@ export function inSpan<T>(name: string, attributes: Attributes, work: (span: Spa
     try {
       const result = work(span);
       if (result instanceof Promise) {
-        return result.then(
+        const settling: Promise<unknown> = result;
+        return settling.then(
           (value) => (span.end(), value),
           (error: unknown) => {
             failed(span, error);

@@ -40,11 +40,11 @@ export function parseExtenderArgs(body: unknown): ExtenderArgs {
     if (!Array.isArray(items) || !items.every((n) => isObject(n) && isObject(n.metadata) && typeof n.metadata.name === "string")) {
       throw new ExtenderArgsError("ExtenderArgs.Nodes.items must be Nodes, each with metadata.name");
     }
-    return { pod: { kind: "Pod", ...pod } as K8sObject, nodes: items as K8sObject[], nodeNames: null };
+    return { pod: { kind: "Pod", ...pod }, nodes: items as K8sObject[], nodeNames: null };
   }
   if (names != null) {
     if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) throw new ExtenderArgsError("ExtenderArgs.NodeNames must be a list of node names");
-    return { pod: { kind: "Pod", ...pod } as K8sObject, nodes: null, nodeNames: names as string[] };
+    return { pod: { kind: "Pod", ...pod }, nodes: null, nodeNames: names };
   }
   throw new ExtenderArgsError("ExtenderArgs has neither Nodes nor NodeNames");
 }

@@ -85,7 +85,7 @@ export function nodePlace(topology: Topology, options: ConnectorOptions, node: N
  */
 function replicaOf(options: ConnectorOptions, object: K8sObject): ReplicaKind {
   if (object.kind === "VirtualMachineInstance") return { kind: "container", runtime: "kata" };
-  return { kind: "container", runtime: runtimeOf(object.spec?.runtimeClassName, kubernetesSettings(options).classes) };
+  return { kind: "container", runtime: runtimeOf(object.spec?.runtimeClassName as string | undefined, kubernetesSettings(options).classes) };
 }
 
 /**

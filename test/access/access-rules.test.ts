@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unruledRootFields } from "../../src/access/access-rules.ts";
+import { ruleFor, unruledRootFields, type RuledField } from "../../src/access/access-rules.ts";
 import { typeDefs } from "../../src/graphql/type-defs.ts";
 import type { RunningService } from "../../src/service.ts";
 import { readFileSync } from "node:fs";
@@ -62,6 +62,18 @@ describe("the rule table", () => {
   it("has a rule for every root field of the schema (the server refuses to start otherwise)", () => {
     expect(unruledRootFields(typeDefs)).toEqual([]);
     expect(unruledRootFields(typeDefs.replace("type Query {", "type Query {\n  secretField: String"))).toEqual(["Query.secretField"]);
+  });
+
+  it("is keyed by the schema's generated field names: a misspelt rule does not compile, and an unknown coordinate has no rule", () => {
+    const rules: Partial<Record<RuledField, unknown>> = {
+      "Query.isolation": {},
+      // @ts-expect-error "isolaton" is not a field of Query (npm run typecheck fails if this compiles)
+      "Query.isolaton": {},
+    };
+    expect(Object.keys(rules)).toHaveLength(2);
+    expect(ruleFor("Query.isolation")?.roles).toContain("tenant");
+    expect(ruleFor("Query.isolaton")).toBeUndefined();
+    expect(ruleFor("Query.toString")).toBeUndefined();
   });
 
   for (const role of ["admin", "sync", "compliance", "savedOnly", "tenant", "scheduler"]) {

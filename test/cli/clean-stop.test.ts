@@ -26,9 +26,8 @@ afterAll(async () => {
 function halfSentRequest(url: string) {
   const body = JSON.stringify({ query: "{ viewer { role } }" });
   const target = new URL(url);
-  let answer!: Promise<{ status: number; text: string }>;
   const request = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } });
-  answer = new Promise((resolve, reject) => {
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
     request.on("response", (response) => {
       let text = "";
       response.on("data", (d) => (text += d));

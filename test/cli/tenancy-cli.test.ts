@@ -38,7 +38,7 @@ describe("tenancy CLI", () => {
     const snapshot = await file("campus.json", JSON.stringify(campusSnapshot()));
     const first = await runCli(["sync", "--file", snapshot], env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^dcim-ams \(run \d+\): APPLIED\n  9 created, 0 updated, 0 removed, 0 unchanged\n/);
+    expect(first.stdout).toMatch(/^dcim-ams \(run \d+\): APPLIED\n {2}9 created, 0 updated, 0 removed, 0 unchanged\n/);
     expect(first.stdout).toMatch(/hosts\s+\+1 ~0 -0/);
     const second = await runCli(["sync", "--file", snapshot], env);
     expect(second.stdout).toContain("UNCHANGED");

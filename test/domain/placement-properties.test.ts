@@ -70,8 +70,8 @@ function replicaRecord(place: CandidatePlace, workload: AdviceWorkload, kind: Re
 function withReplica(input: TopologyInput, record: Record<string, unknown>): Topology {
   const { kind, ...unit } = record;
   return kind === "container"
-    ? buildTopology({ ...input, containers: [...(input.containers ?? []), unit as never] })
-    : buildTopology({ ...input, virtualMachines: [...(input.virtualMachines ?? []), unit as never] });
+    ? buildTopology({ ...input, containers: [...(input.containers ?? []), unit] })
+    : buildTopology({ ...input, virtualMachines: [...(input.virtualMachines ?? []), unit] });
 }
 
 /** What a caller bound to the workload's tenant may not learn: other tenants, their workloads and units, hosts, racks, datacenters. */

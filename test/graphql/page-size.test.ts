@@ -1,6 +1,7 @@
 import { buildSchema, isObjectType, isInterfaceType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../src/graphql/pagination.ts";
+import { DEFAULT_EVIDENCE, MAX_EVIDENCE } from "../../src/graphql/resolvers/isolation.ts";
 import { typeDefs } from "../../src/graphql/type-defs.ts";
 import type { RunningService } from "../../src/service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -26,6 +27,13 @@ describe("page sizes", () => {
     expect(firsts.length).toBeGreaterThan(30);
     for (const line of firsts) expect(line).toMatch(new RegExp(`: Page size \\(default ${DEFAULT_PAGE_SIZE}, at most ${MAX_PAGE_SIZE}\\)\\.$`));
     expect(typeDefs).toContain(`with \`first\` ${promise}`);
+  });
+
+  it("a verdict's evidence states the server's default and limit, and defaults to it in the schema too", () => {
+    const limit = buildSchema(typeDefs).getType("IsolationVerdict");
+    const arg = isObjectType(limit) ? limit.getFields().evidence.args.find((a) => a.name === "limit") : undefined;
+    expect(arg?.description).toBe(`How many pairs (default ${DEFAULT_EVIDENCE}, at most ${MAX_EVIDENCE}).`);
+    expect(arg?.defaultValue).toBe(DEFAULT_EVIDENCE);
   });
 
   describe("over HTTP", () => {

@@ -1,4 +1,3 @@
-import { HISTORY_TABLES } from "../../src/history/past-tables.ts";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { columnType, ownTable, TABLES, type ColumnType } from "../../src/inventory/inventory-tables.ts";
@@ -24,9 +23,9 @@ function outputMayBeNull(schema: z.core.$ZodType): boolean {
 
 /** The columns a kind's own rows have, as the declaration says: `column (field): Type?`. */
 function declaredColumns(kind: InventoryKind, fields: Record<string, z.core.$ZodType>): string[] {
-  const columns = ["key (key): String", "source (source): String", "updated_at (updatedAt): DateTime"];
-  // History's bookkeeping (src/history/past-tables.ts): the transaction that wrote the row, set by the database.
-  if ((HISTORY_TABLES as readonly string[]).includes(ownTable(kind))) columns.push("history_xact (historyXact): BigInt?");
+  // Bookkeeping every inventory table has besides the declared fields: the key, the owning
+  // source, the write time and the writing transaction (history, docs/history.md).
+  const columns = ["key (key): String", "source (source): String", "updated_at (updatedAt): DateTime", "history_xact (historyXact): BigInt?"];
   for (const { column, field } of TABLES[kind].columns) {
     const schema = fields[field];
     columns.push(`${column} (${field}): ${PRISMA_TYPE[columnType(schema)]}${outputMayBeNull(schema) ? "?" : ""}`);

@@ -55,16 +55,16 @@ export function startServe(env: NodeJS.ProcessEnv, timeoutMs = 60_000, preload: 
     const exited = new Promise<number | null>((done) => child.on("close", (code) => done(code)));
     const timer = setTimeout(() => reject(new Error(`tenancy serve did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const onData = (data: Buffer) => {
-      output += data;
+      output += data.toString();
       const line = output.split("\n").find((l) => l.includes('"serving GraphQL"'));
       if (line) {
         clearTimeout(timer);
         resolve({ child, url: JSON.parse(line).url, logs: () => output, exited });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", (d) => (output += d));
-    exited.then((code) => {
+    child.stdout.on("data", onData);
+    child.stderr.on("data", (d) => (output += d));
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`tenancy serve exited with ${code} before serving:\n${output}`));
     });

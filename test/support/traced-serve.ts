@@ -22,7 +22,7 @@ export function startTracedServe(env: Record<string, string | undefined>): Promi
 export function finishedSpans(serve: ServeProcess): Promise<ExportedSpan[]> {
   return new Promise((resolve) => {
     serve.child.once("message", (message) => resolve(message as ExportedSpan[]));
-    serve.child.send!("spans");
+    serve.child.send("spans");
   });
 }
 

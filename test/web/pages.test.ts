@@ -73,7 +73,7 @@ describe("the what-if, spread and report pages", () => {
     await page.goto(`${origin}/report`);
     await expect.poll(() => page.textContent("#report-progress")).toMatch(/^\d+ rows$/);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download CSV")]);
-    const browserCsv = await readFile((await download.path())!, "utf8");
+    const browserCsv = await readFile((await download.path()), "utf8");
     const cli = await runCli(["report", "--format", "csv", "--url", demo.service.url], childEnv({ TENANCY_TOKEN: ADMIN_TOKEN }));
     expect(cli.code, cli.stderr).toBe(0);
     expect(browserCsv).toBe(cli.stdout);

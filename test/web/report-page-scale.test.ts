@@ -23,7 +23,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await syncInventory(t.db.sql, generateFleet(FLEET_SIZES.S) as never);
+  await syncInventory(t.db.sql, generateFleet(FLEET_SIZES.S));
   [service, browser] = await Promise.all([startTestService(t.url), launchBrowser()]);
 }, 600_000);
 afterAll(async () => {

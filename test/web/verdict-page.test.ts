@@ -66,7 +66,7 @@ describe("the verdict page", () => {
     await screenshot(page, "verdict-page");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download SVG")]);
-    const svg = await promisify(readFile)((await download.path())!, "utf8");
+    const svg = await promisify(readFile)((await download.path()), "utf8");
     expect(download.suggestedFilename()).toBe("verdict-genome-pipeline-geology.svg");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain("<style>");

@@ -1,5 +1,4 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
-import { getOrInsert } from "../../domain/get-or-insert.ts";
 
 /**
  * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids, placement group
@@ -64,22 +63,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   const b = new SnapshotBuilder(options.source);
   const ownerOf = ownersFromTags(options, { tenantTags: "tenant,Tenant", workloadTags: "workload,Workload,app", word: "tags" });
 
-  const zones = new Map<string, Zone>();
-  const groups = new Map<string, PlacementGroup>();
-  const hostOwners = new Map<string, string>();
-  const instances: Instance[] = [];
-  documents.forEach((document, index) => {
-    const d = document as { Reservations?: { Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[]; Hosts?: { HostId?: string; OwnerId?: string }[] };
-    const reservations = d.Reservations as { OwnerId?: string; Instances?: Instance[] }[] | undefined;
-    if (reservations) for (const r of reservations) instances.push(...(r.Instances ?? []).map((i) => ({ ...i, OwnerId: r.OwnerId })));
-    else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
-    else if (d.PlacementGroups) {
-      for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
-    } else if (d.Hosts) {
-      for (const h of d.Hosts) if (h.HostId && h.OwnerId) hostOwners.set(h.HostId, h.OwnerId);
-    } else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones, describe-placement-groups or describe-hosts output; ignored");
-  });
-
+  const { zones, groups, hostOwners, instances } = readDocuments(b, documents);
   const unknownZoneIds = new Set<string>();
   const accounts = new AccountTenancy();
   for (const instance of instances) {
@@ -126,10 +110,34 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
   }
   accounts.finish(b);
 
+  warnOfZones(b, unknownZoneIds);
+  return b.result();
+}
+
+/** The instances (with their reservation's account), zones, placement groups and Dedicated Hosts' owners of the describe-* outputs, in any order. */
+function readDocuments(b: SnapshotBuilder, documents: unknown[]) {
+  const zones = new Map<string, Zone>();
+  const groups = new Map<string, PlacementGroup>();
+  const hostOwners = new Map<string, string>();
+  const instances: Instance[] = [];
+  documents.forEach((document, index) => {
+    const d = document as { Reservations?: { OwnerId?: string; Instances?: Instance[] }[]; AvailabilityZones?: Zone[]; PlacementGroups?: PlacementGroup[]; Hosts?: { HostId?: string; OwnerId?: string }[] };
+    if (d.Reservations) for (const r of d.Reservations) instances.push(...(r.Instances ?? []).map((i) => ({ ...i, OwnerId: r.OwnerId })));
+    else if (d.AvailabilityZones) for (const z of d.AvailabilityZones) zones.set(z.ZoneName ?? "", z);
+    else if (d.PlacementGroups) {
+      for (const g of d.PlacementGroups) for (const key of [g.GroupId, g.GroupName]) if (key) groups.set(key, g);
+    } else if (d.Hosts) {
+      for (const h of d.Hosts) if (h.HostId && h.OwnerId) hostOwners.set(h.HostId, h.OwnerId);
+    } else b.warn(`document ${index + 1}`, "not describe-instances, describe-availability-zones, describe-placement-groups or describe-hosts output; ignored");
+  });
+  return { zones, groups, hostOwners, instances };
+}
+
+/** Zones whose id is unknown: their instances' datacenter is unknown. */
+function warnOfZones(b: SnapshotBuilder, unknownZoneIds: Set<string>) {
   for (const zoneName of unknownZoneIds) {
     b.warn(zoneName, "its zone id is not known (add describe-availability-zones output), and its name names another zone in another account: its instances' datacenter is unknown");
   }
-  return b.result();
 }
 
 /**

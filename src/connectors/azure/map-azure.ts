@@ -69,7 +69,7 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
 function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zones: AzureZones } {
   const zones = new AzureZones();
   const byId = new Map<string, Record<string, unknown>[]>();
-  const records = documents.flatMap((d) => (Array.isArray(d) ? d : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
+  const records = documents.flatMap((d): unknown[] => (Array.isArray(d) ? (d as unknown[]) : Array.isArray((d as { value?: unknown })?.value) ? (d as { value: unknown[] }).value : [d]));
   for (const record of records as Record<string, unknown>[]) {
     if (isLocation(record)) zones.add(record);
     else getOrInsert(byId, String(record.id ?? "").toLowerCase(), () => []).push(record);
@@ -78,7 +78,7 @@ function readExports(b: SnapshotBuilder, documents: unknown[]): { vms: Vm[]; zon
   for (const [id, group] of [...byId].sort(([x], [y]) => compareCodeUnits(x, y))) {
     const { record, conflicts } = mergeProviderRecords(group);
     if (conflicts.length > 0) b.warn(String(record.name ?? id), `its exports disagree on ${conflicts.join(", ")}: not known`);
-    vms.push(record as Vm);
+    vms.push(record);
   }
   return { vms, zones };
 }

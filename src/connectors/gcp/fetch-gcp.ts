@@ -24,9 +24,11 @@ export async function fetchGcp(options: ConnectorOptions): Promise<unknown[]> {
   }
   const client = new InstancesClient({
     fallback: true,
+    // Safe: an OAuth2Client from google-auth-library, which the client accepts; its type comes
+    // from the copy of google-auth-library bundled with google-gax, a different declaration.
     ...(authClient ? { authClient: authClient as never } : {}),
     ...(target ? { apiEndpoint: target.hostname, port: Number(target.port || (target.protocol === "http:" ? 80 : 443)), protocol: target.protocol.replace(":", "") } : {}),
-  } as never);
+  });
   const instances: unknown[] = [];
   try {
     for (const project of projects) {

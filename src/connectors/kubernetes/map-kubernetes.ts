@@ -32,8 +32,8 @@ export interface Meta {
 export interface K8sObject {
   kind?: string;
   metadata?: Meta;
-  spec?: Record<string, any>;
-  status?: Record<string, any>;
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
 }
 
 
@@ -75,7 +75,32 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
   const b = new SnapshotBuilder(options.source);
   const { tenantLabel, workloadLabel, nodesAs, platformTenant, classes } = kubernetesSettings(options);
   if (nodesAs !== "vms" && nodesAs !== "hosts") b.warn("settings", `nodes is "vms" or "hosts", not "${nodesAs}"; using vms`);
+  const objects = flattenLists(documents);
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const namespaces = new Map(of("Namespace").map((n) => [n.metadata?.name ?? "", n.metadata ?? {}]));
+  const cluster: Cluster = {
+    b,
+    workloadLabel,
+    classes,
+    tenantOf: (meta: Meta): string => tenantOfObject(meta, namespaces.get(meta.namespace ?? ""), tenantLabel),
+  };
+  const nodeUnit = mapNodes(b, of("Node"), nodesAs, platformTenant);
+  const podUnits = mapPods(cluster, of("Pod"), nodeUnit);
+  mapVirtualMachineInstances(cluster, of("VirtualMachineInstance"), podUnits);
+  return b.result();
+}
 
+/** What mapping pods and VMIs needs besides the objects. */
+interface Cluster {
+  b: SnapshotBuilder;
+  workloadLabel: string;
+  /** Runtime class name → runtime, from the settings. */
+  classes: Map<string, string>;
+  tenantOf: (meta: Meta) => string;
+}
+
+/** Every object of the documents: single objects, kubectl's Lists and the API's typed lists. */
+function flattenLists(documents: unknown[]): K8sObject[] {
   const objects: K8sObject[] = [];
   for (const document of documents) {
     const d = document as { kind?: string; items?: K8sObject[] };
@@ -83,13 +108,15 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       // A List from kubectl, or a typed list (NodeList, PodList) from the API whose items carry no kind.
       const itemKind = d.kind && d.kind !== "List" ? d.kind.replace(/List$/, "") : undefined;
       for (const item of d.items) objects.push(item.kind ? item : { ...item, kind: itemKind });
-    } else if (d.kind) objects.push(d as K8sObject);
+    } else if (d.kind) objects.push(d);
   }
-  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  return objects;
+}
 
-  const namespaces = new Map(of("Namespace").map((n) => [n.metadata?.name ?? "", n.metadata ?? {}]));
+/** Each node as the cloud VM its providerID names, or as a VM or host of its own; the unit by node name. */
+function mapNodes(b: SnapshotBuilder, nodes: K8sObject[], nodesAs: string, platformTenant: string) {
   const nodeUnit = new Map<string, { kind: "virtualMachine" | "host"; id: string }>();
-  for (const node of of("Node")) {
+  for (const node of nodes) {
     const name = node.metadata?.name ?? "";
     const labels = node.metadata?.labels ?? {};
     const providerId = node.spec?.providerID as string | undefined;
@@ -110,11 +137,13 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
       nodeUnit.set(name, { kind: "virtualMachine", id });
     }
   }
+  return nodeUnit;
+}
 
-  const tenantOf = (meta: Meta): string => tenantOfObject(meta, namespaces.get(meta.namespace ?? ""), tenantLabel);
-
+/** Running pods as containers on their node's unit; returns "<namespace>/<pod>" by uid. */
+function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObject[], nodeUnit: ReturnType<typeof mapNodes>) {
   const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
-  for (const pod of of("Pod")) {
+  for (const pod of pods) {
     const meta = pod.metadata ?? {};
     const id = `${meta.namespace}/${meta.name}`;
     const phase = (pod.status?.phase as string | undefined) ?? "Unknown";
@@ -129,11 +158,15 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     const workload = workloadOf(meta, workloadLabel);
     if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
-    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName, classes), tenant, workload });
+    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
   }
+  return podUnits;
+}
 
-  for (const vmi of of("VirtualMachineInstance")) {
+/** KubeVirt's VMIs as VMs inside their virt-launcher pod. */
+function mapVirtualMachineInstances({ b, workloadLabel, tenantOf }: Cluster, vmis: K8sObject[], podUnits: Map<string, string>) {
+  for (const vmi of vmis) {
     const meta = vmi.metadata ?? {};
     const id = `${meta.namespace}/vmi/${meta.name}`;
     const launcherUid = Object.keys((vmi.status?.activePods as Record<string, string> | undefined) ?? {})[0];
@@ -144,8 +177,6 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
     }
     b.add("virtualMachines", { id, container: launcher, tenant: tenantOf(meta), workload: workloadOf(meta, workloadLabel), dedicated: false });
   }
-
-  return b.result();
 }
 
 /** The controller that owns a pod, as `<namespace>/<name>`; a ReplicaSet stands for its Deployment. */

@@ -67,11 +67,29 @@ const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(Str
 
 export function mapNetbox(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const switchRoles = new Set(keyList(setting(options, "switch-roles", "switch,tor,leaf,access-switch")));
-  const pduRoles = new Set(keyList(setting(options, "pdu-roles", "pdu")));
-  const defaultTenant = setting(options, "default-tenant");
+  const c = collect(b, documents);
+  const siteSlug = new Map(c.sites.map((s) => [s.id, s.slug ?? String(s.id)]));
+  const refSite: RefSite = (ref: Ref) => (ref?.slug ?? (ref?.id !== undefined ? siteSlug.get(ref.id) : undefined)) ?? null;
+  mapSites(b, c, options);
+  const racks = mapRacksAndPower(b, c, refSite);
+  const devices = mapDevices(b, c, refSite, racks.rackKey, options);
+  for (const [rackId, key] of racks.rackKey) {
+    const { rackSite, rackPower } = racks;
+    b.add("racks", { id: key, datacenter: rackSite.get(rackId)!, powerDomains: [...(rackPower.get(rackId) ?? [])].sort(), networkDomains: [...(devices.rackNetwork.get(rackId) ?? [])].sort() });
+  }
+  mapVirtualMachines(b, c, refSite, devices.hosts, setting(options, "default-tenant"));
+  mapTenants(b, c);
+  if (devices.pdus > 0) b.warn("devices", `${devices.pdus} PDU device(s) power only their own rack: the feeds and panels upstream are the power domains`);
+  return b.result();
+}
 
-  const c: Record<Collection, NetboxObject[]> = { sites: [], racks: [], powerPanels: [], powerFeeds: [], devices: [], clusters: [], virtualMachines: [], tenants: [], tenantGroups: [] };
+type Collections = Record<Collection, NetboxObject[]>;
+/** A site reference's slug (by slug, or by the id of a site in the export). */
+type RefSite = (ref: Ref) => string | null;
+
+/** The objects of every document, by the endpoint they came from. */
+function collect(b: SnapshotBuilder, documents: unknown[]): Collections {
+  const c: Collections = { sites: [], racks: [], powerPanels: [], powerFeeds: [], devices: [], clusters: [], virtualMachines: [], tenants: [], tenantGroups: [] };
   documents.forEach((document, index) => {
     const results = (document as { results?: NetboxObject[] }).results ?? (Array.isArray(document) ? (document as NetboxObject[]) : null);
     if (!results) return b.warn(`document ${index + 1}`, "not a NetBox API list (no results); ignored");
@@ -81,9 +99,10 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       else b.warn(`document ${index + 1}`, `an object from ${object.url ?? "an unknown endpoint"} is not one this connector maps; ignored`);
     }
   });
+  return c;
+}
 
-  const siteSlug = new Map(c.sites.map((s) => [s.id, s.slug ?? String(s.id)]));
-  const refSite = (ref: Ref) => (ref?.slug ?? (ref?.id !== undefined ? siteSlug.get(ref.id) : undefined)) ?? null;
+function mapSites(b: SnapshotBuilder, c: Collections, options: ConnectorOptions) {
   for (const site of c.sites) {
     const f = site.custom_fields ?? {};
     b.add("datacenters", {
@@ -95,7 +114,10 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       ...(typeof f.planet === "string" && f.planet ? { planet: f.planet } : {}),
     });
   }
+}
 
+/** Racks' keys and sites, power panels and feeds as power domains, and each rack's feeds. */
+function mapRacksAndPower(b: SnapshotBuilder, c: Collections, refSite: RefSite) {
   const rackKey = new Map<number, string>();
   const rackSite = new Map<number, string>();
   for (const rack of c.racks) {
@@ -123,10 +145,16 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
     b.add("powerDomains", { id, datacenter: rackSite.get(rackId)! });
     getOrInsert(rackPower, rackId, () => new Set()).add(id).add(panel);
   }
+  return { rackKey, rackSite, rackPower };
+}
 
+/** Switches as their rack's network domains, PDUs counted, every other running device a host. */
+function mapDevices(b: SnapshotBuilder, c: Collections, refSite: RefSite, rackKey: Map<number, string>, options: ConnectorOptions) {
+  const switchRoles = new Set(keyList(setting(options, "switch-roles", "switch,tor,leaf,access-switch")));
+  const pduRoles = new Set(keyList(setting(options, "pdu-roles", "pdu")));
   const rackNetwork = new Map<number, Set<string>>();
   const hosts = new Set<string>();
-  const dedication = dedicationOf(b, c.virtualMachines, defaultTenant);
+  const dedication = dedicationOf(b, c.virtualMachines, setting(options, "default-tenant"));
   let pdus = 0;
   for (const device of c.devices) {
     const role = (device.role ?? device.device_role)?.slug ?? "";
@@ -151,10 +179,10 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       hosts.add(device.name);
     }
   }
-  for (const [rackId, key] of rackKey) {
-    b.add("racks", { id: key, datacenter: rackSite.get(rackId)!, powerDomains: [...(rackPower.get(rackId) ?? [])].sort(), networkDomains: [...(rackNetwork.get(rackId) ?? [])].sort() });
-  }
+  return { rackNetwork, hosts, pdus };
+}
 
+function mapVirtualMachines(b: SnapshotBuilder, c: Collections, refSite: RefSite, hosts: Set<string>, defaultTenant: string | undefined) {
   const clusterSite = new Map(c.clusters.map((cl) => [cl.id, refSite(cl.site) ?? (cl.scope_type === "dcim.site" ? refSite(cl.scope) : null)]));
   // NetBox keeps VM names unique per cluster and tenant only: two VMs of one name are two units
   // (one record of both would drop one tenant's VM from its verdicts), keyed apart by NetBox id.
@@ -169,7 +197,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       b.warn(vm.name!, "has no tenant and no default tenant is configured; left out");
       continue;
     }
-    const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload as string) : null;
+    const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload) : null;
     const device = vm.device?.name;
     const site = refSite(vm.site) ?? (vm.cluster?.id !== undefined ? clusterSite.get(vm.cluster.id) : null) ?? null;
     if (device && hosts.has(device)) b.add("virtualMachines", { id, host: device, tenant, workload, dedicated: false });
@@ -178,7 +206,10 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
       b.add("virtualMachines", { id, datacenter: site, tenant, workload, dedicated: false });
     }
   }
+}
 
+/** Tenants, each of the organization its group tree's root names. */
+function mapTenants(b: SnapshotBuilder, c: Collections) {
   const groups = new Map(c.tenantGroups.map((g) => [g.id, g]));
   const rootOf = (ref: Ref): string | null => {
     let group = ref?.id !== undefined ? groups.get(ref.id) : undefined;
@@ -190,8 +221,6 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
     const id = tenant.slug ?? String(tenant.id);
     b.add("tenants", { id, name: tenant.name ?? null, organization: rootOf(tenant.group) ?? id });
   }
-  if (pdus > 0) b.warn("devices", `${pdus} PDU device(s) power only their own rack: the feeds and panels upstream are the power domains`);
-  return b.result();
 }
 
 /**

@@ -33,24 +33,48 @@ function properties(server: Server): Record<string, string> {
 
 export function mapOpenstack(documents: unknown[], options: ConnectorOptions): ConnectorResult {
   const b = new SnapshotBuilder(options.source);
-  const region = setting(options, "region", "openstack");
-  const tenantKey = setting(options, "tenant-property", "tenant");
   const projectTenants = new Map(keyList(setting(options, "project-tenants", "")).map((pair) => pair.split("=") as [string, string]));
-  const defaultTenant = setting(options, "default-tenant");
+  const cloud: Cloud = {
+    b,
+    region: setting(options, "region", "openstack"),
+    tenantKey: setting(options, "tenant-property", "tenant"),
+    defaultTenant: setting(options, "default-tenant"),
+    tenantOfProject: (project: string | undefined) => (project ? (projectTenants.get(project) ?? project) : undefined),
+  };
+  const { servers, groups } = readDocuments(b, documents);
+  const groupOf = mapServerGroups(cloud, groups);
+  mapServers(cloud, servers, groupOf);
+  return b.result();
+}
 
+/** The settings and the builder every step shares. */
+interface Cloud {
+  b: SnapshotBuilder;
+  region: string;
+  /** The server property that names its tenant. */
+  tenantKey: string;
+  defaultTenant: string | undefined;
+  tenantOfProject: (project: string | undefined) => string | undefined;
+}
+
+/** Servers and server groups, from `openstack server list`/`server group list` output or the API's. */
+function readDocuments(b: SnapshotBuilder, documents: unknown[]) {
   const servers: Server[] = [];
   const groups: Server[] = [];
   documents.forEach((document, index) => {
     const d = document as { servers?: Server[]; server_groups?: Server[] } | Server[] | Server;
-    const items = Array.isArray(d) ? d : (d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d as Server];
+    const items = Array.isArray(d) ? d : (d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d];
     for (const item of items) {
       if (pick(item, "Members", "members", "Policy", "Policies", "policy", "policies") !== undefined) groups.push(item);
       else if (pick(item, "ID", "id") !== undefined) servers.push(item);
       else b.warn(`document ${index + 1}`, "neither a server nor a server group; ignored");
     }
   });
+  return { servers, groups };
+}
 
-  const tenantOfProject = (project: string | undefined) => (project ? (projectTenants.get(project) ?? project) : undefined);
+/** Each server group as a workload (with its anti-affinity rule); returns the group's name by member server id. */
+function mapServerGroups({ b, defaultTenant, tenantOfProject }: Cloud, groups: Server[]): Map<string, string> {
   const groupOf = new Map<string, string>();
   for (const group of groups) {
     const name = str(pick(group, "Name", "name")) ?? str(pick(group, "ID", "id"))!;
@@ -71,7 +95,11 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
     b.add("workloads", { id: name, tenant, antiAffinity: rule });
     for (const id of memberIds) groupOf.set(id, name);
   }
+  return groupOf;
+}
 
+/** Running servers as VMs on their hypervisor host (when shown) or in their zone. */
+function mapServers({ b, region, tenantKey, defaultTenant, tenantOfProject }: Cloud, servers: Server[], groupOf: Map<string, string>) {
   let hashedOnly = 0;
   for (const server of servers) {
     const id = str(pick(server, "ID", "id"))!;
@@ -103,5 +131,4 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
   if (hashedOnly > 0) {
     b.warn("servers", `${hashedOnly} server(s) show only hostId, which Nova hashes per project: their hosts are unknown; list servers as an admin to get OS-EXT-SRV-ATTR:host`);
   }
-  return b.result();
 }

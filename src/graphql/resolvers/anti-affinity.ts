@@ -1,15 +1,26 @@
-import { auditWorkload, NOUN, replicaSpread, replicasOf, type RuleAudit, type Violation } from "../../domain/anti-affinity.ts";
-import { domainExists, failureImpact, survives, type WorkloadImpact } from "../../domain/failure-impact.ts";
+import { auditWorkload, NOUN, replicaSpread, replicasOf, type Violation } from "../../domain/anti-affinity.ts";
+import { domainExists, failureImpact, survives } from "../../domain/failure-impact.ts";
 import type { AntiAffinityLevel } from "../../domain/scale.ts";
-import type { UnitRef } from "../../domain/topology.ts";
+import type { AntiAffinityRule } from "../../domain/topology.ts";
 import { bumpInventoryVersion } from "../../inventory/inventory-version.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
 import { loadersFor, markPast, pastOf, pastOfView, viewFor } from "../as-of.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import type { Context } from "../context.ts";
 import { notFound } from "../errors.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
-import { loadUnit, loadUnits } from "./inventory-fields.ts";
+import type {
+  AntiAffinityRuleAuditResolvers,
+  AntiAffinityViolationResolvers,
+  FailureImpactResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  UnverifiableReplicaResolvers,
+  WorkloadFailureImpactResolvers,
+  WorkloadResolvers,
+  WorkloadSurvivalResolvers,
+} from "../generated/resolvers-types.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
+import { loadUnit, loadUnits, nonNull } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
@@ -39,39 +50,39 @@ async function requireWorkload(ctx: Context, key: string, asOf?: Date | null) {
   return view;
 }
 
-export const AntiAffinityViolation = {
-  workload: (v: Violation, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
-  replicas: (v: Violation, _: unknown, ctx: Context) => loadUnits(ctx, v.replicas, v),
+export const AntiAffinityViolation: AntiAffinityViolationResolvers = {
+  workload: (v, _, ctx) => nonNull(loadersFor(ctx, v).byKey.workloads.load(v.workload)),
+  replicas: (v, _, ctx) => loadUnits(ctx, v.replicas, v),
 };
 
-export const UnverifiableReplica = {
-  workload: (u: { workload: string }, _: unknown, ctx: Context) => loadersFor(ctx, u).byKey.workloads.load(u.workload),
-  replica: (u: { replica: UnitRef }, _: unknown, ctx: Context) => loadUnit(ctx, u.replica, u),
+export const UnverifiableReplica: UnverifiableReplicaResolvers = {
+  workload: (u, _, ctx) => nonNull(loadersFor(ctx, u).byKey.workloads.load(u.workload)),
+  replica: (u, _, ctx) => nonNull(loadUnit(ctx, u.replica, u)),
 };
 
-export const AntiAffinityRuleAudit = {
-  replicaCount: (a: RuleAudit) => a.replicas.length,
-  domainCount: (a: RuleAudit) => a.domains.size,
-  unverifiable: (a: RuleAudit) => a.unverifiable.map((u) => markPast({ ...u, workload: a.workload, rule: a.rule }, pastOf(a))),
+export const AntiAffinityRuleAudit: AntiAffinityRuleAuditResolvers = {
+  replicaCount: (a) => a.replicas.length,
+  domainCount: (a) => a.domains.size,
+  unverifiable: (a) => a.unverifiable.map((u) => markPast({ ...u, workload: a.workload, rule: a.rule }, pastOf(a))),
 };
 
-export const WorkloadFailureImpact = {
-  workload: (w: WorkloadImpact, _: unknown, ctx: Context) => loadersFor(ctx, w).byKey.workloads.load(w.workload),
-  lost: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.lost, w),
-  degraded: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.degraded, w),
-  atRisk: (w: WorkloadImpact, _: unknown, ctx: Context) => loadUnits(ctx, w.atRisk, w),
+export const WorkloadFailureImpact: WorkloadFailureImpactResolvers = {
+  workload: (w, _, ctx) => nonNull(loadersFor(ctx, w).byKey.workloads.load(w.workload)),
+  lost: (w, _, ctx) => loadUnits(ctx, w.lost, w),
+  degraded: (w, _, ctx) => loadUnits(ctx, w.degraded, w),
+  atRisk: (w, _, ctx) => loadUnits(ctx, w.atRisk, w),
 };
 
-export const FailureImpact = {
-  tenantKeys: (f: { tenants: string[] }) => f.tenants,
+export const FailureImpact: FailureImpactResolvers = {
+  tenantKeys: (f) => f.tenants,
 };
 
-export const WorkloadSurvival = {
-  unverifiable: (s: { unverifiable: UnitRef[] }, _: unknown, ctx: Context) => loadUnits(ctx, s.unverifiable, s),
+export const WorkloadSurvival: WorkloadSurvivalResolvers = {
+  unverifiable: (s, _, ctx) => loadUnits(ctx, s.unverifiable, s),
 };
 
-export const antiAffinityQueries = {
-  async antiAffinityViolations(_: unknown, args: PageArgs & { workload?: string | null; asOf?: Date | null }, ctx: Context) {
+export const antiAffinityQueries: QueryResolvers = {
+  async antiAffinityViolations(_, args, ctx) {
     const page = pageRequest(args);
     const view = args.workload ? await requireWorkload(ctx, args.workload, args.asOf) : await warmView(ctx, args.asOf);
     const past = pastOfView(view);
@@ -92,12 +103,12 @@ export const antiAffinityQueries = {
     const rows = violations.slice(start, start + page.size + 1).map((v) => (past ? markPast({ ...v }, past) : v));
     return connectionFromRows(rows, page, position, violations.length);
   },
-  async antiAffinityUnverifiable(_: unknown, args: { workload?: string | null }, ctx: Context) {
+  async antiAffinityUnverifiable(_, args, ctx) {
     const view = args.workload ? await requireWorkload(ctx, args.workload) : await warmView(ctx);
     const keys = args.workload ? [args.workload] : [...view.topology.workloads.keys()].filter((key) => ctx.scope.ownsWorkload(view.topology, key)).sort();
     return keys.flatMap((key) => auditWorkload(view.topology, key).flatMap((audit) => audit.unverifiable.map((u) => ({ ...u, workload: key, rule: audit.rule }))));
   },
-  async failureImpact(_: unknown, args: { level: AntiAffinityLevel; domain: string; asOf?: Date | null }, ctx: Context) {
+  async failureImpact(_, args, ctx) {
     const view = await warmView(ctx, args.asOf);
     const impact = impactFor(view, args, ctx);
     const past = pastOfView(view);
@@ -123,10 +134,8 @@ function impactFor(view: IsolationView, args: { level: AntiAffinityLevel; domain
   return failureImpact(view.topology, args.level, args.domain);
 }
 
-type RuleInput = { level: string; maxPerDomain?: number | null; minDomains?: number | null; maxSkew?: number | null; mode?: string | null };
-
-export const antiAffinityMutations = {
-  async setAntiAffinityRules(_: unknown, args: { workload: string; rules?: RuleInput[] | null; comment?: string | null }, ctx: Context) {
+export const antiAffinityMutations: MutationResolvers = {
+  async setAntiAffinityRules(_, args, ctx) {
     const view = await warmView(ctx);
     if (!view.topology.workloads.has(args.workload)) {
       return { workload: null, userErrors: [{ path: ["workload"], message: `no workload "${args.workload}" has been synced` }] };
@@ -154,31 +163,33 @@ export const antiAffinityMutations = {
     });
     ctx.forgetIsolation();
     ctx.logger.info({ workload: args.workload, rules }, rules === null ? "anti-affinity override removed" : "anti-affinity rules set");
-    return { workload: ctx.loaders.byKey.workloads.load(args.workload), userErrors: [] };
+    return { workload: await ctx.loaders.byKey.workloads.load(args.workload), userErrors: [] };
   },
 };
 
-export const workloadAntiAffinityFields = {
-  async antiAffinity(row: { key: string; antiAffinity: unknown }, _: unknown, ctx: Context) {
+export const workloadAntiAffinityFields: WorkloadResolvers = {
+  async antiAffinity(row, _, ctx) {
     // The rules in force: an operator's override, else the snapshot's (as the index holds them).
     const view = await warmView(ctx, null, row);
-    return view.topology.workloads.get(row.key)?.antiAffinity ?? (Array.isArray(row.antiAffinity) ? row.antiAffinity : []);
+    const inForce = view.topology.workloads.get(row.key)?.antiAffinity;
+    // The stored rules were validated by the sync (validate-snapshot.ts): JSON to Prisma's types.
+    return inForce ? [...inForce] : Array.isArray(row.antiAffinity) ? (row.antiAffinity as unknown as AntiAffinityRule[]) : [];
   },
-  async replicas(row: { key: string }, _: unknown, ctx: Context) {
+  async replicas(row, _, ctx) {
     return loadUnits(ctx, replicasOf((await warmView(ctx, null, row)).topology, row.key), row);
   },
-  async antiAffinityAudit(row: { key: string }, _: unknown, ctx: Context) {
+  async antiAffinityAudit(row, _, ctx) {
     const audits = auditWorkload((await warmView(ctx, null, row)).topology, row.key);
     // A past workload's audits carry its moment down to the units they name.
     const past = pastOf(row);
     return past ? audits.map((a) => markPast({ ...a, violations: a.violations.map((v) => markPast({ ...v }, past)) }, past)) : audits;
   },
-  async survives(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
+  async survives(row, args, ctx) {
     return markPast({ ...survives((await warmView(ctx, null, row)).topology, row.key, args.level) }, pastOf(row));
   },
-  async spread(row: { key: string }, args: { level: AntiAffinityLevel }, ctx: Context) {
+  async spread(row, args, ctx) {
     const { domains, unverifiable } = replicaSpread((await warmView(ctx, null, row)).topology, row.key, args.level);
-    const sorted = [...domains].sort(([a, x], [b, y]) => y.length - x.length || (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = [...domains].sort(([a, x], [b, y]) => y.length - x.length || compareCodeUnits(a, b));
     return {
       level: args.level,
       domains: sorted.map(([domain, replicas]) => ({ domain, replicaCount: replicas.length, replicas: loadUnits(ctx, replicas) })),

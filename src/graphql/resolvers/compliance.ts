@@ -3,30 +3,31 @@ import { documentRefusal } from "../../access/document-refusal.ts";
 import { diffResults } from "../../compliance/diff-results.ts";
 import { resultLists } from "../../compliance/result-rows.ts";
 import { runSavedQuery, type SavedQueryRun as Run } from "../../compliance/saved-query-runs.ts";
-import { countSavedQueries, listSavedQueries, saveQuery, versionsOf, type SaveInput, type SavedQueryVersion } from "../../compliance/saved-queries.ts";
+import { countSavedQueries, listSavedQueries, saveQuery, versionsOf } from "../../compliance/saved-queries.ts";
 import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { fromGlobalId, toGlobalId } from "../global-id.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import type { MutationResolvers, QueryResolvers, SavedQueryResolvers, SavedQueryRunResolvers } from "../generated/resolvers-types.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
 
 /** Saved queries, their versions and runs, and the diff between two runs. */
-export const complianceQueries = {
-  async savedQueries(_: unknown, args: PageArgs, ctx: Context) {
+export const complianceQueries: QueryResolvers = {
+  async savedQueries(_, args, ctx) {
     const page = pageRequest(args);
     const rows = await listSavedQueries(ctx.db.sql, page.after, page.size + 1);
     return connectionFromRows(rows, page, (row) => row.name, () => countSavedQueries(ctx.db.sql));
   },
-  savedQuery: (_: unknown, args: { name: string }, ctx: Context) => ctx.loaders.savedQueries.load(args.name),
+  savedQuery: (_, args, ctx) => ctx.loaders.savedQueries.load(args.name),
 };
 
-export const complianceMutations = {
-  async saveQuery(_: unknown, args: SaveInput, ctx: Context) {
+export const complianceMutations: MutationResolvers = {
+  async saveQuery(_, args, ctx) {
     const saved = await saveQuery(ctx.db.sql, args, ctx.principal.actor);
     if ("errors" in saved) return { savedQuery: null, changed: false, userErrors: saved.errors };
     if (saved.changed) ctx.logger.info({ savedQuery: args.name, version: saved.query.version }, "saved query saved");
     return { savedQuery: saved.query, changed: saved.changed, userErrors: [] };
   },
-  async runSavedQuery(_: unknown, args: { name: string; variables?: unknown }, ctx: Context) {
+  async runSavedQuery(_, args, ctx) {
     const ran = await runSavedQuery(
       {
         sql: ctx.db.sql,
@@ -50,12 +51,12 @@ export const complianceMutations = {
   },
 };
 
-export const SavedQuery = {
-  id: (q: SavedQueryVersion) => toGlobalId("SavedQuery", q.name),
-  updatedAt: (q: SavedQueryVersion) => q.createdAt,
-  updatedBy: (q: SavedQueryVersion) => q.createdBy,
-  versions: (q: SavedQueryVersion, _: unknown, ctx: Context) => versionsOf(ctx.db.sql, q.name),
-  runs: (q: SavedQueryVersion, args: PageArgs, ctx: Context) => ctx.loaders.savedQueryRuns(q.name, args),
+export const SavedQuery: SavedQueryResolvers = {
+  id: (q) => toGlobalId("SavedQuery", q.name),
+  updatedAt: (q) => q.createdAt,
+  updatedBy: (q) => q.createdBy,
+  versions: (q, _, ctx) => versionsOf(ctx.db.sql, q.name),
+  runs: (q, args, ctx) => ctx.loaders.savedQueryRuns(q.name, args),
 };
 
 /** A run's result, or FORBIDDEN when its document reads a field the caller may not read (document-refusal.ts). */
@@ -64,12 +65,12 @@ async function readableResult(r: Run, ctx: Context, field: string): Promise<Run[
   return refused ? denyRead(ctx, `SavedQueryRun.${field}`, refused) : r.result;
 }
 
-export const SavedQueryRun = {
-  id: (r: Run) => toGlobalId("SavedQueryRun", r.id),
-  savedQuery: (r: Run, _: unknown, ctx: Context) => ctx.loaders.savedQueries.load(r.name),
-  result: (r: Run, _: unknown, ctx: Context) => readableResult(r, ctx, "result"),
-  rowCount: async (r: Run, _: unknown, ctx: Context) => resultLists((await readableResult(r, ctx, "rowCount")).data).reduce((n, list) => n + list.rows.length, 0),
-  async diff(r: Run, args: { against: string }, ctx: Context) {
+export const SavedQueryRun: SavedQueryRunResolvers = {
+  id: (r) => toGlobalId("SavedQueryRun", r.id),
+  savedQuery: (r, _, ctx) => ctx.loaders.savedQueries.load(r.name),
+  result: (r, _, ctx) => readableResult(r, ctx, "result"),
+  rowCount: async (r, _, ctx) => resultLists((await readableResult(r, ctx, "rowCount")).data).reduce((n, list) => n + list.rows.length, 0),
+  async diff(r, args, ctx) {
     const { type, key } = fromGlobalId(args.against);
     const against = type === "SavedQueryRun" ? await ctx.loaders.savedQueryRunsById.load(key) : null;
     if (!against) throw notFound(`no saved query run has the id "${args.against}"`);

@@ -5,7 +5,15 @@ import { acceptFinding, countFindings, findingCursor, findingsPage, type Finding
 import { pastOf } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import { badUserInput } from "../errors.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import type {
+  AntiAffinityViolationResolvers,
+  FindingResolvers,
+  IsolationVerdictResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  SubscriptionResolvers,
+} from "../generated/resolvers-types.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
 
 /*
  * Findings over GraphQL (docs/history.md): the list and one by id, their history, the
@@ -25,31 +33,32 @@ const acceptedUntil = (f: FindingRow | null) => (f?.state === "ACCEPTED" ? f.acc
 
 const verdictFindingId = (v: { outcome: string; workload: string; tenant: string }) => (v.outcome === "ISOLATED" ? null : isolationFindingId(v.workload, v.tenant));
 
-export const verdictFindingFields = {
-  since: async (v: { outcome: string; workload: string; tenant: string }, _: unknown, ctx: Context) => (await liveFinding(ctx, v, verdictFindingId(v)))?.openedAt ?? null,
-  acceptedUntil: async (v: { outcome: string; workload: string; tenant: string }, _: unknown, ctx: Context) => acceptedUntil(await liveFinding(ctx, v, verdictFindingId(v))),
-  finding: (v: { outcome: string; workload: string; tenant: string }, _: unknown, ctx: Context) => liveFinding(ctx, v, verdictFindingId(v)),
+export const verdictFindingFields: IsolationVerdictResolvers = {
+  since: async (v, _, ctx) => (await liveFinding(ctx, v, verdictFindingId(v)))?.openedAt ?? null,
+  acceptedUntil: async (v, _, ctx) => acceptedUntil(await liveFinding(ctx, v, verdictFindingId(v))),
+  finding: (v, _, ctx) => liveFinding(ctx, v, verdictFindingId(v)),
 };
 
-export const violationFindingFields = {
-  since: async (v: Violation, _: unknown, ctx: Context) => (await liveFinding(ctx, v, violationFindingId(v)))?.openedAt ?? null,
-  acceptedUntil: async (v: Violation, _: unknown, ctx: Context) => acceptedUntil(await liveFinding(ctx, v, violationFindingId(v))),
-  finding: (v: Violation, _: unknown, ctx: Context) => liveFinding(ctx, v, violationFindingId(v)),
+export const violationFindingFields: AntiAffinityViolationResolvers = {
+  since: async (v: Violation, _, ctx) => (await liveFinding(ctx, v, violationFindingId(v)))?.openedAt ?? null,
+  acceptedUntil: async (v: Violation, _, ctx) => acceptedUntil(await liveFinding(ctx, v, violationFindingId(v))),
+  finding: (v: Violation, _, ctx) => liveFinding(ctx, v, violationFindingId(v)),
 };
 
-export const Finding = {
-  workloadKey: (f: FindingRow) => f.workload,
-  workload: (f: FindingRow, _: unknown, ctx: Context) => ctx.loaders.byKey.workloads.load(f.workload),
-  workloadTenantKey: (f: FindingRow) => f.workloadTenant,
-  tenantKey: (f: FindingRow) => f.tenant,
-  since: (f: FindingRow) => f.openedAt,
-  evidence: (f: FindingRow, _: unknown, ctx: Context) => visibleEvidence(f.evidence, ctx),
-  openedEvidence: (f: FindingRow, _: unknown, ctx: Context) => visibleEvidence(f.openedEvidence, ctx),
-  acceptance: (f: FindingRow) =>
-    f.acceptedBy === null
+export const Finding: FindingResolvers = {
+  workloadKey: (f) => f.workload,
+  workload: (f, _, ctx) => ctx.loaders.byKey.workloads.load(f.workload),
+  workloadTenantKey: (f) => f.workloadTenant,
+  tenantKey: (f) => f.tenant,
+  since: (f) => f.openedAt,
+  evidence: (f, _, ctx) => visibleEvidence(f.evidence, ctx),
+  openedEvidence: (f, _, ctx) => visibleEvidence(f.openedEvidence, ctx),
+  // The store writes an acceptance's four columns together (finding-store.ts acceptFinding).
+  acceptance: (f) =>
+    f.acceptedBy === null || f.acceptedReason === null || f.acceptedAt === null || f.acceptedUntil === null
       ? null
       : { by: f.acceptedBy, reason: f.acceptedReason, at: f.acceptedAt, until: f.acceptedUntil, current: f.state === "ACCEPTED" },
-  async history(f: FindingRow, args: PageArgs, ctx: Context) {
+  async history(f, args, ctx) {
     const page = pageRequest(args);
     const events = await ctx.loaders.findingHistory.load(f.id);
     const start = page.after === null ? 0 : events.findIndex((e) => e.id === page.after) + 1;
@@ -58,19 +67,19 @@ export const Finding = {
   },
 };
 
-export const findingQueries = {
-  async findings(_: unknown, args: PageArgs & { filter?: FilterArgs | null }, ctx: Context) {
+export const findingQueries: QueryResolvers = {
+  async findings(_, args, ctx) {
     const page = pageRequest(args);
     const filter: FindingFilter = { ...(args.filter ?? {}) };
     if (page.after !== null && !/^\d{4}-\d\d-\d\dT[\d:.]+Z\|/.test(page.after)) throw badUserInput("after is not a cursor of findings", "after");
     const rows = await findingsPage(ctx.db.sql, filter, page.after, page.size);
     return connectionFromRows(rows, page, findingCursor, () => countFindings(ctx.db.sql, filter));
   },
-  finding: (_: unknown, args: { id: string }, ctx: Context) => ctx.loaders.findings.load(args.id),
+  finding: (_, args, ctx) => ctx.loaders.findings.load(args.id),
 };
 
-export const findingMutations = {
-  async acceptFinding(_: unknown, args: { id: string; reason: string; until: Date }, ctx: Context) {
+export const findingMutations: MutationResolvers = {
+  async acceptFinding(_, args, ctx) {
     const result = await acceptFinding(ctx.db.sql, { id: args.id, reason: args.reason, until: args.until, actor: ctx.principal.actor });
     if (result.finding) ctx.logger.info({ finding: args.id, until: args.until }, "finding accepted");
     return result;
@@ -90,9 +99,9 @@ function wanted(change: FindingChanged, filter: FilterArgs | null | undefined, c
   return true;
 }
 
-export const Subscription = {
+export const Subscription: SubscriptionResolvers = {
   findingChanged: {
-    async *subscribe(_: unknown, args: { filter?: FilterArgs | null }, ctx: Context) {
+    async *subscribe(_, args, ctx) {
       if (!ctx.findingFeed) throw badUserInput("subscriptions are served over WebSocket (graphql-ws) at /graphql", "findingChanged");
       const stop = new AbortController();
       try {
@@ -105,8 +114,8 @@ export const Subscription = {
 };
 
 /** What a tenant may read of a finding's evidence: not the other side's units nor their count. */
-export function visibleEvidence(evidence: unknown, ctx: Context): unknown {
-  if (!ctx.scope.redactsOthers || evidence === null || typeof evidence !== "object") return evidence;
+export function visibleEvidence(evidence: NonNullable<unknown>, ctx: Context): NonNullable<unknown> {
+  if (!ctx.scope.redactsOthers || typeof evidence !== "object") return evidence;
   const { weakestPair: _, pairCount: __, ...rest } = evidence as Record<string, unknown>;
   return rest;
 }

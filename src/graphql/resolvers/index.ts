@@ -1,3 +1,5 @@
+import type { ComputeUnitResolvers, NodeResolvers, Resolvers } from "../generated/resolvers-types.ts";
+import { typeNameOf } from "../inventory-types.ts";
 import { Container, Datacenter, DatacenterDescription, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
 import { IsolationEvidence, isolationMutations, isolationQueries, IsolationVerdict, SharedThing, tenantIsolationFields, workloadIsolationFields } from "./isolation.ts";
 import {
@@ -21,8 +23,11 @@ import { Query } from "./query.ts";
 import { DateTime, JSON } from "./scalars.ts";
 import { Source, SourceStatus, sourceStatusQueries, SyncRun } from "./sync.ts";
 
-/** Every resolver of schema.graphql, by type. */
-export const resolvers = {
+/** The object types an interface's `__resolveType` may answer. */
+type TypeNames<R extends { __resolveType?: (...args: never[]) => unknown }> = NonNullable<Awaited<ReturnType<NonNullable<R["__resolveType"]>>>>;
+
+/** Every resolver of schema.graphql, by type, checked against the generated resolver types. */
+export const resolvers: Resolvers = {
   Query: { ...Query, ...isolationQueries, ...antiAffinityQueries, ...accessQueries, ...complianceQueries, ...sourceStatusQueries, ...placementQueries, ...findingQueries, ...webhookQueries },
   Mutation: { ...Mutation, ...isolationMutations, ...antiAffinityMutations, ...accessMutations, ...complianceMutations, ...findingMutations, ...webhookMutations },
   Subscription,
@@ -47,8 +52,8 @@ export const resolvers = {
   JSON,
   DateTime,
   // Rows carry __typename (see inventory-types.ts `typed`), set where they are loaded.
-  Node: { __resolveType: (row: { __typename: string }) => row.__typename },
-  ComputeUnit: { __resolveType: (row: { __typename: string }) => row.__typename },
+  Node: { __resolveType: (row) => typeNameOf<TypeNames<NodeResolvers>>(row) },
+  ComputeUnit: { __resolveType: (row) => typeNameOf<TypeNames<ComputeUnitResolvers>>(row) },
   Datacenter,
   DatacenterDescription,
   PowerDomain,

@@ -1,17 +1,30 @@
 import { loadersFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
+import type {
+  ContainerResolvers,
+  DatacenterDescriptionResolvers,
+  DatacenterResolvers,
+  HostResolvers,
+  NetworkDomainResolvers,
+  PowerDomainResolvers,
+  RackResolvers,
+  TenantResolvers,
+  VirtualMachineResolvers,
+  WorkloadResolvers,
+} from "../generated/resolvers-types.ts";
 import type { InventoryRow } from "../inventory-types.ts";
-import { children, describingSources, keyOf, nodeFields, reference, references, visibleKeyOf } from "./inventory-fields.ts";
+import type { AntiAffinityRule } from "../../domain/topology.ts";
+import { children, describingSources, nodeFields, nonNull, rowFields } from "./inventory-fields.ts";
 
 /**
  * The inventory types of schema.graphql. Thin: each field reads the row or follows a relation
  * through the request's loaders.
  */
-export const Datacenter = {
+export const Datacenter: DatacenterResolvers = {
   ...nodeFields("Datacenter"),
   sources: describingSources,
-  descriptions: (row: InventoryRow, _: unknown, ctx: Context) => loadersFor(ctx, row).datacenterDescriptions.load(row.key),
-  hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
+  descriptions: (row, _, ctx) => loadersFor(ctx, row).datacenterDescriptions.load(row.key),
+  hazardZones: (row) => row.hazardZones ?? [],
   racks: children("Datacenter.racks"),
   powerDomains: children("Datacenter.powerDomains"),
   networkDomains: children("Datacenter.networkDomains"),
@@ -19,94 +32,102 @@ export const Datacenter = {
   virtualMachines: children("Datacenter.virtualMachines"),
 };
 
-export const DatacenterDescription = {
-  source: (row: InventoryRow, _: unknown, ctx: Context) => ctx.loaders.sources.load(row.source),
-  hazardZones: (row: { hazardZones: string[] | null }) => row.hazardZones ?? [],
+export const DatacenterDescription: DatacenterDescriptionResolvers = {
+  source: (row, _, ctx) => nonNull(ctx.loaders.sources.load(row.source)),
+  hazardZones: (row) => row.hazardZones ?? [],
 };
 
-export const PowerDomain = {
+const powerDomain = rowFields<InventoryRow<"powerDomains">>();
+export const PowerDomain: PowerDomainResolvers = {
   ...nodeFields("PowerDomain"),
-  datacenterKey: keyOf("datacenter"),
-  datacenter: reference("datacenters", "datacenter"),
+  datacenterKey: powerDomain.keyOf("datacenter"),
+  datacenter: powerDomain.reference("datacenters", "datacenter"),
   racks: children("PowerDomain.racks"),
 };
 
-export const NetworkDomain = {
+const networkDomain = rowFields<InventoryRow<"networkDomains">>();
+export const NetworkDomain: NetworkDomainResolvers = {
   ...nodeFields("NetworkDomain"),
-  datacenterKey: keyOf("datacenter"),
-  datacenter: reference("datacenters", "datacenter"),
+  datacenterKey: networkDomain.keyOf("datacenter"),
+  datacenter: networkDomain.reference("datacenters", "datacenter"),
   racks: children("NetworkDomain.racks"),
 };
 
-export const Rack = {
+const rack = rowFields<InventoryRow<"racks">>();
+export const Rack: RackResolvers = {
   ...nodeFields("Rack"),
-  datacenterKey: keyOf("datacenter"),
-  datacenter: reference("datacenters", "datacenter"),
-  powerDomainKeys: (row: { powerDomains: string[] | null }) => row.powerDomains ?? [],
-  powerDomains: references("powerDomains", "powerDomains"),
-  networkDomainKeys: (row: { networkDomains: string[] | null }) => row.networkDomains ?? [],
-  networkDomains: references("networkDomains", "networkDomains"),
+  datacenterKey: rack.keyOf("datacenter"),
+  datacenter: rack.reference("datacenters", "datacenter"),
+  powerDomainKeys: (row) => row.powerDomains ?? [],
+  powerDomains: rack.references("powerDomains", "powerDomains"),
+  networkDomainKeys: (row) => row.networkDomains ?? [],
+  networkDomains: rack.references("networkDomains", "networkDomains"),
   hosts: children("Rack.hosts"),
 };
 
-export const Host = {
+const host = rowFields<InventoryRow<"hosts">>();
+export const Host: HostResolvers = {
   ...nodeFields("Host"),
-  rackKey: keyOf("rack"),
-  rack: reference("racks", "rack"),
-  datacenterKey: keyOf("datacenter"),
+  rackKey: host.keyOf("rack"),
+  rack: host.reference("racks", "rack"),
+  datacenterKey: host.keyOf("datacenter"),
   // The rack's datacenter when the rack is synced, else the one the host names.
-  datacenter: async (row: { rack: string | null; datacenter: string | null }, _: unknown, ctx: import("../context.ts").Context) => {
+  datacenter: async (row, _, ctx: Context) => {
     const loaders = loadersFor(ctx, row);
     const rack = row.rack ? await loaders.byKey.racks.load(row.rack) : null;
-    const key = (rack?.datacenter as string | undefined) ?? row.datacenter;
+    const key = rack?.datacenter ?? row.datacenter;
     return key ? loaders.byKey.datacenters.load(key) : null;
   },
-  dedicatedToKey: keyOf("dedicatedTo"),
-  dedicatedTo: reference("tenants", "dedicatedTo"),
+  dedicatedToKey: host.keyOf("dedicatedTo"),
+  dedicatedTo: host.reference("tenants", "dedicatedTo"),
   virtualMachines: children("Host.virtualMachines"),
   containers: children("Host.containers"),
 };
 
-export const VirtualMachine = {
+const virtualMachine = rowFields<InventoryRow<"virtualMachines">>();
+export const VirtualMachine: VirtualMachineResolvers = {
   ...nodeFields("VirtualMachine"),
-  hostKey: keyOf("host"),
-  host: reference("hosts", "host"),
-  containerKey: visibleKeyOf("containers", "container"),
-  container: reference("containers", "container"),
-  datacenterKey: keyOf("datacenter"),
-  datacenter: reference("datacenters", "datacenter"),
-  tenantKey: keyOf("tenant"),
-  tenant: reference("tenants", "tenant"),
-  workloadKey: visibleKeyOf("workloads", "workload"),
-  workload: reference("workloads", "workload"),
+  hostKey: virtualMachine.keyOf("host"),
+  host: virtualMachine.reference("hosts", "host"),
+  containerKey: virtualMachine.visibleKeyOf("containers", "container"),
+  container: virtualMachine.reference("containers", "container"),
+  datacenterKey: virtualMachine.keyOf("datacenter"),
+  datacenter: virtualMachine.reference("datacenters", "datacenter"),
+  tenantKey: virtualMachine.keyOf("tenant"),
+  tenant: virtualMachine.reference("tenants", "tenant"),
+  workloadKey: virtualMachine.visibleKeyOf("workloads", "workload"),
+  workload: virtualMachine.reference("workloads", "workload"),
   containers: children("VirtualMachine.containers"),
 };
 
-export const Container = {
+const container = rowFields<InventoryRow<"containers">>();
+export const Container: ContainerResolvers = {
   ...nodeFields("Container"),
-  virtualMachineKey: visibleKeyOf("virtualMachines", "virtualMachine"),
-  virtualMachine: reference("virtualMachines", "virtualMachine"),
-  hostKey: keyOf("host"),
-  host: reference("hosts", "host"),
-  tenantKey: keyOf("tenant"),
-  tenant: reference("tenants", "tenant"),
-  workloadKey: visibleKeyOf("workloads", "workload"),
-  workload: reference("workloads", "workload"),
+  virtualMachineKey: container.visibleKeyOf("virtualMachines", "virtualMachine"),
+  virtualMachine: container.reference("virtualMachines", "virtualMachine"),
+  hostKey: container.keyOf("host"),
+  host: container.reference("hosts", "host"),
+  tenantKey: container.keyOf("tenant"),
+  tenant: container.reference("tenants", "tenant"),
+  workloadKey: container.visibleKeyOf("workloads", "workload"),
+  workload: container.reference("workloads", "workload"),
   virtualMachines: children("Container.virtualMachines"),
 };
 
-export const Tenant = {
+export const Tenant: TenantResolvers = {
   ...nodeFields("Tenant"),
   workloads: children("Tenant.workloads"),
   virtualMachines: children("Tenant.virtualMachines"),
   containers: children("Tenant.containers"),
 };
 
-export const Workload = {
+const workload = rowFields<InventoryRow<"workloads">>();
+export const Workload: WorkloadResolvers = {
   ...nodeFields("Workload"),
-  tenantKey: keyOf("tenant"),
-  tenant: reference("tenants", "tenant"),
-  antiAffinity: (row: { antiAffinity: unknown }) => (Array.isArray(row.antiAffinity) ? row.antiAffinity : []),
+  tenantKey: workload.keyOf("tenant"),
+  tenant: workload.reference("tenants", "tenant"),
+  // The rules as the sync stored them, validated (validate-snapshot.ts): JSON to Prisma's types.
+  antiAffinity: (row) => (Array.isArray(row.antiAffinity) ? (row.antiAffinity as unknown as AntiAffinityRule[]) : []),
   virtualMachines: children("Workload.virtualMachines"),
   containers: children("Workload.containers"),
 };

@@ -7,15 +7,24 @@ import { unitsIndex } from "../../domain/units-index.ts";
 import { isolationVerdict, type EvidencePair, type Verdict } from "../../domain/verdict.ts";
 import { serviceMetrics } from "../../observability/service-metrics.ts";
 import { inSpan } from "../../observability/in-span.ts";
-import type { FleetReport, ReportOutcome } from "../../domain/fleet-report-rows.ts";
+import type { FleetReport } from "../../domain/fleet-report-rows.ts";
 import { ReportRowVerdict } from "../../domain/report-row-verdict.ts";
-import { checkPolicy, policyHistory, savePolicy, type PolicyChange } from "../../isolation/policy-store.ts";
+import { checkPolicy, policyHistory, savePolicy } from "../../isolation/policy-store.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import { loadersFor, viewFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
+import type {
+  IsolationEvidenceResolvers,
+  IsolationVerdictResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  SharedThingResolvers,
+  TenantResolvers,
+  WorkloadResolvers,
+} from "../generated/resolvers-types.ts";
 import { badUserInput, notFound } from "../errors.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
-import { verdictDiagram, type DiagramFormat } from "../verdict-diagram.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
+import { verdictDiagram } from "../verdict-diagram.ts";
 import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 import { compareCodeUnits } from "../../domain/compare-code-units.ts";
@@ -55,6 +64,10 @@ function rowVerdict(view: IsolationView, report: FleetReport, row: number): Repo
   return Object.assign(new ReportRowVerdict(report, row, view.freshness), { view });
 }
 
+/** How many evidence pairs a verdict shows by default and at most (schema.graphql says so; test/graphql/page-size.test.ts ties them). */
+export const DEFAULT_EVIDENCE = 5;
+export const MAX_EVIDENCE = 100;
+
 const weakestFirst = (a: Verdict, b: Verdict) =>
   rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || compareCodeUnits(a.workload, b.workload) || compareCodeUnits(a.tenant, b.tenant);
 
@@ -88,38 +101,36 @@ function shownThing(shared: Shared, view: IsolationView, scope: AccessScope) {
   }
 }
 
-export const IsolationVerdict = {
+export const IsolationVerdict: IsolationVerdictResolvers = {
   // A past answer is worded as it was then (a date is left out when it is the day of the answer).
-  explanation: (v: VerdictResult, _: unknown, ctx: Context) => explainVerdict(v, v.view.asOf ?? new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
-  workloadKey: (v: VerdictResult) => v.workload,
-  workload: (v: VerdictResult, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
-  tenantKey: (v: VerdictResult) => v.tenant,
-  tenant: (v: VerdictResult, _: unknown, ctx: Context) => loadersFor(ctx, v).byKey.tenants.load(v.tenant),
+  explanation: (v, _, ctx) => explainVerdict(v, v.view.asOf ?? new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
+  workloadKey: (v) => v.workload,
+  workload: (v, _, ctx) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
+  tenantKey: (v) => v.tenant,
+  tenant: (v, _, ctx) => loadersFor(ctx, v).byKey.tenants.load(v.tenant),
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
-  pairCount: (v: VerdictResult, _: unknown, ctx: Context) => (ctx.scope.redactsOthers ? null : v.pairCount),
-  evidence: (v: VerdictResult, args: { limit?: number | null }, ctx: Context) => shownPairs(v, args.limit, ctx).map((pair) => ({ ...pair, view: v.view })),
-  diagram: (v: VerdictResult, args: { format: DiagramFormat; limit?: number | null }, ctx: Context) =>
+  pairCount: (v, _, ctx) => (ctx.scope.redactsOthers ? null : v.pairCount),
+  evidence: (v, args, ctx) => shownPairs(v, args.limit, ctx).map((pair) => ({ ...pair, view: v.view })),
+  diagram: (v, args, ctx) =>
     verdictDiagram(v.view.topology, v, shownPairs(v, args.limit, ctx), args.format, ctx.scope.redactsOthers ? (unit) => ctx.scope.ownsUnit(v.view.topology, unit) : null),
 };
 
 /** The pairs a caller is shown (evidence and diagram alike); for a tenant, its units' weakest only. */
 function shownPairs(v: VerdictResult, requested: number | null | undefined, ctx: Context): EvidencePair[] {
-  const limit = requested ?? 5;
-  if (!Number.isInteger(limit) || limit < 0 || limit > 100) throw badUserInput("limit must be a whole number from 0 to 100", "limit");
+  const limit = requested ?? DEFAULT_EVIDENCE;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_EVIDENCE) throw badUserInput(`limit must be a whole number from 0 to ${MAX_EVIDENCE}`, "limit");
   return ctx.scope.redactsOthers ? weakestPairPerUnit(v.evidence(v.pairCount), limit) : v.evidence(limit);
 }
 
-type ShownPair = EvidencePair & { view: IsolationView };
-
-export const IsolationEvidence = {
-  unit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.unit, p),
+export const IsolationEvidence: IsolationEvidenceResolvers = {
+  unit: (p, _, ctx) => loadUnit(ctx, p.unit, p),
   // The loaders hide another tenant's unit from a tenant caller: null.
-  otherUnit: (p: ShownPair, _: unknown, ctx: Context) => loadUnit(ctx, p.other, p),
-  shared: (p: ShownPair, _: unknown, ctx: Context) => sharedThing(p.shared, p.view, ctx.scope),
+  otherUnit: (p, _, ctx) => loadUnit(ctx, p.other, p),
+  shared: (p, _, ctx) => sharedThing(p.shared, p.view, ctx.scope),
 };
 
-export const SharedThing = {
-  node: (thing: { shared: Shared; redacted?: boolean; view: IsolationView }, _: unknown, ctx: Context) => {
+export const SharedThing: SharedThingResolvers = {
+  node: (thing, _, ctx) => {
     const { shared, redacted } = thing;
     if (redacted) return null;
     if (shared.kind === "UNIT") return loadUnit(ctx, shared.unit, thing);
@@ -128,31 +139,31 @@ export const SharedThing = {
     if (shared.kind in SHARED_LOADER) return loaders.byKey[SHARED_LOADER[shared.kind as keyof typeof SHARED_LOADER]].load((shared as { key: string }).key);
     return null;
   },
-  description: ({ shared, redacted }: { shared: Shared; redacted?: boolean }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
+  description: ({ shared, redacted }) => (redacted ? kindOfSharedThing(shared) : describeSharedThing(shared)),
 };
 
-export const isolationQueries = {
-  isolation: (_: unknown, args: { workload: string; tenant: string; asOf?: Date | null }, ctx: Context) => tracedVerdict(ctx, args.workload, args.tenant, args.asOf),
-  async isolationReport(_: unknown, args: PageArgs & { outcome?: string | null; asOf?: Date | null }, ctx: Context) {
+export const isolationQueries: QueryResolvers = {
+  isolation: (_, args, ctx) => tracedVerdict(ctx, args.workload, args.tenant, args.asOf),
+  async isolationReport(_, args, ctx) {
     if (args.outcome === "ISOLATED") throw badUserInput("the report lists only NOT_ISOLATED and UNPROVEN pairs; every pair not listed is ISOLATED", "outcome");
     const page = pageRequest(args);
     const view = await viewFor(ctx, args.asOf);
     const report = await view.report();
     // O(page): a binary search for the cursor, then the page's rows as they were kept.
-    const list = report.list(args.outcome as ReportOutcome | null | undefined);
+    const list = report.list(args.outcome);
     const start = page.after === null ? 0 : report.positionAfter(list, ...(page.after.split("\u0000") as [string, string]));
     const rows: ReportRowVerdict[] = [];
     for (let i = start; i < Math.min(list.length, start + page.size + 1); i++) rows.push(rowVerdict(view, report, list.row(i)));
     return connectionFromRows(rows, page, (v) => `${v.workload}\u0000${v.tenant}`, list.length);
   },
-  async isolationPolicy(_: unknown, __: unknown, ctx: Context) {
+  async isolationPolicy(_, __, ctx) {
     return (await ctx.isolation()).policy;
   },
-  isolationPolicyHistory: (_: unknown, __: unknown, ctx: Context) => policyHistory(ctx.db.sql),
+  isolationPolicyHistory: (_, __, ctx) => policyHistory(ctx.db.sql),
 };
 
-export const isolationMutations = {
-  async setIsolationPolicy(_: unknown, args: PolicyChange, ctx: Context) {
+export const isolationMutations: MutationResolvers = {
+  async setIsolationPolicy(_, args, ctx) {
     const userErrors = checkPolicy(args);
     if (userErrors.length > 0) return { policy: null, userErrors };
     const policy = await savePolicy(ctx.db.sql, args);
@@ -162,9 +173,9 @@ export const isolationMutations = {
   },
 };
 
-export const workloadIsolationFields = {
-  isolation: (row: { key: string }, args: { from: string; asOf?: Date | null }, ctx: Context) => tracedVerdict(ctx, row.key, args.from, args.asOf, row),
-  async exposure(row: { key: string; tenant: string }, args: { asOf?: Date | null }, ctx: Context) {
+export const workloadIsolationFields: WorkloadResolvers = {
+  isolation: (row, args, ctx) => tracedVerdict(ctx, row.key, args.from, args.asOf, row),
+  async exposure(row, args, ctx) {
     const view = await viewFor(ctx, args.asOf, row);
     const report = await view.report();
     return report
@@ -175,8 +186,8 @@ export const workloadIsolationFields = {
   },
 };
 
-export const tenantIsolationFields = {
-  async exposure(row: { key: string }, args: { asOf?: Date | null }, ctx: Context) {
+export const tenantIsolationFields: TenantResolvers = {
+  async exposure(row, args, ctx) {
     const view = await viewFor(ctx, args.asOf, row);
     const report = await view.report();
     return report

@@ -1,9 +1,9 @@
 import { INVENTORY_KINDS } from "../../inventory/snapshot.ts";
 import { syncInventory } from "../../inventory/sync-inventory.ts";
-import type { Context } from "../context.ts";
+import type { MutationResolvers } from "../generated/resolvers-types.ts";
 
-export const Mutation = {
-  async syncInventory(_: unknown, args: { snapshot: unknown; allowMassRemoval?: boolean | null; dryRun?: boolean | null }, ctx: Context) {
+export const Mutation: MutationResolvers = {
+  async syncInventory(_, args, ctx) {
     const { role, kinds, tenants } = ctx.principal;
     const result = await syncInventory(ctx.db.sql, args.snapshot, {
       allowMassRemoval: args.allowMassRemoval === true,

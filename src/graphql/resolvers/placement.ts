@@ -1,14 +1,14 @@
 import type { AccessScope } from "../../access/access-scope.ts";
-import { placementAdvice, type AdviceWorkload, type CandidateAdvice } from "../../domain/placement-advice.ts";
+import { placementAdvice, type AdviceWorkload } from "../../domain/placement-advice.ts";
 import { resolveCandidates, type CandidateRequest } from "../../domain/placement-candidates.ts";
 import type { CandidatePlace, ReplicaKind } from "../../domain/placement-overlay.ts";
 import type { IsolationLevel } from "../../domain/scale.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
 import { buildTopology } from "../../domain/build-topology.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
-import type { Context } from "../context.ts";
 import { badUserInput, notFound } from "../errors.ts";
-import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts";
+import type { PlacementAdviceResolvers, PlacementCandidateResolvers, QueryResolvers } from "../generated/resolvers-types.ts";
+import { connectionFromRows, pageRequest } from "../pagination.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 
 /*
@@ -88,8 +88,8 @@ export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlac
   return { kind: "container", runtime: replica.runtime ?? "runc" };
 }
 
-export const placementQueries = {
-  async placementAdvice(_: unknown, args: AdviceArgs, ctx: Context) {
+export const placementQueries: QueryResolvers = {
+  async placementAdvice(_, args, ctx) {
     const view = await ctx.isolation();
     await view.warmed(); // replicas and shared places, built in slices after the index is published
     const workload = adviceWorkload(view, ctx.scope, args);
@@ -102,19 +102,13 @@ export const placementQueries = {
   },
 };
 
-interface Shaped {
-  workload: AdviceWorkload;
-  policyVersion: number;
-  advice: CandidateAdvice[];
-}
-
-export const PlacementAdvice = {
-  workloadKey: (a: Shaped) => a.workload.key,
-  tenantKey: (a: Shaped) => a.workload.tenant,
-  provenCount: (a: Shaped) => a.advice.filter((c) => c.outcome === "PROVEN").length,
-  possibleCount: (a: Shaped) => a.advice.filter((c) => c.outcome === "POSSIBLE").length,
-  refusedCount: (a: Shaped) => a.advice.filter((c) => c.outcome === "REFUSED").length,
-  candidates: (a: Shaped, args: PageArgs) => {
+export const PlacementAdvice: PlacementAdviceResolvers = {
+  workloadKey: (a) => a.workload.key,
+  tenantKey: (a) => a.workload.tenant,
+  provenCount: (a) => a.advice.filter((c) => c.outcome === "PROVEN").length,
+  possibleCount: (a) => a.advice.filter((c) => c.outcome === "POSSIBLE").length,
+  refusedCount: (a) => a.advice.filter((c) => c.outcome === "REFUSED").length,
+  candidates: (a, args) => {
     const page = pageRequest(args);
     const start = page.after === null ? 0 : Number(page.after) + 1;
     if (!Number.isInteger(start) || start < 0) throw badUserInput("not a cursor of these candidates", "after");
@@ -123,9 +117,9 @@ export const PlacementAdvice = {
   },
 };
 
-export const PlacementCandidate = {
-  kind: (c: CandidateAdvice) => KIND[c.place.kind],
-  key: (c: CandidateAdvice) => c.place.key,
-  closestActual: (c: CandidateAdvice) => c.closest?.actual ?? null,
-  closestPossible: (c: CandidateAdvice) => c.closest?.possible ?? null,
+export const PlacementCandidate: PlacementCandidateResolvers = {
+  kind: (c) => KIND[c.place.kind],
+  key: (c) => c.place.key,
+  closestActual: (c) => c.closest?.actual ?? null,
+  closestPossible: (c) => c.closest?.possible ?? null,
 };

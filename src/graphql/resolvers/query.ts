@@ -1,6 +1,7 @@
 import type { InventoryKind } from "../../inventory/snapshot.ts";
 import { pastReadAt } from "../as-of.ts";
 import type { Context } from "../context.ts";
+import type { QueryResolvers } from "../generated/resolvers-types.ts";
 import { badUserInput } from "../errors.ts";
 import { fromGlobalId } from "../global-id.ts";
 import { inventoryConnection } from "../inventory-connection.ts";
@@ -10,8 +11,10 @@ import { connectionFromRows, pageRequest, type PageArgs } from "../pagination.ts
 
 type ListArgs = PageArgs & { filter?: Filter | null };
 const list = (kind: InventoryKind) => (_: unknown, args: ListArgs, ctx: Context) => inventoryConnection(ctx, kind, args.filter, args);
-const one = (kind: InventoryKind) => async (_: unknown, args: { key: string; asOf?: Date | null }, ctx: Context) =>
-  (args.asOf ? ctx.loadersAt(await pastReadAt(ctx, args.asOf)) : ctx.loaders).byKey[kind].load(args.key);
+const one =
+  <K extends InventoryKind>(kind: K) =>
+  async (_: unknown, args: { key: string; asOf?: Date | null }, ctx: Context) =>
+    (args.asOf ? ctx.loadersAt(await pastReadAt(ctx, args.asOf)) : ctx.loaders).byKey[kind].load(args.key);
 
 /** Resolves a global id to its object through the loaders; null when it does not exist. */
 async function loadNode(id: string, ctx: Context) {
@@ -26,10 +29,10 @@ async function loadNode(id: string, ctx: Context) {
   return null;
 }
 
-export const Query = {
-  node: (_: unknown, args: { id: string }, ctx: Context) => loadNode(args.id, ctx),
+export const Query: QueryResolvers = {
+  node: (_, args, ctx) => loadNode(args.id, ctx),
   // One promise per id, not one for all: a bad id is an error (and null) at its own index only.
-  nodes: (_: unknown, args: { ids: string[] }, ctx: Context) => args.ids.map((id) => loadNode(id, ctx)),
+  nodes: (_, args, ctx) => args.ids.map((id) => loadNode(id, ctx)),
 
   datacenters: list("datacenters"),
   powerDomains: list("powerDomains"),
@@ -49,8 +52,8 @@ export const Query = {
   tenant: one("tenants"),
   workload: one("workloads"),
 
-  source: (_: unknown, args: { key: string }, ctx: Context) => ctx.loaders.sources.load(args.key),
-  async sources(_: unknown, args: PageArgs, ctx: Context) {
+  source: (_, args, ctx) => ctx.loaders.sources.load(args.key),
+  async sources(_, args, ctx) {
     const page = pageRequest(args);
     const rows = await ctx.db.prisma.source.findMany({
       where: page.after === null ? {} : { key: { gt: page.after } },
@@ -59,7 +62,7 @@ export const Query = {
     });
     return connectionFromRows(rows, page, (row) => row.key, () => ctx.db.prisma.source.count());
   },
-  async syncRuns(_: unknown, args: PageArgs & { source?: string | null; status?: string | null }, ctx: Context) {
+  async syncRuns(_, args, ctx) {
     const page = pageRequest(args);
     if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of sync runs", "after");
     const where = {

