@@ -82,8 +82,7 @@ export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet"
   const hostsByDc = new Map<string, string[]>(onPrem.map((dc) => [dc.id, []]));
   const hosts = Array.from({ length: size.hosts }, (_, i) => {
     const rack = racks[Math.floor(i / 20) % racks.length];
-    const host: { id: string; rack?: string; datacenter?: string; dedicatedTo?: string } =
-      i % 20 === 19 ? { id: `host-${i}`, datacenter: rack.datacenter } : { id: `host-${i}`, rack: rack.id };
+    const host: { id: string; rack?: string; datacenter?: string; dedicatedTo?: string } = i % 20 === 19 ? { id: `host-${i}`, datacenter: rack.datacenter } : { id: `host-${i}`, rack: rack.id };
     if (rnd() < 0.02) host.dedicatedTo = pick(tenants).id;
     hostsByDc.get(rack.datacenter)!.push(host.id);
     return host;
@@ -101,8 +100,7 @@ export function generateFleet(size: FleetSize, seed = 42, source = "bench-fleet"
     id: `workload-${i}`,
     tenant: tenants[i % tenants.length].id,
     ...(rnd() < 0.3 ? { minimumIsolation: pick(MINIMUMS) } : {}),
-    antiAffinity:
-      rnd() < 0.5 ? [{ level: pick(AFFINITY_LEVELS), ...(rnd() < 0.3 ? { minDomains: 2 } : {}), ...(rnd() < 0.2 ? { mode: "SOFT" } : {}) }] : [],
+    antiAffinity: rnd() < 0.5 ? [{ level: pick(AFFINITY_LEVELS), ...(rnd() < 0.3 ? { minDomains: 2 } : {}), ...(rnd() < 0.2 ? { mode: "SOFT" } : {}) }] : [],
   }));
   const tenantIndex = (workload: number) => workload % tenants.length;
   // A host of the tenant's home that is not dedicated to someone else.
@@ -162,6 +160,5 @@ export function changeFleet(fleet: Fleet, fraction: number, seed = 7): Fleet {
 }
 
 export function rowCount(fleet: Fleet): number {
-  return fleet.datacenters.length + fleet.powerDomains.length + fleet.networkDomains.length + fleet.racks.length + fleet.hosts.length +
-    fleet.tenants.length + fleet.workloads.length + fleet.virtualMachines.length + fleet.containers.length;
+  return fleet.datacenters.length + fleet.powerDomains.length + fleet.networkDomains.length + fleet.racks.length + fleet.hosts.length + fleet.tenants.length + fleet.workloads.length + fleet.virtualMachines.length + fleet.containers.length;
 }

@@ -107,8 +107,22 @@ async function syncCost(name: string, fleet: Fleet, clone: () => Promise<string>
   const resync = median(resyncs.with) / median(initial.with);
   const spread = (xs: number[]) => `${seconds(Math.min(...xs))}–${seconds(Math.max(...xs))}`;
   return [
-    [name, `history: initial sync with history ÷ without (triggers off), median of ${ROUNDS} each`, `${spread(initial.with)} vs ${spread(initial.without)}`, `with ${seconds(median(initial.with))}`, `without ${seconds(median(initial.without))}`, `${cost.toFixed(2)}× (target ≤ ${TARGETS.withHistory}×) ${ok(cost <= TARGETS.withHistory)}`],
-    [name, "history: no-change resync ÷ initial sync (with history; resync without history beside it)", `${spread(resyncs.with)} vs ${spread(resyncs.without)}`, `with ${seconds(median(resyncs.with))}`, `without ${seconds(median(resyncs.without))}`, `${(resync * 100).toFixed(0)} % of initial (target ≤ ${TARGETS.resync * 100} %) ${ok(resync <= TARGETS.resync)}`],
+    [
+      name,
+      `history: initial sync with history ÷ without (triggers off), median of ${ROUNDS} each`,
+      `${spread(initial.with)} vs ${spread(initial.without)}`,
+      `with ${seconds(median(initial.with))}`,
+      `without ${seconds(median(initial.without))}`,
+      `${cost.toFixed(2)}× (target ≤ ${TARGETS.withHistory}×) ${ok(cost <= TARGETS.withHistory)}`,
+    ],
+    [
+      name,
+      "history: no-change resync ÷ initial sync (with history; resync without history beside it)",
+      `${spread(resyncs.with)} vs ${spread(resyncs.without)}`,
+      `with ${seconds(median(resyncs.with))}`,
+      `without ${seconds(median(resyncs.without))}`,
+      `${(resync * 100).toFixed(0)} % of initial (target ≤ ${TARGETS.resync * 100} %) ${ok(resync <= TARGETS.resync)}`,
+    ],
   ];
 }
 
@@ -144,7 +158,14 @@ async function historyOf(db: Database, fleet: Fleet): Promise<History> {
 
 function storageRows(name: string, h: History): string[][] {
   return [
-    [name, "history: storage per changed row (5 % change resync), inventory_row_version with its indexes", `${h.changed} rows changed, ${h.kept} kept`, `${(h.bytes / Math.max(1, h.changed)).toFixed(0)} B per changed row`, `row JSON ${(h.jsonBytes / Math.max(1, h.kept)).toFixed(0)} B`, "stated (no target)"],
+    [
+      name,
+      "history: storage per changed row (5 % change resync), inventory_row_version with its indexes",
+      `${h.changed} rows changed, ${h.kept} kept`,
+      `${(h.bytes / Math.max(1, h.changed)).toFixed(0)} B per changed row`,
+      `row JSON ${(h.jsonBytes / Math.max(1, h.kept)).toFixed(0)} B`,
+      "stated (no target)",
+    ],
   ];
 }
 
@@ -207,8 +228,22 @@ async function asOfRows(name: string, db: Database, service: ServeProcess, token
   const later = quantile(past, 0.99) / quantile(current, 0.99);
   return [
     [name, "history: the service's index load (reload histogram, mean)", `${loads.count} load${loads.count === 1 ? "" : "s"}`, seconds(loadMs), "", ""],
-    [name, `history: first asOf verdict of a moment (${moments.length} past moments, slowest) ÷ index load`, `${firsts.map((ms) => seconds(ms)).join(", ")}`, seconds(Math.max(...firsts)), "", `${first.toFixed(2)}× (target ≤ ${TARGETS.firstAsOf}×) ${ok(first <= TARGETS.firstAsOf)}`],
-    [name, "history: later asOf verdicts ÷ current verdicts, sequential HTTP, random pairs", `${VERDICTS} + ${VERDICTS} requests`, `p50 ${quantile(past, 0.5).toFixed(1)} vs ${quantile(current, 0.5).toFixed(1)} ms`, `p99 ${quantile(past, 0.99).toFixed(1)} vs ${quantile(current, 0.99).toFixed(1)} ms`, `${later.toFixed(2)}× p99 (target ≤ ${TARGETS.laterAsOf}×) ${ok(later <= TARGETS.laterAsOf)}`],
+    [
+      name,
+      `history: first asOf verdict of a moment (${moments.length} past moments, slowest) ÷ index load`,
+      `${firsts.map((ms) => seconds(ms)).join(", ")}`,
+      seconds(Math.max(...firsts)),
+      "",
+      `${first.toFixed(2)}× (target ≤ ${TARGETS.firstAsOf}×) ${ok(first <= TARGETS.firstAsOf)}`,
+    ],
+    [
+      name,
+      "history: later asOf verdicts ÷ current verdicts, sequential HTTP, random pairs",
+      `${VERDICTS} + ${VERDICTS} requests`,
+      `p50 ${quantile(past, 0.5).toFixed(1)} vs ${quantile(current, 0.5).toFixed(1)} ms`,
+      `p99 ${quantile(past, 0.99).toFixed(1)} vs ${quantile(current, 0.99).toFixed(1)} ms`,
+      `${later.toFixed(2)}× p99 (target ≤ ${TARGETS.laterAsOf}×) ${ok(later <= TARGETS.laterAsOf)}`,
+    ],
   ];
 }
 
@@ -244,7 +279,10 @@ function crowding(i: number) {
   const host = `bench-notify-host-${i}`;
   return {
     source: "bench-notify",
-    tenants: [{ id: "bench-notify-a", organization: "bench-notify-org-a" }, { id: "bench-notify-b", organization: "bench-notify-org-b" }],
+    tenants: [
+      { id: "bench-notify-a", organization: "bench-notify-org-a" },
+      { id: "bench-notify-b", organization: "bench-notify-org-b" },
+    ],
     workloads: [{ id: `bench-notify-w${i}`, tenant: "bench-notify-a" }],
     hosts: [{ id: host, datacenter: "dc-0" }],
     containers: [
@@ -258,7 +296,10 @@ async function notificationRows(name: string, db: Database, gql: Gql): Promise<s
   const secret = randomBytes(16).toString("hex");
   const hook = await receiver(secret);
   try {
-    const created = await gql(`mutation($url: String!, $secret: String!) { createWebhook(input: { url: $url, secret: $secret, filter: { tenant: "bench-notify-b", changes: [OPENED] } }) { webhook { id } userErrors { path message } } }`, { url: hook.url, secret });
+    const created = await gql(`mutation($url: String!, $secret: String!) { createWebhook(input: { url: $url, secret: $secret, filter: { tenant: "bench-notify-b", changes: [OPENED] } }) { webhook { id } userErrors { path message } } }`, {
+      url: hook.url,
+      secret,
+    });
     if (!created.createWebhook.webhook) throw new Error(`createWebhook: ${JSON.stringify(created.createWebhook.userErrors)}`);
     const latencies: number[] = [];
     const recorded: number[] = [];
@@ -277,7 +318,14 @@ async function notificationRows(name: string, db: Database, gql: Gql): Promise<s
     const [open] = await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM finding WHERE state <> 'RESOLVED'`);
     const worst = Math.max(...latencies);
     return [
-      [name, "history: sync's answer → webhook delivery (finding OPENED), local receiver", `${NOTIFICATIONS} syncs, ${hook.arrivals.length} signed deliveries`, `p50 ${seconds(quantile(latencies, 0.5))}`, `max ${seconds(worst)}`, `target ≤ ${TARGETS.notifyMs / 1000} s ${ok(worst <= TARGETS.notifyMs)}`],
+      [
+        name,
+        "history: sync's answer → webhook delivery (finding OPENED), local receiver",
+        `${NOTIFICATIONS} syncs, ${hook.arrivals.length} signed deliveries`,
+        `p50 ${seconds(quantile(latencies, 0.5))}`,
+        `max ${seconds(worst)}`,
+        `target ≤ ${TARGETS.notifyMs / 1000} s ${ok(worst <= TARGETS.notifyMs)}`,
+      ],
       [name, "history: of which sync's answer → finding event written (the findings update)", `${Number(open.n)} open findings in the fleet`, `p50 ${seconds(quantile(recorded, 0.5))}`, `max ${seconds(Math.max(...recorded))}`, ""],
     ];
   } finally {

@@ -61,8 +61,8 @@ export async function observabilityCost(name: string, url: string, verdictBody: 
     return [
       [name, "verdicts, metrics on ÷ TENANCY_METRICS=off (tracing off)", ...compare("metrics", "bare"), verdict(1 - perVerdict("bare") / perVerdict("metrics"))],
       [name, "verdicts, tracing on (batch, in-memory exporter) ÷ off (metrics on)", ...compare("traced", "metrics"), `cost ${((1 - perVerdict("metrics") / perVerdict("traced")) * 100).toFixed(1)} % (tracing on: no target)`],
-      [name, "metrics: a verdict request's series updates, in-process", `${metricsNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict((metricsNs / 1e9) / perVerdict("bare"))],
-      [name, "tracing off: a verdict's no-op span and trace-id reads, in-process", `${spanNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict((spanNs / 1e9) / perVerdict("bare"))],
+      [name, "metrics: a verdict request's series updates, in-process", `${metricsNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict(metricsNs / 1e9 / perVerdict("bare"))],
+      [name, "tracing off: a verdict's no-op span and trace-id reads, in-process", `${spanNs.toFixed(0)} ns per verdict`, `of ${(perVerdict("bare") * 1e6).toFixed(0)} µs CPU per verdict`, "", verdict(spanNs / 1e9 / perVerdict("bare"))],
     ];
   } finally {
     for (const service of Object.values(services)) service.child.kill("SIGTERM");

@@ -126,9 +126,7 @@ async function loadTest(url: string, body: (() => string) | null, seconds: numbe
     url,
     connections: 4,
     duration: seconds,
-    requests: body
-      ? [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (request) => ({ ...request, body: body() }) }]
-      : [{ method: "GET" }],
+    requests: body ? [{ method: "POST", headers: { "content-type": "application/json" }, setupRequest: (request) => ({ ...request, body: body() }) }] : [{ method: "GET" }],
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`load test: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   return { p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
@@ -226,9 +224,19 @@ async function exportReport(url: string) {
 
 /** A reload of the service's index in progress: a one-row sync of a source of its own bumps the inventory version. */
 async function triggerReload(url: string, n: number) {
-  await graphql(url, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, {
-    s: { source: "bench-reload", containers: [{ id: `reload-probe-${n}`, tenant: "tenant-0" }] },
-  });
+  await graphql(
+    url,
+    `
+      mutation ($s: JSON!) {
+        syncInventory(snapshot: $s) {
+          status
+        }
+      }
+    `,
+    {
+      s: { source: "bench-reload", containers: [{ id: `reload-probe-${n}`, tenant: "tenant-0" }] },
+    },
+  );
 }
 
 /**
@@ -256,7 +264,16 @@ async function awaitedLoadTest(url: string, body: () => string, seconds: number)
 
 /** Waits until the service's index is whole: published, then its shared places and replicas built (the warm-up gauge at 0). */
 async function indexWarm(url: string) {
-  await graphql(url, `{ isolation(workload: "workload-0", tenant: "tenant-1") { outcome } }`);
+  await graphql(
+    url,
+    `
+      {
+        isolation(workload: "workload-0", tenant: "tenant-1") {
+          outcome
+        }
+      }
+    `,
+  );
   const metrics = url.replace(/\/graphql$/, "/metrics");
   while (/^tenancy_isolation_index_warmups_in_progress [1-9]/m.test(await (await fetch(metrics)).text())) await new Promise((r) => setTimeout(r, 100));
 }
@@ -329,7 +346,18 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   // The service: its index loads on the first request.
   const idleHeap = await serviceHeapMb(url, service);
   progress(name, "index load in the service");
-  const [, serviceLoadMs] = await time(() => graphql(url, `{ isolation(workload: "workload-0", tenant: "tenant-1") { outcome } }`));
+  const [, serviceLoadMs] = await time(() =>
+    graphql(
+      url,
+      `
+        {
+          isolation(workload: "workload-0", tenant: "tenant-1") {
+            outcome
+          }
+        }
+      `,
+    ),
+  );
   const [, serviceWarmMs] = await time(() => indexWarm(url));
   const heapIndexed = await serviceHeapMb(url, service);
   progress(name, "latency under load");
@@ -354,7 +382,16 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   const verdictsDuringReload = await duringReloads(url, () => awaitedLoadTest(url, verdictBody, 5));
   const [, reloadMs] = await time(async () => {
     await triggerReload(url, reloadProbes++);
-    await graphql(url, `{ isolation(workload: "workload-0", tenant: "tenant-1") { outcome } }`);
+    await graphql(
+      url,
+      `
+        {
+          isolation(workload: "workload-0", tenant: "tenant-1") {
+            outcome
+          }
+        }
+      `,
+    );
   });
   const [, rewarmMs] = await time(() => indexWarm(url));
 
@@ -362,24 +399,73 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   const exportOk = target.exportS === undefined ? "" : `target ≤ ${target.exportS} s ${exported.total <= target.exportS * 1000 ? "✓" : "✗"}`;
   const flat = exported.late / Math.max(exported.early, 0.001);
   const rows = [
-    [name, "isolation index load in-process (topology, chains, shared places)", `${total} rows, +${heapMb.toFixed(0)} MB heap`, seconds(loadMs), "", target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapMb <= target.heapMb ? "✓" : "✗"}` : ""],
+    [
+      name,
+      "isolation index load in-process (topology, chains, shared places)",
+      `${total} rows, +${heapMb.toFixed(0)} MB heap`,
+      seconds(loadMs),
+      "",
+      target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapMb <= target.heapMb ? "✓" : "✗"}` : "",
+    ],
     [name, "isolation report scan in-process: heap it keeps", `+${reportHeapMb.toFixed(0)} MB heap (with array buffers)`, "", "", ""],
-    [name, "isolation index load in the service (first verdict; then the warm-up of shared places and replicas); live heap (with array buffers) idle → indexed → after report export", `${idleHeap.toFixed(0)} → ${heapIndexed.toFixed(0)} → ${heapReported.toFixed(0)} MB heap`, seconds(serviceLoadMs), `warm-up ${seconds(serviceWarmMs)}`, target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapReported <= target.heapMb ? "✓" : "✗"}` : ""],
+    [
+      name,
+      "isolation index load in the service (first verdict; then the warm-up of shared places and replicas); live heap (with array buffers) idle → indexed → after report export",
+      `${idleHeap.toFixed(0)} → ${heapIndexed.toFixed(0)} → ${heapReported.toFixed(0)} MB heap`,
+      seconds(serviceLoadMs),
+      `warm-up ${seconds(serviceWarmMs)}`,
+      target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapReported <= target.heapMb ? "✓" : "✗"}` : "",
+    ],
     [name, "one-row sync then a verdict (the reload it causes; then its warm-up)", "", seconds(reloadMs), `warm-up ${seconds(rewarmMs)}`, ""],
     [name, "trivial query `{ __typename }` under load (floor)", `${floor.requests} requests`, `p50 ${floor.p50} ms`, `p99 ${floor.p99} ms`, ""],
     [name, "single verdict, random pairs, under load", `${verdicts.requests} requests`, `p50 ${verdicts.p50} ms`, `p99 ${verdicts.p99} ms`, `${ratio.toFixed(1)}× floor p99${name === "M" ? ` (target ≤ 2×) ${ratio <= 2 ? "✓" : "✗"}` : ""}`],
     [name, "`/healthz` under load while the index reloads (3 syncs)", `${healthDuringReload.requests} requests`, `p50 ${healthDuringReload.p50} ms`, `p99 ${healthDuringReload.p99} ms`, ""],
-    [name, "`{ __typename }` under load while the index reloads (3 syncs)", `${floorDuringReload.requests} requests`, `p50 ${floorDuringReload.p50} ms`, `p99 ${floorDuringReload.p99} ms`, `${(floorDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`],
-    [name, "single verdict, random pairs, under load while the index reloads (3 syncs; every request awaited)", `${verdictsDuringReload.requests} requests`, `p50 ${verdictsDuringReload.p50} ms`, `p99 ${verdictsDuringReload.p99} ms`, `${(verdictsDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`],
-    [name, "isolation report scan, in-process", `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`, seconds(scanMs), "", target.scanS ? `target ≤ ${target.scanS} s ${scanMs <= target.scanS * 1000 ? "✓" : "✗"}` : ""],
+    [
+      name,
+      "`{ __typename }` under load while the index reloads (3 syncs)",
+      `${floorDuringReload.requests} requests`,
+      `p50 ${floorDuringReload.p50} ms`,
+      `p99 ${floorDuringReload.p99} ms`,
+      `${(floorDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`,
+    ],
+    [
+      name,
+      "single verdict, random pairs, under load while the index reloads (3 syncs; every request awaited)",
+      `${verdictsDuringReload.requests} requests`,
+      `p50 ${verdictsDuringReload.p50} ms`,
+      `p99 ${verdictsDuringReload.p99} ms`,
+      `${(verdictsDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`,
+    ],
+    [
+      name,
+      "isolation report scan, in-process",
+      `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`,
+      seconds(scanMs),
+      "",
+      target.scanS ? `target ≤ ${target.scanS} s ${scanMs <= target.scanS * 1000 ? "✓" : "✗"}` : "",
+    ],
     [name, "full isolation report, first request (computed), HTTP", `${own.reportRows} rows`, seconds(reportMs), "", ""],
-    [name, "full report export, HTTP, 1,000-row pages", `${exported.rows} rows, ${exported.pages} pages`, seconds(exported.total), `page ${exported.early.toFixed(0)} → ${exported.late.toFixed(0)} ms`, [exportOk, `late/early ${flat.toFixed(2)}× (target ≤ 1.5×) ${flat <= 1.5 ? "✓" : "✗"}`].filter(Boolean).join("; ")],
+    [
+      name,
+      "full report export, HTTP, 1,000-row pages",
+      `${exported.rows} rows, ${exported.pages} pages`,
+      seconds(exported.total),
+      `page ${exported.early.toFixed(0)} → ${exported.late.toFixed(0)} ms`,
+      [exportOk, `late/early ${flat.toFixed(2)}× (target ≤ 1.5×) ${flat <= 1.5 ? "✓" : "✗"}`].filter(Boolean).join("; "),
+    ],
   ];
   const smaller = name === "M" ? "S" : name === "L" ? "M" : null;
   if (smaller && reportRuns[smaller]) {
     const growth = scanMs / reportRuns[smaller].ms;
     const population = stats.visits / reportRuns[smaller].visits;
-    rows.push([name, `report scan growth ${smaller} → ${name}`, "", `${growth.toFixed(1)}× time`, `${population.toFixed(1)}× co-located checks`, growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗"]);
+    rows.push([
+      name,
+      `report scan growth ${smaller} → ${name}`,
+      "",
+      `${growth.toFixed(1)}× time`,
+      `${population.toFixed(1)}× co-located checks`,
+      growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗",
+    ]);
   }
   return rows;
 }

@@ -46,7 +46,12 @@ describe("logs", () => {
       const config: Config = { ...loadConfig({ DATABASE_URL: t.url, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" }), loadDemoOnCreate: false };
       const service = await startService(config, createLogger("info", out.stream));
       await service.close();
-      return out.text().split("\n").filter(Boolean).map((l) => JSON.parse(l).msg as string).find((m) => m.startsWith("no TENANCY_ADMIN_TOKEN"));
+      return out
+        .text()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).msg as string)
+        .find((m) => m.startsWith("no TENANCY_ADMIN_TOKEN"));
     };
 
     it("says callers are not asked for a token only while no token exists", async () => {

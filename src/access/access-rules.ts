@@ -92,9 +92,7 @@ export const FIELD_RULES: Partial<Record<RuledField, FieldRule>> = {
     check(principal, args) {
       if (principal.role !== "sync") return null;
       const source = (args.snapshot as { source?: unknown } | null)?.source;
-      return typeof source === "string" && principal.sources.includes(source)
-        ? null
-        : `this token may push only the sources ${principal.sources.join(", ")}; the snapshot's source is ${JSON.stringify(source ?? null)}`;
+      return typeof source === "string" && principal.sources.includes(source) ? null : `this token may push only the sources ${principal.sources.join(", ")}; the snapshot's source is ${JSON.stringify(source ?? null)}`;
     },
   },
   "Mutation.setIsolationPolicy": { roles: ADMIN },
@@ -257,7 +255,5 @@ const stringOrNull = (value: unknown) => (typeof value === "string" ? value : va
 /** Root fields of the schema that have no rule: the server refuses to start while any exists. */
 export function unruledRootFields(typeDefs: string): string[] {
   const schema = buildSchema(typeDefs);
-  return [schema.getQueryType(), schema.getMutationType()]
-    .flatMap((type) => (type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : []))
-    .filter((coordinate) => !ruleFor(coordinate));
+  return [schema.getQueryType(), schema.getMutationType()].flatMap((type) => (type ? Object.keys(type.getFields()).map((field) => `${type.name}.${field}`) : [])).filter((coordinate) => !ruleFor(coordinate));
 }

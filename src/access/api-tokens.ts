@@ -113,10 +113,7 @@ export async function createApiToken(sql: SqlClient, input: TokenInput, createdB
 
 /** Revokes a token at once: the next request that presents it is refused. */
 export async function revokeApiToken(sql: SqlClient, name: string): Promise<ApiToken | null> {
-  const rows = await sql.query<ApiToken>(
-    `UPDATE api_token SET revoked_at = COALESCE(revoked_at, now()) WHERE name = $1 RETURNING ${COLUMNS}`,
-    [name],
-  );
+  const rows = await sql.query<ApiToken>(`UPDATE api_token SET revoked_at = COALESCE(revoked_at, now()) WHERE name = $1 RETURNING ${COLUMNS}`, [name]);
   if (rows[0]) await announce(sql, name);
   return rows[0] ?? null;
 }

@@ -38,10 +38,14 @@ export function capDetail(detail: Record<string, unknown> | null | undefined): s
 
 /** Writes an event; returns its id. */
 export async function recordAudit(sql: SqlClient, who: Pick<Principal, "actor" | "role">, event: AuditEvent): Promise<string> {
-  const [row] = await sql.query<{ id: string }>(
-    `INSERT INTO audit_event (actor, role, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING id::text AS id`,
-    [who.actor, who.role, event.action, capTarget(event.target), event.outcome, capDetail(event.detail)],
-  );
+  const [row] = await sql.query<{ id: string }>(`INSERT INTO audit_event (actor, role, action, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING id::text AS id`, [
+    who.actor,
+    who.role,
+    event.action,
+    capTarget(event.target),
+    event.outcome,
+    capDetail(event.detail),
+  ]);
   return row.id;
 }
 
@@ -80,9 +84,6 @@ export function auditEvents(sql: SqlClient, filter: { actor?: string | null; act
 }
 
 export async function countAuditEvents(sql: SqlClient, filter: { actor?: string | null; action?: string | null }): Promise<number> {
-  const [row] = await sql.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM audit_event WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)`,
-    [filter.actor ?? null, filter.action ?? null],
-  );
+  const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)`, [filter.actor ?? null, filter.action ?? null]);
   return row.n;
 }

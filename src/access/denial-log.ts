@@ -101,5 +101,7 @@ export class DenialLog {
 }
 
 function aggregateKey(minute: number, d: Pick<Denial, "actor" | "role" | "action" | "subject">): string {
-  return createHash("sha256").update(JSON.stringify([minute, d.actor, d.role, d.action, d.subject])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([minute, d.actor, d.role, d.action, d.subject]))
+    .digest("hex");
 }

@@ -7,10 +7,7 @@ import { resultLists, rowKey } from "../compliance/result-rows.ts";
  * exactly the caller's rights, from the same rules), and answer in a sentence a person reads
  * at a glance, with Slack mrkdwn and Block Kit beside the plain text.
  */
-export type Execute = (
-  query: string,
-  variables: Record<string, unknown>,
-) => Promise<{ data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>;
+export type Execute = (query: string, variables: Record<string, unknown>) => Promise<{ data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>;
 
 export interface ChatReply {
   /** False when the command was not understood or was refused. */
@@ -91,9 +88,7 @@ export async function answerCommand(line: string, execute: Execute, links: ChatL
       if (args.length !== 1) return usage("run <saved query>", "the saved query's name");
       return runSaved(execute, args[0]);
     default:
-      return reply(false, `I don't know "${verb}". What I can answer:\n${HELP.replaceAll("`", "")}`, [
-        section(`I don't know \`${escapeMrkdwn(verb)}\`. *What I can answer:*\n${HELP}`),
-      ]);
+      return reply(false, `I don't know "${verb}". What I can answer:\n${HELP.replaceAll("`", "")}`, [section(`I don't know \`${escapeMrkdwn(verb)}\`. *What I can answer:*\n${HELP}`)]);
   }
 }
 
@@ -176,10 +171,7 @@ async function impact(execute: Execute, level: AntiAffinityLevel, domain: string
 }
 
 async function runSaved(execute: Execute, name: string): Promise<ChatReply> {
-  const result = await execute(
-    `mutation Run($name: String!) { runSavedQuery(name: $name) { run { id name version runAt rowCount digest inventoryAsOf result } userErrors { message } } }`,
-    { name },
-  );
+  const result = await execute(`mutation Run($name: String!) { runSavedQuery(name: $name) { run { id name version runAt rowCount digest inventoryAsOf result } userErrors { message } } }`, { name });
   if (result.errors?.length) return refusal(result.errors);
   const { run, userErrors } = result.data!.runSavedQuery;
   if (userErrors.length > 0) return plain(false, `:grey_question: ${escapeMrkdwn(userErrors[0].message)}.`);

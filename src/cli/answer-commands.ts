@@ -77,8 +77,7 @@ type FindingOptions = { open?: boolean; since?: string; workload?: string; tenan
 
 async function findings(client: ServiceClient, o: Printing & FindingOptions): Promise<number> {
   const filter = { states: o.open ? ["OPEN"] : null, since: o.since ?? null, workload: o.workload ?? null, tenant: o.tenant ?? null };
-  const nodes = await everyPage(client, "findings", "filter: $filter", "$filter: FindingFilter", { filter },
-    "id kind state severity workloadKey tenantKey since lastSeenAt resolvedAt acceptance { by until current }");
+  const nodes = await everyPage(client, "findings", "filter: $filter", "$filter: FindingFilter", { filter }, "id kind state severity workloadKey tenantKey since lastSeenAt resolvedAt acceptance { by until current }");
   // A flat row per finding for tables and CSV; JSON keeps the acceptance as an object.
   const rows = (nodes as { acceptance: { by: string; until: string; current: boolean } | null }[]).map(({ acceptance, ...f }) => ({
     ...f,
@@ -116,8 +115,7 @@ async function isolated(client: ServiceClient, workload: string, o: Printing & {
 }
 
 async function violations(client: ServiceClient, o: Printing & { workload?: string }): Promise<number> {
-  const nodes = await everyPage(client, "antiAffinityViolations", "workload: $workload", "$workload: String", { workload: o.workload },
-    VIOLATIONS_SELECTION);
+  const nodes = await everyPage(client, "antiAffinityViolations", "workload: $workload", "$workload: String", { workload: o.workload }, VIOLATIONS_SELECTION);
   printResult({ antiAffinityViolations: { nodes } }, o);
   return 0;
 }
@@ -135,9 +133,7 @@ async function impact(client: ServiceClient, level: string, domain: string, o: P
 
 async function report(client: ServiceClient, o: Printing & { outcome?: string }): Promise<number> {
   const started = Date.now();
-  const nodes = await everyPage(client, "isolationReport", "outcome: $outcome", "$outcome: IsolationOutcome", { outcome: o.outcome },
-    REPORT_SELECTION,
-    (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
+  const nodes = await everyPage(client, "isolationReport", "outcome: $outcome", "$outcome: IsolationOutcome", { outcome: o.outcome }, REPORT_SELECTION, (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
   progress(`isolation report: ${nodes.length} pairs${o.outcome ? ` (${o.outcome})` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`, true);
   printResult({ isolationReport: { nodes } }, o);
   return 0;
@@ -150,15 +146,7 @@ function progress(line: string, last = false) {
 }
 
 /** Every node of a connection, in pages as large as the API allows. */
-async function everyPage(
-  client: ServiceClient,
-  field: string,
-  args: string,
-  declarations: string,
-  variables: Record<string, unknown>,
-  selection: string,
-  onPage?: (done: number, total: number) => void,
-): Promise<unknown[]> {
+async function everyPage(client: ServiceClient, field: string, args: string, declarations: string, variables: Record<string, unknown>, selection: string, onPage?: (done: number, total: number) => void): Promise<unknown[]> {
   const nodes: unknown[] = [];
   let after: string | null = null;
   do {

@@ -20,9 +20,7 @@ export type Format = (typeof FORMATS)[number];
 
 /** `--format` and `--list`, the same for every command that prints a result. */
 export function formatOptions(command: Command): Command {
-  return command
-    .addOption(new Option("--format <format>", "how to print the result").choices(FORMATS).default("table"))
-    .option("--list <path>", "with --format csv: which list of the result (default: the first)");
+  return command.addOption(new Option("--format <format>", "how to print the result").choices(FORMATS).default("table")).option("--list <path>", "with --format csv: which list of the result (default: the first)");
 }
 
 /** `--url`: the service (default TENANCY_URL, the service holding the embedded database, or 127.0.0.1:PORT). */
@@ -42,9 +40,7 @@ export function addQueryCommand(program: Command) {
       .option("--description <text>", "what it is for")
       .option("--var <k=v>", "a default variable (repeatable)", collect),
   ).action(commandAction((name: string, o: { file: string; description?: string; var?: string[]; url?: string }) => save(serviceClient(process.env, o.url), name, o)));
-  urlOption(query.command("list").description("the saved queries, newest versions, with their last run")).action(
-    commandAction((o: { url?: string }) => list(serviceClient(process.env, o.url))),
-  );
+  urlOption(query.command("list").description("the saved queries, newest versions, with their last run")).action(commandAction((o: { url?: string }) => list(serviceClient(process.env, o.url))));
   urlOption(
     formatOptions(
       query
@@ -54,20 +50,18 @@ export function addQueryCommand(program: Command) {
         .option("--var <k=v>", "a variable, typed as the document declares it (repeatable)", collect),
     ),
   ).action(commandAction((name: string, o: { var?: string[]; format: Format; list?: string; url?: string }) => run(serviceClient(process.env, o.url), name, o)));
-  urlOption(
-    query
-      .command("diff")
-      .description("what changed between two runs (default: the last two)")
-      .argument("<name>", "the saved query's name")
-      .option("--run <id>", "the newer run")
-      .option("--against <id>", "the older run"),
-  ).action(commandAction((name: string, o: { run?: string; against?: string; url?: string }) => diff(serviceClient(process.env, o.url), name, o)));
+  urlOption(query.command("diff").description("what changed between two runs (default: the last two)").argument("<name>", "the saved query's name").option("--run <id>", "the newer run").option("--against <id>", "the older run")).action(
+    commandAction((name: string, o: { run?: string; against?: string; url?: string }) => diff(serviceClient(process.env, o.url), name, o)),
+  );
 }
 
 async function save(client: ServiceClient, name: string, o: { file: string; description?: string; var?: string[] }): Promise<number> {
-  const document = o.file === "-" ? await readStdin() : await readFile(o.file, "utf8").catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${o.file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
-  });
+  const document =
+    o.file === "-"
+      ? await readStdin()
+      : await readFile(o.file, "utf8").catch((e: NodeJS.ErrnoException) => {
+          throw new UsageError(`cannot read ${o.file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
+        });
   const variables = o.var ? coerceVariables(document, o.var) : undefined;
   const { saveQuery } = await client.request(
     `mutation($name: String!, $document: String!, $variables: JSON, $description: String) {
@@ -81,9 +75,7 @@ async function save(client: ServiceClient, name: string, o: { file: string; desc
 }
 
 async function list(client: ServiceClient): Promise<number> {
-  const { savedQueries } = await client.request(
-    `{ savedQueries(first: 500) { nodes { name version description updatedAt updatedBy runs(first: 1) { totalCount nodes { runAt } } } } }`,
-  );
+  const { savedQueries } = await client.request(`{ savedQueries(first: 500) { nodes { name version description updatedAt updatedBy runs(first: 1) { totalCount nodes { runAt } } } } }`);
   const rows = savedQueries.nodes.map((q: any) => ({
     name: q.name,
     version: q.version,
@@ -103,10 +95,7 @@ async function run(client: ServiceClient, name: string, o: { var?: string[]; for
     if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
     variables = coerceVariables(savedQuery.document, o.var);
   }
-  const { runSavedQuery } = await client.request(
-    `mutation($name: String!, $variables: JSON) { runSavedQuery(name: $name, variables: $variables) { run { ${RUN_FIELDS} } userErrors { path message } } }`,
-    { name, variables },
-  );
+  const { runSavedQuery } = await client.request(`mutation($name: String!, $variables: JSON) { runSavedQuery(name: $name, variables: $variables) { run { ${RUN_FIELDS} } userErrors { path message } } }`, { name, variables });
   if (runSavedQuery.userErrors.length > 0) return userErrors(runSavedQuery.userErrors);
   const result = runSavedQuery.run.result;
   printResult(o.format === "json" ? result : result.data, o);
@@ -138,7 +127,11 @@ async function diff(client: ServiceClient, name: string, o: { run?: string; agai
   const d = node.diff;
   console.log(`${name}: run of ${node.runAt} (v${node.version}) against the run of ${d.against.runAt} (v${d.against.version})`);
   if (d.same) console.log("the same result");
-  for (const [sign, rows] of [["+", d.appeared], ["-", d.disappeared], ["~", d.changed]] as const) {
+  for (const [sign, rows] of [
+    ["+", d.appeared],
+    ["-", d.disappeared],
+    ["~", d.changed],
+  ] as const) {
     for (const row of rows) console.log(terminalText(`${sign} ${row.list}: ${row.key}`));
   }
   return 0;
@@ -188,7 +181,7 @@ function coerce(type: TypeNode, raw: string, key: string): unknown {
     try {
       return JSON.parse(raw);
     } catch {
-      return fail("a list: give it as JSON, e.g. '[\"a\",\"b\"]'");
+      return fail('a list: give it as JSON, e.g. \'["a","b"]\'');
     }
   }
   switch (type.name.value) {

@@ -46,7 +46,11 @@ export function formatTable(data: unknown): string {
       const cells = rows.map((row) => columns.map((c) => clip(show(row[c]))));
       const names = columns.map(terminalText);
       const widths = names.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-      const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd();
+      const line = (values: string[]) =>
+        values
+          .map((v, i) => v.padEnd(widths[i]))
+          .join("  ")
+          .trimEnd();
       const heading = tables.length > 1 ? [`${terminalText(list)} (${rows.length})`] : [];
       const body = rows.length === 0 ? ["(no rows)"] : [line(names), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)];
       return [...heading, ...body].join("\n");

@@ -22,8 +22,23 @@ import { terminalText } from "./terminal-text.ts";
  * running service holds, each snapshot goes through that service.
  */
 const SETTINGS = [
-  "region", "endpoint", "tenant-tag", "workload-tag", "default-tenant", "kubeconfig", "context", "tenant-label", "workload-label",
-  "nodes", "platform-tenant", "runtime-classes", "url", "token", "switch-roles", "pdu-roles", "provider",
+  "region",
+  "endpoint",
+  "tenant-tag",
+  "workload-tag",
+  "default-tenant",
+  "kubeconfig",
+  "context",
+  "tenant-label",
+  "workload-label",
+  "nodes",
+  "platform-tenant",
+  "runtime-classes",
+  "url",
+  "token",
+  "switch-roles",
+  "pdu-roles",
+  "provider",
 ] as const;
 
 interface SyncOptions {

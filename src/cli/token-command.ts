@@ -89,10 +89,9 @@ async function create(options: CreateOptions): Promise<number> {
         // The API's enum takes the role in capitals; an unknown role is refused here in the CLI's words.
         const invalid = checkTokenInput(input);
         if (invalid.length > 0) return done({ errors: invalid });
-        const { createApiToken: payload } = await client.request(
-          `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } userErrors { path message } } }`,
-          { input: { ...input, role: input.role.toUpperCase() } },
-        );
+        const { createApiToken: payload } = await client.request(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } userErrors { path message } } }`, {
+          input: { ...input, role: input.role.toUpperCase() },
+        });
         return done(payload.userErrors.length > 0 ? { errors: payload.userErrors } : payload);
       },
     },

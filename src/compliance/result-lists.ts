@@ -29,4 +29,3 @@ export function resultLists(data: unknown): ResultList[] {
   walk(data, []);
   return lists;
 }
-

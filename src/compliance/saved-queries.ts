@@ -70,10 +70,14 @@ export async function saveQuery(sql: SqlClient, input: SaveInput, by: string): P
     if (newest && newest.document === input.document && canonicalJson(newest.variables) === canonicalJson(variables) && newest.description === description) {
       return { query: newest, changed: false };
     }
-    const [saved] = await tx.query<SavedQueryVersion>(
-      `INSERT INTO saved_query_version (name, version, document, variables, description, created_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING ${COLUMNS}`,
-      [input.name, (newest?.version ?? 0) + 1, input.document, JSON.stringify(variables), description, by],
-    );
+    const [saved] = await tx.query<SavedQueryVersion>(`INSERT INTO saved_query_version (name, version, document, variables, description, created_by) VALUES ($1, $2, $3, $4::jsonb, $5, $6) RETURNING ${COLUMNS}`, [
+      input.name,
+      (newest?.version ?? 0) + 1,
+      input.document,
+      JSON.stringify(variables),
+      description,
+      by,
+    ]);
     return { query: saved, changed: true };
   });
 }
@@ -85,10 +89,7 @@ export function newestVersions(sql: SqlClient, names: readonly string[]): Promis
 
 /** Saved queries by name after `after`, each at its newest version. */
 export function listSavedQueries(sql: SqlClient, after: string | null, limit: number): Promise<SavedQueryVersion[]> {
-  return sql.query<SavedQueryVersion>(
-    `SELECT DISTINCT ON (name) ${COLUMNS} FROM saved_query_version WHERE $1::text IS NULL OR name > $1 ORDER BY name, version DESC LIMIT $2`,
-    [after, limit],
-  );
+  return sql.query<SavedQueryVersion>(`SELECT DISTINCT ON (name) ${COLUMNS} FROM saved_query_version WHERE $1::text IS NULL OR name > $1 ORDER BY name, version DESC LIMIT $2`, [after, limit]);
 }
 
 export async function countSavedQueries(sql: SqlClient): Promise<number> {

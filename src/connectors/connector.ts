@@ -162,4 +162,8 @@ export function ownersFromTags(options: ConnectorOptions, defaults: { tenantTags
 }
 
 /** "tenant,Tenant" → ["tenant", "Tenant"]. */
-export const keyList = (value: string) => value.split(",").map((k) => k.trim()).filter(Boolean);
+export const keyList = (value: string) =>
+  value
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);

@@ -30,7 +30,12 @@ export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b
     if (Array.isArray(x) || Array.isArray(y)) record[field] = union((x as unknown[]) ?? [], (y as unknown[]) ?? []);
     else if (field === "dedicated") record[field] = x === true && y === true;
     // A host of its own is apart from every other; of two groups, neither's slots are its peers.
-    else if (field === "placementGroup") record[field] = [x, y].filter((g) => g !== undefined && g !== null).map(String).sort().join(" & ");
+    else if (field === "placementGroup")
+      record[field] = [x, y]
+        .filter((g) => g !== undefined && g !== null)
+        .map(String)
+        .sort()
+        .join(" & ");
     else if (field === "runtime") record[field] = rank(runtimeBoundary(String(x ?? "runc"))) <= rank(runtimeBoundary(String(y ?? "runc"))) ? x : y;
     else if (x === undefined || x === null) record[field] = y;
     else if (y === undefined || y === null) record[field] = x;

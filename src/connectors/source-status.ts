@@ -9,10 +9,7 @@ import type { ConnectorWarning } from "./connector.ts";
  */
 export type SourceState = "RUNNING" | "OK" | "REFUSED" | "FAILED";
 
-export async function recordSourceStatus(
-  sql: SqlClient,
-  entry: { source: string; connector: string; status: SourceState; error?: string | null; runId?: number | null; warnings?: ConnectorWarning[] },
-): Promise<void> {
+export async function recordSourceStatus(sql: SqlClient, entry: { source: string; connector: string; status: SourceState; error?: string | null; runId?: number | null; warnings?: ConnectorWarning[] }): Promise<void> {
   await sql.query(
     `INSERT INTO source_status (source, connector, status, last_attempt_at, last_success_at, last_error, last_run_id, warnings)
      VALUES ($1, $2, $3, now(), CASE WHEN $3 = 'OK' THEN now() END, $4, $5, $6::jsonb)

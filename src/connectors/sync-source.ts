@@ -28,9 +28,7 @@ export function syncSource(sql: SqlClient, entry: ScheduledSource, options: { dr
 async function syncSourceOnce(sql: SqlClient, entry: ScheduledSource, options: { dryRun?: boolean; allowMassRemoval?: boolean }): Promise<SourceOutcome> {
   const connector = CONNECTORS[entry.connector];
   const record = (outcome: SourceOutcome) =>
-    options.dryRun
-      ? Promise.resolve()
-      : recordSourceStatus(sql, { source: entry.source, connector: entry.connector, status: outcome.status, error: outcome.error, runId: outcome.sync?.runId ?? null, warnings: outcome.warnings });
+    options.dryRun ? Promise.resolve() : recordSourceStatus(sql, { source: entry.source, connector: entry.connector, status: outcome.status, error: outcome.error, runId: outcome.sync?.runId ?? null, warnings: outcome.warnings });
   if (!options.dryRun) await recordSourceStatus(sql, { source: entry.source, connector: entry.connector, status: "RUNNING" });
   let collected;
   try {

@@ -19,10 +19,7 @@ export function vmKeyFromProviderId(providerId: string): string | null {
   if (aws) return aws[1];
   const gce = /^gce:\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(providerId);
   if (gce) return `${gce[1]}/${gce[2]}/${gce[3]}`;
-  const azure =
-    /^azure:\/\/(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.compute\/(?:virtualmachines\/[^/]+|virtualmachinescalesets\/[^/]+\/virtualmachines\/[^/]+))$/i.exec(
-      providerId,
-    );
+  const azure = /^azure:\/\/(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.compute\/(?:virtualmachines\/[^/]+|virtualmachinescalesets\/[^/]+\/virtualmachines\/[^/]+))$/i.exec(providerId);
   if (azure) return azure[1].toLowerCase();
   const openstack = /^openstack:\/\/[^/]*\/([^/]+)$/.exec(providerId);
   if (openstack) return openstack[1];

@@ -40,7 +40,10 @@ const HISTORY_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, "migration.sql"), "utf8");
@@ -56,9 +59,7 @@ interface HistoryRow {
 }
 
 async function appliedHistory(sql: SqlClient): Promise<HistoryRow[]> {
-  const exists = await sql.query<{ present: boolean }>(
-    `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
-  );
+  const exists = await sql.query<{ present: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`);
   if (!exists[0]?.present) return [];
   return sql.query<HistoryRow>(
     `SELECT migration_name, checksum FROM "_prisma_migrations"
@@ -88,9 +89,7 @@ export async function migrate(sql: SqlClient, migrations?: Migration[]): Promise
       const previous = history.find((row) => row.migration_name === migration.name);
       if (previous) {
         if (previous.checksum !== migration.checksum) {
-          throw new Error(
-            `migration ${migration.name} was changed after it was applied (checksum ${previous.checksum} in the database, ${migration.checksum} on disk); add a new migration instead of editing an applied one`,
-          );
+          throw new Error(`migration ${migration.name} was changed after it was applied (checksum ${previous.checksum} in the database, ${migration.checksum} on disk); add a new migration instead of editing an applied one`);
         }
         return false;
       }

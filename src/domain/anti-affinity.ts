@@ -81,7 +81,10 @@ export function* replicasSteps(topology: Topology): Generator<void, Map<string, 
   const all = new Map<string, UnitRef[]>();
   let units = 0;
   for (const [key, ofWorkload] of (yield* unitsIndexSteps(topology)).byWorkload) {
-    all.set(key, ofWorkload.filter((unit) => !insideOwnWorkload(topology, unit, key)));
+    all.set(
+      key,
+      ofWorkload.filter((unit) => !insideOwnWorkload(topology, unit, key)),
+    );
     units += ofWorkload.length;
     if (units > 256) {
       units = 0;
@@ -237,7 +240,12 @@ export interface ReplicaSpread {
 /** A workload's replicas over the domains of one level (what each rule at that level counts). */
 export function replicaSpread(topology: Topology, workload: string, level: AntiAffinityLevel): ReplicaSpread {
   const replicas = replicasOf(topology, workload);
-  return spreadOver(topology, replicas, replicas.map((r) => cachedChainOf(topology, r)), level);
+  return spreadOver(
+    topology,
+    replicas,
+    replicas.map((r) => cachedChainOf(topology, r)),
+    level,
+  );
 }
 
 function spreadOver(topology: Topology, replicas: UnitRef[], chains: Chain[], level: AntiAffinityLevel): ReplicaSpread {

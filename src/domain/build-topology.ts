@@ -1,15 +1,5 @@
 import type { IsolationLevel } from "./scale.ts";
-import type {
-  AntiAffinityRule,
-  ContainerNode,
-  DatacenterNode,
-  HostNode,
-  RackNode,
-  TenantNode,
-  Topology,
-  VirtualMachineNode,
-  WorkloadNode,
-} from "./topology.ts";
+import type { AntiAffinityRule, ContainerNode, DatacenterNode, HostNode, RackNode, TenantNode, Topology, VirtualMachineNode, WorkloadNode } from "./topology.ts";
 
 /**
  * Builds a Topology from plain records, as the database rows or a validated snapshot give

@@ -13,12 +13,7 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
   const asOf = verdict.inventoryAsOf ? ` Inventory as of ${formatInstant(verdict.inventoryAsOf, now)}.` : "";
   const weakest = verdict.weakest;
   if (!weakest) {
-    const missing =
-      verdict.unitCount === 0
-        ? `${verdict.workload} has no units`
-        : verdict.ownUnitsOfTenant > 0
-          ? `tenant ${verdict.tenant}'s only units are ${verdict.workload}'s own`
-          : `tenant ${verdict.tenant} has no units`;
+    const missing = verdict.unitCount === 0 ? `${verdict.workload} has no units` : verdict.ownUnitsOfTenant > 0 ? `tenant ${verdict.tenant}'s only units are ${verdict.workload}'s own` : `tenant ${verdict.tenant} has no units`;
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
   }
   const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);

@@ -136,7 +136,11 @@ const levelIndexes = new WeakMap<Topology, Map<AntiAffinityLevel, LevelIndex>>()
 
 /** Units by domain at a level, built once per topology and level: a what-if visits only the units of the failing domain. */
 function levelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
-  return getOrInsert(getOrInsert(levelIndexes, topology, () => new Map()), level, () => buildLevelIndex(topology, level));
+  return getOrInsert(
+    getOrInsert(levelIndexes, topology, () => new Map()),
+    level,
+    () => buildLevelIndex(topology, level),
+  );
 }
 
 function buildLevelIndex(topology: Topology, level: AntiAffinityLevel): LevelIndex {
@@ -218,7 +222,11 @@ export function survives(topology: Topology, workload: string, level: AntiAffini
   const replicas = replicasOf(topology, workload);
   const domains = new Set<string>();
   const unverifiable: UnitRef[] = [];
-  const placements = comparablePlacements(topology, replicas.map((replica) => cachedChainOf(topology, replica)), level);
+  const placements = comparablePlacements(
+    topology,
+    replicas.map((replica) => cachedChainOf(topology, replica)),
+    level,
+  );
   replicas.forEach((replica, i) => {
     const placement = placements[i];
     if ("unknown" in placement) unverifiable.push(replica);

@@ -60,11 +60,8 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
     const units = places.byWorkload.get(workload.key);
     if (!units) continue;
     const organization = topology.tenants.get(workload.tenant)?.organization;
-    const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) =>
-      rank(requiredLevel(policy, rel, workload.minimumIsolation)),
-    );
-    const required = (tenant: string) =>
-      tenant === workload.tenant ? forSelf : organization !== undefined && organizationOf.get(tenant) === organization ? forOrganization : forOthers;
+    const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) => rank(requiredLevel(policy, rel, workload.minimumIsolation)));
+    const required = (tenant: string) => (tenant === workload.tenant ? forSelf : organization !== undefined && organizationOf.get(tenant) === organization ? forOrganization : forOthers);
     const before = stats.visits;
     const scan = new WorkloadScan(topology, places, `w:${workload.key}`, units, stats);
     scan.visit(Math.max(forSelf, forOrganization, forOthers));
@@ -97,15 +94,19 @@ const dcLevelsCache = new WeakMap<Topology, Map<string, [string, number, number]
 
 /** The other known datacenters with the levels rule 3 gives against `dc`, below PLANET. */
 function nearDatacenters(topology: Topology, places: SharedPlaces, dc: string): [string, number, number][] {
-  return getOrInsert(getOrInsert(dcLevelsCache, topology, () => new Map()), dc, () => {
-    const near: [string, number, number][] = [];
-    for (const other of places.datacenters.keys()) {
-      if (other === dc) continue;
-      const s = datacenterSeparation(topology, dc, other);
-      if (rank(s.actual) < PLANET) near.push([other, rank(s.actual), rank(s.possible)]);
-    }
-    return near;
-  });
+  return getOrInsert(
+    getOrInsert(dcLevelsCache, topology, () => new Map()),
+    dc,
+    () => {
+      const near: [string, number, number][] = [];
+      for (const other of places.datacenters.keys()) {
+        if (other === dc) continue;
+        const s = datacenterSeparation(topology, dc, other);
+        if (rank(s.actual) < PLANET) near.push([other, rank(s.actual), rank(s.possible)]);
+      }
+      return near;
+    },
+  );
 }
 
 /** One workload's visit of the places its units share with others. */

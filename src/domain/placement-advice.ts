@@ -223,7 +223,9 @@ class Scan {
 function note(findings: Map<string, Finding>, key: string, outcome: Outcome, pair: EvidencePair, foreign: boolean, sentence: () => string) {
   if (outcome === "ISOLATED") return;
   const kept = findings.get(key);
-  const worse = !kept || (outcome === "NOT_ISOLATED" && kept.outcome !== "NOT_ISOLATED") ||
+  const worse =
+    !kept ||
+    (outcome === "NOT_ISOLATED" && kept.outcome !== "NOT_ISOLATED") ||
     (outcome === kept.outcome && (rank(pair.actual) < rank(kept.pair.actual) || (pair.actual === kept.pair.actual && rank(pair.possible) < rank(kept.pair.possible))));
   if (worse) findings.set(key, { outcome, pair, sentence, foreign });
 }

@@ -68,6 +68,9 @@ export function kubernetesNodePlace(topology: Topology, name: string): Candidate
 }
 
 function anywhereIn(topology: Topology, datacenters: Set<string>): CandidatePlace[] {
-  const hosts = [...topology.hosts.values()].filter((h) => datacenters.has(hostDatacenter(topology, h) ?? "")).map((h) => h.key).sort();
+  const hosts = [...topology.hosts.values()]
+    .filter((h) => datacenters.has(hostDatacenter(topology, h) ?? ""))
+    .map((h) => h.key)
+    .sort();
   return [...hosts.map((key) => ({ kind: "host" as const, key })), ...[...datacenters].sort().map((key) => ({ kind: "datacenter" as const, key }))];
 }

@@ -14,15 +14,38 @@ export type CandidatePlace = { kind: "virtualMachine" | "host" | "datacenter"; k
 export type ReplicaKind = { kind: "container"; runtime: string } | { kind: "virtualMachine" };
 
 class PlusOne<V> implements ReadonlyMap<string, V> {
-  constructor(private readonly base: ReadonlyMap<string, V>, private readonly key: string, private readonly value: V) {}
-  get size() { return this.base.size + 1; }
-  get(key: string) { return key === this.key ? this.value : this.base.get(key); }
-  has(key: string) { return key === this.key || this.base.has(key); }
-  *entries(): MapIterator<[string, V]> { yield* this.base.entries(); yield [this.key, this.value]; }
-  *keys(): MapIterator<string> { yield* this.base.keys(); yield this.key; }
-  *values(): MapIterator<V> { yield* this.base.values(); yield this.value; }
-  [Symbol.iterator]() { return this.entries(); }
-  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void) { for (const [k, v] of this.entries()) fn(v, k, this); }
+  constructor(
+    private readonly base: ReadonlyMap<string, V>,
+    private readonly key: string,
+    private readonly value: V,
+  ) {}
+  get size() {
+    return this.base.size + 1;
+  }
+  get(key: string) {
+    return key === this.key ? this.value : this.base.get(key);
+  }
+  has(key: string) {
+    return key === this.key || this.base.has(key);
+  }
+  *entries(): MapIterator<[string, V]> {
+    yield* this.base.entries();
+    yield [this.key, this.value];
+  }
+  *keys(): MapIterator<string> {
+    yield* this.base.keys();
+    yield this.key;
+  }
+  *values(): MapIterator<V> {
+    yield* this.base.values();
+    yield this.value;
+  }
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+  forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void) {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
 }
 
 /** The replica's kind where none was asked for: a container in a VM or node, a VM on a host or in a datacenter. */

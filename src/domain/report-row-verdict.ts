@@ -103,14 +103,18 @@ const sourcesCache = new WeakMap<Topology, Map<string, Set<string>>>();
 
 /** The sources of a workload (or tenant) and of every object on its units' ways up: what its side of a verdict read. */
 export function sourcesOf(topology: Topology, kind: "workload" | "tenant", key: string): Set<string> {
-  return getOrInsert(getOrInsert(sourcesCache, topology, () => new Map()), `${kind}:${key}`, () => {
-    const sources = new Set<string>();
-    const node = kind === "workload" ? topology.workloads.get(key) : topology.tenants.get(key);
-    if (node) sources.add(node.source);
-    const index = unitsIndex(topology);
-    for (const unit of (kind === "workload" ? index.byWorkload : index.byTenant).get(key) ?? []) {
-      for (const source of cachedChainOf(topology, unit).sources) sources.add(source);
-    }
-    return sources;
-  });
+  return getOrInsert(
+    getOrInsert(sourcesCache, topology, () => new Map()),
+    `${kind}:${key}`,
+    () => {
+      const sources = new Set<string>();
+      const node = kind === "workload" ? topology.workloads.get(key) : topology.tenants.get(key);
+      if (node) sources.add(node.source);
+      const index = unitsIndex(topology);
+      for (const unit of (kind === "workload" ? index.byWorkload : index.byTenant).get(key) ?? []) {
+        for (const source of cachedChainOf(topology, unit).sources) sources.add(source);
+      }
+      return sources;
+    },
+  );
 }

@@ -2,17 +2,7 @@
  * The tenancy scale (docs/tenancy-scale.md): the strongest boundary that
  * separates two things, weakest first. The order of this array is the order of the scale.
  */
-export const ISOLATION_LEVELS = [
-  "PROCESS",
-  "CONTAINER",
-  "SANDBOX",
-  "VIRTUAL_MACHINE",
-  "HOST",
-  "RACK",
-  "DATACENTER",
-  "HAZARD_ZONE",
-  "PLANET",
-] as const;
+export const ISOLATION_LEVELS = ["PROCESS", "CONTAINER", "SANDBOX", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"] as const;
 
 export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
 
@@ -21,15 +11,7 @@ export function isIsolationLevel(value: unknown): value is IsolationLevel {
 }
 
 /** The levels an anti-affinity rule spreads replicas over (contract, "Anti-affinity"). */
-export const ANTI_AFFINITY_LEVELS = [
-  "HOST",
-  "RACK",
-  "POWER_DOMAIN",
-  "NETWORK_DOMAIN",
-  "DATACENTER",
-  "HAZARD_ZONE",
-  "PLANET",
-] as const;
+export const ANTI_AFFINITY_LEVELS = ["HOST", "RACK", "POWER_DOMAIN", "NETWORK_DOMAIN", "DATACENTER", "HAZARD_ZONE", "PLANET"] as const;
 
 export type AntiAffinityLevel = (typeof ANTI_AFFINITY_LEVELS)[number];
 

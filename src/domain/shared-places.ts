@@ -141,9 +141,26 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   if (cached) return cached;
   const empty = (): Places => new Map();
   const index: SharedPlaces = {
-    units: [], byId: new Map(), byWorkload: new Map(), below: empty(), hidden: empty(), onHosts: empty(), dedicatedHidden: empty(),
-    dedicatedOnHosts: empty(), hiddenAll: empty(), rackSynced: empty(), rackUnsynced: empty(), racks: empty(), rackDatacenters: new Map(),
-    powerDomains: empty(), networkDomains: empty(), datacenters: empty(), hazardZones: empty(), regions: empty(), planets: empty(), datacenterGroups: [],
+    units: [],
+    byId: new Map(),
+    byWorkload: new Map(),
+    below: empty(),
+    hidden: empty(),
+    onHosts: empty(),
+    dedicatedHidden: empty(),
+    dedicatedOnHosts: empty(),
+    hiddenAll: empty(),
+    rackSynced: empty(),
+    rackUnsynced: empty(),
+    racks: empty(),
+    rackDatacenters: new Map(),
+    powerDomains: empty(),
+    networkDomains: empty(),
+    datacenters: empty(),
+    hazardZones: empty(),
+    regions: empty(),
+    planets: empty(),
+    datacenterGroups: [],
     hostGroups: new Map(),
   };
   const groups = new Set<string>();
@@ -250,25 +267,33 @@ const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; netwo
  */
 export function rackDomainKeys(topology: Topology, rackKey: string, placementGroup: string | null): { power: string[]; network: string[] } {
   const cacheKey = placementGroup === null ? rackKey : `${rackKey}${SEP}${placementGroup}`;
-  return getOrInsert(getOrInsert(rackKeysCache, topology, () => new Map()), cacheKey, () => {
-    const rack = topology.racks.get(rackKey)!;
-    const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
-    return { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
-  });
+  return getOrInsert(
+    getOrInsert(rackKeysCache, topology, () => new Map()),
+    cacheKey,
+    () => {
+      const rack = topology.racks.get(rackKey)!;
+      const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
+      return { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
+    },
+  );
 }
 
 const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: string[]; region: string | null } | null>>();
 
 /** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
 export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
-  return getOrInsert(getOrInsert(dcKeysCache, topology, () => new Map()), dcKey, () => {
-    const dc = topology.datacenters.get(dcKey);
-    return dc
-      ? {
-          planet: dc.planet,
-          zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
-          region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
-        }
-      : null;
-  });
+  return getOrInsert(
+    getOrInsert(dcKeysCache, topology, () => new Map()),
+    dcKey,
+    () => {
+      const dc = topology.datacenters.get(dcKey);
+      return dc
+        ? {
+            planet: dc.planet,
+            zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
+            region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
+          }
+        : null;
+    },
+  );
 }

@@ -128,10 +128,12 @@ export async function acceptFinding(sql: SqlClient, acceptance: Acceptance): Pro
     const [current] = await tx.query<{ state: string }>(`SELECT state FROM finding WHERE id = $1 FOR UPDATE`, [acceptance.id]);
     if (!current) return { finding: null, userErrors: [{ path: ["id"], message: `no finding has the id "${acceptance.id}"` }] };
     if (current.state === "RESOLVED") return { finding: null, userErrors: [{ path: ["id"], message: `finding "${acceptance.id}" is resolved: there is nothing to accept` }] };
-    await tx.query(
-      `UPDATE finding SET state = 'ACCEPTED', accepted_by = $2, accepted_reason = $3, accepted_at = clock_timestamp(), accepted_until = $4 WHERE id = $1`,
-      [acceptance.id, acceptance.actor, reason, acceptance.until.toISOString()],
-    );
+    await tx.query(`UPDATE finding SET state = 'ACCEPTED', accepted_by = $2, accepted_reason = $3, accepted_at = clock_timestamp(), accepted_until = $4 WHERE id = $1`, [
+      acceptance.id,
+      acceptance.actor,
+      reason,
+      acceptance.until.toISOString(),
+    ]);
     await tx.query(
       `INSERT INTO finding_event (finding, change, state, severity, evidence, actor)
        SELECT id, 'ACCEPTED', 'ACCEPTED', severity, jsonb_build_object('reason', accepted_reason, 'until', accepted_until), $2 FROM finding WHERE id = $1`,

@@ -9,12 +9,7 @@ import { connectionFromRows, pageRequest, type Connection, type PageArgs } from 
  * A top-level inventory connection (`Query.hosts(filter:, first:, after:)`): one keyset-paged
  * statement, and a count statement only when the client asks for `totalCount`.
  */
-export async function inventoryConnection(
-  ctx: Context,
-  kind: InventoryKind,
-  filter: Filter | null | undefined,
-  args: PageArgs,
-): Promise<Connection<InventoryRow>> {
+export async function inventoryConnection(ctx: Context, kind: InventoryKind, filter: Filter | null | undefined, args: PageArgs): Promise<Connection<InventoryRow>> {
   const page = pageRequest(args);
   const where = new WhereBuilder();
   applyFilter(kind, filter ?? {}, where, ctx.scope.tenant);

@@ -90,11 +90,7 @@ export function applyFilter(kind: InventoryKind, filter: Filter, where: WhereBui
       break;
     case "containers":
       where
-        .when(filter.datacenter, (p) =>
-          tenant === null
-            ? `(t.host IN (${hostsInDatacenter(p)}) OR t.virtual_machine IN (${virtualMachinesInDatacenter(p)}))`
-            : `t.virtual_machine IN (${ownVms(`v.datacenter = ${p}`)})`,
-        )
+        .when(filter.datacenter, (p) => (tenant === null ? `(t.host IN (${hostsInDatacenter(p)}) OR t.virtual_machine IN (${virtualMachinesInDatacenter(p)}))` : `t.virtual_machine IN (${ownVms(`v.datacenter = ${p}`)})`))
         .when(filter.host, (p) => `(t.host = ${p} OR t.virtual_machine IN (${ownVms(`v.host = ${p}`)}))`)
         .when(filter.virtualMachine, (p) => `t.virtual_machine = ${p}${own("virtual_machine", p)}`)
         .when(filter.tenant, (p) => `t.tenant = ${p}`)

@@ -1,18 +1,5 @@
 import { TABLES } from "../inventory/inventory-tables.ts";
-import type {
-  Container,
-  Datacenter,
-  DatacenterDescription,
-  Host,
-  NetworkDomain,
-  PowerDomain,
-  Rack,
-  Source,
-  SyncRun,
-  Tenant,
-  VirtualMachine,
-  Workload,
-} from "../db/generated/client.ts";
+import type { Container, Datacenter, DatacenterDescription, Host, NetworkDomain, PowerDomain, Rack, Source, SyncRun, Tenant, VirtualMachine, Workload } from "../db/generated/client.ts";
 import type { InventoryKind } from "../inventory/snapshot.ts";
 
 /**
@@ -31,9 +18,7 @@ export const TYPE_OF_KIND: Record<InventoryKind, string> = {
   containers: "Container",
 };
 
-export const KIND_OF_TYPE = Object.fromEntries(
-  Object.entries(TYPE_OF_KIND).map(([kind, type]) => [type, kind as InventoryKind]),
-) as Record<string, InventoryKind>;
+export const KIND_OF_TYPE = Object.fromEntries(Object.entries(TYPE_OF_KIND).map(([kind, type]) => [type, kind as InventoryKind])) as Record<string, InventoryKind>;
 
 /**
  * `t.key, t.source, t.updated_at AS "updatedAt", t.dedicated_to AS "dedicatedTo", …`; a shared

@@ -72,9 +72,7 @@ async function pagesForParents<Request extends { page: PageRequest }, Row>(
  */
 function fromAt(from: string, past: PastRead | undefined): string {
   if (!past) return from;
-  return from.replace(/(?<![.\w])([a-z_]+)(?= [a-z]\b)/g, (table) =>
-    HISTORY_TABLES.includes(table as HistoryTable) ? pastTable(table as HistoryTable, past.version) : table,
-  );
+  return from.replace(/(?<![.\w])([a-z_]+)(?= [a-z]\b)/g, (table) => (HISTORY_TABLES.includes(table as HistoryTable) ? pastTable(table as HistoryTable, past.version) : table));
 }
 
 /** The request's loaders; given `past`, they read the inventory as it was then and mark what they return. */
@@ -117,10 +115,7 @@ function byKeyLoader<K extends InventoryKind>(db: Database, scope: AccessScope, 
   return new DataLoader<string, InventoryRow<K> | null>(async (keys) => {
     const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition(kind, (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<InventoryRow<K>>(
-      `SELECT ${selectList(kind)} FROM ${fromAt(`${TABLES[kind].table} t`, past)} WHERE t.key = ANY($1::text[]) AND ${condition}`,
-      params,
-    );
+    const rows = await db.sql.query<InventoryRow<K>>(`SELECT ${selectList(kind)} FROM ${fromAt(`${TABLES[kind].table} t`, past)} WHERE t.key = ANY($1::text[]) AND ${condition}`, params);
     const found = new Map(scope.checked(kind, rows).map((row) => [row.key, markPast(typed(TYPE_OF_KIND[kind], row), past)]));
     return keys.map((key) => found.get(key) ?? null);
   });
@@ -146,12 +141,16 @@ function childPageLoader(db: Database, scope: AccessScope, past: PastRead | unde
             params,
           );
           const byParent = groupBy(scope.checked(spec.kind, rows), (row) => row.__parent);
-          return new Map(
-            [...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => markPast(typed(TYPE_OF_KIND[spec.kind], row), past))]),
-          );
+          return new Map([...byParent].map(([parent, mine]) => [parent, mine.map(({ __parent, __rn, ...row }) => markPast(typed(TYPE_OF_KIND[spec.kind], row), past))]));
         },
         (r) => r.parentKey,
-        (rows, r) => connectionFromRows(rows, r.page, (row) => row.key, () => childCounts.load(`${r.relation}|${r.parentKey}`)),
+        (rows, r) =>
+          connectionFromRows(
+            rows,
+            r.page,
+            (row) => row.key,
+            () => childCounts.load(`${r.relation}|${r.parentKey}`),
+          ),
       ),
     { cacheKeyFn: (r) => `${r.relation}|${r.parentKey}|${r.page.size}|${r.page.after ?? ""}` },
   );
@@ -171,10 +170,7 @@ function childCountLoader(db: Database, scope: AccessScope, past: PastRead | und
       const spec = CHILD_RELATIONS[relation];
       const params: SqlParam[] = [parents];
       const condition = scope.rowCondition(spec.kind, (value) => `$${params.push(value)}`);
-      const rows = await db.sql.query<{ parent: string; n: number }>(
-        `SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition} GROUP BY 1`,
-        params,
-      );
+      const rows = await db.sql.query<{ parent: string; n: number }>(`SELECT ${spec.parent} AS parent, count(*)::int AS n FROM ${fromAt(spec.from, past)} WHERE ${spec.match} AND ${condition} GROUP BY 1`, params);
       for (const row of rows) counts.set(`${relation}|${row.parent}`, row.n);
     }
     return keys.map((key) => counts.get(key) ?? 0);
@@ -186,10 +182,7 @@ function sourceLoaders(db: Database, scope: AccessScope) {
   const sources = new DataLoader<string, SourceRow | null>(async (keys) => {
     const params: SqlParam[] = [[...keys]];
     const condition = scope.rowCondition("sources", (value) => `$${params.push(value)}`);
-    const rows = await db.sql.query<SourceRow>(
-      `SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`,
-      params,
-    );
+    const rows = await db.sql.query<SourceRow>(`SELECT t.key, t.created_at AS "createdAt", t.last_synced_at AS "lastSyncedAt" FROM source t WHERE t.key = ANY($1::text[]) AND ${condition}`, params);
     const found = new Map(scope.checked("sources", rows).map((row) => [row.key, typed("Source", row)]));
     return keys.map((key) => found.get(key) ?? null);
   });
@@ -237,10 +230,19 @@ function sourceRunPageLoader(db: Database) {
              ) x WHERE __rn <= $3 ORDER BY source, id DESC`,
             [[...new Set(group.map((r) => r.source))], page.after === null ? null : Number(page.after), page.size + 1],
           );
-          return groupBy(rows.map(({ __rn, ...run }) => typed("SyncRun", run)), (run) => run.source);
+          return groupBy(
+            rows.map(({ __rn, ...run }) => typed("SyncRun", run)),
+            (run) => run.source,
+          );
         },
         (r) => r.source,
-        (runs, r) => connectionFromRows(runs, r.page, (run) => run.id, () => db.prisma.syncRun.count({ where: { source: r.source } })),
+        (runs, r) =>
+          connectionFromRows(
+            runs,
+            r.page,
+            (run) => run.id,
+            () => db.prisma.syncRun.count({ where: { source: r.source } }),
+          ),
       ),
     { cacheKeyFn: (r) => `${r.source}|${r.page.size}|${r.page.after ?? ""}` },
   );
@@ -288,14 +290,22 @@ function savedQueryRunPageLoader(db: Database) {
              ) x WHERE __rn <= $3 ORDER BY name, id::bigint DESC`,
             [[...new Set(group.map((r) => r.name))], page.after, page.size + 1],
           );
-          return groupBy(rows.map(({ __rn, ...run }) => run), (run) => run.name);
+          return groupBy(
+            rows.map(({ __rn, ...run }) => run),
+            (run) => run.name,
+          );
         },
         (r) => r.name,
         (runs, r) =>
-          connectionFromRows(runs, r.page, (run) => run.id, async () => {
-            const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM saved_query_run WHERE name = $1`, [r.name]);
-            return row.n;
-          }),
+          connectionFromRows(
+            runs,
+            r.page,
+            (run) => run.id,
+            async () => {
+              const [row] = await db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM saved_query_run WHERE name = $1`, [r.name]);
+              return row.n;
+            },
+          ),
       ),
     { cacheKeyFn: (r) => `${r.name}|${r.page.size}|${r.page.after ?? ""}` },
   );

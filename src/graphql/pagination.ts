@@ -48,12 +48,7 @@ export interface Connection<T> {
  * Shapes a page from rows fetched with one extra row (size + 1): the extra row only tells
  * that a next page exists.
  */
-export function connectionFromRows<T>(
-  rows: T[],
-  request: PageRequest,
-  position: (row: T) => string | number,
-  totalCount: Connection<T>["totalCount"],
-): Connection<T> {
+export function connectionFromRows<T>(rows: T[], request: PageRequest, position: (row: T) => string | number, totalCount: Connection<T>["totalCount"]): Connection<T> {
   const nodes = rows.slice(0, request.size);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(position(node)), node }));
   return {

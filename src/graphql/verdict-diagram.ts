@@ -97,28 +97,32 @@ function link(graph: Graph, steps: { id: string; label: string }[]) {
 function mermaid(graph: Graph, title: string): string {
   const ids = shortIds(graph);
   const text = (s: string) => s.replace(/["<>#]/g, (c) => `#${c.charCodeAt(0)};`);
-  return [
-    `%% ${title.replace(/[\r\n]/g, " ")}`,
-    "flowchart BT",
-    ...[...graph.labels].map(([id, label]) => `  ${ids.get(id)}["${text(label)}"]`),
-    ...[...graph.edges].map((e) => e.split("\u0000")).map(([from, to]) => `  ${ids.get(from)} --> ${ids.get(to)}`),
-    "  classDef shared fill:#ffd5cc,stroke:#b02a12,stroke-width:3px",
-    ...(graph.shared.size ? [`  class ${[...graph.shared].map((id) => ids.get(id)).join(",")} shared`] : []),
-  ].join("\n") + "\n";
+  return (
+    [
+      `%% ${title.replace(/[\r\n]/g, " ")}`,
+      "flowchart BT",
+      ...[...graph.labels].map(([id, label]) => `  ${ids.get(id)}["${text(label)}"]`),
+      ...[...graph.edges].map((e) => e.split("\u0000")).map(([from, to]) => `  ${ids.get(from)} --> ${ids.get(to)}`),
+      "  classDef shared fill:#ffd5cc,stroke:#b02a12,stroke-width:3px",
+      ...(graph.shared.size ? [`  class ${[...graph.shared].map((id) => ids.get(id)).join(",")} shared`] : []),
+    ].join("\n") + "\n"
+  );
 }
 
 function dot(graph: Graph, title: string): string {
   const ids = shortIds(graph);
   const quoted = (s: string) => `"${s.replace(/[\\"]/g, "\\$&").replace(/[\r\n]/g, " ")}"`;
-  return [
-    "digraph verdict {",
-    `  label=${quoted(title)};`,
-    "  rankdir=BT;",
-    "  node [shape=box, style=rounded];",
-    ...[...graph.labels].map(([id, label]) => `  ${ids.get(id)} [label=${quoted(label)}${graph.shared.has(id) ? ', style="rounded,filled", fillcolor="#ffd5cc", color="#b02a12", penwidth=3' : ""}];`),
-    ...[...graph.edges].map((e) => e.split("\u0000")).map(([from, to]) => `  ${ids.get(from)} -> ${ids.get(to)};`),
-    "}",
-  ].join("\n") + "\n";
+  return (
+    [
+      "digraph verdict {",
+      `  label=${quoted(title)};`,
+      "  rankdir=BT;",
+      "  node [shape=box, style=rounded];",
+      ...[...graph.labels].map(([id, label]) => `  ${ids.get(id)} [label=${quoted(label)}${graph.shared.has(id) ? ', style="rounded,filled", fillcolor="#ffd5cc", color="#b02a12", penwidth=3' : ""}];`),
+      ...[...graph.edges].map((e) => e.split("\u0000")).map(([from, to]) => `  ${ids.get(from)} -> ${ids.get(to)};`),
+      "}",
+    ].join("\n") + "\n"
+  );
 }
 
 /** n0, n1, … in the order nodes were first drawn: ids any renderer accepts, whatever the keys hold. */

@@ -11,19 +11,7 @@
  */
 
 /** The tables whose rows history keeps (each has a history_xact column and the trigger). */
-export const HISTORY_TABLES = [
-  "datacenter",
-  "datacenter_description",
-  "power_domain",
-  "network_domain",
-  "rack",
-  "host",
-  "virtual_machine",
-  "container",
-  "tenant",
-  "workload",
-  "anti_affinity_override",
-] as const;
+export const HISTORY_TABLES = ["datacenter", "datacenter_description", "power_domain", "network_domain", "rack", "host", "virtual_machine", "container", "tenant", "workload", "anti_affinity_override"] as const;
 export type HistoryTable = (typeof HISTORY_TABLES)[number];
 
 /** The transactions that made versions after `version`: their rows were not yet there. */
@@ -49,4 +37,7 @@ export type TableAt = (table: HistoryTable) => string;
 
 export const currentTables: TableAt = (table) => table;
 
-export const tablesAt = (version: number): TableAt => (table) => pastTable(table, version);
+export const tablesAt =
+  (version: number): TableAt =>
+  (table) =>
+    pastTable(table, version);

@@ -28,10 +28,7 @@ export async function pruneHistory(sql: SqlClient, horizon: Date): Promise<Prune
     const [kept] = await tx.query<{ version: number | null }>(`SELECT max(version) AS version FROM inventory_change WHERE changed_at <= $1`, [horizon.toISOString()]);
     if (kept.version === null) return { ran: true, rowVersions: 0, changes: 0, syncTimes: 0 };
     // Rows replaced at or before that version were in no inventory after it.
-    const rowVersions = await tx.query(
-      `DELETE FROM inventory_row_version h WHERE h.replaced_xact IN (SELECT xact FROM inventory_change WHERE version <= $1 AND xact IS NOT NULL) RETURNING 1`,
-      [kept.version],
-    );
+    const rowVersions = await tx.query(`DELETE FROM inventory_row_version h WHERE h.replaced_xact IN (SELECT xact FROM inventory_change WHERE version <= $1 AND xact IS NOT NULL) RETURNING 1`, [kept.version]);
     const changes = await tx.query(`DELETE FROM inventory_change WHERE version < $1 RETURNING 1`, [kept.version]);
     const syncTimes = await tx.query(
       `DELETE FROM source_sync_log l WHERE l.logged_at <= $1

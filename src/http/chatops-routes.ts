@@ -28,8 +28,7 @@ export interface ChatopsDeps {
 type Send = (status: number, body: unknown) => void;
 
 export function chatopsRoutes(deps: ChatopsDeps) {
-  const answer = (line: string, principal: Principal): Promise<ChatReply> =>
-    answerCommand(line, (query, variables) => deps.runOperation({ query, variables }, { principal, trustedDocument: false }), { publicUrl: deps.publicUrl });
+  const answer = (line: string, principal: Principal): Promise<ChatReply> => answerCommand(line, (query, variables) => deps.runOperation({ query, variables }, { principal, trustedDocument: false }), { publicUrl: deps.publicUrl });
 
   return {
     async slack(request: http.IncomingMessage, rawBody: Buffer, send: Send) {

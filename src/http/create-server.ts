@@ -172,14 +172,7 @@ function createNodeServer(limits: RequestLimits): http.Server {
   return httpServer;
 }
 
-function createApollo(
-  config: Config,
-  logger: Logger,
-  httpServer: http.Server,
-  metrics: Metrics | null,
-  shape: ReturnType<typeof queryLimits>,
-  deadlines: ReturnType<typeof requestDeadline>,
-): ApolloServer<Context> {
+function createApollo(config: Config, logger: Logger, httpServer: http.Server, metrics: Metrics | null, shape: ReturnType<typeof queryLimits>, deadlines: ReturnType<typeof requestDeadline>): ApolloServer<Context> {
   const masked = maskUnexpectedErrors(logger);
   return new ApolloServer<Context>({
     typeDefs,
@@ -193,14 +186,7 @@ function createApollo(
     hideSchemaDetailsFromClientErrors: !config.introspection,
     parseOptions: shape.parseOptions,
     validationRules: shape.validationRules,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageDisabled(),
-      ...(metrics ? [useMetrics(metrics.registry)] : []),
-      refuseNul,
-      shape.plugin,
-      deadlines.plugin,
-    ],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ...(metrics ? [useMetrics(metrics.registry)] : []), refuseNul, shape.plugin, deadlines.plugin],
   });
 }
 

@@ -23,7 +23,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  private readonly refusals = new Counter({ name: "tenancy_http_refusals_total", help: "Requests refused before any work (no token, wrong role, too large, rate limited), by route and reason.", labelNames: ["route", "reason"], registers: [this.registry] });
+  private readonly refusals = new Counter({
+    name: "tenancy_http_refusals_total",
+    help: "Requests refused before any work (no token, wrong role, too large, rate limited), by route and reason.",
+    labelNames: ["route", "reason"],
+    registers: [this.registry],
+  });
   private readonly statements = new Counter({ name: "tenancy_sql_statements_total", help: "SQL statements sent to the database.", registers: [this.registry] });
   private readonly database: DatabaseGauges;
 

@@ -28,8 +28,7 @@ function checkText(ctx: z.core.ParsePayload<string>) {
 }
 
 /** A text following the inventory text rule: an id, a reference, a name. */
-export const text = () =>
-  z.string({ error: (iss) => (iss.input == null ? `${fieldName(iss)} is required` : "must be a non-empty string") }).check(checkText);
+export const text = () => z.string({ error: (iss) => (iss.input == null ? `${fieldName(iss)} is required` : "must be a non-empty string") }).check(checkText);
 
 /** An optional text: null when the document leaves it out. */
 export const optionalText = () => text().nullable().default(null);
@@ -59,7 +58,10 @@ export const textOr = (fallback: string) => orDefault(text(), () => fallback);
 /** A list of texts, each once (the first place kept); empty when left out. */
 export function texts() {
   const list = z.array(z.string({ error: "must be a non-empty string" }).check(checkText), { error: "must be an array of strings" });
-  return orDefault(list.overwrite((values) => [...new Set(values)]), () => []);
+  return orDefault(
+    list.overwrite((values) => [...new Set(values)]),
+    () => [],
+  );
 }
 
 /** A list of texts naming objects of `target`. */
@@ -79,12 +81,7 @@ const isWholeAtLeastOne = (n: number) => Number.isInteger(n) && n >= 1;
 const WHOLE = "must be a whole number of at least 1";
 
 /** A whole number of at least 1, or null. */
-export const positiveInteger = () =>
-  z
-    .number({ error: WHOLE })
-    .refine(isWholeAtLeastOne, { error: WHOLE })
-    .nullable()
-    .default(null);
+export const positiveInteger = () => z.number({ error: WHOLE }).refine(isWholeAtLeastOne, { error: WHOLE }).nullable().default(null);
 
 /** An anti-affinity rule's bound: the message names the bound. */
 const bound = () =>
@@ -99,10 +96,7 @@ export const AntiAffinityRuleSchema = z.strictObject(
     level: z.enum(ANTI_AFFINITY_LEVELS, {
       error: (iss) => `unknown anti-affinity level ${JSON.stringify(iss.input)}; expected one of ${ANTI_AFFINITY_LEVELS.join(", ")}`,
     }),
-    mode: orDefault(
-      z.enum(ANTI_AFFINITY_MODES, { error: (iss) => `unknown mode ${JSON.stringify(iss.input)}; expected HARD or SOFT` }),
-      () => "HARD" as const,
-    ),
+    mode: orDefault(z.enum(ANTI_AFFINITY_MODES, { error: (iss) => `unknown mode ${JSON.stringify(iss.input)}; expected HARD or SOFT` }), () => "HARD" as const),
     maxPerDomain: bound(),
     minDomains: bound(),
     /** Kubernetes' maxSkew: replicas in a domain minus the fewest in any eligible domain. */
@@ -124,8 +118,5 @@ export const antiAffinityRules = () => orDefault(AntiAffinityRulesSchema, () => 
  * into one problem per key (a key may hold any character, so no separator would be safe).
  */
 export function unknownFieldsOr(owner: string | null, notObject: string) {
-  return (iss: { code?: string; keys?: string[] }) =>
-    iss.code === "unrecognized_keys"
-      ? JSON.stringify((iss.keys ?? []).map((key) => `unknown field "${key}"${owner ? ` on ${owner}` : ""}`))
-      : notObject;
+  return (iss: { code?: string; keys?: string[] }) => (iss.code === "unrecognized_keys" ? JSON.stringify((iss.keys ?? []).map((key) => `unknown field "${key}"${owner ? ` on ${owner}` : ""}`)) : notObject);
 }

@@ -1,19 +1,5 @@
 import { z } from "zod";
-import {
-  type AntiAffinityRuleSchema,
-  antiAffinityRules,
-  flag,
-  isolationLevel,
-  optionalText,
-  positiveInteger,
-  reference,
-  referenceList,
-  requiredReference,
-  text,
-  textOr,
-  texts,
-  unknownFieldsOr,
-} from "./inventory-fields.ts";
+import { type AntiAffinityRuleSchema, antiAffinityRules, flag, isolationLevel, optionalText, positiveInteger, reference, referenceList, requiredReference, text, textOr, texts, unknownFieldsOr } from "./inventory-fields.ts";
 import { inventoryTextProblem } from "./inventory-text.ts";
 
 /*
@@ -28,17 +14,7 @@ import { inventoryTextProblem } from "./inventory-text.ts";
  */
 
 /** The inventory kinds, in the order the snapshot lists them; also the sync's write order. */
-export const INVENTORY_KINDS = [
-  "datacenters",
-  "powerDomains",
-  "networkDomains",
-  "racks",
-  "hosts",
-  "tenants",
-  "workloads",
-  "virtualMachines",
-  "containers",
-] as const;
+export const INVENTORY_KINDS = ["datacenters", "powerDomains", "networkDomains", "racks", "hosts", "tenants", "workloads", "virtualMachines", "containers"] as const;
 export type InventoryKind = (typeof INVENTORY_KINDS)[number];
 
 interface KindDeclaration<Shape extends z.core.$ZodLooseShape> {

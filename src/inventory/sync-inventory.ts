@@ -82,7 +82,7 @@ async function syncUnobserved(sql: SqlClient, document: unknown, options: SyncOp
   const progress = options.onProgress ?? (() => undefined);
   progress("validating");
   const validation = validateSnapshot(document);
-  const sourceName = typeof (document as { source?: unknown })?.source === "string" ? ((document as { source: string }).source.trim() || null) : null;
+  const sourceName = typeof (document as { source?: unknown })?.source === "string" ? (document as { source: string }).source.trim() || null : null;
   const complete = (document as { complete?: unknown })?.complete === true;
   const result = (status: SyncStatus, runId: number | null, fields: Partial<SyncResult> = {}): SyncResult => ({
     status,
@@ -127,11 +127,7 @@ async function syncUnobserved(sql: SqlClient, document: unknown, options: SyncOp
     const problems = error instanceof SyncRefused ? error.problems : [{ path: [], message: describeFailure(error, snapshot.source) }];
     const status: SyncStatus = error instanceof SyncRefused ? "REFUSED" : "FAILED";
     if (status === "FAILED") options.onFailure?.(error);
-    await sql.query(`UPDATE sync_run SET status = $2, finished_at = now(), errors = $3::jsonb WHERE id = $1`, [
-      run.id,
-      status,
-      JSON.stringify(problems),
-    ]);
+    await sql.query(`UPDATE sync_run SET status = $2, finished_at = now(), errors = $3::jsonb WHERE id = $1`, [run.id, status, JSON.stringify(problems)]);
     return result(status, run.id, { errors: problems });
   }
 }
@@ -287,10 +283,7 @@ async function upsertKinds({ tx, snapshot, progress, arraysOf, unchangedKinds, c
     if (unchangedKinds.has(kind)) changes[kind].unchanged = records.length;
     if (records.length === 0 || unchangedKinds.has(kind)) continue;
     progress(`writing ${kind} (${records.length})`);
-    const [row] = await tx.query<{ changed: number; created: number; updated: number }>(upsertStatement(kind), [
-      ...arraysOf(kind),
-      snapshot.source,
-    ]);
+    const [row] = await tx.query<{ changed: number; created: number; updated: number }>(upsertStatement(kind), [...arraysOf(kind), snapshot.source]);
     if (row.created + row.updated !== row.changed) {
       // Another source took one of these ids between our ownership check and our write.
       throw new SyncRefused([{ path: [kind], message: `some ${kind} ids were claimed by another source during this sync; sync again` }]);
@@ -359,9 +352,7 @@ async function bookkeeping({ tx, snapshot, runId }: SyncPass, digests: Record<In
 const DIGEST_VERSION = "2";
 
 function collectionDigests(snapshot: Snapshot): Record<InventoryKind, string> {
-  return Object.fromEntries(
-    INVENTORY_KINDS.map((kind) => [kind, createHash("sha256").update(DIGEST_VERSION).update(JSON.stringify(snapshot[kind])).digest("hex")]),
-  ) as Record<InventoryKind, string>;
+  return Object.fromEntries(INVENTORY_KINDS.map((kind) => [kind, createHash("sha256").update(DIGEST_VERSION).update(JSON.stringify(snapshot[kind])).digest("hex")])) as Record<InventoryKind, string>;
 }
 
 /**
@@ -493,14 +484,7 @@ async function danglingReferenceWarnings(tx: SqlClient, snapshot: Snapshot): Pro
   return warnings.sort((a, b) => compareCodeUnits(a.path.join("/"), b.path.join("/")));
 }
 
-async function recordFinishedRun(
-  sql: SqlClient,
-  source: string,
-  complete: boolean,
-  options: SyncOptions,
-  status: SyncStatus,
-  errors: SnapshotProblem[],
-): Promise<number> {
+async function recordFinishedRun(sql: SqlClient, source: string, complete: boolean, options: SyncOptions, status: SyncStatus, errors: SnapshotProblem[]): Promise<number> {
   const [row] = await sql.query<{ id: number }>(
     `INSERT INTO sync_run (source, status, complete, allow_mass_removal, finished_at, errors)
      VALUES ($1, $2, $3, $4, now(), $5::jsonb) RETURNING id`,

@@ -1,14 +1,6 @@
 import { AntiAffinityRulesSchema } from "./inventory-fields.ts";
 import { snapshotProblems } from "./snapshot-problems.ts";
-import {
-  INVENTORY,
-  INVENTORY_KINDS,
-  SnapshotSchema,
-  type AntiAffinityRule,
-  type InventoryKind,
-  type Snapshot,
-  type SnapshotProblem,
-} from "./snapshot.ts";
+import { INVENTORY, INVENTORY_KINDS, SnapshotSchema, type AntiAffinityRule, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 
 /*
  * Validates a snapshot document (already parsed from JSON) against its declaration

@@ -52,7 +52,11 @@ export class IsolationIndex {
 
   constructor(private readonly sql: SqlClient) {
     // A past topology is warmed whole before its view is used: nothing newer can overtake it.
-    this.past = new PastViews(sql, (version) => (this.loaded?.version === version ? this.loaded.topology : null), (topology) => warm(topology, () => false));
+    this.past = new PastViews(
+      sql,
+      (version) => (this.loaded?.version === version ? this.loaded.topology : null),
+      (topology) => warm(topology, () => false),
+    );
   }
 
   /** The view as it was at `at` (src/history/past-views.ts); throws MomentOutOfRange outside history. */
@@ -135,7 +139,10 @@ export class IsolationIndex {
           this.loading = null;
           const stale = () => this.loaded?.topology !== fresh.topology;
           // A warm-up overtaken by a newer load stops; whatever then needs the old one builds its own.
-          this.warming.set(fresh.topology, observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale))).catch(() => undefined));
+          this.warming.set(
+            fresh.topology,
+            observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale))).catch(() => undefined),
+          );
           return fresh;
         },
         (error) => {

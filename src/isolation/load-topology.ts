@@ -22,8 +22,7 @@ const COLUMNS = {
               coalesce((SELECT o.rules FROM anti_affinity_override o WHERE o.workload = workload.key), anti_affinity) AS "antiAffinity"`,
 };
 /** The workloads' columns reading the rule overrides from `tables` (now, or a past version). */
-const workloadColumns = (tables: TableAt) =>
-  tables === currentTables ? COLUMNS.workloads : COLUMNS.workloads.replace("FROM anti_affinity_override o", `FROM ${tables("anti_affinity_override")} o`);
+const workloadColumns = (tables: TableAt) => (tables === currentTables ? COLUMNS.workloads : COLUMNS.workloads.replace("FROM anti_affinity_override o", `FROM ${tables("anti_affinity_override")} o`));
 const TABLE = {
   datacenters: "datacenter",
   racks: "rack",

@@ -59,9 +59,11 @@ export function checkPolicy(change: PolicyChange): { path: string[]; message: st
 }
 
 export async function savePolicy(sql: SqlClient, change: PolicyChange): Promise<StoredPolicy> {
-  const [row] = await sql.query<PolicyRow>(
-    `INSERT INTO isolation_policy (same_tenant, same_organization, other_organization, comment) VALUES ($1, $2, $3, $4) RETURNING *`,
-    [change.sameTenant, change.sameOrganization, change.otherOrganization, change.comment ?? null],
-  );
+  const [row] = await sql.query<PolicyRow>(`INSERT INTO isolation_policy (same_tenant, same_organization, other_organization, comment) VALUES ($1, $2, $3, $4) RETURNING *`, [
+    change.sameTenant,
+    change.sameOrganization,
+    change.otherOrganization,
+    change.comment ?? null,
+  ]);
   return policyFromRow(row);
 }

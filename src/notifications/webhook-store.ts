@@ -53,10 +53,14 @@ function cleanFilter(filter: WebhookFilter | null | undefined): WebhookFilter {
 export async function createWebhook(sql: SqlClient, input: WebhookInput, actor: string): Promise<{ webhook: WebhookRow | null; userErrors: Problem[] }> {
   const userErrors = problemsOf(input);
   if (userErrors.length > 0) return { webhook: null, userErrors };
-  const [webhook] = await sql.query<WebhookRow>(
-    `INSERT INTO webhook (id, url, secret, format, filter, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING ${COLUMNS}`,
-    [`wh-${randomUUID()}`, input.url, input.format === "SLACK" ? null : (input.secret ?? null), input.format ?? "JSON", JSON.stringify(cleanFilter(input.filter)), actor],
-  );
+  const [webhook] = await sql.query<WebhookRow>(`INSERT INTO webhook (id, url, secret, format, filter, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING ${COLUMNS}`, [
+    `wh-${randomUUID()}`,
+    input.url,
+    input.format === "SLACK" ? null : (input.secret ?? null),
+    input.format ?? "JSON",
+    JSON.stringify(cleanFilter(input.filter)),
+    actor,
+  ]);
   return { webhook, userErrors: [] };
 }
 
@@ -97,5 +101,4 @@ export async function deliveriesPage(sql: SqlClient, webhook: string, after: str
   );
 }
 
-export const countDeliveries = async (sql: SqlClient, webhook: string) =>
-  (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_delivery WHERE webhook = $1`, [webhook]))[0].n;
+export const countDeliveries = async (sql: SqlClient, webhook: string) => (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_delivery WHERE webhook = $1`, [webhook]))[0].n;

@@ -49,8 +49,7 @@ export function parseExtenderArgs(body: unknown): ExtenderArgs {
   throw new ExtenderArgsError("ExtenderArgs has neither Nodes nor NodeNames");
 }
 
-const nodeRefs = (args: ExtenderArgs): NodeRef[] =>
-  args.nodes ? args.nodes.map((n) => ({ name: n.metadata!.name!, providerId: n.spec?.providerID as string | undefined })) : args.nodeNames!.map((name) => ({ name }));
+const nodeRefs = (args: ExtenderArgs): NodeRef[] => (args.nodes ? args.nodes.map((n) => ({ name: n.metadata!.name!, providerId: n.spec?.providerID as string | undefined })) : args.nodeNames!.map((name) => ({ name })));
 
 /**
  * Filter: every node where the pod would break an isolation requirement or a HARD rule fails,

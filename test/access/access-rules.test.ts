@@ -154,7 +154,12 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
 
   it("gets null for another tenant's objects by id or key, exactly as for objects that do not exist", async () => {
     const probe = (type: string, key: string, field: string) => as("tenant", `{ node(id: "${id(type, key)}") { id } ${field}(key: "${key}") { key } }`);
-    for (const [type, field, theirs] of [["VirtualMachine", "virtualMachine", "vm-1"], ["Container", "container", "c-1"], ["Workload", "workload", "genome-pipeline"], ["Tenant", "tenant", "biology"]]) {
+    for (const [type, field, theirs] of [
+      ["VirtualMachine", "virtualMachine", "vm-1"],
+      ["Container", "container", "c-1"],
+      ["Workload", "workload", "genome-pipeline"],
+      ["Tenant", "tenant", "biology"],
+    ]) {
       const real = (await probe(type, theirs, field)).body;
       const missing = (await probe(type, `${theirs}-nope`, field)).body;
       expect(real, `${type} ${theirs}`).toEqual({ data: { node: null, [field]: null } });
@@ -173,7 +178,10 @@ describe("a tenant token (geology) probing for biology's inventory", () => {
       const missing = (await as("tenant", query("no-such-workload"))).body;
       expect(real.errors[0].extensions.code).toBe("NOT_FOUND");
       // Word for word, but for each request's own id.
-      const same = (body: unknown, key: string) => JSON.stringify(body).replaceAll(key, "W").replace(/"requestId":"[^"]+"/g, '"requestId":"R"');
+      const same = (body: unknown, key: string) =>
+        JSON.stringify(body)
+          .replaceAll(key, "W")
+          .replace(/"requestId":"[^"]+"/g, '"requestId":"R"');
       expect(same(real, "genome-pipeline")).toBe(same(missing, "no-such-workload"));
     }
   });

@@ -99,8 +99,11 @@ describe("AccessScope.seesRow, the second wall", () => {
 
   it("fails the request when a row outside the scope got past the SQL condition", () => {
     expect(tenantScope.checked("workloads", [{ key: "w", tenant: "acme" }])).toHaveLength(1);
-    expect(() => tenantScope.checked("workloads", [{ key: "w", tenant: "acme" }, { key: "v", tenant: "globex" }])).toThrow(
-      "access: a workloads row outside token:acme's scope passed the SQL condition",
-    );
+    expect(() =>
+      tenantScope.checked("workloads", [
+        { key: "w", tenant: "acme" },
+        { key: "v", tenant: "globex" },
+      ]),
+    ).toThrow("access: a workloads row outside token:acme's scope passed the SQL condition");
   });
 });

@@ -84,7 +84,10 @@ describe("the audit log", () => {
       });
       expect(response.status).toBe(401);
     }
-    const refused = await eventually(() => events({ action: "chatops.slack" }), (found) => found[0]?.count === 12);
+    const refused = await eventually(
+      () => events({ action: "chatops.slack" }),
+      (found) => found[0]?.count === 12,
+    );
     expect(refused).toHaveLength(1);
     expect(refused[0]).toMatchObject({ actor: "slack", role: null, outcome: "DENIED", count: 12, detail: { reason: "bad signature or stale timestamp", claimedUser: "U0FORGER" } });
   });

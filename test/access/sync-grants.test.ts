@@ -139,7 +139,13 @@ describe("squatting an id that other sources name", () => {
 describe("a complete snapshot from a token whose grant narrowed", () => {
   it("is refused when it would remove objects outside the grant", async () => {
     // The admin once synced a globex VM and a geology VM for source "mixed".
-    const mixed = { source: "mixed", virtualMachines: [{ id: "mx-1", datacenter: "euw1-az1", tenant: "globex" }, { id: "mx-2", datacenter: "euw1-az1", tenant: "geology" }] };
+    const mixed = {
+      source: "mixed",
+      virtualMachines: [
+        { id: "mx-1", datacenter: "euw1-az1", tenant: "globex" },
+        { id: "mx-2", datacenter: "euw1-az1", tenant: "geology" },
+      ],
+    };
     expect((await gqlAs(url, ADMIN, SYNC, { s: mixed })).body.data.syncInventory.status).toBe("APPLIED");
     const narrow = await createToken(url, ADMIN, { name: "mixed-globex", role: "SYNC", sources: ["mixed"], tenants: ["globex"] });
     const refused = await sync(narrow, { source: "mixed", complete: true, virtualMachines: [{ id: "mx-1", datacenter: "euw1-az1", tenant: "globex" }] });

@@ -109,11 +109,9 @@ describe("a unit that names another tenant's workload", () => {
     const impact = `{ failureImpact(level: RACK, domain: "ams1-r02") { workloads { workload { key } replicaCount remaining } }
                       workload(key: "seismic-model") { antiAffinityAudit { replicaCount violations { replicas { key } } } virtualMachines { totalCount } } }`;
     const before = await as("admin", impact);
-    const sync = await as(
-      "intruder",
-      `mutation($s: JSON!) { syncInventory(snapshot: $s) { status warnings { path message } userErrors { message } } }`,
-      { s: { source: "intruder", virtualMachines: [{ id: "vm-intruder", host: "h-003", tenant: "globex", workload: "seismic-model" }] } },
-    );
+    const sync = await as("intruder", `mutation($s: JSON!) { syncInventory(snapshot: $s) { status warnings { path message } userErrors { message } } }`, {
+      s: { source: "intruder", virtualMachines: [{ id: "vm-intruder", host: "h-003", tenant: "globex", workload: "seismic-model" }] },
+    });
     expect(sync.data.syncInventory, JSON.stringify(sync)).toMatchObject({ status: "APPLIED", userErrors: [] });
     expect(sync.data.syncInventory.warnings).toContainEqual({
       path: ["virtualMachines", "0", "workload"],

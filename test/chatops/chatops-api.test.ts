@@ -81,17 +81,13 @@ describe("POST /chatops/slack", () => {
     expect((await slack("help")).body.text).toMatch(/^isolated <workload> from <tenant> \[as of <date or instant>\]: is the workload isolated enough/);
     const unknown = (await slack("frobnicate the ledger")).body;
     expect(unknown.text).toMatch(/^I don't know "frobnicate"\. What I can answer:\nisolated <workload>/);
-    expect((await slack("isolated payments")).body.text).toBe(
-      "Usage: isolated <workload> from <tenant> [as of <date>]; e.g. isolated payments from globex or isolated payments from globex as of 2026-09-30.",
-    );
+    expect((await slack("isolated payments")).body.text).toBe("Usage: isolated <workload> from <tenant> [as of <date>]; e.g. isolated payments from globex or isolated payments from globex as of 2026-09-30.");
     // As of a past moment (docs/history.md): worded as it was then, or refused before history began.
     const now = new Date().toISOString();
     const past = (await slack(`isolated genome-pipeline from geology as of ${now}`)).body;
     expect(past.text).toMatch(new RegExp(`^As of ${now.replaceAll(".", "\\.")}: NOT ISOLATED: genome-pipeline \\(biology\\) needs CONTAINER separation`));
     expect(past.blocks[0].text.text).toBe(`:x: *NOT ISOLATED* as of ${now}: *genome-pipeline* from tenant *geology* (needs CONTAINER; proven PROCESS)`);
-    expect((await slack("isolated genome-pipeline from geology as of 2020-01-01")).body.text).toMatch(
-      /^:grey_question: AsOf 2020-01-01T00:00:00\.000Z is before history begins: the earliest moment it answers for is \S+Z\.$/,
-    );
+    expect((await slack("isolated genome-pipeline from geology as of 2020-01-01")).body.text).toMatch(/^:grey_question: AsOf 2020-01-01T00:00:00\.000Z is before history begins: the earliest moment it answers for is \S+Z\.$/);
     expect((await slack("impact closet 7")).body.text).toMatch(/^Usage: impact <level> <domain>; the level is one of host, rack, power-domain/);
     expect((await slack("isolated nothing-here from globex")).body.text).toBe(':grey_question: No workload "nothing-here" has been synced.');
 
@@ -122,8 +118,7 @@ describe("POST /chatops/slack", () => {
 
 describe("POST /chatops", () => {
   it("answers bots with the same text and the structured verdict, behind a bearer token", async () => {
-    const ask = (token: string | null, body: string) =>
-      fetch(`${base}/chatops`, { method: "POST", body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const ask = (token: string | null, body: string) => fetch(`${base}/chatops`, { method: "POST", body, headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     const response = await ask(complianceToken, JSON.stringify({ text: "isolated genome-pipeline from geology" }));
     const body = (await response.json()) as any;
     expect(response.status).toBe(200);

@@ -20,10 +20,37 @@ const FORGET_AFTER = 2 * MAX_AGE_SECONDS;
 
 describe("firstSighting", () => {
   it.each<[string, [string, boolean][]]>([
-    ["a new signature, then the same again", [["v0=a", true], ["v0=a", false]]],
-    ["a replay stays refused", [["v0=a", true], ["v0=a", false], ["v0=a", false]]],
-    ["two signatures are two requests", [["v0=a", true], ["v0=b", true], ["v0=a", false], ["v0=b", false]]],
-    ["signatures differing in case are different", [["v0=ab", true], ["v0=AB", true]]],
+    [
+      "a new signature, then the same again",
+      [
+        ["v0=a", true],
+        ["v0=a", false],
+      ],
+    ],
+    [
+      "a replay stays refused",
+      [
+        ["v0=a", true],
+        ["v0=a", false],
+        ["v0=a", false],
+      ],
+    ],
+    [
+      "two signatures are two requests",
+      [
+        ["v0=a", true],
+        ["v0=b", true],
+        ["v0=a", false],
+        ["v0=b", false],
+      ],
+    ],
+    [
+      "signatures differing in case are different",
+      [
+        ["v0=ab", true],
+        ["v0=AB", true],
+      ],
+    ],
   ])("%s", async (_, sightings) => {
     const answers: [string, boolean][] = [];
     for (const [signature] of sightings) answers.push([signature, await firstSighting(t.db.sql, signature)]);
@@ -41,10 +68,7 @@ describe("firstSighting", () => {
   });
 
   it("forgets every signature too old to be replayed, and only those", async () => {
-    await t.db.sql.query(
-      `INSERT INTO chatops_request (signature, seen_at) VALUES ('v0=stale', now() - make_interval(secs => $1)), ('v0=recent', now() - make_interval(secs => $2))`,
-      [FORGET_AFTER + 60, FORGET_AFTER - 60],
-    );
+    await t.db.sql.query(`INSERT INTO chatops_request (signature, seen_at) VALUES ('v0=stale', now() - make_interval(secs => $1)), ('v0=recent', now() - make_interval(secs => $2))`, [FORGET_AFTER + 60, FORGET_AFTER - 60]);
     await firstSighting(t.db.sql, "v0=new");
     const rows = await t.db.sql.query<{ signature: string }>(`SELECT signature FROM chatops_request ORDER BY signature`);
     expect(rows.map((r) => r.signature)).toEqual(["v0=new", "v0=recent"]);

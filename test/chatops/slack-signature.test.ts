@@ -17,11 +17,15 @@ describe("Slack's request signature", () => {
 
   it("refuses a changed body, another secret, a changed or missing timestamp, and a malformed signature", () => {
     const check = (over: Partial<{ secret: string; timestamp: string | undefined; signature: string | undefined; body: string }>) =>
-      verifySlackSignature(over.secret ?? SECRET, {
-        timestamp: "timestamp" in over ? over.timestamp : TIMESTAMP,
-        signature: "signature" in over ? over.signature : SIGNATURE,
-        rawBody: Buffer.from(over.body ?? BODY),
-      }, AT);
+      verifySlackSignature(
+        over.secret ?? SECRET,
+        {
+          timestamp: "timestamp" in over ? over.timestamp : TIMESTAMP,
+          signature: "signature" in over ? over.signature : SIGNATURE,
+          rawBody: Buffer.from(over.body ?? BODY),
+        },
+        AT,
+      );
     expect(check({ body: BODY.replace("text=", "text=violations") })).toBe(false);
     expect(check({ secret: `${SECRET}x` })).toBe(false);
     expect(check({ timestamp: String(Number(TIMESTAMP) + 1) })).toBe(false);

@@ -56,9 +56,12 @@ describe("tenancy token", () => {
 describe("tenancy query", () => {
   it("saves a query from a file, refusing one that does not validate, with the reason", async () => {
     const file = path.join(dir, "spread.graphql");
-    writeFileSync(file, `query Spread($workload: String, $first: Int) {
+    writeFileSync(
+      file,
+      `query Spread($workload: String, $first: Int) {
   antiAffinityViolations(workload: $workload, first: $first) { nodes { workload { key } level kind domain excess replicas { key } message } }
-}\n`);
+}\n`,
+    );
     const saved = await runCli(["query", "save", "spread", "--file", file, "--description", "Replica spread, for the quarterly audit"], auditor());
     expect(saved).toMatchObject({ code: 0, stdout: "saved spread version 1\n" });
     expect((await runCli(["query", "save", "spread", "--file", file], auditor())).stdout).toBe("spread is unchanged at version 1\n");

@@ -17,10 +17,7 @@ afterAll(async () => demo.close());
 
 describe("tenancy place", () => {
   it("exits 0 when a candidate is proven, 1 when all are refused, each refusal with its reason", async () => {
-    const [some, none] = await Promise.all([
-      runCli(["place", "seismic-model", "--host", "h-001", "--host", "h-004"], env),
-      runCli(["place", "payments", "--host", "h-002", "--vm", "i-0glx1"], env),
-    ]);
+    const [some, none] = await Promise.all([runCli(["place", "seismic-model", "--host", "h-001", "--host", "h-004"], env), runCli(["place", "payments", "--host", "h-002", "--vm", "i-0glx1"], env)]);
     expect(some.code, some.stderr).toBe(0);
     expect(some.stdout).toMatch(/HOST\s+h-004\s+PROVEN\s+0\n.*HOST\s+h-001\s+REFUSED\s+1/s);
     expect(some.stdout).toContain("REFUSED host h-001:\n  HARD anti-affinity: 2 replicas of seismic-model share host h-001; at most 1 allowed");

@@ -20,9 +20,7 @@ describe("the rows of a result", () => {
   it("keys a row by id, else key, else its identifying fields, else its whole content", () => {
     expect(rowKey({ id: "Vk06", key: "k" })).toBe("Vk06");
     expect(rowKey({ key: "vm-1", tenantKey: "acme" })).toBe("vm-1");
-    expect(rowKey({ workload: { key: "ledger" }, level: "RACK", kind: "MAX_SKEW", domain: "fra1-r01", excess: 1, message: "…" })).toBe(
-      "domain=fra1-r01 kind=MAX_SKEW level=RACK workload=ledger",
-    );
+    expect(rowKey({ workload: { key: "ledger" }, level: "RACK", kind: "MAX_SKEW", domain: "fra1-r01", excess: 1, message: "…" })).toBe("domain=fra1-r01 kind=MAX_SKEW level=RACK workload=ledger");
     expect(rowKey({ workloadKey: "payments", tenantKey: "globex", outcome: "NOT_ISOLATED" })).toBe("tenantKey=globex workloadKey=payments");
     expect(rowKey({ count: 3 })).toBe('{"count":3}');
   });
@@ -42,9 +40,7 @@ describe("the diff of two results", () => {
     const diff = diffResults(before, after);
     expect(diff.appeared.map((r) => r.key)).toEqual(["domain=r3 kind=MAX_PER_DOMAIN level=RACK workload=ledger"]);
     expect(diff.disappeared.map((r) => r.key)).toEqual(["domain=r1 kind=MAX_PER_DOMAIN level=RACK workload=ledger"]);
-    expect(diff.changed).toEqual([
-      { list: "antiAffinityViolations.nodes", key: "domain=r2 kind=MAX_PER_DOMAIN level=RACK workload=ledger", before: violation("r2", 1), after: violation("r2", 2) },
-    ]);
+    expect(diff.changed).toEqual([{ list: "antiAffinityViolations.nodes", key: "domain=r2 kind=MAX_PER_DOMAIN level=RACK workload=ledger", before: violation("r2", 1), after: violation("r2", 2) }]);
     expect(diffResults(after, after)).toEqual({ appeared: [], disappeared: [], changed: [] });
   });
 

@@ -58,7 +58,14 @@ describe("saveQuery", () => {
     const second = (await gql(compliance, SAVE, { name: "violations", document: VIOLATIONS, variables: { workload: null } })).data.saveQuery;
     expect(second).toMatchObject({ changed: true, savedQuery: { version: 2, variables: { workload: null } } });
     const versions = (await gql(compliance, `{ savedQuery(name: "violations") { version updatedBy versions { version createdBy } } }`)).data.savedQuery;
-    expect(versions).toEqual({ version: 2, updatedBy: "token:audit", versions: [{ version: 2, createdBy: "token:audit" }, { version: 1, createdBy: "token:audit" }] });
+    expect(versions).toEqual({
+      version: 2,
+      updatedBy: "token:audit",
+      versions: [
+        { version: 2, createdBy: "token:audit" },
+        { version: 1, createdBy: "token:audit" },
+      ],
+    });
   });
 });
 

@@ -43,7 +43,11 @@ describe("the AWS EC2 connector", () => {
   it("gives each spread group member a rack and host of its own, so rack-level rules can be proven", () => {
     expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
     // A slot of the group, named by its id (from describe-placement-groups: these instances do not print it).
-    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({ id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
+    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({
+      id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001",
+      rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001",
+      placementGroup: "aws/pg-0a1b2c3d4e5f60001",
+    });
     // Without any id, the group is named within this source: group names repeat across accounts.
     const noIds = JSON.parse(JSON.stringify(groups), (key, value) => (key === "GroupId" ? undefined : value));
     expect(record(map([instances, zones, noIds]).snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toMatchObject({ placementGroup: "aws/aws-prod/checkout-spread" });
@@ -75,7 +79,9 @@ describe("the AWS EC2 connector", () => {
   });
 
   it("names a Dedicated Host that describe-hosts shows another account to own, and leaves describing it to the owner's source", () => {
-    const hosts = (owner: string) => ({ Hosts: [{ HostId: "h-0123456789abcdef0", OwnerId: owner, AvailabilityZone: "eu-west-1c", State: "available", Instances: [{ InstanceId: "i-0a1b2c3d4e5f60005", InstanceType: "m5.large", OwnerId: "123456789012" }] }] });
+    const hosts = (owner: string) => ({
+      Hosts: [{ HostId: "h-0123456789abcdef0", OwnerId: owner, AvailabilityZone: "eu-west-1c", State: "available", Instances: [{ InstanceId: "i-0a1b2c3d4e5f60005", InstanceType: "m5.large", OwnerId: "123456789012" }] }],
+    });
     const shared = map([instances, zones, groups, hosts("999999999999")]).snapshot;
     expect(record(shared, "virtualMachines", "i-0a1b2c3d4e5f60005")).toMatchObject({ host: "h-0123456789abcdef0", dedicated: true });
     expect(ids(shared, "hosts")).not.toContain("h-0123456789abcdef0");

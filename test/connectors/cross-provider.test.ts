@@ -93,10 +93,7 @@ describe.each(BACKENDS)("pods, nodes and cloud VMs across sources on %s", (_, op
   });
 
   it("answers from the true zone: a pod beside another company's instance in it is UNPROVEN when HOST is required, not ISOLATED", async () => {
-    const set = await graphqlRequest(
-      service!.url,
-      `mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: HOST, comment: "cross-provider test") { userErrors { message } } }`,
-    );
+    const set = await graphqlRequest(service!.url, `mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: HOST, comment: "cross-provider test") { userErrors { message } } }`);
     expect(set.body.errors).toBeUndefined();
     const { body } = await graphqlRequest(
       service!.url,

@@ -44,7 +44,11 @@ describe("tenancy sync <provider>", () => {
   });
 
   it("syncs the three providers' exports, each as its own source", { timeout: CLI_TIMEOUT }, async () => {
-    for (const [provider, source, files] of [["netbox", "netbox", NETBOX], ["aws", "aws-prod", AWS], ["kubernetes", "k8s-prod", K8S]] as const) {
+    for (const [provider, source, files] of [
+      ["netbox", "netbox", NETBOX],
+      ["aws", "aws-prod", AWS],
+      ["kubernetes", "k8s-prod", K8S],
+    ] as const) {
       const result = await runCli(["sync", provider, "--source", source, ...files], env());
       expect(result.code, `${provider}: ${result.stderr}`).toBe(0);
       expect(result.stdout).toMatch(new RegExp(`^${source} \\(run \\d+\\): APPLIED`));
@@ -102,10 +106,7 @@ sources:
     expect(after[0].n).toBe(before[0].n);
     expect(after[0].n).toBeGreaterThan(0);
 
-    const { body } = await graphqlRequest(
-      service.url,
-      `{ sourceStatuses { source connector status lastError lastSuccessAt lastRun { status } warnings { subject } } source(key: "aws-prod") { status { status } } }`,
-    );
+    const { body } = await graphqlRequest(service.url, `{ sourceStatuses { source connector status lastError lastSuccessAt lastRun { status } warnings { subject } } source(key: "aws-prod") { status { status } } }`);
     const [aws, k8s] = body.data.sourceStatuses;
     expect(aws).toMatchObject({ source: "aws-prod", connector: "aws", status: "OK", lastError: null, lastRun: { status: "UNCHANGED" } });
     expect(aws.warnings.map((w: { subject: string }) => w.subject)).toContain("i-0a1b2c3d4e5f60008");

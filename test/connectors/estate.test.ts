@@ -43,10 +43,7 @@ describe("examples/estate", () => {
   });
 
   it("2. what breaks if fault domain 1 of the ledger's availability set loses power? Two of its three VMs", async () => {
-    const { body } = await graphqlRequest(
-      service.url,
-      `{ failureImpact(level: POWER_DOMAIN, domain: "${LEDGER_FD1}") { tenantKeys workloads { workload { key } lost { key } remaining losesAll } } }`,
-    );
+    const { body } = await graphqlRequest(service.url, `{ failureImpact(level: POWER_DOMAIN, domain: "${LEDGER_FD1}") { tenantKeys workloads { workload { key } lost { key } remaining losesAll } } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data.failureImpact).toEqual({
       tenantKeys: ["northwind-pay"],
@@ -62,10 +59,7 @@ describe("examples/estate", () => {
   });
 
   it("3. who sees zone euw1-az2, and what runs there? Both accounts, one instance each", async () => {
-    const { body } = await graphqlRequest(
-      service.url,
-      `{ datacenter(key: "euw1-az2") { key provider region sources { key } virtualMachines { nodes { key source { key } tenant { key } } } } }`,
-    );
+    const { body } = await graphqlRequest(service.url, `{ datacenter(key: "euw1-az2") { key provider region sources { key } virtualMachines { nodes { key source { key } tenant { key } } } } }`);
     expect(body.errors).toBeUndefined();
     expect(body.data.datacenter).toEqual({
       key: "euw1-az2",

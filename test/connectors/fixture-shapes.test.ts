@@ -16,7 +16,8 @@ function describeInstances(d: any) {
   expect(Object.keys(d)).toEqual(["Reservations"]);
   for (const r of d.Reservations) {
     expect(r).toEqual(expect.objectContaining({ ReservationId: expect.any(String), OwnerId: expect.any(String), Instances: expect.any(Array) }));
-    for (const i of r.Instances) expect(i).toEqual(expect.objectContaining({ InstanceId: expect.any(String), State: expect.objectContaining({ Name: expect.any(String) }), Placement: expect.objectContaining({ AvailabilityZone: expect.any(String) }) }));
+    for (const i of r.Instances)
+      expect(i).toEqual(expect.objectContaining({ InstanceId: expect.any(String), State: expect.objectContaining({ Name: expect.any(String) }), Placement: expect.objectContaining({ AvailabilityZone: expect.any(String) }) }));
   }
 }
 /** `aws ec2 describe-availability-zones`: AvailabilityZones with ZoneName and ZoneId. */
@@ -71,8 +72,24 @@ function netboxList(d: any) {
 
 const SHAPES: [string, (d: any) => void, string[]][] = [
   ["aws ec2 describe-instances", describeInstances, [`${T}/aws/describe-instances.json`, `${T}/cross-provider/aws-describe-instances.json`, `${E}/aws-prod/describe-instances.json`, `${E}/aws-data/describe-instances.json`]],
-  ["aws ec2 describe-availability-zones", describeZones, [`${T}/aws/describe-availability-zones.json`, `${T}/cross-provider/aws-describe-availability-zones.json`, `${E}/aws-prod/describe-availability-zones.json`, `${E}/aws-data/describe-availability-zones.json`]],
-  ["kubectl get -o json", kubectlList, [`${T}/kubernetes/nodes-pods-namespaces.json`, `${T}/kubernetes/vmi.json`, `${T}/cross-provider/eks.json`, `${T}/cross-provider/eks-vmi.json`, `${T}/cross-provider/gke.json`, `${T}/cross-provider/aks.json`, `${E}/eks-prod/nodes-pods-namespaces.json`]],
+  [
+    "aws ec2 describe-availability-zones",
+    describeZones,
+    [`${T}/aws/describe-availability-zones.json`, `${T}/cross-provider/aws-describe-availability-zones.json`, `${E}/aws-prod/describe-availability-zones.json`, `${E}/aws-data/describe-availability-zones.json`],
+  ],
+  [
+    "kubectl get -o json",
+    kubectlList,
+    [
+      `${T}/kubernetes/nodes-pods-namespaces.json`,
+      `${T}/kubernetes/vmi.json`,
+      `${T}/cross-provider/eks.json`,
+      `${T}/cross-provider/eks-vmi.json`,
+      `${T}/cross-provider/gke.json`,
+      `${T}/cross-provider/aks.json`,
+      `${E}/eks-prod/nodes-pods-namespaces.json`,
+    ],
+  ],
   ["gcloud compute instances list --format=json", gcloudInstances, [`${T}/gcp/instances-list.json`, `${T}/cross-provider/gcp-instances.json`, `${E}/gcp-fabrikam/instances.json`]],
   ["az vm list -d", azVmListD, [`${T}/azure/vm-list.json`, `${E}/azure-pay/vm-list.json`]],
   ["az vm get-instance-view", azInstanceView, [`${T}/azure/get-instance-view.json`, `${E}/azure-pay/vm-instance-views.json`]],

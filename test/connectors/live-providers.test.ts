@@ -52,9 +52,7 @@ describe("AWS live through @aws-sdk/client-ec2", () => {
   });
 
   it("syncs nothing when one region is denied, rather than a partial complete snapshot", async () => {
-    await expect(fetchEc2({ source: "aws-prod", settings: { region: "eu-west-1,eu-central-1", endpoint: ec2.url } })).rejects.toThrow(
-      /^aws: region eu-central-1: You are not authorized to perform this operation\./,
-    );
+    await expect(fetchEc2({ source: "aws-prod", settings: { region: "eu-west-1,eu-central-1", endpoint: ec2.url } })).rejects.toThrow(/^aws: region eu-central-1: You are not authorized to perform this operation\./);
   });
 });
 
@@ -87,7 +85,17 @@ describe("Kubernetes live through @kubernetes/client-node", () => {
 describe("NetBox live through its REST API", () => {
   const pages = Object.fromEntries(
     NETBOX_FILES.map((name) => {
-      const endpoint = { sites: "dcim/sites", racks: "dcim/racks", "power-panels": "dcim/power-panels", "power-feeds": "dcim/power-feeds", devices: "dcim/devices", clusters: "virtualization/clusters", "virtual-machines": "virtualization/virtual-machines", tenants: "tenancy/tenants", "tenant-groups": "tenancy/tenant-groups" }[name]!;
+      const endpoint = {
+        sites: "dcim/sites",
+        racks: "dcim/racks",
+        "power-panels": "dcim/power-panels",
+        "power-feeds": "dcim/power-feeds",
+        devices: "dcim/devices",
+        clusters: "virtualization/clusters",
+        "virtual-machines": "virtualization/virtual-machines",
+        tenants: "tenancy/tenants",
+        "tenant-groups": "tenancy/tenant-groups",
+      }[name]!;
       return [endpoint, fixture("netbox", `${name}.json`) as { results: any[] }];
     }),
   );
@@ -96,7 +104,12 @@ describe("NetBox live through its REST API", () => {
     const api = started(await fakeNetbox(pages));
     const options = { source: "netbox", settings: { url: api.url, token: "0123456789abcdef" } };
     const live = mapNetbox(await fetchNetbox(options), options);
-    expect(live).toEqual(mapNetbox(NETBOX_FILES.map((name) => fixture("netbox", `${name}.json`)), options));
+    expect(live).toEqual(
+      mapNetbox(
+        NETBOX_FILES.map((name) => fixture("netbox", `${name}.json`)),
+        options,
+      ),
+    );
     expect(api.requests.some((r) => r.includes("offset=2"))).toBe(true);
     await expect(fetchNetbox({ source: "netbox", settings: { url: api.url, token: "wrong" } })).rejects.toThrow(/^netbox: dcim\/sites: the API answered 403/);
   });

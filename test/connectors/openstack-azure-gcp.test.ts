@@ -89,7 +89,11 @@ describe("the Azure connector", () => {
   it("merges a VM's records from az vm list -d and az vm get-instance-view, whatever the order of the files", () => {
     expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-1")).host).toBe(fd(0));
     expect(record(snapshot, "virtualMachines", vm("data-rg", "sql-2")).host).toBe(fd(1));
-    for (const order of [[views, list, locations], [locations, views, list], [list, locations, views]]) {
+    for (const order of [
+      [views, list, locations],
+      [locations, views, list],
+      [list, locations, views],
+    ]) {
       expect(sorted(mapAzure(order, { source: "azure", settings: {} }).snapshot)).toEqual(sorted(snapshot));
     }
     expect(warnings).toContainEqual({ subject: "sql-3", message: "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)" });
@@ -114,7 +118,10 @@ describe("the Azure connector", () => {
 
   it("drops what two exports of one VM disagree on, so it is not known, whatever the order", () => {
     const moved = { ...list[0], zones: ["2"] };
-    for (const order of [[list, [moved], locations], [[moved], locations, list]]) {
+    for (const order of [
+      [list, [moved], locations],
+      [[moved], locations, list],
+    ]) {
       const r = mapAzure(order, { source: "azure", settings: {} });
       expect(record(r.snapshot, "virtualMachines", vm("prod-rg", "api-1")).datacenter).toBeNull();
       expect(r.warnings).toContainEqual({ subject: "api-1", message: "its exports disagree on zones: not known" });
@@ -137,8 +144,7 @@ describe("the Azure connector", () => {
 });
 
 /** A snapshot with every collection in id order: two snapshots that say the same compare equal. */
-const sorted = (snapshot: object) =>
-  Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)) : v]));
+const sorted = (snapshot: object) => Object.fromEntries(Object.entries(snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1)) : v]));
 
 describe("the GCP connector", () => {
   const { snapshot, warnings } = mapGcp([fixture("gcp", "instances-list.json")], { source: "gcp", settings: { "default-tenant": "shared" } });

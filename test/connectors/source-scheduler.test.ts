@@ -28,7 +28,10 @@ describe("the source scheduler", () => {
     const service = await startTestService(t.url, { sources: [aws, broken] });
     try {
       const outcomes = await service.scheduler!.firstRound;
-      expect(outcomes.map((o) => [o.source, o.status])).toEqual([["aws-prod", "OK"], ["k8s-prod", "FAILED"]]);
+      expect(outcomes.map((o) => [o.source, o.status])).toEqual([
+        ["aws-prod", "OK"],
+        ["k8s-prod", "FAILED"],
+      ]);
       const { body } = await graphqlRequest(service.url, `{ sourceStatuses { source status lastError } virtualMachines(filter: { source: "aws-prod" }) { totalCount } }`);
       expect(body.data.sourceStatuses).toEqual([
         { source: "aws-prod", status: "OK", lastError: null },

@@ -47,9 +47,7 @@ export const shuffled = <T>(items: readonly T[]) => fc.shuffledSubarray([...item
 
 /** A snapshot with every collection in id order, so that two that say the same compare equal. */
 export const canonical = (result: ConnectorResult) =>
-  Object.fromEntries(
-    Object.entries(result.snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)) : v]),
-  );
+  Object.fromEntries(Object.entries(result.snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)) : v]));
 
 /** The files reversed and rotated by `n`: another order of the same exports. */
 export const rotated = <T>(items: readonly T[], n: number): T[] => {

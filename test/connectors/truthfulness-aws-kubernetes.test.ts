@@ -50,9 +50,7 @@ function ec2Exports(account: Account, a: number, instances: Inst[], split: boole
     Tags: [{ Key: "tenant", Value: i.otherTenant ? "initech" : TENANTS[a] }],
   });
   const reservations = instances.map((i) => ({ ReservationId: `r-${i.id}`, OwnerId: `12345678901${a}`, Instances: [json(i)] }));
-  const documents: unknown[] = split
-    ? [{ Reservations: reservations.filter((_, n) => n % 2 === 0) }, { Reservations: reservations.filter((_, n) => n % 2 === 1) }]
-    : [{ Reservations: reservations }];
+  const documents: unknown[] = split ? [{ Reservations: reservations.filter((_, n) => n % 2 === 0) }, { Reservations: reservations.filter((_, n) => n % 2 === 1) }] : [{ Reservations: reservations }];
   documents.push({
     PlacementGroups: ["spread", "spread-host", "partition", "cluster"].flatMap((g) =>
       [0, 1].map((n) => ({
@@ -82,7 +80,12 @@ describe("the AWS connector never proves more than the provider data", () => {
       fc.property(fc.array(accountArb, { minLength: 2, maxLength: 2 }), fc.array(instanceArb, { minLength: 2, maxLength: 8 }), fc.boolean(), fc.nat(), (accounts, raw, split, seed) => {
         const instances: Inst[] = raw.map((r, n) => ({ ...r, id: `i-${n}${r.suffix}` }));
         const results = accounts.map((account, a) => {
-          const documents = ec2Exports(account, a, instances.filter((i) => i.account === a), split);
+          const documents = ec2Exports(
+            account,
+            a,
+            instances.filter((i) => i.account === a),
+            split,
+          );
           const result = mapEc2(documents, { source: `aws-${a}`, settings: {} });
           // The order of the files changes nothing.
           expect(canonical(mapEc2(rotated(documents, seed), { source: `aws-${a}`, settings: {} }))).toEqual(canonical(result));

@@ -43,7 +43,10 @@ function azureRecords(v: AzureVm, logicalOf: (physical: string) => string) {
     type: "Microsoft.Compute/virtualMachines",
   };
   const listed = { ...base, powerState: "VM running", privateIps: "10.0.0.4", publicIps: "", fqdns: "", macs: "00-0D-3A-00-00-01" };
-  const statuses = [{ code: "ProvisioningState/succeeded", level: "Info" }, { code: "PowerState/running", displayStatus: "VM running", level: "Info" }];
+  const statuses = [
+    { code: "ProvisioningState/succeeded", level: "Info" },
+    { code: "PowerState/running", displayStatus: "VM running", level: "Info" },
+  ];
   const view = { ...base, instanceView: { platformFaultDomain: v.kind === "avset" ? v.faultDomain : null, platformUpdateDomain: 0, statuses } };
   return { listed, view };
 }
@@ -199,7 +202,18 @@ describe("the NetBox connector never proves more than the provider data", () => 
           page(racks.map((r, n) => ({ id: 31 + n, url: `${NB}/dcim/power-feeds/${31 + n}/`, name: `F${n}`, power_panel: { id: 21 + r.site * 2 + r.panel }, rack: { id: 11 + n }, status: { value: "active" } }))),
           page(devices.filter((_, n) => n % 2 === 0).map((d) => device(devices.indexOf(d), d.rack, racks[d.rack].site))),
           page(devices.filter((_, n) => n % 2 === 1).map((d) => device(devices.indexOf(d), d.rack, racks[d.rack].site))),
-          page(vms.map((v, n) => ({ id: 71 + n, url: `${NB}/virtualization/virtual-machines/${71 + n}/`, name: v.name, status: { value: "active" }, site: site(racks[devices[v.device].rack].site), device: { id: 41 + v.device, name: `hv-${v.device}` }, tenant: { id: 61, slug: n % 2 ? "acme" : "globex" }, custom_fields: {} }))),
+          page(
+            vms.map((v, n) => ({
+              id: 71 + n,
+              url: `${NB}/virtualization/virtual-machines/${71 + n}/`,
+              name: v.name,
+              status: { value: "active" },
+              site: site(racks[devices[v.device].rack].site),
+              device: { id: 41 + v.device, name: `hv-${v.device}` },
+              tenant: { id: 61, slug: n % 2 ? "acme" : "globex" },
+              custom_fields: {},
+            })),
+          ),
         ];
         function device(n: number, rack: number, s: number) {
           return { id: 41 + n, url: `${NB}/dcim/devices/${41 + n}/`, name: `hv-${n}`, role: { slug: "hypervisor" }, site: site(s), rack: { id: 11 + rack, name: `R0${rack}` }, status: { value: "active" }, tenant: null };

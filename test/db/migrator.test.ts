@@ -27,9 +27,7 @@ describe("migrator", () => {
     const all = await readMigrations();
     expect(await migrate(t.db.sql)).toEqual(all.map((m) => m.name));
     expect(await migrate(t.db.sql)).toEqual([]);
-    const rows = await t.db.sql.query<Record<string, unknown>>(
-      `SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`,
-    );
+    const rows = await t.db.sql.query<Record<string, unknown>>(`SELECT migration_name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name`);
     expect(rows).toEqual(all.map((m) => ({ migration_name: m.name, checksum: m.checksum, finished: true, rolled_back_at: null, applied_steps_count: 1 })));
     expect(all[0].checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(await migrationStatus(t.db.sql)).toEqual({ applied: all.map((m) => m.name), pending: [] });

@@ -36,9 +36,7 @@ describe("schema.prisma and the migrations", () => {
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
         WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
-    const actual = columns.map(
-      (c) => `${c.table_name}.${c.column_name}: ${c.data_type === "ARRAY" ? `${c.udt_name.slice(1)}[]` : c.data_type}${c.is_nullable === "YES" ? " null" : " not null"}`,
-    );
+    const actual = columns.map((c) => `${c.table_name}.${c.column_name}: ${c.data_type === "ARRAY" ? `${c.udt_name.slice(1)}[]` : c.data_type}${c.is_nullable === "YES" ? " null" : " not null"}`);
     expect(actual.sort()).toEqual(expected.sort());
   });
 
@@ -58,9 +56,7 @@ describe("schema.prisma and the migrations", () => {
         expected.push(`${table}_${column.dbName ?? column.name}_key`);
       }
     }
-    const indexes = await t.db.sql.query<{ indexname: string }>(
-      `SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
-    );
+    const indexes = await t.db.sql.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`);
     expect(indexes.map((i) => i.indexname).sort()).toEqual(expected.sort());
   });
 });

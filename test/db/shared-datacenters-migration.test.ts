@@ -41,7 +41,12 @@ describe(`migration ${MIGRATION}`, () => {
       INSERT INTO virtual_machine (key, source, datacenter, tenant) VALUES ('i-1', 'aws-prod', 'euw1-az3', 'acme');
       INSERT INTO source_digest (source, kind, digest) VALUES ('aws-prod', 'datacenters', 'old'), ('aws-prod', 'tenants', 'kept');
     `);
-    expect(await migrate(t.db.sql, all.filter((m) => m.name <= MIGRATION))).toEqual([MIGRATION]);
+    expect(
+      await migrate(
+        t.db.sql,
+        all.filter((m) => m.name <= MIGRATION),
+      ),
+    ).toEqual([MIGRATION]);
 
     expect(await t.db.sql.query(`SELECT key, source, provider, region, hazard_zones, planet FROM datacenter_description ORDER BY key`)).toEqual([
       { key: "euw1-az3", source: "aws-prod", provider: "aws", region: "eu-west-1", hazard_zones: [], planet: null },

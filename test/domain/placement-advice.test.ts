@@ -55,8 +55,15 @@ describe("placement advice in a zone with hidden hosts", () => {
   it("units on other known hosts are judged by their host, units on the replica's own host one by one", () => {
     const topology = buildTopology({
       datacenters: [{ id: "ams1", hazardZones: ["seismic:nl"] }],
-      racks: [{ id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"] }, { id: "r2", datacenter: "ams1", powerDomains: ["pdu-b"] }],
-      hosts: [{ id: "h1", rack: "r1" }, { id: "h2", rack: "r1" }, { id: "h3", rack: "r2" }],
+      racks: [
+        { id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"] },
+        { id: "r2", datacenter: "ams1", powerDomains: ["pdu-b"] },
+      ],
+      hosts: [
+        { id: "h1", rack: "r1" },
+        { id: "h2", rack: "r1" },
+        { id: "h3", rack: "r2" },
+      ],
       tenants,
       virtualMachines: [
         { id: "glx-1", host: "h1", tenant: "globex" },

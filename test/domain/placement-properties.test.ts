@@ -69,9 +69,7 @@ function replicaRecord(place: CandidatePlace, workload: AdviceWorkload, kind: Re
 
 function withReplica(input: TopologyInput, record: Record<string, unknown>): Topology {
   const { kind, ...unit } = record;
-  return kind === "container"
-    ? buildTopology({ ...input, containers: [...(input.containers ?? []), unit] })
-    : buildTopology({ ...input, virtualMachines: [...(input.virtualMachines ?? []), unit] });
+  return kind === "container" ? buildTopology({ ...input, containers: [...(input.containers ?? []), unit] }) : buildTopology({ ...input, virtualMachines: [...(input.virtualMachines ?? []), unit] });
 }
 
 /** What a caller bound to the workload's tenant may not learn: other tenants, their workloads and units, hosts, racks, datacenters. */
@@ -109,8 +107,7 @@ function newHardViolations(before: Topology, after: Topology, workload: string):
     .map((v) => v.message);
 }
 
-const hardUnverifiable = (after: Topology, workload: string) =>
-  auditWorkload(after, workload).some((audit) => audit.rule.mode === "HARD" && audit.unverifiable.some((u) => u.replica.key === NEW));
+const hardUnverifiable = (after: Topology, workload: string) => auditWorkload(after, workload).some((audit) => audit.rule.mode === "HARD" && audit.unverifiable.some((u) => u.replica.key === NEW));
 
 describe("placement advice on random fleets", () => {
   it("a place is PROVEN, POSSIBLE or REFUSED exactly as the verdicts and the audit come out once the replica is there", () => {
@@ -140,8 +137,7 @@ describe("placement advice on random fleets", () => {
           const after = withReplica(input, replicaRecord(advice.place, workload, replica(advice.place)));
           const isolation = pairsWithReplica(after, workload, policy);
           const broken = newHardViolations(before, after, workload.key);
-          const expected: PlacementOutcome =
-            isolation === "NOT_ISOLATED" || broken.length > 0 ? "REFUSED" : isolation === "UNPROVEN" || hardUnverifiable(after, workload.key) ? "POSSIBLE" : "PROVEN";
+          const expected: PlacementOutcome = isolation === "NOT_ISOLATED" || broken.length > 0 ? "REFUSED" : isolation === "UNPROVEN" || hardUnverifiable(after, workload.key) ? "POSSIBLE" : "PROVEN";
           expect({ place: advice.place, outcome: advice.outcome, reasons: advice.reasons }).toEqual({ place: advice.place, outcome: expected, reasons: advice.reasons });
           expect(advice.reasons.length > 0).toBe(advice.outcome !== "PROVEN");
           checked[advice.outcome]++;

@@ -211,7 +211,10 @@ describe("separation properties", () => {
     // c-inner sits in KubeVirt VM v-kv inside container c-outer: PROCESS while v-kv is known.
     const input: TopologyInput = {
       hosts: [{ id: "h" }],
-      virtualMachines: [{ id: "v", host: "h", tenant: "t1" }, { id: "v-kv", container: "c-outer", tenant: "t1" }],
+      virtualMachines: [
+        { id: "v", host: "h", tenant: "t1" },
+        { id: "v-kv", container: "c-outer", tenant: "t1" },
+      ],
       containers: [
         { id: "c-outer", virtualMachine: "v", runtime: "gvisor", tenant: "t1" },
         { id: "c-inner", virtualMachine: "v-kv", tenant: "t2" },

@@ -103,7 +103,10 @@ const base: TopologyInput = {
     { id: "c-in-dangling-vm", virtualMachine: "vm-unsynced", tenant: "acme" },
     { id: "c-in-dangling-vm2", virtualMachine: "vm-unsynced", tenant: "globex", runtime: "gvisor" },
   ],
-  tenants: [{ id: "acme", organization: "acme" }, { id: "globex", organization: "globex" }],
+  tenants: [
+    { id: "acme", organization: "acme" },
+    { id: "globex", organization: "globex" },
+  ],
 };
 const topology = buildTopology(base);
 
@@ -189,8 +192,6 @@ describe("separation of two units: the contract's rules by hand", () => {
   });
 
   it("maps runtimes to walls", () => {
-    expect(["runc", "crun", "youki", "gvisor", "runsc", "kata", "firecracker", "GVisor"].map(runtimeBoundary)).toEqual([
-      "CONTAINER", "CONTAINER", "CONTAINER", "SANDBOX", "SANDBOX", "VIRTUAL_MACHINE", "VIRTUAL_MACHINE", "SANDBOX",
-    ]);
+    expect(["runc", "crun", "youki", "gvisor", "runsc", "kata", "firecracker", "GVisor"].map(runtimeBoundary)).toEqual(["CONTAINER", "CONTAINER", "CONTAINER", "SANDBOX", "SANDBOX", "VIRTUAL_MACHINE", "VIRTUAL_MACHINE", "SANDBOX"]);
   });
 });

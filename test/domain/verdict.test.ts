@@ -5,9 +5,18 @@ import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { isolationVerdict, outcomeOf } from "../../src/domain/verdict.ts";
 
 const input: TopologyInput = {
-  datacenters: [{ id: "ams1", hazardZones: ["seismic:nl"], source: "dcim" }, { id: "az1", region: "eu-west-1", source: "aws" }],
-  racks: [{ id: "r1", datacenter: "ams1", source: "dcim" }, { id: "r2", datacenter: "ams1", source: "dcim" }],
-  hosts: [{ id: "h1", rack: "r1", source: "dcim" }, { id: "h2", rack: "r2", source: "dcim" }],
+  datacenters: [
+    { id: "ams1", hazardZones: ["seismic:nl"], source: "dcim" },
+    { id: "az1", region: "eu-west-1", source: "aws" },
+  ],
+  racks: [
+    { id: "r1", datacenter: "ams1", source: "dcim" },
+    { id: "r2", datacenter: "ams1", source: "dcim" },
+  ],
+  hosts: [
+    { id: "h1", rack: "r1", source: "dcim" },
+    { id: "h2", rack: "r2", source: "dcim" },
+  ],
   tenants: [
     { id: "biology", organization: "university", source: "dcim" },
     { id: "geology", organization: "university", source: "dcim" },
@@ -84,7 +93,12 @@ describe("isolationVerdict", () => {
   it("never pairs the workload's units with each other: its replicas and sidecars are one trust domain", () => {
     // genome's units are vm-bio and c-bio (inside vm-bio); biology's other units are vm-strict and i-bio.
     const v = isolationVerdict(topology, "genome", "biology", DEFAULT_POLICY);
-    expect(v.evidence(1000).map((p) => `${p.unit.key}/${p.other.key}`).sort()).toEqual(["c-bio/i-bio", "c-bio/vm-strict", "vm-bio/i-bio", "vm-bio/vm-strict"]);
+    expect(
+      v
+        .evidence(1000)
+        .map((p) => `${p.unit.key}/${p.other.key}`)
+        .sort(),
+    ).toEqual(["c-bio/i-bio", "c-bio/vm-strict", "vm-bio/i-bio", "vm-bio/vm-strict"]);
     expect(v.pairCount).toBe(4);
     expect(v).toMatchObject({ actual: "RACK", outcome: "ISOLATED" }); // h1 and h2 in racks r1 and r2
   });
@@ -105,13 +119,14 @@ describe("isolationVerdict", () => {
     const strictOwn = buildTopology({
       ...input,
       workloads: [...input.workloads!, { id: "sidecar-owner", tenant: "biology", minimumIsolation: "HOST", source: "dcim" }],
-      containers: [
-        ...input.containers!,
-        { id: "c-own-sidecar", virtualMachine: "vm-strict", tenant: "biology", workload: "strict", source: "k8s" },
-      ],
+      containers: [...input.containers!, { id: "c-own-sidecar", virtualMachine: "vm-strict", tenant: "biology", workload: "strict", source: "k8s" }],
     });
     // strict (minimum RACK) with its own sidecar in its own VM: no pair between them.
-    expect(isolationVerdict(strictOwn, "strict", "biology", DEFAULT_POLICY).evidence(100).some((p) => p.other.key === "c-own-sidecar")).toBe(false);
+    expect(
+      isolationVerdict(strictOwn, "strict", "biology", DEFAULT_POLICY)
+        .evidence(100)
+        .some((p) => p.other.key === "c-own-sidecar"),
+    ).toBe(false);
     // A container of biology with no workload in vm-strict: PROCESS, below strict's RACK.
     const crowded = buildTopology({ ...input, containers: [...input.containers!, { id: "c-stray", virtualMachine: "vm-strict", tenant: "biology", source: "k8s" }] });
     const v = isolationVerdict(crowded, "strict", "biology", DEFAULT_POLICY);
@@ -122,9 +137,7 @@ describe("isolationVerdict", () => {
   it("is ISOLATED at PLANET with no pairs, and says why", () => {
     const v = isolationVerdict(topology, "empty", "geology", DEFAULT_POLICY, freshness);
     expect(v).toMatchObject({ pairCount: 0, actual: "PLANET", possible: "PLANET", outcome: "ISOLATED" });
-    expect(explainVerdict(v, now)).toBe(
-      "ISOLATED: empty (biology) needs CONTAINER separation from tenant geology, and empty has no units, so nothing of theirs meets. Inventory as of 10:42 UTC.",
-    );
+    expect(explainVerdict(v, now)).toBe("ISOLATED: empty (biology) needs CONTAINER separation from tenant geology, and empty has no units, so nothing of theirs meets. Inventory as of 10:42 UTC.");
   });
 
   it("is UNPROVEN when hidden hosts may be shared, and the policy can require that", () => {

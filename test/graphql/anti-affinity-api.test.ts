@@ -24,7 +24,12 @@ describe("anti-affinity over GraphQL, on the demo inventory", () => {
       kind: "MAX_PER_DOMAIN",
       domain: "fra1-pdu-a",
       excess: 3,
-      replicas: [{ __typename: "VirtualMachine", key: "ledger-1" }, { __typename: "VirtualMachine", key: "ledger-2" }, { __typename: "VirtualMachine", key: "ledger-3" }, { __typename: "VirtualMachine", key: "ledger-4" }],
+      replicas: [
+        { __typename: "VirtualMachine", key: "ledger-1" },
+        { __typename: "VirtualMachine", key: "ledger-2" },
+        { __typename: "VirtualMachine", key: "ledger-3" },
+        { __typename: "VirtualMachine", key: "ledger-4" },
+      ],
     });
     expect(data.antiAffinityViolations.nodes[1].mode).toBe("SOFT");
   });

@@ -55,8 +55,7 @@ describe("NUL characters", () => {
 });
 
 describe("inventory keys", () => {
-  const sync = (snapshot: unknown) =>
-    gqlAs(url, tokens.sync, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { path message } } }`, { s: snapshot });
+  const sync = (snapshot: unknown) => gqlAs(url, tokens.sync, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { path message } } }`, { s: snapshot });
 
   it("refuses keys that are too long, hold control or invisible characters, or end in a space, each at its path", async () => {
     const { body } = await sync({

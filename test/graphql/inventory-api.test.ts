@@ -34,7 +34,13 @@ describe("inventory over GraphQL", () => {
                 {
                   key: "vm-1",
                   tenant: { key: "biology", organization: "university" },
-                  containers: { nodes: [{ key: "c-1", runtime: "runc" }, { key: "c-2", runtime: "runc" }, { key: "c-3", runtime: "gvisor" }] },
+                  containers: {
+                    nodes: [
+                      { key: "c-1", runtime: "runc" },
+                      { key: "c-2", runtime: "runc" },
+                      { key: "c-3", runtime: "gvisor" },
+                    ],
+                  },
                 },
                 { key: "vm-3", tenant: { key: "geology", organization: "university" }, containers: { nodes: [{ key: "c-5", runtime: "runc" }] } },
               ],
@@ -58,7 +64,12 @@ describe("inventory over GraphQL", () => {
         key: "payments",
         minimumIsolation: "HOST",
         antiAffinity: [{ level: "DATACENTER", minDomains: 2, mode: "HARD" }],
-        virtualMachines: { nodes: [{ key: "i-0pay1", dedicated: true, datacenter: { key: "euw1-az1", region: "eu-west-1" } }, { key: "i-0pay2", dedicated: true, datacenter: { key: "euw1-az2", region: "eu-west-1" } }] },
+        virtualMachines: {
+          nodes: [
+            { key: "i-0pay1", dedicated: true, datacenter: { key: "euw1-az1", region: "eu-west-1" } },
+            { key: "i-0pay2", dedicated: true, datacenter: { key: "euw1-az2", region: "eu-west-1" } },
+          ],
+        },
         containers: { nodes: [{ key: "pod-pay-sidecar" }] },
       },
     ]);

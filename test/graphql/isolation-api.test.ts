@@ -119,7 +119,9 @@ describe("isolation over GraphQL, on the demo inventory", () => {
     expect(inverted.data.setIsolationPolicy.policy).toBeNull();
     expect(inverted.data.setIsolationPolicy.userErrors[0].path).toEqual(["sameOrganization"]);
 
-    const set = await gql(`mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: HOST, comment: "customers asked for separate hardware") { policy { version otherOrganization comment } userErrors { message } } }`);
+    const set = await gql(
+      `mutation { setIsolationPolicy(sameTenant: PROCESS, sameOrganization: CONTAINER, otherOrganization: HOST, comment: "customers asked for separate hardware") { policy { version otherOrganization comment } userErrors { message } } }`,
+    );
     expect(set.data.setIsolationPolicy).toEqual({ policy: { version: 1, otherOrganization: "HOST", comment: "customers asked for separate hardware" }, userErrors: [] });
     // storefront (acme-web) against globex: hidden hosts in euw1-az1 may be shared; HOST is now required.
     const v = (await gql(`{ isolation(workload: "storefront", tenant: "globex") { outcome required actual possible policyVersion explanation } }`)).data.isolation;

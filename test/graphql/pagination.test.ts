@@ -99,7 +99,12 @@ describe("connectionFromRows", () => {
         for (let pages = 0; pages <= sorted.length; pages++) {
           const request = pageRequest({ first: size, after: after === null ? null : encodeCursor(after) });
           const fetched = sorted.filter((k) => request.after === null || k > request.after).slice(0, size + 1);
-          const page = connectionFromRows(fetched, request, (k) => k, () => Promise.resolve(sorted.length));
+          const page = connectionFromRows(
+            fetched,
+            request,
+            (k) => k,
+            () => Promise.resolve(sorted.length),
+          );
           seen.push(...page.nodes);
           if (!page.pageInfo.hasNextPage) break;
           after = page.nodes.at(-1)!;

@@ -24,14 +24,7 @@ describe("placementAdvice", () => {
     const { data, errors } = await admin(`{ placementAdvice(workload: "seismic-model", candidates: { anywhereInDatacenter: "ams1" }) { ${ADVICE} } }`);
     expect(errors).toBeUndefined();
     const nodes = data.placementAdvice.candidates.nodes;
-    expect(nodes.map((n: any) => `${n.outcome} ${n.kind} ${n.key}`)).toEqual([
-      "PROVEN HOST h-004",
-      "PROVEN HOST h-legacy",
-      "PROVEN HOST h-003",
-      "POSSIBLE DATACENTER ams1",
-      "REFUSED HOST h-001",
-      "REFUSED HOST h-002",
-    ]);
+    expect(nodes.map((n: any) => `${n.outcome} ${n.kind} ${n.key}`)).toEqual(["PROVEN HOST h-004", "PROVEN HOST h-legacy", "PROVEN HOST h-003", "POSSIBLE DATACENTER ams1", "REFUSED HOST h-001", "REFUSED HOST h-002"]);
     const byKey = Object.fromEntries(nodes.map((n: any) => [n.key, n]));
     expect(byKey["h-003"].softBreaches).toEqual(["SOFT anti-affinity: 3 replicas of seismic-model share power domain ams1-pdu-a; at most 1 allowed"]);
     expect(byKey["ams1"].reasons).toEqual(["the host spread of seismic-model (HARD) cannot be checked there: its host is hidden or not known"]);
@@ -42,9 +35,7 @@ describe("placementAdvice", () => {
   it("says why, in the verdict's words, in both directions", async () => {
     const { data } = await admin(`{ placementAdvice(workload: "payments", candidates: { hosts: ["h-002"], virtualMachines: ["i-0glx1"] }) { ${ADVICE} } }`);
     const [host, vm] = data.placementAdvice.candidates.nodes.sort((a: any, b: any) => a.key.localeCompare(b.key));
-    expect(host.reasons).toEqual([
-      "NOT ISOLATED: payments (acme-payments) needs HOST separation from tenant geology, but the new VM replica and geology's VM vm-4 share host h-002 (only a VIRTUAL_MACHINE boundary between them).",
-    ]);
+    expect(host.reasons).toEqual(["NOT ISOLATED: payments (acme-payments) needs HOST separation from tenant geology, but the new VM replica and geology's VM vm-4 share host h-002 (only a VIRTUAL_MACHINE boundary between them)."]);
     expect(vm.reasons).toEqual([
       "NOT ISOLATED: payments (acme-payments) needs HOST separation from tenant globex, but the new container replica runs inside globex's VM i-0glx1 (only a PROCESS boundary between them).",
       "NOT ISOLATED: analytics (globex) needs VIRTUAL_MACHINE separation from tenant acme-payments, but acme-payments's new container replica runs inside VM i-0glx1 (only a PROCESS boundary between them).",
@@ -52,10 +43,9 @@ describe("placementAdvice", () => {
   });
 
   it("advises a described workload, and refuses a described one that takes a synced workload's name", async () => {
-    const { data, errors } = await admin(
-      `query($d: DescribedWorkloadInput!) { placementAdvice(describe: $d, candidates: { hosts: ["h-003", "h-004"] }, replica: { kind: CONTAINER, runtime: "gvisor" }) { ${ADVICE} } }`,
-      { d: { name: "quake-alerts", tenant: "geology", minimumIsolation: "RACK" } },
-    );
+    const { data, errors } = await admin(`query($d: DescribedWorkloadInput!) { placementAdvice(describe: $d, candidates: { hosts: ["h-003", "h-004"] }, replica: { kind: CONTAINER, runtime: "gvisor" }) { ${ADVICE} } }`, {
+      d: { name: "quake-alerts", tenant: "geology", minimumIsolation: "RACK" },
+    });
     expect(errors).toBeUndefined();
     expect(data.placementAdvice.candidates.nodes.map((n: any) => n.outcome)).toEqual(["REFUSED", "REFUSED"]);
     expect(data.placementAdvice.candidates.nodes[0].reasons[0]).toMatch(/^NOT ISOLATED: quake-alerts \(geology\) needs RACK separation from tenant biology, but the new container replica and biology's /);

@@ -67,9 +67,7 @@ describe("a datacenter described by several sources, over GraphQL", () => {
       { source: { key: "aws-globex" }, region: "eu-west-1", hazardZones: [], planet: null },
       { source: { key: "aws-initech" }, region: "eu-west-1", hazardZones: ["flood:liffey"], planet: null },
     ]);
-    expect(all.nodes.find((d: { key: string }) => d.key === "tranquility-base")?.descriptions).toEqual([
-      { source: { key: "dcim-moon" }, region: null, hazardZones: ["meteorite:mare-tranquillitatis"], planet: "moon" },
-    ]);
+    expect(all.nodes.find((d: { key: string }) => d.key === "tranquility-base")?.descriptions).toEqual([{ source: { key: "dcim-moon" }, region: null, hazardZones: ["meteorite:mare-tranquillitatis"], planet: "moon" }]);
   });
 
   it("a disagreeing region is a userError naming the field and the other source; nothing is written", async () => {

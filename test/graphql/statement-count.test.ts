@@ -16,7 +16,10 @@ let t: TestDatabase;
 let service: RunningService;
 beforeAll(async () => {
   t = await createTestDatabase();
-  for (const [source, hosts] of [["small", 10], ["large", 1000]] as const) {
+  for (const [source, hosts] of [
+    ["small", 10],
+    ["large", 1000],
+  ] as const) {
     const snapshot = fleetSnapshot(source, hosts, 2, 2, `${source}-`);
     (snapshot as Record<string, unknown>).workloads = [{ id: `${source}-w`, tenant: `${source}-tenant` }];
     for (const c of snapshot.containers) c.workload = `${source}-w`;

@@ -22,8 +22,11 @@ const reaches = (edges: string[][], from: string, to: string): boolean => from =
 
 describe("IsolationVerdict.diagram", () => {
   it("draws genome-pipeline and geology meeting at VM vm-1, in Mermaid and DOT", async () => {
-    const { data, errors } = await as(ADMIN_TOKEN, `{ isolation(workload: "genome-pipeline", tenant: "geology") {
-      mermaid: diagram(format: MERMAID, limit: 2) dot: diagram(format: DOT, limit: 2) } }`);
+    const { data, errors } = await as(
+      ADMIN_TOKEN,
+      `{ isolation(workload: "genome-pipeline", tenant: "geology") {
+      mermaid: diagram(format: MERMAID, limit: 2) dot: diagram(format: DOT, limit: 2) } }`,
+    );
     expect(errors).toBeUndefined();
     const { labels, edges, marked } = parseMermaid(data.isolation.mermaid);
     expect(data.isolation.mermaid.split("\n").slice(0, 2)).toEqual(["%% genome-pipeline from tenant geology: NOT ISOLATED (needs CONTAINER, proven PROCESS)", "flowchart BT"]);

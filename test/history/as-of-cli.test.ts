@@ -30,10 +30,7 @@ afterAll(async () => demo.close());
 
 describe("tenancy isolated --as-of", () => {
   it("answers as it was then, and as it is now without the option", async () => {
-    const [then, now] = await Promise.all([
-      runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", before, "--format", "json"], env),
-      runCli(["isolated", "genome-pipeline", "--from", "geology", "--format", "json"], env),
-    ]);
+    const [then, now] = await Promise.all([runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", before, "--format", "json"], env), runCli(["isolated", "genome-pipeline", "--from", "geology", "--format", "json"], env)]);
     expect(then.code, then.stderr).toBe(0);
     const past = JSON.parse(then.stdout);
     expect(past).toMatchObject({ outcome: "NOT_ISOLATED", actual: "PROCESS" });
@@ -43,10 +40,7 @@ describe("tenancy isolated --as-of", () => {
   }, 600_000);
 
   it("refuses a malformed moment as wrong usage, and one before history with the earliest moment", async () => {
-    const [malformed, early] = await Promise.all([
-      runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", "last tuesday"], env),
-      runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", "2020-01-01"], env),
-    ]);
+    const [malformed, early] = await Promise.all([runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", "last tuesday"], env), runCli(["isolated", "genome-pipeline", "--from", "geology", "--as-of", "2020-01-01"], env)]);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain("a date (2026-09-30) or an ISO-8601 instant");
     expect(early.code).not.toBe(0);

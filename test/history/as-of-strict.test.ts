@@ -101,8 +101,7 @@ describe.each(BACKENDS)("answers as of past moments on %s", (_, open) => {
 
   const gql = async (query: string, variables?: Record<string, unknown>) => (await graphqlRequest(service.url, query, variables)).body;
   /** Both documents' answers, without the request ids errors carry. */
-  const answers = async (asOf: string | null) =>
-    JSON.parse(JSON.stringify([await gql(DOCUMENT, { asOf }), await gql(VERDICTS, { asOf })]), (key, value) => (key === "requestId" ? undefined : value));
+  const answers = async (asOf: string | null) => JSON.parse(JSON.stringify([await gql(DOCUMENT, { asOf }), await gql(VERDICTS, { asOf })]), (key, value) => (key === "requestId" ? undefined : value));
   const sync = async (snapshot: Snapshot, expected = "APPLIED") => {
     const body = await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { message } } }`, { s: snapshot });
     expect(body.data?.syncInventory, JSON.stringify(body)).toMatchObject({ status: expected, userErrors: [] });

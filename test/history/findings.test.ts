@@ -110,10 +110,14 @@ describe("findings", () => {
     const target = await violation();
     expect(target).toMatchObject({ state: "OPEN", severity: "HARD", evidence: { excess: 3 }, subject: { level: "POWER_DOMAIN", violation: "MAX_PER_DOMAIN", domain: "fra1-pdu-a" } });
     const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const accepted = await as(auditor, `mutation($id: ID!, $until: DateTime!) { acceptFinding(id: $id, reason: "the second feed is being installed", until: $until) { finding { state acceptance { by reason until current } } userErrors { path message } } }`, {
-      id: target.id,
-      until,
-    });
+    const accepted = await as(
+      auditor,
+      `mutation($id: ID!, $until: DateTime!) { acceptFinding(id: $id, reason: "the second feed is being installed", until: $until) { finding { state acceptance { by reason until current } } userErrors { path message } } }`,
+      {
+        id: target.id,
+        until,
+      },
+    );
     expect(accepted.data.acceptFinding).toEqual({
       finding: { state: "ACCEPTED", acceptance: { by: "token:auditor", reason: "the second feed is being installed", until, current: true } },
       userErrors: [],

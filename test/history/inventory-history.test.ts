@@ -20,13 +20,15 @@ const snapshot = (rack: string, hosts = ["h-1", "h-2"]) => ({
   source: "dcim",
   complete: true,
   datacenters: [{ id: "dc-1" }],
-  racks: [{ id: "r-1", datacenter: "dc-1" }, { id: "r-2", datacenter: "dc-1" }],
+  racks: [
+    { id: "r-1", datacenter: "dc-1" },
+    { id: "r-2", datacenter: "dc-1" },
+  ],
   hosts: hosts.map((id) => ({ id, rack })),
 });
 const count = async (table: string) => (await t.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
 const version = async () => (await t.db.sql.query<{ v: number }>(`SELECT version AS v FROM inventory_state`))[0].v;
-const hostsAt = async (v: number) =>
-  (await t.db.sql.query<{ key: string; rack: string }>(`SELECT key, rack FROM ${pastTable("host", v)} h ORDER BY key`)).map((h) => `${h.key}@${h.rack}`);
+const hostsAt = async (v: number) => (await t.db.sql.query<{ key: string; rack: string }>(`SELECT key, rack FROM ${pastTable("host", v)} h ORDER BY key`)).map((h) => `${h.key}@${h.rack}`);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("inventory history", () => {
@@ -49,9 +51,7 @@ describe("inventory history", () => {
     expect((await syncInventory(t.db.sql, snapshot("r-2"))).status).toBe("APPLIED");
     second = await version();
     moved = new Date();
-    const kept = await t.db.sql.query<{ table_name: string; key: string; rack: string }>(
-      `SELECT table_name, key, "row"->>'rack' AS rack FROM inventory_row_version ORDER BY key`,
-    );
+    const kept = await t.db.sql.query<{ table_name: string; key: string; rack: string }>(`SELECT table_name, key, "row"->>'rack' AS rack FROM inventory_row_version ORDER BY key`);
     expect(kept).toEqual([
       { table_name: "host", key: "h-1", rack: "r-1" },
       { table_name: "host", key: "h-2", rack: "r-1" },

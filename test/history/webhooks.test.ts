@@ -75,8 +75,11 @@ describe("webhooks", () => {
   });
 
   it("delivers a finding's resolution signed, retried with the same id until the receiver takes it", async () => {
-    const created = await demo.gql(`mutation($url: String!) { createWebhook(input: { url: $url, secret: "${SECRET}", filter: { kinds: [ISOLATION] } }) {
-      webhook { id url filter { kinds workload } } userErrors { message } } }`, { url });
+    const created = await demo.gql(
+      `mutation($url: String!) { createWebhook(input: { url: $url, secret: "${SECRET}", filter: { kinds: [ISOLATION] } }) {
+      webhook { id url filter { kinds workload } } userErrors { message } } }`,
+      { url },
+    );
     expect(created.data.createWebhook.userErrors).toEqual([]);
     const webhook = created.data.createWebhook.webhook;
     const toSlack = await demo.gql(`mutation($url: String!) { createWebhook(input: { url: $url, format: SLACK, filter: { workload: "ledger" } }) { webhook { id format } userErrors { message } } }`, { url: slackUrl });

@@ -95,28 +95,36 @@ it("keeps answering /healthz and a small query within 2 s, with bounded memory, 
     // Huge bodies: a 200 MB Content-Length, and an endless chunked body.
     (async () => {
       for (let i = 0; i < 20 && attacking(); i++) {
-        await rawExchange(port, async (socket) => {
-          socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
-          const chunk = Buffer.alloc(256 * 1024, "a");
-          for (let j = 0; j < 800 && !socket.destroyed && socket.writable; j++) {
-            socket.write(`${chunk.length.toString(16)}\r\n`);
-            socket.write(chunk);
-            socket.write("\r\n");
-            if (socket.writableLength > 4 * 1024 * 1024) await wait(5);
-          }
-        }, 3_000);
+        await rawExchange(
+          port,
+          async (socket) => {
+            socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+            const chunk = Buffer.alloc(256 * 1024, "a");
+            for (let j = 0; j < 800 && !socket.destroyed && socket.writable; j++) {
+              socket.write(`${chunk.length.toString(16)}\r\n`);
+              socket.write(chunk);
+              socket.write("\r\n");
+              if (socket.writableLength > 4 * 1024 * 1024) await wait(5);
+            }
+          },
+          3_000,
+        );
       }
     })(),
     // Trickled bodies, 20 at once, a byte every 100 ms.
     ...Array.from({ length: 20 }, async () => {
       while (attacking()) {
-        await rawExchange(port, async (socket) => {
-          socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n`);
-          for (let j = 0; j < 100 && !socket.destroyed && attacking(); j++) {
-            socket.write("{");
-            await wait(100);
-          }
-        }, 4_000);
+        await rawExchange(
+          port,
+          async (socket) => {
+            socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n`);
+            for (let j = 0; j < 100 && !socket.destroyed && attacking(); j++) {
+              socket.write("{");
+              await wait(100);
+            }
+          },
+          4_000,
+        );
       }
     }),
   ];
@@ -125,7 +133,9 @@ it("keeps answering /healthz and a small query within 2 s, with bounded memory, 
 
   const serverCpu = cpuSeconds(pid) - cpuBefore;
   const ownCpu = process.cpuUsage(ownCpuBefore);
-  console.log(`mixed attack: server used ${serverCpu.toFixed(2)} s CPU, the attacker ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s; ${probes} probes, slowest /healthz ${slowestHealthz} ms, /readyz ${slowestReadyz} ms, slowest query ${slowestQuery} ms; RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB; bombs answered ${JSON.stringify(statuses)}, small requests ${JSON.stringify(floodStatuses)}`);
+  console.log(
+    `mixed attack: server used ${serverCpu.toFixed(2)} s CPU, the attacker ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(2)} s; ${probes} probes, slowest /healthz ${slowestHealthz} ms, /readyz ${slowestReadyz} ms, slowest query ${slowestQuery} ms; RSS ${baseline.toFixed(0)} → peak ${peak.toFixed(0)} MB; bombs answered ${JSON.stringify(statuses)}, small requests ${JSON.stringify(floodStatuses)}`,
+  );
   expect(failures).toEqual([]);
   expect(probes).toBeGreaterThan(5);
   expect(slowestHealthz).toBeLessThan(2_000);

@@ -87,8 +87,7 @@ describe("the cost of an operation, against its role's budget", () => {
   });
 
   it("prices what-ifs by the width of the failing domain", async () => {
-    const whatIfs = (level: string, domain: string, n: number) =>
-      `{ ${Array.from({ length: n }, (_, i) => `f${i}: failureImpact(level: ${level}, domain: "${domain}") { tenantKeys }`).join(" ")} }`;
+    const whatIfs = (level: string, domain: string, n: number) => `{ ${Array.from({ length: n }, (_, i) => `f${i}: failureImpact(level: ${level}, domain: "${domain}") { tenantKeys }`).join(" ")} }`;
     const planet = refusal(await gqlAs(url, tokens.tenant, whatIfs("PLANET", "earth", 11)));
     expect(planet.extensions.found).toBeGreaterThan(100_000);
     const racks = await gqlAs(url, tokens.tenant, whatIfs("RACK", "ams1-r01", 11));
@@ -96,8 +95,7 @@ describe("the cost of an operation, against its role's budget", () => {
   });
 
   it("prices the fleet report by its page and the evidence asked for each verdict", async () => {
-    const report = (n: number) =>
-      `{ ${Array.from({ length: n }, (_, i) => `r${i}: isolationReport(first: 1000) { nodes { explanation evidence(limit: 100) { actual unit { key } otherUnit { key } } } }`).join(" ")} }`;
+    const report = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `r${i}: isolationReport(first: 1000) { nodes { explanation evidence(limit: 100) { actual unit { key } otherUnit { key } } } }`).join(" ")} }`;
     const error = refusal(await gqlAs(url, tokens.compliance, report(5)));
     expect(error.extensions).toMatchObject({ limit: "cost", max: DEFAULT_LIMITS.costBudget.compliance });
     // (Run as admin, whose budget is the same: compliance has a short deadline in this file.)
@@ -160,12 +158,12 @@ describe("the deadline", () => {
 
 describe("errors say nothing of the schema in production", () => {
   it("gives no field suggestions when introspection is off", async () => {
-    const open = await gqlAs(url, tokens.tenant, "{ tenantz(key: \"geology\") { key } }");
+    const open = await gqlAs(url, tokens.tenant, '{ tenantz(key: "geology") { key } }');
     expect(open.body.errors[0].message).toMatch(/Did you mean/);
     const production = await startSecuredDemo({ introspection: false });
     try {
       const token = await createToken(production.service.url, ADMIN_TOKEN, { name: "geology-team", role: "TENANT", tenant: "geology" });
-      const { body } = await gqlAs(production.service.url, token, "{ tenantz(key: \"geology\") { key } }");
+      const { body } = await gqlAs(production.service.url, token, '{ tenantz(key: "geology") { key } }');
       expect(body.errors[0].extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
       expect(body.errors[0].message).not.toMatch(/Did you mean|tenant\b/);
       const introspection = await gqlAs(production.service.url, token, "{ __schema { types { name } } }");

@@ -94,12 +94,7 @@ describe("HTTP server", () => {
 
   it("drains in-flight requests on shutdown, then stops listening", async () => {
     const draining = await startTestService(t.url, { adminToken: TOKEN });
-    const slow = graphqlRequest(
-      draining.url,
-      `mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`,
-      { s: { source: "drain", hosts: Array.from({ length: 3000 }, (_, i) => ({ id: `drain-${i}` })) } },
-      auth,
-    );
+    const slow = graphqlRequest(draining.url, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status } }`, { s: { source: "drain", hosts: Array.from({ length: 3000 }, (_, i) => ({ id: `drain-${i}` })) } }, auth);
     await new Promise((r) => setTimeout(r, 50));
     const closed = draining.close();
     expect((await slow).body.data.syncInventory.status).toBe("APPLIED");

@@ -69,10 +69,12 @@ describe("web routes", () => {
 /** A GET with the path exactly as written (fetch would resolve the dots). */
 function rawGet(base: string, pathname: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(`${base}${pathname}`, (response) => {
-      let body = "";
-      response.on("data", (chunk) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    }).on("error", reject);
+    http
+      .get(`${base}${pathname}`, (response) => {
+        let body = "";
+        response.on("data", (chunk) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      })
+      .on("error", reject);
   });
 }

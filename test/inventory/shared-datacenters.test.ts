@@ -70,8 +70,7 @@ describe.each(ENGINES)("shared datacenters on %s", (_name, open) => {
   });
 
   const datacenter = async (key: string) => (await sql.query(`SELECT key, sources, name, provider, region, hazard_zones, planet FROM datacenter WHERE key = $1`, [key]))[0];
-  const descriptions = async (key: string) =>
-    sql.query(`SELECT source, region, hazard_zones, planet FROM datacenter_description WHERE key = $1 ORDER BY source`, [key]);
+  const descriptions = async (key: string) => sql.query(`SELECT source, region, hazard_zones, planet FROM datacenter_description WHERE key = $1 ORDER BY source`, [key]);
 
   it("two sources describe one datacenter: both sync, and the datacenter is their union", async () => {
     const a = await syncInventory(sql, account("aws-prod", "acme", "acme", { hazardZones: ["flood:liffey"] }));
@@ -209,16 +208,10 @@ describe("shared datacenters under concurrent syncs (PostgreSQL)", () => {
     try {
       for (let round = 0; round < 5; round++) {
         const zone = `dc-${round}`;
-        const results = await Promise.all(
-          ["west", "east"].map((region, i) =>
-            syncInventory(t.db.sql, { source: `account-${i}`, datacenters: [{ id: zone, region, hazardZones: [`z-${i}`] }] }),
-          ),
-        );
+        const results = await Promise.all(["west", "east"].map((region, i) => syncInventory(t.db.sql, { source: `account-${i}`, datacenters: [{ id: zone, region, hazardZones: [`z-${i}`] }] })));
         expect(results.map((r) => r.status).sort()).toEqual(["APPLIED", "REFUSED"]);
         const winner = results.find((r) => r.status === "APPLIED")!.source;
-        expect(await t.db.sql.query(`SELECT sources, hazard_zones FROM datacenter WHERE key = $1`, [zone])).toEqual([
-          { sources: [winner], hazard_zones: [`z-${winner!.slice(-1)}`] },
-        ]);
+        expect(await t.db.sql.query(`SELECT sources, hazard_zones FROM datacenter WHERE key = $1`, [zone])).toEqual([{ sources: [winner], hazard_zones: [`z-${winner!.slice(-1)}`] }]);
       }
       // Agreeing sources at once: both land in the union.
       const both = await Promise.all(["a", "b"].map((s) => syncInventory(t.db.sql, { source: s, datacenters: [{ id: "dc-both", region: "r", hazardZones: [s] }] })));

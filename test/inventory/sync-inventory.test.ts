@@ -9,9 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 beforeEach(async () => {
-  await t.db.sql.exec(
-    "TRUNCATE source, source_digest, sync_run, datacenter, datacenter_description, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY",
-  );
+  await t.db.sql.exec("TRUNCATE source, source_digest, sync_run, datacenter, datacenter_description, power_domain, network_domain, rack, host, virtual_machine, container, tenant, workload RESTART IDENTITY");
 });
 
 const keys = async (table: string) => (await t.db.sql.query<{ key: string }>(`SELECT key FROM ${table} ORDER BY key`)).map((r) => r.key);
@@ -62,17 +60,22 @@ describe("syncInventory", () => {
 
   it("updates only what changed", async () => {
     await syncInventory(t.db.sql, campusSnapshot());
-    const result = await syncInventory(
-      t.db.sql,
-      campusSnapshot({ containers: [{ id: "c-1", virtualMachine: "vm-1", runtime: "gvisor", tenant: "biology" }] }),
-    );
+    const result = await syncInventory(t.db.sql, campusSnapshot({ containers: [{ id: "c-1", virtualMachine: "vm-1", runtime: "gvisor", tenant: "biology" }] }));
     expect(result.status).toBe("APPLIED");
     expect(result.totals).toEqual({ created: 0, updated: 1, removed: 0, unchanged: 8 });
     expect(await row("container", "c-1")).toMatchObject({ runtime: "gvisor" });
   });
 
   it("a complete snapshot removes what the source had and no longer has", async () => {
-    await syncInventory(t.db.sql, campusSnapshot({ hosts: [{ id: "h-001", rack: "ams1-r01" }, { id: "h-002", rack: "ams1-r01" }] }));
+    await syncInventory(
+      t.db.sql,
+      campusSnapshot({
+        hosts: [
+          { id: "h-001", rack: "ams1-r01" },
+          { id: "h-002", rack: "ams1-r01" },
+        ],
+      }),
+    );
     const result = await syncInventory(t.db.sql, campusSnapshot());
     expect(result.totals.removed).toBe(1);
     expect(result.changes.hosts.removed).toBe(1);
@@ -101,9 +104,7 @@ describe("syncInventory", () => {
     const before = await everything();
     const result = await syncInventory(t.db.sql, { source: "intruder", hosts: [{ id: "h-new" }, { id: "h-001" }] });
     expect(result.status).toBe("REFUSED");
-    expect(result.errors).toEqual([
-      { path: ["hosts", "1", "id"], message: 'host "h-001" belongs to source "dcim-ams"; ids are unique per kind across all sources' },
-    ]);
+    expect(result.errors).toEqual([{ path: ["hosts", "1", "id"], message: 'host "h-001" belongs to source "dcim-ams"; ids are unique per kind across all sources' }]);
     expect(await everything()).toEqual(before);
   });
 
@@ -171,9 +172,7 @@ describe("syncInventory", () => {
     await syncInventory(t.db.sql, campusSnapshot());
     await syncInventory(t.db.sql, campusSnapshot());
     await syncInventory(t.db.sql, { source: "dcim-ams", hosts: [{ id: 5 }] });
-    const runs = await t.db.sql.query<Record<string, unknown>>(
-      "SELECT source, status, created, updated, removed, unchanged, finished_at IS NOT NULL AS finished FROM sync_run ORDER BY id",
-    );
+    const runs = await t.db.sql.query<Record<string, unknown>>("SELECT source, status, created, updated, removed, unchanged, finished_at IS NOT NULL AS finished FROM sync_run ORDER BY id");
     expect(runs).toEqual([
       { source: "dcim-ams", status: "APPLIED", created: 9, updated: 0, removed: 0, unchanged: 0, finished: true },
       { source: "dcim-ams", status: "UNCHANGED", created: 0, updated: 0, removed: 0, unchanged: 9, finished: true },

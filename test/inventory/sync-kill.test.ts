@@ -19,12 +19,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const fingerprint = async () =>
-  (
-    await t.db.sql.query<{ n: number; digest: string }>(
-      `SELECT count(*)::int AS n, md5(string_agg(key || ':' || coalesce(virtual_machine, ''), ',' ORDER BY key)) AS digest FROM container`,
-    )
-  )[0];
+const fingerprint = async () => (await t.db.sql.query<{ n: number; digest: string }>(`SELECT count(*)::int AS n, md5(string_agg(key || ':' || coalesce(virtual_machine, ''), ',' ORDER BY key)) AS digest FROM container`))[0];
 
 describe("a sync killed half-way", () => {
   it("leaves the previous inventory intact, and the next sync marks the run abandoned", async () => {

@@ -41,25 +41,21 @@ describe("validateSnapshot", () => {
   it("refuses unknown fields at the top and on objects, naming the path", () => {
     expect(problemsOf({ source: "s", servers: [] })).toEqual(['servers: unknown field "servers"']);
     expect(problemsOf({ source: "s", hosts: [{ id: "h", rackk: "r" }] })).toEqual(['hosts.0.rackk: unknown field "rackk" on hosts']);
-    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", spread: 2 }] }] })).toEqual([
-      'workloads.0.antiAffinity.0.spread: unknown field "spread" on an anti-affinity rule',
-    ]);
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", spread: 2 }] }] })).toEqual(['workloads.0.antiAffinity.0.spread: unknown field "spread" on an anti-affinity rule']);
   });
 
   it("refuses unknown isolation and anti-affinity levels and modes", () => {
-    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", minimumIsolation: "KERNEL" }] })[0]).toMatch(
-      /^workloads\.0\.minimumIsolation: unknown isolation level "KERNEL"/,
-    );
-    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "ZONE" }] }] })[0]).toMatch(
-      /^workloads\.0\.antiAffinity\.0\.level: unknown anti-affinity level "ZONE"/,
-    );
-    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", mode: "MAYBE" }] }] })[0]).toMatch(
-      /^workloads\.0\.antiAffinity\.0\.mode: unknown mode/,
-    );
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", minimumIsolation: "KERNEL" }] })[0]).toMatch(/^workloads\.0\.minimumIsolation: unknown isolation level "KERNEL"/);
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "ZONE" }] }] })[0]).toMatch(/^workloads\.0\.antiAffinity\.0\.level: unknown anti-affinity level "ZONE"/);
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", mode: "MAYBE" }] }] })[0]).toMatch(/^workloads\.0\.antiAffinity\.0\.mode: unknown mode/);
   });
 
   it("refuses maxPerDomain or minDomains below 1, and non-integers", () => {
-    const rules = [{ level: "HOST", maxPerDomain: 0 }, { level: "RACK", minDomains: -1 }, { level: "RACK", minDomains: 1.5 }];
+    const rules = [
+      { level: "HOST", maxPerDomain: 0 },
+      { level: "RACK", minDomains: -1 },
+      { level: "RACK", minDomains: 1.5 },
+    ];
     expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", antiAffinity: rules }] })).toEqual([
       "workloads.0.antiAffinity.0.maxPerDomain: maxPerDomain must be a whole number of at least 1",
       "workloads.0.antiAffinity.1.minDomains: minDomains must be a whole number of at least 1",
@@ -85,12 +81,8 @@ describe("validateSnapshot", () => {
   });
 
   it("refuses a unit with two parents", () => {
-    expect(problemsOf({ source: "s", containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: "v" }] })).toEqual([
-      "containers.0: a unit has one parent, but this one names virtualMachine and host",
-    ]);
-    expect(problemsOf({ source: "s", virtualMachines: [{ id: "v", tenant: "t", host: "h", datacenter: "d" }] })).toEqual([
-      "virtualMachines.0: a unit has one parent, but this one names host and datacenter",
-    ]);
+    expect(problemsOf({ source: "s", containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: "v" }] })).toEqual(["containers.0: a unit has one parent, but this one names virtualMachine and host"]);
+    expect(problemsOf({ source: "s", virtualMachines: [{ id: "v", tenant: "t", host: "h", datacenter: "d" }] })).toEqual(["virtualMachines.0: a unit has one parent, but this one names host and datacenter"]);
   });
 
   it("refuses a containment cycle inside the snapshot", () => {
@@ -107,7 +99,10 @@ describe("validateSnapshot", () => {
     expect(
       validateSnapshot({
         source: "s",
-        virtualMachines: [{ id: "v1", container: "c1", tenant: "t" }, { id: "v0", host: "h", tenant: "t" }],
+        virtualMachines: [
+          { id: "v1", container: "c1", tenant: "t" },
+          { id: "v0", host: "h", tenant: "t" },
+        ],
         containers: [{ id: "c1", virtualMachine: "v0", tenant: "t" }],
       }).ok,
     ).toBe(true);
@@ -178,7 +173,11 @@ describe("validateSnapshot", () => {
       problemsOf({
         source: "s",
         hosts: [{ id: "h", rack: 1 }, { id: "h" }],
-        containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: 5 }, { id: "d", tenant: "t" }, { id: "d", tenant: "t" }],
+        containers: [
+          { id: "c", tenant: "t", host: "h", virtualMachine: 5 },
+          { id: "d", tenant: "t" },
+          { id: "d", tenant: "t" },
+        ],
       }),
     ).toEqual([
       "hosts.0.rack: must be a non-empty string",

@@ -40,7 +40,10 @@ const snapshot = {
     { id: "h-ghost-rack", rack: "r-unsynced" },
     { id: "h-ghost-dc", datacenter: "dc-unsynced" },
   ],
-  tenants: [{ id: "t", organization: "o" }, { id: "u", organization: "o" }],
+  tenants: [
+    { id: "t", organization: "o" },
+    { id: "u", organization: "o" },
+  ],
   workloads: [
     // HOST, default maxPerDomain 1: two replicas on h1.
     { id: "w-host", tenant: "t", antiAffinity: [{ level: "HOST" }] },
@@ -53,12 +56,26 @@ const snapshot = {
     // HAZARD_ZONE: ams1 and ams2 share weather:north-sea; az1 lists none, so its region counts.
     { id: "w-zone", tenant: "t", antiAffinity: [{ level: "HAZARD_ZONE" }] },
     { id: "w-region", tenant: "t", antiAffinity: [{ level: "HAZARD_ZONE", minDomains: 2 }] },
-    { id: "w-planet", tenant: "t", antiAffinity: [{ level: "PLANET", minDomains: 2 }, { level: "PLANET", maxPerDomain: 5 }] },
+    {
+      id: "w-planet",
+      tenant: "t",
+      antiAffinity: [
+        { level: "PLANET", minDomains: 2 },
+        { level: "PLANET", maxPerDomain: 5 },
+      ],
+    },
     // maxSkew: racks r1 (2 replicas), r2 (1), r3 (0), r-empty (0) in ams1: skew 2 over 0.
     { id: "w-skew", tenant: "t", antiAffinity: [{ level: "RACK", maxSkew: 1 }] },
     // maxSkew with minDomains above the 4 eligible racks of ams1: the minimum is taken as 0.
     { id: "w-skew-min", tenant: "t", antiAffinity: [{ level: "RACK", maxSkew: 1, minDomains: 10 }] },
-    { id: "w-unknown", tenant: "t", antiAffinity: [{ level: "RACK", minDomains: 3 }, { level: "HAZARD_ZONE", minDomains: 1 }] },
+    {
+      id: "w-unknown",
+      tenant: "t",
+      antiAffinity: [
+        { level: "RACK", minDomains: 3 },
+        { level: "HAZARD_ZONE", minDomains: 1 },
+      ],
+    },
     { id: "w-nested", tenant: "t", minHealthyReplicas: 2, antiAffinity: [{ level: "HOST" }] },
   ],
   virtualMachines: [
@@ -116,10 +133,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.drop());
 
-const brief = (workload: string) =>
-  auditWorkload(topology, workload).flatMap((audit) =>
-    audit.violations.map((v) => ({ kind: v.kind, domain: v.domain, replicas: v.replicas.map((r) => r.key), excess: v.excess, mode: v.mode })),
-  );
+const brief = (workload: string) => auditWorkload(topology, workload).flatMap((audit) => audit.violations.map((v) => ({ kind: v.kind, domain: v.domain, replicas: v.replicas.map((r) => r.key), excess: v.excess, mode: v.mode })));
 
 describe("anti-affinity, each level", () => {
   it("HOST: maxPerDomain defaults to 1", () => {

@@ -17,10 +17,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   const fleet = generateFleet({ name: "test", hosts: 60, vms: 400, containers: 1200, tenants: 30, workloads: 120 }, 11);
   // Some KubeVirt VMs inside containers, and references nobody synced.
-  (fleet.virtualMachines).push(
-    { id: "kv-1", container: "ct-1", tenant: "tenant-1", workload: "workload-1" },
-    { id: "kv-2", container: "ct-unsynced", tenant: "tenant-2", workload: "workload-2" },
-  );
+  fleet.virtualMachines.push({ id: "kv-1", container: "ct-1", tenant: "tenant-1", workload: "workload-1" }, { id: "kv-2", container: "ct-unsynced", tenant: "tenant-2", workload: "workload-2" });
   (fleet.containers as Record<string, unknown>[]).push({ id: "ct-in-kv", virtualMachine: "kv-1", tenant: "tenant-3", workload: "workload-3" });
   expect((await syncInventory(t.db.sql, fleet)).status).toBe("APPLIED");
 });
@@ -32,7 +29,11 @@ describe("the isolation index", () => {
     const rnd = random(5);
     const workloads = [...view.topology.workloads.keys()];
     const tenants = [...view.topology.tenants.keys()];
-    const cases = [["workload-1", "tenant-3"], ["workload-2", "tenant-2"], ["workload-3", "tenant-1"]];
+    const cases = [
+      ["workload-1", "tenant-3"],
+      ["workload-2", "tenant-2"],
+      ["workload-3", "tenant-1"],
+    ];
     for (let i = 0; i < 60; i++) cases.push([workloads[Math.floor(rnd() * workloads.length)], tenants[Math.floor(rnd() * tenants.length)]]);
     let notIsolated = 0;
     for (const [workload, tenant] of cases) {

@@ -70,7 +70,10 @@ describe("examples/observability/alerts.yml", () => {
     expect(file.groups.length).toBeGreaterThan(0);
     expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
     for (const rule of rules) {
-      expect(Object.keys(rule).filter((k) => !["alert", "expr", "for", "labels", "annotations"].includes(k)), rule.alert).toEqual([]);
+      expect(
+        Object.keys(rule).filter((k) => !["alert", "expr", "for", "labels", "annotations"].includes(k)),
+        rule.alert,
+      ).toEqual([]);
       expect(["warning", "critical"], rule.alert).toContain(rule.labels.severity);
       expect(rule.annotations.summary, rule.alert).toBeTruthy();
       expect(rule.annotations.description, rule.alert).toBeTruthy();
@@ -80,7 +83,13 @@ describe("examples/observability/alerts.yml", () => {
 
   it("covers stale sources, verdict latency, event loop lag, failing index reloads and failing webhook deliveries", () => {
     const selected = rules.map((r) => r.expr).join("\n");
-    const series = ["tenancy_source_last_success_timestamp_seconds", "tenancy_verdict_duration_seconds_bucket", "nodejs_eventloop_lag_p99_seconds", "tenancy_isolation_index_reload_duration_seconds_count", "tenancy_webhook_deliveries_total"];
+    const series = [
+      "tenancy_source_last_success_timestamp_seconds",
+      "tenancy_verdict_duration_seconds_bucket",
+      "nodejs_eventloop_lag_p99_seconds",
+      "tenancy_isolation_index_reload_duration_seconds_count",
+      "tenancy_webhook_deliveries_total",
+    ];
     for (const name of series) {
       expect(selected).toContain(name);
     }

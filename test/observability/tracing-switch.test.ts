@@ -69,7 +69,11 @@ describe("tracing on: OTEL_EXPORTER_OTLP_ENDPOINT", () => {
     });
     const traceId = response.headers.get("x-request-id");
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    const names = () => received.flatMap((r) => r.spans).filter((s) => s.traceId === traceId).map((s) => s.name);
+    const names = () =>
+      received
+        .flatMap((r) => r.spans)
+        .filter((s) => s.traceId === traceId)
+        .map((s) => s.name);
     const expected = ["POST", "graphql.resolve isolation", "tenancy.verdict"];
     // Spans arrive in batches as they end (the server span last, after the response): wait for them.
     const complete = () => expected.every((n) => names().includes(n)) && names().some((n) => n.startsWith("pg.query"));

@@ -99,7 +99,11 @@ describe("a verdict's trace", () => {
 
   it("keeps a caller's x-request-id, and names the trace beside it in the log lines", () => {
     expect(answers.sync.requestId).toBe("bug-report-7");
-    const lines = serve.logs().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const lines = serve
+      .logs()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
     const synced = lines.find((l) => l.msg === "sync finished");
     expect(synced?.requestId).toBe("bug-report-7");
     expect(inTrace(synced?.traceId).map((s) => s.name)).toContain("tenancy.sync");
@@ -121,7 +125,10 @@ describe("the service's own spans", () => {
     const statements = inTrace(answers.sources.requestId).filter((s) => s.scope === "@opentelemetry/instrumentation-pg" && s.name.startsWith("pg.query"));
     const text = statements.map((s) => String(s.attributes["db.statement"] ?? s.attributes["db.query.text"]));
     // Prisma's own SQL: schema-qualified, quoted table names.
-    expect(text.some((sql) => /"public"\."source"/.test(sql)), text.join("\n")).toBe(true);
+    expect(
+      text.some((sql) => /"public"\."source"/.test(sql)),
+      text.join("\n"),
+    ).toBe(true);
     for (const statement of statements) expect(ancestry(statement).map((s) => s.name)).toContain("graphql.resolve sources");
   });
 

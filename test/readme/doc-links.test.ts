@@ -11,7 +11,13 @@ import { describe, expect, it } from "vitest";
 const ROOT = path.resolve(".");
 /** A path to the shared folder beside the repository, written so that this line does not match itself. */
 const OUTSIDE = new RegExp(["\\.\\./", "shared", "|", "shared", "/contract"].join(""));
-const PAGES = ["README.md", "DEVELOPERS.md", ...readdirSync("docs").filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const PAGES = [
+  "README.md",
+  "DEVELOPERS.md",
+  ...readdirSync("docs")
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** GitHub's anchor for a heading. */
 function slug(heading: string): string {

@@ -6,9 +6,7 @@ import { consoleSteps, readmeExamples } from "../support/readme-examples.ts";
 describe("compareShownText", () => {
   it("masks times, secrets and global ids, and nothing else", () => {
     const id = Buffer.from("SavedQueryRun:12").toString("base64");
-    expect(maskVolatile(`run ${id} at 2026-11-28T15:58:11.011Z (15:58 UTC) ts_AbC-9_x digest ccdddcb68fbf run 6`)).toBe(
-      "run <id> at <time> (<hh:mm> UTC) ts_<secret> digest ccdddcb68fbf run 6",
-    );
+    expect(maskVolatile(`run ${id} at 2026-11-28T15:58:11.011Z (15:58 UTC) ts_AbC-9_x digest ccdddcb68fbf run 6`)).toBe("run <id> at <time> (<hh:mm> UTC) ts_<secret> digest ccdddcb68fbf run 6");
     expect(maskJson({ a: ["2026-11-28T15:58:11Z", 3], b: "seismic-model" })).toEqual({ a: ["<time>", 3], b: "seismic-model" });
   });
 
@@ -36,10 +34,27 @@ describe("compareShownText", () => {
 
 describe("readmeExamples", () => {
   const markdown = [
-    "```sh", "curl -s x", "```", "", "```json", "{}", "```", // 1-7
-    "prose", "```json", "{\"data\": 1}", "```", // 8-11: data, not an output
-    "<!-- readme-test: skip needs a cloud -->", "```sh", "aws ec2 describe-instances", "```", // 12-15
-    "```console", "$ echo a \\", "  b", "a b", "$ true", "```", // 16-21
+    "```sh",
+    "curl -s x",
+    "```",
+    "",
+    "```json",
+    "{}",
+    "```", // 1-7
+    "prose",
+    "```json",
+    '{"data": 1}',
+    "```", // 8-11: data, not an output
+    "<!-- readme-test: skip needs a cloud -->",
+    "```sh",
+    "aws ec2 describe-instances",
+    "```", // 12-15
+    "```console",
+    "$ echo a \\",
+    "  b",
+    "a b",
+    "$ true",
+    "```", // 16-21
   ].join("\n");
 
   it("pairs a block with the output right after it, leaves data alone and keeps skip marks", () => {

@@ -57,12 +57,12 @@ beforeAll(async () => {
   const bin = path.join(sandbox, ".bin");
   mkdirSync(bin);
   // `npx tenancy` from a clone runs the package's own bin; elsewhere npx would look it up.
-  const npx = (process.env.PATH ?? "").split(path.delimiter).map((dir) => path.join(dir, "npx")).find((file) => existsSync(file)) ?? "npx";
-  writeFileSync(
-    path.join(bin, "npx"),
-    `#!/bin/sh\nif [ "$1" = tenancy ]; then shift; exec "${process.execPath}" "${TENANCY_BIN}" "$@"; fi\nexec "${npx}" "$@"\n`,
-    { mode: 0o755 },
-  );
+  const npx =
+    (process.env.PATH ?? "")
+      .split(path.delimiter)
+      .map((dir) => path.join(dir, "npx"))
+      .find((file) => existsSync(file)) ?? "npx";
+  writeFileSync(path.join(bin, "npx"), `#!/bin/sh\nif [ "$1" = tenancy ]; then shift; exec "${process.execPath}" "${TENANCY_BIN}" "$@"; fi\nexec "${npx}" "$@"\n`, { mode: 0o755 });
   const env = childEnv({
     DATABASE_URL: t.url,
     TENANCY_URL: service.url,
@@ -145,10 +145,7 @@ async function runScript(example: ReadmeExample): Promise<void> {
   }
   const text = result.output.replace(/\s+$/, "");
   const message = `${where}: the output differs from the README's block at line ${example.output.line} (exit ${result.code})`;
-  const same =
-    example.output.language === "json"
-      ? compareJson(example.output.text, parseJson(result.output, message), message)
-      : compareText(example.output.text, result.output, message);
+  const same = example.output.language === "json" ? compareJson(example.output.text, parseJson(result.output, message), message) : compareText(example.output.text, result.output, message);
   if (!same) printed.set(example.output.line, text);
 }
 

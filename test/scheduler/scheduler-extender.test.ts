@@ -60,11 +60,9 @@ async function post(route: string, body: unknown, token: string | null = schedul
   return { status: response.status, body: (await response.json()) as any };
 }
 
-const ISOLATION_REFUSAL =
-  "NOT ISOLATED: a workload of another tenant needs HOST separation from tenant acme, but the new container replica and a unit of another tenant share a host (only a VIRTUAL_MACHINE boundary between them).";
+const ISOLATION_REFUSAL = "NOT ISOLATED: a workload of another tenant needs HOST separation from tenant acme, but the new container replica and a unit of another tenant share a host (only a VIRTUAL_MACHINE boundary between them).";
 const SPREAD_REFUSAL = "HARD anti-affinity: 2 replicas of payments/checkout-api share host h-a2; at most 1 allowed";
-const SANDBOX_REFUSAL =
-  "NOT ISOLATED: payments/checkout-api (acme) needs VIRTUAL_MACHINE separation from another tenant, but the new container replica and a unit of another tenant share a VM (only a SANDBOX boundary between them).";
+const SANDBOX_REFUSAL = "NOT ISOLATED: payments/checkout-api (acme) needs VIRTUAL_MACHINE separation from another tenant, but the new container replica and a unit of another tenant share a VM (only a SANDBOX boundary between them).";
 
 describe("the scheduler extender", () => {
   it("filter with whole Nodes (nodeCacheCapable: false) keeps the nodes that keep every requirement, in the NodeList it was sent", async () => {

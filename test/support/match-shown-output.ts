@@ -37,7 +37,10 @@ const ELLIPSIS = "…";
 
 function lineMatches(shown: string, actual: string): boolean {
   if (!shown.includes(ELLIPSIS)) return shown === actual;
-  const pattern = shown.split(ELLIPSIS).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+  const pattern = shown
+    .split(ELLIPSIS)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
   return new RegExp(`^${pattern}$`).test(actual);
 }
 
@@ -69,6 +72,9 @@ export function compareShownText(shown: string, printed: string): TextComparison
 }
 
 function trimLines(text: string): string[] {
-  const lines = text.replace(/\s+$/, "").split("\n").map((l) => l.replace(/\s+$/, ""));
+  const lines = text
+    .replace(/\s+$/, "")
+    .split("\n")
+    .map((l) => l.replace(/\s+$/, ""));
   return lines.length === 1 && lines[0] === "" ? [] : lines;
 }

@@ -85,4 +85,3 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     workloads,
   };
 }
-

@@ -18,10 +18,7 @@ export async function startPostgresContainer(why: string): Promise<PostgresServe
   try {
     container = await new PostgreSqlContainer("postgres:16-alpine").start();
   } catch (error) {
-    throw new Error(
-      `${why} is set and a PostgreSQL container could not be started (${(error as Error).message}). ` +
-        "Point TEST_DATABASE_URL at a PostgreSQL server whose user may create databases, or set TEST_DATABASE_SERVER=embedded.",
-    );
+    throw new Error(`${why} is set and a PostgreSQL container could not be started (${(error as Error).message}). ` + "Point TEST_DATABASE_URL at a PostgreSQL server whose user may create databases, or set TEST_DATABASE_SERVER=embedded.");
   }
   const started = container;
   return {

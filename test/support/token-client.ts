@@ -7,12 +7,7 @@ export function gqlAs(url: string, token: string | null, query: string, variable
 
 /** Creates a token as `admin` and returns its secret (fails the test on userErrors). */
 export async function createToken(url: string, admin: string, input: Record<string, unknown>): Promise<string> {
-  const { body } = await gqlAs(
-    url,
-    admin,
-    `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret userErrors { path message } } }`,
-    { input },
-  );
+  const { body } = await gqlAs(url, admin, `mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret userErrors { path message } } }`, { input });
   const payload = body.data?.createApiToken;
   if (!payload?.secret) throw new Error(`createApiToken failed: ${JSON.stringify(body)}`);
   return payload.secret as string;

@@ -73,7 +73,7 @@ describe("the what-if, spread and report pages", () => {
     await page.goto(`${origin}/report`);
     await expect.poll(() => page.textContent("#report-progress")).toMatch(/^\d+ rows$/);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download CSV")]);
-    const browserCsv = await readFile((await download.path()), "utf8");
+    const browserCsv = await readFile(await download.path(), "utf8");
     const cli = await runCli(["report", "--format", "csv", "--url", demo.service.url], childEnv({ TENANCY_TOKEN: ADMIN_TOKEN }));
     expect(cli.code, cli.stderr).toBe(0);
     expect(browserCsv).toBe(cli.stdout);
@@ -115,8 +115,12 @@ describe("the what-if, spread and report pages", () => {
 });
 
 async function otherTenantsNames(own: string): Promise<string[]> {
-  const { body } = await gqlAs(demo.service.url, ADMIN_TOKEN, `{ tenants(first: 100) { nodes { key name
-    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`);
+  const { body } = await gqlAs(
+    demo.service.url,
+    ADMIN_TOKEN,
+    `{ tenants(first: 100) { nodes { key name
+    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`,
+  );
   return body.data.tenants.nodes
     .filter((t: any) => t.key !== own)
     .flatMap((t: any) => [t.key, t.name, ...t.workloads.nodes.map((n: any) => n.key), ...t.virtualMachines.nodes.map((n: any) => n.key), ...t.containers.nodes.map((n: any) => n.key)])

@@ -66,7 +66,7 @@ describe("the verdict page", () => {
     await screenshot(page, "verdict-page");
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download SVG")]);
-    const svg = await promisify(readFile)((await download.path()), "utf8");
+    const svg = await promisify(readFile)(await download.path(), "utf8");
     expect(download.suggestedFilename()).toBe("verdict-genome-pipeline-geology.svg");
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain("<style>");
@@ -106,7 +106,11 @@ describe("the verdict page", () => {
     const { page, problems } = await openPage(browser);
     await useToken(page, problems, ADMIN_TOKEN);
     await page.goto(`${origin}/verdict`);
-    const focused = () => page.evaluate(() => { const active = (globalThis as any).document.activeElement; return (active?.id || active?.textContent || "") as string; });
+    const focused = () =>
+      page.evaluate(() => {
+        const active = (globalThis as any).document.activeElement;
+        return (active?.id || active?.textContent || "") as string;
+      });
     const tabTo = async (id: string) => {
       for (let i = 0; i < 12 && (await focused()) !== id; i++) await page.keyboard.press("Tab");
       expect(await focused()).toBe(id);
@@ -128,8 +132,12 @@ describe("the verdict page", () => {
 
 /** Every name of another tenant's that an admin can read: tenants, their workloads and units. */
 async function otherTenantsNames(own: string): Promise<string[]> {
-  const { body } = await gqlAs(demo.service.url, ADMIN_TOKEN, `{ tenants(first: 100) { nodes { key name
-    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`);
+  const { body } = await gqlAs(
+    demo.service.url,
+    ADMIN_TOKEN,
+    `{ tenants(first: 100) { nodes { key name
+    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`,
+  );
   return body.data.tenants.nodes
     .filter((t: any) => t.key !== own)
     .flatMap((t: any) => [t.key, t.name, ...t.workloads.nodes.map((n: any) => n.key), ...t.virtualMachines.nodes.map((n: any) => n.key), ...t.containers.nodes.map((n: any) => n.key)])

@@ -198,7 +198,10 @@ class AccountTenancy {
       vm.dedicated = false;
       if (warned.has(account)) continue;
       warned.add(account);
-      b.warn(account ? `account ${account}` : "describe-instances", `dedicated tenancy keeps other accounts off an instance's hardware, not this account's other tenants (${tenants.join(", ")}): its Dedicated Instances are not dedicated to one tenant`);
+      b.warn(
+        account ? `account ${account}` : "describe-instances",
+        `dedicated tenancy keeps other accounts off an instance's hardware, not this account's other tenants (${tenants.join(", ")}): its Dedicated Instances are not dedicated to one tenant`,
+      );
     }
   }
 }

@@ -16,9 +16,7 @@ export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> 
   const subscriptions = keyList(setting(options, "subscription", process.env.AZURE_SUBSCRIPTION_ID ?? ""));
   if (subscriptions.length === 0) throw new Error("azure: name the subscription(s) with --set subscription=… (or AZURE_SUBSCRIPTION_ID)");
   const token = setting(options, "token");
-  const credential = token
-    ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }) }
-    : new (await import("@azure/identity")).DefaultAzureCredential();
+  const credential = token ? { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 60 * 60 * 1000 }) } : new (await import("@azure/identity")).DefaultAzureCredential();
   const endpoint = setting(options, "endpoint");
   const caFile = setting(options, "ca-file");
   const vms: unknown[] = [];

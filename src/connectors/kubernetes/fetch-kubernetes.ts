@@ -31,17 +31,9 @@ export async function fetchKubernetes(options: ConnectorOptions): Promise<unknow
     return items;
   };
   try {
-    const items = [
-      ...(await all("Namespace", (p) => core.listNamespace(p))),
-      ...(await all("Node", (p) => core.listNode(p))),
-      ...(await all("Pod", (p) => core.listPodForAllNamespaces(p))),
-    ];
+    const items = [...(await all("Namespace", (p) => core.listNamespace(p))), ...(await all("Node", (p) => core.listNode(p))), ...(await all("Pod", (p) => core.listPodForAllNamespaces(p)))];
     try {
-      items.push(
-        ...(await all("VirtualMachineInstance", (p) =>
-          custom.listClusterCustomObject({ group: "kubevirt.io", version: "v1", plural: "virtualmachineinstances", ...p }),
-        )),
-      );
+      items.push(...(await all("VirtualMachineInstance", (p) => custom.listClusterCustomObject({ group: "kubevirt.io", version: "v1", plural: "virtualmachineinstances", ...p }))));
     } catch (error) {
       // No KubeVirt in this cluster: no VMIs. Any other failure is a failure.
       if ((error as { code?: number }).code !== 404) throw error;

@@ -36,7 +36,6 @@ export interface K8sObject {
   status?: Record<string, unknown>;
 }
 
-
 export function runtimeOf(runtimeClass: string | undefined, classes: Map<string, string>): string {
   if (!runtimeClass) return "runc";
   const mapped = classes.get(runtimeClass);

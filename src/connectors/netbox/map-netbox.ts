@@ -69,7 +69,7 @@ export function mapNetbox(documents: unknown[], options: ConnectorOptions): Conn
   const b = new SnapshotBuilder(options.source);
   const c = collect(b, documents);
   const siteSlug = new Map(c.sites.map((s) => [s.id, s.slug ?? String(s.id)]));
-  const refSite: RefSite = (ref: Ref) => (ref?.slug ?? (ref?.id !== undefined ? siteSlug.get(ref.id) : undefined)) ?? null;
+  const refSite: RefSite = (ref: Ref) => ref?.slug ?? (ref?.id !== undefined ? siteSlug.get(ref.id) : undefined) ?? null;
   mapSites(b, c, options);
   const racks = mapRacksAndPower(b, c, refSite);
   const devices = mapDevices(b, c, refSite, racks.rackKey, options);
@@ -143,7 +143,9 @@ function mapRacksAndPower(b: SnapshotBuilder, c: Collections, refSite: RefSite) 
     if (!panel || rackId === undefined || !rackSite.has(rackId)) continue;
     const id = `${panel}/${feed.name}`;
     b.add("powerDomains", { id, datacenter: rackSite.get(rackId)! });
-    getOrInsert(rackPower, rackId, () => new Set()).add(id).add(panel);
+    getOrInsert(rackPower, rackId, () => new Set())
+      .add(id)
+      .add(panel);
   }
   return { rackKey, rackSite, rackPower };
 }
@@ -197,7 +199,7 @@ function mapVirtualMachines(b: SnapshotBuilder, c: Collections, refSite: RefSite
       b.warn(vm.name!, "has no tenant and no default tenant is configured; left out");
       continue;
     }
-    const workload = typeof vm.custom_fields?.workload === "string" ? (vm.custom_fields.workload) : null;
+    const workload = typeof vm.custom_fields?.workload === "string" ? vm.custom_fields.workload : null;
     const device = vm.device?.name;
     const site = refSite(vm.site) ?? (vm.cluster?.id !== undefined ? clusterSite.get(vm.cluster.id) : null) ?? null;
     if (device && hosts.has(device)) b.add("virtualMachines", { id, host: device, tenant, workload, dedicated: false });

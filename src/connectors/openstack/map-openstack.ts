@@ -63,7 +63,7 @@ function readDocuments(b: SnapshotBuilder, documents: unknown[]) {
   const groups: Server[] = [];
   documents.forEach((document, index) => {
     const d = document as { servers?: Server[]; server_groups?: Server[] } | Server[] | Server;
-    const items = Array.isArray(d) ? d : (d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d];
+    const items = Array.isArray(d) ? d : ((d as { servers?: Server[] }).servers ?? (d as { server_groups?: Server[] }).server_groups ?? [d]);
     for (const item of items) {
       if (pick(item, "Members", "members", "Policy", "Policies", "policy", "policies") !== undefined) groups.push(item);
       else if (pick(item, "ID", "id") !== undefined) servers.push(item);
@@ -89,9 +89,7 @@ function mapServerGroups({ b, defaultTenant, tenantOfProject }: Cloud, groups: S
     }
     const max = Number(rules.max_server_per_host ?? NaN);
     const rule =
-      policy === "anti-affinity" || policy === "soft-anti-affinity"
-        ? [{ level: "HOST" as const, maxPerDomain: Number.isInteger(max) && max >= 1 ? max : 1, mode: policy === "anti-affinity" ? ("HARD" as const) : ("SOFT" as const) }]
-        : [];
+      policy === "anti-affinity" || policy === "soft-anti-affinity" ? [{ level: "HOST" as const, maxPerDomain: Number.isInteger(max) && max >= 1 ? max : 1, mode: policy === "anti-affinity" ? ("HARD" as const) : ("SOFT" as const) }] : [];
     b.add("workloads", { id: name, tenant, antiAffinity: rule });
     for (const id of memberIds) groupOf.set(id, name);
   }

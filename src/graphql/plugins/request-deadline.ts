@@ -48,8 +48,5 @@ export function requestDeadline(limits: RequestLimits) {
 }
 
 export function timeout(ms: number): GraphQLError {
-  return new GraphQLError(
-    `the request ran past its deadline of ${ms / 1000} s and was stopped; ask for less (smaller pages, fewer fields) or try again later`,
-    { extensions: { code: ErrorCode.TIMEOUT, deadlineMs: ms } },
-  );
+  return new GraphQLError(`the request ran past its deadline of ${ms / 1000} s and was stopped; ask for less (smaller pages, fewer fields) or try again later`, { extensions: { code: ErrorCode.TIMEOUT, deadlineMs: ms } });
 }

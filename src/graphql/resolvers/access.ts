@@ -10,13 +10,23 @@ export const accessQueries: QueryResolvers = {
   async apiTokens(_, args, ctx) {
     const page = pageRequest(args);
     const rows = await listApiTokens(ctx.db.sql, page.after, page.size + 1);
-    return connectionFromRows(rows, page, (row) => row.name, () => countApiTokens(ctx.db.sql));
+    return connectionFromRows(
+      rows,
+      page,
+      (row) => row.name,
+      () => countApiTokens(ctx.db.sql),
+    );
   },
   async auditLog(_, args, ctx) {
     const page = pageRequest(args);
     if (page.after !== null && !/^\d{1,18}$/.test(page.after)) throw badUserInput("after is not a cursor of the audit log", "after");
     const rows = await auditEvents(ctx.db.sql, args, page.after, page.size + 1);
-    return connectionFromRows(rows, page, (row) => row.id, () => countAuditEvents(ctx.db.sql, args));
+    return connectionFromRows(
+      rows,
+      page,
+      (row) => row.id,
+      () => countAuditEvents(ctx.db.sql, args),
+    );
   },
 };
 

@@ -30,7 +30,6 @@ import { compareCodeUnits } from "../../domain/compare-code-units.ts";
  */
 const KIND_ORDER = { MAX_PER_DOMAIN: 0, MIN_DOMAINS: 1, MAX_SKEW: 2 } as const;
 
-
 /** A sortable position for a violation: workload, rule, kind, domain. */
 function position(v: Violation): string {
   const node = v.rule;
@@ -193,7 +192,10 @@ export const workloadAntiAffinityFields: WorkloadResolvers = {
     return {
       level: args.level,
       domains: sorted.map(([domain, replicas]) => ({ domain, replicaCount: replicas.length, replicas: loadUnits(ctx, replicas) })),
-      unverifiable: loadUnits(ctx, unverifiable.map((u) => u.replica)),
+      unverifiable: loadUnits(
+        ctx,
+        unverifiable.map((u) => u.replica),
+      ),
     };
   },
 };

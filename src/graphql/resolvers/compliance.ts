@@ -15,7 +15,12 @@ export const complianceQueries: QueryResolvers = {
   async savedQueries(_, args, ctx) {
     const page = pageRequest(args);
     const rows = await listSavedQueries(ctx.db.sql, page.after, page.size + 1);
-    return connectionFromRows(rows, page, (row) => row.name, () => countSavedQueries(ctx.db.sql));
+    return connectionFromRows(
+      rows,
+      page,
+      (row) => row.name,
+      () => countSavedQueries(ctx.db.sql),
+    );
   },
   savedQuery: (_, args, ctx) => ctx.loaders.savedQueries.load(args.name),
 };
@@ -34,8 +39,7 @@ export const complianceMutations: MutationResolvers = {
         actor: ctx.principal.actor,
         // The document runs as the caller, through the same rules, as a trusted document, and
         // against this request's view of the index (the version recorded is the one it read).
-        execute: (document, variables) =>
-          ctx.runOperation({ query: document, variables }, { principal: ctx.principal, trustedDocument: true, isolation: ctx.isolation }),
+        execute: (document, variables) => ctx.runOperation({ query: document, variables }, { principal: ctx.principal, trustedDocument: true, isolation: ctx.isolation }),
         inventory: async () => {
           const view = await ctx.isolation();
           // The oldest last sync of any source: how fresh the whole inventory was.

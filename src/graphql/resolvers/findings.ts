@@ -5,14 +5,7 @@ import { acceptFinding, countFindings, findingCursor, findingsPage, type Finding
 import { pastOf } from "../as-of.ts";
 import type { Context } from "../context.ts";
 import { badUserInput } from "../errors.ts";
-import type {
-  AntiAffinityViolationResolvers,
-  FindingResolvers,
-  IsolationVerdictResolvers,
-  MutationResolvers,
-  QueryResolvers,
-  SubscriptionResolvers,
-} from "../generated/resolvers-types.ts";
+import type { AntiAffinityViolationResolvers, FindingResolvers, IsolationVerdictResolvers, MutationResolvers, QueryResolvers, SubscriptionResolvers } from "../generated/resolvers-types.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";
 
 /*
@@ -55,9 +48,7 @@ export const Finding: FindingResolvers = {
   openedEvidence: (f, _, ctx) => visibleEvidence(f.openedEvidence, ctx),
   // The store writes an acceptance's four columns together (finding-store.ts acceptFinding).
   acceptance: (f) =>
-    f.acceptedBy === null || f.acceptedReason === null || f.acceptedAt === null || f.acceptedUntil === null
-      ? null
-      : { by: f.acceptedBy, reason: f.acceptedReason, at: f.acceptedAt, until: f.acceptedUntil, current: f.state === "ACCEPTED" },
+    f.acceptedBy === null || f.acceptedReason === null || f.acceptedAt === null || f.acceptedUntil === null ? null : { by: f.acceptedBy, reason: f.acceptedReason, at: f.acceptedAt, until: f.acceptedUntil, current: f.state === "ACCEPTED" },
   async history(f, args, ctx) {
     const page = pageRequest(args);
     const events = await ctx.loaders.findingHistory.load(f.id);

@@ -2,17 +2,7 @@ import type { ComputeUnitResolvers, NodeResolvers, Resolvers } from "../generate
 import { typeNameOf } from "../inventory-types.ts";
 import { Container, Datacenter, DatacenterDescription, Host, NetworkDomain, PowerDomain, Rack, Tenant, VirtualMachine, Workload } from "./inventory.ts";
 import { IsolationEvidence, isolationMutations, isolationQueries, IsolationVerdict, SharedThing, tenantIsolationFields, workloadIsolationFields } from "./isolation.ts";
-import {
-  AntiAffinityRuleAudit,
-  AntiAffinityViolation,
-  antiAffinityMutations,
-  antiAffinityQueries,
-  FailureImpact,
-  UnverifiableReplica,
-  workloadAntiAffinityFields,
-  WorkloadFailureImpact,
-  WorkloadSurvival,
-} from "./anti-affinity.ts";
+import { AntiAffinityRuleAudit, AntiAffinityViolation, antiAffinityMutations, antiAffinityQueries, FailureImpact, UnverifiableReplica, workloadAntiAffinityFields, WorkloadFailureImpact, WorkloadSurvival } from "./anti-affinity.ts";
 import { accessMutations, accessQueries, ApiToken, Role, Viewer } from "./access.ts";
 import { complianceMutations, complianceQueries, SavedQuery, SavedQueryRun } from "./compliance.ts";
 import { Finding, findingMutations, findingQueries, Subscription, verdictFindingFields, violationFindingFields } from "./findings.ts";

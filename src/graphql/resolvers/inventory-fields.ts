@@ -90,5 +90,4 @@ export function loadUnit(ctx: Context, unit: UnitRef, parent?: unknown): Promise
 }
 
 /** The units the caller may see, in order (a tenant caller never sees another tenant's). */
-export const loadUnits = async (ctx: Context, units: readonly UnitRef[], parent?: unknown) =>
-  (await Promise.all(units.map((u) => loadUnit(ctx, u, parent)))).filter((u) => u !== null);
+export const loadUnits = async (ctx: Context, units: readonly UnitRef[], parent?: unknown) => (await Promise.all(units.map((u) => loadUnit(ctx, u, parent)))).filter((u) => u !== null);

@@ -13,15 +13,7 @@ import { checkPolicy, policyHistory, savePolicy } from "../../isolation/policy-s
 import type { IsolationView } from "../../isolation/isolation-index.ts";
 import { loadersFor, viewFor } from "../as-of.ts";
 import type { Context } from "../context.ts";
-import type {
-  IsolationEvidenceResolvers,
-  IsolationVerdictResolvers,
-  MutationResolvers,
-  QueryResolvers,
-  SharedThingResolvers,
-  TenantResolvers,
-  WorkloadResolvers,
-} from "../generated/resolvers-types.ts";
+import type { IsolationEvidenceResolvers, IsolationVerdictResolvers, MutationResolvers, QueryResolvers, SharedThingResolvers, TenantResolvers, WorkloadResolvers } from "../generated/resolvers-types.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";
 import { verdictDiagram } from "../verdict-diagram.ts";
@@ -68,9 +60,7 @@ function rowVerdict(view: IsolationView, report: FleetReport, row: number): Repo
 export const DEFAULT_EVIDENCE = 5;
 export const MAX_EVIDENCE = 100;
 
-const weakestFirst = (a: Verdict, b: Verdict) =>
-  rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || compareCodeUnits(a.workload, b.workload) || compareCodeUnits(a.tenant, b.tenant);
-
+const weakestFirst = (a: Verdict, b: Verdict) => rank(a.actual) - rank(b.actual) || rank(a.possible) - rank(b.possible) || compareCodeUnits(a.workload, b.workload) || compareCodeUnits(a.tenant, b.tenant);
 
 const SHARED_LOADER = {
   RACK: "racks",
@@ -111,8 +101,7 @@ export const IsolationVerdict: IsolationVerdictResolvers = {
   // A tenant caller learns no census of the other side (redacted-evidence.ts).
   pairCount: (v, _, ctx) => (ctx.scope.redactsOthers ? null : v.pairCount),
   evidence: (v, args, ctx) => shownPairs(v, args.limit, ctx).map((pair) => ({ ...pair, view: v.view })),
-  diagram: (v, args, ctx) =>
-    verdictDiagram(v.view.topology, v, shownPairs(v, args.limit, ctx), args.format, ctx.scope.redactsOthers ? (unit) => ctx.scope.ownsUnit(v.view.topology, unit) : null),
+  diagram: (v, args, ctx) => verdictDiagram(v.view.topology, v, shownPairs(v, args.limit, ctx), args.format, ctx.scope.redactsOthers ? (unit) => ctx.scope.ownsUnit(v.view.topology, unit) : null),
 };
 
 /** The pairs a caller is shown (evidence and diagram alike); for a tenant, its units' weakest only. */

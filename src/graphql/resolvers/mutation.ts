@@ -13,10 +13,7 @@ export const Mutation: MutationResolvers = {
       onFailure: (error) => ctx.logger.error({ err: error }, "sync failed"),
     });
     ctx.forgetIsolation();
-    ctx.logger.info(
-      { source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length },
-      "sync finished",
-    );
+    ctx.logger.info({ source: result.source, status: result.status, run: result.runId, ...result.totals, warnings: result.warnings.length }, "sync finished");
     return {
       status: result.status,
       run: result.runId === null ? null : ctx.loaders.syncRuns.load(result.runId),

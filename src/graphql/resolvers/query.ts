@@ -60,7 +60,12 @@ export const Query: QueryResolvers = {
       orderBy: { key: "asc" },
       take: page.size + 1,
     });
-    return connectionFromRows(rows, page, (row) => row.key, () => ctx.db.prisma.source.count());
+    return connectionFromRows(
+      rows,
+      page,
+      (row) => row.key,
+      () => ctx.db.prisma.source.count(),
+    );
   },
   async syncRuns(_, args, ctx) {
     const page = pageRequest(args);
@@ -74,6 +79,11 @@ export const Query: QueryResolvers = {
       orderBy: { id: "desc" },
       take: page.size + 1,
     });
-    return connectionFromRows(rows, page, (row) => row.id, () => ctx.db.prisma.syncRun.count({ where }));
+    return connectionFromRows(
+      rows,
+      page,
+      (row) => row.id,
+      () => ctx.db.prisma.syncRun.count({ where }),
+    );
   },
 };

@@ -16,7 +16,12 @@ export const Webhook: WebhookResolvers = {
     const page = pageRequest(args);
     if (page.after !== null && !/^\d+$/.test(page.after)) throw badUserInput("after is not a cursor of deliveries", "after");
     const rows = await deliveriesPage(ctx.db.sql, w.id, page.after, page.size);
-    return connectionFromRows(rows, page, (d: DeliveryRow) => d.id, () => countDeliveries(ctx.db.sql, w.id));
+    return connectionFromRows(
+      rows,
+      page,
+      (d: DeliveryRow) => d.id,
+      () => countDeliveries(ctx.db.sql, w.id),
+    );
   },
 };
 
@@ -24,7 +29,12 @@ export const webhookQueries: QueryResolvers = {
   async webhooks(_, args, ctx) {
     const page = pageRequest(args);
     const rows = await webhooksPage(ctx.db.sql, page.after, page.size);
-    return connectionFromRows(rows, page, (w) => w.id, () => countWebhooks(ctx.db.sql));
+    return connectionFromRows(
+      rows,
+      page,
+      (w) => w.id,
+      () => countWebhooks(ctx.db.sql),
+    );
   },
 };
 

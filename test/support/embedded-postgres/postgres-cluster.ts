@@ -45,7 +45,24 @@ export class PostgresCluster {
       const port = await freePort();
       // Settings for a disposable server: no durability, no Unix socket (nothing to clash
       // with a local server's), loopback only, room for two workers' pools and child services.
-      const flags = ["-D", this.dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"];
+      const flags = [
+        "-D",
+        this.dataDir,
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=200",
+      ];
       this.log = "";
       const ended = this.run(this.binaries.postgres, flags);
       const child = this.child;
@@ -62,7 +79,11 @@ export class PostgresCluster {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    for (const [signal, waitMs] of [["SIGINT", 15_000], ["SIGQUIT", 5_000], ["SIGKILL", 5_000]] as const) {
+    for (const [signal, waitMs] of [
+      ["SIGINT", 15_000],
+      ["SIGQUIT", 5_000],
+      ["SIGKILL", 5_000],
+    ] as const) {
       if (!this.child) break;
       child.kill(signal);
       await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);

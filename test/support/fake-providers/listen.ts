@@ -9,10 +9,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function listen(
-  handler: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void,
-  tls?: { key: string; cert: string },
-): Promise<FakeServer> {
+export async function listen(handler: (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void, tls?: { key: string; cert: string }): Promise<FakeServer> {
   const requests: string[] = [];
   const onRequest = (request: http.IncomingMessage, response: http.ServerResponse) => {
     let body = "";
