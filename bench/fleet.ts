@@ -1,4 +1,4 @@
-/**
+/*
  * A deterministic fleet generator for benchmarks: the same size and seed always give the same
  * snapshot. S ≈ 1k hosts / 10k VMs / 50k containers / 500 tenants / 5k workloads; M is 5× S;
  * L is 20× S (1,000,000 containers).

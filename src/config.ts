@@ -3,7 +3,7 @@ import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./cha
 import { loadSourcesConfig, SourcesConfigError, type ScheduledSource } from "./connectors/sources-config.ts";
 import { LimitsError, loadLimits, type RequestLimits } from "./request-limits.ts";
 
-/**
+/*
  * The service's configuration, read once from the environment. Every variable is listed in
  * the README ("Configuration").
  */

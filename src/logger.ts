@@ -3,7 +3,7 @@ import pretty from "pino-pretty";
 import { currentTraceId } from "./observability/in-span.ts";
 import { currentRequestId } from "./observability/request-context.ts";
 
-/**
+/*
  * Logs through pino: one JSON object per line for log collectors when stdout is a file or a
  * pipe (a container, a service manager), human-readable lines (pino-pretty) when it is a
  * terminal, so that `npm start` reads well. A request's lines carry its requestId (and traceId).

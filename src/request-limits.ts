@@ -1,6 +1,6 @@
 import { ROLES, type Role } from "./access/principal.ts";
 
-/**
+/*
  * Every bound on what one request may ask of the service, declared once: the GraphQL shape
  * limits (checked before anything runs), the cost budgets, the deadline, and the transport
  * limits. Each can be changed from the environment; the README ("Limits") lists them and what a

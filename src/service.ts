@@ -12,7 +12,7 @@ import { startHttpServer, type Service } from "./http/create-server.ts";
 import { isPristine, loadDemoInventory } from "./inventory/demo-inventory.ts";
 import { startHistoryPruner } from "./history/prune-history.ts";
 
-/**
+/*
  * The whole service: database open and migrated, the demo loaded into a new embedded
  * database, HTTP listening. `close()` drains requests first, then closes the database.
  */

@@ -5,7 +5,7 @@ import type { AntiAffinityViolation, IsolationVerdict, Mutation, Query, Source, 
 import { recordAudit, settleAudit } from "./audit-log.ts";
 import type { Principal, Role } from "./principal.ts";
 
-/**
+/*
  * Who may do what: the one place. Every root field of schema.graphql, and every object field
  * that only operators may read, has a rule here; `guardResolvers` wraps each of those
  * resolvers so the rule runs before it, and the schema cannot start with a root field that

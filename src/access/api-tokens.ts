@@ -3,7 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { INVENTORY_KINDS } from "../inventory/snapshot.ts";
 import { principal, ROLES, type Principal, type Role } from "./principal.ts";
 
-/**
+/*
  * API tokens with roles, kept in `api_token`. Only the SHA-256 of a secret is stored: the
  * secret is 256 random bits, so a fast hash is enough (nothing to brute-force), and a leaked
  * table reveals no usable token. The secret is returned once, at creation.

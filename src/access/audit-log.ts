@@ -1,7 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import type { Principal } from "./principal.ts";
 
-/**
+/*
  * The audit log: who did what, when, with what outcome. Every mutation and every saved-query
  * run writes one event (the access guard does it, access-rules.ts), and so do the CLI's
  * token commands. Denials (refused tokens and chat signatures, denied reads and mutations)

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { BOOTSTRAP_ADMIN, LOOPBACK_ADMIN, type Principal } from "./principal.ts";
 import type { TokenCache } from "./token-cache.ts";
 
-/**
+/*
  * Trust boundary: turns `Authorization: Bearer <secret>` into a principal, or null (the caller
  * answers 401 and says nothing about why, so a guess learns nothing).
  *

@@ -4,7 +4,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { capDetail, capTarget } from "./audit-log.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * Denials in the audit log: refused tokens, refused chat signatures, denied reads and denied
  * mutations. Anyone can send them as fast as the network allows, so they are aggregated: one
  * event per minute for each (actor, role, action, what was asked), with `count` and `lastAt`.

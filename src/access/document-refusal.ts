@@ -3,7 +3,7 @@ import { typeDefs } from "../graphql/type-defs.ts";
 import { refusal, ruleFor } from "./access-rules.ts";
 import type { Principal } from "./principal.ts";
 
-/**
+/*
  * May this caller read what a stored document read? A saved query's run keeps the result
  * as its runner saw it (an admin's run over `apiTokens` holds every token's name), so reading
  * the run back is allowed only to a caller whom the field rules (access-rules.ts) allow every

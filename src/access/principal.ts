@@ -1,4 +1,4 @@
-/**
+/*
  * Who is calling: resolved once per request at the HTTP boundary (a bearer token, the bootstrap
  * admin token, a Slack user) and carried in the GraphQL context. Every access decision reads it
  * (src/access/access-rules.ts); nothing else decides who may do what.

@@ -1,6 +1,6 @@
 import type { EvidencePair } from "../domain/verdict.ts";
 
-/**
+/*
  * A verdict's evidence as a caller bound to one tenant may see it: for each of its own units,
  * only that unit's weakest pair (the list is weakest first, so the first pair met per unit).
  * The other side is redacted anyway; listing every pair would still count the other tenant's

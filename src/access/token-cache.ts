@@ -3,7 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { anyActiveToken, hashSecret, principalOfSecret, TOKENS_CHANNEL } from "./api-tokens.ts";
 import type { Principal } from "./principal.ts";
 
-/**
+/*
  * Token lookups, remembered so a request does not pay a statement to authenticate. Correctness
  * over speed at this trust boundary:
  * - creating or revoking a token clears this replica's cache at once, and every other

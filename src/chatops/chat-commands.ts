@@ -2,7 +2,7 @@ import { NOUN } from "../domain/anti-affinity.ts";
 import { ANTI_AFFINITY_LEVELS, type AntiAffinityLevel } from "../domain/scale.ts";
 import { resultLists, rowKey } from "../compliance/result-rows.ts";
 
-/**
+/*
  * The chat commands: parse one line, run it through the API as the caller (so chat gets
  * exactly the caller's rights, from the same rules), and answer in a sentence a person reads
  * at a glance, with Slack mrkdwn and Block Kit beside the plain text.

@@ -1,6 +1,6 @@
 import { ROLES, principal, type Principal, type Role } from "../access/principal.ts";
 
-/**
+/*
  * Which Slack users and channels act with which role: TENANCY_CHATOPS_ACCESS, a JSON object
  * (inline, or a path to a file holding it):
  *

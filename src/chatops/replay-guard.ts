@@ -1,7 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { MAX_AGE_SECONDS } from "./slack-signature.ts";
 
-/**
+/*
  * True the first time a signature is seen; false for a replay. Kept in the database so every
  * replica refuses a request another replica already answered. Signatures older than the
  * signature's own window cannot be replayed anyway, so they are forgotten.

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/**
+/*
  * Slack's request signature (https://api.slack.com/authentication/verifying-requests-from-slack):
  * `v0=` + hex HMAC-SHA256, keyed by the app's signing secret, of `v0:<timestamp>:<raw body>`.
  * A request whose timestamp is more than five minutes from now is refused, whatever its

@@ -8,7 +8,7 @@ import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { REPORT_SELECTION, VIOLATIONS_SELECTION } from "./export-selections.ts";
 
-/**
+/*
  * The questions people ask from a terminal, through the service like `query run` (so the
  * token's role applies) and printed the same ways (table, json, csv):
  * `isolated`, `violations`, `impact`, the whole isolation `report` and the `findings`.

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { UsageError } from "./usage-error.ts";
 
-/**
+/*
  * A command's action: its exit code becomes the process's, and a UsageError it throws is
  * reported by commander like any other usage error (exit 2, with that command's own usage).
  */

@@ -7,7 +7,7 @@ import { formatSyncReport } from "./sync-report.ts";
 import { databaseSyncTarget, serviceSyncTarget, type SyncTarget } from "./sync-target.ts";
 import { withDatabase } from "./with-database.ts";
 
-/**
+/*
  * `tenancy demo`: loads the demo inventory (examples/demo/). `--remove` takes it out again so
  * that real data is not blocked by it (the demo owns datacenters, tenants and ids a real
  * estate may use): each demo source syncs a complete, empty snapshot, so everything it

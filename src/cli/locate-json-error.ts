@@ -1,4 +1,4 @@
-/**
+/*
  * Where a JSON text first goes wrong, as line and column (1-based). JSON.parse on Node 20
  * often names the offending token but not where it is; an operator fixing a hand-edited
  * snapshot needs the line. Returns null when the text is valid JSON.

@@ -5,7 +5,7 @@ import { tenancyProgram } from "./tenancy-program.ts";
 import { DatabaseBusyError } from "./with-database.ts";
 import { terminalText } from "./terminal-text.ts";
 
-/**
+/*
  * `tenancy <command>`. Exit codes: 0 done, 1 the work was refused or failed (a sync's
  * snapshot was refused, say), 2 wrong usage, 3 configuration error, database or service
  * unreachable, or the embedded database held by another process.

@@ -8,7 +8,7 @@ import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { UsageError } from "./usage-error.ts";
 import { terminalText } from "./terminal-text.ts";
 
-/**
+/*
  * `tenancy query save|list|run|diff`: compliance's saved queries, from a terminal, through the
  * service's API (so the token's role applies and every run is kept and audited).
  */

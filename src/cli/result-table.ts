@@ -1,7 +1,7 @@
 import { resultLists } from "../compliance/result-lists.ts";
 import { terminalText } from "./terminal-text.ts";
 
-/**
+/*
  * A GraphQL result as a terminal table or as CSV. The rows are the result's lists
  * (src/compliance/result-rows.ts); nested objects become dotted columns ("workload.key"), a
  * list of one-field objects becomes its values joined ("replicas.key": "vm-1, vm-2").

@@ -5,7 +5,7 @@ import { DataDirBusyError } from "../db/data-dir-lock.ts";
 import { commandAction } from "./command-action.ts";
 import { busyMessage, DatabaseBusyError } from "./with-database.ts";
 
-/**
+/*
  * `tenancy serve`: the service until SIGTERM or SIGINT, which drain in-flight requests, close
  * the pool or PGlite, log "stopped" and exit 0, whatever NODE_ENV says (Apollo's own signal
  * handling is off: it would re-raise the signal and exit 143).

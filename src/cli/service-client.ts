@@ -1,7 +1,7 @@
 import path from "node:path";
 import { DEFAULT_DATA_DIR, readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
 
-/**
+/*
  * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`,
  * `tenancy isolated …`): `--url`, else TENANCY_URL, else the service that holds the embedded
  * database (its lock names its URL and a secret for this machine's CLI), else

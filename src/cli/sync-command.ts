@@ -16,7 +16,7 @@ import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
 import { terminalText } from "./terminal-text.ts";
 
-/**
+/*
  * `tenancy sync`: a snapshot file, one provider through its connector, or every source of a
  * sources.yaml (once, or `--every` interval until stopped). On an embedded database that a
  * running service holds, each snapshot goes through that service.

@@ -5,7 +5,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import type { ServiceClient } from "./service-client.ts";
 import { terminalText } from "./terminal-text.ts";
 
-/**
+/*
  * Where a CLI sync goes: straight into the database this process opened, or through the
  * running service that holds the embedded one. Both give the same SyncResult, so the command
  * prints the same report either way.

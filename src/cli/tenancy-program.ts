@@ -8,7 +8,7 @@ import { addServeCommand } from "./serve-command.ts";
 import { addSyncCommand } from "./sync-command.ts";
 import { addTokenCommand } from "./token-command.ts";
 
-/**
+/*
  * The `tenancy` command line, on commander: every command has its own `--help` (which never
  * acts), and wrong usage prints that command's usage. Exit codes (src/cli/main.ts): 0 done,
  * 1 refused or failed, 2 wrong usage, 3 configuration error or database/service unreachable.

@@ -1,4 +1,4 @@
-/**
+/*
  * Text from the service or the database, made safe to print on a terminal: control characters
  * (ESC starts the sequences that recolour, move the cursor or retitle a window; CR and BS
  * overwrite what was printed), format characters (bidi overrides, zero-width ones that hide

@@ -11,7 +11,7 @@ import { formatTable } from "./result-table.ts";
 import type { ServiceClient } from "./service-client.ts";
 import { withDatabase } from "./with-database.ts";
 
-/**
+/*
  * `tenancy token create|list|revoke`: run by an operator on the database directly (like
  * `migrate`), so the first tokens can be made before any exists, and audited as
  * `cli:<os user>`. When a running service holds the embedded database, through that service

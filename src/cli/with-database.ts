@@ -3,7 +3,7 @@ import { DataDirBusyError } from "../db/data-dir-lock.ts";
 import type { Database } from "../db/open-database.ts";
 import { lockHolderClient, type ServiceClient } from "./service-client.ts";
 
-/**
+/*
  * Opens the configured database for one command and closes it whatever happens. On the
  * embedded database, another process may hold it (src/db/data-dir-lock.ts): when that is a
  * running service and the command can go through it (`viaService`), it does; otherwise the

@@ -3,7 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { canonicalJson } from "./result-rows.ts";
 
-/**
+/*
  * Compliance's saved queries: named GraphQL documents, versioned on each change. A document is
  * checked against the API's schema when saved, so a run never fails on a typo months later.
  */

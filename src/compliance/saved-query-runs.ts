@@ -2,7 +2,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { digestOf } from "./result-rows.ts";
 import { newestVersions, type UserError } from "./saved-queries.ts";
 
-/**
+/*
  * Running a saved query and keeping the run: who, when, which version, the inventory it read,
  * the result and the result's digest. The run itself goes through the API as the caller (so
  * a role sees in a saved query exactly what it sees in a query of its own).

@@ -2,7 +2,7 @@ import type { InventoryKind, InventoryRecordInput } from "../inventory/snapshot.
 import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * A connector turns one provider's own data (the JSON its CLI prints, or the same objects read
  * live through its SDK) into the contract's snapshot, with a warning for each thing it could not
  * map. Everything after the snapshot (validation, sync, verdicts) is shared.

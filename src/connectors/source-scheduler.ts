@@ -3,7 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import type { ScheduledSource } from "./sources-config.ts";
 import { syncSource, type SourceOutcome } from "./sync-source.ts";
 
-/**
+/*
  * Syncs each source now and then every `everyMs` after its previous run ends (so a slow
  * provider never overlaps itself). Sources run independently: one failing delays no other.
  */

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import type { ConnectorWarning } from "./connector.ts";
 
-/**
+/*
  * Each connector-fed source's last attempt. RUNNING while it runs; then OK (applied or
  * unchanged), REFUSED (the snapshot was refused: see its run) or FAILED (the provider could not
  * be read; nothing was synced). `lastSuccessAt` moves only on OK, so a failing source shows

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { CONNECTORS } from "./connectors.ts";
 
-/**
+/*
  * sources.yaml: the sources to sync on a schedule (`tenancy sync --config`, or inside `serve`
  * with TENANCY_SOURCES). Each entry names its connector, its source key, how often, and its
  * connector's settings; `files` makes it read exports instead of the live provider.

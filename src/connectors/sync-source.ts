@@ -7,7 +7,7 @@ import type { ScheduledSource } from "./sources-config.ts";
 import { inSpan } from "../observability/in-span.ts";
 import { recordSourceStatus } from "./source-status.ts";
 
-/**
+/*
  * One source, once: read the provider (or its exports), map, sync, record the outcome. A
  * provider that cannot be read whole syncs nothing: the source keeps its previous inventory
  * and its status says FAILED with the error. Other sources are untouched either way.

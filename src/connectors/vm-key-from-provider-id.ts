@@ -1,4 +1,4 @@
-/**
+/*
  * The unit id a cloud VM gets from its own connector, from a Kubernetes node's
  * `spec.providerID`, so a node links to the VM under it across sources. Null for a provider
  * no connector here maps, or a providerID that is not well formed.

@@ -3,7 +3,7 @@ import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmd
 import { hostname } from "node:os";
 import path from "node:path";
 
-/**
+/*
  * One writer per embedded database. PGlite is a whole PostgreSQL inside one process: a second
  * process opening the same folder does not see the first one's writes, and each overwrites the
  * other's files. So the process that opens the folder holds `tenancy.lock` in it, naming its

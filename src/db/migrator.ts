@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { SqlClient } from "./sql-client.ts";
 
-/**
+/*
  * Applies the plain SQL migrations in prisma/migrations, in name order, each in its own
  * transaction, recording them in Prisma's own `_prisma_migrations` table so that
  * `prisma migrate deploy` (where its engine is available) sees the same history.

@@ -1,4 +1,4 @@
-/**
+/*
  * The one SQL interface the service's own SQL (migrator, sync, placement queries) runs
  * through, implemented over a pg Pool (PostgreSQL) and over PGlite (embedded).
  *

@@ -5,7 +5,7 @@ import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { unitsIndexSteps } from "./units-index.ts";
 
-/**
+/*
  * Anti-affinity (docs/anti-affinity.md): are a workload's replicas spread
  * over failure domains as its rules promise? Pure, over the Topology.
  */

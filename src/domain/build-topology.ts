@@ -1,7 +1,7 @@
 import type { IsolationLevel } from "./scale.ts";
 import type { AntiAffinityRule, ContainerNode, DatacenterNode, HostNode, RackNode, TenantNode, Topology, VirtualMachineNode, WorkloadNode } from "./topology.ts";
 
-/**
+/*
  * Builds a Topology from plain records, as the database rows or a validated snapshot give
  * them (`id` or `key`, optional fields absent or null).
  */

@@ -2,7 +2,7 @@ import type { SharedThing } from "./separation.ts";
 import type { UnitRef } from "./topology.ts";
 import type { EvidencePair, Verdict } from "./verdict.ts";
 
-/**
+/*
  * The verdict in one short paragraph a person reads in a chat window, e.g. "NOT ISOLATED:
  * payments (acme) needs HOST separation from tenant globex, but container c-17 and globex's
  * VM vm-9 share host h-4 (only a VIRTUAL_MACHINE boundary between them). Inventory as of

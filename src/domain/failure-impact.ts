@@ -5,7 +5,7 @@ import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits, compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * What-ifs: if this host, rack, power or network domain, datacenter, hazard zone or planet
  * fails, what do workloads lose? And does a workload keep its quorum through the loss of any
  * single domain at a level?

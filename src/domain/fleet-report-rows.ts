@@ -5,7 +5,7 @@ import type { Topology } from "./topology.ts";
 import type { Outcome } from "./verdict.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * The kept fleet report: one row per (workload, tenant) pair that is not ISOLATED, in
  * workload then tenant order, held in typed columns (a million rows cost tens of megabytes,
  * not a gigabyte of objects). Each row keeps what the scan computed: the required, actual and

@@ -7,7 +7,7 @@ import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, with its levels
  * and its weakest pair, without comparing every workload with every tenant.
  *

@@ -1,7 +1,7 @@
 import { stronger, type IsolationLevel } from "./scale.ts";
 import type { Topology } from "./topology.ts";
 
-/**
+/*
  * The isolation policy: how much separation a workload needs from a tenant, by how the two
  * relate. The contract's default: same tenant PROCESS, same organization CONTAINER, different
  * organization VIRTUAL_MACHINE. Operators change it (versioned, stored in the database).

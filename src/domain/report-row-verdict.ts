@@ -7,7 +7,7 @@ import { unitsIndex } from "./units-index.ts";
 import { isolationVerdict, type EvidencePair, type Outcome, type Verdict } from "./verdict.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * A row of the kept fleet report seen as a verdict. What the scan computed (outcome, levels,
  * the weakest pair) is read from the row; the rest is worked out only when asked: the weakest
  * pair's shared thing from that pair alone, the freshness from the sources of both sides, and

@@ -1,4 +1,4 @@
-/**
+/*
  * The tenancy scale (docs/tenancy-scale.md): the strongest boundary that
  * separates two things, weakest first. The order of this array is the order of the scale.
  */

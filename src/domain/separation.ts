@@ -2,7 +2,7 @@ import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./
 import { hostDatacenter, type Topology, type UnitKind, type UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * Separation of two compute units (docs/separation.md), rule by
  * rule. Pure: everything it knows comes from the Topology.
  */

@@ -4,7 +4,7 @@ import { sortedKeysSteps } from "./sorted-keys.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * The fleet's compute units indexed by every place two of them can share, so that the fleet
  * report and the exposure lists visit only pairs that share something below a requirement
  * (src/domain/fleet-report.ts says which place sets which level). Built once per topology, in

@@ -1,6 +1,6 @@
 import type { AntiAffinityLevel, AntiAffinityMode, IsolationLevel } from "./scale.ts";
 
-/**
+/*
  * The placement graph the separation rules read: compute units with their parents, and the
  * physical places above them. Pure data, built from inventory rows by whoever loads them
  * (src/isolation/load-topology.ts), so the rules never touch I/O.

@@ -2,7 +2,7 @@ import type { Topology, UnitRef } from "./topology.ts";
 import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
-/**
+/*
  * The units of each workload and of each tenant (containers and VMs only: hosts belong to no
  * tenant), derived once per topology and cached beside it.
  */

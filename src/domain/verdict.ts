@@ -5,7 +5,7 @@ import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { compareUnitRef } from "./compare-code-units.ts";
 
-/**
+/*
  * "Is workload X isolated enough from tenant Y?" (docs/verdicts.md): every unit of X
  * against every unit of Y that is not itself a unit of X (a workload's own units, its replicas
  * and sidecars, are one trust domain: how far apart they stand is anti-affinity's question),

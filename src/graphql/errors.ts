@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-/**
+/*
  * Every top-level error the API raises is built here, so each carries one of these
  * `extensions.code` values and clients can branch on the code, not the message.
  */

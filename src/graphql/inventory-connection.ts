@@ -5,7 +5,7 @@ import { applyFilter, WhereBuilder, type Filter } from "./inventory-sql.ts";
 import { selectList, typed, TYPE_OF_KIND, type InventoryRow } from "./inventory-types.ts";
 import { connectionFromRows, pageRequest, type Connection, type PageArgs } from "./pagination.ts";
 
-/**
+/*
  * A top-level inventory connection (`Query.hosts(filter:, first:, after:)`): one keyset-paged
  * statement, and a count statement only when the client asks for `totalCount`.
  */

@@ -2,7 +2,7 @@ import type { SqlParam } from "../db/sql-client.ts";
 import { TABLES } from "../inventory/inventory-tables.ts";
 import type { InventoryKind } from "../inventory/snapshot.ts";
 
-/**
+/*
  * SQL fragments for placement: which hosts, VMs and containers sit in a datacenter or on a
  * host. A host's datacenter is its rack's when the rack is synced, else the one it names.
  * Each fragment selects keys, for use in `t.x IN (…)`.

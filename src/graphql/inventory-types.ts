@@ -2,7 +2,7 @@ import { TABLES } from "../inventory/inventory-tables.ts";
 import type { Container, Datacenter, DatacenterDescription, Host, NetworkDomain, PowerDomain, Rack, Source, SyncRun, Tenant, VirtualMachine, Workload } from "../db/generated/client.ts";
 import type { InventoryKind } from "../inventory/snapshot.ts";
 
-/**
+/*
  * The GraphQL type of each inventory kind, and the one SQL select list that turns a table row
  * into the object the resolvers read (camelCase fields, the same shape Prisma returns).
  */

@@ -16,7 +16,7 @@ import { findingEvents, findingsByIds, type FindingEventRow, type FindingRow } f
 import { connectionFromRows, pageRequest, type Connection, type PageArgs, type PageRequest } from "./pagination.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * The per-request DataLoaders. Every relation a resolver follows goes through one of these, so
  * a query over N objects and their relations costs a number of SQL statements that depends on
  * the query's shape, not on N (proven by test/graphql/statement-count.test.ts).

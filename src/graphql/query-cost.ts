@@ -2,7 +2,7 @@ import { getNamedType, getNullableType, isLeafType, isListType, type DocumentNod
 import { getComplexity, type ComplexityEstimatorArgs } from "graphql-query-complexity";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./pagination.ts";
 
-/**
+/*
  * What an operation costs before it runs (graphql-query-complexity walks the document; this
  * file only prices fields). The unit is about one object read and shaped:
  *

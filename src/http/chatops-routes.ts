@@ -9,7 +9,7 @@ import { verifySlackSignature } from "../chatops/slack-signature.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import type { RunOperation } from "../graphql/context.ts";
 
-/**
+/*
  * POST /chatops/slack (a Slack slash command, form-encoded, signed by Slack) and POST /chatops
  * (JSON, bearer token, for other bots). Both answer the same commands with the same text;
  * each command runs through the API as the caller.

@@ -33,7 +33,7 @@ import { handle, routeOf, type RouteDeps } from "./routes.ts";
 import { schedulerRoutes } from "./scheduler-routes.ts";
 import { webRoutes } from "./web-routes.ts";
 
-/**
+/*
  * The HTTP server: GraphQL at /graphql (GraphQL-over-HTTP, through Apollo Server), /healthz,
  * /readyz and /metrics beside it.
  */

@@ -2,7 +2,7 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { ROLES, type Principal, type Role } from "../access/principal.ts";
 import type { RequestLimits } from "../request-limits.ts";
 
-/**
+/*
  * Per-token request rates (rate-limiter-flexible, in memory: each replica counts its own
  * requests, so N replicas behind a balancer allow up to N times the rate), and a cap on how
  * often one address may fail to authenticate, so guessing tokens is slow and cheap to refuse.

@@ -1,7 +1,7 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import type { Snapshot, SnapshotProblem } from "./snapshot.ts";
 
-/**
+/*
  * Datacenters are places many sources see (one AWS zone id seen by fifty accounts, a campus
  * that the DCIM and a curated "places" source both describe). Each source's description is a
  * row of `datacenter_description`; the `datacenter` table every reader reads is their union,

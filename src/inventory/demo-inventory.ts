@@ -5,7 +5,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { syncInventory, type SyncResult } from "./sync-inventory.ts";
 import { compareCodeUnits } from "../domain/compare-code-units.ts";
 
-/**
+/*
  * The demo inventory (examples/demo/*.json): a university's biology and geology groups sharing
  * a campus datacenter, two companies in a public cloud with hidden hosts, a bank's ledger
  * crowded behind one PDU in a colocation, and one rack on the moon. Each file is one source's

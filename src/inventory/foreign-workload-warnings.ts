@@ -2,7 +2,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import type { Snapshot, SnapshotProblem } from "./snapshot.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * Units of the snapshot that name a workload of another tenant: kept, with a warning, but no
  * replica of that workload (src/domain/build-topology.ts says why). Refusing the snapshot
  * instead would let one mistagged instance stop a whole cloud account's sync, and would not

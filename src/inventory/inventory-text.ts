@@ -1,4 +1,4 @@
-/**
+/*
  * The rule for every text a snapshot carries (ids, references, names, regions, hazard zones):
  * at most MAX_INVENTORY_TEXT characters, printable, and with no space at either end. Printable
  * means letters, marks, digits, punctuation, symbols of any script, and the plain space inside:

@@ -1,6 +1,6 @@
 import type { SqlClient } from "../db/sql-client.ts";
 
-/**
+/*
  * The inventory version: a counter that every change to what verdicts and audits read bumps
  * (an applied sync, a rule override), inside the change's own transaction. Replicas compare it
  * with the version their in-memory topology was loaded at; the NOTIFY on the same channel,

@@ -3,7 +3,7 @@ import { TABLES } from "./inventory-tables.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * What a sync token may write besides its sources: the kinds its snapshots may carry and the
  * tenants whose objects they may carry (an empty list: no limit). A snapshot outside its grant
  * is refused whole, with a problem per thing outside it, and nothing is written; the caller

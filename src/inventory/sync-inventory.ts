@@ -11,7 +11,7 @@ import { observeSync } from "../observability/observe-sync.ts";
 import { compareCodeUnits } from "../domain/compare-code-units.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
-/**
+/*
  * Applies a snapshot to the inventory (docs/snapshots.md):
  *
  * - validated whole first; a snapshot with any problem is refused and nothing is written;

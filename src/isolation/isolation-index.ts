@@ -13,7 +13,7 @@ import { runInSlices } from "./run-in-slices.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 import { PastViews } from "../history/past-views.ts";
 
-/**
+/*
  * The in-memory topology index, shared by every request of this process. Each request first
  * reads, in one statement, the inventory version (bumped by every applied sync, on any
  * replica), the policy in force and the sources' sync times; the topology is reloaded only

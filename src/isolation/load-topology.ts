@@ -5,7 +5,7 @@ import type { Topology } from "../domain/topology.ts";
 import { currentTables, type TableAt } from "../history/past-tables.ts";
 import { runInSlices } from "./run-in-slices.ts";
 
-/**
+/*
  * Loads the placement graph the separation rules read, from the inventory tables. The whole
  * fleet for the in-memory index; or only what one verdict needs (`loadTopologyFor`), straight
  * from SQL, which the tests use to prove the index gives the same answers.

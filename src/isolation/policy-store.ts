@@ -2,7 +2,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { DEFAULT_POLICY, type Policy } from "../domain/policy.ts";
 import { rank, type IsolationLevel } from "../domain/scale.ts";
 
-/**
+/*
  * The isolation policy in the database: every change is a new version, the newest is in force,
  * and no row at all means the contract's default (version 0).
  */

@@ -1,4 +1,4 @@
-/**
+/*
  * Runs a generator of work to its end, giving the event loop a turn whenever a slice of
  * `sliceMs` has passed: long scans (an index reload, the fleet report) then never hold up
  * /healthz or the requests that do not need them.

@@ -1,4 +1,4 @@
-/**
+/*
  * A label whose values come from outside (clients' operation names, pushed sources' names):
  * the first `max` distinct values are kept, later new ones count as `overflow`, so no caller
  * can grow a metric's series without bound.

@@ -3,7 +3,7 @@ import type { Topology } from "../domain/topology.ts";
 import { inSpan } from "./in-span.ts";
 import { serviceMetrics } from "./service-metrics.ts";
 
-/**
+/*
  * Times a reload of the isolation index (as a span too), counts it in progress, and records the
  * index's size, version and an estimate of its heap.
  */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 
-/**
+/*
  * The metrics of work that is not tied to one HTTP request (the isolation index, the fleet
  * report, verdicts), shared by every server of the process. They are registered in no registry
  * here: each server's Metrics (src/http/metrics.ts) adds them to its own, beside its HTTP and

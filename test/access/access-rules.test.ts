@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startTestService } from "../support/test-service.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * What each role can and cannot do, over HTTP against the demo inventory in real PostgreSQL,
  * and the probes a tenant could try to learn another tenant's inventory.
  */

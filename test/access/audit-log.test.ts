@@ -3,7 +3,7 @@ import { DenialLog } from "../../src/access/denial-log.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * The audit log as its readers and its attackers meet it, over HTTP against real PostgreSQL:
  * paging sees every event once in numeric order; refused tokens, refused Slack signatures and
  * denied reads are recorded, aggregated so that a flood adds one event, not one per request;

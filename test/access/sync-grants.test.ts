@@ -3,7 +3,7 @@ import { childEnv, runCli } from "../support/cli-process.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * Sync grants, as an operator sets them up and as a sync token would try to get around them:
  * tokens made with the real `tenancy token create` and with `createApiToken`, snapshots sent
  * over HTTP with each token, the inventory and verdicts read back.

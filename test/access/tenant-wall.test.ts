@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * The tenant wall, probed as the issue's attacker probed it: over HTTP with a tenant token
  * (geology) on the demo inventory, and with a sync token that writes a unit into another
  * tenant's workload; and saved-query runs read back by a weaker role.

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv } from "../support/cli-process.ts";
 
-/**
+/*
  * The production build, laid out as the Docker image's run stage lays it out (dist/, bin/,
  * schema.graphql, prisma/migrations, examples/; no src/, so no TypeScript can run): it
  * compiles, serves the embedded database with NODE_ENV=production until /readyz, and stops

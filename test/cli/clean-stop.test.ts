@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childEnv, startServe, type ServeProcess } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * Clean stops, on real child processes and NOT under NODE_ENV=test (Apollo installs its own
  * signal handlers only outside tests, which is how a SIGTERM used to end in exit 143): the
  * signal drains a request in flight, closes the database, logs "stopped" and exits 0; `npm

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../src/db/data-dir-lock.ts";
 import { childEnv, graphqlRequest, runCli, startServe, type ServeProcess } from "../support/cli-process.ts";
 
-/**
+/*
  * One writer per embedded database, with two real processes: a service holds the folder; a
  * second service is refused; CLI commands that write go through the service (so it sees
  * their writes, and a token made that way counts at once); after kill -9 the stale lock is

@@ -6,7 +6,7 @@ import { campusSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * A CLI sync, straight into the database or through the service: the same result either way,
  * a dry run of an invalid snapshot leaves no REFUSED run behind, and the mass-removal refusal
  * names the flag of whoever asked (the CLI's --allow-mass-removal, the API's allowMassRemoval).

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childEnv, runCli } from "../support/cli-process.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-/**
+/*
  * The CLI as a terminal user meets it (real child processes): `--help` that never acts,
  * usage errors with the command's own usage (exit 2), configuration errors (exit 3), the
  * questions answered through the service, and `demo --remove`.

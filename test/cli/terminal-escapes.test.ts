@@ -8,7 +8,7 @@ import { childEnv, runCli } from "../support/cli-process.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * Text that others wrote (a saved query's description, a snapshot's field names) reaches an
  * operator's terminal through the CLI: its control characters must show, not act.
  */

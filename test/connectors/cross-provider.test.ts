@@ -7,7 +7,7 @@ import { childEnv, graphqlRequest, runCli } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * The pod → node VM → zone chain across sources, through the real `tenancy sync <provider>`:
  * EKS on EC2 (instance ids that are not lowercase hex), GKE on GCE, AKS on an Azure scale set,
  * KubeVirt in a pod on EKS. Each chain must land on the cloud source's own VM and zone, never on

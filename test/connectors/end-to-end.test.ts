@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startTestService } from "../support/test-service.ts";
 import { NETBOX_FILES } from "./fixtures.ts";
 
-/**
+/*
  * AWS, Kubernetes and NetBox exports synced with the real `tenancy sync <provider>` into one
  * PostgreSQL, and a verdict that needs all three: the pods come from Kubernetes, the VM they
  * share from AWS, and whether their tenants are one organization from NetBox's tenant groups.

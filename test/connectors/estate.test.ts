@@ -5,7 +5,7 @@ import { childEnv, graphqlRequest, runCli } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * The README's walkthrough of examples/estate: one command syncs every source of the estate
  * (two AWS accounts that both see zone euw1-az2, EKS, Azure, GCP, NetBox), then the three
  * questions it asks, with the answers it prints.

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-/**
+/*
  * Every provider export the connector tests and examples/estate read is in the exact shape the
  * provider's CLI prints it, so the connectors are tested on what users feed them (a
  * hand-simplified fixture could hide a field the real export lacks, or one it adds).

@@ -22,7 +22,7 @@ import type { FakeServer } from "../support/fake-providers/listen.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { fixture, NETBOX_FILES } from "./fixtures.ts";
 
-/**
+/*
  * The live paths: the real AWS, Azure and Google SDKs, Kubernetes client and NetBox REST reader against local
  * servers that speak each provider's API for the fixtures. Reading live must give exactly the
  * snapshot reading the exports gives.

@@ -7,7 +7,7 @@ import { separation } from "../../src/domain/separation.ts";
 import type { Topology, UnitRef } from "../../src/domain/topology.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 
-/**
+/*
  * The inventory several connectors' snapshots make together, as the sync would store it: each
  * valid, no id of one kind in two sources (the sync would refuse it), datacenters the union of
  * their descriptions (a place many sources see).

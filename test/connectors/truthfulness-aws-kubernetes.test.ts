@@ -4,7 +4,7 @@ import { mapEc2 } from "../../src/connectors/aws/map-ec2.ts";
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
 import { canonical, container, expectAtMost, rotated, RUNS, shuffled, topologyOf, vm } from "./truth-support.ts";
 
-/**
+/*
  * Connector truthfulness, AWS and EKS: two units that the provider data places in one zone, on
  * one host, in one partition never come out further apart than that, whatever the order of
  * the files, whichever account or cluster they come from. Zone names are dealt to each account

@@ -6,7 +6,7 @@ import { mapNetbox } from "../../src/connectors/netbox/map-netbox.ts";
 import { mapOpenstack } from "../../src/connectors/openstack/map-openstack.ts";
 import { canonical, expectAtMost, rotated, RUNS, shuffled, topologyOf, vm } from "./truth-support.ts";
 
-/**
+/*
  * Connector truthfulness, Azure, GCP, OpenStack and NetBox: two VMs that the provider data places in
  * one zone, one availability set, one fault domain or on one host never come out further apart
  * than that, whatever the order of the files and whichever subscription, project or export

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DataDirBusyError, LOCK_FILE, lockDataDir, readLockHolder, type LockHolder } from "../../src/db/data-dir-lock.ts";
 
-/**
+/*
  * The embedded database's folder lock on its own: who holds it, what a stale lock is, and that
  * racing newcomers never both take one over. (Two real `tenancy` processes on one folder are
  * in test/cli/one-writer.test.ts.)

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { childEnv, graphqlRequest, startServe } from "../support/cli-process.ts";
 
-/**
+/*
  * The embedded default: `tenancy serve` with no DATABASE_URL keeps PostgreSQL (PGlite) in
  * TENANCY_DATA_DIR, loads the demo on first start only, survives a kill, and shuts down cleanly.
  */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generatedDataModel, schemaModifiers } from "../support/prisma-data-model.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * Fails when prisma/schema.prisma and prisma/migrations drift apart: the database the
  * migrations build must have exactly the tables, columns, types, nullability and indexes that
  * the generated Prisma Client's data model (and the schema's modifiers) describe.

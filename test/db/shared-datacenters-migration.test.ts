@@ -3,7 +3,7 @@ import { migrate, readMigrations } from "../../src/db/migrator.ts";
 import { syncInventory } from "../../src/inventory/sync-inventory.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * A database from before shared datacenters keeps its data: each datacenter becomes a
  * description of the source that owned it, the union says the same as the old row, and the
  * owners' next syncs change nothing while another source can now describe the same place.

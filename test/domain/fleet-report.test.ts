@@ -9,7 +9,7 @@ import type { Topology, UnitRef } from "../../src/domain/topology.ts";
 import { isolationVerdict } from "../../src/domain/verdict.ts";
 import { randomInventory } from "../support/random-inventory.ts";
 
-/**
+/*
  * A deliberately naive verdict, written apart from src/domain/verdict.ts: every unit of the
  * workload against every unit of the tenant that is not one of the workload's own units,
  * straight from the topology's maps, one separation() at a time.

@@ -8,7 +8,7 @@ import { chainOf, separation } from "../../src/domain/separation.ts";
 import type { UnitRef } from "../../src/domain/topology.ts";
 import { randomInventory } from "../support/random-inventory.ts";
 
-/**
+/*
  * Placement groups (docs/separation.md, "Placement groups"): a provider keeps the slots of one
  * group apart (an AWS spread group's racks, an Azure set's fault domains), and promises nothing
  * between a slot and anything outside its group. So a slot proves separation from its group's

@@ -6,7 +6,7 @@ import { separation } from "../../src/domain/separation.ts";
 import type { Topology, UnitRef } from "../../src/domain/topology.ts";
 import { randomInventory } from "../support/random-inventory.ts";
 
-/**
+/*
  * Property tests of the separation rules on random inventories, and a deliberately naive
  * model of the rules for fully known inventories, written apart from src/domain.
  */

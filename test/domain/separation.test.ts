@@ -4,7 +4,7 @@ import { runtimeBoundary } from "../../src/domain/scale.ts";
 import { separation } from "../../src/domain/separation.ts";
 import type { UnitKind } from "../../src/domain/topology.ts";
 
-/**
+/*
  * Hand-worked cases, one or more per rule of the contract's "Separation of two units".
  * Each names the two units as "kind:key" (c: container, v: VM, h: host).
  */

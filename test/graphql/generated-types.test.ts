@@ -4,7 +4,7 @@ import { generate } from "@graphql-codegen/cli";
 import { describe, expect, it } from "vitest";
 import config from "../../codegen.ts";
 
-/**
+/*
  * src/graphql/generated/resolvers-types.ts is committed (so a fresh clone type-checks and
  * builds without a generation step). It must be exactly what `npm run codegen` makes from
  * today's schema.graphql: a schema change without regenerating fails here.

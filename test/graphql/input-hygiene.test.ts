@@ -3,7 +3,7 @@ import { MAX_INVENTORY_TEXT } from "../../src/inventory/inventory-text.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * Bad input, sent over HTTP with a role's token: each is a BAD_USER_INPUT (or a refused
  * snapshot) naming what is wrong, never an internal error, and the database's own words never
  * reach the caller.

@@ -7,7 +7,7 @@ import type { RunningService } from "../../src/service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * The page size is declared once (src/graphql/pagination.ts); what schema.graphql tells every
  * client through introspection must say the same, and the server must take exactly that.
  */

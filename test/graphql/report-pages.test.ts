@@ -6,7 +6,7 @@ import { graphqlRequest } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * A page of the kept report costs its size: the cursor is found by a binary search and the
  * rows are read as the scan kept them. Counted in work (rows read, search steps), not time.
  */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { currentRequestId } from "../../src/observability/request-context.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-/**
+/*
  * A place many sources see, over GraphQL: the demo's zone euw1-az1 is described by both demo
  * AWS accounts, and a third account (a real export into a database holding the demo) can
  * describe it too, as long as it agrees with them.

@@ -8,7 +8,7 @@ import { startTestService } from "../support/test-service.ts";
 import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 import { currentRequestId } from "../../src/observability/request-context.ts";
 
-/**
+/*
  * Every relation goes through a per-request DataLoader: a nested query over N hosts with their
  * VMs and containers costs the same number of SQL statements for N = 10 and N = 1000.
  */

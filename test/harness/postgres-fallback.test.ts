@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { dockerAnswers } from "../support/start-postgres-container.ts";
 
-/**
+/*
  * The harness's last resort, tested as a contributor meets it: a real vitest run in a child
  * process with no database named, no Docker and no way to the machine's own PostgreSQL
  * (PG* variables aimed at a closed port, PATH without server programs), in a temporary

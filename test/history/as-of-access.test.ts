@@ -3,7 +3,7 @@ import { demoSnapshots } from "../../src/inventory/demo-inventory.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * The same access rules in the past as now: a tenant token sees its own past only (its rows as
  * they were then, the other side of a verdict redacted), and the operators' fields stay refused.
  */

@@ -4,7 +4,7 @@ import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { childEnv, runCli } from "../support/cli-process.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-/**
+/*
  * `tenancy isolated X --from Y --as-of …` in a real child process: the verdict as it was, after
  * a sync changed it; a malformed moment is a usage error, one before history a clear refusal.
  * And `tenancy findings [--open] [--since …]`.

@@ -8,7 +8,7 @@ import { graphqlRequest } from "../support/cli-process.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * The strict as-of test (issue 14): while real syncs, policy changes and rule overrides go on
  * through the API, the same document is answered at several moments and the answers recorded;
  * afterwards the document is asked `asOf` each moment and must give exactly the recorded answer

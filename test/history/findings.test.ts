@@ -4,7 +4,7 @@ import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * Findings driven by real syncs through the API: they open, resolve, reopen, worsen and
  * improve with the report; an acceptance keeps a finding visible but not open, and it reopens
  * when the acceptance runs out or the finding gets worse. Report rows and violations carry

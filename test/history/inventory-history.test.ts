@@ -5,7 +5,7 @@ import { pruneHistory } from "../../src/history/prune-history.ts";
 import { syncInventory } from "../../src/inventory/sync-inventory.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * What history keeps: nothing for an initial sync or a no-change resync, the row as it was
  * for each update and removal, one change record per applied version; and what retention
  * prunes without changing any answer after the horizon.

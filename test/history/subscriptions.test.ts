@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { startTestService } from "../support/test-service.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * findingChanged over a real WebSocket (graphql-ws): a client on one replica sees a finding
  * open after a sync through the other; a tenant token hears only of its own workloads'
  * findings, without the other side's units; a connection without a valid token is refused.

@@ -8,7 +8,7 @@ import { childEnv, graphqlRequest, startServe, type ServeProcess } from "../supp
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
-/**
+/*
  * A replica killed mid-delivery (SIGKILL while the receiver holds its request) leaves the
  * delivery to the others: once its lease runs out, another replica delivers it, with the same
  * delivery id.

@@ -6,7 +6,7 @@ import { demoSnapshots } from "../../src/inventory/demo-inventory.ts";
 import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 
-/**
+/*
  * Webhooks against a local receiver that checks every signature and fails the first two
  * attempts of each delivery: a sync through one replica resolves a finding, the change is
  * delivered (by one of two replicas) on the third attempt with the same delivery id, the log

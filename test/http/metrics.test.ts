@@ -5,7 +5,7 @@ import { campusSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createToken } from "../support/token-client.ts";
 
-/**
+/*
  * What an SRE's Prometheus sees, from the real `tenancy serve`: after a sync, a verdict, a
  * report page, an error, a refused request, a query over its cost budget and one over its rate,
  * /metrics is parsed by a Prometheus text-format parser and each series checked against what

@@ -8,7 +8,7 @@ import { rawExchange } from "../support/raw-http.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * A short mixed attack on `tenancy serve` in its own process, with the default limits, from a
  * tenant's token: depth bombs, alias floods, huge bodies, trickled bodies and a request flood,
  * all at once for a few seconds (every loop bounded, loopback only). Meanwhile a probe asks

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from "../../src/request-limits.ts";
 import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
-/**
+/*
  * Hostile GraphQL documents, sent as an attacker would: over HTTP with a tenant's (or
  * compliance's) token, against the demo inventory. Each is refused before it runs, with
  * QUERY_TOO_COMPLEX naming the limit and what the document has.

@@ -5,7 +5,7 @@ import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secu
 import { createToken, gqlAs } from "../support/token-client.ts";
 import { rawExchange } from "../support/raw-http.ts";
 
-/**
+/*
  * The transport, attacked over plain sockets (as a script would, not a polite client): bodies
  * too large or trickled, headers trickled, connections hoarded, requests flooded. Limits are
  * set small here so each test is quick; the defaults are in src/request-limits.ts.

@@ -8,7 +8,7 @@ import { syncInventory } from "../../src/inventory/sync-inventory.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { campusSnapshot } from "../support/snapshots.ts";
 
-/**
+/*
  * A dry run is a transaction that is rolled back (SqlClient.rolledBack), on both engines: it
  * reports what a sync would change, and leaves no row, no run and no inventory version behind.
  */

@@ -12,7 +12,7 @@ import { IsolationIndex } from "../../src/isolation/isolation-index.ts";
 import { loadTopologyFor } from "../../src/isolation/load-topology.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * Places many sources see (docs/snapshots.md): several sources describe
  * one datacenter, each description kept apart, the datacenter their union. The same rules on
  * real PostgreSQL and on the embedded PGlite.

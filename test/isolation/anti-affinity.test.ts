@@ -6,7 +6,7 @@ import { syncInventory } from "../../src/inventory/sync-inventory.ts";
 import { loadTopology } from "../../src/isolation/load-topology.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * The contract's "Anti-affinity" rules, each level and each bound, on an inventory synced into
  * real PostgreSQL and read back as the service reads it.
  */

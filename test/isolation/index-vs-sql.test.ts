@@ -7,7 +7,7 @@ import { loadTopologyFor } from "../../src/isolation/load-topology.ts";
 import { generateFleet, random } from "../../bench/fleet.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * The in-memory index must give the answers that SQL alone gives: for many random pairs,
  * the verdict over the whole indexed fleet equals the verdict over only what a recursive SQL
  * walk loads for that pair.

@@ -6,7 +6,7 @@ import type { SqlClient } from "../../src/db/sql-client.ts";
 import { useMetrics } from "../../src/graphql/plugins/use-metrics.ts";
 import { Metrics } from "../../src/http/metrics.ts";
 
-/**
+/*
  * The shipped alert rules and dashboard (examples/observability/) against the service's own
  * metrics: every expression parses with Prometheus' PromQL grammar (lezer-promql, the grammar of
  * Prometheus' own UI), and every series and label it selects is one the service exports. So a

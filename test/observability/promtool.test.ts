@@ -5,7 +5,7 @@ import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 
-/**
+/*
  * The shipped alert rules through Prometheus' own promtool (Debian's `prometheus` package; .ci/run
  * installs it): `check rules` validates the file as Prometheus loads it, and `test rules` runs
  * examples/observability/alerts.test.yml, in which each required alert fires on series that

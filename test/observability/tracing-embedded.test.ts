@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServeProcess } from "../support/cli-process.ts";
 import { ancestry, finishedSpans, startTracedServe, type ExportedSpan } from "../support/traced-serve.ts";
 
-/**
+/*
  * Traces on the embedded database (PGlite), which has no pg driver for OpenTelemetry to
  * instrument: the service's own statements get `pglite.query` spans, inside the verdict's.
  */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { childEnv, startServe, type ServeProcess } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
-/**
+/*
  * How tracing is switched, as an operator switches it: `tenancy serve` with
  * OTEL_EXPORTER_OTLP_ENDPOINT exports its spans with OTLP to that endpoint (a receiver here,
  * OTLP/HTTP JSON), and without it the OpenTelemetry SDK is never even loaded.

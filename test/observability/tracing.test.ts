@@ -4,7 +4,7 @@ import { campusSnapshot } from "../support/snapshots.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { ancestry as ancestryIn, finishedSpans, startTracedServe, type ExportedSpan } from "../support/traced-serve.ts";
 
-/**
+/*
  * Traces of the real `tenancy serve` on real PostgreSQL, with the tracing start an operator
  * preloads and its spans kept by an InMemorySpanExporter (test/support/in-memory-tracing.ts):
  * one trace runs from the HTTP request through GraphQL and the verdict to the SQL statement,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-/**
+/*
  * The rules a user reads live in the repository: every relative link of the README,
  * DEVELOPERS.md and docs/ leads to a file of the repository (and to a heading that exists),
  * and nothing a clone ships points outside it (to the folder beside the repository where the

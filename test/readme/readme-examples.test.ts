@@ -14,7 +14,7 @@ import { compareShownText, maskJson } from "../support/match-shown-output.ts";
 import { chatSteps, consoleSteps, readmeExamples, type ReadmeExample } from "../support/readme-examples.ts";
 import { ShellSession } from "../support/shell-session.ts";
 
-/**
+/*
  * Every example of README.md, run in order against the demo, as one reader following the
  * README in one terminal: the demo inventory on a fresh database, the service over it, and a
  * shell (in a scratch folder holding `examples/`) where `npx tenancy` is this checkout's

@@ -4,7 +4,7 @@ import { graphqlRequest } from "./cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 import { startTestService } from "./test-service.ts";
 
-/**
+/*
  * A fresh database with the demo inventory, and `replicas` services over it: what the
  * GraphQL tests query. `gql` posts to the first service unless told another.
  */

@@ -1,4 +1,4 @@
-/**
+/*
  * Compares what a README shows an example printing with what it printed, after masking what
  * changes from run to run (times, API token secrets, opaque global ids). In the shown text, `…`
  * stands for "any text" within a line, and a line holding only `…` for any number of lines:

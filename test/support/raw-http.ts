@@ -1,6 +1,6 @@
 import net from "node:net";
 
-/**
+/*
  * Talks to a loopback server over a bare socket, as an attacker's script would: `write` sends
  * whatever it likes (slowly, endlessly, malformed), and the answer is everything the server
  * sent back until it closed the connection or `waitMs` passed.

@@ -1,4 +1,4 @@
-/**
+/*
  * The examples of a README, found in the markdown itself so that a new example is tested
  * without touching the test:
  *

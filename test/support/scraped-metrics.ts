@@ -1,6 +1,6 @@
 import parsePrometheusTextFormat, { type PrometheusSample } from "parse-prometheus-text-format";
 
-/**
+/*
  * A /metrics page read by a Prometheus text-format parser (which throws on a malformed line),
  * as Prometheus stores it: one series per name and label set, a histogram being its `_bucket`,
  * `_sum` and `_count` series. (The parser folds a histogram's series into one object, losing

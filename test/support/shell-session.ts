@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 
-/**
+/*
  * One bash process that a README's console commands run in, one after the other, the way a
  * reader types them into one terminal: `export`, `cd` and files carry over from one command to
  * the next. Each command's standard output and error are read together, in the order written.

@@ -4,7 +4,7 @@ import { migrate } from "../../src/db/migrator.ts";
 import { openDatabase, type Database } from "../../src/db/open-database.ts";
 import { adminQuery } from "./admin-query.ts";
 
-/**
+/*
  * A fresh database for one test file on the suite's PostgreSQL server: created empty,
  * migrated, and dropped again by `drop()`.
  */

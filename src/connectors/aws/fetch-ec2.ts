@@ -1,6 +1,6 @@
 import { keyList, setting, type ConnectorOptions } from "../connector.ts";
 
-/**
+/*
  * Reads EC2 live through the AWS SDK, region by region, into the documents `mapEc2` takes.
  * Credentials come the SDK's standard way (environment, profile, instance role). Any failure
  * (a region denied, a page that errors) throws: nothing is synced rather than a partial

@@ -1,6 +1,6 @@
 import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
-/**
+/*
  * AWS EC2: `aws ec2 describe-instances` output (and, to know zone ids, placement group
  * strategies and Dedicated Hosts' owners, `describe-availability-zones`,
  * `describe-placement-groups` and `describe-hosts`) → a snapshot.

@@ -1,4 +1,4 @@
-/**
+/*
  * What ARM's `GET /subscriptions/{id}/locations` (api-version 2022-12-01 or later, as
  * `az rest` prints it, or the records of such a list) says of each subscription's regions: which physical zone
  * each logical zone is. Azure maps logical zones to physical ones per subscription, so

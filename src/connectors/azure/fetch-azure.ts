@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { keyList, setting, type ConnectorOptions } from "../connector.ts";
 
-/**
+/*
  * Reads Azure live through @azure/arm-compute into the `az vm list -d` shape `mapAzure` takes:
  * every VM of each subscription (page by page), joined with its run-time status
  * (`statusOnly=true`: power state and fault domain), and the subscription's locations with their

@@ -4,7 +4,7 @@ import { AzureZones, isLocation } from "./azure-zones.ts";
 import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 import { getOrInsert } from "../../domain/get-or-insert.ts";
 
-/**
+/*
  * Azure: `az vm list -d -o json`, `az vm get-instance-view` (fault domains),
  * `az vmss list-instances` (scale set VMs, AKS node pools) and the subscription's locations
  * (`az rest … /locations?api-version=2022-12-01`: which physical zone each logical zone is) → a snapshot.

@@ -1,6 +1,6 @@
 import { keyList, setting, type ConnectorOptions } from "../connector.ts";
 
-/**
+/*
  * Reads GCP live through @google-cloud/compute (REST) into the `gcloud compute instances list`
  * shape `mapGcp` takes: every instance of each project, every zone, page by page
  * (`aggregated/instances`). Credentials: Application Default Credentials, or `token` (an

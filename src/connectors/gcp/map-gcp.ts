@@ -1,6 +1,6 @@
 import { ownersFromTags, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
-/**
+/*
  * GCP: `gcloud compute instances list --format=json` → a snapshot.
  *
  * - A zone is a datacenter (europe-west1-b, region europe-west1); hosts are hidden.

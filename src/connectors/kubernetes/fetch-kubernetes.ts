@@ -1,6 +1,6 @@
 import { setting, type ConnectorOptions } from "../connector.ts";
 
-/**
+/*
  * Reads a cluster live through @kubernetes/client-node into the List `mapKubernetes` takes:
  * nodes, pods and namespaces page by page (`limit`/`continue`), and KubeVirt's
  * VirtualMachineInstances when the cluster has them. The kubeconfig is found the client's

@@ -3,7 +3,7 @@ import type { AntiAffinityRule } from "../../inventory/snapshot.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
 import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
-/**
+/*
  * Kubernetes: `kubectl get nodes,pods,namespaces -A -o json` (and KubeVirt's `vmi`) → a snapshot.
  *
  * - A node whose `spec.providerID` names a cloud VM *is* that VM (aws:///eu-west-1a/i-0abc… is

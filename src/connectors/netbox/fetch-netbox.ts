@@ -1,7 +1,7 @@
 import { setting, type ConnectorOptions } from "../connector.ts";
 import { NETBOX_ENDPOINTS } from "./map-netbox.ts";
 
-/**
+/*
  * Reads NetBox live through its REST API (there is no official npm SDK): every endpoint
  * `mapNetbox` maps, following `next` until the last page. `url` (or NETBOX_URL) and `token`
  * (or NETBOX_TOKEN). Any page that fails throws: nothing is synced.

@@ -1,7 +1,7 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import { getOrInsert } from "../../domain/get-or-insert.ts";
 
-/**
+/*
  * NetBox: its REST API's JSON (each endpoint's paginated answer: sites, racks, power panels
  * and feeds, devices, clusters, virtual machines, tenants, tenant groups) → the physical side.
  *

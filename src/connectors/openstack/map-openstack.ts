@@ -1,6 +1,6 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 
-/**
+/*
  * OpenStack: `openstack server list --long -f json` (or the API's `servers/detail`, or
  * `server show -f json` objects) and `openstack server group list --long -f json` (or the API's
  * `os-server-groups`) → a snapshot.

@@ -8,7 +8,7 @@ import type { Context } from "../context.ts";
 import { badUserInput, ErrorCode } from "../errors.ts";
 import { queryCost } from "../query-cost.ts";
 
-/**
+/*
  * Refuses an operation before any resolver runs when it is too big: more tokens than the parser
  * reads (graphql's own maxTokens), deeper, with more aliases or directives than allowed
  * (GraphQL Armor's rules), or costing more than the caller's role may spend

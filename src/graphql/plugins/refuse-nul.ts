@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from "@apollo/server";
 import { visit, type DocumentNode } from "graphql";
 import { badUserInput } from "../errors.ts";
 
-/**
+/*
  * Refuses a request whose text holds a NUL character (U+0000), in the document or in any
  * variable (a snapshot included), with BAD_USER_INPUT naming where. PostgreSQL cannot store NUL
  * in text, so without this check the request would fail deep inside as an internal error.

@@ -4,7 +4,7 @@ import type { RequestLimits } from "../../request-limits.ts";
 import type { Context } from "../context.ts";
 import { ErrorCode } from "../errors.ts";
 
-/**
+/*
  * Each request's deadline (its role's, from when GraphQL work starts). Past it no further
  * field is resolved: each fails with TIMEOUT, so a runaway query stops reading and shaping at
  * the next field instead of running on for everyone else's time. The HTTP layer also answers

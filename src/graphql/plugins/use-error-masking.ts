@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { ErrorCode } from "../errors.ts";
 import { currentRequestId } from "../../observability/request-context.ts";
 
-/**
+/*
  * Apollo's formatError: errors the API raised on purpose (with a known code) go to the client
  * as they are (with the request's id added); anything else is logged with its stack and replaced by a generic message, so
  * SQL text, file paths and stack traces never reach a caller.

@@ -24,7 +24,7 @@ import { loadUnit, loadUnits, nonNull } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
-/**
+/*
  * Anti-affinity audits and failure what-ifs. Thin: the request's view of the in-memory index,
  * the domain's rules, and loaders for the objects named.
  */

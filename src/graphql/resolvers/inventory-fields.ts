@@ -7,7 +7,7 @@ import type { ChildRelationName } from "../inventory-sql.ts";
 import type { InventoryRow } from "../inventory-types.ts";
 import type { PageArgs } from "../pagination.ts";
 
-/**
+/*
  * Resolver builders shared by the inventory types: the global id, the owning source, a
  * reference to another object by key, and a connection of children. Each goes through the
  * request's loaders.

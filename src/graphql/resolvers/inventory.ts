@@ -16,7 +16,7 @@ import type { InventoryRow } from "../inventory-types.ts";
 import type { AntiAffinityRule } from "../../domain/topology.ts";
 import { children, describingSources, nodeFields, nonNull, rowFields } from "./inventory-fields.ts";
 
-/**
+/*
  * The inventory types of schema.graphql. Thin: each field reads the row or follows a relation
  * through the request's loaders.
  */

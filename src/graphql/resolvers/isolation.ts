@@ -21,7 +21,7 @@ import { loadUnit } from "./inventory-fields.ts";
 import { requireVisibleWorkload } from "./visible-workload.ts";
 import { compareCodeUnits } from "../../domain/compare-code-units.ts";
 
-/**
+/*
  * Verdicts, the fleet report, exposure and the policy. Thin: load the request's view of the
  * in-memory index, call the domain, shape the answer.
  */

@@ -6,7 +6,7 @@ import pg from "pg";
 import type { PostgresBinaries } from "./postgres-binaries.ts";
 import type { ServerUser } from "./server-user.ts";
 
-/**
+/*
  * One throwaway PostgreSQL cluster in `dir` (initdb, then postgres on a free loopback port),
  * owned by the supervisor process. Only one child (initdb, then postgres) runs at a time, and
  * `stop()` ends whichever it is, so an interrupt at any moment leaves nothing running.

@@ -1,4 +1,4 @@
-/**
+/*
  * The process that owns the throwaway PostgreSQL of a test or bench run (started by
  * start-embedded-postgres.ts in a process group of its own, so a Ctrl-C reaches it only
  * through its parent). It makes a temporary folder and prints one JSON line naming it ({ dir }),

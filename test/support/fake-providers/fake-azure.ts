@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { listen, type FakeServer } from "./listen.ts";
 
-/**
+/*
  * A local Azure Resource Manager serving the `az vm list -d` fixture as ARM answers it:
  * `GET /subscriptions/{id}/providers/Microsoft.Compute/virtualMachines`, the VM model with its
  * `properties`, or with `statusOnly=true` the instance views, in pages linked by `nextLink`;

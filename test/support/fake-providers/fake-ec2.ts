@@ -1,6 +1,6 @@
 import { listen, type FakeServer } from "./listen.ts";
 
-/**
+/*
  * A local EC2 Query API (the XML the real service answers) serving the describe-* fixtures, so
  * the real AWS SDK parses real responses: DescribeInstances in pages of `pageSize`
  * reservations with NextToken, DescribeAvailabilityZones, DescribePlacementGroups. Requests

@@ -1,6 +1,6 @@
 import { listen, type FakeServer } from "./listen.ts";
 
-/**
+/*
  * A local Compute Engine REST API serving the `gcloud compute instances list` fixture as
  * `GET /compute/v1/projects/{project}/aggregated/instances` answers it: instances grouped by
  * zone, an empty zone with its NO_RESULTS_ON_PAGE warning, `nextPageToken` pages. 401 without

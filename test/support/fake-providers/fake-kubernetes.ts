@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { listen, type FakeServer } from "./listen.ts";
 
-/**
+/*
  * A local Kubernetes API serving the fixtures' namespaces, nodes, pods and KubeVirt VMIs as
  * the API server does: typed lists (items without kind), `limit` and `continue` paging, 401
  * without the bearer token, 404 for KubeVirt when the cluster has none.
