@@ -1,5 +1,5 @@
-import { auditRule, cachedPlacementAt, NOUN, replicasOf, type RuleAudit } from "./anti-affinity.ts";
-import { describePair, describeRedactedPair, needs, outcomeSentence } from "./explain-verdict.ts";
+import { auditRule, cachedPlacementAt, NOUN, replicasOf, type RuleAudit, type Unverifiable } from "./anti-affinity.ts";
+import { describePair, describeRedactedPair, isNewReplica, needs, outcomeSentence } from "./explain-verdict.ts";
 import { relationship, requiredLevel, type Policy } from "./policy.ts";
 import { defaultReplicaKind, withNewReplica, type CandidatePlace, type ReplicaKind } from "./placement-overlay.ts";
 import { rank, stronger, type IsolationLevel } from "./scale.ts";
@@ -255,7 +255,9 @@ function sentences(findings: Map<string, Finding>, redact: boolean) {
 /**
  * The workload's anti-affinity rules with the replica added: a violation it did not have, or a
  * larger excess, breaks the rule (refused when HARD, a SOFT breach otherwise); a place where the
- * rule cannot be checked (its host hidden, its rack unknown) is only possible for a HARD rule.
+ * rule cannot be checked (its host hidden, its rack unknown), or where it would leave any replica
+ * uncheckable (a placement group's slot next to replicas outside that group), is only possible
+ * for a HARD rule.
  * MIN_DOMAINS asks for more replicas, which one replica never makes worse: it counts in the spread.
  */
 function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef, chain: Chain, audits: RuleAudit[]) {
@@ -265,7 +267,11 @@ function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef,
   let crowding = 0;
   // A unit inside one of the workload's own units is not a new replica (anti-affinity.ts, replicasOf).
   const insideOwn = chain.links.slice(1).some((link) => (link.kind === "container" ? plus.containers.get(link.key)?.workload : link.kind === "virtualMachine" ? plus.virtualMachines.get(link.key)?.workload : null) === workload.key);
-  if (insideOwn) return { refusals, doubts, softBreaches, crowding };
+  if (insideOwn) {
+    // Not a new replica: the spread is as it was, proven only where every replica could be checked.
+    for (const before of audits) if (before.rule.mode === "HARD" && before.unverifiable.length > 0) doubts.push(uncheckable(workload.key, before.rule, before.unverifiable));
+    return { refusals, doubts, softBreaches, crowding };
+  }
   for (const before of audits) {
     const { rule } = before;
     const placement = cachedPlacementAt(plus, chain, rule.level);
@@ -275,6 +281,8 @@ function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef,
     }
     for (const domain of placement.domains) crowding += before.domains.get(domain)?.length ?? 0;
     const after = auditRule(plus, workload.key, rule, [...before.replicas, unit]);
+    // A slot of one placement group next to replicas elsewhere leaves them all uncheckable: not proven.
+    if (rule.mode === "HARD" && after.unverifiable.length > 0) doubts.push(uncheckable(workload.key, rule, after.unverifiable));
     for (const violation of after.violations) {
       if (violation.kind === "MIN_DOMAINS") continue;
       const was = before.violations.find((v) => v.kind === violation.kind && v.domain === violation.domain);
@@ -283,4 +291,10 @@ function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef,
     }
   }
   return { refusals, doubts, softBreaches, crowding };
+}
+
+/** Why a HARD rule is not proven with the replica placed: the replicas whose domain cannot be told apart, and why. */
+function uncheckable(workload: string, rule: AntiAffinityRule, unverifiable: readonly Unverifiable[]): string {
+  const which = unverifiable.map((u) => `${isNewReplica(u.replica) ? "the new replica" : `replica ${u.replica.key}`}: ${u.reason}`);
+  return `the ${NOUN[rule.level]} spread of ${workload} (HARD) could not be checked with the new replica there: ${which.join("; ")}`;
 }

@@ -85,3 +85,30 @@ describe("placement advice in a zone with hidden hosts", () => {
     );
   });
 });
+
+describe("placement advice next to placement groups", () => {
+  // AWS spread-group slots (src/connectors/aws/map-ec2.ts): each instance gets a rack of its own,
+  // apart only from the slots of its own group.
+  const slot = (group: string, instance: string) => `aws-spread/pgdc/${group}/${instance}`;
+  const slots = [slot("g1", "i-1"), slot("g1", "i-2"), slot("g2", "i-3")];
+  const topology = buildTopology({
+    datacenters: [{ id: "pgdc", region: "eu-west-1" }],
+    racks: slots.map((id) => ({ id, datacenter: "pgdc", powerDomains: [], networkDomains: [] })),
+    hosts: slots.map((id) => ({ id, rack: id, placementGroup: id.includes("/g1/") ? "aws/g1" : "aws/g2" })),
+    tenants,
+    workloads: [{ id: "pgw", tenant: "acme", antiAffinity: [{ level: "RACK", maxPerDomain: 1, mode: "HARD" }] }],
+    virtualMachines: [{ id: "pgw-1", host: slot("g1", "i-1"), tenant: "acme", workload: "pgw" }],
+  });
+  const pgw: AdviceWorkload = { key: "pgw", tenant: "acme", minimumIsolation: null, antiAffinity: [{ level: "RACK", maxPerDomain: 1, mode: "HARD" }] };
+
+  it("a slot of another group than the replicas' is only POSSIBLE: the HARD rack spread could no longer be checked", () => {
+    const advice = placementAdvice(topology, DEFAULT_POLICY, pgw, [
+      { kind: "host", key: slot("g2", "i-3") },
+      { kind: "host", key: slot("g1", "i-2") },
+    ]);
+    expect(advice.map((a) => `${a.place.key} ${a.outcome}`)).toEqual([`${slot("g1", "i-2")} PROVEN`, `${slot("g2", "i-3")} POSSIBLE`]);
+    expect(advice[1].reasons).toEqual([
+      "the rack spread of pgw (HARD) could not be checked with the new replica there: replica pgw-1: its rack is known apart only from the other slots of placement group aws/g1, and the other replicas are not all in that group; the new replica: its rack is known apart only from the other slots of placement group aws/g2, and the other replicas are not all in that group",
+    ]);
+  });
+});
