@@ -1,4 +1,4 @@
-import { kubernetesSettings, nodeUnitOf, runtimeOf, spreadRules, tenantOfObject, workloadOf, type K8sObject } from "../connectors/kubernetes/map-kubernetes.ts";
+import { kubernetesSettings, nodeUnitOf, runtimeOf, spreadRules, workloadOf, type K8sObject } from "../connectors/kubernetes/map-kubernetes.ts";
 import type { ConnectorOptions } from "../connectors/connector.ts";
 import { placementAdvice, type AdviceWorkload, type CandidateAdvice } from "../domain/placement-advice.ts";
 import { kubernetesNodePlace } from "../domain/placement-candidates.ts";
@@ -25,20 +25,23 @@ export interface PodAdvice {
 }
 
 /**
- * The tenant: the pod's workload's when synced; else the tenant the source's synced pods of its
- * namespace carry (the namespace's label, read at sync: the scheduler does not send the
- * namespace), when they agree; else the connector's rule on the pod alone (its label, else the
- * namespace's name).
+ * The tenant: the pod's workload's when synced; else the one tenant the source's synced pods of
+ * its namespace carry (the namespace's label wins at sync, as it does here: the scheduler does
+ * not send the namespace); else, in a namespace whose synced pods carry several tenants (each
+ * by its own label), the pod's label when it is one of them. Anything else is not known: a pod's
+ * own label is not trusted where nothing synced backs it, or anyone could claim any tenant.
  */
-function podTenant(topology: Topology, source: string, meta: NonNullable<K8sObject["metadata"]>, tenantLabel: string, workload: string | null): string {
+function podTenant(topology: Topology, source: string, meta: NonNullable<K8sObject["metadata"]>, tenantLabel: string, workload: string | null): string | null {
   const synced = workload !== null ? topology.workloads.get(workload) : undefined;
   if (synced) return synced.tenant;
   const own = meta.labels?.[tenantLabel];
-  const prefix = `${meta.namespace ?? "default"}/`;
-  const seen = namespaceTenants(topology).get(`${source}\u0000${prefix}`) ?? new Set<string>();
-  if (seen.size === 1 && (own === undefined || seen.has(own))) return [...seen][0];
-  return tenantOfObject(meta, undefined, tenantLabel);
+  const seen = namespaceTenants(topology).get(`${source}\u0000${meta.namespace ?? "default"}/`) ?? new Set<string>();
+  if (seen.size === 1) return [...seen][0];
+  return own !== undefined && seen.has(own) ? own : null;
 }
+
+/** The tenant a pod of an unknown tenant is judged as: one no inventory names, so every requirement is the policy's for another organization. */
+export const unknownTenant = (namespace: string) => `unknown tenant of namespace ${namespace}`;
 
 const namespaceCache = new WeakMap<Topology, Map<string, Set<string>>>();
 
@@ -59,17 +62,19 @@ function namespaceTenants(topology: Topology): Map<string, Set<string>> {
   return byNamespace;
 }
 
-/** The workload to advise: the synced one, else one described from the object (its spread constraints as rules). */
-export function objectWorkload(topology: Topology, options: ConnectorOptions, object: K8sObject): AdviceWorkload {
+/** The workload to advise (the synced one, else one described from the object: its spread constraints as rules), and whether its tenant is known. */
+export function objectWorkload(topology: Topology, options: ConnectorOptions, object: K8sObject): AdviceWorkload & { tenantKnown: boolean } {
   const { tenantLabel, workloadLabel } = kubernetesSettings(options);
   const meta = object.metadata ?? {};
   const key = workloadOf(meta, workloadLabel);
-  const tenant = podTenant(topology, options.source, meta, tenantLabel, key);
+  const known = podTenant(topology, options.source, meta, tenantLabel, key);
+  const tenant = known ?? unknownTenant(meta.namespace ?? "default");
+  const tenantKnown = known !== null;
   const synced = key !== null ? topology.workloads.get(key) : undefined;
-  if (synced && synced.tenant === tenant) return { key: synced.key, tenant, minimumIsolation: synced.minimumIsolation, antiAffinity: synced.antiAffinity };
+  if (synced && synced.tenant === tenant) return { key: synced.key, tenant, minimumIsolation: synced.minimumIsolation, antiAffinity: synced.antiAffinity, tenantKnown };
   // A pod no controller owns is a workload of its own: the policy still applies to it, both ways.
   const rules = (object.kind === "Pod" ? spreadRules(object) : []) as unknown as AntiAffinityRule[];
-  return { key: key ?? `${meta.namespace ?? "default"}/${meta.name ?? "unnamed"}`, tenant, minimumIsolation: null, antiAffinity: rules.map((r) => ({ ...r, mode: r.mode ?? "HARD" })) };
+  return { key: key ?? `${meta.namespace ?? "default"}/${meta.name ?? "unnamed"}`, tenant, minimumIsolation: null, antiAffinity: rules.map((r) => ({ ...r, mode: r.mode ?? "HARD" })), tenantKnown };
 }
 
 /** A node as a place: the unit the connector syncs it as; one not synced (yet) is the reference a pod on it would carry. */
@@ -99,8 +104,15 @@ export function podAdvice(topology: Topology, policy: Policy, options: Connector
   const places = nodes.map((node) => nodePlace(topology, options, node));
   const ranked = placementAdvice(topology, policy, workload, places, { replica, redactOthers: true });
   const byPlace = new Map(ranked.map((a) => [`${a.place.kind}:${a.place.key}`, a]));
-  nodes.forEach((node, i) => advice.set(node.name, byPlace.get(`${places[i].kind}:${places[i].key}`)!));
+  nodes.forEach((node, i) => advice.set(node.name, atBest(byPlace.get(`${places[i].kind}:${places[i].key}`)!, workload)));
   return { workload, advice };
+}
+
+/** A pod whose tenant is not known is judged as another organization's, and proven nowhere: its tenant's own requirements are not known. */
+function atBest(advice: CandidateAdvice, workload: AdviceWorkload & { tenantKnown: boolean }): CandidateAdvice {
+  if (workload.tenantKnown || advice.outcome === "REFUSED") return advice;
+  const why = `the tenant of ${workload.key} is not known: its namespace has no pods synced from this source that name one, and a pod's own tenant label is not trusted`;
+  return { ...advice, outcome: "POSSIBLE", reasons: [why, ...advice.reasons] };
 }
 
 /** kube-scheduler's extender score, 0 to 10: PROVEN 6–10 and POSSIBLE 1–5, less for SOFT breaches and crowding; REFUSED 0. */

@@ -125,6 +125,34 @@ describe("the scheduler extender", () => {
     expect(body.FailedAndUnresolvableNodes["srv-1"]).toBe(ISOLATION_REFUSAL);
   });
 
+  it("judges a pod by its namespace's synced tenant, not by a tenant label that disagrees with it", async () => {
+    const args = fixture("extender-args-node-names.json");
+    // As globex it could sit beside globex's database on srv-1; it is acme's namespace, so it may not.
+    args.Pod.metadata.labels = { "app.kubernetes.io/name": "fraud-check", "pod-template-hash": "6c8d9f7b5a", "tenancy.io/tenant": "globex" };
+    args.Pod.metadata.ownerReferences[0].name = "fraud-check-6c8d9f7b5a";
+    const { body } = await post("/scheduler/k8s-prod/filter", args);
+    expect(body.NodeNames).toEqual(["srv-2", "srv-3", "srv-9"]);
+    expect(body.FailedAndUnresolvableNodes["srv-1"]).toBe(ISOLATION_REFUSAL);
+  });
+
+  it("does not trust a tenant label in a namespace with nothing synced: the tenant is unknown, judged as another organization's, proven nowhere", async () => {
+    const args = fixture("extender-args-node-names.json");
+    args.Pod.metadata.namespace = "brand-new";
+    args.Pod.metadata.labels = { "app.kubernetes.io/name": "fraud-check", "pod-template-hash": "6c8d9f7b5a", "tenancy.io/tenant": "globex" };
+    args.Pod.metadata.ownerReferences[0].name = "fraud-check-6c8d9f7b5a";
+    const filtered = await post("/scheduler/k8s-prod/filter", args);
+    expect(filtered.body.FailedAndUnresolvableNodes["srv-1"]).toMatch(/^NOT ISOLATED: brand-new\/fraud-check \(unknown tenant of namespace brand-new\) needs /);
+    const { body } = await post("/scheduler/k8s-prod/prioritize", args);
+    // Judged as another organization's: acme's node VMs refuse it; the node not synced is possible at best.
+    expect(body).toEqual([
+      { Host: "srv-1", Score: 0 },
+      { Host: "srv-2", Score: 0 },
+      { Host: "srv-3", Score: 0 },
+      { Host: "srv-4", Score: 0 },
+      { Host: "srv-9", Score: 5 },
+    ]);
+  });
+
   it("takes the token in the path, since kube-scheduler's extender client sends no header", async () => {
     const { status, body } = await post(`/scheduler/k8s-prod/token/${schedulerToken}/filter`, fixture("extender-args-node-names.json"), null);
     expect(status).toBe(200);
