@@ -34,15 +34,18 @@ export function schedulerRoutes(deps: SchedulerDeps) {
   return {
     /** Moves a token given in the path to the Authorization header, so that the one bearer check applies. */
     takeTokenFromPath(request: http.IncomingMessage, url: URL) {
-      const token = PATH.exec(url.pathname)?.[2];
-      if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${decodeURIComponent(token)}`;
+      const token = decodedSegment(PATH.exec(url.pathname)?.[2]);
+      // A segment that is not valid percent-encoding is no token: the bearer check answers 401.
+      if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
     },
 
     async handle(caller: Principal, url: URL, request: http.IncomingMessage, reply: Reply) {
       const match = PATH.exec(url.pathname);
       if (!match) return reply(404, { Error: `no route ${redactPathSecret(url.pathname)}; the verbs are /scheduler/<source>/filter, /prioritize and /admit` });
       if (request.method !== "POST") return reply(405, { Error: `${match[3]} takes POST` });
-      const [, source, , verb] = match;
+      const [, segment, , verb] = match;
+      const source = decodedSegment(segment);
+      if (source === null) return reply(400, { Error: "the <source> segment of the path is not valid percent-encoding" });
       const read = await readBody(request, deps.limits.bodyBytes[caller.role], deps.limits.bodyTimeoutMs[caller.role]);
       if (read.kind === "too large") return reply(413, { Error: `the body is larger than a ${caller.role} token's limit of ${deps.limits.bodyBytes[caller.role]} bytes` });
       if (read.kind === "too slow") return reply(408, { Error: "the body did not arrive in time" });
@@ -54,7 +57,7 @@ export function schedulerRoutes(deps: SchedulerDeps) {
       }
       const view = await deps.index.view();
       await view.warmed(); // replicas and shared places, built in slices after the index is published
-      const options = connectorOptions(deps.sources, decodeURIComponent(source));
+      const options = connectorOptions(deps.sources, source);
       try {
         if (verb === "admit") return reply(200, admissionResponse(view.topology, view.policy, options, body));
         const args = parseExtenderArgs(body);
@@ -73,4 +76,14 @@ export function schedulerRoutes(deps: SchedulerDeps) {
 function connectorOptions(sources: readonly ScheduledSource[], source: string): ConnectorOptions {
   const configured = sources.find((s) => s.source === source && s.connector === "kubernetes");
   return { source, settings: configured?.settings ?? {} };
+}
+
+/** A path segment decoded, or null when it is not valid percent-encoding (decodeURIComponent throws URIError). */
+function decodedSegment(segment: string | undefined): string | null {
+  if (segment === undefined) return null;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }

@@ -179,6 +179,9 @@ describe("the scheduler extender", () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).Error).toMatch(/^the body is not valid JSON: /);
     expect((await post("/scheduler/k8s-prod/bind", {})).status).toBe(404);
+    // Malformed percent-encoding: no token (401, before anything else), a bad source (400), never a 500.
+    expect((await post("/scheduler/k8s-prod/token/%E0%A4%A/filter", fixture("extender-args-nodes.json"), null)).status).toBe(401);
+    expect(await post("/scheduler/%E0%A4%A/filter", fixture("extender-args-nodes.json"))).toEqual({ status: 400, body: { Error: "the <source> segment of the path is not valid percent-encoding" } });
   });
 });
 
