@@ -32,6 +32,10 @@ export interface RequestLimits {
   requestsPerSecond: Record<Role, number>;
   /** Requests per minute from one address that present no valid token (401s, guesses). */
   unauthenticatedPerMinute: number;
+  /** Live subscriptions on one WebSocket connection (graphql-ws); each also counts as a request against the rate. */
+  maxSubscriptionsPerConnection: number;
+  /** Live subscriptions of one token over all its connections to a replica. */
+  maxSubscriptionsPerToken: number;
 }
 
 const KIB = 1024;
@@ -57,6 +61,9 @@ export const DEFAULT_LIMITS: RequestLimits = {
   // kube-scheduler asks once per pod and verb; a burst of pods is normal.
   requestsPerSecond: { admin: 0, compliance: 20, tenant: 20, sync: 5, scheduler: 200 },
   unauthenticatedPerMinute: 60,
+  // A dashboard subscribes to a few filters; an operator's tools to a few dozen.
+  maxSubscriptionsPerConnection: 20,
+  maxSubscriptionsPerToken: 100,
 };
 
 export class LimitsError extends Error {}
@@ -78,6 +85,8 @@ export function loadLimits(env: NodeJS.ProcessEnv): RequestLimits {
     maxConnections: positive(env, "TENANCY_MAX_CONNECTIONS", d.maxConnections),
     requestsPerSecond: perRole(env, "TENANCY_RATE_LIMIT", d.requestsPerSecond, whole),
     unauthenticatedPerMinute: whole(env, "TENANCY_UNAUTHENTICATED_PER_MINUTE", d.unauthenticatedPerMinute),
+    maxSubscriptionsPerConnection: positive(env, "TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION", d.maxSubscriptionsPerConnection),
+    maxSubscriptionsPerToken: positive(env, "TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN", d.maxSubscriptionsPerToken),
   };
 }
 

@@ -11,6 +11,7 @@ describe("the limits, from the environment", () => {
     // The old single body limit is the sync role's; TENANCY_MAX_BODY_BYTES_SYNC wins over it.
     expect(limits.bodyBytes).toEqual({ ...DEFAULT_LIMITS.bodyBytes, sync: 1048576 });
     expect(loadLimits({ TENANCY_MAX_BODY_BYTES: "10", TENANCY_MAX_BODY_BYTES_SYNC: "20" }).bodyBytes.sync).toBe(20);
+    expect(loadLimits({ TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION: "2", TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN: "7" })).toMatchObject({ maxSubscriptionsPerConnection: 2, maxSubscriptionsPerToken: 7 });
     expect(loadLimits({})).toEqual(DEFAULT_LIMITS);
   });
 

@@ -84,8 +84,8 @@ export const FIELD_RULES: Partial<Record<RuledField, FieldRule>> = {
   "Query.findings": { roles: OPERATORS },
   "Query.finding": { roles: OPERATORS },
   "Query.webhooks": { roles: OPERATORS },
-  // A tenant hears only of its own workloads' findings (resolvers/findings.ts).
-  "Subscription.findingChanged": { roles: READERS },
+  // Operators only, like `findings`: an event names the other side (its tenant, units, acceptance).
+  "Subscription.findingChanged": { roles: OPERATORS },
 
   "Mutation.syncInventory": {
     roles: ["admin", "sync"],

@@ -13,7 +13,9 @@ import type { TokenCache } from "./token-cache.ts";
  *   only by its owner) is the same OS user's `tenancy` command on this machine: admin, from
  *   loopback only. Whoever can read that file could open the database itself.
  * - No header: allowed only while no admin token is configured and no token is active (a
- *   loopback-only server, the embedded demo). The first token created closes that door.
+ *   loopback-only server, the embedded demo), and only for a request to localhost by name
+ *   (its Host header): a page on a rebound DNS name (rebind.evil.example → 127.0.0.1) that the
+ *   browser lets talk to its own origin gets nothing. The first token created closes that door.
  */
 /** The CLI's way into a service that holds the embedded database (src/db/data-dir-lock.ts). */
 export interface LocalCli {
@@ -21,10 +23,10 @@ export interface LocalCli {
   principal: Principal;
 }
 
-export async function authenticate(authorization: string | undefined, adminToken: string | undefined, tokens: TokenCache, localCli?: LocalCli): Promise<Principal | null> {
+export async function authenticate(authorization: string | undefined, adminToken: string | undefined, tokens: TokenCache, localCli: LocalCli | undefined, host: string | undefined): Promise<Principal | null> {
   const secret = bearerSecret(authorization);
   if (secret === null) {
-    if (authorization) return null;
+    if (authorization || !isLocalHost(host)) return null;
     return !adminToken && !(await tokens.anyActiveToken()) ? LOOPBACK_ADMIN : null;
   }
   if (adminToken && timingSafeEqual(digest(secret), digest(adminToken))) return BOOTSTRAP_ADMIN;
@@ -36,6 +38,12 @@ export async function authenticate(authorization: string | undefined, adminToken
 export function refusalReason(authorization: string | undefined): string {
   if (!authorization) return "no Authorization header";
   return bearerSecret(authorization) === null ? "not a bearer token" : "unknown or revoked token";
+}
+
+/** A Host header naming this machine: localhost, 127.0.0.1 or [::1], with any port. */
+export function isLocalHost(host: string | undefined): boolean {
+  const name = /^(\[[^\]]*\]|[^:]*)(:\d+)?$/.exec(host ?? "")?.[1].toLowerCase();
+  return name === "localhost" || name === "127.0.0.1" || name === "[::1]";
 }
 
 export function bearerSecret(authorization: string | undefined): string | null {

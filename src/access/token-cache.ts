@@ -15,6 +15,7 @@ import type { Principal } from "./principal.ts";
 export class TokenCache {
   private readonly principals = new Map<string, { principal: Principal | null; at: number }>();
   private anyActive: { value: boolean; at: number } | null = null;
+  private readonly cleared = new Set<() => void>();
 
   constructor(
     private readonly sql: SqlClient,
@@ -31,6 +32,13 @@ export class TokenCache {
   clear(): void {
     this.principals.clear();
     this.anyActive = null;
+    for (const listener of this.cleared) listener();
+  }
+
+  /** Calls `listener` after each clear (a token created or revoked), so open connections re-check theirs. */
+  onClear(listener: () => void): () => void {
+    this.cleared.add(listener);
+    return () => void this.cleared.delete(listener);
   }
 
   async principalOf(secret: string): Promise<Principal | null> {

@@ -37,13 +37,34 @@ export class FindingFeed {
     };
   }
 
-  /** The changes from now on, until `signal` aborts. */
-  async *changes(signal: AbortSignal): AsyncGenerator<FindingChanged> {
-    try {
-      for await (const [change] of on(this.emitter, "change", { signal, close: ["end"] })) yield change as FindingChanged;
-    } catch (error) {
-      if ((error as Error).name !== "AbortError") throw error;
-    }
+  /**
+   * The changes from now on that `accept` lets through, until the iterator's return(). Not an
+   * async generator: a generator waiting for the next change cannot be returned (its return()
+   * queues behind that wait), so a closed subscription would keep its listener, and the context
+   * it closes over, until some change arrived. node's `on` iterator removes its listener at once.
+   */
+  changes(accept: (change: FindingChanged) => boolean): AsyncIterableIterator<FindingChanged> {
+    const inner = on(this.emitter, "change", { close: ["end"] }) as AsyncIterableIterator<[FindingChanged]>;
+    const iterator: AsyncIterableIterator<FindingChanged> = {
+      async next() {
+        for (;;) {
+          const step = await inner.next();
+          if (step.done) return { done: true, value: undefined };
+          if (accept(step.value[0])) return { done: false, value: step.value[0] };
+        }
+      },
+      async return() {
+        await inner.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Subscribers listening now (the /metrics gauge; a closed subscription must leave none behind). */
+  listeners(): number {
+    return this.emitter.listenerCount("change");
   }
 
   private async read() {

@@ -50,7 +50,7 @@ export async function authorize(deps: AuthorizeDeps, request: http.IncomingMessa
 /** The token's principal, or null after recording the failure and answering 401. */
 async function authenticated(deps: AuthorizeDeps, request: http.IncomingMessage, response: http.ServerResponse, where: string, address: string): Promise<Principal | null> {
   const local = deps.localCli && isLoopback(request.socket.remoteAddress) ? deps.localCli : undefined;
-  const caller = await authenticate(request.headers.authorization, deps.adminToken, deps.tokens, local);
+  const caller = await authenticate(request.headers.authorization, deps.adminToken, deps.tokens, local, request.headers.host);
   if (caller) return caller;
   const reason = refusalReason(request.headers.authorization);
   await deps.denials.note({ actor: "unauthenticated", role: null, action: "authenticate", subject: `${where} ${reason}`, target: where, detail: { reason, address } });

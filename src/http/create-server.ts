@@ -78,18 +78,15 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const routeDeps: RouteDeps = { sql: db.sql, logger, metrics, limits, chatops, scheduler, web: webRoutes(), graphiql: config.graphiql, adminToken: config.adminToken, tokens, rates, denials, localCli, apollo, contextDeps, deadlines };
   httpServer.on("request", (request, response) => serveRequest(routeDeps, request, response));
   // Subscriptions (findingChanged) over WebSocket on the same port and path.
-  const stopSubscriptions = startSubscriptions({
-    httpServer,
-    logger,
-    authenticate: (authorization, request) => authenticate(authorization, config.adminToken, tokens, localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined),
-    context: (principal) => createContext(contextDeps, principal),
-    limits,
-    validationRules: shape.validationRules,
-  });
+  const subscriptions = startWebSocketSubscriptions(routeDeps, config, shape, httpServer);
+  metrics?.watchSubscriptions(
+    () => subscriptions.open(),
+    () => background.findingFeed.listeners(),
+  );
   const stopAll = async () => {
     await stopWatching();
     await stopWatchingTokens();
-    await stopSubscriptions();
+    await subscriptions.stop();
     await background.stop();
   };
   try {
@@ -111,6 +108,21 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
       await stopAll();
     },
   };
+}
+
+function startWebSocketSubscriptions(deps: RouteDeps, config: Config, shape: ReturnType<typeof queryLimits>, httpServer: http.Server) {
+  const { tokens, localCli, contextDeps } = deps;
+  return startSubscriptions({
+    httpServer,
+    logger: deps.logger,
+    authenticate: (authorization, request) => authenticate(authorization, config.adminToken, tokens, localCli && isLoopback(request.socket.remoteAddress) ? localCli : undefined, request.headers.host),
+    context: (principal) => createContext(contextDeps, principal),
+    limits: deps.limits,
+    rates: deps.rates,
+    validationRules: shape.validationRules,
+    onTokenChange: (listener) => tokens.onClear(listener),
+    publicUrl: config.publicUrl,
+  });
 }
 
 /** Default deny: a root field added to the schema without an access rule stops the server here. */

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry, type Metric } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
 import type { SqlClient } from "../db/sql-client.ts";
 import { DatabaseGauges } from "../observability/database-gauges.ts";
 import { serviceMetrics } from "../observability/service-metrics.ts";
@@ -45,6 +45,26 @@ export class Metrics {
     if (refusal) this.refusals.inc({ route, reason: refusal });
     const outcome = status < 400 ? "ok" : refusal ? "refused" : status < 500 ? "client_error" : "error";
     this.requestSeconds.observe({ route, outcome }, seconds);
+  }
+
+  /** What open subscriptions hold: a closed one must leave neither a subscription nor a feed listener behind. */
+  watchSubscriptions(open: () => number, feedListeners: () => number) {
+    new Gauge({
+      name: "tenancy_subscriptions_open",
+      help: "Live GraphQL subscriptions on open WebSocket connections.",
+      registers: [this.registry],
+      collect: function () {
+        this.set(open());
+      },
+    });
+    new Gauge({
+      name: "tenancy_finding_feed_listeners",
+      help: "Listeners on the finding feed (one per live findingChanged subscription).",
+      registers: [this.registry],
+      collect: function () {
+        this.set(feedListeners());
+      },
+    });
   }
 
   countStatement() {

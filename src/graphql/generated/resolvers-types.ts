@@ -2173,14 +2173,17 @@ export type SourceSyncState =
 /**
  * Live changes, over WebSocket at /graphql with the graphql-ws protocol (subprotocol
  * `graphql-transport-ws`), authenticated by the same bearer token as HTTP (in the connection's
- * `authorization` parameter, or the upgrade request's Authorization header).
+ * `authorization` parameter, or the upgrade request's Authorization header). Only subscriptions
+ * run there (queries and mutations go over HTTP); a connection whose token is revoked is closed
+ * (4403). At most TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION live subscriptions per connection and
+ * TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN per token; each subscribe counts against the token's rate.
  */
 export type Subscription = {
   __typename?: 'Subscription';
   /**
    * Each finding change as it is committed, on whichever replica (opened, worsened, improved,
-   * changed, resolved, reopened, accepted, acceptance expired). ADMIN, COMPLIANCE; a TENANT token
-   * hears only of its own workloads' findings, without the other side's units.
+   * changed, resolved, reopened, accepted, acceptance expired). ADMIN, COMPLIANCE, like `findings`:
+   * an event names the other side's tenant and units.
    */
   findingChanged: FindingChanged;
 };
@@ -2189,7 +2192,10 @@ export type Subscription = {
 /**
  * Live changes, over WebSocket at /graphql with the graphql-ws protocol (subprotocol
  * `graphql-transport-ws`), authenticated by the same bearer token as HTTP (in the connection's
- * `authorization` parameter, or the upgrade request's Authorization header).
+ * `authorization` parameter, or the upgrade request's Authorization header). Only subscriptions
+ * run there (queries and mutations go over HTTP); a connection whose token is revoked is closed
+ * (4403). At most TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION live subscriptions per connection and
+ * TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN per token; each subscribe counts against the token's rate.
  */
 export type SubscriptionFindingChangedArgs = {
   filter?: InputMaybe<FindingFilter>;

@@ -92,14 +92,21 @@ function wanted(change: FindingChanged, filter: FilterArgs | null | undefined, c
 
 export const Subscription: SubscriptionResolvers = {
   findingChanged: {
-    async *subscribe(_, args, ctx) {
+    subscribe(_, args, ctx) {
       if (!ctx.findingFeed) throw badUserInput("subscriptions are served over WebSocket (graphql-ws) at /graphql", "findingChanged");
-      const stop = new AbortController();
-      try {
-        for await (const change of ctx.findingFeed.changes(stop.signal)) if (wanted(change, args.filter, ctx)) yield { findingChanged: change };
-      } finally {
-        stop.abort();
-      }
+      const changes = ctx.findingFeed.changes((change) => wanted(change, args.filter, ctx));
+      const iterator: AsyncIterableIterator<{ findingChanged: FindingChanged }> = {
+        next: async () => {
+          const step = await changes.next();
+          return step.done ? { done: true, value: undefined } : { done: false, value: { findingChanged: step.value } };
+        },
+        return: async () => {
+          await changes.return?.();
+          return { done: true, value: undefined };
+        },
+        [Symbol.asyncIterator]: () => iterator,
+      };
+      return iterator;
     },
   },
 };
