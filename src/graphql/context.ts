@@ -1,3 +1,4 @@
+import type { BlockList } from "node:net";
 import type { Logger } from "pino";
 import { AccessScope } from "../access/access-scope.ts";
 import type { DenialLog } from "../access/denial-log.ts";
@@ -40,6 +41,8 @@ export interface Context {
   denials: DenialLog;
   /** The finding changes from now on (subscriptions); absent where no feed runs. */
   findingFeed?: FindingFeed;
+  /** The internal networks webhooks may post to (TENANCY_WEBHOOK_ALLOW_NETWORKS). */
+  webhookAllowed: BlockList;
 }
 
 export interface ContextDeps {
@@ -53,6 +56,7 @@ export interface ContextDeps {
   afterChange?: () => void;
   /** The finding changes as committed, for subscriptions (src/findings/finding-feed.ts). */
   findingFeed?: FindingFeed;
+  webhookAllowed: BlockList;
 }
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
@@ -87,5 +91,6 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     runOperation: deps.runOperation,
     denials: deps.denials,
     findingFeed: deps.findingFeed,
+    webhookAllowed: deps.webhookAllowed,
   };
 }

@@ -40,7 +40,7 @@ export const webhookQueries: QueryResolvers = {
 
 export const webhookMutations: MutationResolvers = {
   async createWebhook(_, args, ctx) {
-    const result = await createWebhook(ctx.db.sql, args.input, ctx.principal.actor);
+    const result = await createWebhook(ctx.db.sql, args.input, ctx.principal.actor, ctx.webhookAllowed);
     if (result.webhook) ctx.logger.info({ webhook: result.webhook.id, url: result.webhook.url }, "webhook created");
     return result;
   },
