@@ -6,6 +6,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { serviceMetrics } from "../observability/service-metrics.ts";
 import { OUTBOX_CHANNEL } from "./outbox.ts";
 import { AttemptTimeout, postWebhook } from "./post-webhook.ts";
+import { shownWebhookUrl } from "./shown-webhook-url.ts";
 import { slackText } from "./slack-text.ts";
 import { WebhookAddressError } from "./webhook-address.ts";
 
@@ -91,7 +92,7 @@ async function attempt(sql: SqlClient, delivery: Due, logger: Logger, allowed: B
   }
   const outcome = error === null ? "delivered" : delivery.attempts >= MAX_ATTEMPTS ? "failed" : "retry";
   serviceMetrics.webhookDeliveries.inc({ outcome });
-  if (outcome === "failed") logger.warn({ delivery: delivery.id, url: delivery.url, error }, "webhook delivery given up");
+  if (outcome === "failed") logger.warn({ delivery: delivery.id, url: shownWebhookUrl(delivery.url, delivery.format), error }, "webhook delivery given up");
   await sql.query(
     `UPDATE webhook_delivery SET state = $2, last_status = $3, last_error = $4,
             delivered_at = CASE WHEN $2 = 'DELIVERED' THEN clock_timestamp() END,

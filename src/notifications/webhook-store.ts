@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BlockList } from "node:net";
 import type { SqlClient } from "../db/sql-client.ts";
+import { shownWebhookUrl } from "./shown-webhook-url.ts";
 import { resolveReceiver, WebhookAddressError } from "./webhook-address.ts";
 
 /*
@@ -38,7 +39,7 @@ function problemsOf(input: WebhookInput): Problem[] {
   try {
     url = new URL(input.url);
   } catch {
-    problems.push({ path: ["url"], message: `"${input.url}" is not a URL` });
+    problems.push({ path: ["url"], message: `"${shownWebhookUrl(input.url, input.format)}" is not a URL` });
   }
   if (url && url.protocol !== "https:" && url.protocol !== "http:") problems.push({ path: ["url"], message: `the URL must be http or https, not ${url.protocol}` });
   if (url && (url.username || url.password)) problems.push({ path: ["url"], message: "the URL must not carry credentials; the secret signs each delivery" });
