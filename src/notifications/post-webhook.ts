@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
 import type { BlockList } from "node:net";
-import { resolveReceiver } from "./webhook-address.ts";
+import { resolveReceiver, type Lookup } from "./webhook-address.ts";
 
 /*
  * One POST to a webhook, connected to the address resolveReceiver checked: the socket's own
@@ -11,9 +11,10 @@ import { resolveReceiver } from "./webhook-address.ts";
  */
 export class AttemptTimeout extends Error {}
 
-export async function postWebhook(url: string, headers: Record<string, string>, body: string, allowed: BlockList, timeoutMs: number): Promise<number> {
+/** `resolve` is the system's resolver; a test passes its own to show no other resolution happens. */
+export async function postWebhook(url: string, headers: Record<string, string>, body: string, allowed: BlockList, timeoutMs: number, resolve?: Lookup): Promise<number> {
   const target = new URL(url);
-  const receiver = await resolveReceiver(target, allowed);
+  const receiver = await resolveReceiver(target, allowed, resolve);
   const pinned = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options.all) callback(null, [receiver]);
     else callback(null, receiver.address, receiver.family);

@@ -16,7 +16,7 @@ export interface Receiver {
   family: 4 | 6;
 }
 
-type Lookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
+export type Lookup = (hostname: string) => Promise<{ address: string; family: number }[]>;
 const systemLookup: Lookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
 
 /** Refused whatever the operator allows: they hand out the machine's cloud credentials. */

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { demoSnapshots } from "../../src/inventory/demo-inventory.ts";
+import { postWebhook } from "../../src/notifications/post-webhook.ts";
 import { allowedList, resolveReceiver } from "../../src/notifications/webhook-address.ts";
 import { startDemoServices, type DemoServices } from "../support/demo-service.ts";
 import { startTestService } from "../support/test-service.ts";
@@ -108,5 +109,23 @@ describe("webhook receivers", () => {
     expect(() => loadConfig({ TENANCY_WEBHOOK_ALLOW_NETWORKS: "10.0.0.0/8, 300.1.0.0/16" })).toThrow(ConfigError);
     expect(() => loadConfig({ TENANCY_WEBHOOK_ALLOW_NETWORKS: "10.0.0.0" })).toThrow('TENANCY_WEBHOOK_ALLOW_NETWORKS: "10.0.0.0" is not a network in CIDR notation');
     expect(loadConfig({ TENANCY_WEBHOOK_ALLOW_NETWORKS: "10.0.0.0/8, fd12::/64" }).webhookAllowNetworks).toEqual(["10.0.0.0/8", "fd12::/64"]);
+  });
+
+  it("connects to the address it checked, never resolving the name again (DNS rebinding)", async () => {
+    // A name only our resolver knows: the socket reaches the receiver only through the checked address.
+    const asked: string[] = [];
+    const resolver = async (hostname: string) => {
+      asked.push(hostname);
+      return [{ address: "127.0.0.1", family: 4 }];
+    };
+    const port = (receiver.address() as AddressInfo).port;
+    const before = received.length;
+    const status = await postWebhook(`http://pinned.invalid:${port}/pinned`, { "content-type": "application/json" }, "{}", allowedList(["127.0.0.0/8"]), 5_000, resolver);
+    expect(status).toBe(200);
+    expect(asked).toEqual(["pinned.invalid"]);
+    expect(received.slice(before)).toEqual(["/pinned"]);
+    // The same name answering an internal address is refused before any connection.
+    await expect(postWebhook(`http://pinned.invalid:${port}/refused`, {}, "{}", allowedList([]), 5_000, resolver)).rejects.toThrow('the host "pinned.invalid" resolves to 127.0.0.1 is a loopback address');
+    expect(received.slice(before)).toEqual(["/pinned"]);
   });
 });
