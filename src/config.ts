@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./chatops/chatops-access.ts";
 import { loadSourcesConfig, SourcesConfigError, type ScheduledSource } from "./connectors/sources-config.ts";
+import { parseAllowedNetworks, WebhookAddressError } from "./notifications/webhook-address.ts";
 import { LimitsError, loadLimits, type RequestLimits } from "./request-limits.ts";
 
 /*
@@ -35,6 +36,8 @@ export interface Config {
   metrics: boolean;
   /** How many days of history `asOf` answers for (TENANCY_HISTORY_RETENTION_DAYS); 0 keeps it all. */
   historyRetentionDays: number;
+  /** TENANCY_WEBHOOK_ALLOW_NETWORKS: the internal networks (CIDRs) webhooks may post to; none by default. */
+  webhookAllowNetworks: string[];
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sources: scheduledSources(env),
     metrics: onOff(env, "TENANCY_METRICS", true),
     historyRetentionDays: wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365),
+    webhookAllowNetworks: webhookAllowNetworks(env.TENANCY_WEBHOOK_ALLOW_NETWORKS),
   };
 }
 
@@ -76,6 +80,15 @@ function publicUrl(value: string | undefined): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`TENANCY_PUBLIC_URL must be http or https, got ${url.protocol}`);
   if (url.search || url.hash) throw new ConfigError("TENANCY_PUBLIC_URL must not carry a query or fragment");
   return url.href.replace(/\/+$/, "");
+}
+
+function webhookAllowNetworks(value: string | undefined): string[] {
+  try {
+    return parseAllowedNetworks(value);
+  } catch (error) {
+    if (error instanceof WebhookAddressError) throw new ConfigError(`TENANCY_WEBHOOK_ALLOW_NETWORKS: ${error.message}`);
+    throw error;
+  }
 }
 
 function requestLimits(env: NodeJS.ProcessEnv): RequestLimits {

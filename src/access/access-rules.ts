@@ -2,6 +2,7 @@ import { buildSchema, defaultFieldResolver, GraphQLError, type GraphQLFieldResol
 import { forbidden } from "../graphql/errors.ts";
 import type { Context } from "../graphql/context.ts";
 import type { AntiAffinityViolation, IsolationVerdict, Mutation, Query, Source, Subscription, Tenant, Workload } from "../graphql/generated/resolvers-types.ts";
+import { shownWebhookUrl } from "../notifications/shown-webhook-url.ts";
 import { recordAudit, settleAudit } from "./audit-log.ts";
 import type { Principal, Role } from "./principal.ts";
 
@@ -134,7 +135,10 @@ const AUDIT_TARGET: Record<MutationField, (args: Record<string, unknown>) => unk
   saveQuery: (args) => args.name,
   runSavedQuery: (args) => args.name,
   acceptFinding: (args) => args.id,
-  createWebhook: (args) => (args.input as { url?: unknown } | null)?.url,
+  createWebhook: (args) => {
+    const input = args.input as { url?: unknown; format?: string | null } | null;
+    return typeof input?.url === "string" ? shownWebhookUrl(input.url, input.format) : null;
+  },
   deleteWebhook: (args) => args.id,
 };
 

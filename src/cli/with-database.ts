@@ -1,13 +1,15 @@
-import type { Config } from "../config.ts";
+import { ConfigError, type Config } from "../config.ts";
 import { DataDirBusyError } from "../db/data-dir-lock.ts";
 import type { Database } from "../db/open-database.ts";
-import { lockHolderClient, type ServiceClient } from "./service-client.ts";
+import { lockHolderClient, serviceClient, type ServiceClient } from "./service-client.ts";
 
 /*
  * Opens the configured database for one command and closes it whatever happens. On the
  * embedded database, another process may hold it (src/db/data-dir-lock.ts): when that is a
  * running service and the command can go through it (`viaService`), it does; otherwise the
- * command stops (exit 3) saying who holds the folder and what to do.
+ * command stops (exit 3) saying who holds the folder and what to do. With TENANCY_URL set and no
+ * DATABASE_URL, the user means a service elsewhere, not a new embedded database here: the
+ * command goes through that service (with TENANCY_TOKEN), or stops saying why it cannot.
  */
 export class DatabaseBusyError extends Error {}
 
@@ -18,7 +20,9 @@ export interface Routing {
   whenServed?: string;
 }
 
-export async function withDatabase(config: Config, work: (db: Database) => Promise<number>, routing: Routing = {}): Promise<number> {
+export async function withDatabase(config: Config, work: (db: Database) => Promise<number>, routing: Routing = {}, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const serviceUrl = env.TENANCY_URL?.trim();
+  if (serviceUrl && !config.databaseUrl) return viaTenancyUrl(serviceUrl, routing, env);
   let db: Database;
   try {
     // Loaded here, not at start: commands that only talk to the service never pay for it.
@@ -38,6 +42,17 @@ export async function withDatabase(config: Config, work: (db: Database) => Promi
   } finally {
     await db.close();
   }
+}
+
+function viaTenancyUrl(serviceUrl: string, routing: Routing, env: NodeJS.ProcessEnv): Promise<number> {
+  if (!routing.viaService) {
+    throw new ConfigError(
+      `TENANCY_URL names the service at ${serviceUrl}, and this command works on a database itself, not through a service. ` +
+        "Set DATABASE_URL to that service's database, or unset TENANCY_URL to use the embedded database here (TENANCY_DATA_DIR).",
+    );
+  }
+  console.error(`(TENANCY_URL is set and DATABASE_URL is not: going through the service at ${serviceUrl})`);
+  return routing.viaService(serviceClient({ ...env, TENANCY_URL: serviceUrl }));
 }
 
 export function busyMessage(error: DataDirBusyError, whenServed: string | undefined): string {

@@ -1,3 +1,4 @@
+import type { BlockList } from "node:net";
 import type { Logger } from "pino";
 import { AccessScope } from "../access/access-scope.ts";
 import type { DenialLog } from "../access/denial-log.ts";
@@ -6,6 +7,8 @@ import type { Database } from "../db/open-database.ts";
 import type { IsolationIndex, IsolationView } from "../isolation/isolation-index.ts";
 import type { PastRead } from "./as-of.ts";
 import type { FindingFeed } from "../findings/finding-feed.ts";
+import { MAX_PAST_MOMENTS_PER_REQUEST } from "../history/past-views.ts";
+import { badUserInput } from "./errors.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 
 /** Runs a GraphQL document in-process for a principal (saved queries, chatops). */
@@ -40,6 +43,8 @@ export interface Context {
   denials: DenialLog;
   /** The finding changes from now on (subscriptions); absent where no feed runs. */
   findingFeed?: FindingFeed;
+  /** The internal networks webhooks may post to (TENANCY_WEBHOOK_ALLOW_NETWORKS). */
+  webhookAllowed: BlockList;
 }
 
 export interface ContextDeps {
@@ -53,7 +58,11 @@ export interface ContextDeps {
   afterChange?: () => void;
   /** The finding changes as committed, for subscriptions (src/findings/finding-feed.ts). */
   findingFeed?: FindingFeed;
+  webhookAllowed: BlockList;
 }
+
+/** Each distinct moment may build a whole past topology: a request asks for a few at most. */
+const tooManyMoments = () => badUserInput(`a request may ask for at most ${MAX_PAST_MOMENTS_PER_REQUEST} distinct asOf moments (each is a whole past inventory); ask for the others in another request`, "asOf");
 
 /** A request's context; `isolation` shares another context's view (a saved query run inside a request). */
 export function createContext(deps: ContextDeps, principal: Principal, trustedDocument = false, isolation?: () => Promise<IsolationView>): Context {
@@ -71,7 +80,10 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     isolation: isolation ?? (() => (view ??= deps.index.view())),
     isolationAsOf: (at) => {
       let past = pastViews.get(at.getTime());
-      if (!past) pastViews.set(at.getTime(), (past = deps.index.viewAsOf(at)));
+      if (!past) {
+        if (pastViews.size >= MAX_PAST_MOMENTS_PER_REQUEST) return Promise.reject(tooManyMoments());
+        pastViews.set(at.getTime(), (past = deps.index.viewAsOf(at)));
+      }
       return past;
     },
     loadersAt: (past) => {
@@ -87,5 +99,6 @@ export function createContext(deps: ContextDeps, principal: Principal, trustedDo
     runOperation: deps.runOperation,
     denials: deps.denials,
     findingFeed: deps.findingFeed,
+    webhookAllowed: deps.webhookAllowed,
   };
 }

@@ -12,7 +12,9 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./pagination.ts";
  *   items it is expected to hold at most (LIST_SIZE);
  * - fields that walk the fleet to answer add what they walk (FIELD_WORK): a verdict passes over
  *   the unit pairs of a workload and a tenant, a what-if over the replicas in the failing
- *   domain (more the wider the level), the report and exposure lists over many verdicts.
+ *   domain (more the wider the level), the report and exposure lists over many verdicts;
+ * - a field given `asOf` adds PAST_MOMENT_WORK: its moment may need a whole past inventory
+ *   read and indexed (src/history/past-views.ts; a request asks for a few distinct moments at most).
  *
  * Each role's budget is in src/request-limits.ts.
  */
@@ -39,6 +41,9 @@ export const FIELD_WORK: Record<string, number | ((args: Args) => number)> = {
 };
 
 const PLACEMENT_WORK = 1_000;
+
+/** Reading and indexing the inventory of a past moment, about as much as the report. */
+export const PAST_MOMENT_WORK = 10_000;
 
 /** Named candidates count one each; "anywhere" in a datacenter or a region stands for many hosts. */
 function candidateCount(candidates: unknown): number {
@@ -81,7 +86,7 @@ function fieldCost({ type, field, args, childComplexity }: ComplexityEstimatorAr
   const name = `${type.name}.${field.name}`;
   if (isLeafType(getNamedType(field.type))) return 0;
   const work = FIELD_WORK[name];
-  const extra = typeof work === "function" ? work(args) : (work ?? 0);
+  const extra = (typeof work === "function" ? work(args) : (work ?? 0)) + (args.asOf != null ? PAST_MOMENT_WORK : 0);
   return 1 + extra + times(name, type.name, field, args) * childComplexity;
 }
 

@@ -1,5 +1,6 @@
 import { getOrInsert } from "../domain/get-or-insert.ts";
 import { LRUCache } from "lru-cache";
+import pLimit from "p-limit";
 import type { SqlClient } from "../db/sql-client.ts";
 import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
@@ -39,6 +40,12 @@ export class MomentOutOfRange extends Error {
 /** How many past topologies (and reports) a replica keeps. */
 export const KEPT_PAST_TOPOLOGIES = 4;
 
+/** Distinct `asOf` moments one request may ask: no more than are kept, so none is built twice. */
+export const MAX_PAST_MOMENTS_PER_REQUEST = KEPT_PAST_TOPOLOGIES;
+
+/** Past topologies a replica builds at once (each reads and indexes a whole inventory); the others wait. */
+export const CONCURRENT_PAST_BUILDS = 1;
+
 /** The version, policy and sync times in force at `at`, in one statement. */
 export async function momentAt(sql: SqlClient, at: Date): Promise<Moment> {
   const [row] = await sql.query<{ since: Date | string; now: Date | string; version: number | null; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
@@ -67,6 +74,7 @@ export class PastViews {
   private topologies = new LRUCache<number, Promise<Topology>>({ max: KEPT_PAST_TOPOLOGIES });
   private reports = new LRUCache<string, Promise<FleetReport>>({ max: KEPT_PAST_TOPOLOGIES });
   private violationsOf = new WeakMap<Topology, Violation[]>();
+  private builds = pLimit(CONCURRENT_PAST_BUILDS);
 
   /** `current(version)`: the current index's topology when it holds exactly that version. */
   constructor(
@@ -100,12 +108,18 @@ export class PastViews {
     };
   }
 
+  /** Past topologies being built now, and waiting to be (for metrics and tests). */
+  get building(): { active: number; waiting: number } {
+    return { active: this.builds.activeCount, waiting: this.builds.pendingCount };
+  }
+
   private topologyAt(version: number): Promise<Topology> {
     const current = this.current(version);
     if (current) return Promise.resolve(current);
     let topology = this.topologies.get(version);
     if (!topology) {
-      topology = loadTopology(this.sql, tablesAt(version)).then(async ({ topology: past }) => {
+      topology = this.builds(async () => {
+        const { topology: past } = await loadTopology(this.sql, tablesAt(version));
         await runInSlices(this.warm(past));
         return past;
       });

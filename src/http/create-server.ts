@@ -14,6 +14,7 @@ import { resolvers } from "../graphql/resolvers/index.ts";
 import { typeDefs } from "../graphql/type-defs.ts";
 import { IsolationIndex } from "../isolation/isolation-index.ts";
 import { FindingsUpdater } from "../findings/findings-updater.ts";
+import { allowedList } from "../notifications/webhook-address.ts";
 import { WebhookDeliverer } from "../notifications/webhook-deliverer.ts";
 import { FindingFeed } from "../findings/finding-feed.ts";
 import { startSubscriptions } from "./subscriptions.ts";
@@ -55,7 +56,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const stopWatching = await isolationIndex.watch(db, (error) => logger.warn({ err: error }, "background reload of the isolation index failed"));
   const tokens = new TokenCache(db.sql);
   const stopWatchingTokens = await tokens.watch(db);
-  const background = await startFindings(db, isolationIndex, logger);
+  const background = await startFindings(db, isolationIndex, logger, config.webhookAllowNetworks);
   const denials = new DenialLog(db.sql, logger);
   if (metrics) db.onStatement(() => metrics.countStatement());
   const { limits } = config;
@@ -67,7 +68,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const contextDeps = contextDepsOf(db, logger, apollo, {
     index: isolationIndex,
     afterChange: () => void background.findings.schedule(),
-    findingFeed: background.findingFeed,
+    ...background.shared,
     // A token created or revoked here counts from this replica's very next request.
     forgetTokens: () => tokens.clear(),
     denials,
@@ -150,15 +151,17 @@ function contextDepsOf(db: Database, logger: Logger, apollo: ApolloServer<Contex
  * Findings follow every change, this replica's or another's (src/findings); finding changes
  * are posted to the webhooks from whichever replica claims them first, and fed to subscriptions.
  */
-async function startFindings(db: Database, isolationIndex: IsolationIndex, logger: Logger) {
+async function startFindings(db: Database, isolationIndex: IsolationIndex, logger: Logger, webhookAllowNetworks: string[]) {
+  const webhookAllowed = allowedList(webhookAllowNetworks);
   const findings = new FindingsUpdater(db, isolationIndex, logger);
   const stopFindings = await findings.start();
-  const stopDeliveries = await new WebhookDeliverer(db, logger).start();
+  const stopDeliveries = await new WebhookDeliverer(db, logger, webhookAllowed).start();
   const findingFeed = new FindingFeed(db);
   const stopFeed = await findingFeed.start();
   return {
     findings,
-    findingFeed,
+    /** What requests share with the background work: the feed, and where webhooks may post. */
+    shared: { findingFeed, webhookAllowed },
     async stop() {
       await stopFeed();
       await stopFindings();

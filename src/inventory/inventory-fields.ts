@@ -77,17 +77,27 @@ export const isolationLevel = () =>
     .nullable()
     .default(null);
 
-const isWholeAtLeastOne = (n: number) => Number.isInteger(n) && n >= 1;
+/** The largest count a snapshot may give: GraphQL's Int, which answers it back, is 32-bit signed. */
+export const MAX_COUNT = 2 ** 31 - 1;
 const WHOLE = "must be a whole number of at least 1";
+const TOO_LARGE = `must be at most ${MAX_COUNT}`;
+const isCount = (n: number) => Number.isInteger(n) && n >= 1 && n <= MAX_COUNT;
+/** Why `n` is no count: too large, or not a whole number of at least 1. */
+const countProblem = (n: unknown) => (Number.isInteger(n) && (n as number) > MAX_COUNT ? TOO_LARGE : WHOLE);
 
-/** A whole number of at least 1, or null. */
-export const positiveInteger = () => z.number({ error: WHOLE }).refine(isWholeAtLeastOne, { error: WHOLE }).nullable().default(null);
+/** A whole number from 1 to MAX_COUNT, or null. */
+export const positiveInteger = () =>
+  z
+    .number({ error: WHOLE })
+    .refine(isCount, { error: (iss) => countProblem(iss.input) })
+    .nullable()
+    .default(null);
 
 /** An anti-affinity rule's bound: the message names the bound. */
 const bound = () =>
   z
     .number({ error: (iss) => `${fieldName(iss)} ${WHOLE}` })
-    .refine(isWholeAtLeastOne, { error: (iss) => `${fieldName(iss)} ${WHOLE}` })
+    .refine(isCount, { error: (iss) => `${fieldName(iss)} ${countProblem(iss.input)}` })
     .optional();
 
 /** One anti-affinity rule (docs/anti-affinity.md); its fields in the order they are checked. */

@@ -64,6 +64,11 @@ export class IsolationIndex {
     return this.past.view(at);
   }
 
+  /** Past topologies being built now, and waiting to be (at most CONCURRENT_PAST_BUILDS at once). */
+  get pastBuilds(): { active: number; waiting: number } {
+    return this.past.building;
+  }
+
   /** The kept fleet report, if one was asked for (for metrics and tests). */
   get keptReport(): Promise<FleetReport> | null {
     return [...this.reports.values()][0] ?? null;

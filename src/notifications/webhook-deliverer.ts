@@ -1,10 +1,14 @@
+import type { BlockList } from "node:net";
 import type { Logger } from "pino";
 import { slackSignature } from "../chatops/slack-signature.ts";
 import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { serviceMetrics } from "../observability/service-metrics.ts";
 import { OUTBOX_CHANNEL } from "./outbox.ts";
+import { AttemptTimeout, postWebhook } from "./post-webhook.ts";
+import { shownWebhookUrl } from "./shown-webhook-url.ts";
 import { slackText } from "./slack-text.ts";
+import { WebhookAddressError } from "./webhook-address.ts";
 
 /*
  * Delivers the outbox (outbox.ts) to the webhooks, from every replica: a replica claims due
@@ -55,7 +59,7 @@ function request(delivery: Due): { body: string; headers: Record<string, string>
 }
 
 /** Claims and attempts the due deliveries once; returns how many it attempted. */
-export async function deliverDue(sql: SqlClient, logger: Logger): Promise<number> {
+export async function deliverDue(sql: SqlClient, logger: Logger, allowed: BlockList): Promise<number> {
   const due = await sql.query<Due>(
     `UPDATE webhook_delivery d SET attempts = d.attempts + 1, last_attempt_at = clock_timestamp(),
             next_attempt_at = clock_timestamp() + make_interval(secs => ${LEASE_SECONDS})
@@ -65,25 +69,30 @@ export async function deliverDue(sql: SqlClient, logger: Logger): Promise<number
                ORDER BY id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
       RETURNING d.id::text AS id, w.url, w.secret, w.format, d.payload, d.attempts`,
   );
-  await Promise.all(due.map((delivery) => attempt(sql, delivery, logger)));
+  await Promise.all(due.map((delivery) => attempt(sql, delivery, logger, allowed)));
   return due.length;
 }
 
-async function attempt(sql: SqlClient, delivery: Due, logger: Logger) {
+/** What the delivery log says of a failed attempt: the refusal, or only the error's code (no scanner's detail). */
+function attemptError(thrown: Error): string {
+  if (thrown instanceof AttemptTimeout) return `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`;
+  if (thrown instanceof WebhookAddressError) return `refused: ${thrown.message}`;
+  return `could not reach the receiver (${(thrown as NodeJS.ErrnoException).code ?? thrown.name})`;
+}
+
+async function attempt(sql: SqlClient, delivery: Due, logger: Logger, allowed: BlockList) {
   const { body, headers } = request(delivery);
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const response = await fetch(delivery.url, { method: "POST", headers, body, signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS), redirect: "manual" });
-    status = response.status;
-    await response.body?.cancel();
+    status = await postWebhook(delivery.url, headers, body, allowed, ATTEMPT_TIMEOUT_MS);
     if (status < 200 || status >= 300) error = `the receiver answered HTTP ${status}`;
   } catch (thrown) {
-    error = (thrown as Error).name === "TimeoutError" ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : `could not reach the receiver: ${(thrown as Error).message}`;
+    error = attemptError(thrown as Error);
   }
   const outcome = error === null ? "delivered" : delivery.attempts >= MAX_ATTEMPTS ? "failed" : "retry";
   serviceMetrics.webhookDeliveries.inc({ outcome });
-  if (outcome === "failed") logger.warn({ delivery: delivery.id, url: delivery.url, error }, "webhook delivery given up");
+  if (outcome === "failed") logger.warn({ delivery: delivery.id, url: shownWebhookUrl(delivery.url, delivery.format), error }, "webhook delivery given up");
   await sql.query(
     `UPDATE webhook_delivery SET state = $2, last_status = $3, last_error = $4,
             delivered_at = CASE WHEN $2 = 'DELIVERED' THEN clock_timestamp() END,
@@ -102,6 +111,8 @@ export class WebhookDeliverer {
   constructor(
     private readonly db: Pick<Database, "sql" | "listen">,
     private readonly logger: Logger,
+    /** The operator's TENANCY_WEBHOOK_ALLOW_NETWORKS (src/notifications/webhook-address.ts). */
+    private readonly allowed: BlockList,
   ) {}
 
   async start(): Promise<() => Promise<void>> {
@@ -133,7 +144,7 @@ export class WebhookDeliverer {
 
   private async run() {
     try {
-      while (!this.stopped && (await deliverDue(this.db.sql, this.logger)) === BATCH);
+      while (!this.stopped && (await deliverDue(this.db.sql, this.logger, this.allowed)) === BATCH);
     } catch (error) {
       this.logger.warn({ err: error }, "delivering webhooks failed; tried again within a second");
     }

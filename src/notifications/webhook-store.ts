@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { BlockList } from "node:net";
 import type { SqlClient } from "../db/sql-client.ts";
+import { shownWebhookUrl } from "./shown-webhook-url.ts";
+import { resolveReceiver, WebhookAddressError } from "./webhook-address.ts";
 
 /*
  * Webhooks and their delivery log (docs/history.md). The secret is write-only: it signs the
@@ -36,7 +39,7 @@ function problemsOf(input: WebhookInput): Problem[] {
   try {
     url = new URL(input.url);
   } catch {
-    problems.push({ path: ["url"], message: `"${input.url}" is not a URL` });
+    problems.push({ path: ["url"], message: `"${shownWebhookUrl(input.url, input.format)}" is not a URL` });
   }
   if (url && url.protocol !== "https:" && url.protocol !== "http:") problems.push({ path: ["url"], message: `the URL must be http or https, not ${url.protocol}` });
   if (url && (url.username || url.password)) problems.push({ path: ["url"], message: "the URL must not carry credentials; the secret signs each delivery" });
@@ -50,8 +53,20 @@ function cleanFilter(filter: WebhookFilter | null | undefined): WebhookFilter {
   return Object.fromEntries(Object.entries(filter ?? {}).filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)));
 }
 
-export async function createWebhook(sql: SqlClient, input: WebhookInput, actor: string): Promise<{ webhook: WebhookRow | null; userErrors: Problem[] }> {
-  const userErrors = problemsOf(input);
+/** Refuses a receiver on this machine, the metadata service or a private network (webhook-address.ts). */
+async function addressProblems(input: WebhookInput, allowed: BlockList): Promise<Problem[]> {
+  try {
+    await resolveReceiver(new URL(input.url), allowed);
+    return [];
+  } catch (error) {
+    if (error instanceof WebhookAddressError) return [{ path: ["url"], message: `${error.message}; webhooks post only to public addresses` }];
+    throw error;
+  }
+}
+
+export async function createWebhook(sql: SqlClient, input: WebhookInput, actor: string, allowed: BlockList): Promise<{ webhook: WebhookRow | null; userErrors: Problem[] }> {
+  let userErrors = problemsOf(input);
+  if (!userErrors.some((e) => e.path[0] === "url")) userErrors = [...(await addressProblems(input, allowed)), ...userErrors];
   if (userErrors.length > 0) return { webhook: null, userErrors };
   const [webhook] = await sql.query<WebhookRow>(`INSERT INTO webhook (id, url, secret, format, filter, created_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6) RETURNING ${COLUMNS}`, [
     `wh-${randomUUID()}`,

@@ -118,6 +118,21 @@ describe("anti-affinity over GraphQL, on the demo inventory", () => {
     expect(pdu.workloads).toEqual([{ workload: { key: "ledger" }, remaining: 1 }]);
   });
 
+  it("refuses a sync whose counts overflow GraphQL's Int, and the workload's rules stay readable", async () => {
+    const rules = `{ workload(key: "ledger") { antiAffinity { level maxPerDomain } } }`;
+    const before = (await gql(rules)).data.workload.antiAffinity;
+    const s = { source: "dcim-fra", workloads: [{ id: "ledger", tenant: "treasury", minHealthyReplicas: 1e308, antiAffinity: [{ level: "HOST", maxPerDomain: 1e308 }] }] };
+    const { data } = await gql(`mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { path message } } }`, { s });
+    expect(data.syncInventory.status).toBe("REFUSED");
+    expect(data.syncInventory.userErrors.map((e: { message: string }) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringContaining("maxPerDomain must be at most 2147483647"), expect.stringContaining("must be at most 2147483647")]),
+    );
+    // Nothing written: the rules read back as before, with no INTERNAL_SERVER_ERROR.
+    const after = await gql(rules);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.workload.antiAffinity).toEqual(before);
+  });
+
   it("sets rules over GraphQL, refuses rules that check nothing, and goes back to the snapshot's", async () => {
     const refused = await gql(`mutation { setAntiAffinityRules(workload: "ledger", rules: [{ level: HOST, maxPerDomain: 0 }]) { workload { key } userErrors { path message } } }`);
     expect(refused.data.setAntiAffinityRules).toEqual({ workload: null, userErrors: [{ path: ["rules", "0", "maxPerDomain"], message: "maxPerDomain must be a whole number of at least 1" }] });

@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe("a replica killed mid-delivery", () => {
   it("leaves the delivery to another replica once its lease runs out", async () => {
-    child = await startServe(childEnv({ DATABASE_URL: t.url, PORT: "0", TENANCY_ADMIN_TOKEN: undefined }));
+    child = await startServe(childEnv({ DATABASE_URL: t.url, PORT: "0", TENANCY_ADMIN_TOKEN: undefined, TENANCY_WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" }));
     const created = await graphqlRequest(child.url, `mutation($url: String!) { createWebhook(input: { url: $url, secret: "a-secret-of-enough-length", filter: { kinds: [ISOLATION] } }) { webhook { id } userErrors { message } } }`, { url });
     expect(created.body.data.createWebhook.userErrors).toEqual([]);
     const campus = structuredClone((await demoSnapshots()).find((s) => s.snapshot.source === "dcim-campus")!.snapshot) as any;
@@ -67,7 +67,7 @@ describe("a replica killed mid-delivery", () => {
     await child.exited;
     const killedAt = Date.now();
 
-    survivor = await startTestService(t.url);
+    survivor = await startTestService(t.url, { webhookAllowNetworks: ["127.0.0.0/8"] });
     for (let i = 0; i < (LEASE_SECONDS + 30) * 10 && !seen.some((s) => s.answered); i++) await new Promise((resolve) => setTimeout(resolve, 100));
     const retried = seen.find((s) => s.answered);
     expect(retried?.delivery).toBe(seen[0].delivery);

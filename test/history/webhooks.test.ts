@@ -30,7 +30,8 @@ let url: string;
 const receipts: Receipt[] = [];
 
 beforeAll(async () => {
-  demo = await startDemoServices(2);
+  // The receivers run on this machine: the operator allows loopback (TENANCY_WEBHOOK_ALLOW_NETWORKS).
+  demo = await startDemoServices(2, { webhookAllowNetworks: ["127.0.0.0/8"] });
   receiver = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (c: Buffer) => chunks.push(c));

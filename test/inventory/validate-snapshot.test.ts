@@ -63,6 +63,21 @@ describe("validateSnapshot", () => {
     ]);
   });
 
+  it("refuses counts GraphQL's 32-bit Int could not answer back, naming the field", () => {
+    const rules = [
+      { level: "HOST", maxPerDomain: 1e308 },
+      { level: "RACK", maxSkew: 2 ** 31 },
+      { level: "RACK", minDomains: 2 ** 31 - 1 },
+      { level: "RACK", maxPerDomain: Number.MAX_SAFE_INTEGER },
+    ];
+    expect(problemsOf({ source: "s", workloads: [{ id: "w", tenant: "t", minHealthyReplicas: 1e20, antiAffinity: rules }] })).toEqual([
+      "workloads.0.antiAffinity.0.maxPerDomain: maxPerDomain must be at most 2147483647",
+      "workloads.0.antiAffinity.1.maxSkew: maxSkew must be at most 2147483647",
+      "workloads.0.antiAffinity.3.maxPerDomain: maxPerDomain must be at most 2147483647",
+      "workloads.0.minHealthyReplicas: must be at most 2147483647",
+    ]);
+  });
+
   it("accepts maxSkew and minHealthyReplicas, and refuses them below 1", () => {
     const ok = validateSnapshot({ source: "s", workloads: [{ id: "w", tenant: "t", minHealthyReplicas: 2, antiAffinity: [{ level: "RACK", maxSkew: 1 }] }] });
     expect(ok.ok && ok.snapshot.workloads[0]).toEqual({ id: "w", tenant: "t", minimumIsolation: null, minHealthyReplicas: 2, antiAffinity: [{ level: "RACK", maxSkew: 1, mode: "HARD" }] });

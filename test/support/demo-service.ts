@@ -1,3 +1,4 @@
+import type { Config } from "../../src/config.ts";
 import { loadDemoInventory } from "../../src/inventory/demo-inventory.ts";
 import type { RunningService } from "../../src/service.ts";
 import { graphqlRequest } from "./cli-process.ts";
@@ -15,11 +16,11 @@ export interface DemoServices {
   close(): Promise<void>;
 }
 
-export async function startDemoServices(replicas = 1): Promise<DemoServices> {
+export async function startDemoServices(replicas = 1, overrides: Partial<Config> = {}): Promise<DemoServices> {
   const t = await createTestDatabase();
   await loadDemoInventory(t.db.sql);
   const services: RunningService[] = [];
-  for (let i = 0; i < replicas; i++) services.push(await startTestService(t.url));
+  for (let i = 0; i < replicas; i++) services.push(await startTestService(t.url, overrides));
   return {
     t,
     services,

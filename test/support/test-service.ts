@@ -29,6 +29,7 @@ export async function startTestService(databaseUrl: string, overrides: Partial<C
     sources: [],
     metrics: true,
     historyRetentionDays: 365,
+    webhookAllowNetworks: [],
     ...overrides,
   };
   return startService(config, pino({ level: config.logLevel }));

@@ -2535,7 +2535,7 @@ export type Webhook = {
   format: WebhookFormat;
   /** Its id. */
   id: Scalars['ID']['output'];
-  /** Where deliveries are POSTed. */
+  /** Where deliveries are POSTed. A SLACK webhook's path is Slack's secret: only its origin is shown (https://hooks.slack.com/…). */
   url: Scalars['String']['output'];
 };
 

@@ -1,4 +1,5 @@
 import { countDeliveries, countWebhooks, createWebhook, deleteWebhook, deliveriesPage, webhooksPage, type DeliveryRow } from "../../notifications/webhook-store.ts";
+import { shownWebhookUrl } from "../../notifications/shown-webhook-url.ts";
 import { badUserInput } from "../errors.ts";
 import type { MutationResolvers, QueryResolvers, WebhookFilter as WebhookFilterAnswer, WebhookResolvers } from "../generated/resolvers-types.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";
@@ -9,6 +10,7 @@ import { connectionFromRows, pageRequest } from "../pagination.ts";
  * are one statement per webhook listed (a page holds few).
  */
 export const Webhook: WebhookResolvers = {
+  url: (w) => shownWebhookUrl(w.url, w.format),
   // Safe: the stored filter is what WebhookFilterInput accepted (kinds and changes are the
   // schema's enum values), cleaned by webhook-store.ts; the store's type keeps them as strings.
   filter: (w) => ({ workload: null, tenant: null, kinds: null, severities: null, changes: null, ...w.filter }) as WebhookFilterAnswer,
@@ -40,8 +42,8 @@ export const webhookQueries: QueryResolvers = {
 
 export const webhookMutations: MutationResolvers = {
   async createWebhook(_, args, ctx) {
-    const result = await createWebhook(ctx.db.sql, args.input, ctx.principal.actor);
-    if (result.webhook) ctx.logger.info({ webhook: result.webhook.id, url: result.webhook.url }, "webhook created");
+    const result = await createWebhook(ctx.db.sql, args.input, ctx.principal.actor, ctx.webhookAllowed);
+    if (result.webhook) ctx.logger.info({ webhook: result.webhook.id, url: shownWebhookUrl(result.webhook.url, result.webhook.format) }, "webhook created");
     return result;
   },
   deleteWebhook: (_, args, ctx) => deleteWebhook(ctx.db.sql, args.id),
