@@ -82,7 +82,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const subscriptions = startWebSocketSubscriptions(routeDeps, config, shape, httpServer);
   metrics?.watchSubscriptions(
     () => subscriptions.open(),
-    () => background.findingFeed.listeners(),
+    () => background.shared.findingFeed.listeners(),
   );
   const stopAll = async () => {
     await stopWatching();
