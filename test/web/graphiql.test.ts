@@ -32,8 +32,20 @@ describe("GraphiQL", () => {
     const { page, problems } = await openPage(browser);
     await page.goto(open.url);
     await page.waitForSelector(".graphiql-execute-button");
-    await page.click(".graphiql-execute-button");
-    await expect.poll(() => page.locator(".result-window").textContent(), { timeout: 30_000 }).toContain('"outcome": "NOT_ISOLATED"');
+    // The editors fill in after the button appears: a click before the query is there runs nothing.
+    await expect.poll(() => page.locator(".graphiql-query-editor").textContent(), { timeout: 30_000 }).toContain("isolation");
+    await expect
+      .poll(
+        async () => {
+          const shown = (await page.locator(".result-window").textContent()) ?? "";
+          // Clicked again only while idle: during a run the same button stops it.
+          const idle = page.locator('.graphiql-execute-button[aria-label^="Execute"]');
+          if (!shown.includes('"outcome"') && (await idle.count()) > 0) await idle.click();
+          return shown;
+        },
+        { timeout: 30_000, intervals: [1_000] },
+      )
+      .toContain('"outcome": "NOT_ISOLATED"');
     expect(await page.locator(".result-window").textContent()).toContain("geology's container c-3 runs inside VM vm-1");
     await screenshot(page, "graphiql");
     expect(problems).toEqual([]);
