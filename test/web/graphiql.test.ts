@@ -43,7 +43,7 @@ describe("GraphiQL", () => {
           if (!shown.includes('"outcome"') && (await idle.count()) > 0) await idle.click();
           return shown;
         },
-        { timeout: 30_000, intervals: [1_000] },
+        { timeout: 30_000, interval: 1_000 },
       )
       .toContain('"outcome": "NOT_ISOLATED"');
     expect(await page.locator(".result-window").textContent()).toContain("geology's container c-3 runs inside VM vm-1");
