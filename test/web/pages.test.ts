@@ -3,8 +3,8 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessibilityViolations, launchBrowser, openPage, screenshot } from "../support/browser.ts";
 import { childEnv, runCli } from "../support/cli-process.ts";
-import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
-import { createToken, gqlAs } from "../support/token-client.ts";
+import { ADMIN_TOKEN, otherTenantsNames, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
+import { createToken } from "../support/token-client.ts";
 
 /*
  * The what-if, spread and report pages in Debian's Chromium over the real service with the demo:
@@ -93,7 +93,7 @@ describe("the what-if, spread and report pages", () => {
 
   it("a tenant token's pages show only its own workloads and no other tenant's names", async () => {
     const secret = await createToken(demo.service.url, ADMIN_TOKEN, { name: "geology-pages", role: "TENANT", tenant: "geology" });
-    const others = await otherTenantsNames("geology");
+    const others = await otherTenantsNames(demo, "geology");
     const { page, problems } = await signedIn(secret);
     const seen: string[] = [];
     await page.goto(`${origin}/what-if?level=POWER_DOMAIN&domain=ams1-pdu-a`);
@@ -113,16 +113,3 @@ describe("the what-if, spread and report pages", () => {
     expect(problems).toEqual([]);
   });
 });
-
-async function otherTenantsNames(own: string): Promise<string[]> {
-  const { body } = await gqlAs(
-    demo.service.url,
-    ADMIN_TOKEN,
-    `{ tenants(first: 100) { nodes { key name
-    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`,
-  );
-  return body.data.tenants.nodes
-    .filter((t: any) => t.key !== own)
-    .flatMap((t: any) => [t.key, t.name, ...t.workloads.nodes.map((n: any) => n.key), ...t.virtualMachines.nodes.map((n: any) => n.key), ...t.containers.nodes.map((n: any) => n.key)])
-    .filter(Boolean);
-}

@@ -3,8 +3,8 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accessibilityViolations, launchBrowser, openPage, screenshot } from "../support/browser.ts";
-import { ADMIN_TOKEN, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
-import { createToken, gqlAs } from "../support/token-client.ts";
+import { ADMIN_TOKEN, otherTenantsNames, startSecuredDemo, type SecuredDemo } from "../support/secured-demo.ts";
+import { createToken } from "../support/token-client.ts";
 
 /*
  * The verdict page in Debian's Chromium over the real service with the demo (test/support/
@@ -83,7 +83,7 @@ describe("the verdict page", () => {
 
   it("shows a tenant token none of the other tenants' names", async () => {
     const secret = await createToken(demo.service.url, ADMIN_TOKEN, { name: "geology-web", role: "TENANT", tenant: "geology" });
-    const others = await otherTenantsNames("geology");
+    const others = await otherTenantsNames(demo, "geology");
     const { page, problems } = await openPage(browser);
     await useToken(page, problems, secret);
     await page.goto(`${origin}/verdict?workload=seismic-model&tenant=biology`);
@@ -129,17 +129,3 @@ describe("the verdict page", () => {
     expect(problems).toEqual([]);
   });
 });
-
-/** Every name of another tenant's that an admin can read: tenants, their workloads and units. */
-async function otherTenantsNames(own: string): Promise<string[]> {
-  const { body } = await gqlAs(
-    demo.service.url,
-    ADMIN_TOKEN,
-    `{ tenants(first: 100) { nodes { key name
-    workloads(first: 100) { nodes { key } } virtualMachines(first: 100) { nodes { key } } containers(first: 100) { nodes { key } } } } }`,
-  );
-  return body.data.tenants.nodes
-    .filter((t: any) => t.key !== own)
-    .flatMap((t: any) => [t.key, t.name, ...t.workloads.nodes.map((n: any) => n.key), ...t.virtualMachines.nodes.map((n: any) => n.key), ...t.containers.nodes.map((n: any) => n.key)])
-    .filter(Boolean);
-}
