@@ -154,6 +154,25 @@ describe("the deadline", () => {
     expect([200, 503]).toContain(status);
     expect(JSON.stringify(body.data ?? null)).not.toMatch(/"c-\d"/);
   });
+
+  it("never cuts a mutation's answer: one that outlasts the deadline still says what it did", async () => {
+    const blocker = new pg.Client({ connectionString: demo.t.url });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("LOCK TABLE saved_query_version IN ACCESS EXCLUSIVE MODE");
+      // The save waits for the lock, which is let go after the deadline: the save then happens.
+      const pending = gqlAs(url, tokens.compliance, `mutation { saveQuery(name: "slow-save", document: "{ viewer { actor } }") { changed savedQuery { name } userErrors { message } } }`);
+      await new Promise((r) => setTimeout(r, 700));
+      await blocker.query("ROLLBACK");
+      const { status, body } = await pending;
+      expect(status).toBe(200);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.saveQuery).toEqual({ changed: true, savedQuery: { name: "slow-save" }, userErrors: [] });
+    } finally {
+      await blocker.end();
+    }
+  });
 });
 
 describe("errors say nothing of the schema in production", () => {

@@ -6,8 +6,9 @@ import { ErrorCode } from "../errors.ts";
 
 /*
  * Each request's deadline (its role's, from when GraphQL work starts). Past it no further
- * field is resolved: each fails with TIMEOUT, so a runaway query stops reading and shaping at
- * the next field instead of running on for everyone else's time. The HTTP layer also answers
+ * field of a query is resolved: each fails with TIMEOUT, so a runaway query stops reading and
+ * shaping at the next field instead of running on for everyone else's time. A mutation's fields
+ * are not cut: it has done its work by then, and its caller must learn whether it was applied. The HTTP layer also answers
  * at the deadline when a single step (one slow statement) outlasts it: `deadlineOf`.
  */
 export function requestDeadline(limits: RequestLimits) {
@@ -25,7 +26,8 @@ export function requestDeadline(limits: RequestLimits) {
         async executionDidStart() {
           return {
             willResolveField() {
-              if (Date.now() > deadline.at) throw timeout(deadline.ms);
+              // A mutation is waited for (graphql-route.ts): its payload says what it did, so it is never cut.
+              if (deadline.kind !== "mutation" && Date.now() > deadline.at) throw timeout(deadline.ms);
             },
           };
         },
