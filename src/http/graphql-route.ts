@@ -1,6 +1,7 @@
 import type http from "node:http";
 import { HeaderMap, type ApolloServer } from "@apollo/server";
-import type { Principal } from "../access/principal.ts";
+import type { LocalCli } from "../access/authenticate.ts";
+import type { Principal, Role } from "../access/principal.ts";
 import { createContext, type Context, type ContextDeps } from "../graphql/context.ts";
 import { timeout, type requestDeadline } from "../graphql/plugins/request-deadline.ts";
 import type { RequestLimits } from "../request-limits.ts";
@@ -14,11 +15,13 @@ export interface GraphqlRouteDeps {
   contextDeps: ContextDeps;
   deadlines: ReturnType<typeof requestDeadline>;
   limits: RequestLimits;
+  /** This machine's `tenancy` command (an admin through the embedded database's lock secret). */
+  localCli?: LocalCli;
 }
 
 export async function graphqlRoute(deps: GraphqlRouteDeps, url: URL, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal) {
   const { limits } = deps;
-  const body = request.method === "POST" ? await readGraphqlBody(limits, request, response, caller) : undefined;
+  const body = request.method === "POST" ? await readGraphqlBody(limits, request, response, bodyRole(deps, caller)) : undefined;
   if (body === ANSWERED) return;
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(request.headers)) {
@@ -38,12 +41,20 @@ export async function graphqlRoute(deps: GraphqlRouteDeps, url: URL, request: ht
   response.end();
 }
 
+/**
+ * Whose body limits a caller's request gets: its role's, except this machine's `tenancy`
+ * command, which pushes `tenancy sync --file` snapshots through the service that holds the
+ * embedded database (it cannot open it itself) and so gets a sync token's body size and time.
+ */
+function bodyRole(deps: GraphqlRouteDeps, caller: Principal): Role {
+  return deps.localCli !== undefined && caller === deps.localCli.principal ? "sync" : caller.role;
+}
+
 /** Marks a request already answered (refused, or its body not JSON). */
 const ANSWERED = Symbol("answered");
 
 /** The parsed JSON body (undefined when empty), or ANSWERED after refusing it. */
-async function readGraphqlBody(limits: RequestLimits, request: http.IncomingMessage, response: http.ServerResponse, caller: Principal): Promise<unknown> {
-  const role = caller.role;
+async function readGraphqlBody(limits: RequestLimits, request: http.IncomingMessage, response: http.ServerResponse, role: Role): Promise<unknown> {
   const setting = `TENANCY_MAX_BODY_BYTES_${role.toUpperCase()}`;
   const read = await readBody(request, limits.bodyBytes[role], limits.bodyTimeoutMs[role]);
   if (read.kind === "too large") {

@@ -79,4 +79,19 @@ describe("one writer per embedded database", () => {
     served.child.kill("SIGTERM");
     expect(await served.exited).toBe(0);
   }, 600_000);
+
+  it("syncs a snapshot larger than an admin's request body through the service (tenancy sync --file on the embedded database)", async () => {
+    served = await startServe(env, 300_000);
+    // More than the 1 MiB an admin token may send over HTTP: a real estate's export is larger still.
+    const hosts = Array.from({ length: 6_000 }, (_, i) => `rack-hall-b-row-07-position-${String(i).padStart(5, "0")}-${"x".repeat(160)}`);
+    const file = path.join(dir, "big.json");
+    await writeFile(file, JSON.stringify({ source: "dcim-big", hosts: hosts.map((id) => ({ id })) }));
+    expect(Buffer.byteLength(await readFile(file, "utf8"))).toBeGreaterThan(1024 * 1024);
+    const synced = await runCli(["sync", "--file", file], env);
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(synced.stderr).toContain("going through");
+    expect(synced.stdout).toMatch(/^dcim-big \(run \d+\): APPLIED\n {2}6000 created/);
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(0);
+  }, 600_000);
 });
