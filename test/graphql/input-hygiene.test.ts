@@ -85,6 +85,19 @@ describe("inventory keys", () => {
     const fine = await sync({ source: "odd", tenants: [{ id: "Zürich lab/β-2 (東京)", organization: "université" }] });
     expect(fine.body.data.syncInventory.status).toBe("APPLIED");
   });
+
+  it("refuses a key not in Unicode's composed form, which prints like another key: a datacenter named so is not a second datacenter", async () => {
+    const composed = "zürich-1".normalize("NFC");
+    const decomposed = "zürich-1".normalize("NFD");
+    const placed = await sync({ source: "odd", datacenters: [{ id: composed, region: "eu-central" }], tenants: [{ id: "alpha", organization: "alpha-corp" }], virtualMachines: [{ id: "alpha-vm", datacenter: composed, tenant: "alpha" }] });
+    expect(placed.body.data.syncInventory.status).toBe("APPLIED");
+    // Accepted, beta's VM would stand in a "different" datacenter: DATACENTER apart from alpha's VM in the same place.
+    const { body } = await sync({ source: "odd", tenants: [{ id: "beta", organization: "beta-corp" }], virtualMachines: [{ id: "beta-vm", datacenter: decomposed, tenant: "beta" }] });
+    expect(body.data.syncInventory.status).toBe("REFUSED");
+    expect(body.data.syncInventory.userErrors).toEqual([
+      { path: ["virtualMachines", "0", "datacenter"], message: `is not in Unicode's composed form (NFC): it prints like ${JSON.stringify(composed)}, which is another text; send it composed` },
+    ]);
+  });
 });
 
 describe("database errors", () => {
