@@ -102,6 +102,10 @@ async function chatops(deps: RouteDeps, _: URL, request: http.IncomingMessage, r
   if (request.method !== "POST") return sendJson(response, 405, { error: `${route} takes POST` });
   // Slack signs the request itself; /chatops takes a bearer token like /graphql.
   let caller: Principal | null = null;
+  if (route === "/chatops" && !isJson(request)) {
+    // A page of another site can send text/plain without asking (no preflight), and the tokenless loopback admin would answer it.
+    return refuse(response, 415, "UNSUPPORTED_MEDIA_TYPE", 'send the command as JSON with "content-type: application/json"');
+  }
   if (route === "/chatops") {
     caller = await authorize(deps, request, response, "/chatops");
     if (!caller) return;
@@ -111,4 +115,9 @@ async function chatops(deps: RouteDeps, _: URL, request: http.IncomingMessage, r
   if (read.kind === "too large") return refuse(response, 413, "PAYLOAD_TOO_LARGE", `a chat command is at most ${CHATOPS_MAX_BODY} bytes`);
   if (read.kind === "too slow") return refuse(response, 408, "REQUEST_TIMEOUT", "the chat command's body did not arrive in time");
   return caller ? deps.chatops.json(caller, read.body, reply) : deps.chatops.slack(request, read.body, reply);
+}
+
+/** A body declared as JSON: what no cross-site form or simple request can send. */
+function isJson(request: http.IncomingMessage): boolean {
+  return (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase() === "application/json";
 }

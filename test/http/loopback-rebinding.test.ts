@@ -11,7 +11,8 @@ import { startTestService } from "../support/test-service.ts";
  * The tokenless loopback admin (no TENANCY_ADMIN_TOKEN, no token yet) as a hostile web page
  * would reach it: by DNS rebinding (a name of the attacker's that resolves to 127.0.0.1, so the
  * browser sends that name as Host) over HTTP and WebSocket, and by cross-site WebSocket
- * hijacking (a page of another origin opening ws://127.0.0.1:PORT/graphql). Both are refused;
+ * hijacking (a page of another origin opening ws://127.0.0.1:PORT/graphql), and by a simple
+ * cross-site POST (text/plain, which a page sends without a preflight). All are refused;
  * the same calls from localhost itself still answer.
  */
 let t: TestDatabase;
@@ -92,5 +93,18 @@ describe("the loopback admin, reached by a hostile page", () => {
     for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((errors[0] as { code?: number }).code).toBe(4403);
     await client.dispose();
+  });
+
+  it("refuses a cross-site chat command (text/plain needs no preflight): no saved query runs as the loopback admin", async () => {
+    const local = `localhost:${port}`;
+    expect((await postAs(local, `mutation { saveQuery(name: "spread", document: "{ viewer { actor } }") { userErrors { message } } }`)).body.data.saveQuery.userErrors).toEqual([]);
+    const forged = await fetch(`http://127.0.0.1:${port}/chatops`, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8", origin: "https://evil.example" }, body: JSON.stringify({ text: "run spread" }) });
+    expect(forged.status).toBe(415);
+    const runs = await postAs(local, `{ savedQuery(name: "spread") { runs { totalCount } } }`);
+    expect(runs.body.data.savedQuery.runs.totalCount).toBe(0);
+    // A bot that says it sends JSON is answered as before.
+    const bot = await fetch(`http://127.0.0.1:${port}/chatops`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "run spread" }) });
+    expect(bot.status).toBe(200);
+    expect(((await bot.json()) as { ok: boolean }).ok).toBe(true);
   });
 });
