@@ -26,11 +26,6 @@ export interface AuthorizeDeps {
  */
 export async function authorize(deps: AuthorizeDeps, request: http.IncomingMessage, response: http.ServerResponse, route?: keyof typeof ROUTE_ROLES): Promise<Principal | null> {
   const address = request.socket.remoteAddress ?? "unknown";
-  const blocked = await deps.rates.blockedAddress(address);
-  if (blocked !== null) {
-    refuse(response, 429, "RATE_LIMITED", `too many requests without a valid token from ${address}; try again in ${blocked} s`, { "retry-after": String(blocked) });
-    return null;
-  }
   const caller = await authenticated(deps, request, response, route ?? "/graphql", address);
   if (!caller) return null;
   if (route && !ROUTE_ROLES[route].includes(caller.role)) {
@@ -47,11 +42,21 @@ export async function authorize(deps: AuthorizeDeps, request: http.IncomingMessa
   return caller;
 }
 
-/** The token's principal, or null after recording the failure and answering 401. */
+/**
+ * The token's principal, or null after recording the failure and answering 401, or 429 to an
+ * address that keeps failing. A valid token is answered even from such an address: behind a
+ * proxy or an ingress every caller shares its address, and one client sending bad tokens must
+ * not lock every other one out.
+ */
 async function authenticated(deps: AuthorizeDeps, request: http.IncomingMessage, response: http.ServerResponse, where: string, address: string): Promise<Principal | null> {
   const local = deps.localCli && isLoopback(request.socket.remoteAddress) ? deps.localCli : undefined;
   const caller = await authenticate(request.headers.authorization, deps.adminToken, deps.tokens, local, request.headers.host);
   if (caller) return caller;
+  const blocked = await deps.rates.blockedAddress(address);
+  if (blocked !== null) {
+    refuse(response, 429, "RATE_LIMITED", `too many requests without a valid token from ${address}; try again in ${blocked} s`, { "retry-after": String(blocked) });
+    return null;
+  }
   const reason = refusalReason(request.headers.authorization);
   await deps.denials.note({ actor: "unauthenticated", role: null, action: "authenticate", subject: `${where} ${reason}`, target: where, detail: { reason, address } });
   await deps.rates.failedAuthentication(address);
