@@ -100,6 +100,8 @@ function assetPath(assetsDir: string, pathname: string): string | null {
   } catch {
     return null;
   }
+  // No file name holds NUL: the file system would refuse it with an error (a 500), not ENOENT.
+  if (relative.includes("\0")) return null;
   const file = path.resolve(assetsDir, relative);
   return file.startsWith(path.join(assetsDir, "assets") + path.sep) ? file : null;
 }

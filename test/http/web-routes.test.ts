@@ -15,7 +15,8 @@ async function serve(assetsDir: string): Promise<string> {
   const server = http.createServer((request, response) => {
     const { pathname } = new URL(request.url ?? "/", "http://x");
     if (!web.handles(pathname)) return void response.writeHead(404).end();
-    void web.serve(pathname, request, response);
+    // As the service's own handler does (create-server.ts): a handler that throws is a 500.
+    web.serve(pathname, request, response).catch(() => void response.writeHead(500).end());
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -50,7 +51,7 @@ describe("web routes", () => {
 
   it("answers 404 for a file outside assets/ and 405 for a POST", async () => {
     const base = await serve(built());
-    for (const climb of ["/assets/../secret.txt", "/assets/%2e%2e/secret.txt", "/assets/%2e%2e%2fsecret.txt", "/assets/%E0%A4%A"]) {
+    for (const climb of ["/assets/../secret.txt", "/assets/%2e%2e/secret.txt", "/assets/%2e%2e%2fsecret.txt", "/assets/%E0%A4%A", "/assets/%00", "/assets/app.js%00.png"]) {
       const response = await rawGet(base, climb);
       expect(response.status, climb).toBe(404);
       expect(response.body).not.toContain("not an asset");
