@@ -51,20 +51,6 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI and chat commands read GraphQL answers as untyped JSON (ServiceClient.request,
-    // chatops' Execute), as the tests do. Not yet typed: the way to type them is GraphQL Code
-    // Generator's typescript-operations over their documents. Until then these rules are off here.
-    files: ["src/cli/**/*.ts", "src/chatops/**/*.ts"],
-    rules: {
-      "@typescript-eslint/no-explicit-any": "off",
-      "@typescript-eslint/no-unsafe-argument": "off",
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-unsafe-call": "off",
-      "@typescript-eslint/no-unsafe-member-access": "off",
-      "@typescript-eslint/no-unsafe-return": "off",
-    },
-  },
-  {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
