@@ -14,7 +14,11 @@ export type Execute = (query: string, variables: Record<string, unknown>) => Pro
 type ApiError = { message: string; extensions?: Record<string, unknown> };
 
 /** One of chat's documents (chat-operations.graphql) run as the caller: its typed data, or the API's errors. */
-async function ask<TResult, TVariables extends Record<string, unknown>>(execute: Execute, document: TypedDocumentString<TResult, TVariables>, variables: TVariables): Promise<{ data: TResult; errors?: undefined } | { errors: readonly ApiError[] }> {
+async function ask<TResult, TVariables extends Record<string, unknown>>(
+  execute: Execute,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+): Promise<{ data: TResult; errors?: undefined } | { errors: readonly ApiError[] }> {
   const result = await execute(document.toString(), variables);
   // Without errors the API answers the document's data, shaped as the schema (and so the generated type) says.
   return result.errors?.length ? { errors: result.errors } : { data: result.data as TResult };

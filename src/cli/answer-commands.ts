@@ -134,7 +134,13 @@ async function report(client: ServiceClient, o: Printing & { outcome?: string })
   const started = Date.now();
   // enumValue (the option's parser) let only NOT_ISOLATED and UNPROVEN through.
   const outcome = o.outcome as IsolationOutcome | undefined;
-  const nodes = await everyPage(client, CliReportPageDocument, { outcome }, (data) => data.isolationReport, (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
+  const nodes = await everyPage(
+    client,
+    CliReportPageDocument,
+    { outcome },
+    (data) => data.isolationReport,
+    (done, total) => progress(`isolation report: ${done} of ${total} pairs`),
+  );
   progress(`isolation report: ${nodes.length} pairs${o.outcome ? ` (${o.outcome})` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`, true);
   printResult({ isolationReport: { nodes } }, o);
   return 0;

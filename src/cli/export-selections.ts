@@ -1,10 +1,10 @@
-import { ReportRowFragmentDoc, ViolationRowFragmentDoc } from "../graphql/generated/operations.ts";
+import { ReportRowFragmentDoc, ViolationRowFragmentDoc } from "../graphql/generated/export-fragments.ts";
 
 /*
  * What `tenancy report` and `tenancy violations` export, one row per node: the CLI's CSV and the
  * web report page's CSV download select the same fields, so the two files are the same. The
  * fields are declared once, as the ReportRow and ViolationRow fragments of
- * service-operations.graphql; the web page builds its query from their selections.
+ * export-fragments.graphql; the web page builds its query from their selections.
  */
 const selectionOf = (fragment: { toString(): string }) => {
   const text = fragment.toString();

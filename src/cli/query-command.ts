@@ -8,15 +8,7 @@ import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { UsageError } from "./usage-error.ts";
 import { terminalText } from "./terminal-text.ts";
 import type { SavedRunResult } from "../compliance/saved-query-runs.ts";
-import {
-  CliRunDiffDocument,
-  CliRunSavedQueryDocument,
-  CliSavedQueriesDocument,
-  CliSavedQueryDocumentDocument,
-  CliSavedQueryRunsDocument,
-  CliSaveQueryDocument,
-  type CliRunSavedQueryMutation,
-} from "../graphql/generated/operations.ts";
+import { CliRunDiffDocument, CliRunSavedQueryDocument, CliSavedQueriesDocument, CliSavedQueryDocumentDocument, CliSavedQueryRunsDocument, CliSaveQueryDocument, type CliRunSavedQueryMutation } from "../graphql/generated/operations.ts";
 
 /*
  * `tenancy query save|list|run|diff`: compliance's saved queries, from a terminal, through the
