@@ -1,14 +1,14 @@
-// ESLint, type-aware (typescript-eslint's recommendedTypeChecked), for src/, test/ and bench/.
+// ESLint, type-aware (typescript-eslint's recommendedTypeChecked), for src/, test/, bench/, scripts/
+// and web/ (the browser app: its own web/tsconfig.json with DOM types, and the hooks rules).
 // Formatting is Prettier's (npm run format:check), so no stylistic rule is enabled here.
 import js from "@eslint/js";
 import globals from "globals";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  // web/ is the browser app (Preact, its own web/tsconfig.json with DOM types and its own style),
-  // typechecked by npm run typecheck but not yet linted: like the format globs, this config
-  // covers the service (src/, test/, bench/, scripts/). web/dist/ is Vite's build output.
-  { ignores: ["dist/", "web/", "node_modules/", "src/db/generated/", "src/graphql/generated/", "coverage/"] },
+  // web/dist/ is Vite's build output.
+  { ignores: ["dist/", "web/dist/", "node_modules/", "src/db/generated/", "src/graphql/generated/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -51,18 +51,11 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI and chat commands read GraphQL answers as untyped JSON (ServiceClient.request,
-    // chatops' Execute), as the tests do. Not yet typed: the way to type them is GraphQL Code
-    // Generator's typescript-operations over their documents. Until then these rules are off here.
-    files: ["src/cli/**/*.ts", "src/chatops/**/*.ts"],
-    rules: {
-      "@typescript-eslint/no-explicit-any": "off",
-      "@typescript-eslint/no-unsafe-argument": "off",
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-unsafe-call": "off",
-      "@typescript-eslint/no-unsafe-member-access": "off",
-      "@typescript-eslint/no-unsafe-return": "off",
-    },
+    // The browser app (Preact): DOM globals, its files typed by web/tsconfig.json (the project
+    // service picks the nearest tsconfig), and the Rules of Hooks, which Preact's hooks follow too.
+    files: ["web/src/**/*.{ts,tsx}"],
+    ...reactHooks.configs.flat.recommended,
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ["**/*.js", "**/*.mjs"],

@@ -1,13 +1,28 @@
 import { NOUN } from "../domain/anti-affinity.ts";
 import { ANTI_AFFINITY_LEVELS, type AntiAffinityLevel } from "../domain/scale.ts";
 import { resultLists, rowKey } from "../compliance/result-rows.ts";
+import type { SavedRunResult } from "../compliance/saved-query-runs.ts";
+import { ImpactDocument, IsolatedDocument, RunDocument, ViolationsDocument, type ImpactQuery, type TypedDocumentString } from "../graphql/generated/operations.ts";
 
 /*
  * The chat commands: parse one line, run it through the API as the caller (so chat gets
  * exactly the caller's rights, from the same rules), and answer in a sentence a person reads
  * at a glance, with Slack mrkdwn and Block Kit beside the plain text.
  */
-export type Execute = (query: string, variables: Record<string, unknown>) => Promise<{ data?: Record<string, any> | null; errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }>;
+export type Execute = (query: string, variables: Record<string, unknown>) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly ApiError[] }>;
+
+type ApiError = { message: string; extensions?: Record<string, unknown> };
+
+/** One of chat's documents (chat-operations.graphql) run as the caller: its typed data, or the API's errors. */
+async function ask<TResult, TVariables extends Record<string, unknown>>(
+  execute: Execute,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: TVariables,
+): Promise<{ data: TResult; errors?: undefined } | { errors: readonly ApiError[] }> {
+  const result = await execute(document.toString(), variables);
+  // Without errors the API answers the document's data, shaped as the schema (and so the generated type) says.
+  return result.errors?.length ? { errors: result.errors } : { data: result.data as TResult };
+}
 
 export interface ChatReply {
   /** False when the command was not understood or was refused. */
@@ -97,7 +112,7 @@ function usage(form: string, hint: string): ChatReply {
 }
 
 /** The API's refusal in words; an unexpected error never shows more than that it happened. */
-function refusal(errors: readonly { message: string; extensions?: Record<string, unknown> }[]): ChatReply {
+function refusal(errors: readonly ApiError[]): ChatReply {
   const error = errors[0];
   switch (error.extensions?.code) {
     case "FORBIDDEN":
@@ -111,15 +126,10 @@ function refusal(errors: readonly { message: string; extensions?: Record<string,
 }
 
 async function isolated(execute: Execute, workload: string, tenant: string, asOf: string | null = null): Promise<ChatReply> {
-  const result = await execute(
-    `query Isolated($workload: String!, $tenant: String!, $asOf: DateTime) { isolation(workload: $workload, tenant: $tenant, asOf: $asOf) {
-       outcome required actual possible explanation workloadKey tenantKey relationship policyVersion inventoryAsOf pairCount
-       evidence(limit: 3) { actual possible shared { kind key description } } } }`,
-    { workload, tenant, asOf },
-  );
-  if (result.errors?.length) return refusal(result.errors);
-  const v = result.data!.isolation;
-  const o = OUTCOME[v.outcome as keyof typeof OUTCOME];
+  const result = await ask(execute, IsolatedDocument, { workload, tenant, asOf });
+  if (result.errors) return refusal(result.errors);
+  const v = result.data.isolation;
+  const o = OUTCOME[v.outcome];
   const proven = v.possible === v.actual ? `proven ${v.actual}` : `proven ${v.actual}, possibly ${v.possible}`;
   const then = asOf ? ` as of ${escapeMrkdwn(asOf)}` : "";
   const headline = `${o.emoji} *${o.words}*${then}: *${escapeMrkdwn(v.workloadKey)}* from tenant *${escapeMrkdwn(v.tenantKey)}* (needs ${v.required}; ${proven})`;
@@ -128,34 +138,26 @@ async function isolated(execute: Execute, workload: string, tenant: string, asOf
 }
 
 async function violations(execute: Execute, workload: string | null): Promise<ChatReply> {
-  const result = await execute(
-    `query Violations($workload: String) { antiAffinityViolations(workload: $workload, first: 10) {
-       totalCount nodes { workload { key } level mode kind domain excess message } } }`,
-    { workload },
-  );
-  if (result.errors?.length) return refusal(result.errors);
-  const { totalCount, nodes } = result.data!.antiAffinityViolations;
+  const result = await ask(execute, ViolationsDocument, { workload });
+  if (result.errors) return refusal(result.errors);
+  const { totalCount, nodes } = result.data.antiAffinityViolations;
   const of = workload ? ` of ${workload}` : "";
   if (totalCount === 0) return reply(true, `No anti-affinity violations${of}.`, [section(`:white_check_mark: No anti-affinity violations${escapeMrkdwn(of)}.`)], result.data);
-  const hard = nodes.filter((n: { mode: string }) => n.mode === "HARD").length;
+  const hard = nodes.filter((n) => n.mode === "HARD").length;
   const head = `${totalCount} anti-affinity violation${totalCount === 1 ? "" : "s"}${of}`;
-  const lines = nodes.map((n: { message: string; mode: string }) => `• ${n.message}${n.mode === "SOFT" ? " (soft)" : ""}`);
+  const lines = nodes.map((n) => `• ${n.message}${n.mode === "SOFT" ? " (soft)" : ""}`);
   if (totalCount > nodes.length) lines.push(`…and ${totalCount - nodes.length} more`);
   const emoji = hard > 0 ? ":x:" : ":warning:";
   return reply(true, `${head}:\n${lines.join("\n")}`, [section(`${emoji} *${escapeMrkdwn(head)}*\n${escapeMrkdwn(lines.join("\n"))}`)], result.data);
 }
 
 async function impact(execute: Execute, level: AntiAffinityLevel, domain: string): Promise<ChatReply> {
-  const result = await execute(
-    `query Impact($level: AntiAffinityLevel!, $domain: String!) { failureImpact(level: $level, domain: $domain) {
-       level domain tenantKeys workloads { workload { key } replicaCount remaining losesAll belowQuorum quorum lost { key } atRisk { key } } } }`,
-    { level, domain },
-  );
-  if (result.errors?.length) return refusal(result.errors);
-  const f = result.data!.failureImpact;
+  const result = await ask(execute, ImpactDocument, { level, domain });
+  if (result.errors) return refusal(result.errors);
+  const f = result.data.failureImpact;
   const what = `${NOUN[level]} ${domain}`;
-  type Hit = { workload: { key: string }; replicaCount: number; remaining: number; losesAll: boolean; belowQuorum: boolean; quorum: number | null; lost: unknown[]; atRisk: unknown[] };
-  const hits = (f.workloads as Hit[]).filter((w) => w.lost.length > 0);
+  type Hit = ImpactQuery["failureImpact"]["workloads"][number];
+  const hits = f.workloads.filter((w) => w.lost.length > 0);
   if (hits.length === 0) return reply(true, `If ${what} fails, no workload loses a replica.`, [section(`:white_check_mark: If ${escapeMrkdwn(what)} fails, no workload loses a replica.`)], f);
   const worst = hits.filter((w) => w.losesAll || w.belowQuorum);
   const line = (w: Hit) => {
@@ -171,16 +173,19 @@ async function impact(execute: Execute, level: AntiAffinityLevel, domain: string
 }
 
 async function runSaved(execute: Execute, name: string): Promise<ChatReply> {
-  const result = await execute(`mutation Run($name: String!) { runSavedQuery(name: $name) { run { id name version runAt rowCount digest inventoryAsOf result } userErrors { message } } }`, { name });
-  if (result.errors?.length) return refusal(result.errors);
-  const { run, userErrors } = result.data!.runSavedQuery;
+  const result = await ask(execute, RunDocument, { name });
+  if (result.errors) return refusal(result.errors);
+  const { run: ran, userErrors } = result.data.runSavedQuery;
   if (userErrors.length > 0) return plain(false, `:grey_question: ${escapeMrkdwn(userErrors[0].message)}.`);
-  const rows = resultLists(run.result.data).flatMap((list) => list.rows.map(rowKey));
+  // Without user errors the API answers the run, whose result (JSON to the schema) is what the run kept.
+  const run = ran!;
+  const kept = run.result as SavedRunResult;
+  const rows = resultLists(kept.data).flatMap((list) => list.rows.map(rowKey));
   const shown = rows.slice(0, 5).map((key) => `• ${key}`);
   if (rows.length > shown.length) shown.push(`…and ${rows.length - shown.length} more`);
   const asOf = run.inventoryAsOf ? `, inventory as of ${run.inventoryAsOf}` : "";
   const head = `Ran ${run.name} v${run.version}: ${run.rowCount} row${run.rowCount === 1 ? "" : "s"}, digest ${run.digest.slice(0, 12)}${asOf}.`;
-  const failed = run.result.errors?.length ? `\nIt answered with ${run.result.errors.length} error(s).` : "";
+  const failed = kept.errors?.length ? `\nIt answered with ${kept.errors.length} error(s).` : "";
   const text = [head + failed, ...shown].join("\n");
   return reply(!failed, text, [section(`:clipboard: ${escapeMrkdwn(text)}`)], run);
 }

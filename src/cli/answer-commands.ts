@@ -6,7 +6,17 @@ import { formatOptions, printResult, urlOption, userErrors, type Format } from "
 import { terminalText } from "./terminal-text.ts";
 import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
-import { REPORT_SELECTION, VIOLATIONS_SELECTION } from "./export-selections.ts";
+import {
+  CliAcceptFindingDocument,
+  CliFindingsPageDocument,
+  CliImpactDocument,
+  CliIsolatedDocument,
+  CliReportPageDocument,
+  CliViolationsPageDocument,
+  type AntiAffinityLevel,
+  type IsolationOutcome,
+  type TypedDocumentString,
+} from "../graphql/generated/operations.ts";
 
 /*
  * The questions people ask from a terminal, through the service like `query run` (so the
@@ -62,24 +72,21 @@ export function addAnswerCommands(program: Command) {
 }
 
 async function accept(client: ServiceClient, id: string, o: { reason: string; until: string }): Promise<number> {
-  const { acceptFinding } = await client.request(
-    `mutation($id: ID!, $reason: String!, $until: DateTime!) { acceptFinding(id: $id, reason: $reason, until: $until) {
-       finding { id state acceptance { by until } } userErrors { path message } } }`,
-    { id, reason: o.reason, until: o.until },
-  );
+  const { acceptFinding } = await client.request(CliAcceptFindingDocument, { id, reason: o.reason, until: o.until });
   if (acceptFinding.userErrors.length > 0) return userErrors(acceptFinding.userErrors);
-  const f = acceptFinding.finding;
-  console.log(terminalText(`accepted ${f.id} until ${f.acceptance.until} (by ${f.acceptance.by}); it reopens then, or sooner if it gets worse`));
+  // Without user errors the API answers the finding, accepted.
+  const f = acceptFinding.finding!;
+  console.log(terminalText(`accepted ${f.id} until ${f.acceptance!.until} (by ${f.acceptance!.by}); it reopens then, or sooner if it gets worse`));
   return 0;
 }
 
 type FindingOptions = { open?: boolean; since?: string; workload?: string; tenant?: string };
 
 async function findings(client: ServiceClient, o: Printing & FindingOptions): Promise<number> {
-  const filter = { states: o.open ? ["OPEN"] : null, since: o.since ?? null, workload: o.workload ?? null, tenant: o.tenant ?? null };
-  const nodes = await everyPage(client, "findings", "filter: $filter", "$filter: FindingFilter", { filter }, "id kind state severity workloadKey tenantKey since lastSeenAt resolvedAt acceptance { by until current }");
+  const filter = { states: o.open ? ["OPEN" as const] : null, since: o.since ?? null, workload: o.workload ?? null, tenant: o.tenant ?? null };
+  const nodes = await everyPage(client, CliFindingsPageDocument, { filter }, (data) => data.findings);
   // A flat row per finding for tables and CSV; JSON keeps the acceptance as an object.
-  const rows = (nodes as { acceptance: { by: string; until: string; current: boolean } | null }[]).map(({ acceptance, ...f }) => ({
+  const rows = nodes.map(({ acceptance, ...f }) => ({
     ...f,
     acceptedBy: acceptance?.current ? acceptance.by : null,
     acceptedUntil: acceptance?.current ? acceptance.until : null,
@@ -97,12 +104,7 @@ function instant(value: string): string {
 }
 
 async function isolated(client: ServiceClient, workload: string, o: Printing & { from: string; asOf?: string }): Promise<number> {
-  const { isolation } = await client.request(
-    `query($workload: String!, $tenant: String!, $asOf: DateTime) { isolation(workload: $workload, tenant: $tenant, asOf: $asOf) {
-       workloadKey tenantKey outcome required actual possible relationship policyVersion inventoryAsOf explanation
-       evidence(limit: 3) { unit { key } otherUnit { key } actual possible shared { kind key description } } } }`,
-    { workload, tenant: o.from, asOf: o.asOf ?? null },
-  );
+  const { isolation } = await client.request(CliIsolatedDocument, { workload, tenant: o.from, asOf: o.asOf ?? null });
   const { evidence, explanation, ...verdict } = isolation;
   if (o.format === "json") printResult(isolation, o);
   else if (o.format === "csv") printResult({ verdicts: [{ ...verdict, explanation }] }, o);
@@ -115,17 +117,14 @@ async function isolated(client: ServiceClient, workload: string, o: Printing & {
 }
 
 async function violations(client: ServiceClient, o: Printing & { workload?: string }): Promise<number> {
-  const nodes = await everyPage(client, "antiAffinityViolations", "workload: $workload", "$workload: String", { workload: o.workload }, VIOLATIONS_SELECTION);
+  const nodes = await everyPage(client, CliViolationsPageDocument, { workload: o.workload }, (data) => data.antiAffinityViolations);
   printResult({ antiAffinityViolations: { nodes } }, o);
   return 0;
 }
 
 async function impact(client: ServiceClient, level: string, domain: string, o: Printing): Promise<number> {
-  const { failureImpact } = await client.request(
-    `query($level: AntiAffinityLevel!, $domain: String!) { failureImpact(level: $level, domain: $domain) {
-       level domain tenantKeys workloads { workload { key } replicaCount lost { key } degraded { key } atRisk { key } remaining losesAll quorum belowQuorum } } }`,
-    { level, domain },
-  );
+  // enumValue (the argument's parser) let only the API's levels through.
+  const { failureImpact } = await client.request(CliImpactDocument, { level: level as AntiAffinityLevel, domain });
   printResult(o.format === "json" ? failureImpact : { workloads: failureImpact.workloads }, o);
   if (o.format === "table") console.log(`\ntenants touched: ${failureImpact.tenantKeys.join(", ") || "none"}`);
   return 0;
@@ -133,7 +132,15 @@ async function impact(client: ServiceClient, level: string, domain: string, o: P
 
 async function report(client: ServiceClient, o: Printing & { outcome?: string }): Promise<number> {
   const started = Date.now();
-  const nodes = await everyPage(client, "isolationReport", "outcome: $outcome", "$outcome: IsolationOutcome", { outcome: o.outcome }, REPORT_SELECTION, (done, total) => progress(`isolation report: ${done} of ${total} pairs`));
+  // enumValue (the option's parser) let only NOT_ISOLATED and UNPROVEN through.
+  const outcome = o.outcome as IsolationOutcome | undefined;
+  const nodes = await everyPage(
+    client,
+    CliReportPageDocument,
+    { outcome },
+    (data) => data.isolationReport,
+    (done, total) => progress(`isolation report: ${done} of ${total} pairs`),
+  );
   progress(`isolation report: ${nodes.length} pairs${o.outcome ? ` (${o.outcome})` : ""} in ${((Date.now() - started) / 1000).toFixed(1)} s`, true);
   printResult({ isolationReport: { nodes } }, o);
   return 0;
@@ -145,16 +152,22 @@ function progress(line: string, last = false) {
   else if (last) process.stderr.write(`${line}\n`);
 }
 
+type Page<TNode> = { nodes: TNode[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+type PageVariables = { first: number; after?: string | null };
+
 /** Every node of a connection, in pages as large as the API allows. */
-async function everyPage(client: ServiceClient, field: string, args: string, declarations: string, variables: Record<string, unknown>, selection: string, onPage?: (done: number, total: number) => void): Promise<unknown[]> {
-  const nodes: unknown[] = [];
+async function everyPage<TResult, TVariables extends PageVariables, TNode>(
+  client: ServiceClient,
+  document: TypedDocumentString<TResult, TVariables>,
+  variables: Omit<TVariables, keyof PageVariables>,
+  connection: (data: TResult) => Page<TNode>,
+  onPage?: (done: number, total: number) => void,
+): Promise<TNode[]> {
+  const nodes: TNode[] = [];
   let after: string | null = null;
   do {
-    const data: Record<string, { nodes: unknown[]; totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null } }> = await client.request(
-      `query(${declarations}, $first: Int!, $after: String) { ${field}(${args}, first: $first, after: $after) { totalCount nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`,
-      { ...variables, first: MAX_PAGE_SIZE, after },
-    );
-    const page = data[field];
+    // The document's variables are exactly the given ones and the page's: Omit cannot say so to the compiler.
+    const page = connection(await client.request(document, { ...variables, first: MAX_PAGE_SIZE, after } as TVariables));
     nodes.push(...page.nodes);
     onPage?.(nodes.length, page.totalCount);
     after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;

@@ -4,6 +4,7 @@ import { commandAction } from "./command-action.ts";
 import { formatOptions, printResult, urlOption, type Format } from "./query-command.ts";
 import { formatTable } from "./result-table.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
+import { CliPlacementAdviceDocument, type AntiAffinityRuleInput, type IsolationLevel, type ReplicaKind } from "../graphql/generated/operations.ts";
 
 /*
  * `tenancy place`: placement advice for one more replica (GraphQL placementAdvice), through
@@ -15,8 +16,8 @@ interface PlaceOptions {
   list?: string;
   url?: string;
   tenant?: string;
-  minimumIsolation?: string;
-  antiAffinity?: string;
+  minimumIsolation?: IsolationLevel;
+  antiAffinity?: AntiAffinityRuleInput[];
   host: string[];
   vm: string[];
   node: string[];
@@ -28,17 +29,18 @@ interface PlaceOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const level = (value: string) => {
+const level = (value: string): IsolationLevel => {
   const normal = value.toUpperCase().replaceAll("-", "_");
   if (!(ISOLATION_LEVELS as readonly string[]).includes(normal)) throw new InvalidArgumentError(`the level is one of ${ISOLATION_LEVELS.join(", ")}`);
-  return normal;
+  return normal as IsolationLevel;
 };
 
-const rules = (value: string) => {
+const rules = (value: string): AntiAffinityRuleInput[] => {
   try {
-    const parsed = JSON.parse(value);
+    const parsed: unknown = JSON.parse(value);
     if (!Array.isArray(parsed)) throw new Error("not an array");
-    return parsed;
+    // Each rule goes to the service as given: the API checks it against AntiAffinityRuleInput and names what is wrong.
+    return parsed as AntiAffinityRuleInput[];
   } catch {
     throw new InvalidArgumentError(`a JSON array of rules, e.g. '[{"level":"HOST","maxPerDomain":1}]'`);
   }
@@ -75,15 +77,15 @@ async function place(client: ServiceClient, workload: string | undefined, o: Pla
     anywhereInRegion: o.anywhereInRegion ?? null,
   };
   const described = o.tenant !== undefined ? { name: workload ?? null, tenant: o.tenant, minimumIsolation: o.minimumIsolation ?? null, antiAffinity: o.antiAffinity ?? null } : null;
-  const kind = o.replica === undefined ? null : o.replica.toLowerCase() === "vm" ? "VIRTUAL_MACHINE" : o.replica.toLowerCase() === "container" ? "CONTAINER" : o.replica;
-  const { placementAdvice } = await client.request(
-    `query($workload: String, $describe: DescribedWorkloadInput, $candidates: PlacementCandidatesInput!, $replica: ReplicaInput) {
-       placementAdvice(workload: $workload, describe: $describe, candidates: $candidates, replica: $replica) {
-         workloadKey tenantKey provenCount possibleCount refusedCount
-         candidates(first: 1000) { nodes { kind key outcome reasons softBreaches crowding closestActual closestPossible } } } }`,
-    { workload: described ? null : (workload ?? null), describe: described, candidates, replica: kind ? { kind, runtime: o.runtime ?? null } : null },
-  );
-  const nodes = placementAdvice.candidates.nodes as { kind: string; key: string; outcome: string; reasons: string[]; softBreaches: string[] }[];
+  // Another word goes to the service as given, which refuses it naming the replica kinds.
+  const kind = (o.replica === undefined ? null : o.replica.toLowerCase() === "vm" ? "VIRTUAL_MACHINE" : o.replica.toLowerCase() === "container" ? "CONTAINER" : o.replica) as ReplicaKind | null;
+  const { placementAdvice } = await client.request(CliPlacementAdviceDocument, {
+    workload: described ? null : (workload ?? null),
+    describe: described,
+    candidates,
+    replica: kind ? { kind, runtime: o.runtime ?? null } : null,
+  });
+  const nodes = placementAdvice.candidates.nodes;
   if (o.format === "json") printResult(placementAdvice, o);
   else if (o.format === "csv") printResult({ candidates: nodes.map((n) => ({ ...n, reasons: n.reasons.join(" | "), softBreaches: n.softBreaches.join(" | ") })) }, o);
   else {

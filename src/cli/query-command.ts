@@ -7,13 +7,13 @@ import { collect, commandAction } from "./command-action.ts";
 import { serviceClient, type ServiceClient } from "./service-client.ts";
 import { UsageError } from "./usage-error.ts";
 import { terminalText } from "./terminal-text.ts";
+import type { SavedRunResult } from "../compliance/saved-query-runs.ts";
+import { CliRunDiffDocument, CliRunSavedQueryDocument, CliSavedQueriesDocument, CliSavedQueryDocumentDocument, CliSavedQueryRunsDocument, CliSaveQueryDocument, type CliRunSavedQueryMutation } from "../graphql/generated/operations.ts";
 
 /*
  * `tenancy query save|list|run|diff`: compliance's saved queries, from a terminal, through the
  * service's API (so the token's role applies and every run is kept and audited).
  */
-const RUN_FIELDS = `id version runBy runAt inventoryVersion inventoryAsOf digest rowCount result`;
-
 /** The output formats of every command that prints a GraphQL result. */
 export const FORMATS = ["table", "json", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -63,20 +63,17 @@ async function save(client: ServiceClient, name: string, o: { file: string; desc
           throw new UsageError(`cannot read ${o.file}: ${e.code === "ENOENT" ? "no such file" : e.message}`);
         });
   const variables = o.var ? coerceVariables(document, o.var) : undefined;
-  const { saveQuery } = await client.request(
-    `mutation($name: String!, $document: String!, $variables: JSON, $description: String) {
-       saveQuery(name: $name, document: $document, variables: $variables, description: $description) {
-         changed savedQuery { name version } userErrors { path message } } }`,
-    { name, document, variables, description: o.description },
-  );
+  const { saveQuery } = await client.request(CliSaveQueryDocument, { name, document, variables, description: o.description });
   if (saveQuery.userErrors.length > 0) return userErrors(saveQuery.userErrors);
-  console.log(saveQuery.changed ? `saved ${saveQuery.savedQuery.name} version ${saveQuery.savedQuery.version}` : `${saveQuery.savedQuery.name} is unchanged at version ${saveQuery.savedQuery.version}`);
+  // Without user errors the API answers the saved query.
+  const saved = saveQuery.savedQuery!;
+  console.log(saveQuery.changed ? `saved ${saved.name} version ${saved.version}` : `${saved.name} is unchanged at version ${saved.version}`);
   return 0;
 }
 
 async function list(client: ServiceClient): Promise<number> {
-  const { savedQueries } = await client.request(`{ savedQueries(first: 500) { nodes { name version description updatedAt updatedBy runs(first: 1) { totalCount nodes { runAt } } } } }`);
-  const rows = savedQueries.nodes.map((q: any) => ({
+  const { savedQueries } = await client.request(CliSavedQueriesDocument);
+  const rows = savedQueries.nodes.map((q) => ({
     name: q.name,
     version: q.version,
     runs: q.runs.totalCount,
@@ -91,15 +88,17 @@ async function list(client: ServiceClient): Promise<number> {
 async function run(client: ServiceClient, name: string, o: { var?: string[]; format: Format; list?: string }): Promise<number> {
   let variables: Record<string, unknown> | undefined;
   if (o.var) {
-    const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { document } }`, { name });
+    const { savedQuery } = await client.request(CliSavedQueryDocumentDocument, { name });
     if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
     variables = coerceVariables(savedQuery.document, o.var);
   }
-  const { runSavedQuery } = await client.request(`mutation($name: String!, $variables: JSON) { runSavedQuery(name: $name, variables: $variables) { run { ${RUN_FIELDS} } userErrors { path message } } }`, { name, variables });
+  const { runSavedQuery } = await client.request(CliRunSavedQueryDocument, { name, variables });
   if (runSavedQuery.userErrors.length > 0) return userErrors(runSavedQuery.userErrors);
-  const result = runSavedQuery.run.result;
+  // Without user errors the API answers the run, whose result (JSON to the schema) is what the run kept.
+  const ran = runSavedQuery.run!;
+  const result = ran.result as SavedRunResult;
   printResult(o.format === "json" ? result : result.data, o);
-  console.error(describeRun(name, runSavedQuery.run));
+  console.error(describeRun(name, ran));
   for (const error of result.errors ?? []) console.error(terminalText(`error: ${error.message}${error.path ? ` at ${error.path.join(".")}` : ""}`));
   return result.errors?.length ? 1 : 0;
 }
@@ -112,18 +111,15 @@ export function printResult(data: unknown, o: { format: Format; list?: string })
 }
 
 async function diff(client: ServiceClient, name: string, o: { run?: string; against?: string }): Promise<number> {
-  const { savedQuery } = await client.request(`query($name: String!) { savedQuery(name: $name) { runs(first: 2) { nodes { id } } } }`, { name });
+  const { savedQuery } = await client.request(CliSavedQueryRunsDocument, { name });
   if (!savedQuery) return userErrors([{ path: ["name"], message: `no saved query is named "${name}"` }]);
-  const [newest, previous] = savedQuery.runs.nodes.map((r: { id: string }) => r.id);
+  const [newest, previous] = savedQuery.runs.nodes.map((r) => r.id);
   const runId = o.run ?? newest;
   const against = o.against ?? previous;
   if (!runId || !against) return userErrors([{ path: ["name"], message: `${name} has fewer than two runs to compare; run it again or pass --run and --against` }]);
-  const { node } = await client.request(
-    `query($id: ID!, $against: ID!) { node(id: $id) { ... on SavedQueryRun { runAt version diff(against: $against) {
-       same against { runAt version } appeared { list key } disappeared { list key } changed { list key } } } } }`,
-    { id: runId, against },
-  );
-  if (!node) return userErrors([{ path: ["run"], message: `no run has the id ${runId}` }]);
+  const { node } = await client.request(CliRunDiffDocument, { id: runId, against });
+  // Another kind's id (a workload's, say) answers a node without the run's fields: no run either.
+  if (!node || !("diff" in node)) return userErrors([{ path: ["run"], message: `no run has the id ${runId}` }]);
   const d = node.diff;
   console.log(`${name}: run of ${node.runAt} (v${node.version}) against the run of ${d.against.runAt} (v${d.against.version})`);
   if (d.same) console.log("the same result");
@@ -137,12 +133,12 @@ async function diff(client: ServiceClient, name: string, o: { run?: string; agai
   return 0;
 }
 
-function describeRun(name: string, run: any): string {
+function describeRun(name: string, run: NonNullable<CliRunSavedQueryMutation["runSavedQuery"]["run"]>): string {
   const asOf = run.inventoryAsOf ? `, inventory as of ${run.inventoryAsOf}` : "";
   return terminalText(`run ${run.id} of ${name} v${run.version} by ${run.runBy} at ${run.runAt}: ${run.rowCount} row(s), inventory version ${run.inventoryVersion}${asOf}, digest ${run.digest.slice(0, 12)}`);
 }
 
-export function userErrors(errors: { path: string[]; message: string }[]): number {
+export function userErrors(errors: readonly { path: readonly string[]; message: string }[]): number {
   for (const e of errors) console.error(terminalText(`${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`));
   return 1;
 }
@@ -197,7 +193,7 @@ function coerce(type: TypeNode, raw: string, key: string): unknown {
     default:
       // Enums are text; input objects and JSON come as JSON when they parse.
       try {
-        const value = JSON.parse(raw);
+        const value: unknown = JSON.parse(raw);
         return typeof value === "object" ? value : raw;
       } catch {
         return raw;

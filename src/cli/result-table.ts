@@ -13,10 +13,11 @@ export function flattenRow(row: Record<string, unknown>, prefix = "", into: Reco
     const column = prefix ? `${prefix}.${field}` : field;
     if (value === null || value === undefined) into[column] = null;
     else if (Array.isArray(value)) {
-      const objects = value.filter((v) => typeof v === "object" && v !== null);
+      const items: unknown[] = value;
+      const objects = items.filter((v): v is object => typeof v === "object" && v !== null);
       const single = objects.length === value.length && objects.every((o) => Object.keys(o).length === 1);
       if (single && objects.length > 0) into[`${column}.${Object.keys(objects[0])[0]}`] = objects.map((o) => String(Object.values(o)[0])).join(", ");
-      else into[column] = objects.length === 0 ? value.join(", ") : JSON.stringify(value);
+      else into[column] = objects.length === 0 ? items.join(", ") : JSON.stringify(items);
     } else if (typeof value === "object") flattenRow(value as Record<string, unknown>, column, into);
     else into[column] = value as Cell;
   }

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { DEFAULT_DATA_DIR, readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
+import type { TypedDocumentString } from "../graphql/generated/operations.ts";
 
 /*
  * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`,
@@ -11,7 +12,8 @@ export class ServiceError extends Error {}
 
 export interface ServiceClient {
   url: string;
-  request<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** One of the CLI's documents (src/cli/service-operations.graphql), answered as its generated result type. */
+  request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<TResult>;
 }
 
 export function serviceClient(env: NodeJS.ProcessEnv, url?: string): ServiceClient {
@@ -31,25 +33,26 @@ export function lockHolderClient(holder: LockHolder): ServiceClient | null {
 function client(target: string, token: string | undefined, whence: string): ServiceClient {
   return {
     url: target,
-    async request(query, variables) {
+    async request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<TResult> {
       let response: Response;
       try {
         response = await fetch(target, {
           method: "POST",
           headers: { "content-type": "application/json", accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify({ query, variables }),
+          body: JSON.stringify({ query: document.toString(), variables }),
         });
       } catch (error) {
         throw new ServiceError(`cannot reach the service at ${target} (${whence}): ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
       }
       if (response.status === 401) throw new ServiceError(`the service at ${target} refused the token: set TENANCY_TOKEN to a valid token`);
-      const body = (await response.json().catch(() => null)) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+      const body = (await response.json().catch(() => null)) as { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] } | null;
       if (!body) throw new ServiceError(`the service at ${target} answered ${response.status} without a GraphQL body`);
       if (body.errors?.length) {
         const error = new Error(body.errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ""}`).join("\n"));
         throw Object.assign(error, { graphqlErrors: body.errors });
       }
-      return body.data as never;
+      // A GraphQL answer without errors carries the document's data, shaped as the schema (and so the generated type) says.
+      return body.data as TResult;
     },
   };
 }

@@ -1,8 +1,9 @@
 import { fromGlobalId } from "../graphql/global-id.ts";
 import { INVENTORY_KINDS, type InventoryKind } from "../inventory/snapshot.ts";
-import { MASS_REMOVAL_OVERRIDE, syncInventory, type KindChanges, type SyncOptions, type SyncResult } from "../inventory/sync-inventory.ts";
+import { MASS_REMOVAL_OVERRIDE, syncInventory, type KindChanges, type SyncOptions, type SyncStatus, type SyncResult } from "../inventory/sync-inventory.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import type { ServiceClient } from "./service-client.ts";
+import { CliSyncInventoryDocument } from "../graphql/generated/operations.ts";
 import { terminalText } from "./terminal-text.ts";
 
 /*
@@ -25,28 +26,22 @@ export function databaseSyncTarget(sql: SqlClient): SyncTarget {
     });
 }
 
-const COUNTS = "created updated removed unchanged";
-
 export function serviceSyncTarget(client: ServiceClient): SyncTarget {
   return async (document, options) => {
-    const { syncInventory: payload } = await client.request(
-      `mutation($snapshot: JSON!, $allowMassRemoval: Boolean, $dryRun: Boolean) {
-         syncInventory(snapshot: $snapshot, allowMassRemoval: $allowMassRemoval, dryRun: $dryRun) {
-           status run { id } totals { ${COUNTS} } changes { kind ${COUNTS} } warnings { path message } userErrors { path message } } }`,
-      { snapshot: document, allowMassRemoval: options.allowMassRemoval === true, dryRun: options.dryRun === true },
-    );
+    const { syncInventory: payload } = await client.request(CliSyncInventoryDocument, { snapshot: document, allowMassRemoval: options.allowMassRemoval === true, dryRun: options.dryRun === true });
     const changes = Object.fromEntries(INVENTORY_KINDS.map((k) => [k, { created: 0, updated: 0, removed: 0, unchanged: 0 }])) as Record<InventoryKind, KindChanges>;
     for (const { kind, ...counts } of payload.changes) changes[kind as InventoryKind] = counts;
     const source = (document as { source?: unknown } | null)?.source;
     return {
-      status: payload.status,
+      // A sync answers its own outcome, never RUNNING or ABANDONED (statuses only a run's history shows).
+      status: payload.status as SyncStatus,
       source: typeof source === "string" ? source.trim() || null : null,
       runId: payload.run ? Number(fromGlobalId(payload.run.id).key) : null,
       complete: (document as { complete?: unknown } | null)?.complete === true,
       totals: payload.totals,
       changes,
       warnings: payload.warnings,
-      errors: payload.userErrors.map((e: { path: string[]; message: string }) => ({ ...e, message: e.message.replaceAll(MASS_REMOVAL_OVERRIDE, MASS_REMOVAL_FLAG) })),
+      errors: payload.userErrors.map((e) => ({ ...e, message: e.message.replaceAll(MASS_REMOVAL_OVERRIDE, MASS_REMOVAL_FLAG) })),
     };
   };
 }

@@ -9,6 +9,7 @@ import type { Database } from "../db/open-database.ts";
 import { collect, commandAction } from "./command-action.ts";
 import { formatTable } from "./result-table.ts";
 import type { ServiceClient } from "./service-client.ts";
+import { CliApiTokensDocument, CliCreateApiTokenDocument, CliRevokeApiTokenDocument, type CliApiTokensQuery, type Role } from "../graphql/generated/operations.ts";
 import { withDatabase } from "./with-database.ts";
 
 /*
@@ -17,9 +18,8 @@ import { withDatabase } from "./with-database.ts";
  * `cli:<os user>`. When a running service holds the embedded database, through that service
  * (as the same `cli:<os user>`), so it knows the new token at once.
  */
-type TokenRow = Pick<ApiToken, "name" | "role" | "tenant" | "sources" | "kinds" | "tenants" | "savedQueriesOnly"> & { createdAt: Date | string; createdBy: string; revokedAt: Date | string | null };
-
-const TOKEN_FIELDS = "name role tenant: tenantKey sources kinds tenants savedQueriesOnly createdAt createdBy revokedAt";
+/** A token as the database (lower-case role, Dates) or the API (the role's enum name, ISO text) gives it. */
+type TokenRow = Pick<ApiToken, "name" | "tenant" | "sources" | "kinds" | "tenants" | "savedQueriesOnly"> & { role: string; createdAt: Date | string; createdBy: string; revokedAt: Date | string | null };
 
 export function addTokenCommand(program: Command) {
   const token = program.command("token").summary("create, list or revoke API tokens").description("API tokens, made on the database (or through the service that holds the embedded one).");
@@ -89,10 +89,12 @@ async function create(options: CreateOptions): Promise<number> {
         // The API's enum takes the role in capitals; an unknown role is refused here in the CLI's words.
         const invalid = checkTokenInput(input);
         if (invalid.length > 0) return done({ errors: invalid });
-        const { createApiToken: payload } = await client.request(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } userErrors { path message } } }`, {
-          input: { ...input, role: input.role.toUpperCase() },
-        });
-        return done(payload.userErrors.length > 0 ? { errors: payload.userErrors } : payload);
+        // checkTokenInput let only the roles through, which the API names in capitals.
+        const role = input.role.toUpperCase() as Role;
+        const copy = (list: readonly string[] | null | undefined) => list && [...list];
+        const { createApiToken: payload } = await client.request(CliCreateApiTokenDocument, { input: { ...input, role, sources: copy(input.sources), kinds: copy(input.kinds), tenants: copy(input.tenants) } });
+        // Without user errors the API answers the token and its secret.
+        return done(payload.userErrors.length > 0 ? { errors: payload.userErrors } : { token: payload.token!, secret: payload.secret! });
       },
     },
   );
@@ -118,10 +120,7 @@ async function allTokens(client: ServiceClient): Promise<TokenRow[]> {
   const tokens: TokenRow[] = [];
   let after: string | null = null;
   do {
-    const { apiTokens }: { apiTokens: { nodes: TokenRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await client.request(
-      `query($after: String) { apiTokens(first: 1000, after: $after) { nodes { ${TOKEN_FIELDS} } pageInfo { hasNextPage endCursor } } }`,
-      { after },
-    );
+    const { apiTokens }: CliApiTokensQuery = await client.request(CliApiTokensDocument, { after });
     tokens.push(...apiTokens.nodes);
     after = apiTokens.pageInfo.hasNextPage ? apiTokens.pageInfo.endCursor : null;
   } while (after);
@@ -147,7 +146,7 @@ async function revoke(name: string): Promise<number> {
     },
     {
       async viaService(client) {
-        const { revokeApiToken: payload } = await client.request(`mutation($name: String!) { revokeApiToken(name: $name) { token { name } userErrors { path message } } }`, { name });
+        const { revokeApiToken: payload } = await client.request(CliRevokeApiTokenDocument, { name });
         return done(payload.token !== null && payload.userErrors.length === 0);
       },
     },

@@ -7,6 +7,12 @@ import { newestVersions, type UserError } from "./saved-queries.ts";
  * the result and the result's digest. The run itself goes through the API as the caller (so
  * a role sees in a saved query exactly what it sees in a query of its own).
  */
+/** What a run keeps of the execution: its data, and its GraphQL errors (as the API formats them) when there were any. */
+export interface SavedRunResult {
+  data?: unknown;
+  errors?: { message: string; path?: readonly (string | number)[] }[];
+}
+
 export interface SavedQueryRun {
   id: string;
   name: string;
@@ -16,7 +22,7 @@ export interface SavedQueryRun {
   variables: Record<string, unknown>;
   inventoryVersion: number;
   inventoryAsOf: Date | null;
-  result: { data?: unknown; errors?: unknown };
+  result: SavedRunResult;
   digest: string;
   /** The document of the version that ran: who may read the result depends on what it read. */
   document: string;

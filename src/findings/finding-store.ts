@@ -1,4 +1,4 @@
-import type { SqlClient } from "../db/sql-client.ts";
+import type { SqlClient, SqlParam } from "../db/sql-client.ts";
 
 /*
  * Reading findings and their events, and accepting one (docs/history.md). Lists cost one
@@ -42,8 +42,8 @@ export interface FindingFilter {
 }
 
 /** The filter as SQL over alias `f`, with its parameters appended to `params`. */
-export function findingCondition(filter: FindingFilter, params: unknown[]): string {
-  const bind = (value: unknown) => `$${params.push(value)}`;
+export function findingCondition(filter: FindingFilter, params: SqlParam[]): string {
+  const bind = (value: SqlParam) => `$${params.push(value)}`;
   const parts = ["TRUE"];
   if (filter.states?.length) parts.push(`f.state = ANY(${bind(filter.states)}::text[])`);
   if (filter.kind) parts.push(`f.kind = ${bind(filter.kind)}`);
@@ -58,21 +58,21 @@ export function findingCondition(filter: FindingFilter, params: unknown[]): stri
 
 /** Newest episode first: the cursor is the position (opened_at, id) of the page's last row. */
 export async function findingsPage(sql: SqlClient, filter: FindingFilter, after: string | null, size: number): Promise<FindingRow[]> {
-  const params: unknown[] = [];
+  const params: SqlParam[] = [];
   const where = findingCondition(filter, params);
   let keyset = "";
   if (after !== null) {
     const bar = after.indexOf("|");
     keyset = ` AND (f.opened_at < ${`$${params.push(after.slice(0, bar))}`}::timestamptz OR (f.opened_at = $${params.length}::timestamptz AND f.id > $${params.push(after.slice(bar + 1))}))`;
   }
-  return sql.query<FindingRow>(`SELECT ${FINDING_COLUMNS} FROM finding f WHERE ${where}${keyset} ORDER BY f.opened_at DESC, f.id LIMIT ${size + 1}`, params as never);
+  return sql.query<FindingRow>(`SELECT ${FINDING_COLUMNS} FROM finding f WHERE ${where}${keyset} ORDER BY f.opened_at DESC, f.id LIMIT ${size + 1}`, params);
 }
 
 export const findingCursor = (row: FindingRow) => `${new Date(row.openedAt).toISOString()}|${row.id}`;
 
 export async function countFindings(sql: SqlClient, filter: FindingFilter): Promise<number> {
-  const params: unknown[] = [];
-  const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM finding f WHERE ${findingCondition(filter, params)}`, params as never);
+  const params: SqlParam[] = [];
+  const [row] = await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM finding f WHERE ${findingCondition(filter, params)}`, params);
   return row.n;
 }
 

@@ -15,6 +15,8 @@ export class AttemptTimeout extends Error {}
 export async function postWebhook(url: string, headers: Record<string, string>, body: string, allowed: BlockList, timeoutMs: number, resolve?: Lookup): Promise<number> {
   const target = new URL(url);
   const receiver = await resolveReceiver(target, allowed, resolve);
+  // Safe: it answers as dns.lookup does for both of the forms a socket asks (an address and family,
+  // or with `all` a list); LookupFunction's overloads cannot be written as one arrow function.
   const pinned = ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options.all) callback(null, [receiver]);
     else callback(null, receiver.address, receiver.family);

@@ -73,7 +73,7 @@ export function objectWorkload(topology: Topology, options: ConnectorOptions, ob
   const synced = key !== null ? topology.workloads.get(key) : undefined;
   if (synced && synced.tenant === tenant) return { key: synced.key, tenant, minimumIsolation: synced.minimumIsolation, antiAffinity: synced.antiAffinity, tenantKnown };
   // A pod no controller owns is a workload of its own: the policy still applies to it, both ways.
-  const rules = (object.kind === "Pod" ? spreadRules(object) : []) as unknown as AntiAffinityRule[];
+  const rules: AntiAffinityRule[] = object.kind === "Pod" ? spreadRules(object) : [];
   return { key: key ?? `${meta.namespace ?? "default"}/${meta.name ?? "unnamed"}`, tenant, minimumIsolation: null, antiAffinity: rules.map((r) => ({ ...r, mode: r.mode ?? "HARD" })), tenantKnown };
 }
 

@@ -5,20 +5,22 @@
  * the rest of the app's JSX is Preact's.
  */
 import { GraphiQL } from 'graphiql';
+import type { ExecutionResult } from 'graphql';
 import 'graphiql/graphiql.css';
 import { createElement as h, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './graphiql.css';
 import { storedToken, storeToken } from './token-store.ts';
 
-async function fetcher(params: unknown) {
+async function fetcher(params: unknown): Promise<ExecutionResult> {
   const token = storedToken();
   const response = await fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(params),
   });
-  return response.json();
+  // The service answers GraphQL's result shape (or a JSON error body, which GraphiQL shows as it is).
+  return (await response.json()) as ExecutionResult;
 }
 
 function TokenBar() {

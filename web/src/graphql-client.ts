@@ -22,7 +22,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
     body: JSON.stringify({ query, variables }),
   });
   if (response.status === 401) throw new Unauthenticated('this service needs a valid bearer token');
-  const body = await response.json().catch(() => null);
+  const body = (await response.json().catch(() => null)) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } | null;
   const error = body?.errors?.[0];
   if (error) throw new GraphQLFailure(error.message, error.extensions?.code);
   if (!response.ok || !body?.data) throw new GraphQLFailure(`the service answered HTTP ${response.status}`, undefined);

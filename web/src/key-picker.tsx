@@ -8,8 +8,8 @@ interface Props {
   id: string;
   label: string;
   value: string;
-  onInput(value: string): void;
-  suggest(prefix: string): Promise<{ key: string; note: string }[]>;
+  onInput: (value: string) => void;
+  suggest: (prefix: string) => Promise<{ key: string; note: string }[]>;
 }
 
 export function KeyPicker({ id, label, value, onInput, suggest }: Props) {
@@ -23,6 +23,9 @@ export function KeyPicker({ id, label, value, onInput, suggest }: Props) {
       current = false;
       clearTimeout(timer);
     };
+    // The suggestions follow the typed value only: a parent's re-render hands a new suggest
+    // function with the same meaning, which must not ask the service again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
   return (
     <label class="picker" for={id}>

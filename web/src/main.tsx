@@ -57,7 +57,7 @@ function useViewer(): { actor: string; role: string } | Error | null {
   return viewer;
 }
 
-function TokenForm({ onChange }: { onChange(token: string | null): void }) {
+function TokenForm({ onChange }: { onChange: (token: string | null) => void }) {
   const [draft, setDraft] = useState('');
   const token = storedToken();
   const viewer = useViewer();

@@ -27,7 +27,7 @@ export function VirtualTable({ rows, filter, label }: { rows: Row[]; filter: str
   const last = Math.min(shown.length, Math.ceil((top + VIEW_H) / ROW_H) + OVERSCAN);
   const toggle = (column: string) => setSort(sort?.column === column ? { column, ascending: !sort.ascending } : { column, ascending: true });
   return (
-    <div class="virtual" tabIndex={0} aria-label={`${label}: ${shown.length} rows, scrollable`} onScroll={(e) => setTop((e.currentTarget as HTMLDivElement).scrollTop)}>
+    <div class="virtual" tabIndex={0} aria-label={`${label}: ${shown.length} rows, scrollable`} onScroll={(e) => setTop(e.currentTarget.scrollTop)}>
       <table class="rows" aria-rowcount={shown.length + 1}>
         <thead>
           <tr>

@@ -23,7 +23,7 @@ interface Spread {
   unverifiable: { key: string }[];
 }
 interface SpreadData {
-  workload: ({ key: string; antiAffinity: Rule[]; antiAffinityAudit: { rule: Rule; violations: { domain: string | null; message: string }[] }[] } & Record<string, Spread | unknown>) | null;
+  workload: ({ key: string; antiAffinity: Rule[]; antiAffinityAudit: { rule: Rule; violations: { domain: string | null; message: string }[] }[] } & Record<string, unknown>) | null;
 }
 
 const RULE = 'level maxPerDomain minDomains maxSkew mode';
