@@ -34,6 +34,14 @@ export interface HostUnits {
   groups: UnitGroup[];
   /** The first unit (index) of each (tenant, workload) on it: all a requirement reads once the host alone decides. */
   parties: number[];
+  /** The same, for workloads that set a minimumIsolation: the only ones whose requirement may exceed the policy's. */
+  strictParties: number[];
+  /**
+   * Per tenant on it, its first unit, and its first unit of another workload than that one's
+   * (-1 if none): whichever workload asks, the first unit of the tenant outside it is one of the two.
+   */
+  tenantFirst: number[];
+  tenantOther: number[];
   /** The strictest minimumIsolation (as a rank) among its units' workloads. */
   strictest: number;
 }
@@ -77,6 +85,8 @@ class NearbyBuilder {
   /** The group of each (place, signature, workload), place being a host or a datacenter's hidden hosts. */
   private readonly groups = new Map<string, UnitGroup>();
   private readonly parties = new Set<string>();
+  /** Where each (host, tenant) stands in its host's tenant lists. */
+  private readonly tenantAt = new Map<string, number>();
   private readonly seen = new Map<string, Map<string, UnitFacts>>();
   private readonly byLink = new Map<string, number[]>();
   private readonly signatures = new Map<string, number>();
@@ -116,17 +126,28 @@ class NearbyBuilder {
     if (host !== null) {
       const of = this.hosts.get(host)!;
       if (strictness > of.strictest) of.strictest = strictness;
-      const party = `${host}\u0000${facts.tenant}\u0000${facts.workload ?? ""}`;
-      if (!this.parties.has(party)) {
-        this.parties.add(party);
-        of.parties.push(facts.index);
-      }
+      this.addParty(of, facts, strictness > 0);
     }
+  }
+
+  private addParty(of: HostUnits, facts: UnitFacts, strict: boolean) {
+    const party = `${of.host}\u0000${facts.tenant}\u0000${facts.workload ?? ""}`;
+    if (this.parties.has(party)) return;
+    this.parties.add(party);
+    of.parties.push(facts.index);
+    if (strict) of.strictParties.push(facts.index);
+    const tenant = `${of.host}\u0000${facts.tenant}`;
+    const at = this.tenantAt.get(tenant);
+    if (at === undefined) {
+      this.tenantAt.set(tenant, of.tenantFirst.length);
+      of.tenantFirst.push(facts.index);
+      of.tenantOther.push(-1);
+    } else if (of.tenantOther[at] === -1) of.tenantOther[at] = facts.index; // a new party of a known tenant: another workload
   }
 
   private hostUnits(dc: DatacenterUnits, host: string, placementGroup: string | null): HostUnits {
     return getOrInsert(this.hosts, host, () => {
-      const created: HostUnits = { host, placementGroup, groups: [], parties: [], strictest: 0 };
+      const created: HostUnits = { host, placementGroup, groups: [], parties: [], strictParties: [], tenantFirst: [], tenantOther: [], strictest: 0 };
       dc.hosts.push(created);
       return created;
     });

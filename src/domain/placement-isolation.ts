@@ -70,8 +70,9 @@ class NearScan {
   private readonly sharing: number[];
   private readonly sharingSet: Set<number>;
   private readonly bySignature = new Map<number, Separation>();
-  /** No requirement either way can reach above this rank, but a host's own workloads' minimums. */
-  private readonly most: number;
+  /** The strongest requirement of the policy, of this workload (against any tenant), of either. */
+  private readonly policyMost: number;
+  private readonly mostMine: number;
 
   constructor(
     topology: Topology,
@@ -84,7 +85,8 @@ class NearScan {
     this.units = sharedPlaces(topology).units;
     this.sharing = sharingUnits(topology, near, placed.chain);
     this.sharingSet = new Set(this.sharing);
-    this.most = Math.max(policyMost(policy), workload.minimumIsolation ? rank(workload.minimumIsolation) : 0);
+    this.policyMost = policyMost(policy);
+    this.mostMine = Math.max(this.policyMost, workload.minimumIsolation ? rank(workload.minimumIsolation) : 0);
   }
 
   run() {
@@ -118,14 +120,22 @@ class NearScan {
     }
     const first = this.units[host.groups[0].units[0]];
     const separation = separationOfChains(this.placed.plus, this.placed.unit, chain, first.ref, first.chain);
-    if (rank(separation.actual) >= Math.max(this.most, host.strictest)) {
-      for (const group of host.groups) if (group.workload !== this.workload.key) return this.scan.closer(separation);
-      return;
+    const { units } = this;
+    const key = this.workload.key;
+    if (!hasOtherWorkload(host, units, key)) return; // only this workload's own units
+    this.scan.closer(separation);
+    const level = rank(separation.actual);
+    if (level >= Math.max(this.mostMine, host.strictest)) return; // every pair there is ISOLATED, either way
+    if (this.mostMine > level) {
+      // This workload's requirement reads the tenant only: the tenant's first unit outside this workload.
+      for (let t = 0; t < host.tenantFirst.length; t++) {
+        const first = host.tenantFirst[t];
+        const index = units[first].workload !== key ? first : host.tenantOther[t];
+        if (index !== -1) this.scan.considerOwn(units[index], separation, index + offset);
+      }
     }
-    for (const index of host.parties) {
-      const other = this.units[index];
-      if (other.workload !== this.workload.key) this.scan.consider(other, separation, index + offset);
-    }
+    // Another workload's requirement exceeds the policy's only with a minimumIsolation of its own.
+    for (const index of this.policyMost > level ? host.parties : host.strictParties) if (units[index].workload !== key) this.scan.considerTheirs(units[index], separation, index + offset);
   }
 
   /** When signature decides: a group's first unit that does not share a compute unit with the replica stands for the group. */
@@ -141,6 +151,11 @@ class NearScan {
     }
     this.scan.consider(other, separation, index + offset);
   }
+}
+
+function hasOtherWorkload(host: HostUnits, units: readonly UnitFacts[], workload: string): boolean {
+  for (const index of host.parties) if (units[index].workload !== workload) return true;
+  return false;
 }
 
 function firstNotIn(units: readonly number[], set: ReadonlySet<number>): number {
@@ -213,12 +228,23 @@ export class Scan {
   }
 
   consider(other: UnitFacts, separation: Separation, order: number) {
-    const { workload, memo } = this;
     this.closer(separation);
+    this.considerOwn(other, separation, order);
+    this.considerTheirs(other, separation, order);
+  }
+
+  /** This workload's requirement against the unit's tenant. */
+  considerOwn(other: UnitFacts, separation: Separation, order: number) {
+    const { workload, memo } = this;
     let mine = memo.mine.get(other.tenant);
     if (!mine) memo.mine.set(other.tenant, (mine = requiredLevel(this.policy, relationship(this.placed.plus, workload.tenant, other.tenant), workload.minimumIsolation)));
     const outcomeA = outcomeOf(mine, separation.actual, separation.possible);
     if (outcomeA !== "ISOLATED" && worse(this.byTenant.get(other.tenant), outcomeA, separation, order)) this.keepOwn(other, mine, outcomeA, separation, order);
+  }
+
+  /** The unit's workload's requirement against this workload's tenant. */
+  considerTheirs(other: UnitFacts, separation: Separation, order: number) {
+    const { workload, memo } = this;
     const theirs = other.workload !== null ? this.topology.workloads.get(other.workload) : undefined;
     if (!theirs) return;
     let required = memo.theirs.get(theirs.key);
