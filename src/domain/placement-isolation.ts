@@ -303,7 +303,7 @@ function ownSentence(workload: AdviceParty, required: IsolationLevel, tenant: st
  * The sentences, refusals and doubts apart, weakest first. A caller that may not see other
  * tenants gets only the weakest about other tenants: one per tenant would count them.
  */
-function sentences(scan: Scan, redact: boolean) {
+export function sentences(scan: Scan, redact: boolean) {
   // Ties: the first pair in the index's order, this workload's own requirement before another's (a stable sort).
   const sorted = [...scan.byTenant.values(), ...scan.byWorkload.values()].sort((a, b) => rank(a.pair.actual) - rank(b.pair.actual) || rank(a.pair.possible) - rank(b.pair.possible) || a.order - b.order);
   const pick = (outcome: Outcome) => {
