@@ -567,7 +567,7 @@ async function startUpToReady(url: string): Promise<string[]> {
 
 /** `-- S placement`: only the placement rows, on a service over the synced fleet (its index warm first). */
 async function placementAlone(name: string, url: string, fleet: Named): Promise<string[][]> {
-  const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_OPTIONS: "--max-old-space-size=6144" }), 300_000);
+  const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", NODE_OPTIONS: "--max-old-space-size=6144" }), 300_000);
   try {
     await indexWarm(service.url);
     return await benchPlacement(name, service.url, fleet);
