@@ -6,12 +6,14 @@
  * `-- L` (1,000,000 containers; not run by default). `-- S observability`: only what metrics
  * and tracing cost a verdict (bench/observability-cost.ts), after the initial sync.
  * `-- S history`: only what history costs (bench/history-cost.ts); it runs after each size otherwise.
+ * `-- S placement`: only placement advice and the scheduler extender beside a single verdict.
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
  */
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { pipeline } from "node:stream/promises";
@@ -39,6 +41,7 @@ import { historyCost } from "./history-cost.ts";
 const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
 const observabilityOnly = process.argv.slice(2).includes("observability");
 const historyOnly = process.argv.slice(2).includes("history");
+const placementOnly = process.argv.slice(2).includes("placement");
 const rows: string[][] = [];
 
 const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
@@ -132,8 +135,89 @@ async function loadTest(url: string, body: (() => string) | null, seconds: numbe
   return { p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
 }
 
-/** What the measures after the syncs need of the fleet. */
-type Named = Pick<Fleet, "workloads" | "tenants" | "datacenters">;
+/** What the measures after the syncs need of the fleet; `nodeVms`: the VMs on hosts of dc-1, as Kubernetes nodes for the extender. */
+type Named = Pick<Fleet, "workloads" | "tenants" | "datacenters"> & { nodeVms: string[] };
+
+/** The VMs on hosts of `datacenter` (by rack, or the datacenter a rackless host names). */
+function vmsIn(fleet: Fleet, datacenter: string): string[] {
+  const rackDc = new Map(fleet.racks.map((r) => [r.id, r.datacenter]));
+  const hostDc = new Map(fleet.hosts.map((h) => [h.id, h.rack ? rackDc.get(h.rack) : h.datacenter]));
+  return (fleet.virtualMachines as { id: string; host?: string }[]).filter((vm) => vm.host !== undefined && hostDc.get(vm.host) === datacenter).map((vm) => vm.id);
+}
+
+/** Latency of `request` one at a time (no other load): p50 and p99 of `runs`, after a few that warm up. */
+async function oneAtATime(runs: number, request: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  for (let i = 0; i < runs + 3; i++) {
+    const start = performance.now();
+    await request(i);
+    if (i >= 3) latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { p50: at(0.5), p99: at(0.99), runs };
+}
+
+const PLACEMENT_DC = "dc-1";
+const EXTENDER_NODES = 100;
+
+/**
+ * Placement advice and the scheduler extender against a single verdict, each one request at a
+ * time in the same run: a candidate (a host, a node) should cost about what a verdict costs
+ * (the issue's "same speed class"). The extender's nodes are VMs of dc-1 sent by name
+ * (nodeCacheCapable: true, a VM keyed by the node's name); the pod names its workload by label.
+ */
+async function benchPlacement(name: string, url: string, fleet: Named): Promise<string[][]> {
+  progress(name, "placement advice and the scheduler extender");
+  const rnd = random(5);
+  const workload = () => fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id;
+  const verdictBody = verdictBodies(fleet);
+  const post = async (body: string) => {
+    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const json = (await response.json()) as { errors?: unknown };
+    if (json.errors) throw new Error(JSON.stringify(json.errors));
+    return json as any;
+  };
+  const verdicts = await oneAtATime(60, () => post(verdictBody()));
+  const query = `query($w: String!) { placementAdvice(workload: $w, candidates: { anywhereInDatacenter: "${PLACEMENT_DC}" }) {
+    provenCount possibleCount refusedCount candidates(first: 10) { nodes { kind key outcome reasons softBreaches } } } }`;
+  const first = await post(JSON.stringify({ query, variables: { w: workload() } }));
+  const counts = first.data.placementAdvice;
+  const candidates = counts.provenCount + counts.possibleCount + counts.refusedCount;
+  const advice = await oneAtATime(20, () => post(JSON.stringify({ query, variables: { w: workload() } })));
+  const nodes = fleet.nodeVms.slice(0, EXTENDER_NODES);
+  const filterUrl = url.replace(/\/graphql$/, "/scheduler/bench-k8s/filter");
+  const filter = await oneAtATime(20, async (i) => {
+    const pod = { metadata: { name: `bench-pod-${i}`, namespace: "bench", uid: `uid-${i}`, labels: { "app.kubernetes.io/name": workload() } }, spec: { containers: [{ name: "app", image: "app:1" }] } };
+    const response = await fetch(filterUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ Pod: pod, Nodes: null, NodeNames: nodes }) });
+    const body = (await response.json()) as { Error?: string };
+    if (!response.ok || body.Error) throw new Error(`extender filter: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  });
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  const load = `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ")}`;
+  const perCandidate = (x: number, n: number) => `${(x / n).toFixed(2)} ms`;
+  return [
+    [name, "single verdict, random pairs, one request at a time, HTTP", `${verdicts.runs} requests; ${load}`, `p50 ${ms(verdicts.p50)}`, `p99 ${ms(verdicts.p99)}`, ""],
+    [
+      name,
+      `placement advice, ${candidates} candidates (every host of ${PLACEMENT_DC} and the datacenter), random workloads, one request at a time, HTTP`,
+      `${advice.runs} requests`,
+      `p50 ${ms(advice.p50)}`,
+      `p99 ${ms(advice.p99)}`,
+      `per candidate p50 ${perCandidate(advice.p50, candidates)}, p99 ${perCandidate(advice.p99, candidates)} (${(advice.p50 / candidates / verdicts.p50).toFixed(1)}× a verdict's p50)`,
+    ],
+    [
+      name,
+      `scheduler extender filter, a pod and ${nodes.length} nodes (VMs of ${PLACEMENT_DC}, by name), one request at a time, HTTP`,
+      `${filter.runs} requests`,
+      `p50 ${ms(filter.p50)}`,
+      `p99 ${ms(filter.p99)}`,
+      `per node p50 ${perCandidate(filter.p50, nodes.length)}, p99 ${perCandidate(filter.p99, nodes.length)} (${(filter.p50 / nodes.length / verdicts.p50).toFixed(1)}× a verdict's p50)`,
+    ],
+  ];
+}
 
 const reportRuns: Record<string, { ms: number; visits: number }> = {};
 
@@ -485,6 +569,18 @@ async function startUpToReady(url: string): Promise<string[]> {
   return ["start-up to /readyz", compiled ? "compiled build (dist/)" : "TypeScript through tsx (no dist/)", seconds(ms), "", ""];
 }
 
+/** `-- S placement`: only the placement rows, on a service over the synced fleet (its index warm first). */
+async function placementAlone(name: string, url: string, fleet: Named): Promise<string[][]> {
+  const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", TENANCY_DEADLINE_MS_ADMIN: "900000", NODE_OPTIONS: "--max-old-space-size=6144" }), 300_000);
+  try {
+    await indexWarm(service.url);
+    return await benchPlacement(name, service.url, fleet);
+  } finally {
+    service.child.kill("SIGTERM");
+    await service.exited;
+  }
+}
+
 async function benchSize(name: string) {
   const size = FLEET_SIZES[name];
   // Dropped after the syncs (L's snapshot is gigabytes): what the measures need is kept in `named`.
@@ -503,11 +599,12 @@ async function benchSize(name: string) {
     if (initial.status !== "APPLIED") throw new Error(`initial sync ${initial.status}: ${JSON.stringify(initial.errors.slice(0, 3))}`);
     await db.sql.exec("VACUUM ANALYZE");
     if (observabilityOnly) return void rows.push(...(await observabilityCost(name, url, verdictBodies(fleet), loadTest)));
+    if (placementOnly) return void rows.push(...(await placementAlone(name, url, { ...fleet, nodeVms: vmsIn(fleet, PLACEMENT_DC) })));
     progress(name, "no-change and 1 % change resyncs");
     const [same, sameMs] = await time(() => syncInventory(db.sql, fleet!));
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);
     const [delta, deltaMs] = await time(() => syncInventory(db.sql, changeFleet(fleet!, 0.01)));
-    const named: Named = { workloads: fleet.workloads, tenants: fleet.tenants, datacenters: fleet.datacenters };
+    const named: Named = { workloads: fleet.workloads, tenants: fleet.tenants, datacenters: fleet.datacenters, nodeVms: vmsIn(fleet, PLACEMENT_DC) };
     fleet = undefined;
     progress(name, "start-up");
     const startUp = await startUpToReady(url);
@@ -523,7 +620,7 @@ async function benchSize(name: string) {
     try {
       progress(name, "nested query latency");
       latency = await nestedQueryLatency(service.url, 100);
-      isolation = [...(await benchIsolation(name, service.url, named, total, service.child, own)), ...(await benchAntiAffinity(name, db, service.url, named))];
+      isolation = [...(await benchIsolation(name, service.url, named, total, service.child, own)), ...(await benchPlacement(name, service.url, named)), ...(await benchAntiAffinity(name, db, service.url, named))];
     } finally {
       service.child.kill("SIGTERM");
       await service.exited;
@@ -559,7 +656,7 @@ try {
     progress(name, "generating the fleet");
     const printed = rows.length;
     if (!historyOnly) await benchSize(name);
-    if (!observabilityOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
+    if (!observabilityOnly && !placementOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
     console.log(rows.slice(printed).map(line).join("\n"));
   }
 } finally {

@@ -1,4 +1,4 @@
-import type { InventoryKind, InventoryRecordInput } from "../inventory/snapshot.ts";
+import type { InventoryKind, InventoryRecordInput, KubernetesNodeRecord } from "../inventory/snapshot.ts";
 import { mergeSnapshotRecords } from "./merge-snapshot-records.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 
@@ -30,7 +30,7 @@ export interface ConnectorWarning {
  * records typed by the snapshot's declaration (src/inventory/snapshot.ts) as input, so a
  * connector may leave out what has a default.
  */
-export type SnapshotDocument = { source: string; complete: true } & SnapshotCollections;
+export type SnapshotDocument = { source: string; complete: true; kubernetesNodes?: KubernetesNodeRecord[] } & SnapshotCollections;
 type SnapshotCollections = { [K in InventoryKind]: InventoryRecordInput<K>[] };
 
 export interface ConnectorResult {

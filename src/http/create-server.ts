@@ -74,7 +74,7 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
     denials,
   });
   const chatops = chatopsRoutes({ sql: db.sql, logger, slackSigningSecret: config.slackSigningSecret, access: config.chatopsAccess, runOperation: contextDeps.runOperation, denials, publicUrl: config.publicUrl });
-  const scheduler = schedulerRoutes({ index: isolationIndex, sources: config.sources, limits, logger });
+  const scheduler = schedulerRoutes({ sql: db.sql, index: isolationIndex, sources: config.sources, limits, logger });
   const rates = new RateLimits(limits);
   const routeDeps: RouteDeps = { sql: db.sql, logger, metrics, limits, chatops, scheduler, web: webRoutes(), graphiql: config.graphiql, adminToken: config.adminToken, tokens, rates, denials, localCli, apollo, contextDeps, deadlines };
   httpServer.on("request", (request, response) => serveRequest(routeDeps, request, response));

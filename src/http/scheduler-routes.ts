@@ -5,8 +5,10 @@ import type { ConnectorOptions } from "../connectors/connector.ts";
 import type { ScheduledSource } from "../connectors/sources-config.ts";
 import type { IsolationIndex } from "../isolation/isolation-index.ts";
 import type { RequestLimits } from "../request-limits.ts";
-import { admissionResponse, AdmissionReviewError } from "../scheduler/admission-review.ts";
-import { extenderFilter, extenderPrioritize, ExtenderArgsError, parseExtenderArgs } from "../scheduler/extender-protocol.ts";
+import { admissionResponse, AdmissionReviewError, pinnedNodeName } from "../scheduler/admission-review.ts";
+import { extenderFilter, extenderPrioritize, ExtenderArgsError, nodeRefs, parseExtenderArgs } from "../scheduler/extender-protocol.ts";
+import { kubernetesNodeUnits } from "../inventory/kubernetes-nodes.ts";
+import type { SqlClient } from "../db/sql-client.ts";
 import { readBody } from "./read-body.ts";
 import { redactPathSecret } from "./path-secret.ts";
 
@@ -20,6 +22,7 @@ import { redactPathSecret } from "./path-secret.ts";
  * segment /scheduler/<source>/token/<secret>/<verb>.
  */
 export interface SchedulerDeps {
+  sql: SqlClient;
   index: IsolationIndex;
   sources: readonly ScheduledSource[];
   limits: RequestLimits;
@@ -59,9 +62,21 @@ export function schedulerRoutes(deps: SchedulerDeps) {
       await view.warmed(); // replicas and shared places, built in slices after the index is published
       const options = connectorOptions(deps.sources, source);
       try {
-        if (verb === "admit") return reply(200, admissionResponse(view.topology, view.policy, options, body));
+        // Nodes by name as the source last synced them: a cloud node's VM is keyed by its instance id.
+        if (verb === "admit") {
+          const node = pinnedNodeName(body);
+          const synced = node === undefined ? undefined : (await kubernetesNodeUnits(deps.sql, source, [node])).get(node);
+          return reply(200, admissionResponse(view.topology, view.policy, options, body, synced));
+        }
         const args = parseExtenderArgs(body);
-        const answer = verb === "filter" ? extenderFilter(view.topology, view.policy, options, args) : extenderPrioritize(view.topology, view.policy, options, args);
+        const refs = nodeRefs(args);
+        const synced = await kubernetesNodeUnits(
+          deps.sql,
+          source,
+          refs.map((r) => r.name),
+        );
+        const nodes = refs.map((r) => ({ ...r, synced: synced.get(r.name) }));
+        const answer = verb === "filter" ? extenderFilter(view.topology, view.policy, options, args, nodes) : extenderPrioritize(view.topology, view.policy, options, args, nodes);
         deps.logger.debug({ verb, pod: `${args.pod.metadata?.namespace}/${args.pod.metadata?.name}`, nodes: (args.nodes ?? args.nodeNames ?? []).length }, "scheduler extender");
         return reply(200, answer);
       } catch (error) {

@@ -132,6 +132,30 @@ export const INVENTORY = {
   }),
 } satisfies Record<InventoryKind, { table: string; noun: string; schema: z.ZodType }>;
 
+/**
+ * A Kubernetes node of the source's cluster and the unit it runs as: the cloud VM its
+ * providerID names, or the VM or host `node/<name>` the connector made of it. Kept per source
+ * (not an inventory kind: a node is not a place of its own, and two clusters may name a node
+ * alike), so the scheduler extender and the admission webhook, which know a node by name only,
+ * find its unit.
+ */
+const KubernetesNodeSchema = z
+  .strictObject({ name: text(), virtualMachine: optionalText(), host: optionalText() }, { error: unknownFieldsOr(null, "each entry of kubernetesNodes must be an object") })
+  .refine((node) => (node.virtualMachine === null) !== (node.host === null), { message: "a Kubernetes node runs as exactly one of virtualMachine and host" });
+
+const kubernetesNodes = z
+  .array(KubernetesNodeSchema, { error: "kubernetesNodes must be an array" })
+  .superRefine((nodes, ctx) => {
+    const seen = new Set<string>();
+    nodes.forEach((node, i) => {
+      if (seen.has(node.name)) ctx.addIssue({ code: "custom", message: `two nodes are named "${node.name}"`, path: [i, "name"], input: node.name });
+      seen.add(node.name);
+    });
+  })
+  .optional();
+
+export type KubernetesNodeRecord = z.output<typeof KubernetesNodeSchema>;
+
 const SOURCE_REQUIRED = "source is required: a non-empty string naming the system that synced this inventory";
 
 /** Each kind's collection: an array of its records, empty when the document leaves it out. */
@@ -156,6 +180,8 @@ export const SnapshotSchema = z.strictObject(
       }),
     complete: z.boolean({ error: "complete must be true or false" }).default(false),
     ...collections(),
+    /** A Kubernetes source's nodes, all of them when present; absent, its nodes stay as last synced. */
+    kubernetesNodes,
   },
   { error: unknownFieldsOr(null, "a snapshot must be a JSON object") },
 );

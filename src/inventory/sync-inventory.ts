@@ -4,6 +4,7 @@ import { disagreements, leavingDatacenters, lockDatacenters, refreshDatacenters 
 import { castFromParam, columnArrays, ownTable, paramType, TABLES } from "./inventory-tables.ts";
 import { foreignWorkloadWarnings } from "./foreign-workload-warnings.ts";
 import { bumpInventoryVersion } from "./inventory-version.ts";
+import { syncKubernetesNodes } from "./kubernetes-nodes.ts";
 import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
@@ -177,7 +178,9 @@ async function applySnapshot(tx: SqlClient, snapshot: Snapshot, runId: number, o
   if (datacenterChanges > 0) await refreshDatacenters(tx, datacenters.keys);
   const warnings = await crossSourceChecks(pass);
   const totals = totalsOf(changes);
-  const status = totals.created + totals.updated + totals.removed === 0 ? "UNCHANGED" : "APPLIED";
+  // A Kubernetes source's nodes by name (the extender and the webhook read them): all or none.
+  const nodesChanged = snapshot.kubernetesNodes !== undefined && (await syncKubernetesNodes(tx, snapshot.source, snapshot.kubernetesNodes));
+  const status = totals.created + totals.updated + totals.removed === 0 && !nodesChanged ? "UNCHANGED" : "APPLIED";
   await bookkeeping(pass, digests, status, totals, warnings);
   return { status, totals, changes, warnings };
 }

@@ -3,6 +3,7 @@ import type { ConnectorOptions } from "../connectors/connector.ts";
 import type { Policy } from "../domain/policy.ts";
 import type { Topology } from "../domain/topology.ts";
 import { podAdvice } from "./pod-placement.ts";
+import type { NodeUnit } from "../inventory/kubernetes-nodes.ts";
 
 /*
  * A validating admission webhook (admission.k8s.io/v1 AdmissionReview) for what skips the
@@ -16,7 +17,17 @@ export class AdmissionReviewError extends Error {}
 
 const HOSTNAME = "kubernetes.io/hostname";
 
-export function admissionResponse(topology: Topology, policy: Policy, options: ConnectorOptions, review: unknown) {
+/** The node a reviewed Pod or VMI is pinned to, if any (read loosely: admissionResponse checks the review). */
+export function pinnedNodeName(review: unknown): string | undefined {
+  const request = (review as { request?: { object?: K8sObject; kind?: { kind?: string } } } | null)?.request;
+  const object = request?.object;
+  const kind = request?.kind?.kind ?? object?.kind;
+  const node = object?.spec?.nodeName ?? (kind === "VirtualMachineInstance" ? (object?.spec?.nodeSelector as Record<string, unknown> | undefined)?.[HOSTNAME] : undefined);
+  return typeof node === "string" ? node : undefined;
+}
+
+/** The answer to an AdmissionReview; `synced`: the node's unit as its source last synced it, when recorded. */
+export function admissionResponse(topology: Topology, policy: Policy, options: ConnectorOptions, review: unknown, synced?: NodeUnit) {
   const request = typeof review === "object" && review !== null ? (review as { request?: Record<string, unknown> }).request : undefined;
   if (!request || typeof request.uid !== "string") throw new AdmissionReviewError("the body is not an AdmissionReview with request.uid");
   const apiVersion = (review as { apiVersion?: unknown }).apiVersion;
@@ -33,7 +44,7 @@ export function admissionResponse(topology: Topology, policy: Policy, options: C
   const withNamespace: K8sObject = { ...object, kind, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? (request.namespace as string | undefined) } };
   const node = (object.spec?.nodeName as string | undefined) ?? (kind === "VirtualMachineInstance" ? (object.spec?.nodeSelector as Record<string, string> | undefined)?.[HOSTNAME] : undefined);
   if (!node) return answer(true);
-  const advice = podAdvice(topology, policy, options, withNamespace, [{ name: node }]).advice.get(node)!;
+  const advice = podAdvice(topology, policy, options, withNamespace, [{ name: node, synced }]).advice.get(node)!;
   if (advice.outcome !== "REFUSED") return answer(true);
   const what = kind === "Pod" ? "pod" : "VirtualMachineInstance";
   return answer(false, `tenancy-scale refuses ${what} ${withNamespace.metadata!.namespace}/${object.metadata.name} on node ${node}: ${advice.reasons.join(" ")}`);

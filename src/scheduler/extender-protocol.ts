@@ -49,15 +49,16 @@ export function parseExtenderArgs(body: unknown): ExtenderArgs {
   throw new ExtenderArgsError("ExtenderArgs has neither Nodes nor NodeNames");
 }
 
-const nodeRefs = (args: ExtenderArgs): NodeRef[] => (args.nodes ? args.nodes.map((n) => ({ name: n.metadata!.name!, providerId: n.spec?.providerID as string | undefined })) : args.nodeNames!.map((name) => ({ name })));
+/** The nodes asked about: names, with their providerIDs when whole Nodes were sent. */
+export const nodeRefs = (args: ExtenderArgs): NodeRef[] => (args.nodes ? args.nodes.map((n) => ({ name: n.metadata!.name!, providerId: n.spec?.providerID as string | undefined })) : args.nodeNames!.map((name) => ({ name })));
 
 /**
  * Filter: every node where the pod would break an isolation requirement or a HARD rule fails,
  * with its reasons; preemption would not help (evicting lower-priority pods is not how a place
  * becomes isolated), so they go to FailedAndUnresolvableNodes. The rest pass, in the form asked.
  */
-export function extenderFilter(topology: Topology, policy: Policy, options: ConnectorOptions, args: ExtenderArgs) {
-  const { advice } = podAdvice(topology, policy, options, args.pod, nodeRefs(args));
+export function extenderFilter(topology: Topology, policy: Policy, options: ConnectorOptions, args: ExtenderArgs, nodes: readonly NodeRef[] = nodeRefs(args)) {
+  const { advice } = podAdvice(topology, policy, options, args.pod, nodes);
   const failed: Record<string, string> = {};
   const passes = (name: string) => advice.get(name)!.outcome !== "REFUSED";
   for (const [name, a] of advice) if (a.outcome === "REFUSED") failed[name] = a.reasons.join(" ");
@@ -71,7 +72,7 @@ export function extenderFilter(topology: Topology, policy: Policy, options: Conn
 }
 
 /** Prioritize: proven places above possible ones, fewer SOFT breaches and a wider spread higher (pod-placement.ts, extenderScore). */
-export function extenderPrioritize(topology: Topology, policy: Policy, options: ConnectorOptions, args: ExtenderArgs) {
-  const { advice } = podAdvice(topology, policy, options, args.pod, nodeRefs(args));
+export function extenderPrioritize(topology: Topology, policy: Policy, options: ConnectorOptions, args: ExtenderArgs, nodes: readonly NodeRef[] = nodeRefs(args)) {
+  const { advice } = podAdvice(topology, policy, options, args.pod, nodes);
   return [...advice].map(([Host, a]) => ({ Host, Score: extenderScore(a) }));
 }

@@ -5,6 +5,7 @@ import { kubernetesNodePlace } from "../domain/placement-candidates.ts";
 import type { CandidatePlace, ReplicaKind } from "../domain/placement-overlay.ts";
 import type { Policy } from "../domain/policy.ts";
 import type { AntiAffinityRule, Topology } from "../domain/topology.ts";
+import type { NodeUnit } from "../inventory/kubernetes-nodes.ts";
 
 /*
  * A pod (or a KubeVirt VMI) about to be placed on Kubernetes nodes, as placement advice sees
@@ -16,6 +17,8 @@ export interface NodeRef {
   name: string;
   /** spec.providerID, when the scheduler sent the whole Node (nodeCacheCapable: false). */
   providerId?: string;
+  /** The unit the source's last sync recorded for this node name (src/inventory/kubernetes-nodes.ts). */
+  synced?: NodeUnit;
 }
 
 export interface PodAdvice {
@@ -77,9 +80,14 @@ export function objectWorkload(topology: Topology, options: ConnectorOptions, ob
   return { key: key ?? `${meta.namespace ?? "default"}/${meta.name ?? "unnamed"}`, tenant, minimumIsolation: null, antiAffinity: rules.map((r) => ({ ...r, mode: r.mode ?? "HARD" })), tenantKnown };
 }
 
-/** A node as a place: the unit the connector syncs it as; one not synced (yet) is the reference a pod on it would carry. */
+/**
+ * A node as a place: the unit the connector syncs it as. The scheduler's providerID names a
+ * cloud VM; else the node's unit as its source last synced it (a cloud node's VM is keyed by
+ * its instance id, not the node's name); one not synced (yet) is the reference a pod on it would carry.
+ */
 export function nodePlace(topology: Topology, options: ConnectorOptions, node: NodeRef): CandidatePlace {
   const unit = nodeUnitOf(node.name, node.providerId, kubernetesSettings(options).nodesAs);
+  if (!unit.cloud && node.synced) return { kind: node.synced.kind, key: node.synced.key };
   if (unit.kind === "host" ? topology.hosts.has(unit.id) : topology.virtualMachines.has(unit.id)) return { kind: unit.kind, key: unit.id };
   return kubernetesNodePlace(topology, node.name) ?? { kind: unit.kind, key: unit.id };
 }

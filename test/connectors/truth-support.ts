@@ -45,9 +45,10 @@ export const container = (key: string): UnitRef => ({ kind: "container", key });
 /** The documents in an order fast-check picks: a connector must not care. */
 export const shuffled = <T>(items: readonly T[]) => fc.shuffledSubarray([...items], { minLength: items.length, maxLength: items.length });
 
-/** A snapshot with every collection in id order, so that two that say the same compare equal. */
+/** A snapshot with every collection in id order (Kubernetes nodes by name), so that two that say the same compare equal. */
+const recordKey = (r: { id: string } | { name: string }) => ("id" in r ? r.id : r.name);
 export const canonical = (result: ConnectorResult) =>
-  Object.fromEntries(Object.entries(result.snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort((x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)) : v]));
+  Object.fromEntries(Object.entries(result.snapshot).map(([k, v]) => [k, Array.isArray(v) ? [...(v as ({ id: string } | { name: string })[])].sort((x, y) => (recordKey(x) < recordKey(y) ? -1 : recordKey(x) > recordKey(y) ? 1 : 0)) : v]));
 
 /** The files reversed and rotated by `n`: another order of the same exports. */
 export const rotated = <T>(items: readonly T[], n: number): T[] => {

@@ -87,6 +87,33 @@ describe("placement advice in a zone with hidden hosts", () => {
 });
 
 describe("placement advice next to placement groups", () => {
+  it("a slot's neighbours on a host outside its group are judged unit by unit: that host may be the slot's machine", () => {
+    // Both on h-real: globex's container inside a VM (first in key order) and initech's bare runc
+    // container. From slot g1/s1 the host h-real may be the same machine, so each unit's own walls
+    // count: the bare container leaves only CONTAINER proven, whatever the VM's container does.
+    const topology = buildTopology({
+      datacenters: [{ id: "az1", region: "eu-west-1" }],
+      racks: ["g1/s1", "r-real"].map((id) => ({ id, datacenter: "az1", powerDomains: [], networkDomains: [] })),
+      hosts: [
+        { id: "g1/s1", rack: "g1/s1", placementGroup: "g1" },
+        { id: "h-real", rack: "r-real" },
+      ],
+      tenants: [...tenants, { id: "initech", organization: "initech" }],
+      virtualMachines: [{ id: "vm-g", host: "h-real", tenant: "globex" }],
+      containers: [
+        { id: "a-in-vm", virtualMachine: "vm-g", tenant: "globex", runtime: "runc" },
+        { id: "b-bare", host: "h-real", tenant: "initech", runtime: "runc" },
+      ],
+    });
+    const web: AdviceWorkload = { key: "web", tenant: "acme", minimumIsolation: null, antiAffinity: [] };
+    const [advice] = placementAdvice(topology, DEFAULT_POLICY, web, [{ kind: "host", key: "g1/s1" }]);
+    expect(advice.outcome).toBe("POSSIBLE");
+    expect(advice.reasons).toEqual([
+      "UNPROVEN: web (acme) needs VIRTUAL_MACHINE separation from tenant initech; only CONTAINER is proven, RACK is possible: the new VM replica and initech's container b-bare may share a host in datacenter az1, where the hosts are not known.",
+    ]);
+    expect(advice.closest).toEqual({ actual: "CONTAINER", possible: "RACK" });
+  });
+
   // AWS spread-group slots (src/connectors/aws/map-ec2.ts): each instance gets a rack of its own,
   // apart only from the slots of its own group.
   const slot = (group: string, instance: string) => `aws-spread/pgdc/${group}/${instance}`;

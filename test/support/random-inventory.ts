@@ -17,6 +17,9 @@ export interface Options {
   dedication: boolean;
   /** Some hosts are slots of placement groups g1, g2 (never when `known`). */
   placementGroups?: boolean;
+  /** Larger fleets: this many hosts (else 1 to 5) and this many units (else 3 to 12). */
+  hosts?: number;
+  units?: number;
 }
 
 /** A random inventory; units only ever sit in units made before them, so there is no cycle. */
@@ -38,7 +41,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     networkDomains: ["n1", "n2", "n3", "n4"].filter(() => chance(0.3)),
   }));
   const tenants = ["t1", "t2", "t3"];
-  const hosts = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => {
+  const hosts = Array.from({ length: o.hosts ?? 1 + Math.floor(r() * 5) }, (_, i) => {
     const h: Record<string, unknown> = { id: `h${i}` };
     if (o.known || chance(0.7)) {
       h.rack = o.known || chance(0.9) ? pick(racks).id : "r-dangling";
@@ -51,7 +54,8 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   });
   const vms: Record<string, unknown>[] = [];
   const containers: Record<string, unknown>[] = [];
-  for (let i = 0; i < 3 + Math.floor(r() * 10); i++) {
+  // Without `units`, the bound is drawn again at each turn (as it always was: the seeds replay).
+  for (let i = 0; i < (o.units ?? 3 + Math.floor(r() * 10)); i++) {
     const tenant = pick(tenants);
     if (chance(0.4)) {
       const vm: Record<string, unknown> = { id: `v${i}`, tenant, dedicated: o.dedication && chance(0.2) };

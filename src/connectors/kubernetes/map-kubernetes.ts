@@ -86,7 +86,10 @@ export function mapKubernetes(documents: unknown[], options: ConnectorOptions): 
   const nodeUnit = mapNodes(b, of("Node"), nodesAs, platformTenant);
   const podUnits = mapPods(cluster, of("Pod"), nodeUnit);
   mapVirtualMachineInstances(cluster, of("VirtualMachineInstance"), podUnits);
-  return b.result();
+  const result = b.result();
+  // Every node by name, whatever it runs as: an AdmissionReview names a node, never its providerID.
+  result.snapshot.kubernetesNodes = [...nodeUnit].map(([name, unit]) => ({ name, virtualMachine: unit.kind === "virtualMachine" ? unit.id : null, host: unit.kind === "host" ? unit.id : null }));
+  return result;
 }
 
 /** What mapping pods and VMIs needs besides the objects. */
