@@ -1,0 +1,17 @@
+/*
+ * Preloaded (`--import`) into a bench service: the V8 sampling profiler, started and stopped by
+ * the bench over the IPC channel ("start", then "stop", answered with the profile), so that a
+ * profile covers only the turns the bench chooses and the service runs unprofiled otherwise.
+ */
+import { Session } from "node:inspector";
+
+const session = new Session();
+session.connect();
+const post = (method: string) => new Promise<unknown>((resolve, reject) => session.post(method, (error, result) => (error ? reject(error) : resolve(result))));
+
+process.on("message", (message) => {
+  if (message === "start") void post("Profiler.enable").then(() => post("Profiler.start"));
+  if (message === "stop") void post("Profiler.stop").then((result) => process.send?.({ profile: (result as { profile: unknown }).profile }));
+});
+// The channel must not keep a draining service alive.
+process.channel?.unref();
