@@ -50,9 +50,12 @@ export async function observabilityCost(name: string, url: string, verdictBody: 
     // The index's warm-up (the report's shared places, the replicas) goes on after the first
     // verdict: a turn must not pay for another service's.
     for (const service of Object.values(services)) await settled(service);
+    process.stderr.write(`${new Date().toISOString()} bench ${name}: observability, ${ROUNDS} rounds of ${Object.keys(services).length} turns\n`);
     const { served, cpu } = await rotatingTurns(services, verdictBody, loadTest);
     const perVerdict = (variant: string) => cpu[variant] / served[variant];
-    const share = await profiledShare(services.metrics, verdictBody, loadTest);
+    process.stderr.write(`${new Date().toISOString()} bench ${name}: observability, the metrics service profiled\n`);
+    // A profile that fails says so in its row rather than losing the others.
+    const share = await profiledShare(services.metrics, verdictBody, loadTest).catch((error: unknown) => ({ share: NaN, workMs: NaN, error: String(error).split("\n")[0] }));
     // The baseline: both metrics-off services together.
     served.off = served.bare + served.bare2;
     cpu.off = cpu.bare + cpu.bare2;
@@ -68,7 +71,14 @@ export async function observabilityCost(name: string, url: string, verdictBody: 
     return [
       [name, "verdicts, metrics on ÷ TENANCY_METRICS=off (tracing off)", ...compare("metrics", "off"), verdict(1 - perVerdict("off") / perVerdict("metrics"))],
       [name, "verdicts, TENANCY_METRICS=off ÷ an identical service (the run's noise)", ...compare("bare2", "bare"), `differs by ${((1 - perVerdict("bare") / perVerdict("bare2")) * 100).toFixed(1)} % (no target)`],
-      [name, "metrics on: share of the service's CPU in metrics code (CPU profile)", `${PROFILED_TURNS}×${SECONDS} s of verdicts`, `${share.workMs.toFixed(0)} ms on CPU`, "", verdict(share.share)],
+      [
+        name,
+        "metrics on: share of the service's CPU in metrics code (CPU profile)",
+        `${PROFILED_TURNS}×${SECONDS} s of verdicts`,
+        `${share.workMs.toFixed(0)} ms on CPU`,
+        "",
+        "error" in share ? `not measured: ${share.error}` : verdict(share.share),
+      ],
       [name, "verdicts, tracing on (batch, in-memory exporter) ÷ off (metrics on)", ...compare("traced", "metrics"), `cost ${((1 - perVerdict("metrics") / perVerdict("traced")) * 100).toFixed(1)} % (tracing on: no target)`],
       [name, "metrics: a verdict request's series updates, in-process", `${metricsNs.toFixed(0)} ns per verdict`, of, "", verdict(metricsNs / 1e9 / perVerdict("off"))],
       [name, "tracing off: a verdict's no-op span and trace-id reads, in-process", `${spanNs.toFixed(0)} ns per verdict`, of, "", verdict(spanNs / 1e9 / perVerdict("off"))],
@@ -97,7 +107,15 @@ async function rotatingTurns(services: Record<string, ServeProcess>, verdictBody
 
 /** Turns of verdicts under the profiler (after the measured turns: the profiler costs CPU itself). */
 async function profiledShare(service: ServeProcess, verdictBody: () => string, loadTest: LoadTest) {
-  const profile = new Promise<CpuProfile>((resolve) => service.child.once("message", (m) => resolve((m as { profile: CpuProfile }).profile)));
+  const profile = new Promise<CpuProfile>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no CPU profile from the service in 120 s:\n${service.logs().slice(-2000)}`)), 120_000);
+    service.child.once("message", (m: { profile?: CpuProfile; error?: string }) => {
+      clearTimeout(timer);
+      if (m.profile) resolve(m.profile);
+      else reject(new Error(`the service's profiler: ${m.error}`));
+    });
+    void service.exited.then((code) => (clearTimeout(timer), reject(new Error(`the profiled service exited (${code}):\n${service.logs().slice(-2000)}`))));
+  });
   service.child.send("start");
   for (let turn = 0; turn < PROFILED_TURNS; turn++) await loadTest(service.url, verdictBody, SECONDS);
   service.child.send("stop");
