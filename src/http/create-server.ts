@@ -209,9 +209,7 @@ function createApollo(config: Config, logger: Logger, httpServer: http.Server, m
 function serveRequest(deps: RouteDeps, request: http.IncomingMessage, response: http.ServerResponse) {
   const url = new URL(request.url ?? "/", "http://localhost");
   const route = routeOf(deps, url);
-  const started = performance.now();
-  const { metrics } = deps;
-  if (metrics) response.on("finish", () => metrics.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
+  deps.metrics?.timeRequest(route, response);
   const requestId = requestIdOf(request.headers);
   response.setHeader("x-request-id", requestId);
   void withRequestId(requestId, () =>

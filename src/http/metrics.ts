@@ -1,3 +1,4 @@
+import type http from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
 import type { SqlClient } from "../db/sql-client.ts";
 import { DatabaseGauges } from "../observability/database-gauges.ts";
@@ -37,6 +38,12 @@ export class Metrics {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the union of label names is not a Metric<string> to it)
     for (const metric of Object.values(serviceMetrics)) this.registry.registerMetric(metric as Metric);
     this.database = new DatabaseGauges(this.registry, sql);
+  }
+
+  /** Times the request from now until its response is finished, and counts it by its status. */
+  timeRequest(route: string, response: http.ServerResponse) {
+    const started = performance.now();
+    response.on("finish", () => this.observeRequest(route, response.statusCode, (performance.now() - started) / 1000));
   }
 
   observeRequest(route: string, status: number, seconds: number) {
