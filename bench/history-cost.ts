@@ -211,8 +211,9 @@ async function indexLoads(service: ServeProcess, token: string) {
 
 const VERDICT = `query($w: String!, $t: String!, $at: DateTime) { isolation(workload: $w, tenant: $t, asOf: $at) { outcome actual possible } }`;
 
-async function settled(db: Database) {
-  for (let i = 0; i < 1200 && !(await findingsUpToDate(db.sql)); i++) await sleep(100);
+/** Waits (at most `limitMs`) until the findings are up to date: the first update of a fleet opens every finding, minutes on M. */
+async function settled(db: Database, limitMs = 120_000) {
+  for (let waited = 0; waited < limitMs && !(await findingsUpToDate(db.sql)); waited += 100) await sleep(100);
 }
 
 async function asOfRows(name: string, db: Database, service: ServeProcess, token: string, moments: Date[], fleet: Fleet): Promise<string[][]> {
@@ -220,7 +221,7 @@ async function asOfRows(name: string, db: Database, service: ServeProcess, token
   const rnd = random(99);
   const pair = () => ({ w: fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id, t: fleet.tenants[Math.floor(rnd() * fleet.tenants.length)].id });
   await gql(VERDICT, pair()); // the index loads on the first verdict
-  await settled(db); // and the findings of the fleet are computed once: let them be, so neither side pays for them
+  await settled(db, 900_000); // and the findings of the fleet are computed once: let them be, so neither side pays for them
   const loads = await indexLoads(service, token);
   const loadMs = (loads.seconds / loads.count) * 1000;
   const firsts: number[] = [];

@@ -10,6 +10,7 @@ import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
  * as stored (the report before) and the view's report and violations (the report after), in a
  * constant number of statements whatever the fleet's size. One replica at a time (an advisory
  * lock); a view older than what is stored is never applied, so replicas cannot undo each other.
+ * (A first update of a large fleet writes in batches: `WRITE_BATCH`.)
  *
  * The replica that made the last update knows each finding's digest then (`KnownFindings`):
  * while the stored versions are still the ones it brought them to, the stored findings are
@@ -103,9 +104,25 @@ async function everyFinding(tx: SqlClient, found: ReportFindings): Promise<Compa
   return { current, stored: new Map(rows.map((r) => [r.id, r])) };
 }
 
-/** Opened, reopened and changed findings, in one statement. */
+/**
+ * Rows per statement when an update writes many (a fleet's first update opens every finding:
+ * about 800,000 on fleet M, whose JSON in one parameter would come near the longest string V8
+ * can make). An update after a sync writes one statement of each kind.
+ */
+const WRITE_BATCH = 25_000;
+
+function batches<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += WRITE_BATCH) out.push(items.slice(i, i + WRITE_BATCH));
+  return out;
+}
+
+/** Opened, reopened and changed findings, one statement per batch. */
 async function writeFindings(tx: SqlClient, records: (FindingFacts & { state: string })[]) {
-  if (records.length === 0) return;
+  for (const batch of batches(records)) await writeBatch(tx, batch);
+}
+
+async function writeBatch(tx: SqlClient, records: (FindingFacts & { state: string })[]) {
   await tx.query(
     `INSERT INTO finding AS f (id, kind, workload, workload_tenant, tenant, subject, state, severity, evidence, opened_evidence, first_seen_at, opened_at, last_seen_at)
      SELECT r.id, r.kind, r.workload, r."workloadTenant", r.tenant, r.subject, r.state, r.severity, r.evidence, r.evidence, clock_timestamp(), clock_timestamp(), clock_timestamp()
@@ -118,8 +135,16 @@ async function writeFindings(tx: SqlClient, records: (FindingFacts & { state: st
   );
 }
 
-/** Records the events and, in the same statement, their notifications (the outbox). */
-async function recordEvents(tx: SqlClient, events: { finding: string; change: string | null; state: string; severity: string; evidence: unknown }[], inventory: number, policy: number) {
+type FindingEventRecord = { finding: string; change: string | null; state: string; severity: string; evidence: unknown };
+
+/** Records the events and, in the same statement, their notifications (the outbox); one statement per batch. */
+async function recordEvents(tx: SqlClient, events: FindingEventRecord[], inventory: number, policy: number) {
+  let queued = 0;
+  for (const batch of batches(events)) queued += await recordBatch(tx, batch, inventory, policy);
+  if (queued > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+}
+
+async function recordBatch(tx: SqlClient, events: FindingEventRecord[], inventory: number, policy: number): Promise<number> {
   const queued = await tx.query(
     `WITH events AS (
        INSERT INTO finding_event (finding, change, state, severity, evidence, inventory_version, policy_version)
@@ -129,7 +154,7 @@ async function recordEvents(tx: SqlClient, events: { finding: string; change: st
      )${ENQUEUE_DELIVERIES}`,
     [JSON.stringify(events), inventory, policy],
   );
-  if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+  return queued.length;
 }
 
 /** Acceptances whose time ran out: the findings are OPEN again. */
