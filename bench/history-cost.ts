@@ -186,7 +186,7 @@ async function serviceRows(name: string, db: Database, url: string, moments: Dat
   const service = await startServe(env, 120_000);
   try {
     const gql = graphqlAs(service.url, token);
-    return [...(await asOfRows(name, db, service, token, moments, fleet)), ...(await notificationRows(name, db, gql))];
+    return [...(await asOfRows(name, db, service, token, moments, fleet)), ...(await notificationRows(name, db, gql, service.logs))];
   } finally {
     service.child.kill("SIGTERM");
     await service.exited;
@@ -303,7 +303,18 @@ function crowding(i: number) {
   };
 }
 
-async function notificationRows(name: string, db: Database, gql: Gql): Promise<string[][]> {
+/** The service's last `count` findings updates as it logged them: what each waited for and took (findings-updater.ts). */
+function updateTimes(logs: string, count: number) {
+  const updates = logs
+    .split("\n")
+    .filter((line) => line.includes('"findings updated"'))
+    .map((line) => JSON.parse(line) as { compared: string; ms: { index: number; report: number; digests: number; write: number } })
+    .slice(-count);
+  const med = (phase: keyof (typeof updates)[number]["ms"]) => seconds(median(updates.map((u) => u.ms[phase])));
+  return { compared: [...new Set(updates.map((u) => u.compared))].join(", "), index: med("index"), report: med("report"), digests: med("digests"), write: med("write") };
+}
+
+async function notificationRows(name: string, db: Database, gql: Gql, logs: () => string): Promise<string[][]> {
   const secret = randomBytes(16).toString("hex");
   const hook = await receiver(secret);
   try {
@@ -328,6 +339,7 @@ async function notificationRows(name: string, db: Database, gql: Gql): Promise<s
     if (hook.arrivals.some((a) => !a.signed)) throw new Error("a delivery's signature did not verify");
     const [open] = await db.sql.query<{ n: string }>(`SELECT count(*) AS n FROM finding WHERE state <> 'RESOLVED'`);
     const worst = Math.max(...latencies);
+    const times = updateTimes(logs(), NOTIFICATIONS);
     return [
       [
         name,
@@ -338,6 +350,14 @@ async function notificationRows(name: string, db: Database, gql: Gql): Promise<s
         `target ≤ ${TARGETS.notifyMs / 1000} s ${ok(worst <= TARGETS.notifyMs)}`,
       ],
       [name, "history: of which sync's answer → finding event written (the findings update)", `${Number(open.n)} open findings in the fleet`, `p50 ${seconds(quantile(recorded, 0.5))}`, `max ${seconds(Math.max(...recorded))}`, ""],
+      [
+        name,
+        "history: the findings update's time (median of the syncs' updates): the index's reload; the report, with the warm-up it waits for; the digests; comparing and writing",
+        `compared: ${times.compared}`,
+        `reload ${times.index}, report ${times.report}`,
+        `digests ${times.digests}, write ${times.write}`,
+        "",
+      ],
     ];
   } finally {
     await hook.close();

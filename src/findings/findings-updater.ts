@@ -64,10 +64,14 @@ export class FindingsUpdater {
       const expired = await expireAcceptances(this.db.sql);
       if (expired > 0) this.logger.info({ expired }, "finding acceptances expired");
       if (await findingsUpToDate(this.db.sql)) return;
-      const done = await updateFindings(this.db.sql, await this.index.view(), this.known);
+      const started = performance.now();
+      const view = await this.index.view();
+      const index = Math.round(performance.now() - started);
+      const done = await updateFindings(this.db.sql, view, this.known);
       if (!done) return;
       this.known = done.known;
-      if (done.update.changed + done.update.resolved > 0) this.logger.info(done.update, "findings updated");
+      // With where the time went (the index's reload, the report, ...): what a notification waits for.
+      if (done.update.changed + done.update.resolved > 0) this.logger.info({ ...done.update, ms: { index, ...done.ms } }, "findings updated");
     } catch (error) {
       this.logger.warn({ err: error }, "updating findings failed; tried again on the next change or poll");
     }

@@ -37,6 +37,13 @@ export interface KnownFindings {
   digests: ReadonlyMap<string, FindingDigest>;
 }
 
+/** Where an update's time went (ms): waiting for the report (and the warm-up it needs), the digests, comparing and writing. */
+export interface UpdateTimes {
+  report: number;
+  digests: number;
+  write: number;
+}
+
 const LOCK = `hashtextextended('tenancy-findings', 0)`;
 
 interface Versions {
@@ -49,8 +56,13 @@ interface Versions {
  * Null when another replica holds the lock, or the stored findings are as new as the view.
  * `known`: what this replica's last update left, if any.
  */
-export async function updateFindings(sql: SqlClient, view: IsolationView, known: KnownFindings | null = null): Promise<{ update: FindingsUpdate; known: KnownFindings } | null> {
-  const found = await runInSlices(reportFindingsSteps(await view.report(), await view.violations()));
+export async function updateFindings(sql: SqlClient, view: IsolationView, known: KnownFindings | null = null): Promise<{ update: FindingsUpdate; known: KnownFindings; ms: UpdateTimes } | null> {
+  const started = performance.now();
+  const [report, violations] = [await view.report(), await view.violations()];
+  const reported = performance.now();
+  const found = await runInSlices(reportFindingsSteps(report, violations));
+  const digested = performance.now();
+  const ms = () => ({ report: Math.round(reported - started), digests: Math.round(digested - reported), write: Math.round(performance.now() - digested) });
   const inventory = view.inventoryVersion;
   const policy = view.policy.version;
   return sql.transaction(async (tx) => {
@@ -82,7 +94,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
       [inventory, policy],
     );
     const opened = changed.filter((u) => u.change === "OPENED" || u.change === "REOPENED").length;
-    return { update: { opened, changed: changed.length, resolved: resolved.length, compared: still ? "CHANGED" : "ALL" }, known: { inventory, policy, digests: found.digests } };
+    return { update: { opened, changed: changed.length, resolved: resolved.length, compared: still ? "CHANGED" : "ALL" }, known: { inventory, policy, digests: found.digests }, ms: ms() };
   });
 }
 
