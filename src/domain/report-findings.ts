@@ -96,18 +96,19 @@ function isolationDigest(p: IsolationParts): number {
   return levels * 2 ** 40 + hash40(Object.values(p));
 }
 
-/** cyrb53 (a public-domain string hash) over each value and a separator after it, cut to 40 bits. */
+/** cyrb53 (a public-domain string hash) over each value and a NUL after it, cut to 40 bits. */
 function hash40(values: readonly (string | number)[]): number {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
-  const add = (c: number) => {
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  };
-  for (const value of values) {
+  for (let v = 0; v < values.length; v++) {
+    const value = values[v];
     const text = typeof value === "string" ? value : String(value);
-    for (let i = 0; i < text.length; i++) add(text.charCodeAt(i));
-    add(0); // no key holds a NUL (the API refuses them): "ab","c" and "a","bc" differ
+    // The NUL after each value (no key holds one: the API refuses them) keeps "ab","c" apart from "a","bc".
+    for (let i = 0; i <= text.length; i++) {
+      const c = i < text.length ? text.charCodeAt(i) : 0;
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
   }
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
@@ -130,7 +131,6 @@ function violationFacts(report: FleetReport, v: Violation): FindingFacts {
 export class ReportFindings {
   /** Each finding's key (its pair, or a violation's id) and digest. */
   readonly digests = new Map<string, FindingDigest>();
-  private readonly rows = new Map<string, number>();
   private readonly violations = new Map<string, FindingFacts>();
 
   constructor(private readonly report: FleetReport) {}
@@ -138,9 +138,7 @@ export class ReportFindings {
   /** Reads one more report row. */
   addRow(row: number) {
     const parts = isolationParts(this.report, row);
-    const key = isolationKey(parts.workload, parts.tenant);
-    this.rows.set(key, row);
-    this.digests.set(key, isolationDigest(parts));
+    this.digests.set(isolationKey(parts.workload, parts.tenant), isolationDigest(parts));
   }
 
   addViolation(v: Violation) {
@@ -149,15 +147,21 @@ export class ReportFindings {
     this.digests.set(facts.id, JSON.stringify([facts.severity, facts.workloadTenant, facts.subject, facts.evidence]));
   }
 
-  /** The facts of the findings with these keys, by id. */
+  /**
+   * The facts of the findings with these keys, by id. The digests hold the report's rows first,
+   * in row order (one per pair: reportFindingsSteps checks), so a key's place is its row.
+   */
   *factsSteps(keys: Iterable<string>, every = 256): Generator<void, Map<string, FindingFacts>> {
+    const wanted = new Set(keys);
     const found = new Map<string, FindingFacts>();
-    let n = 0;
-    for (const key of keys) {
-      if (++n % every === 0) yield;
-      const row = this.rows.get(key);
-      const facts = row === undefined ? this.violations.get(key) : isolationFacts(isolationParts(this.report, row));
-      if (facts) found.set(facts.id, facts);
+    let place = 0;
+    for (const key of this.digests.keys()) {
+      if (place % every === every - 1) yield;
+      if (wanted.has(key)) {
+        const facts = place < this.report.count ? isolationFacts(isolationParts(this.report, place)) : this.violations.get(key);
+        if (facts) found.set(facts.id, facts);
+      }
+      place++;
     }
     return found;
   }
@@ -171,6 +175,7 @@ export function* reportFindingsSteps(report: FleetReport, violations: readonly V
     if (row % every === every - 1) yield;
     found.addRow(row);
   }
+  if (found.digests.size !== report.count) throw new Error(`the report holds ${report.count} rows but ${found.digests.size} pairs: a pair twice`);
   for (const v of violations) found.addViolation(v);
   return found;
 }
