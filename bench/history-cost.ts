@@ -32,7 +32,8 @@ const VERDICTS = 200;
 const NOTIFICATIONS = 5;
 
 const ok = (met: boolean) => (met ? "✓" : "✗");
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+/** A time; a wait that ran out is Infinity, shown as what it is. */
+const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "> 60 s (none within the wait)");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
