@@ -1,16 +1,13 @@
 import { createHash } from "node:crypto";
 import type { Violation } from "./anti-affinity.ts";
-import { describeSharedThing, describeUnit } from "./explain-verdict.ts";
-import type { FleetReport } from "./fleet-report-rows.ts";
-import { ReportRowVerdict } from "./report-row-verdict.ts";
 import { rank, type IsolationLevel } from "./scale.ts";
 
 /*
  * Findings (docs/history.md): each pair of the isolation report and each anti-affinity
  * violation, named by a stable id (a digest of what it is about, so the same pair or the same
  * rule's violation in the same domain is the same finding from one report to the next), with
- * its severity and evidence. How the stored findings change when the report changes
- * (`findingChanges`) is decided here; storing it is src/findings/.
+ * its severity and evidence (built from a report in report-findings.ts). How the stored findings
+ * change when the report changes (`findingChanges`) is decided here; storing it is src/findings/.
  */
 export type FindingKind = "ISOLATION" | "ANTI_AFFINITY";
 export type FindingState = "OPEN" | "ACCEPTED" | "RESOLVED";
@@ -47,49 +44,6 @@ export function violationFindingId(v: Pick<Violation, "workload" | "rule" | "kin
   return `anti-affinity-${digest(["ANTI_AFFINITY", v.workload, v.rule, v.kind, v.domain])}`;
 }
 
-/** Every finding of a report and its violations: what is wrong now. */
-export function currentFindings(report: FleetReport, violations: readonly Violation[]): Map<string, FindingFacts> {
-  const found = new Map<string, FindingFacts>();
-  const list = report.list();
-  for (let i = 0; i < list.length; i++) {
-    const verdict = new ReportRowVerdict(report, list.row(i), new Map());
-    const weakest = verdict.weakest;
-    const id = isolationFindingId(verdict.workload, verdict.tenant);
-    found.set(id, {
-      id,
-      kind: "ISOLATION",
-      workload: verdict.workload,
-      workloadTenant: verdict.workloadTenant,
-      tenant: verdict.tenant,
-      subject: {},
-      severity: verdict.outcome,
-      evidence: {
-        outcome: verdict.outcome,
-        required: verdict.required,
-        actual: verdict.actual,
-        possible: verdict.possible,
-        relationship: verdict.relationship,
-        pairCount: verdict.pairCount,
-        weakestPair: { unit: describeUnit(weakest.unit), otherUnit: describeUnit(weakest.other), shared: describeSharedThing(weakest.shared) },
-      },
-    });
-  }
-  for (const v of violations) {
-    const id = violationFindingId(v);
-    found.set(id, {
-      id,
-      kind: "ANTI_AFFINITY",
-      workload: v.workload,
-      workloadTenant: report.topology.workloads.get(v.workload)?.tenant ?? null,
-      tenant: null,
-      subject: { rule: v.rule, level: v.level, violation: v.kind, domain: v.domain },
-      severity: v.mode,
-      evidence: { mode: v.mode, excess: v.excess, replicas: v.replicas.map(describeUnit).sort(), message: v.message },
-    });
-  }
-  return found;
-}
-
 /** Greater is worse: [severity, how weak the separation or how large the excess]. */
 function badness(severity: string, evidence: Record<string, unknown>): number[] {
   if (severity === "NOT_ISOLATED" || severity === "UNPROVEN") {
@@ -124,10 +78,11 @@ export interface FindingUpdate {
 }
 
 /**
- * How each finding changes from what is stored (`stored`: every finding not RESOLVED, and the
- * resolved ones the report brings back) to what is wrong now: new or back (OPENED, REOPENED),
- * worse (WORSENED: an accepted finding reopens), better or otherwise different (IMPROVED,
- * CHANGED), the same (no change, only seen again), or gone (RESOLVED).
+ * How each finding changes from what is stored to what is wrong now: new or back (OPENED,
+ * REOPENED), worse (WORSENED: an accepted finding reopens), better or otherwise different
+ * (IMPROVED, CHANGED), the same (no change), or gone (RESOLVED). `current` is every finding
+ * of the report, or only those that may have changed; `stored` holds at least every stored
+ * finding of `current` and every one not RESOLVED that is not in the report any more.
  */
 export function findingChanges(stored: ReadonlyMap<string, StoredFinding>, current: ReadonlyMap<string, FindingFacts>): { updates: FindingUpdate[]; resolved: StoredFinding[] } {
   const updates: FindingUpdate[] = [];

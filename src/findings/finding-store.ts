@@ -26,8 +26,15 @@ export interface FindingRow {
   acceptedUntil: Date | null;
 }
 
+/**
+ * When an update last found it in the report: for a finding not resolved, the last update
+ * (update-findings.ts writes last_seen_at only on the findings it changes); for a resolved one,
+ * the last update before it left.
+ */
+const LAST_SEEN_AT = `CASE WHEN f.state = 'RESOLVED' THEN f.last_seen_at ELSE GREATEST(f.last_seen_at, (SELECT s.updated_at FROM findings_state s WHERE s.id = 1)) END`;
+
 export const FINDING_COLUMNS = `f.id, f.kind, f.state, f.severity, f.workload, f.workload_tenant AS "workloadTenant", f.tenant, f.subject, f.evidence,
-  f.opened_evidence AS "openedEvidence", f.first_seen_at AS "firstSeenAt", f.opened_at AS "openedAt", f.last_seen_at AS "lastSeenAt",
+  f.opened_evidence AS "openedEvidence", f.first_seen_at AS "firstSeenAt", f.opened_at AS "openedAt", ${LAST_SEEN_AT} AS "lastSeenAt",
   f.resolved_at AS "resolvedAt", f.accepted_by AS "acceptedBy", f.accepted_reason AS "acceptedReason", f.accepted_at AS "acceptedAt",
   f.accepted_until AS "acceptedUntil"`;
 

@@ -1,6 +1,8 @@
 import type { SqlClient } from "../db/sql-client.ts";
-import { currentFindings, findingChanges, type StoredFinding } from "../domain/findings.ts";
+import { findingChanges, type FindingFacts, type StoredFinding } from "../domain/findings.ts";
+import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDigest, type ReportFindings } from "../domain/report-findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
+import { runInSlices } from "../isolation/run-in-slices.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
 
 /*
@@ -8,45 +10,79 @@ import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
  * as stored (the report before) and the view's report and violations (the report after), in a
  * constant number of statements whatever the fleet's size. One replica at a time (an advisory
  * lock); a view older than what is stored is never applied, so replicas cannot undo each other.
+ * (A first update of a large fleet writes in batches: `WRITE_BATCH`.)
+ *
+ * The replica that made the last update knows each finding's digest then (`KnownFindings`):
+ * while the stored versions are still the ones it brought them to, the stored findings are
+ * exactly those digests, so only the findings whose digest moved, and those gone, are built,
+ * read and decided on. Otherwise (its first update, or another replica's came between) every
+ * finding is built and compared with every stored one that is not resolved.
+ *
+ * `last_seen_at` is not rewritten on the findings an update leaves alone: a finding not
+ * resolved was seen by the last update (findings_state.updated_at; finding-store.ts reads it
+ * so), and one resolved keeps the time of the last update that saw it.
  */
 export interface FindingsUpdate {
   opened: number;
   changed: number;
   resolved: number;
+  /** How the update found what to decide on: from the digests it knew, or by comparing every finding. */
+  compared: "CHANGED" | "ALL";
+}
+
+/** The findings as an update left them: at these versions, with these digests. */
+export interface KnownFindings {
+  inventory: number;
+  policy: number;
+  digests: ReadonlyMap<string, FindingDigest>;
+}
+
+/** Where an update's time went (ms): waiting for the report (and the warm-up it needs), the digests, comparing and writing. */
+export interface UpdateTimes {
+  report: number;
+  digests: number;
+  write: number;
 }
 
 const LOCK = `hashtextextended('tenancy-findings', 0)`;
 
-/** Null when another replica holds the lock, or the stored findings are as new as the view. */
-export async function updateFindings(sql: SqlClient, view: IsolationView): Promise<FindingsUpdate | null> {
-  const current = currentFindings(await view.report(), await view.violations());
+interface Versions {
+  inventory_version: number;
+  policy_version: number;
+  updated_at: Date;
+}
+
+/**
+ * Null when another replica holds the lock, or the stored findings are as new as the view.
+ * `known`: what this replica's last update left, if any.
+ */
+export async function updateFindings(sql: SqlClient, view: IsolationView, known: KnownFindings | null = null): Promise<{ update: FindingsUpdate; known: KnownFindings; ms: UpdateTimes } | null> {
+  const started = performance.now();
+  const [report, violations] = [await view.report(), await view.violations()];
+  const reported = performance.now();
+  const found = await runInSlices(reportFindingsSteps(report, violations));
+  const digested = performance.now();
+  const ms = () => ({ report: Math.round(reported - started), digests: Math.round(digested - reported), write: Math.round(performance.now() - digested) });
   const inventory = view.inventoryVersion;
   const policy = view.policy.version;
   return sql.transaction(async (tx) => {
     const [lock] = await tx.query<{ got: boolean }>(`SELECT pg_try_advisory_xact_lock(${LOCK}) AS got`);
     if (!lock.got) return null;
-    const [state] = await tx.query<{ inventory_version: number; policy_version: number }>(`SELECT inventory_version, policy_version FROM findings_state WHERE id = 1`);
+    const [state] = await tx.query<Versions>(`SELECT inventory_version, policy_version, updated_at FROM findings_state WHERE id = 1`);
     if (state && (inventory < state.inventory_version || policy < state.policy_version || (inventory === state.inventory_version && policy === state.policy_version))) return null;
 
-    const rows = await tx.query<StoredFinding>(`SELECT id, state, severity, evidence FROM finding WHERE state <> 'RESOLVED' OR id = ANY($1::text[])`, [[...current.keys()]]);
-    const { updates, resolved } = findingChanges(new Map(rows.map((r) => [r.id, r])), current);
+    const still = known !== null && state !== undefined && known.inventory === state.inventory_version && known.policy === state.policy_version;
+    const { current, stored } = still ? await changedOnly(tx, found, known.digests) : await everyFinding(tx, found);
+    const { updates, resolved } = findingChanges(stored, current);
     const changed = updates.filter((u) => u.change !== null);
-    const records = changed.map(({ facts, state }) => ({ ...facts, state }));
-    if (records.length > 0) {
-      await tx.query(
-        `INSERT INTO finding AS f (id, kind, workload, workload_tenant, tenant, subject, state, severity, evidence, opened_evidence, first_seen_at, opened_at, last_seen_at)
-         SELECT r.id, r.kind, r.workload, r."workloadTenant", r.tenant, r.subject, r.state, r.severity, r.evidence, r.evidence, clock_timestamp(), clock_timestamp(), clock_timestamp()
-           FROM jsonb_to_recordset($1::jsonb) AS r(id text, kind text, workload text, "workloadTenant" text, tenant text, subject jsonb, state text, severity text, evidence jsonb)
-         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, severity = EXCLUDED.severity, evidence = EXCLUDED.evidence,
-                workload_tenant = EXCLUDED.workload_tenant, last_seen_at = EXCLUDED.last_seen_at, resolved_at = NULL,
-                opened_at = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.opened_at ELSE f.opened_at END,
-                opened_evidence = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.evidence ELSE f.opened_evidence END`,
-        [JSON.stringify(records)],
-      );
+    await writeFindings(
+      tx,
+      changed.map(({ facts, state: s }) => ({ ...facts, state: s })),
+    );
+    if (resolved.length > 0) {
+      // Last seen by the update before this one.
+      await tx.query(`UPDATE finding SET state = 'RESOLVED', resolved_at = clock_timestamp(), last_seen_at = GREATEST(last_seen_at, $2::timestamptz) WHERE id = ANY($1::text[])`, [resolved.map((r) => r.id), state?.updated_at ?? null]);
     }
-    const seen = updates.filter((u) => u.change === null).map((u) => u.facts.id);
-    if (seen.length > 0) await tx.query(`UPDATE finding SET last_seen_at = clock_timestamp() WHERE id = ANY($1::text[])`, [seen]);
-    if (resolved.length > 0) await tx.query(`UPDATE finding SET state = 'RESOLVED', resolved_at = clock_timestamp() WHERE id = ANY($1::text[])`, [resolved.map((r) => r.id)]);
     const events = [
       ...changed.map((u) => ({ finding: u.facts.id, change: u.change, state: u.state, severity: u.facts.severity, evidence: u.facts.evidence })),
       ...resolved.map((r) => ({ finding: r.id, change: "RESOLVED", state: "RESOLVED", severity: r.severity, evidence: null })),
@@ -57,12 +93,70 @@ export async function updateFindings(sql: SqlClient, view: IsolationView): Promi
        ON CONFLICT (id) DO UPDATE SET inventory_version = EXCLUDED.inventory_version, policy_version = EXCLUDED.policy_version, updated_at = EXCLUDED.updated_at`,
       [inventory, policy],
     );
-    return { opened: changed.filter((u) => u.change === "OPENED" || u.change === "REOPENED").length, changed: changed.length, resolved: resolved.length };
+    const opened = changed.filter((u) => u.change === "OPENED" || u.change === "REOPENED").length;
+    return { update: { opened, changed: changed.length, resolved: resolved.length, compared: still ? "CHANGED" : "ALL" }, known: { inventory, policy, digests: found.digests }, ms: ms() };
   });
 }
 
-/** Records the events and, in the same statement, their notifications (the outbox). */
-async function recordEvents(tx: SqlClient, events: { finding: string; change: string | null; state: string; severity: string; evidence: unknown }[], inventory: number, policy: number) {
+type Compared = { current: Map<string, FindingFacts>; stored: Map<string, StoredFinding> };
+
+/** The findings whose digest moved since `before`, and the stored rows of those and of the ones gone. */
+async function changedOnly(tx: SqlClient, found: ReportFindings, before: ReadonlyMap<string, FindingDigest>): Promise<Compared> {
+  const { changed, gone } = changedFindingKeys(before, found.digests);
+  const current = await runInSlices(found.factsSteps(changed));
+  const ids = [...current.keys(), ...gone.map(findingIdOfKey)];
+  const rows = ids.length === 0 ? [] : await tx.query<StoredFinding>(`SELECT id, state, severity, evidence FROM finding WHERE id = ANY($1::text[])`, [ids]);
+  return { current, stored: new Map(rows.map((r) => [r.id, r])) };
+}
+
+/** Every current finding, and every stored one not resolved (and the resolved ones the report brings back). */
+async function everyFinding(tx: SqlClient, found: ReportFindings): Promise<Compared> {
+  const current = await runInSlices(found.factsSteps(found.digests.keys()));
+  const rows = await tx.query<StoredFinding>(`SELECT id, state, severity, evidence FROM finding WHERE state <> 'RESOLVED' OR id = ANY($1::text[])`, [[...current.keys()]]);
+  return { current, stored: new Map(rows.map((r) => [r.id, r])) };
+}
+
+/**
+ * Rows per statement when an update writes many (a fleet's first update opens every finding:
+ * about 800,000 on fleet M, whose JSON in one parameter would come near the longest string V8
+ * can make). An update after a sync writes one statement of each kind.
+ */
+const WRITE_BATCH = 25_000;
+
+function batches<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += WRITE_BATCH) out.push(items.slice(i, i + WRITE_BATCH));
+  return out;
+}
+
+/** Opened, reopened and changed findings, one statement per batch. */
+async function writeFindings(tx: SqlClient, records: (FindingFacts & { state: string })[]) {
+  for (const batch of batches(records)) await writeBatch(tx, batch);
+}
+
+async function writeBatch(tx: SqlClient, records: (FindingFacts & { state: string })[]) {
+  await tx.query(
+    `INSERT INTO finding AS f (id, kind, workload, workload_tenant, tenant, subject, state, severity, evidence, opened_evidence, first_seen_at, opened_at, last_seen_at)
+     SELECT r.id, r.kind, r.workload, r."workloadTenant", r.tenant, r.subject, r.state, r.severity, r.evidence, r.evidence, clock_timestamp(), clock_timestamp(), clock_timestamp()
+       FROM jsonb_to_recordset($1::jsonb) AS r(id text, kind text, workload text, "workloadTenant" text, tenant text, subject jsonb, state text, severity text, evidence jsonb)
+     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, severity = EXCLUDED.severity, evidence = EXCLUDED.evidence,
+            workload_tenant = EXCLUDED.workload_tenant, last_seen_at = EXCLUDED.last_seen_at, resolved_at = NULL,
+            opened_at = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.opened_at ELSE f.opened_at END,
+            opened_evidence = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.evidence ELSE f.opened_evidence END`,
+    [JSON.stringify(records)],
+  );
+}
+
+type FindingEventRecord = { finding: string; change: string | null; state: string; severity: string; evidence: unknown };
+
+/** Records the events and, in the same statement, their notifications (the outbox); one statement per batch. */
+async function recordEvents(tx: SqlClient, events: FindingEventRecord[], inventory: number, policy: number) {
+  let queued = 0;
+  for (const batch of batches(events)) queued += await recordBatch(tx, batch, inventory, policy);
+  if (queued > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+}
+
+async function recordBatch(tx: SqlClient, events: FindingEventRecord[], inventory: number, policy: number): Promise<number> {
   const queued = await tx.query(
     `WITH events AS (
        INSERT INTO finding_event (finding, change, state, severity, evidence, inventory_version, policy_version)
@@ -72,7 +166,7 @@ async function recordEvents(tx: SqlClient, events: { finding: string; change: st
      )${ENQUEUE_DELIVERIES}`,
     [JSON.stringify(events), inventory, policy],
   );
-  if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+  return queued.length;
 }
 
 /** Acceptances whose time ran out: the findings are OPEN again. */

@@ -159,6 +159,38 @@ describe("findings", () => {
     expect((await admin(`{ isolation(workload: "genome-pipeline", tenant: "geology") { acceptedUntil } }`)).isolation.acceptedUntil).toBeNull();
   });
 
+  it("says when each finding was last seen: by the last update while it is not resolved, by the last one before it left once it is", async () => {
+    const lastUpdate = async () => {
+      const [row] = await demo.t.db.sql.query<{ at: Date }>(`SELECT updated_at AS at FROM findings_state WHERE id = 1`);
+      return new Date(row.at).toISOString();
+    };
+    const open = async () => (await admin(`{ findings(filter: { states: [OPEN, ACCEPTED] }, first: 1000) { nodes { id lastSeenAt history { totalCount } } } }`)).findings.nodes;
+    const before = await open();
+    const seenBefore = await lastUpdate();
+    for (const f of before) expect(f.lastSeenAt).toBe(seenBefore);
+    const genome = await pairFinding("genome-pipeline", "geology");
+    expect(genome.state).toBe("OPEN");
+
+    const moved = structuredClone(campus);
+    const c3 = moved.containers.find((c: { id: string }) => c.id === "c-3");
+    delete c3.virtualMachine;
+    c3.host = "h-004";
+    await sync(moved);
+    const seenNow = await lastUpdate();
+    expect(Date.parse(seenNow)).toBeGreaterThan(Date.parse(seenBefore));
+    // Findings the update left alone (no new event) were seen by it all the same.
+    const untouched = (await open()).filter((f: any) => before.some((b: any) => b.id === f.id && b.history.totalCount === f.history.totalCount));
+    expect(untouched.length).toBeGreaterThan(0);
+    for (const f of untouched) expect(f.lastSeenAt).toBe(seenNow);
+    const gone = (await admin(`query($id: ID!) { finding(id: $id) { state lastSeenAt resolvedAt } }`, { id: genome.id })).finding;
+    expect(gone).toMatchObject({ state: "RESOLVED", lastSeenAt: seenBefore });
+    expect(Date.parse(gone.resolvedAt)).toBeGreaterThan(Date.parse(gone.lastSeenAt));
+
+    await sync(campus);
+    const back = (await admin(`query($id: ID!) { finding(id: $id) { state lastSeenAt } }`, { id: genome.id })).finding;
+    expect(back).toEqual({ state: "OPEN", lastSeenAt: await lastUpdate() });
+  });
+
   it("refuses a bad acceptance with userErrors, and keeps findings from tenants", async () => {
     const target = await pairFinding("genome-pipeline", "geology");
     const refuse = async (id: string, reason: string, until: string) =>
