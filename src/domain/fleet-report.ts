@@ -1,6 +1,6 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
-import { groupOf, sharedPlacesSteps } from "./shared-places.ts";
+import { sharedPlacesSteps } from "./shared-places.ts";
 import { WorkloadScan, type ReportStats } from "./workload-scan.ts";
 import type { Topology } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
@@ -58,7 +58,7 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
     const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) => rank(requiredLevel(policy, rel, workload.minimumIsolation)));
     const required = (tenant: number) => (tenant === own ? forSelf : organization !== undefined && organizationOf[tenant] === organization ? forOrganization : forOthers);
     const before = stats.visits;
-    scan.begin(places.groupIds.get(groupOf(workload.key, "")) ?? -1, units);
+    scan.begin(places.workloadGroups.get(workload.key) ?? -1, units);
     scan.visit(Math.max(forSelf, forOrganization, forOthers));
     const tenants = scan.touched.subarray(0, scan.touchedCount).sort((x, y) => places.tenantRank[x] - places.tenantRank[y]);
     for (const tenant of tenants) {

@@ -5,6 +5,9 @@ import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { PlaceTable } from "./place-table.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
+import { PlaceNumbering, TABLES, type PlaceTables } from "./place-numbering.ts";
+
+export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
 /*
  * The fleet's compute units indexed by every place two of them can share, so that the fleet
@@ -24,8 +27,7 @@ export interface UnitFacts {
   tenant: string;
   tenantId: number;
   workload: string | null;
-  /** Its trust group: its workload's, or its own when it has none; and its number. */
-  group: string;
+  /** The number of its trust group: its workload's, or its own when it has none. */
   groupId: number;
   chain: Chain;
   /** Rank of the strongest wall below the host: what it brings to a shared host. */
@@ -50,10 +52,6 @@ export interface UnitFacts {
   rackSignature: number;
 }
 
-export const UNKNOWN_DC = "\u0000unknown";
-export const SEP = "\u0000";
-export const groupOf = (workload: string | null, id: string) => (workload !== null ? `w:${workload}` : `u:${id}`);
-
 export interface SharedPlaces {
   units: UnitFacts[];
   byId: Map<string, UnitFacts>;
@@ -62,8 +60,8 @@ export interface SharedPlaces {
   tenantNames: string[];
   tenantIds: Map<string, number>;
   tenantRank: Int32Array;
-  /** Trust groups (`groupOf`) by key. */
-  groupIds: Map<string, number>;
+  /** The trust group of each workload's units. */
+  workloadGroups: Map<string, number>;
   /** The parties of the dedicated tables: a tenant on hardware reserved for another tenant (`only`). */
   pairTenant: Int32Array;
   pairOnly: Int32Array;
@@ -112,37 +110,8 @@ export interface SharedPlaces {
   signatures: { hostMaybe: number; host: number; rack: number };
 }
 
-const TABLES = ["below", "hidden", "onHosts", "dedicatedHidden", "dedicatedOnHosts", "hiddenAll", "rackSynced", "rackUnsynced", "racks", "powerDomains", "networkDomains", "datacenters", "hazardZones", "regions", "planets"] as const;
-
 /** The tables the report looks a single tenant up in (refining a pair's lowest possible level). */
 const SEARCHED = new Set<string>(["racks", "powerDomains", "networkDomains", "datacenters", "hazardZones", "regions", "planets"]);
-
-/** What is numbered while the units are indexed. */
-class Numbering {
-  readonly tenants = new Map<string, number>();
-  readonly tenantNames: string[] = [];
-  readonly groups = new Map<string, number>();
-  readonly datacenters = new Map<string, number>();
-  readonly pairs = new Map<string, number>();
-  readonly pairTenant: number[] = [];
-  readonly pairOnly: number[] = [];
-  readonly signatures = { hostMaybe: new Map<string, number>(), host: new Map<string, number>(), rack: new Map<string, number>() };
-  readonly links: number[] = [];
-  readonly linkStart: number[] = [0];
-  readonly belowUnit: number[] = [];
-
-  tenant(key: string): number {
-    return getOrInsert(this.tenants, key, () => this.tenantNames.push(key) - 1);
-  }
-  pair(tenant: number, only: number): number {
-    return getOrInsert(this.pairs, `${tenant},${only}`, () => {
-      this.pairOnly.push(only);
-      return this.pairTenant.push(tenant) - 1;
-    });
-  }
-}
-
-const number = (map: Map<string, number>, key: string) => getOrInsert(map, key, () => map.size);
 
 const cache = new WeakMap<Topology, SharedPlaces>();
 
@@ -158,13 +127,11 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
 export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
-  const tables = Object.fromEntries(TABLES.map((t) => [t, new PlaceTable()])) as Record<(typeof TABLES)[number], PlaceTable>;
-  const numbering = new Numbering();
+  const tables = Object.fromEntries(TABLES.map((t) => [t, new PlaceTable()])) as PlaceTables;
+  const numbering = new PlaceNumbering(topology, tables);
   const units: UnitFacts[] = [];
   const byId = new Map<string, UnitFacts>();
   const byWorkload = new Map<string, UnitFacts[]>();
-  const rackDatacenters = new Map<string, Set<string>>();
-  const hostGroups = new Map<string, Map<string, string | null>>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
   const containerKeys = yield* sortedKeysSteps(topology.containers);
   const vmKeys = yield* sortedKeysSteps(topology.virtualMachines);
@@ -179,9 +146,7 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     units.push(f);
     byId.set(f.chain.ids[0], f);
     if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
-    addToPlaces(topology, tables, numbering, f);
-    if (f.hostKnown) getOrInsert(hostGroups, f.dc, () => new Map<string, string | null>()).set(f.hostGroup, f.placementGroup);
-    if (f.hostKnown && f.rack !== null) getOrInsert(rackDatacenters, f.rack, () => new Set()).add(f.dc);
+    addToPlaces(tables, numbering, f);
   }
   const parties = Math.max(numbering.tenantNames.length, numbering.pairTenant.length);
   for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
@@ -192,17 +157,17 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     tenantNames: numbering.tenantNames,
     tenantIds: numbering.tenants,
     tenantRank: ranks(numbering.tenantNames),
-    groupIds: numbering.groups,
+    workloadGroups: numbering.workloadGroups,
     pairTenant: Int32Array.from(numbering.pairTenant),
     pairOnly: Int32Array.from(numbering.pairOnly),
     ...tables,
     linkStart: Int32Array.from(numbering.linkStart),
     links: Int32Array.from(numbering.links),
     belowUnit: belowUnits(numbering.belowUnit, tables.below.keys.length),
-    rackDatacenters,
+    rackDatacenters: numbering.rackDatacenters,
     datacenterGroups: [...numbering.datacenters.keys()],
-    hostGroups,
-    signatures: { hostMaybe: numbering.signatures.hostMaybe.size, host: numbering.signatures.host.size, rack: numbering.signatures.rack.size },
+    hostGroups: numbering.hostGroups,
+    signatures: { hostMaybe: numbering.hostMaybeCount, host: numbering.signatures.host.size, rack: numbering.signatures.rack.size },
   };
   cache.set(topology, index);
   return index;
@@ -222,46 +187,40 @@ function belowUnits(sparse: number[], places: number): Int32Array {
   return result;
 }
 
-function factsOf(topology: Topology, numbering: Numbering, ref: UnitRef, tenant: string, workload: string | null, index: number): UnitFacts {
+function factsOf(topology: Topology, numbering: PlaceNumbering, ref: UnitRef, tenant: string, workload: string | null, index: number): UnitFacts {
   const chain = cachedChainOf(topology, ref);
   let dedicated: string[] = [];
   for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-  const dc = chain.datacenter ?? UNKNOWN_DC;
-  const group = groupOf(workload, chain.ids[0]);
-  const hostKnown = chain.host !== null;
+  const where = numbering.where(chain);
+  const tenantId = numbering.tenant(tenant);
   const side = rank(chain.belowHost);
-  const hostGroup = chain.placementGroup === null ? dc : `${dc}${SEP}${chain.placementGroup}`;
-  const rackSynced = chain.rack !== null && topology.racks.has(chain.rack);
-  const near = hostKnown ? hostGroup : dc;
-  const signatures = numbering.signatures;
+  const reservedFor = dedicated.length === 1 ? numbering.tenant(dedicated[0]) : -1;
   return {
     index,
     ref,
     tenant,
-    tenantId: numbering.tenant(tenant),
+    tenantId,
     workload,
-    group,
-    groupId: number(numbering.groups, group),
+    groupId: numbering.group(workload),
     chain,
     side,
-    hostKnown,
-    placementGroup: chain.placementGroup,
-    hostGroup,
-    rack: chain.rack,
-    rackSynced,
-    dc,
-    dcId: number(numbering.datacenters, dc),
+    hostKnown: where.hostKnown,
+    placementGroup: where.placementGroup,
+    hostGroup: where.hostGroup,
+    rack: where.rack,
+    rackSynced: where.rackSynced,
+    dc: where.dc,
+    dcId: where.dcId,
     dedicated,
-    reservedFor: dedicated.length === 1 ? numbering.tenant(dedicated[0]) : -1,
-    hostMaybeSignature: dedicated.length > 1 ? -1 : number(signatures.hostMaybe, `${near}${SEP}${hostKnown}${SEP}${side}${SEP}${tenant}${SEP}${dedicated[0] ?? ""}`),
-    hostSignature: number(signatures.host, `${near}${SEP}${hostKnown}${SEP}${rackSynced}`),
-    rackSignature: hostKnown && chain.rack !== null ? number(signatures.rack, `${chain.rack}${SEP}${dc}${SEP}${chain.placementGroup ?? ""}`) : -1,
+    reservedFor,
+    hostMaybeSignature: dedicated.length > 1 ? -1 : numbering.hostMaybeSignature(where.nearSignature, side, tenantId, reservedFor),
+    hostSignature: where.hostSignature,
+    rackSignature: where.rackSignature,
   };
 }
 
-function addToPlaces(topology: Topology, tables: Record<(typeof TABLES)[number], PlaceTable>, numbering: Numbering, f: UnitFacts) {
+function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, f: UnitFacts) {
   const { chain, tenantId: tenant, groupId: group, index: unit } = f;
-  const offer = (table: PlaceTable, key: string, party: number, value: number) => table.offer(table.id(key), party, value, group, unit);
   let strongest = 0;
   for (let k = 0; k < chain.links.length; k++) {
     const place = tables.below.id(chain.ids[k]);
@@ -273,78 +232,16 @@ function addToPlaces(topology: Topology, tables: Record<(typeof TABLES)[number],
     }
   }
   numbering.linkStart.push(numbering.links.length);
+  const where = numbering.where(chain);
   if (f.dedicated.length <= 1) {
     // Reserved for two tenants at once: shares a host with nobody else's units.
     const only = f.reservedFor;
-    const target = only === -1 ? (f.hostKnown ? tables.onHosts : tables.hidden) : f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
-    offer(target, f.hostKnown ? f.hostGroup : f.dc, only === -1 ? tenant : numbering.pair(tenant, only), f.side);
-  }
-  if (!f.hostKnown) offer(tables.hiddenAll, f.dc, tenant, 0);
-  else {
-    offer(f.rackSynced ? tables.rackSynced : tables.rackUnsynced, f.hostGroup, tenant, 0);
-    if (f.rack !== null) {
-      offer(tables.racks, rackPlaceKey(f), tenant, 0);
-      if (f.rackSynced) {
-        const keys = rackDomainKeys(topology, f.rack, f.placementGroup);
-        for (const key of keys.power) offer(tables.powerDomains, key, tenant, 0);
-        for (const key of keys.network) offer(tables.networkDomains, key, tenant, 0);
-      }
+    if (only === -1) (f.hostKnown ? tables.onHosts : tables.hidden).offer(where.sidePlace, tenant, f.side, group, unit);
+    else {
+      const table = f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
+      if (where.dedicatedSidePlace === -1) where.dedicatedSidePlace = table.id(f.hostKnown ? f.hostGroup : f.dc);
+      table.offer(where.dedicatedSidePlace, numbering.pair(tenant, only), f.side, group, unit);
     }
   }
-  if (f.dc === UNKNOWN_DC) return;
-  offer(tables.datacenters, f.dc, tenant, 0);
-  const keys = datacenterKeys(topology, f.dc);
-  if (!keys) return;
-  offer(tables.planets, keys.planet, tenant, 0);
-  for (const key of keys.zones) offer(tables.hazardZones, key, tenant, 0);
-  if (keys.region !== null) offer(tables.regions, keys.region, tenant, 0);
-}
-
-/**
- * A synced rack is its own place (its datacenter is known); a rack nobody synced is one per
- * datacenter its hosts name. Seen from a placement group's slot, it is a place of that group
- * only: a slot's rack is known against the group's other slots alone.
- */
-export function rackPlaceKey(f: Pick<UnitFacts, "rack" | "rackSynced" | "dc" | "placementGroup">, dc = f.dc): string {
-  const key = f.rackSynced ? f.rack! : `${f.rack}${SEP}${dc}`;
-  return f.placementGroup === null ? key : `${key}${SEP}${f.placementGroup}`;
-}
-
-const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; network: string[] }>>();
-
-/**
- * The place keys of a synced rack's power and network domains ("dc SEP domain", and SEP the
- * placement group when seen from a group's slot), worked out once per rack and group.
- */
-export function rackDomainKeys(topology: Topology, rackKey: string, placementGroup: string | null): { power: string[]; network: string[] } {
-  const cacheKey = placementGroup === null ? rackKey : `${rackKey}${SEP}${placementGroup}`;
-  return getOrInsert(
-    getOrInsert(rackKeysCache, topology, () => new Map()),
-    cacheKey,
-    () => {
-      const rack = topology.racks.get(rackKey)!;
-      const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
-      return { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
-    },
-  );
-}
-
-const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: string[]; region: string | null } | null>>();
-
-/** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
-export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
-  return getOrInsert(
-    getOrInsert(dcKeysCache, topology, () => new Map()),
-    dcKey,
-    () => {
-      const dc = topology.datacenters.get(dcKey);
-      return dc
-        ? {
-            planet: dc.planet,
-            zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
-            region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
-          }
-        : null;
-    },
-  );
+  for (const [table, place] of where.zeroOffers) table.offer(place, tenant, 0, group, unit);
 }
