@@ -67,7 +67,7 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
       if (actual >= level) continue;
       const lowest = scan.lowestPossible[tenant];
       const possible = lowest >= level ? scan.refinePossible(tenant, lowest) : lowest;
-      builder.add(workload.key, places.tenantNames[tenant], level, actual, possible, scan.unit[tenant], scan.other[tenant]);
+      builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
     }
     sinceYield += stats.visits - before + units.length + tenants.length;
     if (sinceYield > 500) {
