@@ -305,6 +305,9 @@ async function heapGrowthMb<T>(work: () => Promise<T>): Promise<[T, number]> {
 /** The in-process measures, taken from the database alone (the service's index as it builds it). */
 interface InProcess {
   loadMs: number;
+  /** The load's processor time in this process, and the shared-places build's alone. */
+  loadCpuMs: number;
+  placesCpuMs: number;
   heapMb: number;
   scanMs: number;
   /** The scan's processor time in this process: less moved by other processes on a shared machine than its duration. */
@@ -322,26 +325,35 @@ interface InProcess {
  */
 async function benchInProcess(name: string, db: Awaited<ReturnType<typeof openDatabase>>): Promise<InProcess> {
   progress(name, "index load in-process");
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
+  const loadCpu = process.cpuUsage();
+  let placesCpuMs = 0;
   const [[loaded, loadMs], heapMb] = await heapGrowthMb(() =>
     time(async () => {
       const loaded = await loadTopology(db.sql);
+      const placesCpu = process.cpuUsage();
       sharedPlaces(loaded.topology);
+      placesCpuMs = cpuMs(placesCpu);
       return loaded;
     }),
   );
+  const loadCpuMs = cpuMs(loadCpu);
   progress(name, "report scan in-process");
   const stats = { visits: 0 };
   const cpuBefore = process.cpuUsage();
   const [[report, scanMs], reportHeapMb] = await heapGrowthMb(() => time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats)));
   const cpu = process.cpuUsage(cpuBefore);
   const counts = { NOT_ISOLATED: report.list("NOT_ISOLATED").length, UNPROVEN: report.list("UNPROVEN").length };
-  return { loadMs, heapMb, scanMs, scanCpuMs: (cpu.user + cpu.system) / 1000, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
+  return { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs: (cpu.user + cpu.system) / 1000, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
 }
 
 /** The rows of the in-process measures: index load, the report's kept heap, the scan, and the scan's growth from the next smaller fleet. */
 function inProcessRows(name: string, total: number, own: InProcess): { load: string[][]; scan: string[][] } {
   const target = TARGETS[name] ?? {};
-  const { loadMs, heapMb, scanMs, scanCpuMs, reportHeapMb, counts, visits } = own;
+  const { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs, reportHeapMb, counts, visits } = own;
   reportRuns[name] = { ms: scanMs, cpuMs: scanCpuMs, visits };
   const load = [
     [
@@ -349,7 +361,7 @@ function inProcessRows(name: string, total: number, own: InProcess): { load: str
       "isolation index load in-process (topology, chains, shared places)",
       `${total} rows, +${heapMb.toFixed(0)} MB heap`,
       seconds(loadMs),
-      "",
+      `CPU ${seconds(loadCpuMs)} (shared places ${seconds(placesCpuMs)})`,
       target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapMb <= target.heapMb ? "✓" : "✗"}` : "",
     ],
     [name, "isolation report scan in-process: heap it keeps", `+${reportHeapMb.toFixed(0)} MB heap (with array buffers)`, "", "", ""],
