@@ -45,6 +45,7 @@ export class PlaceNumbering {
   readonly signatures = { near: new Map<string, number>(), host: new Map<string, number>(), rack: new Map<string, number>() };
   hostMaybeCount = 0;
   readonly links: number[] = [];
+  readonly linkStrongest: number[] = [];
   readonly linkStart: number[] = [0];
   readonly belowUnit: number[] = [];
   readonly rackDatacenters = new Map<string, Set<string>>();

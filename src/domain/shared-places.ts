@@ -67,9 +67,13 @@ export interface SharedPlaces {
   pairOnly: Int32Array;
   /** Co-location: under a compute unit ("kind:key"), each tenant's weakest wall on the way up to it. */
   below: PlaceTable;
-  /** Unit u's way up, as places of `below`: links[linkStart[u] + k] for its chain's link k. */
+  /**
+   * Unit u's way up, as places of `below`: links[linkStart[u] + k] for its chain's link k, and
+   * the strongest wall between u and that link (the scan reads no chain).
+   */
   linkStart: Int32Array;
   links: Int32Array;
+  linkStrongest: Uint8Array;
   /** The unit a place of `below` is (-1: a host, or a unit that is not synced). */
   belowUnit: Int32Array;
   /**
@@ -163,6 +167,7 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     ...tables,
     linkStart: Int32Array.from(numbering.linkStart),
     links: Int32Array.from(numbering.links),
+    linkStrongest: Uint8Array.from(numbering.linkStrongest),
     belowUnit: belowUnits(numbering.belowUnit, tables.below.keys.length),
     rackDatacenters: numbering.rackDatacenters,
     datacenterGroups: [...numbering.datacenters.keys()],
@@ -224,12 +229,13 @@ function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, f: UnitFact
   let strongest = 0;
   for (let k = 0; k < chain.links.length; k++) {
     const place = tables.below.id(chain.ids[k]);
-    numbering.links.push(place);
     if (k === 0) numbering.belowUnit[place] = unit;
     else {
       strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
       tables.below.offer(place, tenant, strongest, group, unit);
     }
+    numbering.links.push(place);
+    numbering.linkStrongest.push(strongest);
   }
   numbering.linkStart.push(numbering.links.length);
   const where = numbering.where(chain);

@@ -53,6 +53,7 @@ export class WorkloadScan {
   private readonly abovePlaces: (AbovePlaces | null | undefined)[] = [];
   private readonly nearPlaces: ([number, number, number][] | undefined)[] = [];
   private readonly dcPlace: Int32Array;
+  private readonly partnerLists: (readonly string[])[] = [];
 
   constructor(
     private readonly topology: Topology,
@@ -121,8 +122,9 @@ export class WorkloadScan {
     }
   }
 
-  private partners(dc: string): readonly string[] {
-    return dc === UNKNOWN_DC ? this.places.datacenterGroups : [dc, UNKNOWN_DC];
+  /** The datacenter groups whose hosts may be u's: its own and the unknown one, or all when its own is not known (made once per group). */
+  private partners(u: UnitFacts): readonly string[] {
+    return (this.partnerLists[u.dcId] ??= u.dc === UNKNOWN_DC ? this.places.datacenterGroups : [u.dc, UNKNOWN_DC]);
   }
 
   visit(threshold: number) {
@@ -158,14 +160,14 @@ export class WorkloadScan {
 
   /** Units that share a compute unit with u, or contain it, or sit in it: exact levels. */
   private coLocated(u: UnitFacts) {
-    const { links } = u.chain;
-    const { below, belowUnit, units } = this.places;
-    const start = this.places.linkStart[u.index];
-    let strongest = PROCESS;
-    for (let k = 0; k < links.length; k++) {
-      const place = this.places.links[start + k];
+    const { below, belowUnit, units, links, linkStart, linkStrongest } = this.places;
+    const start = linkStart[u.index];
+    const end = linkStart[u.index + 1];
+    for (let i = start; i < end; i++) {
+      const place = links[i];
+      const k = i - start;
+      const strongest = linkStrongest[i];
       if (k > 0) {
-        strongest = Math.max(strongest, rank(links[k - 1].boundary));
         const outer = belowUnit[place];
         if (outer !== -1 && units[outer].groupId !== this.own) this.offer(units[outer].tenantId, PROCESS, PROCESS, u.index, outer); // u runs inside it
       }
@@ -186,7 +188,7 @@ export class WorkloadScan {
     // -1: reserved for two tenants at once, it shares with nobody.
     if (u.hostMaybeSignature === -1 || !this.first("hostMaybe", u.hostMaybeSignature)) return;
     const { hidden, dedicatedHidden, onHosts, dedicatedOnHosts } = this.places;
-    for (const g of this.partners(u.dc)) {
+    for (const g of this.partners(u)) {
       const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
       this.sideBySide(u, hidden, hidden.placeOf(g), false, base);
       this.sideBySide(u, dedicatedHidden, dedicatedHidden.placeOf(g), true, base);
@@ -235,7 +237,7 @@ export class WorkloadScan {
   private hostApart(u: UnitFacts) {
     const { places } = this;
     if (this.first("host", u.hostSignature)) {
-      for (const g of this.partners(u.dc)) {
+      for (const g of this.partners(u)) {
         const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
         this.each(places.hiddenAll, places.hiddenAll.placeOf(g), u.index, HOST, base);
         for (const [hostGroup, placementGroup] of places.hostGroups.get(g) ?? []) {
@@ -280,30 +282,35 @@ export class WorkloadScan {
 
   /** The lowest possible against `tenant`, looking up only that tenant in the places the visit skipped. */
   refinePossible(tenant: number, possible: number): number {
-    const { places, own } = this;
-    const present = (table: PlaceTable, place: number) => {
-      const e = table.find(place, tenant);
-      return e !== -1 && table.valueWithout(e, own) !== NONE;
-    };
+    const { places } = this;
     let best = possible;
     for (const u of this.units) {
       if (best <= HOST) return best;
       if (u.rackSignature !== -1) {
         const { racks, power, network } = this.rackPlacesOf(u);
-        if (racks.some((place) => present(places.racks, place))) return HOST;
-        if (power.some((place) => present(places.powerDomains, place)) || network.some((place) => present(places.networkDomains, place))) return HOST;
+        if (this.anyPresent(places.racks, racks, tenant) || this.anyPresent(places.powerDomains, power, tenant) || this.anyPresent(places.networkDomains, network, tenant)) return HOST;
       }
-      if (best > RACK && u.dc !== UNKNOWN_DC && present(places.datacenters, this.dcPlace[u.dcId])) best = RACK;
+      if (best > RACK && u.dc !== UNKNOWN_DC && this.present(places.datacenters, this.dcPlace[u.dcId], tenant)) best = RACK;
     }
     if (best <= RACK) return best;
     // No unit of the tenant (but ours) shares a datacenter with ours: any two known ones differ.
     for (const u of this.units) {
       const above = this.abovePlacesOf(u);
       if (!above) continue;
-      if (above.zones.some((place) => present(places.hazardZones, place))) return DATACENTER;
-      if (present(places.regions, above.region)) return DATACENTER;
-      if (best > HAZARD_ZONE && present(places.planets, above.planet)) best = HAZARD_ZONE;
+      if (this.anyPresent(places.hazardZones, above.zones, tenant) || this.present(places.regions, above.region, tenant)) return DATACENTER;
+      if (best > HAZARD_ZONE && this.present(places.planets, above.planet, tenant)) best = HAZARD_ZONE;
     }
     return best;
+  }
+
+  /** Whether a unit of `tenant` (but ours) is at the place. Plain loops, no closures: this runs for every listed pair. */
+  private present(table: PlaceTable, place: number, tenant: number): boolean {
+    const e = table.find(place, tenant);
+    return e !== -1 && table.valueWithout(e, this.own) !== NONE;
+  }
+
+  private anyPresent(table: PlaceTable, placeList: readonly number[], tenant: number): boolean {
+    for (const place of placeList) if (this.present(table, place, tenant)) return true;
+    return false;
   }
 }
