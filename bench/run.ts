@@ -42,6 +42,8 @@ const sizes = process.argv.slice(2).filter((a) => a in FLEET_SIZES);
 const observabilityOnly = process.argv.slice(2).includes("observability");
 const historyOnly = process.argv.slice(2).includes("history");
 const placementOnly = process.argv.slice(2).includes("placement");
+// `scan`: only the in-process index load and report scan rows (and the growth row), after the initial sync.
+const scanOnly = process.argv.slice(2).includes("scan");
 const rows: string[][] = [];
 
 const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
@@ -219,7 +221,7 @@ async function benchPlacement(name: string, url: string, fleet: Named): Promise<
   ];
 }
 
-const reportRuns: Record<string, { ms: number; visits: number }> = {};
+const reportRuns: Record<string, { ms: number; cpuMs: number; visits: number }> = {};
 
 /** The issue's targets per fleet: full export over HTTP (seconds), report scan (seconds), index heap (MB). */
 const TARGETS: Record<string, { exportS?: number; scanS?: number; heapMb?: number }> = {
@@ -387,8 +389,13 @@ async function heapGrowthMb<T>(work: () => Promise<T>): Promise<[T, number]> {
 /** The in-process measures, taken from the database alone (the service's index as it builds it). */
 interface InProcess {
   loadMs: number;
+  /** The load's processor time in this process, and the shared-places build's alone. */
+  loadCpuMs: number;
+  placesCpuMs: number;
   heapMb: number;
   scanMs: number;
+  /** The scan's processor time in this process: less moved by other processes on a shared machine than its duration. */
+  scanCpuMs: number;
   reportHeapMb: number;
   reportRows: number;
   counts: { NOT_ISOLATED: number; UNPROVEN: number };
@@ -402,18 +409,71 @@ interface InProcess {
  */
 async function benchInProcess(name: string, db: Awaited<ReturnType<typeof openDatabase>>): Promise<InProcess> {
   progress(name, "index load in-process");
+  const cpuMs = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / 1000;
+  };
+  const loadCpu = process.cpuUsage();
+  let placesCpuMs = 0;
   const [[loaded, loadMs], heapMb] = await heapGrowthMb(() =>
     time(async () => {
       const loaded = await loadTopology(db.sql);
+      const placesCpu = process.cpuUsage();
       sharedPlaces(loaded.topology);
+      placesCpuMs = cpuMs(placesCpu);
       return loaded;
     }),
   );
+  const loadCpuMs = cpuMs(loadCpu);
   progress(name, "report scan in-process");
   const stats = { visits: 0 };
+  const cpuBefore = process.cpuUsage();
   const [[report, scanMs], reportHeapMb] = await heapGrowthMb(() => time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats)));
+  const cpu = process.cpuUsage(cpuBefore);
   const counts = { NOT_ISOLATED: report.list("NOT_ISOLATED").length, UNPROVEN: report.list("UNPROVEN").length };
-  return { loadMs, heapMb, scanMs, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
+  return { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs: (cpu.user + cpu.system) / 1000, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
+}
+
+/** The rows of the in-process measures: index load, the report's kept heap, the scan, and the scan's growth from the next smaller fleet. */
+function inProcessRows(name: string, total: number, own: InProcess): { load: string[][]; scan: string[][] } {
+  const target = TARGETS[name] ?? {};
+  const { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs, reportHeapMb, counts, visits } = own;
+  reportRuns[name] = { ms: scanMs, cpuMs: scanCpuMs, visits };
+  const load = [
+    [
+      name,
+      "isolation index load in-process (topology, chains, shared places)",
+      `${total} rows, +${heapMb.toFixed(0)} MB heap`,
+      seconds(loadMs),
+      `CPU ${seconds(loadCpuMs)} (shared places ${seconds(placesCpuMs)})`,
+      target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapMb <= target.heapMb ? "✓" : "✗"}` : "",
+    ],
+    [name, "isolation report scan in-process: heap it keeps", `+${reportHeapMb.toFixed(0)} MB heap (with array buffers)`, "", "", ""],
+  ];
+  const scan = [
+    [
+      name,
+      "isolation report scan, in-process",
+      `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${visits} co-located checks`,
+      seconds(scanMs),
+      `CPU ${seconds(scanCpuMs)}`,
+      target.scanS ? `target ≤ ${target.scanS} s ${scanMs <= target.scanS * 1000 ? "✓" : "✗"}` : "",
+    ],
+  ];
+  const smaller = name === "M" ? "S" : name === "L" ? "M" : null;
+  if (smaller && reportRuns[smaller]) {
+    const growth = scanMs / reportRuns[smaller].ms;
+    const population = visits / reportRuns[smaller].visits;
+    scan.push([
+      name,
+      `report scan growth ${smaller} → ${name}`,
+      `CPU ${(scanCpuMs / reportRuns[smaller].cpuMs).toFixed(1)}×`,
+      `${growth.toFixed(1)}× time`,
+      `${population.toFixed(1)}× co-located checks`,
+      growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗",
+    ]);
+  }
+  return { load, scan };
 }
 
 /** Single verdicts of random (workload, tenant) pairs, the same sequence each call. */
@@ -425,8 +485,7 @@ function verdictBodies(fleet: Pick<Fleet, "workloads" | "tenants">): () => strin
 
 async function benchIsolation(name: string, url: string, fleet: Named, total: number, service: ChildProcess, own: InProcess): Promise<string[][]> {
   const target = TARGETS[name] ?? {};
-  const { loadMs, heapMb, scanMs, reportHeapMb, counts } = own;
-  const stats = { visits: own.visits };
+  const inProcess = inProcessRows(name, total, own);
   // The service: its index loads on the first request.
   const idleHeap = await serviceHeapMb(url, service);
   progress(name, "index load in the service");
@@ -479,19 +538,10 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   });
   const [, rewarmMs] = await time(() => indexWarm(url));
 
-  reportRuns[name] = { ms: scanMs, visits: stats.visits };
   const exportOk = target.exportS === undefined ? "" : `target ≤ ${target.exportS} s ${exported.total <= target.exportS * 1000 ? "✓" : "✗"}`;
   const flat = exported.late / Math.max(exported.early, 0.001);
   const rows = [
-    [
-      name,
-      "isolation index load in-process (topology, chains, shared places)",
-      `${total} rows, +${heapMb.toFixed(0)} MB heap`,
-      seconds(loadMs),
-      "",
-      target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapMb <= target.heapMb ? "✓" : "✗"}` : "",
-    ],
-    [name, "isolation report scan in-process: heap it keeps", `+${reportHeapMb.toFixed(0)} MB heap (with array buffers)`, "", "", ""],
+    ...inProcess.load,
     [
       name,
       "isolation index load in the service (first verdict; then the warm-up of shared places and replicas); live heap (with array buffers) idle → indexed → after report export",
@@ -520,14 +570,7 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
       `p99 ${verdictsDuringReload.p99} ms`,
       `${(verdictsDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`,
     ],
-    [
-      name,
-      "isolation report scan, in-process",
-      `${counts.NOT_ISOLATED} not isolated, ${counts.UNPROVEN} unproven; ${stats.visits} co-located checks`,
-      seconds(scanMs),
-      "",
-      target.scanS ? `target ≤ ${target.scanS} s ${scanMs <= target.scanS * 1000 ? "✓" : "✗"}` : "",
-    ],
+    ...inProcess.scan,
     [name, "full isolation report, first request (computed), HTTP", `${own.reportRows} rows`, seconds(reportMs), "", ""],
     [
       name,
@@ -538,19 +581,6 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
       [exportOk, `late/early ${flat.toFixed(2)}× (target ≤ 1.5×) ${flat <= 1.5 ? "✓" : "✗"}`].filter(Boolean).join("; "),
     ],
   ];
-  const smaller = name === "M" ? "S" : name === "L" ? "M" : null;
-  if (smaller && reportRuns[smaller]) {
-    const growth = scanMs / reportRuns[smaller].ms;
-    const population = stats.visits / reportRuns[smaller].visits;
-    rows.push([
-      name,
-      `report scan growth ${smaller} → ${name}`,
-      "",
-      `${growth.toFixed(1)}× time`,
-      `${population.toFixed(1)}× co-located checks`,
-      growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗",
-    ]);
-  }
   return rows;
 }
 
@@ -600,6 +630,11 @@ async function benchSize(name: string) {
     await db.sql.exec("VACUUM ANALYZE");
     if (observabilityOnly) return void rows.push(...(await observabilityCost(name, url, verdictBodies(fleet), loadTest)));
     if (placementOnly) return void rows.push(...(await placementAlone(name, url, { ...fleet, nodeVms: vmsIn(fleet, PLACEMENT_DC) })));
+    if (scanOnly) {
+      fleet = undefined;
+      const { load, scan } = inProcessRows(name, total, await benchInProcess(name, db));
+      return void rows.push(...load, ...scan);
+    }
     progress(name, "no-change and 1 % change resyncs");
     const [same, sameMs] = await time(() => syncInventory(db.sql, fleet!));
     if (same.status !== "UNCHANGED") throw new Error(`no-change resync ${same.status}`);
@@ -656,7 +691,7 @@ try {
     progress(name, "generating the fleet");
     const printed = rows.length;
     if (!historyOnly) await benchSize(name);
-    if (!observabilityOnly && !placementOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
+    if (!observabilityOnly && !placementOnly && !scanOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
     console.log(rows.slice(printed).map(line).join("\n"));
   }
 } finally {

@@ -23,15 +23,13 @@ export class ReportRowsBuilder {
   private count = 0;
   private ints: IntColumns;
   private levels: LevelColumns;
-  private workloadIndex = new Map<string, number>();
-  private tenantIndex = new Map<string, number>();
   private workloads: string[] = [];
-  private tenants: string[] = [];
   // Each outcome's rows and each workload's range, kept as rows are added: no pass over a
   // million rows (in one block) once the scan is done.
   private byOutcome = { NOT_ISOLATED: new Int32Array(1024), UNPROVEN: new Int32Array(1024) };
   private outcomeCount = { NOT_ISOLATED: 0, UNPROVEN: 0 };
   private workloadRows = new Map<string, [number, number]>();
+  private lastRange: [number, number] = [0, 0];
 
   constructor(
     private readonly topology: Topology,
@@ -43,11 +41,17 @@ export class ReportRowsBuilder {
     this.levels = Object.fromEntries(LEVELS.map((c) => [c, new Uint8Array(1024)])) as LevelColumns;
   }
 
-  add(workload: string, tenant: string, required: number, actual: number, possible: number, unit: number, other: number) {
+  /** A row; rows come in workload order, `tenant` is a tenant's number in the shared-places index. */
+  add(workload: string, tenant: number, required: number, actual: number, possible: number, unit: number, other: number) {
     if (this.count === this.ints.workload.length) this.grow();
     const i = this.count++;
-    this.ints.workload[i] = intern(this.workloadIndex, this.workloads, workload);
-    this.ints.tenant[i] = intern(this.tenantIndex, this.tenants, tenant);
+    if (this.workloads[this.workloads.length - 1] !== workload) {
+      this.workloads.push(workload);
+      this.workloadRows.set(workload, (this.lastRange = [i, i]));
+    }
+    this.lastRange[1] = i + 1;
+    this.ints.workload[i] = this.workloads.length - 1;
+    this.ints.tenant[i] = tenant;
     this.ints.unit[i] = unit;
     this.ints.other[i] = other;
     this.levels.required[i] = required;
@@ -56,9 +60,6 @@ export class ReportRowsBuilder {
     const outcome: ReportOutcome = possible < required ? "NOT_ISOLATED" : "UNPROVEN";
     if (this.outcomeCount[outcome] === this.byOutcome[outcome].length) this.byOutcome[outcome] = copyInto(new Int32Array(this.byOutcome[outcome].length * 2), this.byOutcome[outcome]);
     this.byOutcome[outcome][this.outcomeCount[outcome]++] = i;
-    const range = this.workloadRows.get(workload);
-    if (range) range[1] = i + 1;
-    else this.workloadRows.set(workload, [i, i + 1]);
   }
 
   private grow() {
@@ -76,15 +77,11 @@ export class ReportRowsBuilder {
       Object.fromEntries(COLUMNS.map((c) => [c, trim(this.ints[c])])) as IntColumns,
       Object.fromEntries(LEVELS.map((c) => [c, trim(this.levels[c])])) as LevelColumns,
       this.workloads,
-      this.tenants,
+      this.places.tenantNames,
       { NOT_ISOLATED: this.byOutcome.NOT_ISOLATED.slice(0, this.outcomeCount.NOT_ISOLATED), UNPROVEN: this.byOutcome.UNPROVEN.slice(0, this.outcomeCount.UNPROVEN) },
       this.workloadRows,
     );
   }
-}
-
-function intern(index: Map<string, number>, list: string[], key: string): number {
-  return getOrInsert(index, key, () => list.push(key) - 1);
 }
 
 function copyInto<T extends Int32Array | Uint8Array>(target: T, source: T): T {

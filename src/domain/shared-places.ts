@@ -3,6 +3,11 @@ import { cachedChainOf, type Chain } from "./separation.ts";
 import { sortedKeysSteps } from "./sorted-keys.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
+import { PlaceTable } from "./place-table.ts";
+import { compareCodeUnits } from "./compare-code-units.ts";
+import { PlaceNumbering, TABLES, type PlaceTables } from "./place-numbering.ts";
+
+export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
 /*
  * The fleet's compute units indexed by every place two of them can share, so that the fleet
@@ -10,51 +15,20 @@ import { getOrInsert } from "./get-or-insert.ts";
  * (src/domain/fleet-report.ts says which place sets which level). Built once per topology, in
  * slices (`sharedPlacesSteps`) so that a service can keep answering while it builds.
  *
- * Each place maps a tenant to the `Lowest` value its units bring there, remembering which
- * workload offered it: a workload's own units are never paired with each other.
+ * Units, tenants, trust groups and places are numbered once here, and each kind of place is a
+ * `PlaceTable` of integer columns: per place, each tenant's lowest value from outside a trust
+ * group (a workload's own units are never paired with each other), and the unit that offered it.
  */
-export class Lowest {
-  first = Infinity;
-  firstGroup = "";
-  firstUnit = -1;
-  second = Infinity;
-  secondUnit = -1;
-  offer(value: number, group: string, unit: number) {
-    if (value < this.first) {
-      if (group !== this.firstGroup) {
-        this.second = this.first;
-        this.secondUnit = this.firstUnit;
-      }
-      this.first = value;
-      this.firstGroup = group;
-      this.firstUnit = unit;
-    } else if (group !== this.firstGroup && value < this.second) {
-      this.second = value;
-      this.secondUnit = unit;
-    }
-  }
-  /** The lowest value offered by a unit outside trust group `group` (Infinity if none). */
-  valueWithout(group: string): number {
-    return group === this.firstGroup ? this.second : this.first;
-  }
-  /** The unit (index into `SharedPlaces.units`) that offered it. */
-  unitWithout(group: string): number {
-    return group === this.firstGroup ? this.secondUnit : this.firstUnit;
-  }
-}
-
-/** A place: tenant → the lowest value its units bring there. */
-export type Place = Map<string, Lowest>;
-export type Places = Map<string, Place>;
 
 /** What the report needs to know of one container or VM. */
 export interface UnitFacts {
   index: number;
   ref: UnitRef;
   tenant: string;
+  tenantId: number;
   workload: string | null;
-  /** Its trust group: its workload's, or its own when it has none. */
-  group: string;
+  /** The number of its trust group: its workload's, or its own when it has none. */
+  groupId: number;
   chain: Chain;
   /** Rank of the strongest wall below the host: what it brings to a shared host. */
   side: number;
@@ -65,49 +39,70 @@ export interface UnitFacts {
   hostGroup: string;
   rack: string | null;
   rackSynced: boolean;
-  /** Its datacenter's key, or UNKNOWN_DC. */
+  /** Its datacenter's key, or UNKNOWN_DC; and its number (an index into `datacenterGroups`). */
   dc: string;
+  dcId: number;
   /** The tenants that dedicated hardware on its way up is reserved for. */
   dedicated: readonly string[];
+  /** The tenant id of its only reservation (-1: none, or more than one). */
+  reservedFor: number;
+  /** Numbers of what the scan visits alike for all units that share it (-1: nothing to visit): a possibly shared host, hosts apart, its rack. */
+  hostMaybeSignature: number;
+  hostSignature: number;
+  rackSignature: number;
 }
-
-export const UNKNOWN_DC = "\u0000unknown";
-export const SEP = "\u0000";
-export const groupOf = (workload: string | null, id: string) => (workload !== null ? `w:${workload}` : `u:${id}`);
 
 export interface SharedPlaces {
   units: UnitFacts[];
   byId: Map<string, UnitFacts>;
   byWorkload: Map<string, UnitFacts[]>;
+  /** Tenants by number, their numbers, and each one's rank in code-unit order of its key. */
+  tenantNames: string[];
+  tenantIds: Map<string, number>;
+  tenantRank: Int32Array;
+  /** The trust group of each workload's units. */
+  workloadGroups: Map<string, number>;
+  /** The parties of the dedicated tables: a tenant on hardware reserved for another tenant (`only`). */
+  pairTenant: Int32Array;
+  pairOnly: Int32Array;
   /** Co-location: under a compute unit ("kind:key"), each tenant's weakest wall on the way up to it. */
-  below: Places;
+  below: PlaceTable;
+  /**
+   * Unit u's way up, as places of `below`: links[linkStart[u] + k] for its chain's link k, and
+   * the strongest wall between u and that link (the scan reads no chain).
+   */
+  linkStart: Int32Array;
+  links: Int32Array;
+  linkStrongest: Uint8Array;
+  /** The unit a place of `below` is (-1: a host, or a unit that is not synced). */
+  belowUnit: Int32Array;
   /**
    * Possibly shared hosts: units on hidden or unknown hosts per datacenter (or UNKNOWN_DC), and
    * on known hosts per host group (`hostGroups`), by side; without dedicated hardware.
    */
-  hidden: Places;
-  onHosts: Places;
-  /** The same for units on hardware reserved for one tenant, keyed `tenant SEP reservedFor`. */
-  dedicatedHidden: Places;
-  dedicatedOnHosts: Places;
+  hidden: PlaceTable;
+  onHosts: PlaceTable;
+  /** The same for units on hardware reserved for one tenant: parties are pairs (`pairTenant`, `pairOnly`). */
+  dedicatedHidden: PlaceTable;
+  dedicatedOnHosts: PlaceTable;
   /** Every unit on a hidden or unknown host, whatever its dedication (value 0): a shared host not ruled out means at most HOST. */
-  hiddenAll: Places;
+  hiddenAll: PlaceTable;
   /** Units on known hosts per host group, by whether their rack is synced (value 0). */
-  rackSynced: Places;
-  rackUnsynced: Places;
+  rackSynced: PlaceTable;
+  rackUnsynced: PlaceTable;
   /** Units on known hosts per rack key and datacenter ("rack SEP dc"), and the datacenters each rack key was seen in. */
-  racks: Places;
+  racks: PlaceTable;
   rackDatacenters: Map<string, Set<string>>;
   /** Units in synced racks per power and network domain ("dc SEP domain"). */
-  powerDomains: Places;
-  networkDomains: Places;
+  powerDomains: PlaceTable;
+  networkDomains: PlaceTable;
   /** Units per known datacenter key. */
-  datacenters: Places;
+  datacenters: PlaceTable;
   /** Units in synced datacenters per hazard zone ("planet SEP zone"), per region of datacenters with no zones ("planet SEP region"), per planet. */
-  hazardZones: Places;
-  regions: Places;
-  planets: Places;
-  /** Every datacenter group that holds units (UNKNOWN_DC included). */
+  hazardZones: PlaceTable;
+  regions: PlaceTable;
+  planets: PlaceTable;
+  /** Every datacenter group that holds units (UNKNOWN_DC included), by number (`UnitFacts.dcId`). */
   datacenterGroups: string[];
   /**
    * The host groups of each datacenter group: the datacenter itself for hosts of their own,
@@ -115,15 +110,12 @@ export interface SharedPlaces {
    * that placement group (null for the datacenter itself).
    */
   hostGroups: Map<string, Map<string, string | null>>;
+  /** How many of each signature there are. */
+  signatures: { hostMaybe: number; host: number; rack: number };
 }
 
-export function place(places: Places, key: string): Place {
-  return getOrInsert(places, key, () => new Map());
-}
-
-function offer(places: Places, key: string, tenant: string, value: number, f: UnitFacts) {
-  getOrInsert(place(places, key), tenant, () => new Lowest()).offer(value, f.group, f.index);
-}
+/** The tables the report looks a single tenant up in (refining a pair's lowest possible level). */
+const SEARCHED = new Set<string>(["racks", "powerDomains", "networkDomains", "datacenters", "hazardZones", "regions", "planets"]);
 
 const cache = new WeakMap<Topology, SharedPlaces>();
 
@@ -139,31 +131,11 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
 export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
-  const empty = (): Places => new Map();
-  const index: SharedPlaces = {
-    units: [],
-    byId: new Map(),
-    byWorkload: new Map(),
-    below: empty(),
-    hidden: empty(),
-    onHosts: empty(),
-    dedicatedHidden: empty(),
-    dedicatedOnHosts: empty(),
-    hiddenAll: empty(),
-    rackSynced: empty(),
-    rackUnsynced: empty(),
-    racks: empty(),
-    rackDatacenters: new Map(),
-    powerDomains: empty(),
-    networkDomains: empty(),
-    datacenters: empty(),
-    hazardZones: empty(),
-    regions: empty(),
-    planets: empty(),
-    datacenterGroups: [],
-    hostGroups: new Map(),
-  };
-  const groups = new Set<string>();
+  const tables = Object.fromEntries(TABLES.map((t) => [t, new PlaceTable()])) as PlaceTables;
+  const numbering = new PlaceNumbering(topology, tables);
+  const units: UnitFacts[] = [];
+  const byId = new Map<string, UnitFacts>();
+  const byWorkload = new Map<string, UnitFacts[]>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
   const containerKeys = yield* sortedKeysSteps(topology.containers);
   const vmKeys = yield* sortedKeysSteps(topology.virtualMachines);
@@ -174,126 +146,108 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     const key = isContainer ? containerKeys[i] : vmKeys[i - containerKeys.length];
     const node = isContainer ? topology.containers.get(key)! : topology.virtualMachines.get(key)!;
     const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key };
-    const f = factsOf(topology, ref, node.tenant, node.workload, i);
-    index.units.push(f);
-    index.byId.set(f.chain.ids[0], f);
-    if (f.workload !== null) getOrInsert(index.byWorkload, f.workload, () => []).push(f);
-    addToPlaces(topology, index, f);
-    groups.add(f.dc);
-    if (f.hostKnown) {
-      let hostGroups = index.hostGroups.get(f.dc);
-      if (!hostGroups) index.hostGroups.set(f.dc, (hostGroups = new Map<string, string | null>()));
-      hostGroups.set(f.hostGroup, f.placementGroup);
-    }
+    const f = factsOf(topology, numbering, ref, node.tenant, node.workload, i);
+    units.push(f);
+    byId.set(f.chain.ids[0], f);
+    if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
+    addToPlaces(tables, numbering, f);
   }
-  index.datacenterGroups = [...groups];
+  const parties = Math.max(numbering.tenantNames.length, numbering.pairTenant.length);
+  for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
+  const index: SharedPlaces = {
+    units,
+    byId,
+    byWorkload,
+    tenantNames: numbering.tenantNames,
+    tenantIds: numbering.tenants,
+    tenantRank: ranks(numbering.tenantNames),
+    workloadGroups: numbering.workloadGroups,
+    pairTenant: Int32Array.from(numbering.pairTenant),
+    pairOnly: Int32Array.from(numbering.pairOnly),
+    ...tables,
+    linkStart: Int32Array.from(numbering.linkStart),
+    links: Int32Array.from(numbering.links),
+    linkStrongest: Uint8Array.from(numbering.linkStrongest),
+    belowUnit: belowUnits(numbering.belowUnit, tables.below.keys.length),
+    rackDatacenters: numbering.rackDatacenters,
+    datacenterGroups: [...numbering.datacenters.keys()],
+    hostGroups: numbering.hostGroups,
+    signatures: { hostMaybe: numbering.hostMaybeCount, host: numbering.signatures.host.size, rack: numbering.signatures.rack.size },
+  };
   cache.set(topology, index);
   return index;
 }
 
-function factsOf(topology: Topology, ref: UnitRef, tenant: string, workload: string | null, index: number): UnitFacts {
+/** Each name's position in code-unit order. */
+function ranks(names: string[]): Int32Array {
+  const order = names.map((_, i) => i).sort((a, b) => compareCodeUnits(names[a], names[b]));
+  const rankOf = new Int32Array(names.length);
+  order.forEach((id, position) => (rankOf[id] = position));
+  return rankOf;
+}
+
+function belowUnits(sparse: number[], places: number): Int32Array {
+  const result = new Int32Array(places).fill(-1);
+  sparse.forEach((unit, place) => (result[place] = unit));
+  return result;
+}
+
+function factsOf(topology: Topology, numbering: PlaceNumbering, ref: UnitRef, tenant: string, workload: string | null, index: number): UnitFacts {
   const chain = cachedChainOf(topology, ref);
   let dedicated: string[] = [];
   for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-  const dc = chain.datacenter ?? UNKNOWN_DC;
+  const where = numbering.where(chain);
+  const tenantId = numbering.tenant(tenant);
+  const side = rank(chain.belowHost);
+  const reservedFor = dedicated.length === 1 ? numbering.tenant(dedicated[0]) : -1;
   return {
     index,
     ref,
     tenant,
+    tenantId,
     workload,
-    group: groupOf(workload, chain.ids[0]),
+    groupId: numbering.group(workload),
     chain,
-    side: rank(chain.belowHost),
-    hostKnown: chain.host !== null,
-    placementGroup: chain.placementGroup,
-    hostGroup: chain.placementGroup === null ? dc : `${dc}${SEP}${chain.placementGroup}`,
-    rack: chain.rack,
-    rackSynced: chain.rack !== null && topology.racks.has(chain.rack),
-    dc,
+    side,
+    hostKnown: where.hostKnown,
+    placementGroup: where.placementGroup,
+    hostGroup: where.hostGroup,
+    rack: where.rack,
+    rackSynced: where.rackSynced,
+    dc: where.dc,
+    dcId: where.dcId,
     dedicated,
+    reservedFor,
+    hostMaybeSignature: dedicated.length > 1 ? -1 : numbering.hostMaybeSignature(where.nearSignature, side, tenantId, reservedFor),
+    hostSignature: where.hostSignature,
+    rackSignature: where.rackSignature,
   };
 }
 
-function addToPlaces(topology: Topology, index: SharedPlaces, f: UnitFacts) {
-  const { chain, tenant } = f;
+function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, f: UnitFacts) {
+  const { chain, tenantId: tenant, groupId: group, index: unit } = f;
   let strongest = 0;
-  for (let k = 1; k < chain.links.length; k++) {
-    strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
-    offer(index.below, chain.ids[k], tenant, strongest, f);
+  for (let k = 0; k < chain.links.length; k++) {
+    const place = tables.below.id(chain.ids[k]);
+    if (k === 0) numbering.belowUnit[place] = unit;
+    else {
+      strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
+      tables.below.offer(place, tenant, strongest, group, unit);
+    }
+    numbering.links.push(place);
+    numbering.linkStrongest.push(strongest);
   }
+  numbering.linkStart.push(numbering.links.length);
+  const where = numbering.where(chain);
   if (f.dedicated.length <= 1) {
     // Reserved for two tenants at once: shares a host with nobody else's units.
-    const [only] = f.dedicated;
-    const target = only === undefined ? (f.hostKnown ? index.onHosts : index.hidden) : f.hostKnown ? index.dedicatedOnHosts : index.dedicatedHidden;
-    offer(target, f.hostKnown ? f.hostGroup : f.dc, only === undefined ? tenant : `${tenant}${SEP}${only}`, f.side, f);
-  }
-  if (!f.hostKnown) offer(index.hiddenAll, f.dc, tenant, 0, f);
-  else {
-    offer(f.rackSynced ? index.rackSynced : index.rackUnsynced, f.hostGroup, tenant, 0, f);
-    if (f.rack !== null) {
-      offer(index.racks, rackPlaceKey(f), tenant, 0, f);
-      getOrInsert(index.rackDatacenters, f.rack, () => new Set()).add(f.dc);
-      if (f.rackSynced) {
-        const keys = rackDomainKeys(topology, f.rack, f.placementGroup);
-        for (const key of keys.power) offer(index.powerDomains, key, tenant, 0, f);
-        for (const key of keys.network) offer(index.networkDomains, key, tenant, 0, f);
-      }
+    const only = f.reservedFor;
+    if (only === -1) (f.hostKnown ? tables.onHosts : tables.hidden).offer(where.sidePlace, tenant, f.side, group, unit);
+    else {
+      const table = f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
+      if (where.dedicatedSidePlace === -1) where.dedicatedSidePlace = table.id(f.hostKnown ? f.hostGroup : f.dc);
+      table.offer(where.dedicatedSidePlace, numbering.pair(tenant, only), f.side, group, unit);
     }
   }
-  if (f.dc === UNKNOWN_DC) return;
-  offer(index.datacenters, f.dc, tenant, 0, f);
-  const keys = datacenterKeys(topology, f.dc);
-  if (!keys) return;
-  offer(index.planets, keys.planet, tenant, 0, f);
-  for (const key of keys.zones) offer(index.hazardZones, key, tenant, 0, f);
-  if (keys.region !== null) offer(index.regions, keys.region, tenant, 0, f);
-}
-
-/**
- * A synced rack is its own place (its datacenter is known); a rack nobody synced is one per
- * datacenter its hosts name. Seen from a placement group's slot, it is a place of that group
- * only: a slot's rack is known against the group's other slots alone.
- */
-export function rackPlaceKey(f: Pick<UnitFacts, "rack" | "rackSynced" | "dc" | "placementGroup">, dc = f.dc): string {
-  const key = f.rackSynced ? f.rack! : `${f.rack}${SEP}${dc}`;
-  return f.placementGroup === null ? key : `${key}${SEP}${f.placementGroup}`;
-}
-
-const rackKeysCache = new WeakMap<Topology, Map<string, { power: string[]; network: string[] }>>();
-
-/**
- * The place keys of a synced rack's power and network domains ("dc SEP domain", and SEP the
- * placement group when seen from a group's slot), worked out once per rack and group.
- */
-export function rackDomainKeys(topology: Topology, rackKey: string, placementGroup: string | null): { power: string[]; network: string[] } {
-  const cacheKey = placementGroup === null ? rackKey : `${rackKey}${SEP}${placementGroup}`;
-  return getOrInsert(
-    getOrInsert(rackKeysCache, topology, () => new Map()),
-    cacheKey,
-    () => {
-      const rack = topology.racks.get(rackKey)!;
-      const suffix = placementGroup === null ? "" : `${SEP}${placementGroup}`;
-      return { power: rack.powerDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`), network: rack.networkDomains.map((d) => `${rack.datacenter}${SEP}${d}${suffix}`) };
-    },
-  );
-}
-
-const dcKeysCache = new WeakMap<Topology, Map<string, { planet: string; zones: string[]; region: string | null } | null>>();
-
-/** The place keys of a datacenter's planet, hazard zones ("planet SEP zone") and, when it lists none, region ("planet SEP region"); null when not synced. */
-export function datacenterKeys(topology: Topology, dcKey: string): { planet: string; zones: string[]; region: string | null } | null {
-  return getOrInsert(
-    getOrInsert(dcKeysCache, topology, () => new Map()),
-    dcKey,
-    () => {
-      const dc = topology.datacenters.get(dcKey);
-      return dc
-        ? {
-            planet: dc.planet,
-            zones: dc.hazardZones.map((z) => `${dc.planet}${SEP}${z}`),
-            region: dc.hazardZones.length === 0 && dc.region !== null ? `${dc.planet}${SEP}${dc.region}` : null,
-          }
-        : null;
-    },
-  );
+  for (const [table, place] of where.zeroOffers) table.offer(place, tenant, 0, group, unit);
 }
