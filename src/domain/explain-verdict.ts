@@ -65,6 +65,8 @@ export function kindOfSharedThing(shared: SharedThing): string {
       return shared.unit.kind === "virtualMachine" ? "a VM" : `a ${shared.unit.kind}`;
     case "POSSIBLE_HOST":
       return "possibly a host";
+    case "POSSIBLE_HAZARD_ZONE":
+      return "possibly a hazard zone";
     case "NOTHING":
       return "nothing known";
     case "PLANET":
@@ -122,6 +124,8 @@ function describeShared(shared: SharedThing): string {
       return `sit in datacenters of the same region ${shared.key}`;
     case "PLANET":
       return `sit in datacenters with no hazard zone in common, on ${shared.key}`;
+    case "POSSIBLE_HAZARD_ZONE":
+      return `sit in datacenters ${shared.key} and ${shared.other}; ${shared.key} lists no hazard zones, so it may share one with ${shared.other}`;
     case "POSSIBLE_HOST":
       return shared.datacenter ? `may share a host in datacenter ${shared.datacenter}, where the hosts are not known` : "may share a host: where they run is not known";
     case "NOTHING":
@@ -143,6 +147,8 @@ export function describeSharedThing(shared: SharedThing): string {
       return describeUnit(shared.unit);
     case "POSSIBLE_HOST":
       return shared.datacenter ? `a host in datacenter ${shared.datacenter} that may be shared` : "a host that may be shared";
+    case "POSSIBLE_HAZARD_ZONE":
+      return `a hazard zone that datacenter ${shared.key} (which lists none) may share with ${shared.other}`;
     case "NOTHING":
       return "nothing known";
     default:

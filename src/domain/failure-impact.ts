@@ -1,6 +1,6 @@
 import { cachedPlacementAt, comparablePlacements, HOST_PLACED, replicasOf, type Placement } from "./anti-affinity.ts";
 import type { AntiAffinityLevel } from "./scale.ts";
-import { cachedChainOf, type Chain } from "./separation.ts";
+import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts";
 import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits, compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
@@ -94,12 +94,32 @@ function outcomeFor(topology: Topology, chain: Chain, level: AntiAffinityLevel, 
   const elsewhere = failed.datacenter !== null && chain.datacenter !== null && chain.datacenter !== failed.datacenter;
   if ("unknown" in placement) return elsewhere ? "safe" : "atRisk";
   if (!placement.domains.includes(domain)) {
+    if (level === "HAZARD_ZONE" && mayShareStruckZone(topology, chain.datacenter!, domain)) return "atRisk";
     // A placement group's slot and a place outside that group may be one and the same.
     const comparable = !HOST_PLACED.has(level) || chain.placementGroup === failed.placementGroup;
     return comparable || elsewhere ? "safe" : "atRisk";
   }
   const redundant = (level === "POWER_DOMAIN" || level === "NETWORK_DOMAIN") && placement.domains.length > 1;
   return redundant ? "degraded" : "lost";
+}
+
+const zoneNamers = new WeakMap<Topology, Map<string, string[]>>();
+
+/**
+ * Whether a datacenter that is not in hazard-zone domain `domain` may still be struck by it:
+ * rule 3 leaves it possibly sharing a zone with a datacenter that is (one of the two lists no
+ * zones, so its own zones are unknown, and their regions do not tell them apart).
+ */
+function mayShareStruckZone(topology: Topology, datacenter: string, domain: string): boolean {
+  const namers = getOrInsert(zoneNamers, topology, () => {
+    const byDomain = new Map<string, string[]>();
+    for (const dc of topology.datacenters.values()) {
+      const domains = dc.hazardZones.length > 0 ? dc.hazardZones : dc.region !== null ? [dc.region] : [];
+      for (const d of domains) getOrInsert(byDomain, d, () => []).push(dc.key);
+    }
+    return byDomain;
+  });
+  return (namers.get(domain) ?? []).some((other) => other !== datacenter && datacenterSeparation(topology, datacenter, other).shared.kind === "POSSIBLE_HAZARD_ZONE");
 }
 
 /** True when some object of the inventory names this domain at this level. */

@@ -21,11 +21,16 @@ import { compareCodeUnits } from "./compare-code-units.ts";
  * | known hosts, a rack not known               | HOST, RACK or PLANET      |
  * | a datacenter                                | ≤ RACK                    |
  * | a hazard zone or region                     | DATACENTER                |
+ * | a planet, one datacenter listing no zones   | DATACENTER, HAZARD_ZONE   |
+ * |   and no pair of known regions between them |                           |
  * | a planet                                    | HAZARD_ZONE               |
  *
  * So a workload whose strongest requirement is T visits, per unit, only the places of the
  * rows above T (src/domain/shared-places.ts indexes units by each), and per place only the
  * tenants there: the co-located population below the requirement, never workloads × tenants.
+ * Datacenters are paired by rule 3 itself (`datacenterSeparation`, in the scan's
+ * `nearDatacenters`), so a datacenter whose hazard zones are unknown meets every datacenter
+ * rule 3 does not prove HAZARD_ZONE apart from it.
  * A place visited gives each pair a level no lower than the pair's own (a pair sharing a host
  * also shares its rack), and every pair below T is visited at its own level, so the lowest
  * actual, and the weakest pair, are exact. The lowest possible of a listed pair can also come

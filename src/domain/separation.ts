@@ -12,6 +12,8 @@ export type SharedThing =
   | { kind: "UNIT"; unit: UnitRef; contains: boolean }
   | { kind: "RACK" | "POWER_DOMAIN" | "NETWORK_DOMAIN" | "DATACENTER" | "HAZARD_ZONE" | "REGION" | "PLANET"; key: string }
   | { kind: "POSSIBLE_HOST"; datacenter: string | null }
+  /** Different datacenters that may share a hazard zone: datacenter `key` lists none, and no pair of known regions tells it apart from `other`. */
+  | { kind: "POSSIBLE_HAZARD_ZONE"; key: string; other: string }
   | { kind: "NOTHING" };
 
 export interface Separation {
@@ -194,10 +196,14 @@ export function datacenterSeparation(topology: Topology, keyA: string, keyB: str
   if (a.planet !== b.planet) return exact("PLANET", { kind: "NOTHING" });
   const zone = a.hazardZones.find((z) => b.hazardZones.includes(z));
   if (zone) return exact("DATACENTER", { kind: "HAZARD_ZONE", key: zone });
-  if (a.hazardZones.length === 0 && b.hazardZones.length === 0 && a.region !== null && a.region === b.region) {
-    return exact("DATACENTER", { kind: "REGION", key: a.region });
-  }
-  return exact("HAZARD_ZONE", { kind: "PLANET", key: a.planet });
+  const unlisted = a.hazardZones.length === 0 || b.hazardZones.length === 0;
+  const regionsKnown = a.region !== null && b.region !== null;
+  if (!unlisted || (regionsKnown && a.region !== b.region)) return exact("HAZARD_ZONE", { kind: "PLANET", key: a.planet });
+  if (a.hazardZones.length === 0 && b.hazardZones.length === 0 && regionsKnown) return exact("DATACENTER", { kind: "REGION", key: a.region! });
+  // A datacenter that lists no hazard zones has unknown ones (rule 4): its region stands in for
+  // them only against another known region. So they may share a zone: worst case DATACENTER.
+  const silent = a.hazardZones.length === 0 ? keyA : keyB;
+  return { actual: "DATACENTER", possible: "HAZARD_ZONE", shared: { kind: "POSSIBLE_HAZARD_ZONE", key: silent, other: silent === keyA ? keyB : keyA } };
 }
 
 /**

@@ -103,7 +103,7 @@ describe("separation properties", () => {
     );
   });
 
-  const FORGET = ["hide a VM's host", "drop a rack from a host", "unsync a rack", "unsync a datacenter", "unsync a host", "unsync a VM"] as const;
+  const FORGET = ["hide a VM's host", "drop a rack from a host", "unsync a rack", "unsync a datacenter", "unsync a host", "unsync a VM", "forget a datacenter's region"] as const;
   it("never raises actual when something becomes unknown", () => {
     fc.assert(
       fc.property(seeds, fc.constantFrom(...FORGET), fc.nat(), (seed, forget, which) => {
@@ -134,6 +134,9 @@ describe("separation properties", () => {
             break;
           case "unsync a datacenter":
             after.datacenters.splice(which % after.datacenters.length, 1);
+            break;
+          case "forget a datacenter's region":
+            after.datacenters[which % after.datacenters.length].region = null;
             break;
           case "unsync a host":
             after.hosts.splice(which % after.hosts.length, 1);

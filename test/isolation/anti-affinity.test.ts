@@ -19,6 +19,10 @@ const snapshot = {
     { id: "az1", region: "us-east-1" },
     { id: "az2", region: "us-east-1" },
     { id: "moon1", planet: "moon", hazardZones: ["meteorite"] },
+    // fra-n lists no hazard zones: they are unknown, so it may be in fra-z's flood:main.
+    { id: "fra-z", region: "eu-central", hazardZones: ["flood:main"] },
+    { id: "fra-n", region: "eu-central" },
+    { id: "bare-dc" },
   ],
   racks: [
     { id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"], networkDomains: ["tor-1"] },
@@ -77,6 +81,8 @@ const snapshot = {
       ],
     },
     { id: "w-nested", tenant: "t", minHealthyReplicas: 2, antiAffinity: [{ level: "HOST" }] },
+    { id: "w-unlisted", tenant: "t", antiAffinity: [{ level: "HAZARD_ZONE" }] },
+    { id: "w-bare", tenant: "t", antiAffinity: [{ level: "HAZARD_ZONE" }] },
   ],
   virtualMachines: [
     { id: "host-1", host: "h1", tenant: "t", workload: "w-host" },
@@ -113,6 +119,10 @@ const snapshot = {
     { id: "unknown-ghost-dc", host: "h-ghost-dc", tenant: "t", workload: "w-unknown" },
     { id: "nested-vm", host: "h3", tenant: "t", workload: "w-nested" },
     { id: "nested-vm-2", host: "h3", tenant: "t", workload: "w-nested" },
+    { id: "unlisted-z", datacenter: "fra-z", tenant: "t", workload: "w-unlisted" },
+    { id: "unlisted-n", datacenter: "fra-n", tenant: "t", workload: "w-unlisted" },
+    { id: "bare-1", host: "h1", tenant: "t", workload: "w-bare" },
+    { id: "bare-2", datacenter: "bare-dc", tenant: "t", workload: "w-bare" },
     // Another tenant's unit naming t's workload: no replica of it.
     { id: "foreign-vm", host: "h3", tenant: "u", workload: "w-nested" },
   ],
@@ -246,6 +256,31 @@ describe("failure what-ifs", () => {
   it("a hazard zone takes down every datacenter in it", () => {
     const impact = failureImpact(topology, "HAZARD_ZONE", "weather:north-sea");
     expect(impact.workloads.find((w) => w.workload === "w-zone")).toMatchObject({ losesAll: true });
+  });
+
+  it("a hazard zone may strike a datacenter of its region that lists none: at risk, never surviving", () => {
+    const flood = failureImpact(topology, "HAZARD_ZONE", "flood:main").workloads.find((w) => w.workload === "w-unlisted")!;
+    expect([flood.lost.map((r) => r.key), flood.atRisk.map((r) => r.key), flood.remaining]).toEqual([["unlisted-z"], ["unlisted-n"], 0]);
+    // fra-n's region stands for its unknown zones, which may be fra-z's.
+    const region = failureImpact(topology, "HAZARD_ZONE", "eu-central").workloads.find((w) => w.workload === "w-unlisted")!;
+    expect([region.lost.map((r) => r.key), region.atRisk.map((r) => r.key), region.remaining]).toEqual([["unlisted-n"], ["unlisted-z"], 0]);
+    expect(survives(topology, "w-unlisted", "HAZARD_ZONE")).toMatchObject({
+      survives: false,
+      singlePointsOfFailure: [
+        { domain: "eu-central", remaining: 0 },
+        { domain: "flood:main", remaining: 0 },
+      ],
+    });
+    // A datacenter that lists none in another known region is out of reach.
+    const north = failureImpact(topology, "HAZARD_ZONE", "weather:north-sea").workloads.find((w) => w.workload === "w-bare")!;
+    expect([north.lost.map((r) => r.key), north.atRisk.map((r) => r.key)]).toEqual([["bare-1"], ["bare-2"]]);
+    expect(failureImpact(topology, "HAZARD_ZONE", "flood:main").workloads.map((w) => w.workload)).toEqual(["w-unlisted"]);
+  });
+
+  it("a replica in a datacenter with no hazard zones and no region is unverifiable at HAZARD_ZONE", () => {
+    const [zone] = auditWorkload(topology, "w-bare");
+    expect(zone.unverifiable.map((u) => [u.replica.key, u.reason])).toEqual([["bare-2", "datacenter bare-dc lists no hazard zone and no region"]]);
+    expect(survives(topology, "w-bare", "HAZARD_ZONE")).toMatchObject({ survives: false, unverifiable: [{ kind: "virtualMachine", key: "bare-2" }] });
   });
 
   it("knows which domains exist", () => {

@@ -28,12 +28,14 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
   const zones = ["z1", "z2", "z3"];
-  const datacenters = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) => ({
-    id: `dc${i}`,
-    region: pick(["ra", "rb", null]),
-    hazardZones: zones.filter(() => chance(0.3)),
-    planet: chance(0.15) ? "moon" : "earth",
-  }));
+  const datacenters = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) => {
+    const region = pick(["ra", "rb", null]);
+    const hazardZones = zones.filter(() => chance(0.3));
+    // Unknown zones (rule 3): none listed, and a region missing or shared with one that lists
+    // some. Known: regions always, and those that list none never share one with those that do.
+    const knownRegion = hazardZones.length > 0 ? (region ?? "ra") : region === "rb" ? "rd" : "rc";
+    return { id: `dc${i}`, region: o.known ? knownRegion : region, hazardZones, planet: chance(0.15) ? "moon" : "earth" };
+  });
   const racks = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => ({
     id: `r${i}`,
     datacenter: o.known || chance(0.9) ? pick(datacenters).id : "dc-dangling-2",

@@ -2059,7 +2059,7 @@ export type SharedThing = {
   __typename?: 'SharedThing';
   /** In words, e.g. "host h-4" or "a host in datacenter euw1-az1 that may be shared"; for a TENANT token only its kind, e.g. "a host". */
   description: Scalars['String']['output'];
-  /** Its key (inventory id, hazard zone, region or planet); null for POSSIBLE_HOST and NOTHING, and for a TENANT token unless it is the caller's own unit. */
+  /** Its key (inventory id, hazard zone, region or planet; for POSSIBLE_HAZARD_ZONE the datacenter that lists no zones); null for POSSIBLE_HOST and NOTHING, and for a TENANT token unless it is the caller's own unit. */
   key?: Maybe<Scalars['String']['output']>;
   /** What kind of thing it is. */
   kind: SharedThingKind;
@@ -2081,6 +2081,8 @@ export type SharedThingKind =
   | 'NOTHING'
   /** Their datacenters share no hazard zone, on this planet. */
   | 'PLANET'
+  /** Different datacenters that may share a hazard zone: this one (key, node) lists none, and their regions do not tell them apart. */
+  | 'POSSIBLE_HAZARD_ZONE'
   /** A host is hidden or unknown: they may share one (key: null; node: the datacenter when known). */
   | 'POSSIBLE_HOST'
   /** Their racks share this power domain (PDU, feed). */

@@ -67,6 +67,7 @@ const SHARED_LOADER = {
   POWER_DOMAIN: "powerDomains",
   NETWORK_DOMAIN: "networkDomains",
   DATACENTER: "datacenters",
+  POSSIBLE_HAZARD_ZONE: "datacenters",
 } as const;
 
 /** A shared thing as the API shows it; for a tenant caller, only its kind unless it is the caller's own unit. */

@@ -108,6 +108,8 @@ export const SHARED_ROWS: Record<string, Row[]> = {
   HAZARD_ZONE: ['hazard'],
   REGION: ['hazard'],
   PLANET: ['planet'],
+  // Keyed by the datacenter that lists no hazard zones (so its zones may be the other's).
+  POSSIBLE_HAZARD_ZONE: ['datacenter'],
 };
 
 /** Does this node stand for the shared thing (kind, key)? */
