@@ -223,6 +223,8 @@ export type SharedThingKind =
   | 'NOTHING'
   /** Their datacenters share no hazard zone, on this planet. */
   | 'PLANET'
+  /** Different datacenters that may share a hazard zone: this one (key, node) lists none, and their regions do not tell them apart. */
+  | 'POSSIBLE_HAZARD_ZONE'
   /** A host is hidden or unknown: they may share one (key: null; node: the datacenter when known). */
   | 'POSSIBLE_HOST'
   /** Their racks share this power domain (PDU, feed). */
