@@ -2,12 +2,15 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { currentFindings, findingChanges, type StoredFinding } from "../domain/findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
+import { unlessAborted } from "./unless-aborted.ts";
 
 /*
  * Brings the stored findings up to a view of the index: the difference between the findings
  * as stored (the report before) and the view's report and violations (the report after), in a
  * constant number of statements whatever the fleet's size. One replica at a time (an advisory
  * lock); a view older than what is stored is never applied, so replicas cannot undo each other.
+ * An abort (the service stopping) abandons the update: its transaction rolls back whole, and
+ * the next run (here after a restart, or on another replica) does it again.
  */
 export interface FindingsUpdate {
   opened: number;
@@ -18,8 +21,8 @@ export interface FindingsUpdate {
 const LOCK = `hashtextextended('tenancy-findings', 0)`;
 
 /** Null when another replica holds the lock, or the stored findings are as new as the view. */
-export async function updateFindings(sql: SqlClient, view: IsolationView): Promise<FindingsUpdate | null> {
-  const current = currentFindings(await view.report(), await view.violations());
+export async function updateFindings(sql: SqlClient, view: IsolationView, signal?: AbortSignal): Promise<FindingsUpdate | null> {
+  const current = currentFindings(await unlessAborted(view.report(), signal), await unlessAborted(view.violations(), signal));
   const inventory = view.inventoryVersion;
   const policy = view.policy.version;
   return sql.transaction(async (tx) => {
@@ -58,7 +61,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView): Promi
       [inventory, policy],
     );
     return { opened: changed.filter((u) => u.change === "OPENED" || u.change === "REOPENED").length, changed: changed.length, resolved: resolved.length };
-  });
+  }, signal);
 }
 
 /** Records the events and, in the same statement, their notifications (the outbox). */
@@ -76,7 +79,7 @@ async function recordEvents(tx: SqlClient, events: { finding: string; change: st
 }
 
 /** Acceptances whose time ran out: the findings are OPEN again. */
-export async function expireAcceptances(sql: SqlClient): Promise<number> {
+export async function expireAcceptances(sql: SqlClient, signal?: AbortSignal): Promise<number> {
   return sql.transaction(async (tx) => {
     const expired = await tx.query(`UPDATE finding SET state = 'OPEN' WHERE state = 'ACCEPTED' AND accepted_until <= clock_timestamp() RETURNING id`);
     if (expired.length === 0) return 0;
@@ -90,7 +93,7 @@ export async function expireAcceptances(sql: SqlClient): Promise<number> {
     );
     if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     return expired.length;
-  });
+  }, signal);
 }
 
 /** True when the findings are already up to the inventory and policy versions in force. */
