@@ -9,6 +9,7 @@ import type { Database } from "../db/open-database.ts";
 import { collect, commandAction } from "./command-action.ts";
 import { formatTable } from "./result-table.ts";
 import type { ServiceClient } from "./service-client.ts";
+import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
 
 /*
@@ -45,6 +46,12 @@ export function addTokenCommand(program: Command) {
     .action(commandAction((name: string) => revoke(name)));
 }
 
+/** A refusal as the option it is about says it: `--tenant: …`. */
+function optionError(e: UserError): string {
+  const field = e.path[0] === "input" ? e.path[1] : e.path[0];
+  return `--${field === "savedQueriesOnly" ? "saved-queries-only" : field === "sources" ? "source" : field}: ${e.message}`;
+}
+
 const actor = () => ({ actor: `cli:${userInfo().username}`, role: "admin" as const });
 
 type CreateOptions = { role: string; name?: string; tenant?: string; source?: string[]; kinds?: string[]; tenants?: string[]; savedQueriesOnly?: boolean };
@@ -62,12 +69,12 @@ async function create(options: CreateOptions): Promise<number> {
     tenants: commaList(options.tenants),
     savedQueriesOnly: options.savedQueriesOnly,
   };
+  // Options that do not go together are wrong usage (exit 2); a refusal by the database (a name taken) is exit 1.
+  const wrong = checkTokenInput(input);
+  if (wrong.length > 0) throw new UsageError(wrong.map(optionError).join("\n"));
   const done = (created: { token: TokenRow; secret: string } | { errors: UserError[] }) => {
     if ("errors" in created) {
-      for (const e of created.errors) {
-        const field = e.path[0] === "input" ? e.path[1] : e.path[0];
-        console.error(`--${field === "savedQueriesOnly" ? "saved-queries-only" : field === "sources" ? "source" : field}: ${e.message}`);
-      }
+      for (const e of created.errors) console.error(optionError(e));
       return 1;
     }
     console.error(`created token ${created.token.name} (${describeScope(created.token)}); keep its secret now, it is not shown again:`);
@@ -86,9 +93,7 @@ async function create(options: CreateOptions): Promise<number> {
     },
     {
       async viaService(client) {
-        // The API's enum takes the role in capitals; an unknown role is refused here in the CLI's words.
-        const invalid = checkTokenInput(input);
-        if (invalid.length > 0) return done({ errors: invalid });
+        // The API's enum takes the role in capitals (an unknown role was refused above, in the CLI's words).
         const { createApiToken: payload } = await client.request(`mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { secret token { ${TOKEN_FIELDS} } userErrors { path message } } }`, {
           input: { ...input, role: input.role.toUpperCase() },
         });
