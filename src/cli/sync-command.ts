@@ -75,6 +75,8 @@ export function addSyncCommand(program: Command) {
 
 async function sync(config: Config, provider: string | undefined, options: SyncOptions): Promise<number> {
   const dryRun = options.dryRun === true;
+  // A schedule is a sources.yaml's (the same sources a server runs): a file or a provider is synced once.
+  if (options.every !== undefined && !options.config) throw new UsageError("--every works with --config only: put the source in a sources.yaml to sync it on a schedule");
   if (options.config) {
     if (provider) throw new UsageError("sync --config takes no provider: each source names its connector");
     return syncConfigured(config, options.config, options.every, dryRun);

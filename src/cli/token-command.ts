@@ -10,6 +10,7 @@ import { collect, commandAction } from "./command-action.ts";
 import { formatTable } from "./result-table.ts";
 import type { ServiceClient } from "./service-client.ts";
 import { CliApiTokensDocument, CliCreateApiTokenDocument, CliRevokeApiTokenDocument, type CliApiTokensQuery, type Role } from "../graphql/generated/operations.ts";
+import { UsageError } from "./usage-error.ts";
 import { withDatabase } from "./with-database.ts";
 
 /*
@@ -45,6 +46,12 @@ export function addTokenCommand(program: Command) {
     .action(commandAction((name: string) => revoke(name)));
 }
 
+/** A refusal as the option it is about says it: `--tenant: …`. */
+function optionError(e: UserError): string {
+  const field = e.path[0] === "input" ? e.path[1] : e.path[0];
+  return `--${field === "savedQueriesOnly" ? "saved-queries-only" : field === "sources" ? "source" : field}: ${e.message}`;
+}
+
 const actor = () => ({ actor: `cli:${userInfo().username}`, role: "admin" as const });
 
 type CreateOptions = { role: string; name?: string; tenant?: string; source?: string[]; kinds?: string[]; tenants?: string[]; savedQueriesOnly?: boolean };
@@ -62,12 +69,12 @@ async function create(options: CreateOptions): Promise<number> {
     tenants: commaList(options.tenants),
     savedQueriesOnly: options.savedQueriesOnly,
   };
+  // Options that do not go together are wrong usage (exit 2); a refusal by the database (a name taken) is exit 1.
+  const wrong = checkTokenInput(input);
+  if (wrong.length > 0) throw new UsageError(wrong.map(optionError).join("\n"));
   const done = (created: { token: TokenRow; secret: string } | { errors: UserError[] }) => {
     if ("errors" in created) {
-      for (const e of created.errors) {
-        const field = e.path[0] === "input" ? e.path[1] : e.path[0];
-        console.error(`--${field === "savedQueriesOnly" ? "saved-queries-only" : field === "sources" ? "source" : field}: ${e.message}`);
-      }
+      for (const e of created.errors) console.error(optionError(e));
       return 1;
     }
     console.error(`created token ${created.token.name} (${describeScope(created.token)}); keep its secret now, it is not shown again:`);
@@ -86,10 +93,7 @@ async function create(options: CreateOptions): Promise<number> {
     },
     {
       async viaService(client) {
-        // The API's enum takes the role in capitals; an unknown role is refused here in the CLI's words.
-        const invalid = checkTokenInput(input);
-        if (invalid.length > 0) return done({ errors: invalid });
-        // checkTokenInput let only the roles through, which the API names in capitals.
+        // checkTokenInput (above) let only the roles through, which the API names in capitals.
         const role = input.role.toUpperCase() as Role;
         const copy = (list: readonly string[] | null | undefined) => list && [...list];
         const { createApiToken: payload } = await client.request(CliCreateApiTokenDocument, { input: { ...input, role, sources: copy(input.sources), kinds: copy(input.kinds), tenants: copy(input.tenants) } });

@@ -21,8 +21,14 @@ export function pgliteClient(db: PGlite, onStatement: StatementListener): SqlCli
       onStatement(script);
       await traced(script, () => db.exec(script));
     },
-    transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
-      return db.transaction((tx) => work(transactionClient(tx, onStatement)));
+    // PGlite cannot interrupt a statement; an abort stops the transaction before its next one.
+    async transaction<T>(work: (tx: SqlClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+      signal?.throwIfAborted();
+      return db.transaction(async (tx) => {
+        const result = await work(transactionClient(tx, onStatement, signal));
+        signal?.throwIfAborted();
+        return result;
+      });
     },
     rolledBack<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
       return db.transaction(async (tx) => {
@@ -35,15 +41,17 @@ export function pgliteClient(db: PGlite, onStatement: StatementListener): SqlCli
   };
 }
 
-function transactionClient(tx: Transaction, onStatement: StatementListener): SqlClient {
+function transactionClient(tx: Transaction, onStatement: StatementListener, signal?: AbortSignal): SqlClient {
   return {
     engine: "pglite",
     async query<Row>(sql: string, params: readonly SqlParam[] = []) {
+      signal?.throwIfAborted();
       onStatement(sql);
       const result = await traced(sql, () => tx.query<Row>(sql, params as unknown[]));
       return result.rows;
     },
     async exec(script: string) {
+      signal?.throwIfAborted();
       onStatement(script);
       await traced(script, () => tx.exec(script));
     },

@@ -17,9 +17,12 @@ export interface SqlClient {
   exec(script: string): Promise<void>;
   /**
    * Runs `work` in one transaction on one connection: COMMIT when it resolves, ROLLBACK when it
-   * throws. Nested calls are not supported.
+   * throws. Nested calls are not supported. When `signal` aborts, the transaction is abandoned:
+   * a statement under way is interrupted where the engine allows it (PostgreSQL: the connection
+   * is dropped, so the server rolls back), no further statement runs, nothing is committed,
+   * and the call rejects with the signal's reason.
    */
-  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlClient) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Runs `work` in one transaction that is always rolled back (a dry run): its result, nothing written. */
   rolledBack<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
 }

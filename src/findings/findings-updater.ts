@@ -5,13 +5,15 @@ import type { IsolationIndex } from "../isolation/isolation-index.ts";
 import { expireAcceptances, findingsUpToDate, updateFindings, type KnownFindings } from "./update-findings.ts";
 import { outsideRequest } from "../observability/request-context.ts";
 import { inSpan } from "../observability/in-span.ts";
+import { unlessAborted } from "./unless-aborted.ts";
 
 /*
  * Keeps the findings current on every replica: after a change this replica made (a sync, a
  * policy change, a rule override), when another replica's change is announced (the inventory
  * NOTIFY), and on a short poll that also catches policy changes made elsewhere and acceptances
  * whose time ran out. Runs never overlap; a request for a run while one is under way makes
- * one more run after it.
+ * one more run after it. Stopping abandons a run under way (its transaction rolls back, the
+ * next start or another replica redoes it): a stop must not wait for a whole fleet's update.
  */
 export const FINDINGS_POLL_MS = 2_000;
 
@@ -21,6 +23,7 @@ export class FindingsUpdater {
   private stopped = false;
   /** What this replica's last update left (update-findings.ts): the next compares with it. */
   private known: KnownFindings | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly db: Pick<Database, "sql" | "listen">,
@@ -35,6 +38,7 @@ export class FindingsUpdater {
     void this.schedule();
     return async () => {
       this.stopped = true;
+      this.stopping.abort(new Error("the service is stopping"));
       clearInterval(timer);
       await unlisten();
       await this.running;
@@ -60,19 +64,21 @@ export class FindingsUpdater {
   }
 
   private async run(): Promise<void> {
+    const { signal } = this.stopping;
     try {
-      const expired = await expireAcceptances(this.db.sql);
+      const expired = await expireAcceptances(this.db.sql, signal);
       if (expired > 0) this.logger.info({ expired }, "finding acceptances expired");
       if (await findingsUpToDate(this.db.sql)) return;
       const started = performance.now();
-      const view = await this.index.view();
+      const view = await unlessAborted(this.index.view(), signal);
       const index = Math.round(performance.now() - started);
-      const done = await updateFindings(this.db.sql, view, this.known);
+      const done = await updateFindings(this.db.sql, view, this.known, signal);
       if (!done) return;
       this.known = done.known;
       // With where the time went (the index's reload, the report, ...): what a notification waits for.
       if (done.update.changed + done.update.resolved > 0) this.logger.info({ ...done.update, ms: { index, ...done.ms } }, "findings updated");
     } catch (error) {
+      if (signal.aborted) return this.logger.info("findings update abandoned: the service is stopping; the next start or another replica redoes it");
       this.logger.warn({ err: error }, "updating findings failed; tried again on the next change or poll");
     }
   }

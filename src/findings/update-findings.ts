@@ -4,6 +4,7 @@ import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDi
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { runInSlices } from "../isolation/run-in-slices.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
+import { unlessAborted } from "./unless-aborted.ts";
 
 /*
  * Brings the stored findings up to a view of the index: the difference between the findings
@@ -21,6 +22,9 @@ import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
  * `last_seen_at` is not rewritten on the findings an update leaves alone: a finding not
  * resolved was seen by the last update (findings_state.updated_at; finding-store.ts reads it
  * so), and one resolved keeps the time of the last update that saw it.
+ *
+ * An abort (the service stopping) abandons the update: its transaction rolls back whole, and
+ * the next run (here after a restart, or on another replica) does it again.
  */
 export interface FindingsUpdate {
   opened: number;
@@ -56,11 +60,11 @@ interface Versions {
  * Null when another replica holds the lock, or the stored findings are as new as the view.
  * `known`: what this replica's last update left, if any.
  */
-export async function updateFindings(sql: SqlClient, view: IsolationView, known: KnownFindings | null = null): Promise<{ update: FindingsUpdate; known: KnownFindings; ms: UpdateTimes } | null> {
+export async function updateFindings(sql: SqlClient, view: IsolationView, known: KnownFindings | null = null, signal?: AbortSignal): Promise<{ update: FindingsUpdate; known: KnownFindings; ms: UpdateTimes } | null> {
   const started = performance.now();
-  const [report, violations] = [await view.report(), await view.violations()];
+  const [report, violations] = [await unlessAborted(view.report(), signal), await unlessAborted(view.violations(), signal)];
   const reported = performance.now();
-  const found = await runInSlices(reportFindingsSteps(report, violations));
+  const found = await unlessAborted(runInSlices(reportFindingsSteps(report, violations)), signal);
   const digested = performance.now();
   const ms = () => ({ report: Math.round(reported - started), digests: Math.round(digested - reported), write: Math.round(performance.now() - digested) });
   const inventory = view.inventoryVersion;
@@ -95,7 +99,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
     );
     const opened = changed.filter((u) => u.change === "OPENED" || u.change === "REOPENED").length;
     return { update: { opened, changed: changed.length, resolved: resolved.length, compared: still ? "CHANGED" : "ALL" }, known: { inventory, policy, digests: found.digests }, ms: ms() };
-  });
+  }, signal);
 }
 
 type Compared = { current: Map<string, FindingFacts>; stored: Map<string, StoredFinding> };
@@ -170,7 +174,7 @@ async function recordBatch(tx: SqlClient, events: FindingEventRecord[], inventor
 }
 
 /** Acceptances whose time ran out: the findings are OPEN again. */
-export async function expireAcceptances(sql: SqlClient): Promise<number> {
+export async function expireAcceptances(sql: SqlClient, signal?: AbortSignal): Promise<number> {
   return sql.transaction(async (tx) => {
     const expired = await tx.query(`UPDATE finding SET state = 'OPEN' WHERE state = 'ACCEPTED' AND accepted_until <= clock_timestamp() RETURNING id`);
     if (expired.length === 0) return 0;
@@ -184,7 +188,7 @@ export async function expireAcceptances(sql: SqlClient): Promise<number> {
     );
     if (queued.length > 0) await tx.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
     return expired.length;
-  });
+  }, signal);
 }
 
 /** True when the findings are already up to the inventory and policy versions in force. */

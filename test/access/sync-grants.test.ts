@@ -43,7 +43,7 @@ describe("a DCIM token made with tenancy token create --kinds", () => {
     const listed = await runCli(["token", "list"], env);
     expect(listed.stdout).toContain("sync dcim-lab; kinds datacenters, racks, hosts, powerDomains");
     const wrong = await runCli(["token", "create", "--role", "sync", "--source", "x", "--kinds", "hosts,vms"], env);
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(2); // wrong usage
     expect(wrong.stderr).toContain('--kinds: unknown kind "vms"');
   }, 180_000); // three child processes: slow on a loaded machine
 

@@ -33,7 +33,8 @@ describe("tenancy token", () => {
     expect(created.stderr).toMatch(/created token q3-audit \(compliance\)/);
 
     const refused = await runCli(["token", "create", "--role", "tenant"], operator());
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2); // wrong usage, as README's exit codes say
+    expect((await runCli(["token", "create", "--role", "compliance", "--name", "q3-audit"], operator())).code).toBe(1); // the name is taken: refused
     expect(refused.stderr).toMatch(/--tenant: a tenant token must name its tenant/);
     expect((await runCli(["token", "create"], operator())).code).toBe(2);
   });

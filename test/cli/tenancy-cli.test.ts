@@ -82,4 +82,19 @@ describe("tenancy CLI", () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("cannot reach the database");
   });
+
+  it("exits 2 for wrong usage: a token role that does not exist, a tenant token without --tenant, --every without --config", async () => {
+    const king = await runCli(["token", "create", "--role", "king"], env);
+    expect(king.code).toBe(2);
+    expect(king.stderr).toContain("--role: role must be one of");
+    const tenant = await runCli(["token", "create", "--role", "tenant"], env);
+    expect(tenant.code).toBe(2);
+    expect(tenant.stderr).toContain("--tenant: a tenant token must name its tenant");
+    expect((await runCli(["token", "list"], env)).stdout).not.toMatch(/king|tenant-/);
+    const snapshot = await file("every.json", JSON.stringify({ source: "every-source", hosts: [{ id: "h-every" }] }));
+    const every = await runCli(["sync", "--file", snapshot, "--every", "5m"], env);
+    expect(every.code).toBe(2);
+    expect(every.stderr).toContain("--every works with --config only");
+    expect(every.stdout).not.toContain("every-source");
+  }, 120_000);
 });

@@ -41,23 +41,29 @@ describe("the AWS EC2 connector", () => {
   });
 
   it("gives each spread group member a rack and host of its own, so rack-level rules can be proven", () => {
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
-    // A slot of the group, named by its id (from describe-placement-groups: these instances do not print it).
-    expect(record(snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toEqual({
-      id: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001",
-      rack: "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001",
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toEqual({ id: "i-0a1b2c3d4e5f60001", host: "aws-spread/euw1-az3/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60001", tenant: "acme", workload: "checkout", dedicated: false });
+    // A slot of the group, keyed and named by the zone's and the group's ids (the group's from describe-placement-groups: these instances do not print it).
+    expect(record(snapshot, "hosts", "aws-spread/euw1-az3/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60001")).toEqual({
+      id: "aws-spread/euw1-az3/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60001",
+      rack: "aws-spread/euw1-az3/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60001",
       placementGroup: "aws/pg-0a1b2c3d4e5f60001",
     });
-    // Without any id, the group is named within this source: group names repeat across accounts.
+    // Without any group id, the slot and its group are named within this account: group names repeat across accounts.
     const noIds = JSON.parse(JSON.stringify(groups), (key, value) => (key === "GroupId" ? undefined : value));
-    expect(record(map([instances, zones, noIds]).snapshot, "hosts", "aws-spread/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001")).toMatchObject({ placementGroup: "aws/aws-prod/checkout-spread" });
-    expect(record(snapshot, "racks", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002", datacenter: "euw1-az1", powerDomains: [], networkDomains: [] });
+    const key = "aws-spread/123456789012/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001";
+    expect(record(map([instances, zones, noIds]).snapshot, "hosts", key)).toMatchObject({ placementGroup: "aws/123456789012/checkout-spread" });
+    expect(record(snapshot, "racks", "aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002")).toEqual({
+      id: "aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002",
+      datacenter: "euw1-az1",
+      powerDomains: [],
+      networkDomains: [],
+    });
   });
 
   it("gives each partition of a partition group one rack and one (conservatively shared) host", () => {
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60003").host).toBe("aws-partition/eu-west-1a/kafka-partitions/1");
-    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60004").host).toBe("aws-partition/eu-west-1a/kafka-partitions/2");
-    expect(record(snapshot, "racks", "aws-partition/eu-west-1a/kafka-partitions/1").datacenter).toBe("euw1-az3");
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60003").host).toBe("aws-partition/euw1-az3/pg-0a1b2c3d4e5f60002/1");
+    expect(record(snapshot, "virtualMachines", "i-0a1b2c3d4e5f60004").host).toBe("aws-partition/euw1-az3/pg-0a1b2c3d4e5f60002/2");
+    expect(record(snapshot, "racks", "aws-partition/euw1-az3/pg-0a1b2c3d4e5f60002/1").datacenter).toBe("euw1-az3");
   });
 
   it("keeps hosts hidden otherwise: the VM names its zone; a cluster group proves nothing", () => {
@@ -112,17 +118,19 @@ describe("the AWS EC2 connector", () => {
     expect(record(alone.snapshot, "virtualMachines", "i-0a1b2c3d4e5f60001")).toMatchObject({ datacenter: "euw1-az3" });
     expect(alone.warnings).toContainEqual({ subject: "eu-west-1b", message: expect.stringMatching(/zone id is not known .*its instances' datacenter is unknown/) });
     expect(alone.warnings).toContainEqual({ subject: "i-0a1b2c3d4e5f60003", message: expect.stringMatching(/placement group kafka-partitions: its strategy is not known/) });
-    // Group members whose zone id is not known keep their own hosts, without racks (a rack needs a datacenter).
+    // Group members whose zone id is not known keep their own hosts, without racks (a rack needs a
+    // datacenter), in a group named within their account (the zone's name means another zone elsewhere).
     const noZones = map([instances, groups]).snapshot;
-    expect(record(noZones, "virtualMachines", "i-0a1b2c3d4e5f60002").host).toBe("aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002");
-    expect(record(noZones, "hosts", "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002")).toEqual({ id: "aws-spread/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
+    const key = "aws-spread/123456789012/eu-west-1b/checkout-spread/i-0a1b2c3d4e5f60002";
+    expect(record(noZones, "virtualMachines", "i-0a1b2c3d4e5f60002").host).toBe(key);
+    expect(record(noZones, "hosts", key)).toEqual({ id: key, placementGroup: "aws/123456789012/checkout-spread" });
     expect(valid(noZones)).toEqual([]);
   });
 
   it("spreads a group with SpreadLevel host over hosts, not racks", () => {
     const hostLevel = { PlacementGroups: (groups as any).PlacementGroups.map((g: any) => (g.GroupName === "checkout-spread" ? { ...g, SpreadLevel: "host" } : g)) };
     const s = map([instances, zones, hostLevel]).snapshot;
-    const key = "aws-spread-host/eu-west-1a/checkout-spread/i-0a1b2c3d4e5f60001";
+    const key = "aws-spread-host/euw1-az3/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60001";
     expect(record(s, "virtualMachines", "i-0a1b2c3d4e5f60001").host).toBe(key);
     expect(record(s, "hosts", key)).toEqual({ id: key, datacenter: "euw1-az3", placementGroup: "aws/pg-0a1b2c3d4e5f60001" });
     expect(ids(s, "racks").filter((r) => r.includes("checkout-spread"))).toEqual([]);
@@ -136,8 +144,46 @@ describe("the AWS EC2 connector", () => {
     // Two partitions of one group: racks apart, as AWS promises.
     expect(separation(topology, vm("i-0a1b2c3d4e5f60003"), vm("i-0a1b2c3d4e5f60004"))).toMatchObject({ actual: "RACK", possible: "RACK" });
     // The group's id, where the export gives it, names the group across accounts.
-    expect(record(snapshotWithGroupIds().snapshot, "hosts", "aws-partition/eu-west-1a/pg-0kafka/1")).toMatchObject({ placementGroup: "aws/pg-0kafka" });
+    expect(record(snapshotWithGroupIds().snapshot, "hosts", "aws-partition/euw1-az3/pg-0kafka/1")).toMatchObject({ placementGroup: "aws/pg-0kafka" });
     expect(warnings.filter((w) => /share this zone/.test(w.message))).toEqual([]);
+  });
+
+  it("matches a partition group shared through AWS RAM by zone id and group id, and leaves describing its slots to the owner's source", () => {
+    // One group of account 111…, shared with 222…; euw1-az3 is eu-west-1a in one account and eu-west-1c in the other.
+    const arn = "arn:aws:ec2:eu-west-1:111111111111:placement-group/kafka-shared";
+    const sharedGroup = { PlacementGroups: [{ GroupName: "kafka-shared", GroupId: "pg-0shared", GroupArn: arn, Strategy: "partition", PartitionCount: 3, State: "available" }] };
+    const zonesOf = (name: string) => ({ AvailabilityZones: [{ ZoneName: name, ZoneId: "euw1-az3", RegionName: "eu-west-1", State: "available" }] });
+    const member = (id: string, zone: string, partition: number) => ({
+      InstanceId: id,
+      State: { Name: "running" },
+      Placement: { AvailabilityZone: zone, GroupName: "kafka-shared", GroupId: "pg-0shared", PartitionNumber: partition, Tenancy: "default" },
+      Tags: [{ Key: "tenant", Value: "acme" }],
+    });
+    const exportOf = (account: string, zone: string, members: [string, number][]) => ({ Reservations: [{ OwnerId: account, Instances: members.map(([id, p]) => member(id, zone, p)) }] });
+    const owner = mapEc2([exportOf("111111111111", "eu-west-1a", [["i-a1", 1]]), zonesOf("eu-west-1a"), sharedGroup], { source: "aws-a", settings: {} });
+    const participant = mapEc2(
+      [
+        exportOf("222222222222", "eu-west-1c", [
+          ["i-b1", 1],
+          ["i-b2", 2],
+        ]),
+        zonesOf("eu-west-1c"),
+        sharedGroup,
+      ],
+      { source: "aws-b", settings: {} },
+    );
+    // The participant names the owner's slots and describes none (two sources describing one would be refused).
+    expect(record(participant.snapshot, "virtualMachines", "i-b1").host).toBe("aws-partition/euw1-az3/pg-0shared/1");
+    expect(ids(participant.snapshot, "hosts")).toEqual([]);
+    expect(ids(participant.snapshot, "racks")).toEqual([]);
+    const topology = topologyOf([owner, participant]);
+    // One partition in both accounts: one slot, shared; never RACK.
+    expect(separation(topology, vm("i-a1"), vm("i-b1")).actual).toBe("VIRTUAL_MACHINE");
+    // Without the zone's id the participant's member cannot be matched with the owner's slot: no group (it might share a host).
+    const blind = mapEc2([exportOf("222222222222", "eu-west-1c", [["i-b1", 1]]), sharedGroup], { source: "aws-b", settings: {} });
+    expect(record(blind.snapshot, "virtualMachines", "i-b1").host).toBeUndefined();
+    expect(blind.warnings).toContainEqual({ subject: "i-b1", message: expect.stringMatching(/is account 111111111111's, shared with this one/) });
+    expect(separation(topologyOf([owner, blind]), vm("i-a1"), vm("i-b1")).actual).toBe("VIRTUAL_MACHINE");
   });
 
   it("produces a snapshot the contract accepts", () => {

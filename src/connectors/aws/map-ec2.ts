@@ -16,7 +16,7 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   dedicated to its tenant only when every instance of its account (its reservation's
  *   OwnerId) in the export has that tenant; else not dedicated, with a warning.
  * - A spread placement group puts each instance on its own rack (AWS's guarantee), so each
- *   member gets a rack and host of its own (`aws-spread/<zone name>/<group>/<instance>`), and
+ *   member gets a rack and host of its own (`aws-spread/<zone id>/<group id>/<instance>`), and
  *   rack-level rules over the group can be proven. With `SpreadLevel: host` (Outposts) only
  *   the hosts are distinct: each member gets a host of its own in the zone, no rack. A
  *   partition group's partitions have racks of their own: one rack and one (conservatively
@@ -24,6 +24,12 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   are slots of the group (`placementGroup`: `aws/<group id>`, from the instance or
  *   describe-placement-groups, else `aws/<source>/<name>`): apart from each other, and
  *   possibly the very machine of any other group's member or any other instance of the zone.
+ *   A group shared through AWS RAM is one group in several accounts, whose zone names differ:
+ *   a slot is keyed by the zone's id and the group's id, and only a group owned by the
+ *   instance's account (its GroupArn's account) has its slots described here; another
+ *   account's are only named, like a shared Dedicated Host. Without both ids a slot and its
+ *   group are named within the account (`aws/<account>/<name>`), and a member of another
+ *   account's group is no slot at all.
  * - A zone whose id is not known (no AvailabilityZoneId, no describe-availability-zones) is
  *   not named: its name means different zones in different accounts, so such instances are in
  *   an unknown datacenter (and group members get hosts but no racks, which need a datacenter).
@@ -53,6 +59,8 @@ interface Zone {
 interface PlacementGroup {
   GroupName?: string;
   GroupId?: string;
+  /** arn:aws:ec2:<region>:<owner account>:placement-group/<name>: whose group it is. */
+  GroupArn?: string;
   Strategy?: string;
   SpreadLevel?: string;
 }
@@ -102,7 +110,7 @@ export function mapEc2(documents: unknown[], options: ConnectorOptions): Connect
       const owner = hostOwners.get(host);
       if (owner === undefined || instance.OwnerId === undefined || owner === instance.OwnerId) b.add("hosts", { id: host, datacenter, dedicatedTo: tenant });
     } else if (placement.GroupName) {
-      host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter);
+      host = groupHost(b, id, placement, groups.get(placement.GroupId ?? "") ?? groups.get(placement.GroupName), datacenter, instance.OwnerId);
     }
     const vm = host ? { id, host, tenant, workload, dedicated } : { id, datacenter, tenant, workload, dedicated };
     b.add("virtualMachines", vm);
@@ -145,7 +153,7 @@ function warnOfZones(b: SnapshotBuilder, unknownZoneIds: Set<string>) {
  * groups, unknown strategies). Racks need a datacenter, so without the zone's id a member
  * keeps its own host (a spread group's) or its partition's, and no rack.
  */
-function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instance["Placement"]>, group: PlacementGroup | undefined, datacenter: string | null): string | null {
+function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instance["Placement"]>, group: PlacementGroup | undefined, datacenter: string | null, account: string | undefined): string | null {
   const name = placement.GroupName!;
   if (group === undefined) {
     b.warn(id, `placement group ${name}: its strategy is not known (add describe-placement-groups output); treated as no group`);
@@ -158,12 +166,24 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
   if (group.Strategy !== "spread" && group.Strategy !== "partition") return null;
   const hostLevel = group.Strategy === "spread" && group.SpreadLevel === "host";
   const slot = group.Strategy === "spread" ? id : String(placement.PartitionNumber);
-  // Keyed by the zone's name, which every instance of the account has (not all have its id, and
-  // one partition must be one key), and the group's id where given (names repeat across accounts).
-  const key = `aws-${hostLevel ? "spread-host" : group.Strategy}/${placement.AvailabilityZone}/${placement.GroupId ?? name}/${slot}`;
-  // The group: its id is unique across accounts, its name only within one (this source's).
+  const kind = `aws-${hostLevel ? "spread-host" : group.Strategy}`;
   const groupId = placement.GroupId ?? group.GroupId;
-  const placementGroup = groupId ? `aws/${groupId}` : `aws/${b.snapshot.source}/${name}`;
+  // A slot is one slot in every account only by the zone's id and the group's id (AWS RAM shares
+  // groups across accounts; zone names differ per account, group names repeat): without both,
+  // it is keyed, and its group named, within this account (else this source) only.
+  const global = Boolean(datacenter && groupId);
+  const local = account ?? b.snapshot.source;
+  const key = global ? `${kind}/${datacenter}/${groupId}/${slot}` : `${kind}/${local}/${placement.AvailabilityZone}/${name}/${slot}`;
+  const placementGroup = global ? `aws/${groupId}` : `aws/${local}/${name}`;
+  const owner = group.GroupArn?.split(":")[4] || undefined;
+  if (owner !== undefined && account !== undefined && owner !== account) {
+    if (!global) {
+      b.warn(id, `placement group ${name} is account ${owner}'s, shared with this one, and without its id and the zone's id its slots cannot be matched with the owner's: treated as no group (it might share a host)`);
+      return null;
+    }
+    // Shared with this account (AWS RAM): the owner's source describes the slot; this one names it.
+    return key;
+  }
   if (hostLevel || !datacenter) {
     b.add("hosts", datacenter ? { id: key, datacenter, placementGroup } : { id: key, placementGroup });
   } else {
