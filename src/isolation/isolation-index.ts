@@ -54,7 +54,10 @@ export class IsolationIndex {
   /** Views of past moments, built from history and kept apart from the current topology. */
   private readonly past: PastViews;
 
-  constructor(private readonly sql: SqlClient) {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly options: { patchMaxRows?: number } = {},
+  ) {
     // A past topology is warmed whole before its view is used: nothing newer can overtake it.
     this.past = new PastViews(
       sql,
@@ -178,7 +181,7 @@ export class IsolationIndex {
    */
   private async patchOrLoad(current: { topology: Topology; version: number }): Promise<{ topology: Topology; version: number }> {
     const patched = await observeIndexPatch(async () => {
-      const read = await readInventoryChanges(this.sql, current.version, PATCH_MAX_ROWS);
+      const read = await readInventoryChanges(this.sql, current.version, this.options.patchMaxRows ?? PATCH_MAX_ROWS);
       if ("reload" in read) return { reload: read.reload };
       const { topology, units } = await runInSlices(patchTopologySteps(current.topology, unitsIndex(current.topology), read.changes));
       rememberUnitsIndex(topology, units);
