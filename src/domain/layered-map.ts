@@ -99,7 +99,7 @@ const ENTRIES_PER_STEP = 4096;
 export function* flattenSteps<V>(map: ReadonlyMap<string, V>): Generator<void, ReadonlyMap<string, V>> {
   if (!(map instanceof LayeredMap)) return map;
   const flat = new Map<string, V>();
-  for (const [key, value] of map) {
+  for (const [key, value] of (map as LayeredMap<V>).entries()) {
     flat.set(key, value);
     if (flat.size % ENTRIES_PER_STEP === 0) yield;
   }

@@ -44,12 +44,7 @@ export function* patchTopologySteps(topology: Topology, units: UnitsIndex, chang
 }
 
 /** One part's map with the changed keys' rows made nodes, and the keys without a row removed. */
-function* patchPart<T extends { key: string }, R extends { key?: string; id?: string }>(
-  map: ReadonlyMap<string, T>,
-  keys: readonly string[],
-  rows: readonly R[],
-  node: (row: Required<R>) => T,
-): Generator<void, ReadonlyMap<string, T>> {
+function* patchPart<T extends { key: string }, R extends { key?: string; id?: string }>(map: ReadonlyMap<string, T>, keys: readonly string[], rows: readonly R[], node: (row: Required<R>) => T): Generator<void, ReadonlyMap<string, T>> {
   if (keys.length === 0 && rows.length === 0) return map;
   const set: [string, T][] = [];
   for (let i = 0; i < rows.length; i++) {
