@@ -172,7 +172,8 @@ function storageRows(name: string, h: History): string[][] {
 /** The service on the main clone, with an admin token: asOf verdicts, then notifications. */
 async function serviceRows(name: string, db: Database, url: string, moments: Date[], fleet: Fleet): Promise<string[][]> {
   const token = randomBytes(24).toString("hex");
-  const env = childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", TENANCY_ADMIN_TOKEN: token, TENANCY_DEMO: "off" });
+  // The webhook receiver is this process, on loopback: allowed as an operator allows an internal receiver.
+  const env = childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", TENANCY_ADMIN_TOKEN: token, TENANCY_DEMO: "off", TENANCY_WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" });
   const service = await startServe(env, 120_000);
   try {
     const gql = graphqlAs(service.url, token);

@@ -559,8 +559,12 @@ try {
     progress(name, "generating the fleet");
     const printed = rows.length;
     if (!historyOnly) await benchSize(name);
-    if (!observabilityOnly) rows.push(...(await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]))));
+    // The size's rows first: a failure in the history rows then loses only those.
     console.log(rows.slice(printed).map(line).join("\n"));
+    if (observabilityOnly) continue;
+    const history = await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name]));
+    console.log(history.map(line).join("\n"));
+    rows.push(...history);
   }
 } finally {
   await server.stop();
