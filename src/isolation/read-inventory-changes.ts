@@ -22,59 +22,48 @@ export type InventoryChanges = { version: number; changes: TopologyChanges } | {
 /** The anti-affinity overrides change workloads: their rows are keyed by the workload. */
 const OVERRIDES = { table: "anti_affinity_override", key: "workload" };
 
-export async function readInventoryChanges(sql: SqlClient, since: number, maxRows: number): Promise<InventoryChanges> {
-  return sql.transaction(async (tx) => {
-    await tx.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    const [state] = await tx.query<{ version: number; xacts: string[] | null }>(
-      `SELECT v.version, (SELECT array_agg(c.xact::text) FROM inventory_change c
-                           WHERE c.version > $1 AND c.version <= v.version AND c.xact IS NOT NULL
-                             AND c.changed_at > coalesce((SELECT since FROM history_horizon WHERE id = 1), '-infinity')) AS xacts
-         FROM (SELECT ${CURRENT_INVENTORY_VERSION} AS version) v`,
-      [since],
-    );
-    const xacts = state.xacts ?? [];
-    if (xacts.length !== state.version - since) return { version: state.version, reload: "not_in_history" };
-    const keys = await changedKeys(tx, xacts, maxRows);
-    if (!keys) return { version: state.version, reload: "too_many_changes" };
-    const count = PARTS.reduce((n, part) => n + keys[part].length, 0);
-    if (count > maxRows) return { version: state.version, reload: "too_many_changes" };
-    return { version: state.version, changes: { keys, rows: await rowsOf(tx, keys) } };
-  });
-}
-
 /**
- * The keys each part's rows changed at, by the versions' transactions; then the units that
- * name a changed workload (whether they belong to it follows its tenant). Null past `maxRows`.
+ * One statement, so one snapshot and one round trip (a verdict waits for it): the version, how
+ * many of the versions since `since` history accounts for, and the changed keys' rows by part
+ * (JSON keeps the loader's column names and values: arrays, rule documents, numbers, nulls).
+ * No row is read past `maxRows` changed keys.
  */
-async function changedKeys(tx: SqlClient, xacts: string[], maxRows: number): Promise<Record<Part, string[]> | null> {
+function changesStatement(): string {
   const tables = [...PARTS.map((part) => ({ part, table: TABLE[part], key: "key" })), { part: "workloads" as Part, ...OVERRIDES }];
-  const select = tables
+  const changed = tables
     .map(
-      ({ part, table, key }) => `SELECT '${part}' AS part, ${key} AS key FROM ${table} WHERE history_xact = ANY($1::bigint[])
-       UNION SELECT '${part}', key FROM inventory_row_version WHERE table_name = '${table}' AND replaced_xact = ANY($1::bigint[])`,
+      ({ part, table, key }) => `SELECT '${part}' AS part, ${key} AS key FROM ${table} WHERE history_xact = ANY((SELECT xacts FROM x)::bigint[])
+       UNION SELECT '${part}', key FROM inventory_row_version WHERE table_name = '${table}' AND replaced_xact = ANY((SELECT xacts FROM x)::bigint[])`,
     )
     .join("\n UNION ");
-  const rows = await tx.query<{ part: Part; key: string }>(`SELECT part, key FROM (${select}) c LIMIT $2`, [xacts, maxRows + 1]);
-  if (rows.length > maxRows) return null;
-  const keys = Object.fromEntries(PARTS.map((part) => [part, new Set<string>()])) as Record<Part, Set<string>>;
-  for (const row of rows) keys[row.part].add(row.key);
-  if (keys.workloads.size > 0) {
-    const units = await tx.query<{ part: Part; key: string }>(
-      `SELECT 'virtualMachines' AS part, key FROM virtual_machine WHERE workload = ANY($1::text[])
-       UNION ALL SELECT 'containers', key FROM container WHERE workload = ANY($1::text[]) LIMIT $2`,
-      [[...keys.workloads], maxRows + 1],
-    );
-    for (const row of units) keys[row.part].add(row.key);
-  }
-  return Object.fromEntries(PARTS.map((part) => [part, [...keys[part]]])) as Record<Part, string[]>;
+  const rows = PARTS.map((part) => {
+    const columns = part === "workloads" ? workloadColumns(currentTables) : COLUMNS[part];
+    return `(SELECT coalesce(json_agg(r), '[]') FROM (SELECT ${columns} FROM ${TABLE[part]} ${TABLE[part]}
+              WHERE key IN (SELECT key FROM keys WHERE part = '${part}') AND (SELECT count(*) FROM keys) <= $3) r) AS "${part}"`;
+  });
+  return `WITH v AS (SELECT ${CURRENT_INVENTORY_VERSION} AS version),
+    x AS (SELECT array_agg(c.xact) AS xacts, count(*)::int AS logged FROM inventory_change c, v
+           WHERE c.version > $1 AND c.version <= v.version AND c.xact IS NOT NULL
+             AND c.changed_at > coalesce((SELECT since FROM history_horizon WHERE id = 1), '-infinity')),
+    changed AS (SELECT part, key FROM (${changed}) c LIMIT $2),
+    -- Whether a unit belongs to a workload follows the workload's tenant: its units are read too.
+    units AS (SELECT 'virtualMachines' AS part, key FROM virtual_machine WHERE workload IN (SELECT key FROM changed WHERE part = 'workloads')
+              UNION ALL SELECT 'containers', key FROM container WHERE workload IN (SELECT key FROM changed WHERE part = 'workloads') LIMIT $2),
+    keys AS (SELECT part, key FROM changed UNION SELECT part, key FROM units)
+    SELECT v.version, x.logged, (SELECT count(*) FROM keys)::int AS count,
+           (SELECT json_object_agg(p.part, p.keys) FROM (SELECT part, json_agg(key) AS keys FROM keys GROUP BY part) p) AS keys,
+           ${rows.join(",\n           ")}
+      FROM v, x`;
 }
 
-/** The changed keys' rows as they are now, with the loader's columns: a key without a row was removed. */
-async function rowsOf(tx: SqlClient, keys: Record<Part, string[]>): Promise<Required<TopologyInput>> {
-  const rows = {} as Record<Part, unknown[]>;
-  for (const part of PARTS) {
-    const columns = part === "workloads" ? workloadColumns(currentTables) : COLUMNS[part];
-    rows[part] = keys[part].length === 0 ? [] : await tx.query(`SELECT ${columns} FROM ${TABLE[part]} WHERE key = ANY($1::text[])`, [keys[part]]);
-  }
-  return rows as unknown as Required<TopologyInput>;
+const STATEMENT = changesStatement();
+
+export async function readInventoryChanges(sql: SqlClient, since: number, maxRows: number): Promise<InventoryChanges> {
+  type Row = { version: number; logged: number; count: number; keys: Partial<Record<Part, string[]>> | null } & Record<Part, unknown[]>;
+  const [row] = await sql.query<Row>(STATEMENT, [since, maxRows + 1, maxRows]);
+  if (row.logged !== row.version - since) return { version: row.version, reload: "not_in_history" };
+  if (row.count > maxRows) return { version: row.version, reload: "too_many_changes" };
+  const keys = Object.fromEntries(PARTS.map((part) => [part, row.keys?.[part] ?? []])) as Record<Part, string[]>;
+  const rows = Object.fromEntries(PARTS.map((part) => [part, row[part]])) as unknown as Required<TopologyInput>;
+  return { version: row.version, changes: { keys, rows } };
 }
