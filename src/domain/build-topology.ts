@@ -35,42 +35,58 @@ const RECORDS_PER_STEP = 256;
 
 /** The same in steps, yielding every few hundred records, so a service loading a large fleet keeps answering. */
 export function* buildTopologySteps(input: TopologyInput): Generator<void, Topology> {
-  const workloadOf = ownWorkload(input);
+  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
+  const unit = unitNodes(ownWorkload((workload) => workloadTenant.get(workload)));
   return {
-    datacenters: yield* map(input.datacenters, (r): DatacenterNode => ({
-      key: keyOf(r),
-      sources: r.sources ?? [src(r)],
-      region: r.region ?? null,
-      hazardZones: r.hazardZones ?? [],
-      planet: r.planet ?? "earth",
-    })),
-    racks: yield* map(input.racks, (r): RackNode => ({
-      key: keyOf(r),
-      source: src(r),
-      datacenter: r.datacenter,
-      powerDomains: r.powerDomains ?? [],
-      networkDomains: r.networkDomains ?? [],
-    })),
-    hosts: yield* map(input.hosts, (r): HostNode => ({
-      key: keyOf(r),
-      source: src(r),
-      rack: r.rack ?? null,
-      datacenter: r.datacenter ?? null,
-      dedicatedTo: r.dedicatedTo ?? null,
-      placementGroup: r.placementGroup ?? null,
-    })),
-    ...(yield* units(input, workloadOf)),
-    tenants: yield* map(input.tenants, (r): TenantNode => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null })),
-    workloads: yield* map(input.workloads, (r): WorkloadNode => ({
-      key: keyOf(r),
-      source: src(r),
-      tenant: r.tenant,
-      minimumIsolation: r.minimumIsolation ?? null,
-      antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
-      minHealthyReplicas: r.minHealthyReplicas ?? null,
-    })),
+    datacenters: yield* map(input.datacenters, nodeOf.datacenters),
+    racks: yield* map(input.racks, nodeOf.racks),
+    hosts: yield* map(input.hosts, nodeOf.hosts),
+    virtualMachines: yield* map(input.virtualMachines, unit.virtualMachines),
+    containers: yield* map(input.containers, unit.containers),
+    tenants: yield* map(input.tenants, nodeOf.tenants),
+    workloads: yield* map(input.workloads, nodeOf.workloads),
   };
 }
+
+type Input<K extends keyof TopologyInput> = Required<NonNullable<TopologyInput[K]>[number]>;
+
+/**
+ * Each record made a node, for what needs no other record: the loader's and the per-sync
+ * patch's one way of reading a row (src/domain/patch-topology.ts).
+ */
+export const nodeOf = {
+  datacenters: (r: Input<"datacenters">): DatacenterNode => ({
+    key: keyOf(r),
+    sources: r.sources ?? [src(r)],
+    region: r.region ?? null,
+    hazardZones: r.hazardZones ?? [],
+    planet: r.planet ?? "earth",
+  }),
+  racks: (r: Input<"racks">): RackNode => ({
+    key: keyOf(r),
+    source: src(r),
+    datacenter: r.datacenter,
+    powerDomains: r.powerDomains ?? [],
+    networkDomains: r.networkDomains ?? [],
+  }),
+  hosts: (r: Input<"hosts">): HostNode => ({
+    key: keyOf(r),
+    source: src(r),
+    rack: r.rack ?? null,
+    datacenter: r.datacenter ?? null,
+    dedicatedTo: r.dedicatedTo ?? null,
+    placementGroup: r.placementGroup ?? null,
+  }),
+  tenants: (r: Input<"tenants">): TenantNode => ({ key: keyOf(r), source: src(r), organization: r.organization, name: r.name ?? null }),
+  workloads: (r: Input<"workloads">): WorkloadNode => ({
+    key: keyOf(r),
+    source: src(r),
+    tenant: r.tenant,
+    minimumIsolation: r.minimumIsolation ?? null,
+    antiAffinity: (r.antiAffinity ?? []).map((rule: AntiAffinityRule) => ({ ...rule, mode: rule.mode ?? "HARD" })),
+    minHealthyReplicas: r.minHealthyReplicas ?? null,
+  }),
+};
 
 const keyOf = (r: Keyed) => (r.key ?? r.id) as string;
 const src = (r: Keyed) => r.source ?? "";
@@ -79,7 +95,7 @@ const src = (r: Keyed) => r.source ?? "";
  * The records by key, each made a node. The records were validated before they got here (a
  * snapshot) or are database rows, so every field the node needs is present: Required says so.
  */
-function* map<T extends { key: string }, R extends Keyed = Keyed>(records: readonly R[] | undefined, node: (r: Required<R>) => T): Generator<void, Map<string, T>> {
+function* map<T extends { key: string }, R extends Keyed>(records: readonly R[] | undefined, node: (r: Required<R>) => T): Generator<void, Map<string, T>> {
   const nodes = new Map<string, T>();
   const all = records ?? [];
   for (let i = 0; i < all.length; i++) {
@@ -97,18 +113,19 @@ function* map<T extends { key: string }, R extends Keyed = Keyed>(records: reado
  * workload's failure domains are. A workload no source has synced yet has no tenant to
  * check: the unit keeps naming it, and the rule applies once it is synced.
  */
-function ownWorkload(input: TopologyInput) {
-  const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
+export function ownWorkload(workloadTenant: (workload: string) => string | undefined) {
   return (r: { workload?: string | null; tenant?: string }) => {
     const workload = r.workload ?? null;
-    return workload !== null && workloadTenant.has(workload) && workloadTenant.get(workload) !== r.tenant ? null : workload;
+    if (workload === null) return null;
+    const tenant = workloadTenant(workload);
+    return tenant !== undefined && tenant !== r.tenant ? null : workload;
   };
 }
 
-/** The compute units: virtual machines and containers. */
-function* units(input: TopologyInput, workloadOf: ReturnType<typeof ownWorkload>): Generator<void, Pick<Topology, "virtualMachines" | "containers">> {
+/** The compute units (virtual machines and containers) made nodes, their workload checked by `workloadOf`. */
+export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>) {
   return {
-    virtualMachines: yield* map(input.virtualMachines, (r): VirtualMachineNode => ({
+    virtualMachines: (r: Input<"virtualMachines">): VirtualMachineNode => ({
       key: keyOf(r),
       source: src(r),
       tenant: r.tenant,
@@ -117,8 +134,8 @@ function* units(input: TopologyInput, workloadOf: ReturnType<typeof ownWorkload>
       host: r.host ?? null,
       container: r.container ?? null,
       datacenter: r.datacenter ?? null,
-    })),
-    containers: yield* map(input.containers, (r): ContainerNode => ({
+    }),
+    containers: (r: Input<"containers">): ContainerNode => ({
       key: keyOf(r),
       source: src(r),
       runtime: r.runtime ?? "runc",
@@ -126,6 +143,6 @@ function* units(input: TopologyInput, workloadOf: ReturnType<typeof ownWorkload>
       workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
-    })),
+    }),
   };
 }

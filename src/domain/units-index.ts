@@ -20,6 +20,11 @@ export function unitsIndex(topology: Topology): UnitsIndex {
   return step.value;
 }
 
+/** Keeps `index` as the units index of `topology`: one a per-sync patch made (src/domain/patch-topology.ts). */
+export function rememberUnitsIndex(topology: Topology, index: UnitsIndex): void {
+  cache.set(topology, index);
+}
+
 /** Units handled between two yields: well under a millisecond. */
 const UNITS_PER_STEP = 512;
 

@@ -4,11 +4,13 @@ import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inven
 import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
-import { unitsIndexSteps } from "../domain/units-index.ts";
+import { rememberUnitsIndex, unitsIndex, unitsIndexSteps } from "../domain/units-index.ts";
+import { flattenTopologySteps, patchTopologySteps } from "../domain/patch-topology.ts";
+import { readInventoryChanges } from "./read-inventory-changes.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
-import { observeIndexLoad, observeIndexWarmUp, observeReportScan } from "../observability/observe-index.ts";
+import { observeIndexLoad, observeIndexPatch, observeIndexWarmUp, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 import { PastViews } from "../history/past-views.ts";
@@ -46,11 +48,16 @@ export class IsolationIndex {
   private reports = new Map<string, Promise<FleetReport>>();
   private violationsOf = new WeakMap<Topology, Violation[]>();
   private warming = new WeakMap<Topology, Promise<void>>();
+  /** Syncs patched in rather than loaded whole (tests read it: a patch that silently reloaded would prove nothing). */
+  patches = 0;
 
   /** Views of past moments, built from history and kept apart from the current topology. */
   private readonly past: PastViews;
 
-  constructor(private readonly sql: SqlClient) {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly options: { patchMaxRows?: number } = {},
+  ) {
     // A past topology is warmed whole before its view is used: nothing newer can overtake it.
     this.past = new PastViews(
       sql,
@@ -134,11 +141,8 @@ export class IsolationIndex {
       // Published once what a verdict reads is built (the topology, its units per workload and
       // tenant): requests wait for that only. The report's shared places and the replicas are
       // built after, in slices too; what needs them awaits `warmed`.
-      this.loading = observeIndexLoad(async () => {
-        const fresh = await loadTopology(this.sql);
-        await runInSlices(unitsIndexSteps(fresh.topology));
-        return fresh;
-      }).then(
+      const current = this.loaded;
+      this.loading = (current ? this.patchOrLoad(current) : this.load()).then(
         (fresh) => {
           this.loaded = fresh;
           this.loading = null;
@@ -160,13 +164,49 @@ export class IsolationIndex {
     // A sync may have landed while we loaded an older version: load again.
     return fresh.version >= version ? fresh : this.topologyAt(version);
   }
+
+  /** The whole fleet, read and built anew. */
+  private load(): Promise<{ topology: Topology; version: number }> {
+    return observeIndexLoad(async () => {
+      const fresh = await loadTopology(this.sql);
+      await runInSlices(unitsIndexSteps(fresh.topology));
+      return fresh;
+    });
+  }
+
+  /**
+   * The syncs since `current` patched into it (src/domain/patch-topology.ts): a verdict waits
+   * for a few statements and work in proportion to what changed, not for the whole fleet. When
+   * history cannot say what changed, or too much did, the whole fleet is loaded instead.
+   */
+  private async patchOrLoad(current: { topology: Topology; version: number }): Promise<{ topology: Topology; version: number }> {
+    const patched = await observeIndexPatch(async () => {
+      const read = await readInventoryChanges(this.sql, current.version, this.options.patchMaxRows ?? PATCH_MAX_ROWS);
+      if ("reload" in read) return { reload: read.reload };
+      const { topology, units } = await runInSlices(patchTopologySteps(current.topology, unitsIndex(current.topology), read.changes));
+      rememberUnitsIndex(topology, units);
+      return { topology, version: read.version };
+    });
+    if ("reload" in patched) return this.load();
+    this.patches++;
+    return patched;
+  }
 }
+
+/**
+ * Changed rows (and units of changed workloads) past which a sync is loaded whole rather than
+ * patched in: a patch reads them in one statement per table and applies them in slices, so
+ * this bounds the wait of the verdicts asked meanwhile to tens of milliseconds.
+ */
+export const PATCH_MAX_ROWS = 10_000;
 
 /**
  * Walks every unit's way up and indexes it by the places it shares (the report's index), and
  * finds every workload's replicas, once at load, so no request pays for it; in steps.
  */
 function* warm(topology: Topology, stale: () => boolean): Generator<void, void> {
+  // A patched topology's maps first become plain maps again (src/domain/patch-topology.ts).
+  yield* flattenTopologySteps(topology, yield* unitsIndexSteps(topology));
   for (const steps of [sharedPlacesSteps(topology), replicasSteps(topology)] as Generator<void, unknown>[]) {
     for (let step = steps.next(); !step.done; step = steps.next()) {
       if (stale()) return;

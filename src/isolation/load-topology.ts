@@ -10,7 +10,7 @@ import { runInSlices } from "./run-in-slices.ts";
  * fleet for the in-memory index; or only what one verdict needs (`loadTopologyFor`), straight
  * from SQL, which the tests use to prove the index gives the same answers.
  */
-const COLUMNS = {
+export const COLUMNS = {
   datacenters: `key, sources, region, hazard_zones AS "hazardZones", planet`,
   racks: `key, source, datacenter, power_domains AS "powerDomains", network_domains AS "networkDomains"`,
   hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo", placement_group AS "placementGroup"`,
@@ -22,8 +22,8 @@ const COLUMNS = {
               coalesce((SELECT o.rules FROM anti_affinity_override o WHERE o.workload = workload.key), anti_affinity) AS "antiAffinity"`,
 };
 /** The workloads' columns reading the rule overrides from `tables` (now, or a past version). */
-const workloadColumns = (tables: TableAt) => (tables === currentTables ? COLUMNS.workloads : COLUMNS.workloads.replace("FROM anti_affinity_override o", `FROM ${tables("anti_affinity_override")} o`));
-const TABLE = {
+export const workloadColumns = (tables: TableAt) => (tables === currentTables ? COLUMNS.workloads : COLUMNS.workloads.replace("FROM anti_affinity_override o", `FROM ${tables("anti_affinity_override")} o`));
+export const TABLE = {
   datacenters: "datacenter",
   racks: "rack",
   hosts: "host",
@@ -32,7 +32,7 @@ const TABLE = {
   tenants: "tenant",
   workloads: "workload",
 } as const;
-type Part = keyof typeof COLUMNS;
+export type Part = keyof typeof COLUMNS;
 
 /**
  * The whole fleet, plus the inventory version it was read at (one snapshot of the database);

@@ -35,6 +35,30 @@ export function observeIndexLoad<T extends { topology: Topology; version: number
   });
 }
 
+/**
+ * Times a per-sync patch of the index (as a span too): `patch` resolves to the patched index,
+ * or to why it could not patch (then the caller reloads, and observeIndexLoad times that).
+ */
+export function observeIndexPatch<T extends { topology: Topology; version: number }>(patch: () => Promise<T | { reload: string }>): Promise<T | { reload: string }> {
+  return inSpan("tenancy.index.patch", {}, async (span) => {
+    const stop = serviceMetrics.indexPatchSeconds.startTimer();
+    const patched = await patch().catch((error: unknown) => {
+      stop({ outcome: "failed" });
+      throw error;
+    });
+    if ("reload" in patched) {
+      stop({ outcome: patched.reload });
+      span.setAttribute("tenancy.index.reload_because", patched.reload);
+      return patched;
+    }
+    stop({ outcome: "patched" });
+    serviceMetrics.indexInventoryVersion.set(patched.version);
+    span.setAttribute("tenancy.inventory_version", patched.version);
+    for (const [kind, objects] of Object.entries(patched.topology)) serviceMetrics.indexObjects.set({ kind }, (objects as ReadonlyMap<string, unknown>).size);
+    return patched;
+  });
+}
+
 /** Times one fleet report scan (as a span too) and records its findings by outcome. */
 export function observeReportScan(scan: () => Promise<FleetReport>): Promise<FleetReport> {
   return inSpan("tenancy.report.scan", {}, async (span) => {

@@ -32,6 +32,13 @@ export const serviceMetrics = {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [],
   }),
+  indexPatchSeconds: new Histogram({
+    name: "tenancy_isolation_index_patch_duration_seconds",
+    help: "Time to bring the isolation index up to a newer inventory version by patching in what the syncs since changed, by outcome: patched, or why it reloaded instead (too_many_changes, not_in_history).",
+    labelNames: ["outcome"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [],
+  }),
   indexReloadsInProgress: new Gauge({
     name: "tenancy_isolation_index_reloads_in_progress",
     help: "Reloads of the isolation index running now (0 or 1; stuck at 1 means a reload hangs).",

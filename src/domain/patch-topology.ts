@@ -1,0 +1,115 @@
+import { nodeOf, ownWorkload, unitNodes, type TopologyInput } from "./build-topology.ts";
+import { compareUnitRef } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
+import { flattenSteps, LayeredMap } from "./layered-map.ts";
+import { unitId } from "./separation.ts";
+import type { Topology, UnitRef } from "./topology.ts";
+import type { UnitsIndex } from "./units-index.ts";
+
+/*
+ * A sync's changes applied to a topology: the topology (and its units of each workload and
+ * tenant) a full load would give after them, made in time proportional to the changes. The
+ * given topology is left as it was: answers under way keep reading it.
+ */
+export type Part = keyof Topology;
+export const PARTS: readonly Part[] = ["datacenters", "racks", "hosts", "virtualMachines", "containers", "tenants", "workloads"];
+
+export interface TopologyChanges {
+  /** Every key that changed, by part. */
+  keys: Record<Part, readonly string[]>;
+  /**
+   * The rows of those keys as they are now; a changed key without a row was removed. The units
+   * that name a changed workload must be among them (whether a unit belongs to a workload
+   * depends on the workload's tenant: build-topology.ts).
+   */
+  rows: Required<TopologyInput>;
+}
+
+/** Records handled between two yields. */
+const RECORDS_PER_STEP = 256;
+
+export function* patchTopologySteps(topology: Topology, units: UnitsIndex, changes: TopologyChanges): Generator<void, { topology: Topology; units: UnitsIndex }> {
+  const workloads = yield* patchPart(topology.workloads, changes.keys.workloads, changes.rows.workloads, nodeOf.workloads);
+  const unit = unitNodes(ownWorkload((workload) => workloads.get(workload)?.tenant));
+  const patched: Topology = {
+    datacenters: yield* patchPart(topology.datacenters, changes.keys.datacenters, changes.rows.datacenters, nodeOf.datacenters),
+    racks: yield* patchPart(topology.racks, changes.keys.racks, changes.rows.racks, nodeOf.racks),
+    hosts: yield* patchPart(topology.hosts, changes.keys.hosts, changes.rows.hosts, nodeOf.hosts),
+    virtualMachines: yield* patchPart(topology.virtualMachines, changes.keys.virtualMachines, changes.rows.virtualMachines, unit.virtualMachines),
+    containers: yield* patchPart(topology.containers, changes.keys.containers, changes.rows.containers, unit.containers),
+    tenants: yield* patchPart(topology.tenants, changes.keys.tenants, changes.rows.tenants, nodeOf.tenants),
+    workloads,
+  };
+  return { topology: patched, units: yield* patchUnits(topology, patched, units, changes) };
+}
+
+/** One part's map with the changed keys' rows made nodes, and the keys without a row removed. */
+function* patchPart<T extends { key: string }, R extends { key?: string; id?: string }>(map: ReadonlyMap<string, T>, keys: readonly string[], rows: readonly R[], node: (row: Required<R>) => T): Generator<void, ReadonlyMap<string, T>> {
+  if (keys.length === 0 && rows.length === 0) return map;
+  const set: [string, T][] = [];
+  for (let i = 0; i < rows.length; i++) {
+    if (i % RECORDS_PER_STEP === RECORDS_PER_STEP - 1) yield;
+    const made = node(rows[i] as Required<R>);
+    set.push([made.key, made]);
+  }
+  const present = new Set(set.map(([key]) => key));
+  return LayeredMap.over(
+    map,
+    set,
+    keys.filter((key) => !present.has(key)),
+  );
+}
+
+/** The units of each workload and tenant, each list a changed unit was or now is in made anew. */
+function* patchUnits(before: Topology, after: Topology, units: UnitsIndex, changes: TopologyChanges): Generator<void, UnitsIndex> {
+  const edits = { byWorkload: new Map<string, ListEdit>(), byTenant: new Map<string, ListEdit>() };
+  const edit = (map: Map<string, ListEdit>, key: string) => getOrInsert(map, key, (): ListEdit => ({ removed: new Set(), added: [] }));
+  let n = 0;
+  for (const kind of ["virtualMachine", "container"] as const) {
+    const part = kind === "container" ? "containers" : "virtualMachines";
+    for (const key of new Set([...changes.keys[part], ...changes.rows[part].map((r) => (r.key ?? r.id) as string)])) {
+      if (++n % RECORDS_PER_STEP === 0) yield;
+      const old = before[part].get(key);
+      const now = after[part].get(key);
+      const unit: UnitRef = { kind, key };
+      if (old) edit(edits.byTenant, old.tenant).removed.add(unitId(unit));
+      if (old?.workload) edit(edits.byWorkload, old.workload).removed.add(unitId(unit));
+      if (now) edit(edits.byTenant, now.tenant).added.push(unit);
+      if (now?.workload) edit(edits.byWorkload, now.workload).added.push(unit);
+    }
+  }
+  return { byWorkload: patchLists(units.byWorkload, edits.byWorkload), byTenant: patchLists(units.byTenant, edits.byTenant) };
+}
+
+interface ListEdit {
+  /** The units that were in the list ("kind:key"). */
+  removed: Set<string>;
+  added: UnitRef[];
+}
+
+/** Each edited list filtered, extended and sorted as a full build sorts it; an emptied list goes, as a full build would not have it. */
+function patchLists(map: ReadonlyMap<string, UnitRef[]>, edits: Map<string, ListEdit>): ReadonlyMap<string, UnitRef[]> {
+  const set: [string, UnitRef[]][] = [];
+  const removed: string[] = [];
+  for (const [key, { removed: gone, added }] of edits) {
+    const keep = (map.get(key) ?? []).filter((unit) => !gone.has(unitId(unit)));
+    const list = [...keep, ...added].sort(compareUnitRef);
+    if (list.length === 0) removed.push(key);
+    else set.push([key, list]);
+  }
+  return LayeredMap.over(map, set, removed);
+}
+
+/**
+ * A patched topology's maps (and its units index's) folded into plain Maps, in steps: the same
+ * entries in the same order, so what reads them sees no change, only faster lookups. Each
+ * field is swapped once its copy is whole; a walk under way goes on over the layered map.
+ */
+export function* flattenTopologySteps(topology: Topology, units: UnitsIndex | undefined): Generator<void, void> {
+  const parts = topology as Record<Part, ReadonlyMap<string, unknown>>;
+  for (const part of PARTS) parts[part] = yield* flattenSteps(parts[part]);
+  if (units) {
+    units.byWorkload = yield* flattenSteps(units.byWorkload);
+    units.byTenant = yield* flattenSteps(units.byTenant);
+  }
+}
