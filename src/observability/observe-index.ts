@@ -54,7 +54,11 @@ export function observeIndexPatch<T extends { topology: Topology; version: numbe
     stop({ outcome: "patched" });
     serviceMetrics.indexInventoryVersion.set(patched.version);
     span.setAttribute("tenancy.inventory_version", patched.version);
-    for (const [kind, objects] of Object.entries(patched.topology)) serviceMetrics.indexObjects.set({ kind }, (objects as ReadonlyMap<string, unknown>).size);
+    for (const [kind, objects] of Object.entries(patched.topology)) {
+      const size = (objects as ReadonlyMap<string, unknown>).size;
+      serviceMetrics.indexObjects.set({ kind }, size);
+      span.setAttribute(`tenancy.index.${kind}`, size);
+    }
     return patched;
   });
 }

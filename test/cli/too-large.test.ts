@@ -9,14 +9,15 @@ import { childEnv, runCli, startServe, type ServeProcess } from "../support/cli-
  * holds the embedded database (real processes): the CLI reports the service's 413 and its
  * limit (exit 1, refused), not "cannot reach the service … write EPIPE" (exit 3). A reviewer saw
  * the EPIPE; on Node 20.20 over loopback it did not happen here (33 MB against a 64 kB limit),
- * so this guards the behaviour rather than reproducing that report.
+ * so this guards the behaviour rather than reproducing that report. The local CLI's requests
+ * take a sync token's limits (src/http/graphql-route.ts), so the sync limit is the one lowered.
  */
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let served: ServeProcess;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "tenancy-too-large-"));
-  env = childEnv({ TENANCY_DATA_DIR: path.join(dir, "data"), PORT: "0", TENANCY_ADMIN_TOKEN: undefined, TENANCY_DEMO: "off", TENANCY_URL: undefined, TENANCY_TOKEN: undefined, TENANCY_MAX_BODY_BYTES_ADMIN: "65536" });
+  env = childEnv({ TENANCY_DATA_DIR: path.join(dir, "data"), PORT: "0", TENANCY_ADMIN_TOKEN: undefined, TENANCY_DEMO: "off", TENANCY_URL: undefined, TENANCY_TOKEN: undefined, TENANCY_MAX_BODY_BYTES_SYNC: "65536" });
   served = await startServe(env, 300_000);
 }, 300_000);
 afterAll(async () => {
