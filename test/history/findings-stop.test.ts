@@ -44,7 +44,9 @@ describe("stopping during a findings update", () => {
       const served = await startServe(env, 300_000);
       started.push(served);
       // The update has written its findings (uncommitted) and waits for the lock on its last row.
-      await waitFor("the findings update waiting on the lock", async () => (await locker.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO findings_state%'`)).rowCount! > 0, 120_000);
+      // Found by who blocks it, not by its statement's text: pg_stat_activity may still show the
+      // statement before the one that waits.
+      await waitFor("the findings update waiting on the lock", async () => (await locker.query(`SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`)).rowCount! > 0, 120_000);
       const signalled = Date.now();
       served.child.kill("SIGTERM");
       const code = await Promise.race([served.exited, new Promise((r) => setTimeout(() => r("still running"), 10_000))]);
