@@ -21,6 +21,7 @@ interface PlaceOptions {
   host: string[];
   vm: string[];
   node: string[];
+  kubernetesSource?: string;
   anywhereInDatacenter?: string;
   anywhereInRegion?: string;
   replica?: string;
@@ -61,6 +62,7 @@ export function addPlaceCommand(program: Command) {
     .option("--host <key>", "a candidate host (repeatable)", collect, [])
     .option("--vm <key>", "a candidate VM (repeatable)", collect, [])
     .option("--node <name>", "a candidate Kubernetes node (repeatable)", collect, [])
+    .option("--kubernetes-source <source>", "the Kubernetes source whose synced node list names the --node names (cloud nodes)")
     .option("--anywhere-in-datacenter <key>", "every host of a datacenter, and the datacenter itself")
     .option("--anywhere-in-region <region>", "every host of a region's datacenters, and each datacenter")
     .option("--replica <kind>", "container or vm (default: a container in a VM or node, a VM on a host)")
@@ -73,6 +75,7 @@ async function place(client: ServiceClient, workload: string | undefined, o: Pla
     hosts: o.host,
     virtualMachines: o.vm,
     kubernetesNodes: o.node,
+    kubernetesSource: o.kubernetesSource ?? null,
     anywhereInDatacenter: o.anywhereInDatacenter ?? null,
     anywhereInRegion: o.anywhereInRegion ?? null,
   };

@@ -11,6 +11,8 @@ export interface CandidateRequest {
   hosts?: readonly string[] | null;
   virtualMachines?: readonly string[] | null;
   kubernetesNodes?: readonly string[] | null;
+  /** Whose node list maps the names (read by the caller: `nodeUnits` below). */
+  kubernetesSource?: string | null;
   anywhereInDatacenter?: string | null;
   anywhereInRegion?: string | null;
 }
@@ -21,7 +23,8 @@ export interface ResolvedCandidates {
   unknown: { field: keyof CandidateRequest; message: string }[];
 }
 
-export function resolveCandidates(topology: Topology, request: CandidateRequest): ResolvedCandidates {
+/** `nodeUnits`: a Kubernetes source's nodes by name, as it last synced them (kubernetes_node). */
+export function resolveCandidates(topology: Topology, request: CandidateRequest, nodeUnits: ReadonlyMap<string, CandidatePlace> = new Map()): ResolvedCandidates {
   const places: CandidatePlace[] = [];
   const unknown: ResolvedCandidates["unknown"] = [];
   const seen = new Set<string>();
@@ -40,7 +43,7 @@ export function resolveCandidates(topology: Topology, request: CandidateRequest)
     else unknown.push({ field: "virtualMachines", message: `no VM "${key}" has been synced` });
   }
   for (const name of request.kubernetesNodes ?? []) {
-    const place = kubernetesNodePlace(topology, name);
+    const place = kubernetesNodePlace(topology, name, nodeUnits);
     if (place) add(place);
     else unknown.push({ field: "kubernetesNodes", message: `no Kubernetes node "${name}" has been synced (as VM or host node/${name}, or a VM keyed ${name})` });
   }
@@ -58,8 +61,13 @@ export function resolveCandidates(topology: Topology, request: CandidateRequest)
   return { places, unknown };
 }
 
-/** A node as the Kubernetes connector keys it: `node/<name>` (a VM, or a host with nodes=hosts), else a VM keyed by the name itself. */
-export function kubernetesNodePlace(topology: Topology, name: string): CandidatePlace | null {
+/**
+ * A node as its source's node list names it (when that unit is synced), else as the Kubernetes
+ * connector keys it: `node/<name>` (a VM, or a host with nodes=hosts), else a VM keyed by the name itself.
+ */
+export function kubernetesNodePlace(topology: Topology, name: string, nodeUnits: ReadonlyMap<string, CandidatePlace> = new Map()): CandidatePlace | null {
+  const listed = nodeUnits.get(name);
+  if (listed && (listed.kind === "virtualMachine" ? topology.virtualMachines : topology.hosts).has(listed.key)) return listed;
   const key = `node/${name}`;
   if (topology.virtualMachines.has(key)) return { kind: "virtualMachine", key };
   if (topology.hosts.has(key)) return { kind: "host", key };

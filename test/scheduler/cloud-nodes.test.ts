@@ -101,4 +101,31 @@ describe("Kubernetes nodes on cloud VMs, known by name", () => {
     expect(await sync(cluster())).toBe("APPLIED");
     expect((await post("/scheduler/k8s-eks/admit", review)).body.response.allowed).toBe(false);
   });
+
+  it("placementAdvice and tenancy place's --node find cloud nodes through kubernetesSource; a tenant learns nothing of others' nodes", async () => {
+    const ADVICE = `workloadKey candidates(first: 10) { nodes { kind key outcome reasons } }`;
+    const ask = (token: string, candidates: string) => gqlAs(service.url, token, `{ placementAdvice(workload: "payments/checkout-api-5f7c9d8b6c", candidates: ${candidates}) { ${ADVICE} } }`);
+    const named = `{ kubernetesNodes: ["${NODE_1}", "${NODE_2}"], kubernetesSource: "k8s-eks" }`;
+    const { body } = await ask(ADMIN, named);
+    expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+    const byKey = Object.fromEntries(body.data.placementAdvice.candidates.nodes.map((n: any) => [n.key, n]));
+    expect(byKey["i-0c0ffee1234567890"]).toMatchObject({ kind: "VIRTUAL_MACHINE", outcome: "REFUSED" });
+    expect(byKey["i-0c0ffee1234567890"].reasons[0]).toBe(
+      "NOT ISOLATED: payments/checkout-api-5f7c9d8b6c (acme) needs VIRTUAL_MACHINE separation from tenant globex, but the new container replica and globex's container analytics/report-worker-6d9f8b7c5d-q2w3e share VM i-0c0ffee1234567890 (only a CONTAINER boundary between them).",
+    );
+    expect(byKey["i-0feed98765432100a"]).toMatchObject({ outcome: "PROVEN", reasons: [] });
+    // Without the source the names are no keys of the inventory: refused as unknown, naming the node.
+    const unnamed = await ask(ADMIN, `{ kubernetesNodes: ["${NODE_1}"] }`);
+    expect(unnamed.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    expect(unnamed.body.errors[0].message).toContain(`no Kubernetes node "${NODE_1}" has been synced`);
+    // Another cluster's source never listed it: the same.
+    expect((await ask(ADMIN, `{ kubernetesNodes: ["${NODE_1}"], kubernetesSource: "k8s-other" }`)).body.errors[0].message).toContain(`no Kubernetes node "${NODE_1}"`);
+    // globex's token, for a workload of its own, naming acme's node: word for word what a name nobody synced gets.
+    const globex = await createToken(service.url, ADMIN, { name: "globex-team", role: "TENANT", tenant: "globex" });
+    const probe = (name: string) => gqlAs(service.url, globex, `{ placementAdvice(describe: { tenant: "globex" }, candidates: { kubernetesNodes: ["${name}"], kubernetesSource: "k8s-eks" }) { workloadKey } }`);
+    const hidden = (await probe(NODE_2)).body.errors[0];
+    const nobody = (await probe("never-synced-node")).body.errors[0];
+    expect(hidden.extensions.code).toBe("BAD_USER_INPUT");
+    expect(hidden.message).toBe(nobody.message.replaceAll("never-synced-node", NODE_2));
+  });
 });

@@ -166,8 +166,10 @@ export type PlacementCandidatesInput = {
   anywhereInRegion?: string | null | undefined;
   /** Hosts by key: the replica runs on the host. */
   hosts?: Array<string> | null | undefined;
-  /** Kubernetes nodes by name, as the Kubernetes connector syncs them (node/<name>, or the cloud VM keyed by the name). */
+  /** Kubernetes nodes by name, as the Kubernetes connector syncs them (node/<name>, or the cloud VM keyed by the name); with `kubernetesSource`, first as that source's node list names them. */
   kubernetesNodes?: Array<string> | null | undefined;
+  /** The Kubernetes source whose synced node list maps `kubernetesNodes` to their units: a cloud node (its name no key of the inventory) is then the VM its providerID names, as for the scheduler extender. A name not in the list falls back to the rules above. */
+  kubernetesSource?: string | null | undefined;
   /** VMs by key: the replica runs in the VM. */
   virtualMachines?: Array<string> | null | undefined;
 };

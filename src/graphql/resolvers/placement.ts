@@ -6,6 +6,8 @@ import type { IsolationLevel } from "../../domain/scale.ts";
 import { checkRules } from "../../inventory/validate-snapshot.ts";
 import { buildTopology } from "../../domain/build-topology.ts";
 import type { IsolationView } from "../../isolation/isolation-index.ts";
+import type { SqlClient } from "../../db/sql-client.ts";
+import { kubernetesNodeUnits } from "../../inventory/kubernetes-nodes.ts";
 import { badUserInput, notFound } from "../errors.ts";
 import type { PlacementAdviceResolvers, PlacementCandidateResolvers, QueryResolvers } from "../generated/resolvers-types.ts";
 import { connectionFromRows, pageRequest } from "../pagination.ts";
@@ -51,9 +53,9 @@ export function adviceWorkload(view: IsolationView, scope: AccessScope, args: Pi
 }
 
 /** The candidates; a tenant caller may name only its own VMs (anything else reads as not synced). */
-export function advicePlaces(view: IsolationView, scope: AccessScope, request: CandidateRequest): CandidatePlace[] {
-  if (scope.tenant !== null) refuseHiddenCandidates(view, scope, request);
-  const { places, unknown } = resolveCandidates(view.topology, request);
+export function advicePlaces(view: IsolationView, scope: AccessScope, request: CandidateRequest, nodeUnits: ReadonlyMap<string, CandidatePlace> = new Map()): CandidatePlace[] {
+  if (scope.tenant !== null) refuseHiddenCandidates(view, scope, request, nodeUnits);
+  const { places, unknown } = resolveCandidates(view.topology, request, nodeUnits);
   if (unknown.length > 0) throw badUserInput(unknown.map((u) => u.message).join("; "), `candidates.${unknown[0].field}`);
   if (places.length === 0) throw badUserInput("name at least one candidate place", "candidates");
   return places;
@@ -65,17 +67,23 @@ const NOTHING_SYNCED = buildTopology({});
  * For a tenant caller, each named candidate that is not its own VM gets, word for word, the
  * error of a name nobody synced: probing learns nothing of hosts or other tenants' VMs.
  */
-function refuseHiddenCandidates(view: IsolationView, scope: AccessScope, request: CandidateRequest) {
+function refuseHiddenCandidates(view: IsolationView, scope: AccessScope, request: CandidateRequest, nodeUnits: ReadonlyMap<string, CandidatePlace>) {
   const asked: [keyof CandidateRequest, string][] = [
     ...(["hosts", "virtualMachines", "kubernetesNodes"] as const).flatMap((field) => (request[field] ?? []).map((name) => [field, name] as [keyof CandidateRequest, string])),
     ...(["anywhereInDatacenter", "anywhereInRegion"] as const).filter((field) => request[field] != null).map((field) => [field, request[field]!] as [keyof CandidateRequest, string]),
   ];
   for (const [field, name] of asked) {
     const one = { [field]: Array.isArray(request[field]) ? [name] : name } as CandidateRequest;
-    const { places } = resolveCandidates(view.topology, one);
+    const { places } = resolveCandidates(view.topology, one, nodeUnits);
     const own = places.length > 0 && places.every((p) => p.kind === "virtualMachine" && scope.ownsUnit(view.topology, { kind: "virtualMachine", key: p.key }));
     if (!own) throw badUserInput(resolveCandidates(NOTHING_SYNCED, one).unknown[0].message, `candidates.${field}`);
   }
+}
+
+/** The named nodes as the named Kubernetes source last synced them (one statement; none without a source). */
+async function listedNodes(sql: SqlClient, request: CandidateRequest): Promise<Map<string, CandidatePlace>> {
+  if (!request.kubernetesSource || !request.kubernetesNodes?.length) return new Map();
+  return kubernetesNodeUnits(sql, request.kubernetesSource, request.kubernetesNodes);
 }
 
 export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlace): ReplicaKind | undefined {
@@ -93,7 +101,7 @@ export const placementQueries: QueryResolvers = {
     const view = await ctx.isolation();
     await view.warmed(); // replicas and shared places, built in slices after the index is published
     const workload = adviceWorkload(view, ctx.scope, args);
-    const places = advicePlaces(view, ctx.scope, args.candidates);
+    const places = advicePlaces(view, ctx.scope, args.candidates, await listedNodes(ctx.db.sql, args.candidates));
     // One replica kind for every place when asked; checked against each place before any work.
     places.forEach((p) => replicaKind(args.replica, p));
     const replica = args.replica ? (p: CandidatePlace) => replicaKind(args.replica, p)! : undefined;
