@@ -9,6 +9,7 @@ import type { IsolationView } from "../isolation/isolation-index.ts";
 import { loadTopology } from "../isolation/load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "../isolation/policy-store.ts";
 import { runInSlices } from "../isolation/run-in-slices.ts";
+import { unitsIndexSteps } from "../domain/units-index.ts";
 import { tablesAt } from "./past-tables.ts";
 
 /*
@@ -70,8 +71,14 @@ export async function momentAt(sql: SqlClient, at: Date): Promise<Moment> {
   };
 }
 
+/** A past topology: usable for verdicts once loaded; its shared places and replicas once warmed. */
+interface PastTopology {
+  topology: Promise<Topology>;
+  warmed: Promise<void>;
+}
+
 export class PastViews {
-  private topologies = new LRUCache<number, Promise<Topology>>({ max: KEPT_PAST_TOPOLOGIES });
+  private topologies = new LRUCache<number, PastTopology>({ max: KEPT_PAST_TOPOLOGIES });
   private reports = new LRUCache<string, Promise<FleetReport>>({ max: KEPT_PAST_TOPOLOGIES });
   private violationsOf = new WeakMap<Topology, Violation[]>();
   private builds = pLimit(CONCURRENT_PAST_BUILDS);
@@ -79,13 +86,14 @@ export class PastViews {
   /** `current(version)`: the current index's topology when it holds exactly that version. */
   constructor(
     private readonly sql: SqlClient,
-    private readonly current: (version: number) => Topology | null,
+    private readonly current: (version: number) => { topology: Topology; warmed: () => Promise<void> } | null,
     private readonly warm: (topology: Topology) => Generator<void, void>,
   ) {}
 
   async view(at: Date): Promise<IsolationView> {
     const moment = await momentAt(this.sql, at);
-    const topology = await this.topologyAt(moment.version);
+    const past = this.topologyAt(moment.version);
+    const topology = await past.topology;
     const reportKey = `${moment.version}/${moment.policy.version}`;
     return {
       topology,
@@ -96,15 +104,15 @@ export class PastViews {
       report: () => {
         let report = this.reports.get(reportKey);
         if (!report) {
-          report = runInSlices(fleetReportSteps(topology, moment.policy));
+          report = past.warmed.then(() => runInSlices(fleetReportSteps(topology, moment.policy)));
           this.reports.set(reportKey, report);
           report.catch(() => this.reports.delete(reportKey));
         }
         return report;
       },
-      violations: () => Promise.resolve(getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
-      // A past topology is warmed before its view is handed out (topologyAt).
-      warmed: () => Promise.resolve(),
+      violations: () => past.warmed.then(() => getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
+      // As the current index: a verdict needs the topology only; what reads shared places and replicas awaits this.
+      warmed: () => past.warmed,
     };
   }
 
@@ -113,19 +121,26 @@ export class PastViews {
     return { active: this.builds.activeCount, waiting: this.builds.pendingCount };
   }
 
-  private topologyAt(version: number): Promise<Topology> {
+  /**
+   * The topology of `version`: loaded from history (one build at a time), handed out as soon as
+   * it is loaded, and warmed in the background, as the current index is after a load.
+   */
+  private topologyAt(version: number): PastTopology {
     const current = this.current(version);
-    if (current) return Promise.resolve(current);
-    let topology = this.topologies.get(version);
-    if (!topology) {
-      topology = this.builds(async () => {
-        const { topology: past } = await loadTopology(this.sql, tablesAt(version));
-        await runInSlices(this.warm(past));
-        return past;
+    if (current) return { topology: Promise.resolve(current.topology), warmed: current.warmed() };
+    let past = this.topologies.get(version);
+    if (!past) {
+      // What a verdict reads (the topology, its units per workload and tenant), as the current index publishes it.
+      const topology = this.builds(async () => {
+        const { topology: loaded } = await loadTopology(this.sql, tablesAt(version));
+        await runInSlices(unitsIndexSteps(loaded));
+        return loaded;
       });
-      this.topologies.set(version, topology);
-      topology.catch(() => this.topologies.delete(version));
+      const warmed = topology.then((loaded) => this.builds(() => runInSlices(this.warm(loaded))));
+      past = { topology, warmed };
+      this.topologies.set(version, past);
+      warmed.catch(() => this.topologies.delete(version));
     }
-    return topology;
+    return past;
   }
 }

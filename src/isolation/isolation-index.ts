@@ -58,10 +58,13 @@ export class IsolationIndex {
     private readonly sql: SqlClient,
     private readonly options: { patchMaxRows?: number } = {},
   ) {
-    // A past topology is warmed whole before its view is used: nothing newer can overtake it.
+    // A past topology is warmed whole (nothing newer can overtake it), after its view is handed out.
     this.past = new PastViews(
       sql,
-      (version) => (this.loaded?.version === version ? this.loaded.topology : null),
+      (version) => {
+        const loaded = this.loaded?.version === version ? this.loaded.topology : null;
+        return loaded && { topology: loaded, warmed: () => this.warming.get(loaded) ?? Promise.resolve() };
+      },
       (topology) => warm(topology, () => false),
     );
   }
