@@ -136,7 +136,8 @@ export class PastViews {
         await runInSlices(unitsIndexSteps(loaded));
         return loaded;
       });
-      const warmed = topology.then((loaded) => this.builds(() => runInSlices(this.warm(loaded))));
+      // Outside the one-build limit: the next moment's read need not wait for this one's warm-up.
+      const warmed = topology.then((loaded) => runInSlices(this.warm(loaded)));
       past = { topology, warmed };
       this.topologies.set(version, past);
       warmed.catch(() => this.topologies.delete(version));
