@@ -71,10 +71,10 @@ export async function momentAt(sql: SqlClient, at: Date): Promise<Moment> {
   };
 }
 
-/** A past topology: usable for verdicts once loaded; its shared places and replicas once warmed. */
+/** A past topology: usable for verdicts once loaded; its shared places and replicas once warmed (built when first asked for). */
 interface PastTopology {
   topology: Promise<Topology>;
-  warmed: Promise<void>;
+  warmed: () => Promise<void>;
 }
 
 export class PastViews {
@@ -104,15 +104,15 @@ export class PastViews {
       report: () => {
         let report = this.reports.get(reportKey);
         if (!report) {
-          report = past.warmed.then(() => runInSlices(fleetReportSteps(topology, moment.policy)));
+          report = past.warmed().then(() => runInSlices(fleetReportSteps(topology, moment.policy)));
           this.reports.set(reportKey, report);
           report.catch(() => this.reports.delete(reportKey));
         }
         return report;
       },
-      violations: () => past.warmed.then(() => getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
-      // As the current index: a verdict needs the topology only; what reads shared places and replicas awaits this.
-      warmed: () => past.warmed,
+      violations: () => past.warmed().then(() => getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
+      // A verdict needs the topology only; what reads shared places and replicas awaits this.
+      warmed: past.warmed,
     };
   }
 
@@ -122,12 +122,12 @@ export class PastViews {
   }
 
   /**
-   * The topology of `version`: loaded from history (one build at a time), handed out as soon as
-   * it is loaded, and warmed in the background, as the current index is after a load.
+   * The topology of `version`: loaded from history (one build at a time) and handed out as soon
+   * as it is loaded; warmed when something first needs its shared places or replicas.
    */
   private topologyAt(version: number): PastTopology {
     const current = this.current(version);
-    if (current) return { topology: Promise.resolve(current.topology), warmed: current.warmed() };
+    if (current) return { topology: Promise.resolve(current.topology), warmed: current.warmed };
     let past = this.topologies.get(version);
     if (!past) {
       // What a verdict reads (the topology, its units per workload and tenant), as the current index publishes it.
@@ -136,11 +136,19 @@ export class PastViews {
         await runInSlices(unitsIndexSteps(loaded));
         return loaded;
       });
-      // Outside the one-build limit: the next moment's read need not wait for this one's warm-up.
-      const warmed = topology.then((loaded) => runInSlices(this.warm(loaded)));
+      // Built when a report, violations or replicas of the moment are first asked for (a verdict
+      // never needs them), outside the one-build limit: the next moment's read need not wait for it.
+      let warming: Promise<void> | null = null;
+      const warmed = () =>
+        (warming ??= topology
+          .then((loaded) => runInSlices(this.warm(loaded)))
+          .catch((error: unknown) => {
+            warming = null; // the next ask tries again
+            throw error;
+          }));
       past = { topology, warmed };
       this.topologies.set(version, past);
-      warmed.catch(() => this.topologies.delete(version));
+      topology.catch(() => this.topologies.delete(version));
     }
     return past;
   }
