@@ -1,5 +1,6 @@
 import type { FleetReport } from "../domain/fleet-report-rows.ts";
 import type { Topology } from "../domain/topology.ts";
+import type { Span } from "@opentelemetry/api";
 import { inSpan } from "./in-span.ts";
 import { serviceMetrics } from "./service-metrics.ts";
 
@@ -8,7 +9,7 @@ import { serviceMetrics } from "./service-metrics.ts";
  * index's size, version and an estimate of its heap.
  */
 export function observeIndexLoad<T extends { topology: Topology; version: number }>(load: () => Promise<T>): Promise<T> {
-  const { indexReloadSeconds, indexReloadsInProgress, indexObjects, indexHeapBytes, indexInventoryVersion } = serviceMetrics;
+  const { indexReloadSeconds, indexReloadsInProgress, indexHeapBytes, indexInventoryVersion } = serviceMetrics;
   return inSpan("tenancy.index.load", {}, async (span) => {
     const stop = indexReloadSeconds.startTimer();
     const heapBefore = process.memoryUsage().heapUsed;
@@ -20,11 +21,7 @@ export function observeIndexLoad<T extends { topology: Topology; version: number
       indexHeapBytes.set(Math.max(0, process.memoryUsage().heapUsed - heapBefore));
       indexInventoryVersion.set(loaded.version);
       span.setAttribute("tenancy.inventory_version", loaded.version);
-      for (const [kind, objects] of Object.entries(loaded.topology)) {
-        const size = (objects as ReadonlyMap<string, unknown>).size;
-        indexObjects.set({ kind }, size);
-        span.setAttribute(`tenancy.index.${kind}`, size);
-      }
+      recordIndexSizes(span, loaded.topology);
       return loaded;
     } catch (error) {
       stop({ outcome: "failed" });
@@ -33,6 +30,15 @@ export function observeIndexLoad<T extends { topology: Topology; version: number
       indexReloadsInProgress.dec();
     }
   });
+}
+
+/** The index's objects per kind, as a gauge and on the load's or patch's span. */
+function recordIndexSizes(span: Span, topology: Topology): void {
+  for (const [kind, objects] of Object.entries(topology)) {
+    const size = (objects as ReadonlyMap<string, unknown>).size;
+    serviceMetrics.indexObjects.set({ kind }, size);
+    span.setAttribute(`tenancy.index.${kind}`, size);
+  }
 }
 
 /**
@@ -54,11 +60,7 @@ export function observeIndexPatch<T extends { topology: Topology; version: numbe
     stop({ outcome: "patched" });
     serviceMetrics.indexInventoryVersion.set(patched.version);
     span.setAttribute("tenancy.inventory_version", patched.version);
-    for (const [kind, objects] of Object.entries(patched.topology)) {
-      const size = (objects as ReadonlyMap<string, unknown>).size;
-      serviceMetrics.indexObjects.set({ kind }, size);
-      span.setAttribute(`tenancy.index.${kind}`, size);
-    }
+    recordIndexSizes(span, patched.topology);
     return patched;
   });
 }
