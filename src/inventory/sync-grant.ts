@@ -16,7 +16,7 @@ import { getOrInsert } from "../domain/get-or-insert.ts";
  * PDU, a switch, a host, a VM or a container whose id objects of other sources already name,
  * unless every such object is a unit of a tenant it is granted. (Datacenters are described by
  * many sources, and a token's own units may stand on anyone's host: that only speaks about its
- * own tenants' placement.)
+ * own tenants' placement.) Nor may it claim dedicated hardware (`dedicationProblems`).
  */
 export interface SyncGrant {
   kinds: readonly string[];
@@ -33,7 +33,7 @@ const TENANT_FIELD: Partial<Record<InventoryKind, string>> = Object.fromEntries(
 const PLACING_KINDS: readonly InventoryKind[] = ["powerDomains", "networkDomains", "racks", "hosts", "virtualMachines", "containers"];
 
 export async function syncGrantProblems(tx: SqlClient, snapshot: Snapshot, grant: SyncGrant): Promise<SnapshotProblem[]> {
-  const problems = [...kindProblems(snapshot, grant), ...tenantProblems(snapshot, grant)];
+  const problems = [...kindProblems(snapshot, grant), ...tenantProblems(snapshot, grant), ...dedicationProblems(snapshot, grant)];
   if (problems.length > 0) return problems;
   if (snapshot.complete) problems.push(...(await heldOutsideGrant(tx, snapshot, grant)));
   if (grant.tenants.length > 0) problems.push(...(await squattedIds(tx, snapshot, grant)));
@@ -65,6 +65,21 @@ function tenantProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[]
     }
   }
   return problems;
+}
+
+/**
+ * Dedicated hardware says other tenants' units are NOT on a machine: a claim about everyone
+ * else, which raises their verdicts against these tenants. A token limited to tenants speaks
+ * only for its own tenants' placement, so it may not make that claim; the provider's source
+ * (a token not limited to tenants) or an admin does.
+ */
+function dedicationProblems(snapshot: Snapshot, grant: SyncGrant): SnapshotProblem[] {
+  if (grant.tenants.length === 0) return [];
+  const claim = "dedicated hardware rules other tenants' units off a machine, which a token limited to tenants may not claim; sync it with the provider's source";
+  return [
+    ...snapshot.virtualMachines.flatMap((vm, i) => (vm.dedicated ? [{ path: ["virtualMachines", String(i), "dedicated"], message: `virtual machine "${vm.id}": ${claim}` }] : [])),
+    ...snapshot.hosts.flatMap((host, i) => (host.dedicatedTo ? [{ path: ["hosts", String(i), "dedicatedTo"], message: `host "${host.id}": ${claim}` }] : [])),
+  ];
 }
 
 /** A complete snapshot removes what its source no longer lists: refused if that reaches outside the grant. */

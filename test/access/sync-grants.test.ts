@@ -105,6 +105,25 @@ describe("a cloud account's token limited to tenant globex", () => {
     expect(rank.indexOf(after.ledgerGlobex.actual)).toBeLessThanOrEqual(rank.indexOf(before.ledgerGlobex.actual));
     expect(after.ledgerGlobex.actual).toBe("VIRTUAL_MACHINE"); // globex's claim puts it on ledger-1's host
   });
+
+  it("may not claim dedicated hardware, which would raise other tenants' verdicts against globex", async () => {
+    // storefront's VM shares euw1-az1 with globex's i-0glx1 on hidden hosts: a shared host is not ruled out.
+    const before = await verdict("storefront", "globex");
+    expect(before.actual).toBe("VIRTUAL_MACHINE");
+    const refused = await sync(tokens.globexCloud, { source: "intruder", virtualMachines: [{ id: "i-glx-dedicated", datacenter: "euw1-az1", tenant: "globex", dedicated: true }] });
+    expect(refused.status).toBe("REFUSED");
+    expect(refused.userErrors).toEqual([
+      {
+        path: ["virtualMachines", "0", "dedicated"],
+        message: `virtual machine "i-glx-dedicated": dedicated hardware rules other tenants' units off a machine, which a token limited to tenants may not claim; sync it with the provider's source`,
+      },
+    ]);
+    const hosts = await createToken(url, ADMIN, { name: "globex-hosts", role: "SYNC", sources: ["intruder-hosts"], kinds: ["hosts"], tenants: ["globex"] });
+    const host = await sync(hosts, { source: "intruder-hosts", hosts: [{ id: "glx-h1", datacenter: "euw1-az1", dedicatedTo: "globex" }] });
+    expect(paths(host.userErrors)).toEqual(["hosts.0.dedicatedTo"]);
+    expect((await count("virtual_machine", "key = 'i-glx-dedicated'")) + (await count("host", "key = 'glx-h1'"))).toBe(0);
+    expect(await verdict("storefront", "globex")).toEqual(before);
+  });
 });
 
 describe("squatting an id that other sources name", () => {
@@ -113,8 +132,8 @@ describe("squatting an id that other sources name", () => {
     const cluster = { source: "k8s-lab", containers: [{ id: "pod-geo", virtualMachine: "node-vm-9", tenant: "geology", workload: "seismic-model" }] };
     expect((await gqlAs(url, ADMIN, SYNC, { s: cluster })).body.data.syncInventory.status).toBe("APPLIED");
     const before = await verdict("seismic-model", "biology");
-    // globex's token takes the id: the pod would now sit in a globex VM on a dedicated host far away.
-    const squat = await sync(tokens.globexCloud, { source: "intruder", virtualMachines: [{ id: "node-vm-9", datacenter: "euw1-az2", tenant: "globex", dedicated: true }] });
+    // globex's token takes the id: the pod would now sit in a globex VM far away (claiming it dedicated is refused on its own).
+    const squat = await sync(tokens.globexCloud, { source: "intruder", virtualMachines: [{ id: "node-vm-9", datacenter: "euw1-az2", tenant: "globex" }] });
     expect(squat.status).toBe("REFUSED");
     expect(squat.userErrors).toEqual([
       {
