@@ -54,12 +54,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     dataDir: env.TENANCY_DATA_DIR?.trim() || ".tenancy-data",
     adminToken,
-    logLevel: env.LOG_LEVEL ?? "info",
+    logLevel: logLevel(env.LOG_LEVEL?.trim()),
     limits: requestLimits(env),
     introspection: env.NODE_ENV !== "production",
     graphiql: onOff(env, "TENANCY_GRAPHIQL", env.NODE_ENV !== "production"),
     publicUrl: publicUrl(env.TENANCY_PUBLIC_URL?.trim()),
-    loadDemoOnCreate: env.TENANCY_DEMO !== "off",
+    loadDemoOnCreate: onOff(env, "TENANCY_DEMO", true),
     slackSigningSecret: env.TENANCY_SLACK_SIGNING_SECRET?.trim() || undefined,
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
@@ -67,6 +67,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     historyRetentionDays: wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365),
     webhookAllowNetworks: webhookAllowNetworks(env.TENANCY_WEBHOOK_ALLOW_NETWORKS),
   };
+}
+
+/** pino's levels: any other value made the logger throw at start, past the configuration's errors. */
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function logLevel(value: string | undefined): string {
+  if (!value) return "info";
+  if (!LOG_LEVELS.includes(value)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${value}"`);
+  return value;
 }
 
 function publicUrl(value: string | undefined): string | undefined {

@@ -36,6 +36,11 @@ export interface RequestLimits {
   maxSubscriptionsPerConnection: number;
   /** Live subscriptions of one token over all its connections to a replica. */
   maxSubscriptionsPerToken: number;
+  /**
+   * Largest WebSocket message (graphql-ws), for every caller: its token comes inside the first
+   * message, so this bound holds before anyone is known (ws's own default is 100 MiB each).
+   */
+  maxWebSocketMessageBytes: number;
 }
 
 const KIB = 1024;
@@ -64,6 +69,8 @@ export const DEFAULT_LIMITS: RequestLimits = {
   // A dashboard subscribes to a few filters; an operator's tools to a few dozen.
   maxSubscriptionsPerConnection: 20,
   maxSubscriptionsPerToken: 100,
+  // A subscribe message is a small document and its variables (as a tenant's body over HTTP).
+  maxWebSocketMessageBytes: 64 * KIB,
 };
 
 export class LimitsError extends Error {}
@@ -87,6 +94,7 @@ export function loadLimits(env: NodeJS.ProcessEnv): RequestLimits {
     unauthenticatedPerMinute: whole(env, "TENANCY_UNAUTHENTICATED_PER_MINUTE", d.unauthenticatedPerMinute),
     maxSubscriptionsPerConnection: positive(env, "TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION", d.maxSubscriptionsPerConnection),
     maxSubscriptionsPerToken: positive(env, "TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN", d.maxSubscriptionsPerToken),
+    maxWebSocketMessageBytes: positive(env, "TENANCY_MAX_WS_MESSAGE_BYTES", d.maxWebSocketMessageBytes),
   };
 }
 

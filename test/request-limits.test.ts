@@ -12,6 +12,7 @@ describe("the limits, from the environment", () => {
     expect(limits.bodyBytes).toEqual({ ...DEFAULT_LIMITS.bodyBytes, sync: 1048576 });
     expect(loadLimits({ TENANCY_MAX_BODY_BYTES: "10", TENANCY_MAX_BODY_BYTES_SYNC: "20" }).bodyBytes.sync).toBe(20);
     expect(loadLimits({ TENANCY_MAX_SUBSCRIPTIONS_PER_CONNECTION: "2", TENANCY_MAX_SUBSCRIPTIONS_PER_TOKEN: "7" })).toMatchObject({ maxSubscriptionsPerConnection: 2, maxSubscriptionsPerToken: 7 });
+    expect(loadLimits({ TENANCY_MAX_WS_MESSAGE_BYTES: "4096" }).maxWebSocketMessageBytes).toBe(4096);
     expect(loadLimits({})).toEqual(DEFAULT_LIMITS);
   });
 

@@ -1,7 +1,8 @@
-import { MomentOutOfRange, momentAt } from "../history/past-views.ts";
+import { GraphQLError } from "graphql";
+import { MomentOutOfRange, momentAt, PastBuildsBusy } from "../history/past-views.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import type { Context } from "./context.ts";
-import { badUserInput } from "./errors.ts";
+import { badUserInput, ErrorCode } from "./errors.ts";
 import type { Loaders } from "./loaders.ts";
 
 /*
@@ -52,6 +53,7 @@ export async function viewFor(ctx: Context, asOf: Date | null | undefined, paren
     return await ctx.isolationAsOf(at);
   } catch (error) {
     if (error instanceof MomentOutOfRange) throw badUserInput(`asOf ${error.message}`, "asOf");
+    if (error instanceof PastBuildsBusy) throw new GraphQLError(error.message, { extensions: { code: ErrorCode.RATE_LIMITED, argument: "asOf", retryAfter: 5 } });
     throw error;
   }
 }

@@ -47,6 +47,17 @@ export const MAX_PAST_MOMENTS_PER_REQUEST = KEPT_PAST_TOPOLOGIES;
 /** Past topologies a replica builds at once (each reads and indexes a whole inventory); the others wait. */
 export const CONCURRENT_PAST_BUILDS = 1;
 
+/**
+ * Past topologies that may wait for a build; a moment of yet another version is refused
+ * (PastBuildsBusy) instead of queued. A build is never abandoned, so a queue without bound is
+ * work without bound: a caller cycling through more versions than are kept would otherwise
+ * leave a backlog of whole-inventory builds that runs on long after it stopped asking.
+ */
+export const WAITING_PAST_BUILDS = KEPT_PAST_TOPOLOGIES;
+
+/** A moment that would need one more past build than may wait. */
+export class PastBuildsBusy extends Error {}
+
 /** The version, policy and sync times in force at `at`, in one statement. */
 export async function momentAt(sql: SqlClient, at: Date): Promise<Moment> {
   const [row] = await sql.query<{ since: Date | string; now: Date | string; version: number | null; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
@@ -82,6 +93,8 @@ export class PastViews {
   private reports = new LRUCache<string, Promise<FleetReport>>({ max: KEPT_PAST_TOPOLOGIES });
   private violationsOf = new WeakMap<Topology, Violation[]>();
   private builds = pLimit(CONCURRENT_PAST_BUILDS);
+  /** Builds not finished yet, by version: one the LRU has let go of is still not built twice. */
+  private unfinished = new Map<number, PastTopology>();
 
   /** `current(version)`: the current index's topology when it holds exactly that version. */
   constructor(
@@ -128,8 +141,11 @@ export class PastViews {
   private topologyAt(version: number): PastTopology {
     const current = this.current(version);
     if (current) return { topology: Promise.resolve(current.topology), warmed: current.warmed };
-    let past = this.topologies.get(version);
+    let past = this.topologies.get(version) ?? this.unfinished.get(version);
     if (!past) {
+      if (this.builds.pendingCount >= WAITING_PAST_BUILDS) {
+        throw new PastBuildsBusy(`this replica is already building ${this.builds.activeCount + this.builds.pendingCount} past inventories for asOf answers; try again in a few seconds`);
+      }
       // What a verdict reads (the topology, its units per workload and tenant), as the current index publishes it.
       const topology = this.builds(async () => {
         const { topology: loaded } = await loadTopology(this.sql, tablesAt(version));
@@ -148,7 +164,12 @@ export class PastViews {
           }));
       past = { topology, warmed };
       this.topologies.set(version, past);
-      topology.catch(() => this.topologies.delete(version));
+      this.unfinished.set(version, past);
+      const finished = () => void this.unfinished.delete(version);
+      topology.then(finished, () => {
+        finished();
+        this.topologies.delete(version);
+      });
     }
     return past;
   }

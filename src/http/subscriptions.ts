@@ -55,7 +55,13 @@ function live(connection: Connection): number {
 
 export function startSubscriptions(deps: SubscriptionDeps): Subscriptions {
   const schema = makeExecutableSchema({ typeDefs, resolvers: guardResolvers(resolvers) });
-  const sockets = new WebSocketServer({ server: deps.httpServer, path: "/graphql", verifyClient: (info, done) => done(...originCheck(info.origin, info.req.headers.host, deps.publicUrl)) });
+  const sockets = new WebSocketServer({
+    server: deps.httpServer,
+    path: "/graphql",
+    verifyClient: (info, done) => done(...originCheck(info.origin, info.req.headers.host, deps.publicUrl)),
+    // Checked from each frame's header (1009 past it): the token comes only in the first message.
+    maxPayload: deps.limits.maxWebSocketMessageBytes,
+  });
   const connections = new Map<Extra["socket"], Connection>();
   /** The connection's principal now, or null after closing it (4403): its token was revoked. */
   const stillValid = async (connection: Connection) => {

@@ -30,8 +30,8 @@ export interface PodAdvice {
 /**
  * The tenant: the pod's workload's when synced; else the one tenant the source's synced pods of
  * its namespace carry (the namespace's label wins at sync, as it does here: the scheduler does
- * not send the namespace); else, in a namespace whose synced pods carry several tenants (each
- * by its own label), the pod's label when it is one of them. Anything else is not known: a pod's
+ * not send the namespace); else, in a namespace whose synced pods carry several tenants (its
+ * label changed between syncs that were not complete), the pod's label when it is one of them. Anything else is not known: a pod's
  * own label is not trusted where nothing synced backs it, or anyone could claim any tenant.
  */
 function podTenant(topology: Topology, source: string, meta: NonNullable<K8sObject["metadata"]>, tenantLabel: string, workload: string | null): string | null {

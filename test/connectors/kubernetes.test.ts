@@ -45,6 +45,21 @@ describe("the Kubernetes connector", () => {
     expect(record(map({ "tenant-label": "team" }).snapshot, "containers", "analytics/spark-worker-0").tenant).toBe("analytics");
   });
 
+  it("never takes a tenant label a pod or VMI gives itself: whoever may create a pod could write any tenant there", () => {
+    // A namespace with no tenant label: its pods are its name's, whatever they say. Were the pod's
+    // own label read, a pod of "intruder" could pass as acme's and hide from every verdict about
+    // the acme workloads it runs beside (acme against acme requires nothing).
+    const namespace = { kind: "Namespace", metadata: { name: "intruder" } };
+    const labels = { "tenancy.io/tenant": "acme", "app.kubernetes.io/name": "miner" };
+    const pod = { kind: "Pod", metadata: { name: "miner-1", namespace: "intruder", labels }, spec: { nodeName: "metal-07" }, status: { phase: "Running" } };
+    const launcher = { kind: "Pod", metadata: { name: "virt-launcher-vm-1", uid: "launcher-uid", namespace: "intruder", labels }, spec: { nodeName: "metal-07" }, status: { phase: "Running" } };
+    const vmi = { kind: "VirtualMachineInstance", metadata: { name: "vm-1", namespace: "intruder", labels }, status: { activePods: { "launcher-uid": "metal-07" } } };
+    const { snapshot: mapped } = map({}, [cluster, { kind: "List", items: [namespace, pod, launcher, vmi] }]);
+    expect(record(mapped, "containers", "intruder/miner-1").tenant).toBe("intruder");
+    expect(mapped.workloads).toContainEqual({ id: "intruder/miner", tenant: "intruder", antiAffinity: [] });
+    expect(mapped.virtualMachines?.filter((vm) => vm.id.startsWith("intruder/")).map((vm) => vm.tenant)).toEqual(["intruder"]);
+  });
+
   it("takes the workload from the owner (a Deployment through its ReplicaSet, a StatefulSet, a DaemonSet) or the label", () => {
     expect(snapshot.workloads).toEqual([
       { id: "payments/checkout-api", tenant: "acme", antiAffinity: [{ level: "DATACENTER", maxSkew: 1, mode: "HARD" }] },

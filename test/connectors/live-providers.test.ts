@@ -161,6 +161,18 @@ describe("Azure live through @azure/arm-compute", () => {
     );
     await expect(fetchAzure({ source: "azure", settings: { ...settings, token: "expired" } })).rejects.toThrow(/^azure: subscription 8c1f0a2e.*: The access token is invalid/);
   });
+
+  it("reads a VM a host group places automatically on the host its instance view says Azure assigned", async () => {
+    const vault = vms.find((v) => v.name === "vault-1");
+    const group = vault.host.id.replace(/\/hosts\/[^/]+$/, "");
+    const auto = { ...vault, name: "auto-1", id: vault.id.replace("vault-1", "auto-1"), host: null, hostGroup: { id: group }, tags: { tenant: "acme" }, instanceView: { assignedHost: `${group}/hosts/host-02` } };
+    const arm = started(await fakeArm([vault, auto], { locations }));
+    const options = { source: "azure", settings: { subscription: "8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b", endpoint: arm.url, "ca-file": arm.caFile, token: "fake-arm-token" } };
+    const live = mapAzure(await fetchAzure(options), options);
+    expect(live.snapshot.virtualMachines.find((v) => v.id === auto.id.toLowerCase())).toMatchObject({ host: `${group}/hosts/host-02`.toLowerCase(), dedicated: true });
+    // Its host known, it rules nothing out for globex's vault-1: that one stays dedicated.
+    expect(live.snapshot.virtualMachines.find((v) => v.id === vault.id.toLowerCase())).toMatchObject({ dedicated: true });
+  });
 });
 
 describe("GCP live through @google-cloud/compute", () => {

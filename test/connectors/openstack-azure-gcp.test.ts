@@ -136,6 +136,29 @@ describe("the Azure connector", () => {
     expect(warnings).toContainEqual({ subject: "az vm list", message: expect.stringMatching(/^2 VM\(s\) have no known physical zone and no fault domain/) });
   });
 
+  it("places a VM of a host group with automatic placement on its assigned host, and dedicates no host a VM of another tenant may be on", () => {
+    // Automatic placement: `az vm list -d` names the host group, not the host; the instance view
+    // names the host Azure chose. Without that view the VM may be on any host of the group, so
+    // globex's vault-1 on host-01 of that group is dedicated to no one: were it, vault-1 would be
+    // proven HOST apart from acme's VM that may share its machine.
+    const group = "/subscriptions/8c1f0a2e-3b4d-4e5f-9a6b-7c8d9e0f1a2b/resourceGroups/HOSTS/providers/Microsoft.Compute/hostGroups/hg-weu";
+    const vault = list.find((v) => v.name === "vault-1");
+    const auto = (name: string) => ({ ...vault, name, id: vault.id.replace("vault-1", name), host: null, hostGroup: { id: group }, tags: { tenant: "acme" } });
+    const assigned = { id: auto("auto-2").id, instanceView: { assignedHost: `${group}/hosts/host-02`, statuses: [{ code: "PowerState/running" }] } };
+    const placed = mapAzure([[vault, auto("auto-1"), auto("auto-2")], [assigned], locations], { source: "azure", settings: {} });
+    const host = (name: string) => `${group}/hosts/${name}`.toLowerCase();
+    const azureVm = (name: string) => vm("sec-rg", name);
+    expect(record(placed.snapshot, "virtualMachines", azureVm("auto-2"))).toEqual({ id: azureVm("auto-2"), host: host("host-02"), tenant: "acme", workload: null, dedicated: true });
+    expect(record(placed.snapshot, "hosts", host("host-02"))).toEqual({ id: host("host-02"), datacenter: "westeurope-az3", dedicatedTo: "acme" });
+    expect(record(placed.snapshot, "virtualMachines", azureVm("auto-1"))).toEqual({ id: azureVm("auto-1"), datacenter: "westeurope-az3", tenant: "acme", workload: null, dedicated: false });
+    expect(record(placed.snapshot, "virtualMachines", azureVm("vault-1"))).toEqual({ id: azureVm("vault-1"), host: host("host-01"), tenant: "globex", workload: null, dedicated: false });
+    expect(record(placed.snapshot, "hosts", host("host-01"))).toEqual({ id: host("host-01"), datacenter: "westeurope-az3" });
+    expect(placed.warnings).toContainEqual({
+      subject: `host group ${group.toLowerCase()}`,
+      message: "VMs of acme are placed on its hosts automatically and their hosts are not known (add az vm get-instance-view output): its hosts are dedicated to no other tenant",
+    });
+  });
+
   it("leaves out deallocated and untagged VMs, and produces a snapshot the contract accepts", () => {
     expect(warnings).toContainEqual({ subject: "az vm list", message: "left out VMs that do not run: 1 VM deallocated" });
     expect(warnings).toContainEqual({ subject: "untagged", message: expect.stringMatching(/^no tenant/) });

@@ -27,7 +27,7 @@ export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> 
       ...(caFile ? { tlsOptions: { ca: readFileSync(caFile, "utf8") } } : {}),
     });
     try {
-      const status = new Map<string, { platformFaultDomain?: number; statuses?: { code?: string; displayStatus?: string }[] }>();
+      const status = new Map<string, { platformFaultDomain?: number; assignedHost?: string; statuses?: { code?: string; displayStatus?: string }[] }>();
       for await (const vm of client.virtualMachines.listAll({ statusOnly: "true" })) if (vm.id && vm.instanceView) status.set(vm.id.toLowerCase(), vm.instanceView);
       for await (const vm of client.virtualMachines.listAll()) {
         const view = vm.instanceView ?? status.get((vm.id ?? "").toLowerCase());
@@ -40,6 +40,9 @@ export async function fetchAzure(options: ConnectorOptions): Promise<unknown[]> 
           tags: vm.tags ?? null,
           availabilitySet: vm.availabilitySet ?? null,
           host: vm.host ?? null,
+          // A host group's automatic placement names no host here: the instance view's assignedHost does.
+          hostGroup: vm.hostGroup ?? null,
+          instanceView: { assignedHost: view?.assignedHost ?? null },
           platformFaultDomain: view?.platformFaultDomain ?? vm.platformFaultDomain ?? null,
           // As `az vm list -d` words it; a VM whose status is not known is taken as running.
           powerState: power?.displayStatus ?? (power?.code ? `VM ${power.code.slice("PowerState/".length)}` : "VM running"),

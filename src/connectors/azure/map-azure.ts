@@ -14,7 +14,10 @@ import { getOrInsert } from "../../domain/get-or-insert.ts";
  * - A zonal VM is in its *physical* zone's datacenter (`westeurope-az2`), from the locations
  *   export: Azure maps logical zones to physical ones per subscription, so a logical zone
  *   names no place by itself, and such a VM's datacenter is left unknown, with a warning.
- * - A VM on a dedicated host names that host (dedicated to its tenant) and is dedicated.
+ * - A VM on a dedicated host names that host (dedicated to its tenant) and is dedicated; one a
+ *   host group places automatically names the host its instance view says Azure assigned. A VM
+ *   of such a group whose host is not known may be on any host of the group: no host of the
+ *   group is then dedicated to another tenant, nor is a VM on one (with a warning).
  * - An availability set's fault domains share no power source or network switch: a VM in one
  *   gets the rack `azure-fd/<subscription>/<group>/<set>/<fault domain>`, with a power domain
  *   and a network domain of its own, and a (conservatively shared) host of the same key. Azure
@@ -35,8 +38,9 @@ type Vm = {
   powerState?: string | null;
   availabilitySet?: { id?: string } | null;
   host?: { id?: string } | null;
+  hostGroup?: { id?: string } | null;
   platformFaultDomain?: number | null;
-  instanceView?: { platformFaultDomain?: number | null; statuses?: { code?: string; displayStatus?: string }[] | null } | null;
+  instanceView?: { platformFaultDomain?: number | null; assignedHost?: string | null; statuses?: { code?: string; displayStatus?: string }[] | null } | null;
 };
 
 export function mapAzure(documents: unknown[], options: ConnectorOptions): ConnectorResult {
@@ -58,8 +62,10 @@ export function mapAzure(documents: unknown[], options: ConnectorOptions): Conne
     const owner = ownerOf(b, vm.name ?? id, vm.tags ?? {});
     if (!owner) continue;
     const { tenant, workload } = owner;
-    const parent = places.place(vm, id, tenant);
-    b.add("virtualMachines", { id, ...parent, tenant, workload, dedicated: vm.host?.id ? true : false });
+    const { parent, dedicatedHost } = places.place(vm, id, tenant);
+    const record = { id, ...parent, tenant, workload, dedicated: dedicatedHost !== null };
+    b.add("virtualMachines", record);
+    if (dedicatedHost !== null) places.onDedicatedHost(dedicatedHost, tenant, record);
   }
   places.finish();
   return b.result();
@@ -90,18 +96,26 @@ function powerOf(vm: Vm): string {
   return status?.displayStatus ?? (status?.code ? `VM ${status.code.slice("PowerState/".length)}` : "VM running");
 }
 
+/** A dedicated host group as the exports show it. */
+interface HostGroup {
+  unplaced: Set<string>;
+  onHosts: { host: string; tenant: string; vm: { dedicated: boolean } }[];
+}
+
 /** Where each VM runs: its parent fields; and the warnings about places Azure does not name, once each. */
 class AzurePlaces {
   private readonly unmappedZones = new Set<string>();
   private readonly setsWithoutRack = new Set<string>();
   private unplaced = 0;
+  /** Dedicated host groups, by id: the tenants of VMs whose host in the group is not known, and the VMs on its known hosts. */
+  private readonly hostGroups = new Map<string, HostGroup>();
 
   constructor(
     private readonly b: SnapshotBuilder,
     private readonly zones: AzureZones,
   ) {}
 
-  place(vm: Vm, id: string, tenant: string): Record<string, string | null> {
+  place(vm: Vm, id: string, tenant: string): { parent: Record<string, string | null>; dedicatedHost: string | null } {
     const subscription = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1] ?? "";
     const location = vm.location!.toLowerCase();
     const logical = vm.zones?.[0];
@@ -109,18 +123,42 @@ class AzurePlaces {
     if (physical) this.b.add("datacenters", { id: physical, name: physical, provider: "azure", region: location });
     if (logical && !physical) this.unmappedZones.add(`${subscription} ${location} ${logical}`);
     const regionIsPlace = !logical && this.zones.knownWithoutZones(subscription, location);
-    if (vm.host?.id) {
-      const host = vm.host.id.toLowerCase();
-      this.b.add("hosts", { id: host, datacenter: physical ?? (regionIsPlace ? this.region(location) : null), dedicatedTo: tenant });
-      return { host };
+    const dedicated = (vm.host?.id ?? vm.instanceView?.assignedHost)?.toLowerCase();
+    if (dedicated) {
+      this.b.add("hosts", { id: dedicated, datacenter: physical ?? (regionIsPlace ? this.region(location) : null), dedicatedTo: tenant });
+      return { parent: { host: dedicated }, dedicatedHost: dedicated };
     }
+    if (vm.hostGroup?.id) this.groupOf(vm.hostGroup.id.toLowerCase()).unplaced.add(tenant);
     const faultDomain = vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain;
     if (vm.availabilitySet?.id && faultDomain !== undefined && faultDomain !== null) {
-      return { host: this.faultDomain(vm.availabilitySet.id, faultDomain, location, regionIsPlace) };
+      return { parent: { host: this.faultDomain(vm.availabilitySet.id, faultDomain, location, regionIsPlace) }, dedicatedHost: null };
     }
     if (vm.availabilitySet?.id) this.b.warn(vm.name ?? id, "in an availability set, but its fault domain is not in the export (add az vm get-instance-view output)");
     if (!physical) this.unplaced++;
-    return { datacenter: physical };
+    return { parent: { datacenter: physical }, dedicatedHost: null };
+  }
+
+  /** A VM on a dedicated host, kept so that finish() can undedicate both. */
+  onDedicatedHost(host: string, tenant: string, vm: { dedicated: boolean }): void {
+    this.groupOf(host.replace(/\/hosts\/[^/]+$/, "")).onHosts.push({ host, tenant, vm });
+  }
+
+  private groupOf(group: string): HostGroup {
+    return getOrInsert(this.hostGroups, group, (): HostGroup => ({ unplaced: new Set(), onHosts: [] }));
+  }
+
+  /** No host of a group, nor VM on one, stays dedicated to a tenant while a VM of another tenant of that group has no known host. */
+  private undedicate(): void {
+    for (const [group, { unplaced, onHosts }] of [...this.hostGroups].sort(([x], [y]) => compareCodeUnits(x, y))) {
+      const shared = onHosts.filter((on) => [...unplaced].some((tenant) => tenant !== on.tenant));
+      if (shared.length === 0) continue;
+      for (const on of shared) {
+        on.vm.dedicated = false;
+        const record = this.b.snapshot.hosts.find((h) => h.id === on.host);
+        if (record) delete record.dedicatedTo;
+      }
+      this.b.warn(`host group ${group}`, `VMs of ${[...unplaced].sort().join(", ")} are placed on its hosts automatically and their hosts are not known (add az vm get-instance-view output): its hosts are dedicated to no other tenant`);
+    }
   }
 
   /** A fault domain's host; its rack, power and network domain where the region is a place. */
@@ -147,6 +185,7 @@ class AzurePlaces {
   }
 
   finish(): void {
+    this.undedicate();
     for (const zone of [...this.unmappedZones].sort()) {
       const [subscription, location, logical] = zone.split(" ");
       this.b.warn(`${location} zone ${logical}`, `subscription ${subscription}'s logical zone ${logical} names no physical zone by itself (add the subscription's locations with their zone mappings): its VMs' datacenter is unknown`);

@@ -16,7 +16,7 @@ import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
  *   (gVisor, Kata, …) or runc. Pods that do not run (pending without a node, succeeded,
  *   failed) are left out.
  * - Tenant: the namespace's label (`tenant-label`, default tenancy.io/tenant) or annotation,
- *   else the pod's own label, else the namespace's name. Workload: the owner (a Deployment
+ *   else the namespace's name (never the pod's own label, which its author writes). Workload: the owner (a Deployment
  *   through its ReplicaSet, a StatefulSet, a DaemonSet) or the `workload-label`, as
  *   `<namespace>/<name>`. A zone topologySpreadConstraint becomes a DATACENTER maxSkew rule.
  * - A KubeVirt VirtualMachineInstance is a VM inside its virt-launcher pod.
@@ -58,9 +58,13 @@ export function kubernetesSettings(options: ConnectorOptions) {
   };
 }
 
-/** The tenant of a pod or VMI: its namespace's label or annotation, else its own label, else the namespace's name. */
+/**
+ * The tenant of a pod or VMI: its namespace's label or annotation, else the namespace's name.
+ * Never a label of its own: whoever may create a pod writes those, and a pod passing as another
+ * tenant's would hide from every verdict about the workloads beside it.
+ */
 export function tenantOfObject(meta: Meta, namespace: Meta | undefined, tenantLabel: string): string {
-  return namespace?.labels?.[tenantLabel] ?? namespace?.annotations?.[tenantLabel] ?? meta.labels?.[tenantLabel] ?? meta.namespace ?? "default";
+  return namespace?.labels?.[tenantLabel] ?? namespace?.annotations?.[tenantLabel] ?? meta.namespace ?? "default";
 }
 
 /** The unit a node is: the cloud VM its providerID names, else `node/<name>` (a host with nodes=hosts, else a VM). */

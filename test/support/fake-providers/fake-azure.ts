@@ -40,6 +40,7 @@ export async function fakeArm(vms: any[], options: { token?: string; deniedSubsc
       hardwareProfile: vm.hardwareProfile,
       ...(vm.availabilitySet ? { availabilitySet: { id: vm.availabilitySet.id } } : {}),
       ...(vm.host ? { host: { id: vm.host.id } } : {}),
+      ...(vm.hostGroup ? { hostGroup: { id: vm.hostGroup.id } } : {}),
       provisioningState: vm.provisioningState,
     },
   });
@@ -53,6 +54,7 @@ export async function fakeArm(vms: any[], options: { token?: string; deniedSubsc
         ...((vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain) !== null && (vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain) !== undefined
           ? { platformFaultDomain: vm.instanceView?.platformFaultDomain ?? vm.platformFaultDomain }
           : {}),
+        ...(vm.instanceView?.assignedHost ? { assignedHost: vm.instanceView.assignedHost } : {}),
         statuses: [
           { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" },
           { code: `PowerState/${String(vm.powerState).replace(/^VM /, "")}`, level: "Info", displayStatus: vm.powerState },
