@@ -427,11 +427,19 @@ async function benchInProcess(name: string, db: Awaited<ReturnType<typeof openDa
   const loadCpuMs = cpuMs(loadCpu);
   progress(name, "report scan in-process");
   const stats = { visits: 0 };
-  const cpuBefore = process.cpuUsage();
-  const [[report, scanMs], reportHeapMb] = await heapGrowthMb(() => time(async () => fleetReport(loaded.topology, DEFAULT_POLICY, stats)));
-  const cpu = process.cpuUsage(cpuBefore);
+  // The scan's processor time alone: not the forced collections around it that measure its
+  // heap (on L each marks the whole 2 GB index, seconds that are not the scan's).
+  let scanCpuMs = 0;
+  const [[report, scanMs], reportHeapMb] = await heapGrowthMb(() =>
+    time(async () => {
+      const scanCpu = process.cpuUsage();
+      const report = fleetReport(loaded.topology, DEFAULT_POLICY, stats);
+      scanCpuMs = cpuMs(scanCpu);
+      return report;
+    }),
+  );
   const counts = { NOT_ISOLATED: report.list("NOT_ISOLATED").length, UNPROVEN: report.list("UNPROVEN").length };
-  return { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs: (cpu.user + cpu.system) / 1000, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
+  return { loadMs, loadCpuMs, placesCpuMs, heapMb, scanMs, scanCpuMs, reportHeapMb, reportRows: report.count, counts, visits: stats.visits };
 }
 
 /** The rows of the in-process measures: index load, the report's kept heap, the scan, and the scan's growth from the next smaller fleet. */
@@ -462,15 +470,19 @@ function inProcessRows(name: string, total: number, own: InProcess): { load: str
   ];
   const smaller = name === "M" ? "S" : name === "L" ? "M" : null;
   if (smaller && reportRuns[smaller]) {
-    const growth = scanMs / reportRuns[smaller].ms;
+    // Judged on processor time: the machine is shared, and the sizes run minutes apart, so the
+    // wall time of one may be stretched by other processes (load average 1 for M, 10 for L)
+    // and its growth says more about the load than about the scan. The scan's own CPU time
+    // (its collections included) moves far less with the load.
+    const cpuGrowth = scanCpuMs / reportRuns[smaller].cpuMs;
     const population = visits / reportRuns[smaller].visits;
     scan.push([
       name,
       `report scan growth ${smaller} → ${name}`,
-      `CPU ${(scanCpuMs / reportRuns[smaller].cpuMs).toFixed(1)}×`,
-      `${growth.toFixed(1)}× time`,
+      `CPU ${cpuGrowth.toFixed(1)}×`,
+      `${(scanMs / reportRuns[smaller].ms).toFixed(1)}× time`,
       `${population.toFixed(1)}× co-located checks`,
-      growth <= population * 1.25 ? "no faster than the population (±25 %) ✓" : "faster than the population ✗",
+      cpuGrowth <= population * 1.25 ? "CPU no faster than the population (±25 %) ✓" : "CPU faster than the population ✗",
     ]);
   }
   return { load, scan };

@@ -4,6 +4,7 @@ import type { SharedPlaces, UnitFacts } from "./shared-places.ts";
 import type { Topology } from "./topology.ts";
 import type { Outcome } from "./verdict.ts";
 import { getOrInsert } from "./get-or-insert.ts";
+import { int32Column, uint8Column, type ChunkedColumn } from "./chunked-column.ts";
 
 /*
  * The kept fleet report: one row per (workload, tenant) pair that is not ISOLATED, in
@@ -16,18 +17,18 @@ export type ReportOutcome = Exclude<Outcome, "ISOLATED">;
 
 const COLUMNS = ["workload", "tenant", "unit", "other"] as const;
 const LEVELS = ["required", "actual", "possible"] as const;
-type IntColumns = Record<(typeof COLUMNS)[number], Int32Array>;
-type LevelColumns = Record<(typeof LEVELS)[number], Uint8Array>;
+// In chunks, never copied: doubling and trimming them allocated three times the report's size (chunked-column.ts says why that matters).
+type IntColumns = Record<(typeof COLUMNS)[number], ChunkedColumn<Int32Array>>;
+type LevelColumns = Record<(typeof LEVELS)[number], ChunkedColumn<Uint8Array>>;
 
 export class ReportRowsBuilder {
   private count = 0;
-  private ints: IntColumns;
-  private levels: LevelColumns;
+  private readonly ints: IntColumns;
+  private readonly levels: LevelColumns;
   private workloads: string[] = [];
   // Each outcome's rows and each workload's range, kept as rows are added: no pass over a
   // million rows (in one block) once the scan is done.
-  private byOutcome = { NOT_ISOLATED: new Int32Array(1024), UNPROVEN: new Int32Array(1024) };
-  private outcomeCount = { NOT_ISOLATED: 0, UNPROVEN: 0 };
+  private readonly byOutcome = { NOT_ISOLATED: int32Column(), UNPROVEN: int32Column() };
   private workloadRows = new Map<string, [number, number]>();
   private lastRange: [number, number] = [0, 0];
 
@@ -37,56 +38,31 @@ export class ReportRowsBuilder {
     private readonly policy: Policy,
   ) {
     // fromEntries over every column name: the record is complete.
-    this.ints = Object.fromEntries(COLUMNS.map((c) => [c, new Int32Array(1024)])) as IntColumns;
-    this.levels = Object.fromEntries(LEVELS.map((c) => [c, new Uint8Array(1024)])) as LevelColumns;
+    this.ints = Object.fromEntries(COLUMNS.map((c) => [c, int32Column()])) as IntColumns;
+    this.levels = Object.fromEntries(LEVELS.map((c) => [c, uint8Column()])) as LevelColumns;
   }
 
   /** A row; rows come in workload order, `tenant` is a tenant's number in the shared-places index. */
   add(workload: string, tenant: number, required: number, actual: number, possible: number, unit: number, other: number) {
-    if (this.count === this.ints.workload.length) this.grow();
     const i = this.count++;
     if (this.workloads[this.workloads.length - 1] !== workload) {
       this.workloads.push(workload);
       this.workloadRows.set(workload, (this.lastRange = [i, i]));
     }
     this.lastRange[1] = i + 1;
-    this.ints.workload[i] = this.workloads.length - 1;
-    this.ints.tenant[i] = tenant;
-    this.ints.unit[i] = unit;
-    this.ints.other[i] = other;
-    this.levels.required[i] = required;
-    this.levels.actual[i] = actual;
-    this.levels.possible[i] = possible;
-    const outcome: ReportOutcome = possible < required ? "NOT_ISOLATED" : "UNPROVEN";
-    if (this.outcomeCount[outcome] === this.byOutcome[outcome].length) this.byOutcome[outcome] = copyInto(new Int32Array(this.byOutcome[outcome].length * 2), this.byOutcome[outcome]);
-    this.byOutcome[outcome][this.outcomeCount[outcome]++] = i;
-  }
-
-  private grow() {
-    for (const c of COLUMNS) this.ints[c] = copyInto(new Int32Array(this.ints[c].length * 2), this.ints[c]);
-    for (const c of LEVELS) this.levels[c] = copyInto(new Uint8Array(this.levels[c].length * 2), this.levels[c]);
+    this.ints.workload.push(this.workloads.length - 1);
+    this.ints.tenant.push(tenant);
+    this.ints.unit.push(unit);
+    this.ints.other.push(other);
+    this.levels.required.push(required);
+    this.levels.actual.push(actual);
+    this.levels.possible.push(possible);
+    this.byOutcome[possible < required ? "NOT_ISOLATED" : "UNPROVEN"].push(i);
   }
 
   build(): FleetReport {
-    const n = this.count;
-    const trim = <T extends Int32Array | Uint8Array>(a: T) => a.slice(0, n) as T;
-    return new FleetReport(
-      this.topology,
-      this.places,
-      this.policy,
-      Object.fromEntries(COLUMNS.map((c) => [c, trim(this.ints[c])])) as IntColumns,
-      Object.fromEntries(LEVELS.map((c) => [c, trim(this.levels[c])])) as LevelColumns,
-      this.workloads,
-      this.places.tenantNames,
-      { NOT_ISOLATED: this.byOutcome.NOT_ISOLATED.slice(0, this.outcomeCount.NOT_ISOLATED), UNPROVEN: this.byOutcome.UNPROVEN.slice(0, this.outcomeCount.UNPROVEN) },
-      this.workloadRows,
-    );
+    return new FleetReport(this.topology, this.places, this.policy, this.ints, this.levels, this.workloads, this.places.tenantNames, this.byOutcome, this.workloadRows);
   }
-}
-
-function copyInto<T extends Int32Array | Uint8Array>(target: T, source: T): T {
-  target.set(source);
-  return target;
 }
 
 /** A list of rows (all, or one outcome's): positions map to row numbers. */
@@ -105,12 +81,12 @@ export class FleetReport {
     readonly topology: Topology,
     readonly places: SharedPlaces,
     readonly policy: Policy,
-    private readonly ints: Record<(typeof COLUMNS)[number], Int32Array>,
-    private readonly levels: Record<(typeof LEVELS)[number], Uint8Array>,
+    private readonly ints: IntColumns,
+    private readonly levels: LevelColumns,
     private readonly workloads: string[],
     private readonly tenants: string[],
     /** Each outcome's rows, in report order. */
-    private readonly byOutcome: Record<ReportOutcome, Int32Array>,
+    private readonly byOutcome: Record<ReportOutcome, ChunkedColumn<Int32Array>>,
     /** Each workload's rows: [first, last + 1) (rows are in workload order). */
     private readonly workloadRows: ReadonlyMap<string, [number, number]>,
   ) {
@@ -118,29 +94,29 @@ export class FleetReport {
   }
 
   workload(row: number): string {
-    return this.workloads[this.ints.workload[row]];
+    return this.workloads[this.ints.workload.get(row)];
   }
   tenant(row: number): string {
-    return this.tenants[this.ints.tenant[row]];
+    return this.tenants[this.ints.tenant.get(row)];
   }
   required(row: number): IsolationLevel {
-    return ISOLATION_LEVELS[this.levels.required[row]];
+    return ISOLATION_LEVELS[this.levels.required.get(row)];
   }
   actual(row: number): IsolationLevel {
-    return ISOLATION_LEVELS[this.levels.actual[row]];
+    return ISOLATION_LEVELS[this.levels.actual.get(row)];
   }
   possible(row: number): IsolationLevel {
-    return ISOLATION_LEVELS[this.levels.possible[row]];
+    return ISOLATION_LEVELS[this.levels.possible.get(row)];
   }
   outcome(row: number): ReportOutcome {
-    return this.levels.possible[row] < this.levels.required[row] ? "NOT_ISOLATED" : "UNPROVEN";
+    return this.levels.possible.get(row) < this.levels.required.get(row) ? "NOT_ISOLATED" : "UNPROVEN";
   }
   /** The weakest pair the scan found: the workload's unit, and the other tenant's. */
   unit(row: number): UnitFacts {
-    return this.places.units[this.ints.unit[row]];
+    return this.places.units[this.ints.unit.get(row)];
   }
   other(row: number): UnitFacts {
-    return this.places.units[this.ints.other[row]];
+    return this.places.units[this.ints.other.get(row)];
   }
 
   /** Every row, or one outcome's, in report order; its length is known at once. */
@@ -150,7 +126,7 @@ export class FleetReport {
       length: rows ? rows.length : this.count,
       row: (position) => {
         this.work++;
-        return rows ? rows[position] : position;
+        return rows ? rows.get(position) : position;
       },
     };
   }

@@ -5,6 +5,7 @@ import { WorkloadScan, type ReportStats } from "./workload-scan.ts";
 import type { Topology } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
 
 /*
  * Every (workload, tenant) pair of the fleet that is NOT_ISOLATED or UNPROVEN, with its levels
@@ -50,7 +51,9 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
 /** The report in steps: it yields every so often, so a service can answer other requests meanwhile. */
 export function* fleetReportSteps(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): Generator<void, FleetReport> {
   const places = yield* sharedPlacesSteps(topology);
-  const organizationOf = places.tenantNames.map((t) => topology.tenants.get(t)?.organization);
+  const { organizationOf, organizationId } = organizationNumbers(topology, places.tenantNames);
+  const tenantByRank = new Int32Array(places.tenantRank.length);
+  places.tenantRank.forEach((rank, tenant) => (tenantByRank[rank] = tenant));
   const builder = new ReportRowsBuilder(topology, places, policy);
   const workloads = [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
   const scan = new WorkloadScan(topology, places, stats);
@@ -59,28 +62,53 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
     const units = places.byWorkload.get(workload.key);
     if (!units) continue;
     const own = places.tenantIds.get(workload.tenant) ?? -1;
-    const organization = topology.tenants.get(workload.tenant)?.organization;
-    const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) => rank(requiredLevel(policy, rel, workload.minimumIsolation)));
-    const required = (tenant: number) => (tenant === own ? forSelf : organization !== undefined && organizationOf[tenant] === organization ? forOrganization : forOthers);
+    // -1: no organization known, which matches no tenant's (unknown is another organization).
+    const organization = organizationId(workload.tenant);
+    const forSelf = rank(requiredLevel(policy, "SAME_TENANT", workload.minimumIsolation));
+    const forOrganization = rank(requiredLevel(policy, "SAME_ORGANIZATION", workload.minimumIsolation));
+    const forOthers = rank(requiredLevel(policy, "OTHER_ORGANIZATION", workload.minimumIsolation));
     const before = stats.visits;
     scan.begin(places.workloadGroups.get(workload.key) ?? -1, units);
     scan.visit(Math.max(forSelf, forOrganization, forOthers));
-    const tenants = scan.touched.subarray(0, scan.touchedCount).sort((x, y) => places.tenantRank[x] - places.tenantRank[y]);
-    for (const tenant of tenants) {
-      const level = required(tenant);
+    const count = scan.touchedCount;
+    sortByRank(scan.touched.subarray(0, count), places.tenantRank, tenantByRank);
+    for (let i = 0; i < count; i++) {
+      const tenant = scan.touched[i];
+      const level = tenant === own ? forSelf : organization !== -1 && organizationOf[tenant] === organization ? forOrganization : forOthers;
       const actual = scan.actual[tenant];
       if (actual >= level) continue;
       const lowest = scan.lowestPossible[tenant];
       const possible = lowest >= level ? scan.refinePossible(tenant, lowest) : lowest;
       builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
     }
-    sinceYield += stats.visits - before + units.length + tenants.length;
+    sinceYield += stats.visits - before + units.length + count;
     if (sinceYield > 500) {
       sinceYield = 0;
       yield;
     }
   }
   return builder.build();
+}
+
+/**
+ * Each indexed tenant's organization as a number (-1: none known), and a tenant key's: compared
+ * for every tenant a workload meets, numbers are read where organization strings (equal, but
+ * separate copies) were compared character by character.
+ */
+function organizationNumbers(topology: Topology, tenantNames: readonly string[]) {
+  const numbers = new Map<string, number>();
+  const organizationId = (tenant: string) => {
+    const organization = topology.tenants.get(tenant)?.organization;
+    return organization === undefined ? -1 : getOrInsert(numbers, organization, () => numbers.size);
+  };
+  return { organizationOf: Int32Array.from(tenantNames, organizationId), organizationId };
+}
+
+/** Tenants into code-unit order of their keys, in place: sorted as ranks, a typed array needs no comparator. */
+function sortByRank(tenants: Int32Array, tenantRank: Int32Array, tenantByRank: Int32Array) {
+  for (let i = 0; i < tenants.length; i++) tenants[i] = tenantRank[tenants[i]];
+  tenants.sort();
+  for (let i = 0; i < tenants.length; i++) tenants[i] = tenantByRank[tenants[i]];
 }
 
 export type { FleetReport, ReportStats };

@@ -94,8 +94,8 @@ const seeds = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 describe("fleetReport", () => {
   it("equals the brute force over every workload and tenant, under the default policy", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups }));
+      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups, unlistedTenants) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups, unlistedTenants }));
         expect(reportRows(topology, DEFAULT_POLICY)).toEqual(bruteForce(topology, DEFAULT_POLICY));
       }),
       { numRuns: 400 },

@@ -17,6 +17,8 @@ export interface Options {
   dedication: boolean;
   /** Some hosts are slots of placement groups g1, g2 (never when `known`). */
   placementGroups?: boolean;
+  /** Some tenants have no tenant record, so no organization is known for them. */
+  unlistedTenants?: boolean;
   /** Larger fleets: this many hosts (else 1 to 5) and this many units (else 3 to 12). */
   hosts?: number;
   units?: number;
@@ -87,7 +89,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     hosts,
     virtualMachines: vms,
     containers,
-    tenants: tenants.map((id, i) => ({ id, organization: organizations[i] })),
+    tenants: tenants.map((id, i) => ({ id, organization: organizations[i] })).filter(() => !o.unlistedTenants || chance(0.7)),
     workloads,
   };
 }
