@@ -51,15 +51,19 @@ export interface Chain {
   sources: string[];
   /** The strongest wall among its containers and VMs (below the host): what it brings to a shared host. */
   belowHost: IsolationLevel;
-  /** Each link's id ("kind:key"), in order, and where each stands: to find shared units quickly. */
+  /** Each link's id ("kind:key"), in order: to find shared units. */
   ids: string[];
-  position: Map<string, number>;
+  /**
+   * The chain of links[1..] when it is exactly the next unit's own chain (`cachedChainOf`
+   * shares it), else null: what depends only on the way up is then worked out once per tail.
+   */
+  tail: Chain | null;
 }
 
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], position: new Map() };
+  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], tail: null };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -101,16 +105,73 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
   const hostAt = chain.links.findIndex((link) => link.kind === "host");
   chain.belowHost = strongest(chain.links, hostAt === -1 ? chain.links.length : hostAt);
   chain.ids = chain.links.map((link) => `${link.kind}:${link.key}`);
-  chain.ids.forEach((id, index) => chain.position.set(id, index));
   return chain;
 }
 
-const chainCache = new WeakMap<Topology, Map<string, Chain>>();
+/** Chains per topology, by kind and key; `null` while a chain is being made (a cycle back to it). */
+const chainCache = new WeakMap<Topology, Record<UnitKind, Map<string, Chain | null>>>();
 
-/** chainOf, remembered per topology: a topology never changes once built. */
+/**
+ * chainOf, remembered per topology (a topology never changes once built), and made from the
+ * next unit's remembered chain: units on one VM or host share everything above it, so a fleet's
+ * chains cost one link each rather than a walk each, and share their tails.
+ */
 export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
-  const chains = getOrInsert(chainCache, topology, () => new Map());
-  return getOrInsert(chains, unitId(unit), () => chainOf(topology, unit));
+  const chains = getOrInsert(chainCache, topology, () => ({ container: new Map(), virtualMachine: new Map(), host: new Map() }));
+  const ofKind = chains[unit.kind];
+  const known = ofKind.get(unit.key);
+  if (known) return known;
+  if (known === null) return chainOf(topology, unit); // a cycle: walked whole
+  ofKind.set(unit.key, null);
+  try {
+    const chain = chainOverNext(topology, unit) ?? chainOf(topology, unit);
+    ofKind.set(unit.key, chain);
+    return chain;
+  } catch (error) {
+    ofKind.delete(unit.key);
+    throw error;
+  }
+}
+
+/**
+ * The unit's chain as its own link on top of the next unit's chain, when that is what
+ * `chainOf` walks: the unit is synced, has a next unit, and the next unit's chain does not
+ * lead back to it (then the walk from the unit would have stopped there). Else null.
+ */
+function chainOverNext(topology: Topology, unit: UnitRef): Chain | null {
+  const step = linkAndNext(topology, unit);
+  if (step === null) return null;
+  const tail = cachedChainOf(topology, step.next);
+  const id = `${unit.kind}:${unit.key}`;
+  if (tail.ids.includes(id)) return null;
+  const { link, source } = step;
+  return {
+    links: [link, ...tail.links],
+    host: tail.host,
+    rack: tail.rack,
+    placementGroup: tail.placementGroup,
+    datacenter: tail.datacenter,
+    sources: [source, ...tail.sources],
+    belowHost: rank(link.boundary) > rank(tail.belowHost) ? link.boundary : tail.belowHost,
+    ids: [id, ...tail.ids],
+    tail,
+  };
+}
+
+/** A synced container's or VM's own link (as chainOf makes it), its source and the next unit up; null for anything else. */
+function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: string; next: UnitRef } | null {
+  const { kind, key } = unit;
+  if (kind === "container") {
+    const node = topology.containers.get(key);
+    const next: UnitRef | null = node?.virtualMachine ? { kind: "virtualMachine", key: node.virtualMachine } : node?.host ? { kind: "host", key: node.host } : null;
+    return !node || !next ? null : { link: { kind, key, boundary: runtimeBoundary(node.runtime), dedicatedTo: null, synced: true }, source: node.source, next };
+  }
+  if (kind === "virtualMachine") {
+    const node = topology.virtualMachines.get(key);
+    const next: UnitRef | null = node?.host ? { kind: "host", key: node.host } : node?.container ? { kind: "container", key: node.container } : null;
+    return !node || !next ? null : { link: { kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node.dedicated ? node.tenant : null, synced: true }, source: node.source, next };
+  }
+  return null;
 }
 
 /** The tenant a unit belongs to: containers and VMs have one, hosts do not. */
@@ -136,8 +197,8 @@ export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain
   // Rules 1 and 2: the lowest compute unit both sit in.
   const idsA = chainA.ids;
   for (let i = 0; i < idsA.length; i++) {
-    const j = chainB.position.get(idsA[i]);
-    if (j === undefined) continue;
+    const j = chainB.ids.indexOf(idsA[i]);
+    if (j === -1) continue;
     const shared = { kind: chainA.links[i].kind, key: chainA.links[i].key };
     if (i === 0 || j === 0) return exact("PROCESS", { kind: "UNIT", unit: shared, contains: true });
     const level = weaker(strongest(chainA.links, i), strongest(chainB.links, j));
