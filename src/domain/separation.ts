@@ -124,13 +124,61 @@ export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
   if (known === null) return chainOf(topology, unit); // a cycle: walked whole
   ofKind.set(unit.key, null);
   try {
-    const chain = chainOverNext(topology, unit) ?? chainOf(topology, unit);
+    const chain = inheritedChain(topology, unit) ?? chainOverNext(topology, unit) ?? chainOf(topology, unit);
     ofKind.set(unit.key, chain);
     return chain;
   } catch (error) {
     ofKind.delete(unit.key);
     throw error;
   }
+}
+
+/** What a patched topology reads of the one it was patched from: its places, and the chains it had made. */
+interface Predecessor {
+  parts: Pick<Topology, "datacenters" | "racks" | "hosts" | "virtualMachines" | "containers">;
+  chains: Record<UnitKind, Map<string, Chain | null>>;
+}
+const predecessors = new WeakMap<Topology, Predecessor>();
+
+/**
+ * Lets `patched` take over the chains `before` made wherever nothing on them changed (a sync
+ * changes few units, and a warm-up after it then makes few chains), until `forgetPredecessor`.
+ */
+export function inheritChains(patched: Topology, before: Topology): void {
+  const chains = chainCache.get(before);
+  if (!chains) return;
+  const { datacenters, racks, hosts, virtualMachines, containers } = before;
+  predecessors.set(patched, { parts: { datacenters, racks, hosts, virtualMachines, containers }, chains });
+}
+
+/** Once a topology's chains are made (its warm-up), what it inherited is let go. */
+export function forgetPredecessor(topology: Topology): void {
+  predecessors.delete(topology);
+}
+
+/**
+ * The predecessor's chain of the unit, if it is still the unit's chain: a host whose node, rack
+ * node and datacenter node are the same objects (a patch makes a new node for every changed
+ * row), or a container or VM whose node is the same and whose next unit's chain is the very
+ * tail it had. Else null.
+ */
+function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
+  const before = predecessors.get(topology);
+  const old = before?.chains[unit.kind].get(unit.key);
+  if (!before || !old) return null;
+  const was = before.parts;
+  const { kind, key } = unit;
+  if (kind === "host") {
+    if (topology.hosts.get(key) !== was.hosts.get(key)) return null;
+    if (old.rack !== null && topology.racks.get(old.rack) !== was.racks.get(old.rack)) return null;
+    if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
+    return old;
+  }
+  if (old.tail === null) return null;
+  const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
+  if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
+  const next = old.links[1];
+  return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail ? old : null;
 }
 
 /**
