@@ -7,6 +7,8 @@
  * and tracing cost a verdict (bench/observability-cost.ts), after the initial sync.
  * `-- S history`: only what history costs (bench/history-cost.ts); it runs after each size otherwise.
  * `-- S placement`: only placement advice and the scheduler extender beside a single verdict.
+ * `-- M reload`: only the index rows (in-process load, the service's load and warm-up, latency
+ * under load and while the index is patched), without the report export and what follows.
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
@@ -44,6 +46,7 @@ const historyOnly = process.argv.slice(2).includes("history");
 const placementOnly = process.argv.slice(2).includes("placement");
 // `scan`: only the in-process index load and report scan rows (and the growth row), after the initial sync.
 const scanOnly = process.argv.slice(2).includes("scan");
+const reloadOnly = process.argv.slice(2).includes("reload");
 const rows: string[][] = [];
 
 const server = await findPostgresServer(["BENCH_DATABASE_URL", "DATABASE_URL"]);
@@ -521,14 +524,7 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   const verdicts = await loadTest(url, verdictBody, 5);
   const ratio = verdicts.p99 / Math.max(floor.p99, 1);
   // The full report as a user gets it: computed on the first request, then exported page by page.
-  progress(name, "report in the service");
-  const [reportBody, reportMs] = await time(() => graphql(url, "{ isolationReport(first: 1) { totalCount } }"));
-  if (reportBody.isolationReport.totalCount !== own.reportRows) {
-    throw new Error(`the service's report (${reportBody.isolationReport.totalCount} rows) disagrees with the in-process one (${own.reportRows})`);
-  }
-  progress(name, "report export");
-  const exported = await exportReport(url);
-  const heapReported = await serviceHeapMb(url, service);
+  const exportedReport = reloadOnly ? null : await reportAndExport(name, url, service, own);
   // During a reload: /healthz and the floor keep answering (the reload yields); a verdict waits
   // for the newer inventory (a verdict never reads an inventory older than the last commit).
   progress(name, "latency while the index reloads");
@@ -550,17 +546,15 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   });
   const [, rewarmMs] = await time(() => indexWarm(url));
 
-  const exportOk = target.exportS === undefined ? "" : `target ≤ ${target.exportS} s ${exported.total <= target.exportS * 1000 ? "✓" : "✗"}`;
-  const flat = exported.late / Math.max(exported.early, 0.001);
   const rows = [
     ...inProcess.load,
     [
       name,
-      "isolation index load in the service (first verdict; then the warm-up of shared places and replicas); live heap (with array buffers) idle → indexed → after report export",
-      `${idleHeap.toFixed(0)} → ${heapIndexed.toFixed(0)} → ${heapReported.toFixed(0)} MB heap`,
+      `isolation index load in the service (first verdict; then the warm-up of shared places and replicas); live heap (with array buffers) idle → indexed${exportedReport ? " → after report export" : ""}`,
+      [idleHeap, heapIndexed, ...(exportedReport ? [exportedReport.heapReported] : [])].map((mb) => mb.toFixed(0)).join(" → ") + " MB heap",
       seconds(serviceLoadMs),
       `warm-up ${seconds(serviceWarmMs)}`,
-      target.heapMb ? `heap target ≤ ${target.heapMb} MB ${heapReported <= target.heapMb ? "✓" : "✗"}` : "",
+      target.heapMb && exportedReport ? `heap target ≤ ${target.heapMb} MB ${exportedReport.heapReported <= target.heapMb ? "✓" : "✗"}` : "",
     ],
     [name, "one-row sync then a verdict (the reload it causes; then its warm-up)", "", seconds(reloadMs), `warm-up ${seconds(rewarmMs)}`, ""],
     [name, "trivial query `{ __typename }` under load (floor)", `${floor.requests} requests`, `p50 ${floor.p50} ms`, `p99 ${floor.p99} ms`, ""],
@@ -583,6 +577,25 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
       `${(verdictsDuringReload.p99 / Math.max(floor.p99, 1)).toFixed(1)}× floor p99`,
     ],
     ...inProcess.scan,
+    ...(exportedReport?.rows ?? []),
+  ];
+  return rows;
+}
+
+/** The full report in the service: its first request (computed), then its export page by page. */
+async function reportAndExport(name: string, url: string, service: ChildProcess, own: InProcess): Promise<{ rows: string[][]; heapReported: number }> {
+  const target = TARGETS[name] ?? {};
+  progress(name, "report in the service");
+  const [reportBody, reportMs] = await time(() => graphql(url, "{ isolationReport(first: 1) { totalCount } }"));
+  if (reportBody.isolationReport.totalCount !== own.reportRows) {
+    throw new Error(`the service's report (${reportBody.isolationReport.totalCount} rows) disagrees with the in-process one (${own.reportRows})`);
+  }
+  progress(name, "report export");
+  const exported = await exportReport(url);
+  const heapReported = await serviceHeapMb(url, service);
+  const exportOk = target.exportS === undefined ? "" : `target ≤ ${target.exportS} s ${exported.total <= target.exportS * 1000 ? "✓" : "✗"}`;
+  const flat = exported.late / Math.max(exported.early, 0.001);
+  const rows = [
     [name, "full isolation report, first request (computed), HTTP", `${own.reportRows} rows`, seconds(reportMs), "", ""],
     [
       name,
@@ -593,7 +606,7 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
       [exportOk, `late/early ${flat.toFixed(2)}× (target ≤ 1.5×) ${flat <= 1.5 ? "✓" : "✗"}`].filter(Boolean).join("; "),
     ],
   ];
-  return rows;
+  return { rows, heapReported };
 }
 
 /**
@@ -623,6 +636,17 @@ async function placementAlone(name: string, url: string, fleet: Named): Promise<
   }
 }
 
+/** `-- M reload`: the index rows alone, on a service over the synced fleet (as in the full run). */
+async function reloadAlone(name: string, url: string, fleet: Named, total: number, own: InProcess): Promise<string[][]> {
+  const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", TENANCY_DEADLINE_MS_ADMIN: "900000", NODE_OPTIONS: `--max-old-space-size=6144 --expose-gc --import=${COLLECT_ON_SIGNAL}` }), 300_000);
+  try {
+    return await benchIsolation(name, service.url, fleet, total, service.child, own);
+  } finally {
+    service.child.kill("SIGTERM");
+    await service.exited;
+  }
+}
+
 async function benchSize(name: string) {
   const size = FLEET_SIZES[name];
   // Dropped after the syncs (L's snapshot is gigabytes): what the measures need is kept in `named`.
@@ -646,6 +670,11 @@ async function benchSize(name: string) {
       fleet = undefined;
       const { load, scan } = inProcessRows(name, total, await benchInProcess(name, db));
       return void rows.push(...load, ...scan);
+    }
+    if (reloadOnly) {
+      const named: Named = { workloads: fleet.workloads, tenants: fleet.tenants, datacenters: fleet.datacenters, nodeVms: [] };
+      fleet = undefined;
+      return void rows.push(...(await reloadAlone(name, url, named, total, await benchInProcess(name, db))));
     }
     progress(name, "no-change and 1 % change resyncs");
     const [same, sameMs] = await time(() => syncInventory(db.sql, fleet!));
@@ -705,7 +734,7 @@ try {
     if (!historyOnly) await benchSize(name);
     // The size's rows first: a failure in the history rows then loses only those.
     console.log(rows.slice(printed).map(line).join("\n"));
-    if (observabilityOnly || placementOnly || scanOnly) continue;
+    if (observabilityOnly || placementOnly || scanOnly || reloadOnly) continue;
     // On a loaded machine its requests may outlast their deadline: that loses its rows, not the next size's.
     const history = await historyCost(name, adminUrl, generateFleet(FLEET_SIZES[name])).catch((error: unknown) => {
       progress(name, `history rows failed: ${error instanceof Error ? error.message : String(error)}`);

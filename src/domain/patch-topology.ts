@@ -2,7 +2,7 @@ import { nodeOf, ownWorkload, unitNodes, type TopologyInput } from "./build-topo
 import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { flattenSteps, LayeredMap } from "./layered-map.ts";
-import { unitId } from "./separation.ts";
+import { inheritChains, unitId } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import type { UnitsIndex } from "./units-index.ts";
 
@@ -40,6 +40,7 @@ export function* patchTopologySteps(topology: Topology, units: UnitsIndex, chang
     tenants: yield* patchPart(topology.tenants, changes.keys.tenants, changes.rows.tenants, nodeOf.tenants),
     workloads,
   };
+  inheritChains(patched, topology);
   return { topology: patched, units: yield* patchUnits(topology, patched, units, changes) };
 }
 

@@ -1,6 +1,7 @@
 import type { Chain } from "./separation.ts";
 import type { Topology } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
+import { IntColumn } from "./int-column.ts";
 import type { PlaceTable } from "./place-table.ts";
 import { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
@@ -44,10 +45,11 @@ export class PlaceNumbering {
   readonly pairOnly: number[] = [];
   readonly signatures = { near: new Map<string, number>(), host: new Map<string, number>(), rack: new Map<string, number>() };
   hostMaybeCount = 0;
-  readonly links: number[] = [];
-  readonly linkStrongest: number[] = [];
-  readonly linkStart: number[] = [0];
-  readonly belowUnit: number[] = [];
+  readonly links = new IntColumn((n) => new Int32Array(n));
+  readonly linkStrongest = new IntColumn((n) => new Uint8Array(n));
+  readonly linkStart = new IntColumn((n) => new Int32Array(n));
+  /** The unit each place of `below` is (-1: a host, or a unit not synced). */
+  readonly belowUnit = new IntColumn((n) => new Int32Array(n), -1);
   readonly rackDatacenters = new Map<string, Set<string>>();
   readonly hostGroups = new Map<string, Map<string, string | null>>();
   private readonly pairs = new Map<number, Map<number, number>>();
@@ -58,7 +60,9 @@ export class PlaceNumbering {
   constructor(
     private readonly topology: Topology,
     private readonly tables: PlaceTables,
-  ) {}
+  ) {
+    this.linkStart.push(0);
+  }
 
   tenant(key: string): number {
     return getOrInsert(this.tenants, key, () => this.tenantNames.push(key) - 1);

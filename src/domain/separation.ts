@@ -51,15 +51,19 @@ export interface Chain {
   sources: string[];
   /** The strongest wall among its containers and VMs (below the host): what it brings to a shared host. */
   belowHost: IsolationLevel;
-  /** Each link's id ("kind:key"), in order, and where each stands: to find shared units quickly. */
+  /** Each link's id ("kind:key"), in order: to find shared units. */
   ids: string[];
-  position: Map<string, number>;
+  /**
+   * The chain of links[1..] when it is exactly the next unit's own chain (`cachedChainOf`
+   * shares it), else null: what depends only on the way up is then worked out once per tail.
+   */
+  tail: Chain | null;
 }
 
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], position: new Map() };
+  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], tail: null };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -101,16 +105,121 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
   const hostAt = chain.links.findIndex((link) => link.kind === "host");
   chain.belowHost = strongest(chain.links, hostAt === -1 ? chain.links.length : hostAt);
   chain.ids = chain.links.map((link) => `${link.kind}:${link.key}`);
-  chain.ids.forEach((id, index) => chain.position.set(id, index));
   return chain;
 }
 
-const chainCache = new WeakMap<Topology, Map<string, Chain>>();
+/** Chains per topology, by kind and key; `null` while a chain is being made (a cycle back to it). */
+const chainCache = new WeakMap<Topology, Record<UnitKind, Map<string, Chain | null>>>();
 
-/** chainOf, remembered per topology: a topology never changes once built. */
+/**
+ * chainOf, remembered per topology (a topology never changes once built), and made from the
+ * next unit's remembered chain: units on one VM or host share everything above it, so a fleet's
+ * chains cost one link each rather than a walk each, and share their tails.
+ */
 export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
-  const chains = getOrInsert(chainCache, topology, () => new Map());
-  return getOrInsert(chains, unitId(unit), () => chainOf(topology, unit));
+  const chains = getOrInsert(chainCache, topology, () => ({ container: new Map(), virtualMachine: new Map(), host: new Map() }));
+  const ofKind = chains[unit.kind];
+  const known = ofKind.get(unit.key);
+  if (known) return known;
+  if (known === null) return chainOf(topology, unit); // a cycle: walked whole
+  ofKind.set(unit.key, null);
+  try {
+    const chain = inheritedChain(topology, unit) ?? chainOverNext(topology, unit) ?? chainOf(topology, unit);
+    ofKind.set(unit.key, chain);
+    return chain;
+  } catch (error) {
+    ofKind.delete(unit.key);
+    throw error;
+  }
+}
+
+/** What a patched topology reads of the one it was patched from: its places, and the chains it had made. */
+interface Predecessor {
+  parts: Pick<Topology, "datacenters" | "racks" | "hosts" | "virtualMachines" | "containers">;
+  chains: Record<UnitKind, Map<string, Chain | null>>;
+}
+const predecessors = new WeakMap<Topology, Predecessor>();
+
+/**
+ * Lets `patched` take over the chains `before` made wherever nothing on them changed (a sync
+ * changes few units, and a warm-up after it then makes few chains), until `forgetPredecessor`.
+ */
+export function inheritChains(patched: Topology, before: Topology): void {
+  const chains = chainCache.get(before);
+  if (!chains) return;
+  const { datacenters, racks, hosts, virtualMachines, containers } = before;
+  predecessors.set(patched, { parts: { datacenters, racks, hosts, virtualMachines, containers }, chains });
+}
+
+/** Once a topology's chains are made (its warm-up), what it inherited is let go. */
+export function forgetPredecessor(topology: Topology): void {
+  predecessors.delete(topology);
+}
+
+/**
+ * The predecessor's chain of the unit, if it is still the unit's chain: a host whose node, rack
+ * node and datacenter node are the same objects (a patch makes a new node for every changed
+ * row), or a container or VM whose node is the same and whose next unit's chain is the very
+ * tail it had. Else null.
+ */
+function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
+  const before = predecessors.get(topology);
+  const old = before?.chains[unit.kind].get(unit.key);
+  if (!before || !old) return null;
+  const was = before.parts;
+  const { kind, key } = unit;
+  if (kind === "host") {
+    if (topology.hosts.get(key) !== was.hosts.get(key)) return null;
+    if (old.rack !== null && topology.racks.get(old.rack) !== was.racks.get(old.rack)) return null;
+    if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
+    return old;
+  }
+  if (old.tail === null) return null;
+  const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
+  if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
+  const next = old.links[1];
+  return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail ? old : null;
+}
+
+/**
+ * The unit's chain as its own link on top of the next unit's chain, when that is what
+ * `chainOf` walks: the unit is synced, has a next unit, and the next unit's chain does not
+ * lead back to it (then the walk from the unit would have stopped there). Else null.
+ */
+function chainOverNext(topology: Topology, unit: UnitRef): Chain | null {
+  const step = linkAndNext(topology, unit);
+  if (step === null) return null;
+  const tail = cachedChainOf(topology, step.next);
+  const id = `${unit.kind}:${unit.key}`;
+  if (tail.ids.includes(id)) return null;
+  const { link, source } = step;
+  return {
+    links: [link, ...tail.links],
+    host: tail.host,
+    rack: tail.rack,
+    placementGroup: tail.placementGroup,
+    datacenter: tail.datacenter,
+    sources: [source, ...tail.sources],
+    belowHost: rank(link.boundary) > rank(tail.belowHost) ? link.boundary : tail.belowHost,
+    ids: [id, ...tail.ids],
+    tail,
+  };
+}
+
+/** A synced container's or VM's own link (as chainOf makes it), its source and the next unit up; null for anything else. */
+function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: string; next: UnitRef } | null {
+  const { kind, key } = unit;
+  if (kind === "container") {
+    const node = topology.containers.get(key);
+    const next: UnitRef | null = node?.virtualMachine ? { kind: "virtualMachine", key: node.virtualMachine } : node?.host ? { kind: "host", key: node.host } : null;
+    return !node || !next ? null : { link: { kind, key, boundary: runtimeBoundary(node.runtime), dedicatedTo: null, synced: true }, source: node.source, next };
+  }
+  if (kind === "virtualMachine") {
+    const node = topology.virtualMachines.get(key);
+    const next: UnitRef | null = node?.host ? { kind: "host", key: node.host } : node?.container ? { kind: "container", key: node.container } : null;
+    return !node || !next ? null : { link: { kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node.dedicated ? node.tenant : null, synced: true }, source: node.source, next };
+  }
+  return null;
 }
 
 /** The tenant a unit belongs to: containers and VMs have one, hosts do not. */
@@ -136,8 +245,8 @@ export function separationOfChains(topology: Topology, a: UnitRef, chainA: Chain
   // Rules 1 and 2: the lowest compute unit both sit in.
   const idsA = chainA.ids;
   for (let i = 0; i < idsA.length; i++) {
-    const j = chainB.position.get(idsA[i]);
-    if (j === undefined) continue;
+    const j = chainB.ids.indexOf(idsA[i]);
+    if (j === -1) continue;
     const shared = { kind: chainA.links[i].kind, key: chainA.links[i].key };
     if (i === 0 || j === 0) return exact("PROCESS", { kind: "UNIT", unit: shared, contains: true });
     const level = weaker(strongest(chainA.links, i), strongest(chainB.links, j));

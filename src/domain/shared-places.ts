@@ -5,7 +5,7 @@ import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { PlaceTable } from "./place-table.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
-import { PlaceNumbering, TABLES, type PlaceTables } from "./place-numbering.ts";
+import { PlaceNumbering, TABLES, type PlaceTables, type Where } from "./place-numbering.ts";
 
 export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
@@ -134,6 +134,7 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   const tables = Object.fromEntries(TABLES.map((t) => [t, new PlaceTable()])) as PlaceTables;
   const numbering = new PlaceNumbering(topology, tables);
   const units: UnitFacts[] = [];
+  const tails = new Map<Chain, WayUp>();
   const byId = new Map<string, UnitFacts>();
   const byWorkload = new Map<string, UnitFacts[]>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
@@ -146,11 +147,13 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     const key = isContainer ? containerKeys[i] : vmKeys[i - containerKeys.length];
     const node = isContainer ? topology.containers.get(key)! : topology.virtualMachines.get(key)!;
     const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key };
-    const f = factsOf(topology, numbering, ref, node.tenant, node.workload, i);
+    const chain = cachedChainOf(topology, ref);
+    const where = numbering.where(chain);
+    const f = factsOf(numbering, ref, chain, where, node.tenant, node.workload, i);
     units.push(f);
-    byId.set(f.chain.ids[0], f);
+    byId.set(chain.ids[0], f);
     if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
-    addToPlaces(tables, numbering, f);
+    addToPlaces(tables, numbering, tails, f, where);
   }
   const parties = Math.max(numbering.tenantNames.length, numbering.pairTenant.length);
   for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
@@ -165,10 +168,10 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     pairTenant: Int32Array.from(numbering.pairTenant),
     pairOnly: Int32Array.from(numbering.pairOnly),
     ...tables,
-    linkStart: Int32Array.from(numbering.linkStart),
-    links: Int32Array.from(numbering.links),
-    linkStrongest: Uint8Array.from(numbering.linkStrongest),
-    belowUnit: belowUnits(numbering.belowUnit, tables.below.keys.length),
+    linkStart: numbering.linkStart.toArray(),
+    links: numbering.links.toArray(),
+    linkStrongest: numbering.linkStrongest.toArray(),
+    belowUnit: numbering.belowUnit.toArray(tables.below.keys.length),
     rackDatacenters: numbering.rackDatacenters,
     datacenterGroups: [...numbering.datacenters.keys()],
     hostGroups: numbering.hostGroups,
@@ -186,17 +189,9 @@ function ranks(names: string[]): Int32Array {
   return rankOf;
 }
 
-function belowUnits(sparse: number[], places: number): Int32Array {
-  const result = new Int32Array(places).fill(-1);
-  sparse.forEach((unit, place) => (result[place] = unit));
-  return result;
-}
-
-function factsOf(topology: Topology, numbering: PlaceNumbering, ref: UnitRef, tenant: string, workload: string | null, index: number): UnitFacts {
-  const chain = cachedChainOf(topology, ref);
+function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: Where, tenant: string, workload: string | null, index: number): UnitFacts {
   let dedicated: string[] = [];
   for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-  const where = numbering.where(chain);
   const tenantId = numbering.tenant(tenant);
   const side = rank(chain.belowHost);
   const reservedFor = dedicated.length === 1 ? numbering.tenant(dedicated[0]) : -1;
@@ -224,21 +219,57 @@ function factsOf(topology: Topology, numbering: PlaceNumbering, ref: UnitRef, te
   };
 }
 
-function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, f: UnitFacts) {
-  const { chain, tenantId: tenant, groupId: group, index: unit } = f;
+/**
+ * A chain's links from `from` on as places of `below`, and the strongest wall among the links
+ * before each one (from `from`; 0 for the first). The way up of a unit's VM or host is the same
+ * for every unit on it: it is worked out once per shared tail (`Chain.tail`), by identity.
+ */
+interface WayUp {
+  places: number[];
+  strongest: number[];
+}
+
+function wayUp(below: PlaceTable, tails: Map<Chain, WayUp>, chain: Chain, from: number): WayUp {
+  if (from === 1 && chain.tail) return sharedWayUp(below, tails, chain.tail);
+  const way: WayUp = { places: [], strongest: [] };
   let strongest = 0;
-  for (let k = 0; k < chain.links.length; k++) {
-    const place = tables.below.id(chain.ids[k]);
-    if (k === 0) numbering.belowUnit[place] = unit;
-    else {
-      strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
-      tables.below.offer(place, tenant, strongest, group, unit);
+  for (let k = from; k < chain.links.length; k++) {
+    if (k > from) strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
+    way.places.push(below.id(chain.ids[k]));
+    way.strongest.push(strongest);
+  }
+  return way;
+}
+
+/** A shared tail's way up, places numbered in the order of its links as a walk of it would. */
+function sharedWayUp(below: PlaceTable, tails: Map<Chain, WayUp>, tail: Chain): WayUp {
+  let way = tails.get(tail);
+  if (way) return way;
+  const first = below.id(tail.ids[0]);
+  const wall = rank(tail.links[0].boundary);
+  const up = tail.links.length > 1 ? wayUp(below, tails, tail, 1) : { places: [], strongest: [] };
+  way = { places: [first, ...up.places], strongest: [0, ...up.strongest.map((s) => Math.max(wall, s))] };
+  tails.set(tail, way);
+  return way;
+}
+
+function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, tails: Map<Chain, WayUp>, f: UnitFacts, where: Where) {
+  const { chain, tenantId: tenant, groupId: group, index: unit } = f;
+  const own = tables.below.id(chain.ids[0]);
+  numbering.belowUnit.set(own, unit);
+  numbering.links.push(own);
+  numbering.linkStrongest.push(0);
+  if (chain.links.length > 1) {
+    const up = wayUp(tables.below, tails, chain, 1);
+    const wall = rank(chain.links[0].boundary);
+    for (let k = 0; k < up.places.length; k++) {
+      const strongest = Math.max(wall, up.strongest[k]);
+      tables.below.offer(up.places[k], tenant, strongest, group, unit);
+      numbering.links.push(up.places[k]);
+      numbering.linkStrongest.push(strongest);
     }
-    numbering.links.push(place);
-    numbering.linkStrongest.push(strongest);
   }
   numbering.linkStart.push(numbering.links.length);
-  const where = numbering.where(chain);
   if (f.dedicated.length <= 1) {
     // Reserved for two tenants at once: shares a host with nobody else's units.
     const only = f.reservedFor;

@@ -4,6 +4,7 @@ import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inven
 import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
+import { forgetPredecessor } from "../domain/separation.ts";
 import { rememberUnitsIndex, unitsIndex, unitsIndexSteps } from "../domain/units-index.ts";
 import { flattenTopologySteps, patchTopologySteps } from "../domain/patch-topology.ts";
 import { readInventoryChanges } from "./read-inventory-changes.ts";
@@ -216,4 +217,6 @@ function* warm(topology: Topology, stale: () => boolean): Generator<void, void> 
       yield;
     }
   }
+  // Every unit's chain is made: the chains taken over from the topology it was patched from are let go.
+  forgetPredecessor(topology);
 }
