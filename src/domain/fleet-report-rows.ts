@@ -135,6 +135,37 @@ export class FleetReport {
   outcome(row: number): ReportOutcome {
     return this.levels.possible[row] < this.levels.required[row] ? "NOT_ISOLATED" : "UNPROVEN";
   }
+  /** The row's columns as numbers: its workload's place in `workloadKeys`, its tenant's and units' numbers in `places`, its levels' ranks. */
+  workloadNumber(row: number): number {
+    return this.ints.workload[row];
+  }
+  tenantNumber(row: number): number {
+    return this.ints.tenant[row];
+  }
+  unitNumber(row: number): number {
+    return this.ints.unit[row];
+  }
+  otherNumber(row: number): number {
+    return this.ints.other[row];
+  }
+  requiredRank(row: number): number {
+    return this.levels.required[row];
+  }
+  actualRank(row: number): number {
+    return this.levels.actual[row];
+  }
+  possibleRank(row: number): number {
+    return this.levels.possible[row];
+  }
+  /** The workloads the rows name, by number. */
+  get workloadKeys(): readonly string[] {
+    return this.workloads;
+  }
+  /** Each workload's rows: [first, last + 1). */
+  rangeOfWorkload(workload: string): readonly [number, number] | undefined {
+    return this.workloadRows.get(workload);
+  }
+
   /** The weakest pair the scan found: the workload's unit, and the other tenant's. */
   unit(row: number): UnitFacts {
     return this.places.units[this.ints.unit[row]];
