@@ -1,8 +1,8 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
-import { sharedPlacesSteps } from "./shared-places.ts";
+import { sharedPlacesSteps, type SharedPlaces } from "./shared-places.ts";
 import { WorkloadScan, type ReportStats } from "./workload-scan.ts";
-import type { Topology } from "./topology.ts";
+import type { Topology, WorkloadNode } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 
@@ -50,18 +50,49 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
 /** The report in steps: it yields every so often, so a service can answer other requests meanwhile. */
 export function* fleetReportSteps(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): Generator<void, FleetReport> {
   const places = yield* sharedPlacesSteps(topology);
-  const organizationOf = places.tenantNames.map((t) => topology.tenants.get(t)?.organization);
-  const builder = new ReportRowsBuilder(topology, places, policy);
-  const workloads = [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
-  const scan = new WorkloadScan(topology, places, stats);
+  const scan = new ReportScan(topology, places, policy, stats);
   let sinceYield = 0;
-  for (const workload of workloads) {
+  for (const workload of sortedWorkloads(topology)) {
+    sinceYield += scan.workload(workload);
+    if (sinceYield > 500) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+  return scan.builder.build();
+}
+
+/** The workloads in the report's order. */
+export function sortedWorkloads(topology: Topology): WorkloadNode[] {
+  return [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
+}
+
+/** The scan of one workload after another into one report's rows (src/domain/patch-report.ts also carries rows over into them). */
+export class ReportScan {
+  readonly builder: ReportRowsBuilder;
+  private readonly scan: WorkloadScan;
+  private readonly organizationOf: (string | undefined)[];
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly places: SharedPlaces,
+    private readonly policy: Policy,
+    private readonly stats: ReportStats,
+  ) {
+    this.organizationOf = places.tenantNames.map((t) => topology.tenants.get(t)?.organization);
+    this.builder = new ReportRowsBuilder(topology, places, policy);
+    this.scan = new WorkloadScan(topology, places, stats);
+  }
+
+  /** The workload's rows added; returns the work it took (visits, units, tenants), to yield by. */
+  workload(workload: WorkloadNode): number {
+    const { places, policy, scan, stats } = this;
     const units = places.byWorkload.get(workload.key);
-    if (!units) continue;
+    if (!units) return 0;
     const own = places.tenantIds.get(workload.tenant) ?? -1;
-    const organization = topology.tenants.get(workload.tenant)?.organization;
+    const organization = this.topology.tenants.get(workload.tenant)?.organization;
     const [forSelf, forOrganization, forOthers] = (["SAME_TENANT", "SAME_ORGANIZATION", "OTHER_ORGANIZATION"] as const).map((rel) => rank(requiredLevel(policy, rel, workload.minimumIsolation)));
-    const required = (tenant: number) => (tenant === own ? forSelf : organization !== undefined && organizationOf[tenant] === organization ? forOrganization : forOthers);
+    const required = (tenant: number) => (tenant === own ? forSelf : organization !== undefined && this.organizationOf[tenant] === organization ? forOrganization : forOthers);
     const before = stats.visits;
     scan.begin(places.workloadGroups.get(workload.key) ?? -1, units);
     scan.visit(Math.max(forSelf, forOrganization, forOthers));
@@ -72,15 +103,10 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
       if (actual >= level) continue;
       const lowest = scan.lowestPossible[tenant];
       const possible = lowest >= level ? scan.refinePossible(tenant, lowest) : lowest;
-      builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
+      this.builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
     }
-    sinceYield += stats.visits - before + units.length + tenants.length;
-    if (sinceYield > 500) {
-      sinceYield = 0;
-      yield;
-    }
+    return stats.visits - before + units.length + tenants.length;
   }
-  return builder.build();
 }
 
 export type { FleetReport, ReportStats };
