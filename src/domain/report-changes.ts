@@ -163,13 +163,11 @@ class ChangedUnits {
 
   /** Whether the visit of unit u, for a workload whose strongest requirement is `threshold`, meets a changed unit. */
   met(u: UnitFacts, threshold: number): boolean {
-    for (const id of u.chain.ids) if (this.links.has(id)) return true;
-    const partners = u.dc === UNKNOWN_DC ? [this.all] : [this.byDc.get(u.dc), this.byDc.get(UNKNOWN_DC)];
-    for (const where of partners) {
-      if (!where) continue;
-      // Below HOST only a possibly shared host is visited: a hidden host on either side, or another placement group.
-      if (threshold > HOST || !u.hostKnown || where.hidden || [...where.groups].some((g) => g !== u.placementGroup)) return true;
-    }
+    const { ids } = u.chain;
+    for (let i = 0; i < ids.length; i++) if (this.links.has(ids[i])) return true;
+    if (u.dc === UNKNOWN_DC) {
+      if (meets(this.all, u, threshold)) return true;
+    } else if (meets(this.byDc.get(u.dc), u, threshold) || meets(this.byDc.get(UNKNOWN_DC), u, threshold)) return true;
     return threshold > DATACENTER && u.dc !== UNKNOWN_DC && this.nearestTo(u.dc) < threshold;
   }
 
@@ -182,6 +180,13 @@ class ChangedUnits {
     this.nearest.set(dc, level);
     return level;
   }
+}
+
+/** Whether u's visit meets changed units of a datacenter group: below HOST only a possibly shared host is visited (a hidden host on either side, or another placement group). */
+function meets(where: { hidden: boolean; groups: Set<string | null> } | undefined, u: UnitFacts, threshold: number): boolean {
+  if (!where) return false;
+  if (threshold > HOST || !u.hostKnown || where.hidden) return true;
+  return where.groups.size > 1 || (where.groups.size === 1 && !where.groups.has(u.placementGroup));
 }
 
 /** Adds the workloads whose units' visit meets a changed unit (2 above). */
