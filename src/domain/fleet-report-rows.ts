@@ -111,6 +111,37 @@ export class FleetReport {
   outcome(row: number): ReportOutcome {
     return this.levels.possible.get(row) < this.levels.required.get(row) ? "NOT_ISOLATED" : "UNPROVEN";
   }
+  /** The row's columns as numbers: its workload's place in `workloadKeys`, its tenant's and units' numbers in `places`, its levels' ranks. */
+  workloadNumber(row: number): number {
+    return this.ints.workload.get(row);
+  }
+  tenantNumber(row: number): number {
+    return this.ints.tenant.get(row);
+  }
+  unitNumber(row: number): number {
+    return this.ints.unit.get(row);
+  }
+  otherNumber(row: number): number {
+    return this.ints.other.get(row);
+  }
+  requiredRank(row: number): number {
+    return this.levels.required.get(row);
+  }
+  actualRank(row: number): number {
+    return this.levels.actual.get(row);
+  }
+  possibleRank(row: number): number {
+    return this.levels.possible.get(row);
+  }
+  /** The workloads the rows name, by number. */
+  get workloadKeys(): readonly string[] {
+    return this.workloads;
+  }
+  /** Each workload's rows: [first, last + 1). */
+  rangeOfWorkload(workload: string): readonly [number, number] | undefined {
+    return this.workloadRows.get(workload);
+  }
+
   /** The weakest pair the scan found: the workload's unit, and the other tenant's. */
   unit(row: number): UnitFacts {
     return this.places.units[this.ints.unit.get(row)];

@@ -1,8 +1,8 @@
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
-import { sharedPlacesSteps } from "./shared-places.ts";
+import { sharedPlacesSteps, type SharedPlaces } from "./shared-places.ts";
 import { WorkloadScan, type ReportStats } from "./workload-scan.ts";
-import type { Topology } from "./topology.ts";
+import type { Topology, WorkloadNode } from "./topology.ts";
 import { ReportRowsBuilder, type FleetReport } from "./fleet-report-rows.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
@@ -51,19 +51,52 @@ export function fleetReport(topology: Topology, policy: Policy, stats: ReportSta
 /** The report in steps: it yields every so often, so a service can answer other requests meanwhile. */
 export function* fleetReportSteps(topology: Topology, policy: Policy, stats: ReportStats = { visits: 0 }): Generator<void, FleetReport> {
   const places = yield* sharedPlacesSteps(topology);
-  const { organizationOf, organizationId } = organizationNumbers(topology, places.tenantNames);
-  const tenantByRank = new Int32Array(places.tenantRank.length);
-  places.tenantRank.forEach((rank, tenant) => (tenantByRank[rank] = tenant));
-  const builder = new ReportRowsBuilder(topology, places, policy);
-  const workloads = [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
-  const scan = new WorkloadScan(topology, places, stats);
+  const scan = new ReportScan(topology, places, policy, stats);
   let sinceYield = 0;
-  for (const workload of workloads) {
+  for (const workload of sortedWorkloads(topology)) {
+    sinceYield += scan.workload(workload);
+    if (sinceYield > 500) {
+      sinceYield = 0;
+      yield;
+    }
+  }
+  return scan.builder.build();
+}
+
+/** The workloads in the report's order. */
+export function sortedWorkloads(topology: Topology): WorkloadNode[] {
+  return [...topology.workloads.values()].sort((x, y) => compareCodeUnits(x.key, y.key));
+}
+
+/** The scan of one workload after another into one report's rows (src/domain/patch-report.ts also carries rows over into them). */
+export class ReportScan {
+  readonly builder: ReportRowsBuilder;
+  private readonly scan: WorkloadScan;
+  private readonly organizationOf: Int32Array;
+  private readonly organizationId: (tenant: string) => number;
+  private readonly tenantByRank: Int32Array;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly places: SharedPlaces,
+    private readonly policy: Policy,
+    private readonly stats: ReportStats,
+  ) {
+    ({ organizationOf: this.organizationOf, organizationId: this.organizationId } = organizationNumbers(topology, places.tenantNames));
+    this.tenantByRank = new Int32Array(places.tenantRank.length);
+    places.tenantRank.forEach((rank, tenant) => (this.tenantByRank[rank] = tenant));
+    this.builder = new ReportRowsBuilder(topology, places, policy);
+    this.scan = new WorkloadScan(topology, places, stats);
+  }
+
+  /** The workload's rows added; returns the work it took (visits, units, tenants), to yield by. */
+  workload(workload: WorkloadNode): number {
+    const { places, policy, scan, stats } = this;
     const units = places.byWorkload.get(workload.key);
-    if (!units) continue;
+    if (!units) return 0;
     const own = places.tenantIds.get(workload.tenant) ?? -1;
     // -1: no organization known, which matches no tenant's (unknown is another organization).
-    const organization = organizationId(workload.tenant);
+    const organization = this.organizationId(workload.tenant);
     const forSelf = rank(requiredLevel(policy, "SAME_TENANT", workload.minimumIsolation));
     const forOrganization = rank(requiredLevel(policy, "SAME_ORGANIZATION", workload.minimumIsolation));
     const forOthers = rank(requiredLevel(policy, "OTHER_ORGANIZATION", workload.minimumIsolation));
@@ -71,23 +104,18 @@ export function* fleetReportSteps(topology: Topology, policy: Policy, stats: Rep
     scan.begin(places.workloadGroups.get(workload.key) ?? -1, units);
     scan.visit(Math.max(forSelf, forOrganization, forOthers));
     const count = scan.touchedCount;
-    sortByRank(scan.touched.subarray(0, count), places.tenantRank, tenantByRank);
+    sortByRank(scan.touched.subarray(0, count), places.tenantRank, this.tenantByRank);
     for (let i = 0; i < count; i++) {
       const tenant = scan.touched[i];
-      const level = tenant === own ? forSelf : organization !== -1 && organizationOf[tenant] === organization ? forOrganization : forOthers;
+      const level = tenant === own ? forSelf : organization !== -1 && this.organizationOf[tenant] === organization ? forOrganization : forOthers;
       const actual = scan.actual[tenant];
       if (actual >= level) continue;
       const lowest = scan.lowestPossible[tenant];
       const possible = lowest >= level ? scan.refinePossible(tenant, lowest) : lowest;
-      builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
+      this.builder.add(workload.key, tenant, level, actual, possible, scan.unit[tenant], scan.other[tenant]);
     }
-    sinceYield += stats.visits - before + units.length + count;
-    if (sinceYield > 500) {
-      sinceYield = 0;
-      yield;
-    }
+    return stats.visits - before + units.length + count;
   }
-  return builder.build();
 }
 
 /**

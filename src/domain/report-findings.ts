@@ -4,7 +4,8 @@ import type { FleetReport } from "./fleet-report-rows.ts";
 import { isolationFindingId, violationFindingId, type FindingFacts } from "./findings.ts";
 import type { Relationship } from "./policy.ts";
 import { ReportRowVerdict } from "./report-row-verdict.ts";
-import { rank, type IsolationLevel } from "./scale.ts";
+import { ReportRowDigests } from "./report-row-digests.ts";
+import type { IsolationLevel } from "./scale.ts";
 
 /*
  * The findings of one report and its violations, each summed up in a digest that changes
@@ -14,12 +15,12 @@ import { rank, type IsolationLevel } from "./scale.ts";
  *
  * An isolation finding's digest is a number: its three levels exactly (so a change of outcome
  * or of a level, what WORSENED and IMPROVED turn on, is never missed) and a 40-bit hash of
- * every other part of its facts (the weakest pair, the pair count, the relationship): two
- * different such parts share a hash once in 2^40. A violation's digest is its facts as text
- * (violations are few). Both are built from the same parts as the facts, so no part of the
- * facts can be left out of the digest.
+ * everything the other parts of its facts (the weakest pair and what it shares, the pair count,
+ * the relationship) are computed from, read from the row's integer columns and hashes kept per
+ * workload, tenant and unit (report-row-digests.ts): facts that differ have inputs that differ,
+ * so two different such parts share a digest once in 2^40. A violation's digest is its facts
+ * as text (violations are few), built from the same parts as the facts.
  */
-export type FindingDigest = number | string;
 
 /** Everything an isolation finding's facts are made of, flat. */
 interface IsolationParts {
@@ -43,11 +44,17 @@ const ISOLATION_PREFIX = "isolation\u0000";
 /** The key of an isolation finding: its pair (an id is a digest, dearer to compute for every row). */
 const isolationKey = (workload: string, tenant: string) => `${ISOLATION_PREFIX}${workload}\u0000${tenant}`;
 
+/** The pair an isolation finding's key names; null for a violation's. */
+function pairOfKey(key: string): [workload: string, tenant: string] | null {
+  if (!key.startsWith(ISOLATION_PREFIX)) return null;
+  const [workload, tenant] = key.slice(ISOLATION_PREFIX.length).split("\u0000");
+  return [workload, tenant];
+}
+
 /** The finding id a key names. */
 export function findingIdOfKey(key: string): string {
-  if (!key.startsWith(ISOLATION_PREFIX)) return key;
-  const [workload, tenant] = key.slice(ISOLATION_PREFIX.length).split("\u0000");
-  return isolationFindingId(workload, tenant);
+  const pair = pairOfKey(key);
+  return pair ? isolationFindingId(pair[0], pair[1]) : key;
 }
 
 function isolationParts(report: FleetReport, row: number): IsolationParts {
@@ -90,31 +97,6 @@ function isolationFacts(p: IsolationParts): FindingFacts {
   };
 }
 
-/** The levels exactly (4 bits each: the scale has 9), then 40 bits of a hash of all the parts. */
-function isolationDigest(p: IsolationParts): number {
-  const levels = (rank(p.required) << 8) | (rank(p.actual) << 4) | rank(p.possible);
-  return levels * 2 ** 40 + hash40(Object.values(p));
-}
-
-/** cyrb53 (a public-domain string hash) over each value and a NUL after it, cut to 40 bits. */
-function hash40(values: readonly (string | number)[]): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let v = 0; v < values.length; v++) {
-    const value = values[v];
-    const text = typeof value === "string" ? value : String(value);
-    // The NUL after each value (no key holds one: the API refuses them) keeps "ab","c" apart from "a","bc".
-    for (let i = 0; i <= text.length; i++) {
-      const c = i < text.length ? text.charCodeAt(i) : 0;
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 & 0xff) * 2 ** 32 + (h1 >>> 0);
-}
-
 function violationFacts(report: FleetReport, v: Violation): FindingFacts {
   return {
     id: violationFindingId(v),
@@ -128,42 +110,74 @@ function violationFacts(report: FleetReport, v: Violation): FindingFacts {
   };
 }
 
+/** Each finding's digest: the report's pairs by workload, then tenant (no key string per row), and the violations by id. */
+export class FindingDigests {
+  readonly pairs = new Map<string, Map<string, number>>();
+  readonly violations = new Map<string, string>();
+
+  get size(): number {
+    let n = this.violations.size;
+    for (const tenants of this.pairs.values()) n += tenants.size;
+    return n;
+  }
+
+  /** Every finding's key (`findingIdOfKey` names its finding). */
+  *keys(): Generator<string> {
+    for (const [workload, tenants] of this.pairs) for (const tenant of tenants.keys()) yield isolationKey(workload, tenant);
+    yield* this.violations.keys();
+  }
+}
+
 export class ReportFindings {
-  /** Each finding's key (its pair, or a violation's id) and digest. */
-  readonly digests = new Map<string, FindingDigest>();
+  readonly digests = new FindingDigests();
   private readonly violations = new Map<string, FindingFacts>();
+  private readonly rows: ReportRowDigests;
+  private pairs: Map<string, number> | null = null;
 
-  constructor(private readonly report: FleetReport) {}
+  constructor(private readonly report: FleetReport) {
+    this.rows = new ReportRowDigests(report);
+  }
 
-  /** Reads one more report row. */
+  /** Reads one more report row; rows come in workload order. */
   addRow(row: number) {
-    const parts = isolationParts(this.report, row);
-    this.digests.set(isolationKey(parts.workload, parts.tenant), isolationDigest(parts));
+    const workload = this.report.workload(row);
+    const tenant = this.report.tenant(row);
+    if (this.pairs === null || this.report.workload(row - 1) !== workload) this.digests.pairs.set(workload, (this.pairs = new Map<string, number>()));
+    if (this.pairs.has(tenant)) throw new Error(`the report holds the pair (${workload}, ${tenant}) twice`);
+    this.pairs.set(tenant, this.rows.digest(row));
   }
 
   addViolation(v: Violation) {
     const facts = violationFacts(this.report, v);
     this.violations.set(facts.id, facts);
-    this.digests.set(facts.id, JSON.stringify([facts.severity, facts.workloadTenant, facts.subject, facts.evidence]));
+    this.digests.violations.set(facts.id, JSON.stringify([facts.severity, facts.workloadTenant, facts.subject, facts.evidence]));
   }
 
-  /**
-   * The facts of the findings with these keys, by id. The digests hold the report's rows first,
-   * in row order (one per pair: reportFindingsSteps checks), so a key's place is its row.
-   */
+  /** The facts of the findings with these keys (of this report), by id. */
   *factsSteps(keys: Iterable<string>, every = 256): Generator<void, Map<string, FindingFacts>> {
-    const wanted = new Set(keys);
     const found = new Map<string, FindingFacts>();
-    let place = 0;
-    for (const key of this.digests.keys()) {
-      if (place % every === every - 1) yield;
-      if (wanted.has(key)) {
-        const facts = place < this.report.count ? isolationFacts(isolationParts(this.report, place)) : this.violations.get(key);
-        if (facts) found.set(facts.id, facts);
-      }
-      place++;
+    let n = 0;
+    for (const key of keys) {
+      if (++n % every === 0) yield;
+      const facts = this.factsOf(key);
+      if (facts) found.set(facts.id, facts);
     }
     return found;
+  }
+
+  private factsOf(key: string): FindingFacts | undefined {
+    const pair = pairOfKey(key);
+    if (!pair) return this.violations.get(key);
+    const row = this.rowOf(pair[0], pair[1]);
+    return row === undefined ? undefined : isolationFacts(isolationParts(this.report, row));
+  }
+
+  /** The row of a pair: its workload's rows are a range, in tenant order, a few at most. */
+  private rowOf(workload: string, tenant: string): number | undefined {
+    const range = this.report.rangeOfWorkload(workload);
+    if (!range) return undefined;
+    for (let row = range[0]; row < range[1]; row++) if (this.report.tenant(row) === tenant) return row;
+    return undefined;
   }
 }
 
@@ -175,16 +189,23 @@ export function* reportFindingsSteps(report: FleetReport, violations: readonly V
     if (row % every === every - 1) yield;
     found.addRow(row);
   }
-  if (found.digests.size !== report.count) throw new Error(`the report holds ${report.count} rows but ${found.digests.size} pairs: a pair twice`);
   for (const v of violations) found.addViolation(v);
   return found;
 }
 
 /** Keys new or with another digest (`changed`), and keys no longer there (`gone`). */
-export function changedFindingKeys(before: ReadonlyMap<string, FindingDigest>, after: ReadonlyMap<string, FindingDigest>): { changed: string[]; gone: string[] } {
+export function changedFindingKeys(before: FindingDigests, after: FindingDigests): { changed: string[]; gone: string[] } {
   const changed: string[] = [];
-  for (const [key, digest] of after) if (before.get(key) !== digest) changed.push(key);
   const gone: string[] = [];
-  for (const key of before.keys()) if (!after.has(key)) gone.push(key);
+  for (const [workload, tenants] of after.pairs) {
+    const was = before.pairs.get(workload);
+    for (const [tenant, digest] of tenants) if (was?.get(tenant) !== digest) changed.push(isolationKey(workload, tenant));
+  }
+  for (const [workload, tenants] of before.pairs) {
+    const now = after.pairs.get(workload);
+    for (const tenant of tenants.keys()) if (!now?.has(tenant)) gone.push(isolationKey(workload, tenant));
+  }
+  for (const [key, digest] of after.violations) if (before.violations.get(key) !== digest) changed.push(key);
+  for (const key of before.violations.keys()) if (!after.violations.has(key)) gone.push(key);
   return { changed, gone };
 }

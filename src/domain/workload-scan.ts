@@ -3,6 +3,7 @@ import { datacenterSeparation } from "./separation.ts";
 import { datacenterKeys, rackDomainKeys, rackPlaceKey, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import { NONE, type PlaceTable } from "./place-table.ts";
 import type { Topology } from "./topology.ts";
+import { compareCodeUnits } from "./compare-code-units.ts";
 
 /*
  * One workload's visit of the places its units share with others (the rules: fleet-report.ts),
@@ -54,6 +55,7 @@ export class WorkloadScan {
   private readonly nearPlaces: ([number, number, number][] | undefined)[] = [];
   private readonly dcPlace: Int32Array;
   private readonly partnerLists: (readonly string[])[] = [];
+  private readonly hostGroupLists = new Map<string, [string, string | null][]>();
 
   constructor(
     private readonly topology: Topology,
@@ -122,9 +124,22 @@ export class WorkloadScan {
     }
   }
 
-  /** The datacenter groups whose hosts may be u's: its own and the unknown one, or all when its own is not known (made once per group). */
+  /**
+   * The datacenter groups whose hosts may be u's: its own and the unknown one, or all when its
+   * own is not known (made once per group). Places of one kind are visited in the order of
+   * their keys, never in the order the index met them: a tie between two pairs goes to the
+   * first visited, and that order must not hang on units elsewhere in the fleet (a report
+   * patched after a sync carries over the rows of workloads no change reached: patch-report.ts).
+   */
   private partners(u: UnitFacts): readonly string[] {
-    return (this.partnerLists[u.dcId] ??= u.dc === UNKNOWN_DC ? this.places.datacenterGroups : [u.dc, UNKNOWN_DC]);
+    return (this.partnerLists[u.dcId] ??= u.dc === UNKNOWN_DC ? [...this.places.datacenterGroups].sort(compareCodeUnits) : [u.dc, UNKNOWN_DC]);
+  }
+
+  /** The host groups of datacenter group g, in key order (made once per group). */
+  private hostGroupsOf(g: string): readonly [string, string | null][] {
+    let found = this.hostGroupLists.get(g);
+    if (!found) this.hostGroupLists.set(g, (found = [...(this.places.hostGroups.get(g) ?? [])].sort(([a], [b]) => compareCodeUnits(a, b))));
+    return found;
   }
 
   visit(threshold: number) {
@@ -155,6 +170,7 @@ export class WorkloadScan {
       const s = datacenterSeparation(this.topology, key, datacenters.keys[other]);
       if (rank(s.actual) < PLANET) near.push([other, rank(s.actual), rank(s.possible)]);
     }
+    near.sort(([a], [b]) => compareCodeUnits(datacenters.keys[a], datacenters.keys[b]));
     return (this.nearPlaces[dc] = near);
   }
 
@@ -205,10 +221,8 @@ export class WorkloadScan {
    * them may be u's very machine: docs/separation.md).
    */
   private unlikeHostGroups(u: UnitFacts, g: string): string[] {
-    const hostGroups = this.places.hostGroups.get(g);
-    if (!hostGroups) return [];
     const unlike: string[] = [];
-    for (const [key, placementGroup] of hostGroups) if (!u.hostKnown || placementGroup !== u.placementGroup) unlike.push(key);
+    for (const [key, placementGroup] of this.hostGroupsOf(g)) if (!u.hostKnown || placementGroup !== u.placementGroup) unlike.push(key);
     return unlike;
   }
 
@@ -240,7 +254,7 @@ export class WorkloadScan {
       for (const g of this.partners(u)) {
         const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
         this.each(places.hiddenAll, places.hiddenAll.placeOf(g), u.index, HOST, base);
-        for (const [hostGroup, placementGroup] of places.hostGroups.get(g) ?? []) {
+        for (const [hostGroup, placementGroup] of this.hostGroupsOf(g)) {
           // Hosts told apart from u's: different hosts whose racks decide; the others may be u's own.
           const apart = u.hostKnown && placementGroup === u.placementGroup;
           if (!apart || !u.rackSynced) this.each(places.rackSynced, places.rackSynced.placeOf(hostGroup), u.index, HOST, base);
@@ -260,7 +274,7 @@ export class WorkloadScan {
     let found = this.rackPlaces[u.rackSignature];
     if (found) return found;
     const { places } = this;
-    const groups = u.rackSynced ? [u.dc] : u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : places.rackDatacenters.get(u.rack!)!;
+    const groups = u.rackSynced ? [u.dc] : u.dc !== UNKNOWN_DC ? [u.dc, UNKNOWN_DC] : [...places.rackDatacenters.get(u.rack!)!].sort(compareCodeUnits);
     const domains = u.rackSynced ? rackDomainKeys(this.topology, u.rack!, u.placementGroup) : { power: [], network: [] };
     found = {
       racks: [...groups].map((g) => places.racks.placeOf(rackPlaceKey(u, g))),

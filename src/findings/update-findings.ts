@@ -1,6 +1,6 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { findingChanges, type FindingFacts, type StoredFinding } from "../domain/findings.ts";
-import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDigest, type ReportFindings } from "../domain/report-findings.ts";
+import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDigests, type ReportFindings } from "../domain/report-findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { runInSlices } from "../isolation/run-in-slices.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
@@ -38,7 +38,7 @@ export interface FindingsUpdate {
 export interface KnownFindings {
   inventory: number;
   policy: number;
-  digests: ReadonlyMap<string, FindingDigest>;
+  digests: FindingDigests;
 }
 
 /** Where an update's time went (ms): waiting for the report (and the warm-up it needs), the digests, comparing and writing. */
@@ -105,7 +105,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
 type Compared = { current: Map<string, FindingFacts>; stored: Map<string, StoredFinding> };
 
 /** The findings whose digest moved since `before`, and the stored rows of those and of the ones gone. */
-async function changedOnly(tx: SqlClient, found: ReportFindings, before: ReadonlyMap<string, FindingDigest>): Promise<Compared> {
+async function changedOnly(tx: SqlClient, found: ReportFindings, before: FindingDigests): Promise<Compared> {
   const { changed, gone } = changedFindingKeys(before, found.digests);
   const current = await runInSlices(found.factsSteps(changed));
   const ids = [...current.keys(), ...gone.map(findingIdOfKey)];

@@ -3,6 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
 import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
+import { patchedReportSteps, patchStats } from "../domain/patch-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
 import { forgetPredecessor } from "../domain/separation.ts";
 import { rememberUnitsIndex, unitsIndex, unitsIndexSteps } from "../domain/units-index.ts";
@@ -51,6 +52,8 @@ export class IsolationIndex {
   private warming = new WeakMap<Topology, Promise<void>>();
   /** Syncs patched in rather than loaded whole (tests read it: a patch that silently reloaded would prove nothing). */
   patches = 0;
+  /** Reports patched from the one kept before rather than scanned whole (src/domain/patch-report.ts). */
+  reportPatches = 0;
 
   /** Views of past moments, built from history and kept apart from the current topology. */
   private readonly past: PastViews;
@@ -120,9 +123,16 @@ export class IsolationIndex {
       report: () => {
         let report = this.reports.get(reportKey);
         if (!report) {
+          const kept = this.keptReport;
           report = observeReportScan(async () => {
             await warmed();
-            return runInSlices(fleetReportSteps(loaded.topology, policy));
+            // The kept report of another version (or policy): only the workloads a change reached are scanned again.
+            const before = kept && (await kept.catch(() => null));
+            if (!before) return runInSlices(fleetReportSteps(loaded.topology, policy));
+            const stats = patchStats();
+            const patched = await runInSlices(patchedReportSteps(before, loaded.topology, policy, stats));
+            if (stats.full === null) this.reportPatches++;
+            return patched;
           });
           this.reports.clear(); // only the newest is worth keeping
           this.reports.set(reportKey, report);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { antiAffinityViolations } from "../../src/domain/anti-affinity.ts";
-import { fleetReport } from "../../src/domain/fleet-report.ts";
+import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
+import { unitId } from "../../src/domain/separation.ts";
 import { PARTS } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY } from "../../src/domain/policy.ts";
 import type { Topology } from "../../src/domain/topology.ts";
@@ -222,6 +223,12 @@ async function expectAsLoaded(t: TestDatabase, view: IsolationView, label: strin
   compare();
   expect(antiAffinityViolations(view.topology), `${label}: violations`).toEqual(antiAffinityViolations(fresh.topology));
   expect(reportRows(view.topology), `${label}: report`).toEqual(reportRows(fresh.topology));
+  // The view's own report, patched from the one kept before (src/domain/patch-report.ts), weakest pairs included.
+  expect(keptReportRows(await view.report()), `${label}: the view's report`).toEqual(keptReportRows(fleetReport(fresh.topology, DEFAULT_POLICY)));
+}
+
+function keptReportRows(report: FleetReport) {
+  return Array.from({ length: report.count }, (_, row) => [report.workload(row), report.tenant(row), report.required(row), report.actual(row), report.possible(row), unitId(report.unit(row).ref), unitId(report.other(row).ref)].join(" "));
 }
 
 /** A new random fleet, synced into an inventory emptied first (each test's ids would clash with the last's). */
@@ -266,6 +273,7 @@ describe("the isolation index patched per sync", () => {
     // Every version that moved was patched in, none loaded whole: else this proved nothing about patches.
     expect(moved.eager).toBeGreaterThan(30);
     expect(eager.patches).toBe(moved.eager);
+    expect(eager.reportPatches).toBeGreaterThan(10);
     expect(idle.patches).toBe(moved.idle);
     expect(moved.idleSeveral).toBeGreaterThan(5);
   });

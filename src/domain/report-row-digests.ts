@@ -1,0 +1,116 @@
+import type { FleetReport } from "./fleet-report-rows.ts";
+import { Hash40 } from "./hash40.ts";
+import { relationship } from "./policy.ts";
+import type { UnitFacts } from "./shared-places.ts";
+import { unitsIndex } from "./units-index.ts";
+
+/*
+ * The digest of a report row as a finding (report-findings.ts), from the row's integer columns
+ * and hashes worked out once per workload, tenant and unit of the report, not from the
+ * finding's evidence built as text for every row (a million rows on fleet M).
+ *
+ * An isolation finding's facts are its pair, its workload's tenant, its levels, the
+ * relationship, the pair count and the weakest pair with what it shares. The digest holds the
+ * levels exactly and a 40-bit hash of everything the rest is computed from:
+ *
+ * - the workload's key and its tenant (per workload), the other tenant's key (per tenant);
+ * - the relationship and the pair count (the workload's units, the tenant's units, the
+ *   workload's own units of that tenant), per row;
+ * - for each unit of the weakest pair, its kind and key and everything `separationOfChains`
+ *   reads of it to say what the pair shares: every link of its way up (kind, key, wall,
+ *   dedication, synced), its host, rack, placement group and datacenter, the rack's datacenter
+ *   and domains, the datacenter's region, hazard zones and planet (per unit).
+ *
+ * The facts are a function of these, so facts that differ have inputs that differ, and digests
+ * that differ but once in 2^40. Inputs may differ while the facts do not (a unit's host moved
+ * within its rack): the digest moves, and the update builds that finding's facts and finds
+ * nothing to record. test/history/findings-incremental.test.ts holds it to a comparison of
+ * every finding.
+ */
+export class ReportRowDigests {
+  private readonly hash = new Hash40();
+  private readonly unitHashes: Float64Array;
+  private readonly tenantHashes: Float64Array;
+  private readonly tenantUnits: Int32Array;
+  private readonly workloads: WorkloadParts[] = [];
+
+  constructor(private readonly report: FleetReport) {
+    this.unitHashes = new Float64Array(report.places.units.length).fill(NaN);
+    this.tenantHashes = new Float64Array(report.places.tenantNames.length).fill(NaN);
+    this.tenantUnits = new Int32Array(report.places.tenantNames.length).fill(-1);
+  }
+
+  /** The levels (4 bits each: the scale has 9), then 40 bits of the hash. */
+  digest(row: number): number {
+    const { report } = this;
+    const w = this.workloadParts(report.workloadNumber(row));
+    const tenant = report.tenantNumber(row);
+    const tenantName = report.places.tenantNames[tenant];
+    const own = w.ownUnits.get(tenant) ?? 0;
+    const pairCount = w.units * (this.unitsOfTenant(tenant) - own);
+    const rel = relationship(report.topology, w.tenant, tenantName);
+    const tenantHash = this.tenantHash(tenant);
+    const unitHash = this.unitHash(report.unitNumber(row));
+    const otherHash = this.unitHash(report.otherNumber(row));
+    const hash = this.hash.reset().int(w.hash).int(tenantHash).text(rel).int(pairCount).int(unitHash).int(otherHash).value();
+    const levels = (report.requiredRank(row) << 8) | (report.actualRank(row) << 4) | report.possibleRank(row);
+    return levels * 2 ** 40 + hash;
+  }
+
+  private workloadParts(n: number): WorkloadParts {
+    let parts = this.workloads[n];
+    if (parts) return parts;
+    const key = this.report.workloadKeys[n];
+    const tenant = this.report.topology.workloads.get(key)!.tenant;
+    const units = this.report.places.byWorkload.get(key) ?? [];
+    const ownUnits = new Map<number, number>();
+    for (const unit of units) ownUnits.set(unit.tenantId, (ownUnits.get(unit.tenantId) ?? 0) + 1);
+    parts = { tenant, units: units.length, ownUnits, hash: new Hash40().text(key).text(tenant).value() };
+    return (this.workloads[n] = parts);
+  }
+
+  private tenantHash(n: number): number {
+    if (Number.isNaN(this.tenantHashes[n])) this.tenantHashes[n] = new Hash40().text(this.report.places.tenantNames[n]).value();
+    return this.tenantHashes[n];
+  }
+
+  private unitsOfTenant(n: number): number {
+    if (this.tenantUnits[n] === -1) this.tenantUnits[n] = unitsIndex(this.report.topology).byTenant.get(this.report.places.tenantNames[n])?.length ?? 0;
+    return this.tenantUnits[n];
+  }
+
+  private unitHash(n: number): number {
+    if (Number.isNaN(this.unitHashes[n])) this.unitHashes[n] = unitHash(this.report, this.report.places.units[n]);
+    return this.unitHashes[n];
+  }
+}
+
+interface WorkloadParts {
+  tenant: string;
+  units: number;
+  /** Its units by tenant number. */
+  ownUnits: Map<number, number>;
+  hash: number;
+}
+
+/** A unit and what its way up decides of any pair it is in (see above). */
+function unitHash(report: FleetReport, unit: UnitFacts): number {
+  const hash = new Hash40().text(unit.ref.kind).text(unit.ref.key);
+  const { chain } = unit;
+  hash.int(chain.links.length);
+  for (const link of chain.links)
+    hash
+      .text(link.kind)
+      .text(link.key)
+      .text(link.boundary)
+      .text(link.dedicatedTo)
+      .int(link.synced ? 1 : 0);
+  hash.text(chain.host).text(chain.rack).text(chain.placementGroup).text(chain.datacenter);
+  const rack = chain.rack === null ? undefined : report.topology.racks.get(chain.rack);
+  if (rack) hash.text(rack.datacenter).texts(rack.powerDomains).texts(rack.networkDomains);
+  else hash.text(null);
+  const datacenter = chain.datacenter === null ? undefined : report.topology.datacenters.get(chain.datacenter);
+  if (datacenter) hash.text(datacenter.region).texts(datacenter.hazardZones).text(datacenter.planet);
+  else hash.text(null);
+  return hash.value();
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { buildTopology } from "../../src/domain/build-topology.ts";
+import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
+import { patchedReportSteps, patchStats, type PatchStats } from "../../src/domain/patch-report.ts";
+import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
+import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
+import type { Topology } from "../../src/domain/topology.ts";
+import { randomInventory, rng } from "../support/random-inventory.ts";
+
+/*
+ * The report patched from the one kept for the topology before (src/domain/patch-report.ts)
+ * must be the full scan's, row for row, weakest pair included, and give the same findings and
+ * digests: random fleets through random changes of every kind a sync makes (units added,
+ * removed, moved, given another tenant or workload; hosts moved between racks, dedicated,
+ * made placement-group slots; racks' domains and datacenters; datacenters' zones and regions;
+ * tenants' organizations; workloads' minimums and tenants), each report patched from the last
+ * patched one. Carrying over a row that changed would report what the data no longer proves.
+ */
+type Rec = Record<string, any> & { id: string };
+type Fleet = Record<"datacenters" | "racks" | "hosts" | "virtualMachines" | "containers" | "tenants" | "workloads", Rec[]>;
+
+const LEVELS = [null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"];
+const POLICIES: Policy[] = [
+  DEFAULT_POLICY,
+  { version: 1, sameTenant: "PROCESS", sameOrganization: "HOST", otherOrganization: "RACK" },
+  { version: 2, sameTenant: "CONTAINER", sameOrganization: "DATACENTER", otherOrganization: "HAZARD_ZONE" },
+];
+
+function mutator(fleet: Fleet, r: () => number) {
+  let serial = 0;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const chance = (p: number) => r() < p;
+  const ids = (kind: keyof Fleet) => fleet[kind].map((o) => o.id);
+  const tenant = () => (chance(0.05) ? "t-ghost" : pick(ids("tenants")));
+  const placeVm = (vm: Rec) => {
+    for (const k of ["host", "datacenter", "container"]) delete vm[k];
+    const where = r();
+    if (where < 0.6) vm.host = chance(0.9) ? pick(ids("hosts")) : "h-dangling";
+    else if (where < 0.85) vm.datacenter = chance(0.9) ? pick(ids("datacenters")) : "dc-dangling";
+    else if (where < 0.95) {
+      const pods = fleet.containers.filter((c) => c.host);
+      if (pods.length > 0) vm.container = pick(pods).id;
+    }
+    return vm;
+  };
+  const placeContainer = (c: Rec) => {
+    delete c.host;
+    delete c.virtualMachine;
+    const vms = fleet.virtualMachines.filter((v) => !v.container);
+    if (vms.length > 0 && chance(0.7)) c.virtualMachine = pick(vms).id;
+    else c.host = pick(ids("hosts"));
+    // A VM inside it would make a cycle once it sits in a VM.
+    if (c.virtualMachine) for (const vm of fleet.virtualMachines) if (vm.container === c.id) placeVm(vm);
+    return c;
+  };
+  const remove = (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1);
+  const workload = () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"]));
+  const unit = () => pick([...fleet.virtualMachines, ...fleet.containers]);
+  const mutations = [
+    () => fleet.virtualMachines.push(placeVm({ id: `v-new${serial++}`, tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
+    () => fleet.containers.push(placeContainer({ id: `c-new${serial++}`, tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
+    () => remove("virtualMachines"),
+    () => remove("containers"),
+    () => placeVm(pick(fleet.virtualMachines)),
+    () => placeContainer(pick(fleet.containers)),
+    () => Object.assign(unit(), { tenant: tenant(), workload: workload() }),
+    () => Object.assign(pick(fleet.containers), { runtime: pick(["runc", "crun", "gvisor", "kata"]) }),
+    () => Object.assign(pick(fleet.virtualMachines), { dedicated: chance(0.5) }),
+    () => {
+      const host = pick(fleet.hosts);
+      delete host.datacenter;
+      host.rack = chance(0.85) ? pick(ids("racks")) : "r-dangling";
+      if (host.rack === "r-dangling" && chance(0.5)) host.datacenter = pick(ids("datacenters"));
+    },
+    () => Object.assign(pick(fleet.hosts), { dedicatedTo: chance(0.5) ? tenant() : null, placementGroup: chance(0.3) ? pick(["g1", "g2"]) : null }),
+    () => fleet.hosts.push({ id: `h-new${serial++}`, rack: pick(ids("racks")) }),
+    () => Object.assign(pick(fleet.racks), { powerDomains: ["p1", "p2", "p3"].filter(() => chance(0.4)), networkDomains: ["n1", "n2"].filter(() => chance(0.4)) }),
+    () => Object.assign(pick(fleet.racks), { datacenter: pick(ids("datacenters")) }),
+    () => Object.assign(pick(fleet.datacenters), { hazardZones: ["z1", "z2", "z3"].filter(() => chance(0.3)), region: pick(["ra", "rb", null]) }),
+    () => Object.assign(pick(fleet.tenants), { organization: pick(["o1", "o2", "o3"]) }),
+    () => fleet.tenants.push({ id: `t-new${serial++}`, organization: pick(["o1", "o2", "o3"]) }),
+    () => Object.assign(pick(fleet.workloads), { minimumIsolation: pick(LEVELS) }),
+    () => Object.assign(pick(fleet.workloads), { tenant: pick(ids("tenants")) }),
+    () => fleet.workloads.push({ id: `w-new${serial++}`, tenant: pick(ids("tenants")), minimumIsolation: pick(LEVELS) }),
+  ];
+  // Unit changes most often, as in a sync; the rest now and then.
+  return () => (chance(0.4) ? pick(mutations.slice(0, 12)) : pick(mutations))();
+}
+
+function rowsOf(report: FleetReport) {
+  return Array.from({ length: report.count }, (_, row) => ({
+    pair: `${report.workload(row)} ${report.tenant(row)}`,
+    levels: [report.required(row), report.actual(row), report.possible(row)],
+    weakest: [report.unit(row).ref, report.other(row).ref],
+  }));
+}
+
+function patched(before: FleetReport, topology: Topology, policy: Policy, stats: PatchStats): FleetReport {
+  // Never scanning all because most workloads changed: the small fleets here would rarely patch.
+  const steps = patchedReportSteps(before, topology, policy, stats, 1);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+function findingsOf(report: FleetReport) {
+  const steps = reportFindingsSteps(report, []);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  const found = step.value;
+  const facts = found.factsSteps(found.digests.keys());
+  let fact = facts.next();
+  while (!fact.done) fact = facts.next();
+  return { digests: [...found.digests.pairs].map(([w, tenants]) => [w, [...tenants]]), facts: [...fact.value] };
+}
+
+describe("the fleet report patched from the one before", () => {
+  it("is the full scan's, row for row, with the same findings and digests, through random changes", () => {
+    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0 };
+    for (let seed = 1; seed <= 150; seed++) {
+      const r = rng(seed * 7919);
+      const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, hosts: 8, units: 40 }) as unknown as Fleet;
+      // More workloads than the four of randomInventory, so that a change leaves some alone.
+      for (let w = 0; w < 8; w++) fleet.workloads.push({ id: `w-more${w}`, tenant: `t${1 + (w % 3)}`, minimumIsolation: LEVELS[Math.floor(r() * LEVELS.length)] });
+      for (const unit of [...fleet.virtualMachines, ...fleet.containers]) if (unit.workload && r() < 0.7) unit.workload = fleet.workloads[Math.floor(r() * fleet.workloads.length)].id;
+      const mutate = mutator(fleet, r);
+      const policy = POLICIES[seed % POLICIES.length];
+      let report = fleetReport(buildTopology(structuredClone(fleet)), policy);
+      for (let round = 0; round < 12; round++) {
+        for (let i = 0, n = r() < 0.6 ? 1 : 2 + Math.floor(r() * 2); i < n; i++) mutate();
+        const topology = buildTopology(structuredClone(fleet));
+        const stats = patchStats();
+        const next = patched(report, topology, policy, stats);
+        const full = fleetReport(topology, policy);
+        const label = `seed ${seed} round ${round} (${stats.full ?? `${stats.rescanned} scanned again, ${stats.carried} carried`})`;
+        expect(rowsOf(next), label).toEqual(rowsOf(full));
+        expect(findingsOf(next), label).toEqual(findingsOf(full));
+        if (stats.full) tally.full.set(stats.full, (tally.full.get(stats.full) ?? 0) + 1);
+        else tally.patched++;
+        tally.rescanned += stats.rescanned;
+        tally.carried += stats.carried;
+        report = next;
+      }
+    }
+    // Most changes were patched, carrying rows over: else this proved nothing about the patch.
+    expect(tally.patched).toBeGreaterThan(1000);
+    expect(tally.carried).toBeGreaterThan(tally.rescanned);
+    expect(tally.full.get("a carried row's unit is gone")).toBeUndefined();
+  });
+});
