@@ -47,13 +47,14 @@ describe("request bodies", () => {
     expect(reply.closed).toBe(true);
   });
 
+  // These two use the sync and compliance tokens: the tenant token's rate (5 per second) is the other tests'.
   it("answers 413 to `Expect: 100-continue` over the limit without asking for the body", async () => {
     const reply = await rawExchange(port, async (socket) => {
-      socket.write(post(tokens.tenant, `Content-Length: ${10 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`));
+      socket.write(post(tokens.sync, `Content-Length: ${10 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`));
     });
     expect(reply.text).not.toMatch(/100 Continue/);
     expect(reply.text).toMatch(/^HTTP\/1.1 413/);
-    expect(reply.text).toMatch(/a tenant token's limit of 65536 bytes/);
+    expect(reply.text).toMatch(/a sync token's limit of 2097152 bytes/);
     expect(reply.closed).toBe(true);
   });
 
@@ -61,14 +62,14 @@ describe("request bodies", () => {
     const body = JSON.stringify({ query: "{ viewer { role } }" });
     let continued = false;
     const reply = await rawExchange(port, async (socket) => {
-      socket.write(post(tokens.tenant, `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`));
+      socket.write(post(tokens.compliance, `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`));
       await new Promise<void>((resolve) => socket.once("data", () => resolve()));
       continued = true;
       socket.write(body);
     });
     expect(continued).toBe(true);
     expect(reply.text).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 200/);
-    expect(reply.text).toContain('"role":"TENANT"');
+    expect(reply.text).toContain('"role":"COMPLIANCE"');
   });
 
   it("stops reading a chunked body once it passes the limit, and closes the connection", async () => {
