@@ -67,7 +67,10 @@ export async function historyCost(name: string, adminUrl: string, fleet: Fleet):
       await main.close();
     }
   } finally {
-    for (const db of [...clones, template]) await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    // A failed drop is reported, not thrown: thrown from here it would hide the error that ended the run.
+    for (const db of [...clones, template]) {
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch((error: unknown) => process.stderr.write(`could not drop ${db}: ${error instanceof Error ? error.message : String(error)}\n`));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { DEFAULT_DATA_DIR, readLockHolder, type LockHolder } from "../db/data-dir-lock.ts";
 import type { TypedDocumentString } from "../graphql/generated/operations.ts";
+import { postJson, type JsonAnswer } from "./post-json.ts";
 
 /*
  * The CLI's GraphQL client for commands that talk to a running service (`tenancy query …`,
@@ -34,19 +35,16 @@ function client(target: string, token: string | undefined, whence: string): Serv
   return {
     url: target,
     async request<TResult, TVariables>(document: TypedDocumentString<TResult, TVariables>, variables?: TVariables): Promise<TResult> {
-      let response: Response;
+      let answer: JsonAnswer;
       try {
-        response = await fetch(target, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          body: JSON.stringify({ query: document.toString(), variables }),
-        });
+        answer = await postJson(target, token ? { authorization: `Bearer ${token}` } : {}, { query: document.toString(), variables });
       } catch (error) {
-        throw new ServiceError(`cannot reach the service at ${target} (${whence}): ${(error as { cause?: Error }).cause?.message ?? (error as Error).message}`);
+        throw new ServiceError(`cannot reach the service at ${target} (${whence}): ${(error as Error).message}`);
       }
-      if (response.status === 401) throw new ServiceError(`the service at ${target} refused the token: set TENANCY_TOKEN to a valid token`);
-      const body = (await response.json().catch(() => null)) as { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] } | null;
-      if (!body) throw new ServiceError(`the service at ${target} answered ${response.status} without a GraphQL body`);
+      if (answer.status === 401) throw new ServiceError(`the service at ${target} refused the token: set TENANCY_TOKEN to a valid token`);
+      // A GraphQL answer is an object with data or errors; anything else is not one.
+      const body = answer.body as { data?: TResult; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+      if (!body || typeof body !== "object") throw new ServiceError(`the service at ${target} answered ${answer.status} without a GraphQL body`);
       if (body.errors?.length) {
         const error = new Error(body.errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ""}`).join("\n"));
         throw Object.assign(error, { graphqlErrors: body.errors });

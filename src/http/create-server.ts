@@ -78,6 +78,8 @@ export async function startHttpServer(db: Database, config: Config, logger: Logg
   const rates = new RateLimits(limits);
   const routeDeps: RouteDeps = { sql: db.sql, logger, metrics, limits, chatops, scheduler, web: webRoutes(), graphiql: config.graphiql, adminToken: config.adminToken, tokens, rates, denials, localCli, apollo, contextDeps, deadlines };
   httpServer.on("request", (request, response) => serveRequest(routeDeps, request, response));
+  // `Expect: 100-continue`: the route asks for the body once the caller's limits allow it (read-body.ts).
+  httpServer.on("checkContinue", (request, response) => serveRequest(routeDeps, request, response));
   // Subscriptions (findingChanged) over WebSocket on the same port and path.
   const subscriptions = startWebSocketSubscriptions(routeDeps, config, shape, httpServer);
   metrics?.watchSubscriptions(

@@ -56,7 +56,7 @@ const ANSWERED = Symbol("answered");
 /** The parsed JSON body (undefined when empty), or ANSWERED after refusing it. */
 async function readGraphqlBody(limits: RequestLimits, request: http.IncomingMessage, response: http.ServerResponse, role: Role): Promise<unknown> {
   const setting = `TENANCY_MAX_BODY_BYTES_${role.toUpperCase()}`;
-  const read = await readBody(request, limits.bodyBytes[role], limits.bodyTimeoutMs[role]);
+  const read = await readBody(request, response, limits.bodyBytes[role], limits.bodyTimeoutMs[role]);
   if (read.kind === "too large") {
     refuse(response, 413, "PAYLOAD_TOO_LARGE", `request body larger than a ${role} token's limit of ${limits.bodyBytes[role]} bytes (${setting})`);
     return ANSWERED;

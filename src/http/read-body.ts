@@ -7,10 +7,17 @@ export type BodyRead = { kind: "ok"; body: Buffer } | { kind: "too large" } | { 
  * the body is known to be too large (a Content-Length over the limit refuses it before a byte is
  * read) or too slow, so neither a huge body nor one trickled in holds memory or a connection;
  * the caller answers and closes the connection.
+ *
+ * A client that sent `Expect: 100-continue` (the `tenancy` CLI, curl for large bodies) is told
+ * to send its body only here, once its Content-Length is within the caller's limit (the server
+ * hands such requests over without answering 100 itself: create-server.ts). Refused, it gets
+ * the 413 before it has written a byte of the body, so it reads the answer rather than a broken
+ * pipe from writing into a connection the service closed.
  */
-export function readBody(request: http.IncomingMessage, limit: number, timeoutMs: number): Promise<BodyRead> {
+export function readBody(request: http.IncomingMessage, response: http.ServerResponse, limit: number, timeoutMs: number): Promise<BodyRead> {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: "too large" });
+  if (/^100-continue$/i.test(request.headers.expect ?? "")) response.writeContinue();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

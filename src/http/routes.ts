@@ -93,7 +93,7 @@ async function scheduler(deps: RouteDeps, url: URL, request: http.IncomingMessag
   deps.scheduler.takeTokenFromPath(request, url);
   const caller = await authorize(deps, request, response, "/scheduler");
   if (!caller) return;
-  return deps.scheduler.handle(caller, url, request, (status, body) => sendJson(response, status, body));
+  return deps.scheduler.handle(caller, url, request, response, (status, body) => sendJson(response, status, body));
 }
 
 const CHATOPS_MAX_BODY = 64 * 1024;
@@ -110,7 +110,7 @@ async function chatops(deps: RouteDeps, _: URL, request: http.IncomingMessage, r
     caller = await authorize(deps, request, response, "/chatops");
     if (!caller) return;
   }
-  const read = await readBody(request, CHATOPS_MAX_BODY, Math.min(...Object.values(deps.limits.bodyTimeoutMs)));
+  const read = await readBody(request, response, CHATOPS_MAX_BODY, Math.min(...Object.values(deps.limits.bodyTimeoutMs)));
   const reply = (status: number, body: unknown) => sendJson(response, status, body);
   if (read.kind === "too large") return refuse(response, 413, "PAYLOAD_TOO_LARGE", `a chat command is at most ${CHATOPS_MAX_BODY} bytes`);
   if (read.kind === "too slow") return refuse(response, 408, "REQUEST_TIMEOUT", "the chat command's body did not arrive in time");

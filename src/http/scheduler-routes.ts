@@ -42,14 +42,14 @@ export function schedulerRoutes(deps: SchedulerDeps) {
       if (token && !request.headers.authorization) request.headers.authorization = `Bearer ${token}`;
     },
 
-    async handle(caller: Principal, url: URL, request: http.IncomingMessage, reply: Reply) {
+    async handle(caller: Principal, url: URL, request: http.IncomingMessage, response: http.ServerResponse, reply: Reply) {
       const match = PATH.exec(url.pathname);
       if (!match) return reply(404, { Error: `no route ${redactPathSecret(url.pathname)}; the verbs are /scheduler/<source>/filter, /prioritize and /admit` });
       if (request.method !== "POST") return reply(405, { Error: `${match[3]} takes POST` });
       const [, segment, , verb] = match;
       const source = decodedSegment(segment);
       if (source === null) return reply(400, { Error: "the <source> segment of the path is not valid percent-encoding" });
-      const read = await readBody(request, deps.limits.bodyBytes[caller.role], deps.limits.bodyTimeoutMs[caller.role]);
+      const read = await readBody(request, response, deps.limits.bodyBytes[caller.role], deps.limits.bodyTimeoutMs[caller.role]);
       if (read.kind === "too large") return reply(413, { Error: `the body is larger than a ${caller.role} token's limit of ${deps.limits.bodyBytes[caller.role]} bytes` });
       if (read.kind === "too slow") return reply(408, { Error: "the body did not arrive in time" });
       let body: unknown;

@@ -47,6 +47,30 @@ describe("request bodies", () => {
     expect(reply.closed).toBe(true);
   });
 
+  it("answers 413 to `Expect: 100-continue` over the limit without asking for the body", async () => {
+    const reply = await rawExchange(port, async (socket) => {
+      socket.write(post(tokens.tenant, `Content-Length: ${10 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`));
+    });
+    expect(reply.text).not.toMatch(/100 Continue/);
+    expect(reply.text).toMatch(/^HTTP\/1.1 413/);
+    expect(reply.text).toMatch(/a tenant token's limit of 65536 bytes/);
+    expect(reply.closed).toBe(true);
+  });
+
+  it("asks for a body within the limit with 100 Continue, then answers it", async () => {
+    const body = JSON.stringify({ query: "{ viewer { role } }" });
+    let continued = false;
+    const reply = await rawExchange(port, async (socket) => {
+      socket.write(post(tokens.tenant, `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`));
+      await new Promise<void>((resolve) => socket.once("data", () => resolve()));
+      continued = true;
+      socket.write(body);
+    });
+    expect(continued).toBe(true);
+    expect(reply.text).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 200/);
+    expect(reply.text).toContain('"role":"TENANT"');
+  });
+
   it("stops reading a chunked body once it passes the limit, and closes the connection", async () => {
     let sent = 0;
     const reply = await rawExchange(port, async (socket) => {
