@@ -12,7 +12,8 @@ import { getOrInsert } from "./get-or-insert.ts";
  * Separation reads of a unit that shares nothing with the replica: when both hosts are known
  * and are slots of the same placement group (or both of none), only the unit's host (its rack,
  * its datacenter); else its walls below the host, the tenants its hardware is reserved for, its
- * tenant and its datacenter (separation.ts, the possibly shared host): its signature. A group
+ * tenant, the tenant of its host-level unit and its datacenter (separation.ts, the possibly
+ * shared host): its signature. A group
  * is the units of one host (or of the hidden hosts of one datacenter) with one signature and
  * one workload: a requirement either way reads only the unit's tenant (in the signature) and
  * workload, so its first unit stands for the rest.
@@ -108,7 +109,7 @@ class NearbyBuilder {
       () => facts,
     );
     for (let i = 1; i < facts.chain.ids.length; i++) getOrInsert(this.byLink, facts.chain.ids[i], () => []).push(facts.index);
-    const signature = getOrInsert(this.signatures, `${facts.side}\u0000${facts.dedicated.join("\u0001")}\u0000${facts.tenant}\u0000${facts.dc}`, () => this.signatures.size);
+    const signature = getOrInsert(this.signatures, `${facts.side}\u0000${facts.dedicated.join("\u0001")}\u0000${facts.tenant}\u0000${facts.hostLevelTenantId}\u0000${facts.dc}`, () => this.signatures.size);
     this.hiddenSignature[facts.index] = signature;
     const minimum = facts.workload !== null ? this.topology.workloads.get(facts.workload)?.minimumIsolation : null;
     const strictness = minimum ? rank(minimum) : 0;

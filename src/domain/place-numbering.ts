@@ -7,7 +7,7 @@ import { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from ".
 
 /*
  * What the shared-places index numbers while it indexes units: tenants, trust groups,
- * datacenter groups, the pairs of dedicated parties, the signatures the scan visits once per
+ * datacenter groups, the parties of the dedicated tables, the signatures the scan visits once per
  * workload, and, once per host (or per datacenter for units whose host is hidden), the places
  * that host decides. A unit then costs a few lookups of small integers instead of a dozen
  * string keys built and hashed again for every unit.
@@ -41,8 +41,10 @@ export class PlaceNumbering {
   readonly workloadGroups = new Map<string, number>();
   groupCount = 0;
   readonly datacenters = new Map<string, number>();
-  readonly pairTenant: number[] = [];
-  readonly pairOnly: number[] = [];
+  /** Parties of the dedicated tables: tenant, host-level tenant (-1: not known), the tenants their hardware is reserved for. */
+  readonly partyTenant: number[] = [];
+  readonly partyHostLevel: number[] = [];
+  readonly partyReservations: (readonly number[])[] = [];
   readonly signatures = { near: new Map<string, number>(), host: new Map<string, number>(), rack: new Map<string, number>() };
   hostMaybeCount = 0;
   readonly links = new IntColumn((n) => new Int32Array(n));
@@ -52,7 +54,7 @@ export class PlaceNumbering {
   readonly belowUnit = new IntColumn((n) => new Int32Array(n), -1);
   readonly rackDatacenters = new Map<string, Set<string>>();
   readonly hostGroups = new Map<string, Map<string, string | null>>();
-  private readonly pairs = new Map<number, Map<number, number>>();
+  private readonly parties = new Map<string, number>();
   private readonly hostMaybe = new Map<number, Map<number, Map<number, number>>>();
   private readonly byHost = new Map<string, Where>();
   private readonly byHiddenDc = new Map<string, Where>();
@@ -73,24 +75,24 @@ export class PlaceNumbering {
     return workload === null ? this.groupCount++ : getOrInsert(this.workloadGroups, workload, () => this.groupCount++);
   }
 
-  /** The party of a tenant's units on hardware reserved for tenant `only`. */
-  pair(tenant: number, only: number): number {
-    return getOrInsert(
-      getOrInsert(this.pairs, tenant, () => new Map()),
-      only,
-      () => {
-        this.pairOnly.push(only);
-        return this.pairTenant.push(tenant) - 1;
-      },
-    );
+  /**
+   * The party of a tenant's units that dedication reads more of than their tenant: whose
+   * host-level unit is another tenant's or not known (-1), or whose hardware is reserved.
+   */
+  party(tenant: number, hostLevel: number, reservations: readonly number[]): number {
+    return getOrInsert(this.parties, `${tenant},${hostLevel},${reservations.join(",")}`, () => {
+      this.partyHostLevel.push(hostLevel);
+      this.partyReservations.push(reservations);
+      return this.partyTenant.push(tenant) - 1;
+    });
   }
 
-  /** The signature of a possibly shared host: where, the walls brought, the tenant and its reservation. */
-  hostMaybeSignature(near: number, side: number, tenant: number, reservedFor: number): number {
+  /** The signature of a possibly shared host: where, the walls brought, the tenant and its party (-1: the tenant alone). */
+  hostMaybeSignature(near: number, side: number, tenant: number, party: number): number {
     const bySide = getOrInsert(this.hostMaybe, near * 16 + side, () => new Map());
     return getOrInsert(
       getOrInsert(bySide, tenant, () => new Map()),
-      reservedFor + 1,
+      party + 1,
       () => this.hostMaybeCount++,
     );
   }

@@ -1,8 +1,9 @@
 /*
  * One kind of place (compute units, host groups, racks, datacenters, …) and, for each place,
- * the parties found there (a tenant, or a tenant on hardware reserved for another) with the two
- * lowest values their units bring from different trust groups: a workload's own units are never
- * paired with each other, so the scan reads the lowest value from outside its own group.
+ * the parties found there (a tenant, or a tenant's units with what dedication reads of them:
+ * shared-places.ts) with the two lowest values their units bring from different trust groups:
+ * a workload's own units are never paired with each other, so the scan reads the lowest value
+ * from outside its own group.
  *
  * Held in integer columns, place after place (compressed rows): the fleet report visits tens of
  * millions of (place, party) entries, and typed columns keep that walk compact in the cache and

@@ -288,7 +288,8 @@ function hostsApart(topology: Topology, chainA: Chain, chainB: Chain, datacenter
 /** They might share a host. Worst case, as if they did: each side counts the walls of its containers and VMs. */
 function possiblyOneHost(topology: Topology, a: UnitRef, chainA: Chain, b: UnitRef, chainB: Chain, bestCase: IsolationLevel): Separation {
   let actual = weaker(chainA.belowHost, chainB.belowHost);
-  if (dedicationRulesOut(chainA, tenantOf(topology, b)) || dedicationRulesOut(chainB, tenantOf(topology, a))) actual = "HOST";
+  const ruledOut = (mine: Chain, theirs: UnitRef, theirChain: Chain) => dedicationRulesOut(mine, tenantOf(topology, theirs), hostLevelTenant(topology, theirChain));
+  if (ruledOut(chainA, b, chainB) || ruledOut(chainB, a, chainA)) actual = "HOST";
   return {
     actual,
     possible: stronger(actual, bestCase),
@@ -317,11 +318,39 @@ export function datacenterSeparation(topology: Topology, keyA: string, keyB: str
 
 /**
  * Dedicated hardware rules out a shared host: a dedicated VM, or a host dedicated to a tenant,
- * on this side's way up, and a unit of a different tenant on the other side.
+ * on this side's way up, and on the other side a unit whose host-level unit keeps it off.
  */
-function dedicationRulesOut(chain: Chain, otherTenant: string | null): boolean {
-  if (otherTenant === null) return false;
-  return chain.links.some((link) => link.dedicatedTo !== null && link.dedicatedTo !== otherTenant);
+function dedicationRulesOut(chain: Chain, otherTenant: string | null, otherHostLevel: string | null): boolean {
+  return chain.links.some((link) => link.dedicatedTo !== null && reservationKeepsOff(link.dedicatedTo, otherTenant, otherHostLevel, null));
+}
+
+/**
+ * Whether hardware reserved for tenant `reservedFor` keeps a unit of `tenant` off its machine:
+ * the provider promises that the machine runs only that tenant's host-level units (VMs,
+ * accounts), whatever runs inside them. So only a unit whose host-level unit is known to be
+ * another tenant's is kept off, and, never to rule out more than "a unit of another tenant",
+ * only when the unit itself is of another tenant too. `unknown` stands for a tenant not known.
+ */
+export function reservationKeepsOff<T>(reservedFor: T, tenant: T, hostLevel: T, unknown: T): boolean {
+  return tenant !== unknown && hostLevel !== unknown && reservedFor !== tenant && reservedFor !== hostLevel;
+}
+
+/**
+ * The tenant of the chain's host-level unit: its outermost container or VM, the one that sits on
+ * the host (a unit directly on a host is its own). Null when not known: the chain is a host's,
+ * that unit is dangling (what it runs in is not known), or the way up loops back on itself.
+ */
+export function hostLevelTenant(topology: Topology, chain: Chain): string | null {
+  const top = chain.links.length - (chain.host === null ? 1 : 2);
+  if (top < 0 || !chain.links[top].synced) return null;
+  const { kind, key } = chain.links[top];
+  // Below no host, a unit that runs in something is where a loop closed.
+  if (kind === "container") {
+    const node = topology.containers.get(key)!;
+    return chain.host === null && (node.virtualMachine || node.host) ? null : node.tenant;
+  }
+  const node = topology.virtualMachines.get(key)!;
+  return chain.host === null && (node.container || node.host) ? null : node.tenant;
 }
 
 /** The strongest wall among the first `count` links; PROCESS when there are none. */

@@ -1,5 +1,5 @@
 import { rank } from "./scale.ts";
-import { cachedChainOf, type Chain } from "./separation.ts";
+import { cachedChainOf, hostLevelTenant, reservationKeepsOff, type Chain } from "./separation.ts";
 import { sortedKeysSteps } from "./sorted-keys.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
@@ -44,8 +44,12 @@ export interface UnitFacts {
   dcId: number;
   /** The tenants that dedicated hardware on its way up is reserved for. */
   dedicated: readonly string[];
-  /** The tenant id of its only reservation (-1: none, or more than one). */
-  reservedFor: number;
+  /** The same, as tenant ids. */
+  reservations: readonly number[];
+  /** The tenant id of its host-level unit (separation.ts `hostLevelTenant`; -1: not known). */
+  hostLevelTenantId: number;
+  /** Its party in the dedicated tables; -1 when it has no reservation and is its own host-level tenant (its tenant is its party, in the plain tables). */
+  party: number;
   /** Numbers of what the scan visits alike for all units that share it (-1: nothing to visit): a possibly shared host, hosts apart, its rack. */
   hostMaybeSignature: number;
   hostSignature: number;
@@ -62,9 +66,13 @@ export interface SharedPlaces {
   tenantRank: Int32Array;
   /** The trust group of each workload's units. */
   workloadGroups: Map<string, number>;
-  /** The parties of the dedicated tables: a tenant on hardware reserved for another tenant (`only`). */
-  pairTenant: Int32Array;
-  pairOnly: Int32Array;
+  /**
+   * The parties of the dedicated tables: a tenant's units whose host-level unit is of another
+   * tenant or not known (-1), or on reserved hardware (the tenants it is reserved for).
+   */
+  partyTenant: Int32Array;
+  partyHostLevel: Int32Array;
+  partyReservations: (readonly number[])[];
   /** Co-location: under a compute unit ("kind:key"), each tenant's weakest wall on the way up to it. */
   below: PlaceTable;
   /**
@@ -78,11 +86,12 @@ export interface SharedPlaces {
   belowUnit: Int32Array;
   /**
    * Possibly shared hosts: units on hidden or unknown hosts per datacenter (or UNKNOWN_DC), and
-   * on known hosts per host group (`hostGroups`), by side; without dedicated hardware.
+   * on known hosts per host group (`hostGroups`), by side; without dedicated hardware, and
+   * their own host-level tenant.
    */
   hidden: PlaceTable;
   onHosts: PlaceTable;
-  /** The same for units on hardware reserved for one tenant: parties are pairs (`pairTenant`, `pairOnly`). */
+  /** The same for the other units: parties are (`partyTenant`, `partyHostLevel`, `partyReservations`). */
   dedicatedHidden: PlaceTable;
   dedicatedOnHosts: PlaceTable;
   /** Every unit on a hidden or unknown host, whatever its dedication (value 0): a shared host not ruled out means at most HOST. */
@@ -149,13 +158,13 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key };
     const chain = cachedChainOf(topology, ref);
     const where = numbering.where(chain);
-    const f = factsOf(numbering, ref, chain, where, node.tenant, node.workload, i);
+    const f = factsOf(numbering, ref, chain, where, { tenant: node.tenant, workload: node.workload, hostLevel: hostLevelTenant(topology, chain) }, i);
     units.push(f);
     byId.set(chain.ids[0], f);
     if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
     addToPlaces(tables, numbering, tails, f, where);
   }
-  const parties = Math.max(numbering.tenantNames.length, numbering.pairTenant.length);
+  const parties = Math.max(numbering.tenantNames.length, numbering.partyTenant.length);
   for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
   const index: SharedPlaces = {
     units,
@@ -165,8 +174,9 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     tenantIds: numbering.tenants,
     tenantRank: ranks(numbering.tenantNames),
     workloadGroups: numbering.workloadGroups,
-    pairTenant: Int32Array.from(numbering.pairTenant),
-    pairOnly: Int32Array.from(numbering.pairOnly),
+    partyTenant: Int32Array.from(numbering.partyTenant),
+    partyHostLevel: Int32Array.from(numbering.partyHostLevel),
+    partyReservations: numbering.partyReservations,
     ...tables,
     linkStart: numbering.linkStart.toArray(),
     links: numbering.links.toArray(),
@@ -189,12 +199,22 @@ function ranks(names: string[]): Int32Array {
   return rankOf;
 }
 
-function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: Where, tenant: string, workload: string | null, index: number): UnitFacts {
+/** What the index reads of a unit's node, and its host-level tenant. */
+interface Owner {
+  tenant: string;
+  workload: string | null;
+  hostLevel: string | null;
+}
+
+function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: Where, owner: Owner, index: number): UnitFacts {
+  const { tenant, workload } = owner;
   let dedicated: string[] = [];
   for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
   const tenantId = numbering.tenant(tenant);
   const side = rank(chain.belowHost);
-  const reservedFor = dedicated.length === 1 ? numbering.tenant(dedicated[0]) : -1;
+  const reservations = dedicated.map((t) => numbering.tenant(t));
+  const hostLevelTenantId = owner.hostLevel === null ? -1 : owner.hostLevel === tenant ? tenantId : numbering.tenant(owner.hostLevel);
+  const party = reservations.length === 0 && hostLevelTenantId === tenantId ? -1 : numbering.party(tenantId, hostLevelTenantId, reservations);
   return {
     index,
     ref,
@@ -212,8 +232,10 @@ function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: W
     dc: where.dc,
     dcId: where.dcId,
     dedicated,
-    reservedFor,
-    hostMaybeSignature: dedicated.length > 1 ? -1 : numbering.hostMaybeSignature(where.nearSignature, side, tenantId, reservedFor),
+    reservations,
+    hostLevelTenantId,
+    party,
+    hostMaybeSignature: numbering.hostMaybeSignature(where.nearSignature, side, tenantId, party),
     hostSignature: where.hostSignature,
     rackSignature: where.rackSignature,
   };
@@ -270,15 +292,17 @@ function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, tails: Map<
     }
   }
   numbering.linkStart.push(numbering.links.length);
-  if (f.dedicated.length <= 1) {
-    // Reserved for two tenants at once: shares a host with nobody else's units.
-    const only = f.reservedFor;
-    if (only === -1) (f.hostKnown ? tables.onHosts : tables.hidden).offer(where.sidePlace, tenant, f.side, group, unit);
-    else {
-      const table = f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
-      if (where.dedicatedSidePlace === -1) where.dedicatedSidePlace = table.id(f.hostKnown ? f.hostGroup : f.dc);
-      table.offer(where.dedicatedSidePlace, numbering.pair(tenant, only), f.side, group, unit);
-    }
+  if (f.party === -1) (f.hostKnown ? tables.onHosts : tables.hidden).offer(where.sidePlace, tenant, f.side, group, unit);
+  else {
+    const table = f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
+    if (where.dedicatedSidePlace === -1) where.dedicatedSidePlace = table.id(f.hostKnown ? f.hostGroup : f.dc);
+    table.offer(where.dedicatedSidePlace, f.party, f.side, group, unit);
   }
   for (const [table, place] of where.zeroOffers) table.offer(place, tenant, 0, group, unit);
+}
+
+/** Whether hardware reserved for any of `reservations` keeps a unit of `tenant` with host-level tenant `hostLevel` (-1: not known) off its machine. */
+export function reservationsKeepOff(reservations: readonly number[], tenant: number, hostLevel: number): boolean {
+  for (const reservedFor of reservations) if (reservationKeepsOff(reservedFor, tenant, hostLevel, -1)) return true;
+  return false;
 }

@@ -1,6 +1,6 @@
 import { rank } from "./scale.ts";
 import { datacenterSeparation } from "./separation.ts";
-import { datacenterKeys, rackDomainKeys, rackPlaceKey, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import { datacenterKeys, rackDomainKeys, rackPlaceKey, reservationsKeepOff, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import { NONE, type PlaceTable } from "./place-table.ts";
 import type { Topology } from "./topology.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
@@ -201,8 +201,7 @@ export class WorkloadScan {
 
   /** A shared host not ruled out: each side brings its own walls; dedicated hardware on either side makes it HOST. */
   private possiblyOnOneHost(u: UnitFacts) {
-    // -1: reserved for two tenants at once, it shares with nobody.
-    if (u.hostMaybeSignature === -1 || !this.first("hostMaybe", u.hostMaybeSignature)) return;
+    if (!this.first("hostMaybe", u.hostMaybeSignature)) return;
     const { hidden, dedicatedHidden, onHosts, dedicatedOnHosts } = this.places;
     for (const g of this.partners(u)) {
       const base = u.dc !== UNKNOWN_DC && g === u.dc ? RACK : PLANET;
@@ -229,17 +228,15 @@ export class WorkloadScan {
   /** Units that may share u's host: the weaker side's walls, unless dedicated hardware on either side rules it out. */
   private sideBySide(u: UnitFacts, table: PlaceTable, place: number, dedicatedSide: boolean, base: number) {
     if (place < 0) return;
-    const { pairTenant, pairOnly } = this.places;
+    const { partyTenant, partyHostLevel, partyReservations } = this.places;
     const from = table.start[place];
     const to = table.start[place + 1];
     this.stats.visits += to - from;
     for (let e = from; e < to; e++) {
-      let tenant = table.party[e];
-      if (dedicatedSide) {
-        if (pairOnly[tenant] !== u.tenantId) continue; // the other's hardware is reserved for another tenant
-        tenant = pairTenant[tenant];
-      }
-      if (u.reservedFor !== -1 && tenant !== u.reservedFor) continue; // ours is reserved
+      const party = table.party[e];
+      const tenant = dedicatedSide ? partyTenant[party] : party;
+      if (dedicatedSide && reservationsKeepOff(partyReservations[party], u.tenantId, u.hostLevelTenantId)) continue; // the other's hardware keeps u off
+      if (u.reservations.length > 0 && reservationsKeepOff(u.reservations, tenant, dedicatedSide ? partyHostLevel[party] : party)) continue; // ours keeps it off
       const value = table.valueWithout(e, this.own);
       if (value === NONE) continue;
       const actual = Math.min(u.side, value);

@@ -94,8 +94,8 @@ const seeds = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 describe("fleetReport", () => {
   it("equals the brute force over every workload and tenant, under the default policy", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups, unlistedTenants) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups, unlistedTenants }));
+      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups, unlistedTenants, platform) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups, unlistedTenants, platform }));
         expect(reportRows(topology, DEFAULT_POLICY)).toEqual(bruteForce(topology, DEFAULT_POLICY));
       }),
       { numRuns: 400 },
@@ -104,8 +104,8 @@ describe("fleetReport", () => {
 
   it("equals the brute force under any policy, with requirements up to PLANET, dangling places, dedicated hardware and placement groups", () => {
     fc.assert(
-      fc.property(seeds, upToHost, upToHost, anyLevel, fc.boolean(), (seed, sameTenant, sameOrganization, otherOrganization, known) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true }));
+      fc.property(seeds, upToHost, upToHost, anyLevel, fc.boolean(), fc.boolean(), (seed, sameTenant, sameOrganization, otherOrganization, known, platform) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform }));
         const policy: Policy = { version: 1, sameTenant, sameOrganization, otherOrganization };
         expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
       }),
@@ -113,11 +113,45 @@ describe("fleetReport", () => {
     );
   });
 
+  it("visits apart a workload's units that differ only in whose VM they run in, against dedicated hardware on a hidden host", () => {
+    // t3's container cv runs in t1's dedicated VM vr: x (in t1's VM va) may share its machine,
+    // y (in t2's own VM vb) may not. x and y stand alike in every other way; y comes first.
+    const topology = buildTopology({
+      datacenters: [{ id: "az1" }],
+      tenants: [{ id: "t1" }, { id: "t2" }, { id: "t3" }],
+      workloads: [{ id: "w", tenant: "t2", minimumIsolation: "HOST" }],
+      virtualMachines: [
+        { id: "va", datacenter: "az1", tenant: "t1" },
+        { id: "vb", datacenter: "az1", tenant: "t2" },
+        { id: "vr", datacenter: "az1", tenant: "t1", dedicated: true },
+      ],
+      containers: [
+        { id: "a-y", virtualMachine: "vb", tenant: "t2", workload: "w" },
+        { id: "b-x", virtualMachine: "va", tenant: "t2", workload: "w" },
+        { id: "cv", virtualMachine: "vr", tenant: "t3" },
+      ],
+    });
+    const rows = reportRows(topology, DEFAULT_POLICY);
+    expect(rows).toEqual(bruteForce(topology, DEFAULT_POLICY));
+    expect(rows.find((r) => r.tenant === "t3")).toMatchObject({ workload: "w", outcome: "UNPROVEN", actual: "VIRTUAL_MACHINE", possible: "RACK" });
+  });
+
+  it("equals the brute force on a platform's dedicated nodes, where a workload's units run both in its nodes and elsewhere", () => {
+    fc.assert(
+      fc.property(seeds, upToHost, anyLevel, fc.boolean(), (seed, sameOrganization, otherOrganization, dedication) => {
+        const topology = buildTopology(randomInventory(seed, { known: false, dedication, placementGroups: true, platform: true, hosts: 3, units: 30 }));
+        const policy: Policy = { version: 1, sameTenant: "CONTAINER", sameOrganization, otherOrganization };
+        expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it("equals the brute force when every relationship requires the same level, at every level", () => {
     for (const level of ISOLATION_LEVELS) {
       fc.assert(
-        fc.property(seeds, fc.boolean(), (seed, known) => {
-          const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true }));
+        fc.property(seeds, fc.boolean(), fc.boolean(), (seed, known, platform) => {
+          const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform }));
           const policy: Policy = { version: 1, sameTenant: level, sameOrganization: level, otherOrganization: level };
           expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
         }),

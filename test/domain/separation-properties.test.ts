@@ -24,6 +24,36 @@ function* pairs(t: Topology) {
   for (let i = 0; i < all.length; i++) for (let j = 0; j < all.length; j++) if (i !== j) yield [all[i], all[j]] as const;
 }
 
+/**
+ * A unit's tenant, the tenant of its host-level unit (the last container or VM before the host,
+ * or at the top; null when the walk meets an id nobody synced) and the tenants its way up is
+ * reserved for, straight from the topology's maps.
+ */
+function wayUp(t: Topology, unit: UnitRef): { tenant: string | null; hostLevel: string | null; reservedFor: string[] } {
+  const reservedFor: string[] = [];
+  const tenant = (unit.kind === "container" ? t.containers.get(unit.key) : unit.kind === "virtualMachine" ? t.virtualMachines.get(unit.key) : undefined)?.tenant ?? null;
+  let hostLevel: string | null = null;
+  let at: UnitRef | null = unit;
+  while (at !== null) {
+    const { kind, key }: UnitRef = at;
+    at = null;
+    if (kind === "host") {
+      const dedicatedTo = t.hosts.get(key)?.dedicatedTo;
+      if (dedicatedTo) reservedFor.push(dedicatedTo);
+    } else if (kind === "virtualMachine") {
+      const vm = t.virtualMachines.get(key);
+      hostLevel = vm?.tenant ?? null;
+      if (vm?.dedicated) reservedFor.push(vm.tenant);
+      at = vm?.host ? { kind: "host", key: vm.host } : vm?.container ? { kind: "container", key: vm.container } : null;
+    } else {
+      const c = t.containers.get(key);
+      hostLevel = c?.tenant ?? null;
+      at = c?.virtualMachine ? { kind: "virtualMachine", key: c.virtualMachine } : c?.host ? { kind: "host", key: c.host } : null;
+    }
+  }
+  return { tenant, hostLevel, reservedFor };
+}
+
 // ---- the naive model, for fully known inventories ----
 const WALL: Record<string, IsolationLevel> = { runc: "CONTAINER", crun: "CONTAINER", gvisor: "SANDBOX", kata: "VIRTUAL_MACHINE" };
 const LEVELS: IsolationLevel[] = ["PROCESS", "CONTAINER", "SANDBOX", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"];
@@ -173,6 +203,30 @@ describe("separation properties", () => {
         const withIt = buildTopology(input);
         const without = buildTopology(plain);
         for (const [a, b] of pairs(withIt)) expect(rank(separation(withIt, a, b).actual)).toBeGreaterThanOrEqual(rank(separation(without, a, b).actual));
+      }),
+      RUNS,
+    );
+  });
+
+  it("dedicated hardware rules out a possibly shared host exactly when the other unit and its host-level unit are known to be of other tenants", () => {
+    fc.assert(
+      fc.property(seeds, fc.boolean(), (seed, dedication) => {
+        const input = randomInventory(seed, { known: false, dedication, platform: true });
+        const plain = structuredClone(input) as any;
+        for (const vm of plain.virtualMachines) vm.dedicated = false;
+        for (const host of plain.hosts) delete host.dedicatedTo;
+        const withIt = buildTopology(input);
+        const without = buildTopology(plain);
+        const keptOff = (a: UnitRef, b: UnitRef) => {
+          const other = wayUp(withIt, b);
+          return other.tenant !== null && other.hostLevel !== null && wayUp(withIt, a).reservedFor.some((r) => r !== other.tenant && r !== other.hostLevel);
+        };
+        for (const [a, b] of pairs(withIt)) {
+          const before = separation(without, a, b);
+          const after = separation(withIt, a, b);
+          const ruledOut = before.shared.kind === "POSSIBLE_HOST" && (keptOff(a, b) || keptOff(b, a));
+          expect(after.actual).toBe(ruledOut ? "HOST" : before.actual);
+        }
       }),
       RUNS,
     );

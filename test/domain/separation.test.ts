@@ -49,6 +49,7 @@ const base: TopologyInput = {
     { id: "h-other-dangling-rack", rack: "r-unsynced-2" },
     { id: "h-dangling-dc", datacenter: "dc-unsynced" },
     { id: "h-dangling-dc2", datacenter: "dc-unsynced-2" },
+    { id: "h-platform", datacenter: "az1", dedicatedTo: "platform" },
   ],
   virtualMachines: [
     { id: "v1", host: "h1", tenant: "acme" },
@@ -84,6 +85,11 @@ const base: TopologyInput = {
     { id: "kubevirt", container: "c-launcher", tenant: "acme" },
     { id: "v-in-dangling-container", container: "c-unsynced", tenant: "acme" },
     { id: "v-in-dangling-container2", container: "c-unsynced", tenant: "globex" },
+    // A platform's nodes (EKS on dedicated tenancy): dedicated VMs, and a host dedicated to it.
+    { id: "n1", datacenter: "az1", tenant: "platform", dedicated: true },
+    { id: "n2", datacenter: "az1", tenant: "platform", dedicated: true },
+    { id: "n3", host: "h-platform", tenant: "platform" },
+    { id: "n4", datacenter: "az1", tenant: "platform" },
   ],
   containers: [
     { id: "c1", virtualMachine: "v1", runtime: "runc", tenant: "acme" },
@@ -102,6 +108,11 @@ const base: TopologyInput = {
     { id: "c-unplaced", tenant: "globex" },
     { id: "c-in-dangling-vm", virtualMachine: "vm-unsynced", tenant: "acme" },
     { id: "c-in-dangling-vm2", virtualMachine: "vm-unsynced", tenant: "globex", runtime: "gvisor" },
+    { id: "c-pa", virtualMachine: "n1", tenant: "acme" },
+    { id: "c-pb", virtualMachine: "n2", tenant: "globex" },
+    { id: "c-pa-host", virtualMachine: "n3", tenant: "acme" },
+    { id: "c-pb-hidden", virtualMachine: "n4", tenant: "globex" },
+    { id: "c-platform-in-globex", virtualMachine: "cloud2", tenant: "platform" },
   ],
   tenants: [
     { id: "acme", organization: "acme" },
@@ -154,6 +165,13 @@ const CASES: Case[] = [
   ["dedicated VM, same tenant: may share", "v:cloud-dedicated", "v:cloud-acme2", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
   ["dedicated on the other side counts too", "v:cloud2", "v:cloud-dedicated", "HOST", "RACK", "POSSIBLE_HOST az1"],
   ["host dedicated to acme, hidden globex VM in its datacenter", "v:v-on-dedicated-host", "v:cloud-ams1-globex", "HOST", "RACK", "POSSIBLE_HOST ams1"],
+  // dedication keeps off other tenants' host-level units (VMs on the machine), not whose containers run in them
+  ["other tenants' containers in one platform's dedicated nodes: may share", "c:c-pa", "c:c-pb", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
+  ["a host dedicated to the platform, and a container in its hidden node", "c:c-pa-host", "c:c-pb-hidden", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
+  ["a platform's dedicated node keeps off another tenant's VM", "c:c-pa", "v:cloud2", "HOST", "RACK", "POSSIBLE_HOST az1"],
+  ["a container in a platform's node is kept off another tenant's dedicated VM", "c:c-pb", "v:cloud-dedicated", "HOST", "RACK", "POSSIBLE_HOST az1"],
+  ["never more than before: the reserved tenant's own container in another's VM", "v:n1", "c:c-platform-in-globex", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
+  ["a dangling host-level unit: dedication rules nothing out", "c:c-in-dangling-vm2", "v:cloud-dedicated", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST az1"],
   ["different hosts, racks unknown, one datacenter", "v:v-norack", "v:v-norack2", "HOST", "RACK", "DATACENTER ams1"],
   ["different hosts, one rack unknown, one datacenter", "v:v-norack", "v:v1b", "HOST", "RACK", "DATACENTER ams1"],
   ["different hosts, nothing known of one", "v:v-nowhere-host", "v:v1b", "HOST", "PLANET", "NOTHING"],

@@ -15,6 +15,12 @@ export interface Options {
   /** Everything placed, nothing dangling, no hidden hosts. */
   known: boolean;
   dedication: boolean;
+  /**
+   * Tenant t1 is a platform: some of its VMs are dedicated nodes, some hosts are dedicated to
+   * it, and other tenants' containers run in them (hidden hosts too): dedication is about the
+   * units on the host, not about whose containers run inside them.
+   */
+  platform?: boolean;
   /** Some hosts are slots of placement groups g1, g2 (never when `known`). */
   placementGroups?: boolean;
   /** Some tenants have no tenant record, so no organization is known for them. */
@@ -53,6 +59,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       if (h.rack === "r-dangling" && chance(0.5)) h.datacenter = pick(datacenters).id;
     } else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
     if (o.dedication && chance(0.2)) h.dedicatedTo = pick(tenants);
+    if (o.platform && chance(0.3)) h.dedicatedTo = "t1";
     if (!o.known && o.placementGroups && chance(0.4)) h.placementGroup = pick(["g1", "g2"]);
     return h;
   });
@@ -67,11 +74,15 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       if (where < 0.15 && containers.length > 0) vm.container = pick(containers).id;
       else if (o.known || where < 0.7) vm.host = o.known || chance(0.95) ? pick(hosts).id : "h-dangling";
       else if (where < 0.9) vm.datacenter = chance(0.9) ? pick(datacenters).id : "dc-dangling";
+      if (o.platform && chance(0.5)) Object.assign(vm, { tenant: "t1", dedicated: chance(0.7) });
       vms.push(vm);
     } else {
       const c: Record<string, unknown> = { id: `c${i}`, tenant, runtime: pick(["runc", "crun", "gvisor", "kata"]) };
       const where = r();
-      if (vms.length > 0 && where < 0.7) c.virtualMachine = o.known || chance(0.95) ? pick(vms).id : "v-dangling";
+      // On a platform, most containers run in its nodes (t1's VMs), whoever they belong to.
+      const nodes = o.platform && chance(0.6) ? vms.filter((vm) => vm.tenant === "t1") : [];
+      if (nodes.length > 0 && where < 0.8) c.virtualMachine = pick(nodes).id;
+      else if (vms.length > 0 && where < 0.7) c.virtualMachine = o.known || chance(0.95) ? pick(vms).id : "v-dangling";
       else if (o.known || where < 0.9) c.host = pick(hosts).id;
       containers.push(c);
     }
