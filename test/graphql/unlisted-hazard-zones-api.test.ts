@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningService } from "../../src/service.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { startTestService } from "../support/test-service.ts";
-import { createToken, gqlAs } from "../support/token-client.ts";
+import { startSyncedService, type SyncedService } from "../support/synced-service.ts";
+import { gqlAs } from "../support/token-client.ts";
 
 /*
  * Rule 3 with a datacenter that lists no hazard zones, over HTTP with role tokens: its zones
@@ -35,22 +33,14 @@ const snapshot = {
   ],
 };
 
-let t: TestDatabase;
-let service: RunningService;
-const tokens: Record<string, string> = {};
+let synced: SyncedService;
+let service: SyncedService["service"];
+let tokens: SyncedService["tokens"];
 beforeAll(async () => {
-  t = await createTestDatabase();
-  service = await startTestService(t.url, { adminToken: ADMIN });
-  tokens.sync = await createToken(service.url, ADMIN, { name: "dcim", role: "SYNC", sources: ["dcim"] });
-  tokens.compliance = await createToken(service.url, ADMIN, { name: "audit", role: "COMPLIANCE" });
-  tokens.tenant = await createToken(service.url, ADMIN, { name: "tp-team", role: "TENANT", tenant: "tp" });
-  const { body } = await gqlAs(service.url, tokens.sync, `mutation($s: JSON!) { syncInventory(snapshot: $s) { status userErrors { message } } }`, { s: snapshot });
-  expect(body.data.syncInventory).toEqual({ status: "APPLIED", userErrors: [] });
+  synced = await startSyncedService(ADMIN, snapshot, { tenant: "tp" });
+  ({ service, tokens } = synced);
 }, 60_000);
-afterAll(async () => {
-  await service?.close();
-  await t?.drop();
-});
+afterAll(() => synced?.close());
 
 const VERDICT = `outcome required actual possible explanation evidence(limit: 1) { actual possible shared { kind key description node { __typename ... on Datacenter { key } } } }`;
 const isolation = async (role: string, workload: string, tenant: string) => {
