@@ -109,13 +109,18 @@ function* changedUnits(before: SharedPlaces, after: SharedPlaces, racks: Set<str
     const now = after.units[i];
     const was = before.byId.get(now.chain.ids[0]);
     if (was) units[was.index] = now.index;
-    if (!was || !sameUnit(was, now, racks)) changed.push(...(was ? [was, now] : [now]));
+    if (!was || !sameUnit(was, now, racks) || hostLevelTenant(before, was) !== hostLevelTenant(after, now)) changed.push(...(was ? [was, now] : [now]));
   }
   for (let i = 0; i < before.units.length; i++) if (units[i] === -1) changed.push(before.units[i]);
   return { units, changed };
 }
 
-/** Everything the scan reads of a unit (its signatures and places follow from these). */
+/** The tenant of the unit's host-level unit, which dedication is checked against (null: not known); numbers differ between indexes, names do not. */
+function hostLevelTenant(places: SharedPlaces, f: UnitFacts): string | null {
+  return f.hostLevelTenantId === -1 ? null : places.tenantNames[f.hostLevelTenantId];
+}
+
+/** Everything the scan reads of a unit but its host-level tenant (its signatures and places follow from these). */
 function sameUnit(a: UnitFacts, b: UnitFacts, racks: Set<string>): boolean {
   const [x, y] = [a.chain, b.chain];
   if (a.tenant !== b.tenant || a.workload !== b.workload || a.rackSynced !== b.rackSynced) return false;

@@ -119,7 +119,7 @@ describe("the fleet report patched from the one before", () => {
     const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0 };
     for (let seed = 1; seed <= 150; seed++) {
       const r = rng(seed * 7919);
-      const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, hosts: 8, units: 40 }) as unknown as Fleet;
+      const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, platform: true, hosts: 8, units: 40 }) as unknown as Fleet;
       // More workloads than the four of randomInventory, so that a change leaves some alone.
       for (let w = 0; w < 8; w++) fleet.workloads.push({ id: `w-more${w}`, tenant: `t${1 + (w % 3)}`, minimumIsolation: LEVELS[Math.floor(r() * LEVELS.length)] });
       for (const unit of [...fleet.virtualMachines, ...fleet.containers]) if (unit.workload && r() < 0.7) unit.workload = fleet.workloads[Math.floor(r() * fleet.workloads.length)].id;
