@@ -1,4 +1,4 @@
-import type { Chain } from "./separation.ts";
+import { rackDomainsListed, type Chain } from "./separation.ts";
 import type { Topology } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { IntColumn } from "./int-column.ts";
@@ -24,6 +24,8 @@ export interface Where {
   hostGroup: string;
   rack: string | null;
   rackSynced: boolean;
+  /** Its rack is synced and lists its power and network domains: only then are its hosts proven RACK apart from another rack's. */
+  rackDomainsKnown: boolean;
   /** Numbers of (where a shared host is looked for, whether the host is known), of the hosts apart, of the rack. */
   nearSignature: number;
   hostSignature: number;
@@ -108,7 +110,9 @@ export class PlaceNumbering {
     const hostKnown = chain.host !== null;
     const { placementGroup, rack } = chain;
     const hostGroup = placementGroup === null ? dc : `${dc}${SEP}${placementGroup}`;
-    const rackSynced = rack !== null && this.topology.racks.has(rack);
+    const rackNode = rack === null ? undefined : this.topology.racks.get(rack);
+    const rackSynced = rackNode !== undefined;
+    const rackDomainsKnown = rackNode !== undefined && rackDomainsListed(rackNode);
     const near = hostKnown ? hostGroup : dc;
     const number = (map: Map<string, number>, key: string) => getOrInsert(map, key, () => map.size);
     if (hostKnown) getOrInsert(this.hostGroups, dc, () => new Map<string, string | null>()).set(hostGroup, placementGroup);
@@ -121,8 +125,9 @@ export class PlaceNumbering {
       hostGroup,
       rack,
       rackSynced,
+      rackDomainsKnown,
       nearSignature: number(this.signatures.near, `${near}${SEP}${hostKnown}`),
-      hostSignature: number(this.signatures.host, `${near}${SEP}${hostKnown}${SEP}${rackSynced}`),
+      hostSignature: number(this.signatures.host, `${near}${SEP}${hostKnown}${SEP}${rackDomainsKnown}`),
       rackSignature: hostKnown && rack !== null ? number(this.signatures.rack, `${rack}${SEP}${dc}${SEP}${placementGroup ?? ""}`) : -1,
       sidePlace: (hostKnown ? this.tables.onHosts : this.tables.hidden).id(near),
       dedicatedSidePlace: -1,
@@ -138,7 +143,7 @@ export class PlaceNumbering {
     const add = (table: PlaceTable, key: string) => w.zeroOffers.push([table, table.id(key)]);
     if (!w.hostKnown) add(tables.hiddenAll, w.dc);
     else {
-      add(w.rackSynced ? tables.rackSynced : tables.rackUnsynced, w.hostGroup);
+      add(w.rackDomainsKnown ? tables.rackSynced : tables.rackUnsynced, w.hostGroup);
       if (w.rack !== null) {
         add(tables.racks, rackPlaceKey(w));
         if (w.rackSynced) {

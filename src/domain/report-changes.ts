@@ -123,7 +123,7 @@ function hostLevelTenant(places: SharedPlaces, f: UnitFacts): string | null {
 /** Everything the scan reads of a unit but its host-level tenant (its signatures and places follow from these). */
 function sameUnit(a: UnitFacts, b: UnitFacts, racks: Set<string>): boolean {
   const [x, y] = [a.chain, b.chain];
-  if (a.tenant !== b.tenant || a.workload !== b.workload || a.rackSynced !== b.rackSynced) return false;
+  if (a.tenant !== b.tenant || a.workload !== b.workload || a.rackSynced !== b.rackSynced || a.rackDomainsKnown !== b.rackDomainsKnown) return false;
   if (x.host !== y.host || x.rack !== y.rack || x.placementGroup !== y.placementGroup || x.datacenter !== y.datacenter || x.belowHost !== y.belowHost) return false;
   if (x.rack !== null && racks.has(x.rack)) return false;
   if (x.links.length !== y.links.length) return false;

@@ -280,9 +280,19 @@ function hostsApart(topology: Topology, chainA: Chain, chainB: Chain, datacenter
     if (power) return exact("HOST", { kind: "POWER_DOMAIN", key: power });
     const network = rackA.networkDomains.find((d) => rackB.networkDomains.includes(d));
     if (network) return exact("HOST", { kind: "NETWORK_DOMAIN", key: network });
-    return exact("RACK", { kind: "DATACENTER", key: rackA.datacenter });
+    if (rackDomainsListed(rackA) && rackDomainsListed(rackB)) return exact("RACK", { kind: "DATACENTER", key: rackA.datacenter });
   }
   return { actual: "HOST", possible: datacenter ? "RACK" : "PLANET", shared: datacenter ? { kind: "DATACENTER", key: datacenter } : { kind: "NOTHING" } };
+}
+
+/**
+ * Whether a rack says what it shares: it lists its power domains and its network domains. A
+ * rack that lists none of a kind has that kind unknown, not none (as a datacenter listing no
+ * hazard zones): it may hang on any PDU or switch, so its hosts are proven only HOST apart from
+ * another rack's, RACK at best.
+ */
+export function rackDomainsListed(rack: { powerDomains: readonly string[]; networkDomains: readonly string[] }): boolean {
+  return rack.powerDomains.length > 0 && rack.networkDomains.length > 0;
 }
 
 /** They might share a host. Worst case, as if they did: each side counts the walls of its containers and VMs. */

@@ -39,6 +39,8 @@ export interface UnitFacts {
   hostGroup: string;
   rack: string | null;
   rackSynced: boolean;
+  /** Its rack is synced and lists its power and network domains (separation.ts `rackDomainsListed`). */
+  rackDomainsKnown: boolean;
   /** Its datacenter's key, or UNKNOWN_DC; and its number (an index into `datacenterGroups`). */
   dc: string;
   dcId: number;
@@ -96,7 +98,7 @@ export interface SharedPlaces {
   dedicatedOnHosts: PlaceTable;
   /** Every unit on a hidden or unknown host, whatever its dedication (value 0): a shared host not ruled out means at most HOST. */
   hiddenAll: PlaceTable;
-  /** Units on known hosts per host group, by whether their rack is synced (value 0). */
+  /** Units on known hosts per host group, by whether their rack is synced and lists its power and network domains (value 0). */
   rackSynced: PlaceTable;
   rackUnsynced: PlaceTable;
   /** Units on known hosts per rack key and datacenter ("rack SEP dc"), and the datacenters each rack key was seen in. */
@@ -229,6 +231,7 @@ function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: W
     hostGroup: where.hostGroup,
     rack: where.rack,
     rackSynced: where.rackSynced,
+    rackDomainsKnown: where.rackDomainsKnown,
     dc: where.dc,
     dcId: where.dcId,
     dedicated,

@@ -254,7 +254,7 @@ export class WorkloadScan {
         for (const [hostGroup, placementGroup] of this.hostGroupsOf(g)) {
           // Hosts told apart from u's: different hosts whose racks decide; the others may be u's own.
           const apart = u.hostKnown && placementGroup === u.placementGroup;
-          if (!apart || !u.rackSynced) this.each(places.rackSynced, places.rackSynced.placeOf(hostGroup), u.index, HOST, base);
+          if (!apart || !u.rackDomainsKnown) this.each(places.rackSynced, places.rackSynced.placeOf(hostGroup), u.index, HOST, base);
           this.each(places.rackUnsynced, places.rackUnsynced.placeOf(hostGroup), u.index, HOST, base);
         }
       }

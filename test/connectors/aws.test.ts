@@ -55,8 +55,9 @@ describe("the AWS EC2 connector", () => {
     expect(record(snapshot, "racks", "aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002")).toEqual({
       id: "aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002",
       datacenter: "euw1-az1",
-      powerDomains: [],
-      networkDomains: [],
+      // AWS gives each such rack its own power and network: listed, so its rack is proven apart.
+      powerDomains: ["aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002/power"],
+      networkDomains: ["aws-spread/euw1-az1/pg-0a1b2c3d4e5f60001/i-0a1b2c3d4e5f60002/network"],
     });
   });
 

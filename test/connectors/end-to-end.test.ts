@@ -37,7 +37,7 @@ describe("tenancy sync <provider>", () => {
   it("prints what a first sync would create with --dry-run, and writes nothing", { timeout: CLI_TIMEOUT }, async () => {
     const dry = await runCli(["sync", "aws", "--source", "aws-prod", "--dry-run", ...AWS], env());
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toMatch(/^aws-prod \(dry run: nothing was written\): APPLIED\n {2}would be 24 created, 0 updated, 0 removed, 0 unchanged/);
+    expect(dry.stdout).toMatch(/^aws-prod \(dry run: nothing was written\): APPLIED\n {2}would be 32 created, 0 updated, 0 removed, 0 unchanged/);
     expect(dry.stderr).toMatch(/warning: i-0a1b2c3d4e5f60008: no tenant/);
     const [{ n }] = await t.db.sql.query<{ n: number }>(`SELECT (SELECT count(*) FROM virtual_machine) + (SELECT count(*) FROM sync_run) AS n`);
     expect(Number(n)).toBe(0);

@@ -128,7 +128,7 @@ describe("tenancy sync <provider> live", () => {
     const env = childEnv({ DATABASE_URL: t.url, AWS_ACCESS_KEY_ID: "AKIAFAKEFORTESTS0001", AWS_SECRET_ACCESS_KEY: "fake-secret", AWS_EC2_METADATA_DISABLED: "true" });
     const ok = await runCli(["sync", "aws", "--source", "aws-live", "--region", "eu-west-1", "--endpoint", ec2.url], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^aws-live \(run \d+\): APPLIED\n {2}24 created/);
+    expect(ok.stdout).toMatch(/^aws-live \(run \d+\): APPLIED\n {2}32 created/);
     const denied = await runCli(["sync", "aws", "--source", "aws-live", "--region", "eu-west-1,eu-central-1", "--endpoint", ec2.url], env);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toMatch(/aws-live: nothing synced: aws: region eu-central-1: You are not authorized/);

@@ -56,8 +56,8 @@ describe("placement advice in a zone with hidden hosts", () => {
     const topology = buildTopology({
       datacenters: [{ id: "ams1", hazardZones: ["seismic:nl"] }],
       racks: [
-        { id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"] },
-        { id: "r2", datacenter: "ams1", powerDomains: ["pdu-b"] },
+        { id: "r1", datacenter: "ams1", powerDomains: ["pdu-a"], networkDomains: ["tor-1"] },
+        { id: "r2", datacenter: "ams1", powerDomains: ["pdu-b"], networkDomains: ["tor-2"] },
       ],
       hosts: [
         { id: "h1", rack: "r1" },
@@ -120,7 +120,7 @@ describe("placement advice next to placement groups", () => {
   const slots = [slot("g1", "i-1"), slot("g1", "i-2"), slot("g2", "i-3")];
   const topology = buildTopology({
     datacenters: [{ id: "pgdc", region: "eu-west-1" }],
-    racks: slots.map((id) => ({ id, datacenter: "pgdc", powerDomains: [], networkDomains: [] })),
+    racks: slots.map((id) => ({ id, datacenter: "pgdc", powerDomains: [`${id}/power`], networkDomains: [`${id}/network`] })),
     hosts: slots.map((id) => ({ id, rack: id, placementGroup: id.includes("/g1/") ? "aws/g1" : "aws/g2" })),
     tenants,
     workloads: [{ id: "pgw", tenant: "acme", antiAffinity: [{ level: "RACK", maxPerDomain: 1, mode: "HARD" }] }],

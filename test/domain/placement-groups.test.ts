@@ -16,7 +16,7 @@ import { randomInventory } from "../support/random-inventory.ts";
  */
 const vm = (key: string): UnitRef => ({ kind: "virtualMachine", key });
 const slot = (id: string, group: string) => [
-  { id, datacenter: "euw1-az1", powerDomains: [], networkDomains: [] },
+  { id, datacenter: "euw1-az1", powerDomains: [`${id}/power`], networkDomains: [`${id}/network`] },
   { id, rack: id, placementGroup: group },
 ];
 const slots = [slot("g1/s1", "g1"), slot("g1/s2", "g1"), slot("g1/s3", "g1"), slot("g2/s1", "g2")];

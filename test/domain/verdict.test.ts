@@ -10,8 +10,8 @@ const input: TopologyInput = {
     { id: "az1", region: "eu-west-1", source: "aws" },
   ],
   racks: [
-    { id: "r1", datacenter: "ams1", source: "dcim" },
-    { id: "r2", datacenter: "ams1", source: "dcim" },
+    { id: "r1", datacenter: "ams1", powerDomains: ["pdu-1"], networkDomains: ["tor-1"], source: "dcim" },
+    { id: "r2", datacenter: "ams1", powerDomains: ["pdu-2"], networkDomains: ["tor-2"], source: "dcim" },
   ],
   hosts: [
     { id: "h1", rack: "r1", source: "dcim" },

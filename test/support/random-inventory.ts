@@ -35,6 +35,11 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const r = rng(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
+  // Each of `names` with chance 0.3; at least one when `atLeastOne`.
+  const someOf = (names: string[], atLeastOne = false) => {
+    const some = names.filter(() => chance(0.3));
+    return atLeastOne && some.length === 0 ? [pick(names)] : some;
+  };
   const zones = ["z1", "z2", "z3"];
   const datacenters = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) => {
     const region = pick(["ra", "rb", null]);
@@ -47,8 +52,9 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const racks = Array.from({ length: 1 + Math.floor(r() * 5) }, (_, i) => ({
     id: `r${i}`,
     datacenter: o.known || chance(0.9) ? pick(datacenters).id : "dc-dangling-2",
-    powerDomains: ["p1", "p2", "p3", "p4"].filter(() => chance(0.3)),
-    networkDomains: ["n1", "n2", "n3", "n4"].filter(() => chance(0.3)),
+    // A rack listing no domain of a kind has it unknown (separation.ts `rackDomainsListed`): a known fleet lists one at least.
+    powerDomains: someOf(["p1", "p2", "p3", "p4"], o.known),
+    networkDomains: someOf(["n1", "n2", "n3", "n4"], o.known),
   }));
   const tenants = ["t1", "t2", "t3"];
   const hosts = Array.from({ length: o.hosts ?? 1 + Math.floor(r() * 5) }, (_, i) => {

@@ -187,7 +187,11 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
   if (hostLevel || !datacenter) {
     b.add("hosts", datacenter ? { id: key, datacenter, placementGroup } : { id: key, placementGroup });
   } else {
-    b.add("racks", { id: key, datacenter, powerDomains: [], networkDomains: [] });
+    // AWS gives each rack of a spread or partition group its own network and power source: a
+    // rack listing none would be unknown (docs/separation.md), and prove only HOST apart.
+    b.add("powerDomains", { id: `${key}/power`, datacenter });
+    b.add("networkDomains", { id: `${key}/network`, datacenter });
+    b.add("racks", { id: key, datacenter, powerDomains: [`${key}/power`], networkDomains: [`${key}/network`] });
     b.add("hosts", { id: key, rack: key, placementGroup });
   }
   return key;
