@@ -22,6 +22,13 @@ describe("the limits, from the environment", () => {
     expect(loadConfig({ TENANCY_RATE_LIMIT_TENANT: "0" }).limits.requestsPerSecond.tenant).toBe(0);
   });
 
+  it("refuses a time longer than node's longest timer, which would fire at once and time out every request", () => {
+    expect(() => loadConfig({ TENANCY_DEADLINE_MS_ADMIN: "2147483648" })).toThrow(new ConfigError("TENANCY_DEADLINE_MS_ADMIN must be at most 2147483647 (about 24 days), got 2147483648"));
+    expect(() => loadConfig({ TENANCY_BODY_TIMEOUT_MS_SYNC: "9999999999" })).toThrow("TENANCY_BODY_TIMEOUT_MS_SYNC must be at most 2147483647");
+    expect(() => loadConfig({ TENANCY_HEADERS_TIMEOUT_MS: "9999999999" })).toThrow("TENANCY_HEADERS_TIMEOUT_MS must be at most 2147483647");
+    expect(loadConfig({ TENANCY_DEADLINE_MS_SYNC: "2147483647" }).limits.deadlineMs.sync).toBe(2147483647);
+  });
+
   it("turns introspection and field suggestions off in production", () => {
     expect(loadConfig({}).introspection).toBe(true);
     expect(loadConfig({ NODE_ENV: "production" }).introspection).toBe(false);

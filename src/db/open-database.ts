@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
@@ -89,7 +89,7 @@ function openPostgres(databaseUrl: string, poolSize: number | undefined, { notif
 }
 
 async function openPglite(dataDir: string, { notify, onStatement }: StatementEvents): Promise<Database> {
-  await mkdir(dataDir, { recursive: true });
+  await closeToOthers(dataDir);
   // Before PGlite touches a file: a second process on this folder would silently diverge.
   const lock = lockDataDir(dataDir);
   let pglite: PGlite;
@@ -123,6 +123,17 @@ async function openPglite(dataDir: string, { notify, onStatement }: StatementEve
       }
     },
   };
+}
+
+/**
+ * The folder is the inventory, and PGlite writes many of its files world-writable: so no other
+ * user may reach into it (at most 0750, as PostgreSQL demands of a data directory), whether it
+ * is made here or found.
+ */
+async function closeToOthers(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { mode } = await stat(dataDir);
+  if ((mode & 0o027) !== 0) await chmod(dataDir, mode & 0o750);
 }
 
 /**

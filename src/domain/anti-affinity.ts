@@ -1,5 +1,5 @@
 import type { AntiAffinityLevel } from "./scale.ts";
-import { cachedChainOf, type Chain } from "./separation.ts";
+import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts";
 import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
@@ -249,7 +249,7 @@ export function replicaSpread(topology: Topology, workload: string, level: AntiA
 }
 
 function spreadOver(topology: Topology, replicas: UnitRef[], chains: Chain[], level: AntiAffinityLevel): ReplicaSpread {
-  const placements = comparablePlacements(topology, chains, level);
+  const placements = unlistedZonesApart(topology, chains, comparablePlacements(topology, chains, level), level);
   const domains = new Map<string, UnitRef[]>();
   const unverifiable: Unverifiable[] = [];
   replicas.forEach((replica, i) => {
@@ -261,6 +261,22 @@ function spreadOver(topology: Topology, replicas: UnitRef[], chains: Chain[], le
     for (const domain of placement.domains) getOrInsert(domains, domain, () => []).push(replica);
   });
   return { domains, unverifiable };
+}
+
+/**
+ * At HAZARD_ZONE a datacenter that lists no zone counts in its region, which stands in for its
+ * unknown zones only against another known region (docs/separation.md, rule 3): a replica there
+ * is not known apart from one in a datacenter whose zones it may share, so it is unverifiable.
+ */
+function unlistedZonesApart(topology: Topology, chains: readonly Chain[], placements: Placement[], level: AntiAffinityLevel): Placement[] {
+  if (level !== "HAZARD_ZONE") return placements;
+  const known = new Set(chains.flatMap((chain, i) => ("domains" in placements[i] && chain.datacenter !== null ? [chain.datacenter] : [])));
+  return placements.map((placement, i) => {
+    const own = chains[i].datacenter;
+    if ("unknown" in placement || own === null || topology.datacenters.get(own)!.hazardZones.length > 0) return placement;
+    const other = [...known].find((d) => d !== own && datacenterSeparation(topology, own, d).shared.kind === "POSSIBLE_HAZARD_ZONE");
+    return other === undefined ? placement : { unknown: `datacenter ${own} lists no hazard zone, and may be in those of datacenter ${other}` };
+  });
 }
 
 export function auditRule(topology: Topology, workload: string, rule: AntiAffinityRule, replicas = replicasOf(topology, workload)): RuleAudit {

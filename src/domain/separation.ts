@@ -1,5 +1,5 @@
 import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./scale.ts";
-import { hostDatacenter, type Topology, type UnitKind, type UnitRef } from "./topology.ts";
+import { hostDatacenter, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
 /*
@@ -80,7 +80,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       else if (node.host) current = { kind: "host", key: node.host };
     } else if (kind === "virtualMachine") {
       const node = topology.virtualMachines.get(key);
-      chain.links.push({ kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node?.dedicated ? node.tenant : null, synced: !!node });
+      chain.links.push({ kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node ? vmReservation(node) : null, synced: !!node });
       if (!node) break;
       chain.sources.push(node.source);
       if (node.host) current = { kind: "host", key: node.host };
@@ -217,9 +217,18 @@ function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: s
   if (kind === "virtualMachine") {
     const node = topology.virtualMachines.get(key);
     const next: UnitRef | null = node?.host ? { kind: "host", key: node.host } : node?.container ? { kind: "container", key: node.container } : null;
-    return !node || !next ? null : { link: { kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: node.dedicated ? node.tenant : null, synced: true }, source: node.source, next };
+    return !node || !next ? null : { link: { kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: vmReservation(node), synced: true }, source: node.source, next };
   }
   return null;
+}
+
+/**
+ * The tenant a VM's hardware is reserved for. Dedication is the provider's promise about the
+ * machine a VM sits on: a VM inside a container (KubeVirt, nested) sits on no machine of its
+ * own, so its flag promises nothing about who else runs on the hardware under it.
+ */
+function vmReservation(node: VirtualMachineNode): string | null {
+  return node.dedicated && node.container === null ? node.tenant : null;
 }
 
 /** The tenant a unit belongs to: containers and VMs have one, hosts do not. */

@@ -43,7 +43,8 @@ function wayUp(t: Topology, unit: UnitRef): { tenant: string | null; hostLevel: 
     } else if (kind === "virtualMachine") {
       const vm = t.virtualMachines.get(key);
       hostLevel = vm?.tenant ?? null;
-      if (vm?.dedicated) reservedFor.push(vm.tenant);
+      // A VM inside a container sits on no machine of its own: its flag reserves nothing.
+      if (vm?.dedicated && !vm.container) reservedFor.push(vm.tenant);
       at = vm?.host ? { kind: "host", key: vm.host } : vm?.container ? { kind: "container", key: vm.container } : null;
     } else {
       const c = t.containers.get(key);

@@ -96,6 +96,8 @@ const base: TopologyInput = {
     { id: "n2", datacenter: "az1", tenant: "platform", dedicated: true },
     { id: "n3", host: "h-platform", tenant: "platform" },
     { id: "n4", datacenter: "az1", tenant: "platform" },
+    // A KubeVirt VM flagged dedicated, inside a pod on the platform's shared node n4.
+    { id: "kubevirt-dedicated", container: "c-launcher-n4", tenant: "acme", dedicated: true },
   ],
   containers: [
     { id: "c1", virtualMachine: "v1", runtime: "runc", tenant: "acme" },
@@ -119,6 +121,8 @@ const base: TopologyInput = {
     { id: "c-pa-host", virtualMachine: "n3", tenant: "acme" },
     { id: "c-pb-hidden", virtualMachine: "n4", tenant: "globex" },
     { id: "c-platform-in-globex", virtualMachine: "cloud2", tenant: "platform" },
+    { id: "c-launcher-n4", virtualMachine: "n4", tenant: "acme" },
+    { id: "c-in-kubevirt-dedicated", virtualMachine: "kubevirt-dedicated", tenant: "acme" },
   ],
   tenants: [
     { id: "acme", organization: "acme" },
@@ -181,6 +185,9 @@ const CASES: Case[] = [
   ["a platform's dedicated node keeps off another tenant's VM", "c:c-pa", "v:cloud2", "HOST", "RACK", "POSSIBLE_HOST az1"],
   ["a container in a platform's node is kept off another tenant's dedicated VM", "c:c-pb", "v:cloud-dedicated", "HOST", "RACK", "POSSIBLE_HOST az1"],
   ["never more than before: the reserved tenant's own container in another's VM", "v:n1", "c:c-platform-in-globex", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
+  // dedication is about the machine a VM sits on: a VM inside a container sits on none of its own
+  ["a dedicated flag on a VM inside a pod keeps nobody off the node's machine", "v:kubevirt-dedicated", "v:cloud2", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
+  ["nor does it for a container inside that VM", "c:c-in-kubevirt-dedicated", "c:c-cloud2", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST az1"],
   ["a dangling host-level unit: dedication rules nothing out", "c:c-in-dangling-vm2", "v:cloud-dedicated", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST az1"],
   ["different hosts, racks unknown, one datacenter", "v:v-norack", "v:v-norack2", "HOST", "RACK", "DATACENTER ams1"],
   ["different hosts, one rack unknown, one datacenter", "v:v-norack", "v:v1b", "HOST", "RACK", "DATACENTER ams1"],

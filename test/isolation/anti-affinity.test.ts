@@ -277,6 +277,13 @@ describe("failure what-ifs", () => {
     expect(failureImpact(topology, "HAZARD_ZONE", "flood:main").workloads.map((w) => w.workload)).toEqual(["w-unlisted"]);
   });
 
+  it("a replica in a datacenter listing no hazard zone is unverifiable beside one whose zones it may share: the rule is not proven to hold", () => {
+    // fra-n's region stands for its zones only against another known region; fra-z is in the same one.
+    const [zone] = auditWorkload(topology, "w-unlisted");
+    expect(zone.violations).toEqual([]);
+    expect(zone.unverifiable.map((u) => [u.replica.key, u.reason])).toEqual([["unlisted-n", "datacenter fra-n lists no hazard zone, and may be in those of datacenter fra-z"]]);
+  });
+
   it("a replica in a datacenter with no hazard zones and no region is unverifiable at HAZARD_ZONE", () => {
     const [zone] = auditWorkload(topology, "w-bare");
     expect(zone.unverifiable.map((u) => [u.replica.key, u.reason])).toEqual([["bare-2", "datacenter bare-dc lists no hazard zone and no region"]]);
