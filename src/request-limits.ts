@@ -84,11 +84,11 @@ export function loadLimits(env: NodeJS.ProcessEnv): RequestLimits {
     maxDirectives: whole(env, "TENANCY_MAX_DIRECTIVES", d.maxDirectives),
     maxTokens: positive(env, "TENANCY_MAX_TOKENS", d.maxTokens),
     costBudget: perRole(env, "TENANCY_COST_BUDGET", d.costBudget, positive),
-    deadlineMs: perRole(env, "TENANCY_DEADLINE_MS", d.deadlineMs, positive),
+    deadlineMs: perRole(env, "TENANCY_DEADLINE_MS", d.deadlineMs, milliseconds),
     // TENANCY_MAX_BODY_BYTES was the one body limit before roles had their own: it stays sync's.
     bodyBytes: perRole(env, "TENANCY_MAX_BODY_BYTES", { ...d.bodyBytes, sync: positive(env, "TENANCY_MAX_BODY_BYTES", d.bodyBytes.sync) }, positive),
-    bodyTimeoutMs: perRole(env, "TENANCY_BODY_TIMEOUT_MS", d.bodyTimeoutMs, positive),
-    headersTimeoutMs: positive(env, "TENANCY_HEADERS_TIMEOUT_MS", d.headersTimeoutMs),
+    bodyTimeoutMs: perRole(env, "TENANCY_BODY_TIMEOUT_MS", d.bodyTimeoutMs, milliseconds),
+    headersTimeoutMs: milliseconds(env, "TENANCY_HEADERS_TIMEOUT_MS", d.headersTimeoutMs),
     maxConnections: positive(env, "TENANCY_MAX_CONNECTIONS", d.maxConnections),
     requestsPerSecond: perRole(env, "TENANCY_RATE_LIMIT", d.requestsPerSecond, whole),
     unauthenticatedPerMinute: whole(env, "TENANCY_UNAUTHENTICATED_PER_MINUTE", d.unauthenticatedPerMinute),
@@ -115,5 +115,14 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = whole(env, name, fallback);
   if (value === 0) throw new LimitsError(`${name} must be at least 1`);
+  return value;
+}
+
+/** Node's longest timer: a longer one fires at once (TimeoutOverflowWarning), so every request would time out. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = positive(env, name, fallback);
+  if (value > LONGEST_TIMER_MS) throw new LimitsError(`${name} must be at most ${LONGEST_TIMER_MS} (about 24 days), got ${value}`);
   return value;
 }
