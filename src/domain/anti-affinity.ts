@@ -1,6 +1,6 @@
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts";
-import { hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
+import { DANGLING_HOST, hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { unitsIndexSteps } from "./units-index.ts";
@@ -227,6 +227,7 @@ export function comparablePlacements(topology: Topology, chains: readonly Chain[
   return placements.map((placement, i) => {
     const group = chains[i].placementGroup;
     if ("unknown" in placement || group === null) return placement;
+    if (group.startsWith(DANGLING_HOST)) return { unknown: `its host ${chains[i].host} has not been synced, so it may be the very host of another replica` };
     return { unknown: `its ${NOUN[level]} is known apart only from the other slots of placement group ${group}, and the other replicas are not all in that group` };
   });
 }

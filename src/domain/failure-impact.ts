@@ -1,7 +1,7 @@
 import { cachedPlacementAt, comparablePlacements, HOST_PLACED, replicasOf, type Placement } from "./anti-affinity.ts";
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts";
-import { hostDatacenter, type Topology, type UnitRef } from "./topology.ts";
+import { hostDatacenter, hostPlacementGroup, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits, compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
@@ -74,7 +74,7 @@ const rackGroups = new WeakMap<Topology, Map<string, string>>();
 
 /** The placement group whose slot a host, rack, or rack's power or network domain is. */
 function placementGroupOfDomain(topology: Topology, level: AntiAffinityLevel, domain: string): string | null {
-  if (level === "HOST") return topology.hosts.get(domain)?.placementGroup ?? null;
+  if (level === "HOST") return hostPlacementGroup(domain, topology.hosts.get(domain));
   let groups = rackGroups.get(topology);
   if (!groups) {
     groups = new Map();

@@ -99,16 +99,21 @@ export class PlaceNumbering {
     );
   }
 
-  /** What the chain's host (or hidden host's datacenter) decides, worked out once per host. */
+  /**
+   * What the chain's host (or hidden host's datacenter) decides, worked out once per host. A
+   * dangling host is told apart from no other host (docs/separation.md), just as a hidden one:
+   * its units are indexed as hidden in their (unknown) datacenter, and those naming it share it
+   * through `below`, whose pairs are never looser than the hidden ones'.
+   */
   where(chain: Chain): Where {
     const dc = chain.datacenter ?? UNKNOWN_DC;
-    if (chain.host === null) return getOrInsert(this.byHiddenDc, dc, () => this.whereOf(chain, dc));
-    return getOrInsert(this.byHost, chain.host, () => this.whereOf(chain, dc));
+    if (chain.host === null || !this.topology.hosts.has(chain.host)) return getOrInsert(this.byHiddenDc, dc, () => this.whereOf(chain, dc, false));
+    return getOrInsert(this.byHost, chain.host, () => this.whereOf(chain, dc, true));
   }
 
-  private whereOf(chain: Chain, dc: string): Where {
-    const hostKnown = chain.host !== null;
-    const { placementGroup, rack } = chain;
+  private whereOf(chain: Chain, dc: string, hostKnown: boolean): Where {
+    const placementGroup = hostKnown ? chain.placementGroup : null;
+    const rack = hostKnown ? chain.rack : null;
     const hostGroup = placementGroup === null ? dc : `${dc}${SEP}${placementGroup}`;
     const rackNode = rack === null ? undefined : this.topology.racks.get(rack);
     const rackSynced = rackNode !== undefined;

@@ -1,5 +1,5 @@
 import { rank, runtimeBoundary, stronger, weaker, type IsolationLevel } from "./scale.ts";
-import { hostDatacenter, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
+import { hostDatacenter, hostPlacementGroup, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
 /*
@@ -43,7 +43,7 @@ export interface Chain {
   host: string | null;
   /** The rack that host names, when it names one. */
   rack: string | null;
-  /** The placement group that host stands for a slot of: its host and rack are known apart only within it. */
+  /** The placement group that host stands for a slot of: its host and rack are known apart only within it (a dangling host: a group of its own). */
   placementGroup: string | null;
   /** The datacenter known for the top of the chain (via the rack, the host or a cloud VM). */
   datacenter: string | null;
@@ -90,10 +90,10 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       const node = topology.hosts.get(key);
       chain.links.push({ kind, key, boundary: "HOST", dedicatedTo: node?.dedicatedTo ?? null, synced: !!node });
       chain.host = key;
+      chain.placementGroup = hostPlacementGroup(key, node);
       if (!node) break;
       chain.sources.push(node.source);
       chain.rack = node.rack;
-      chain.placementGroup = node.placementGroup;
       const rack = node.rack ? topology.racks.get(node.rack) : undefined;
       if (rack) chain.sources.push(rack.source);
       chain.datacenter = hostDatacenter(topology, node);

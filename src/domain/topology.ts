@@ -114,3 +114,17 @@ export function hostDatacenter(topology: Topology, host: HostNode): string | nul
   const rack = host.rack ? topology.racks.get(host.rack) : undefined;
   return rack ? rack.datacenter : host.datacenter;
 }
+
+/**
+ * The placement group a host is known apart within (docs/separation.md): a synced host's own
+ * (null: a host of its own); a dangling host is a group of its own. Nobody described it, so
+ * nothing says its id is not another name for some other machine (a connector names the slot
+ * of a group another account owns, a host another source describes under its own name): it is
+ * one host to every unit that names it, and possibly the very machine of any other.
+ */
+export function hostPlacementGroup(key: string, host: HostNode | undefined): string | null {
+  return host ? host.placementGroup : `${DANGLING_HOST}${key}`;
+}
+
+/** What starts the group of a dangling host: no synced host's group holds a NUL (PostgreSQL text cannot). */
+export const DANGLING_HOST = "\u0000dangling-host\u0000";

@@ -185,6 +185,80 @@ describe("the AWS EC2 connector", () => {
     expect(record(blind.snapshot, "virtualMachines", "i-b1").host).toBeUndefined();
     expect(blind.warnings).toContainEqual({ subject: "i-b1", message: expect.stringMatching(/is account 111111111111's, shared with this one/) });
     expect(separation(topologyOf([owner, blind]), vm("i-a1"), vm("i-b1")).actual).toBe("VIRTUAL_MACHINE");
+    // Once the owner's source describes the partitions, the participant's members are matched with them: apart as the group's racks are.
+    const owner2 = mapEc2(
+      [
+        exportOf("111111111111", "eu-west-1a", [
+          ["i-a1", 1],
+          ["i-a2", 2],
+        ]),
+        zonesOf("eu-west-1a"),
+        sharedGroup,
+      ],
+      { source: "aws-a", settings: {} },
+    );
+    const matched = topologyOf([owner2, participant]);
+    expect(separation(matched, vm("i-b2"), vm("i-a1"))).toMatchObject({ actual: "RACK", possible: "RACK" });
+    expect(separation(matched, vm("i-b1"), vm("i-b2"))).toMatchObject({ actual: "RACK", possible: "RACK" });
+  });
+
+  /** One member per group, each group another account's, shared with account 222… (AWS RAM); the zone is euw1-az3. */
+  function participantOf(members: { id: string; tenant: string; group: string; owner: string; strategy: "spread" | "partition"; partition?: number }[]) {
+    const placementGroups = members.map((m) => ({ GroupName: m.group, GroupId: `pg-0${m.group}`, GroupArn: `arn:aws:ec2:eu-west-1:${m.owner}:placement-group/${m.group}`, Strategy: m.strategy, State: "available" }));
+    const instance = (m: (typeof members)[number]) => ({
+      InstanceId: m.id,
+      State: { Name: "running" },
+      Placement: { AvailabilityZone: "eu-west-1c", GroupName: m.group, GroupId: `pg-0${m.group}`, PartitionNumber: m.partition, Tenancy: "default" },
+      Tags: [{ Key: "tenant", Value: m.tenant }],
+    });
+    return [{ Reservations: [{ OwnerId: "222222222222", Instances: members.map(instance) }] }, { AvailabilityZones: [{ ZoneName: "eu-west-1c", ZoneId: "euw1-az3", RegionName: "eu-west-1" }] }, { PlacementGroups: placementGroups }];
+  }
+
+  it("proves no host apart between members of two other accounts' partition groups before their owners are synced: the slots they name may be one machine", () => {
+    const participant = mapEc2(
+      participantOf([
+        { id: "i-acme", tenant: "acme", group: "kafka", owner: "111111111111", strategy: "partition", partition: 1 },
+        { id: "i-globex", tenant: "globex", group: "ledger", owner: "333333333333", strategy: "partition", partition: 1 },
+      ]),
+      { source: "aws-b", settings: {} },
+    );
+    // Named, not described: the owners' sources describe their partitions.
+    expect(record(participant.snapshot, "virtualMachines", "i-acme").host).toBe("aws-partition/euw1-az3/pg-0kafka/1");
+    expect(ids(participant.snapshot, "hosts")).toEqual([]);
+    // Two groups keep racks apart within each only: the two partitions may be one machine.
+    expect(separation(topologyOf([participant]), vm("i-acme"), vm("i-globex"))).toMatchObject({ actual: "VIRTUAL_MACHINE", possible: "PLANET" });
+  });
+
+  it("describes its own members' slots of a spread group another account owns (no other account lists them), as slots of the owner's group", () => {
+    const participant = mapEc2(
+      participantOf([
+        { id: "i-b1", tenant: "acme", group: "web", owner: "111111111111", strategy: "spread" },
+        { id: "i-b2", tenant: "globex", group: "db", owner: "333333333333", strategy: "spread" },
+      ]),
+      { source: "aws-b", settings: {} },
+    );
+    const slot = "aws-spread/euw1-az3/pg-0web/i-b1";
+    expect(record(participant.snapshot, "virtualMachines", "i-b1").host).toBe(slot);
+    expect(record(participant.snapshot, "hosts", slot)).toEqual({ id: slot, rack: slot, placementGroup: "aws/pg-0web" });
+    const owner = mapEc2(
+      [
+        {
+          Reservations: [
+            {
+              OwnerId: "111111111111",
+              Instances: [{ InstanceId: "i-a1", State: { Name: "running" }, Placement: { AvailabilityZone: "eu-west-1a", AvailabilityZoneId: "euw1-az3", GroupName: "web", GroupId: "pg-0web" }, Tags: [{ Key: "tenant", Value: "initech" }] }],
+            },
+          ],
+        },
+        { PlacementGroups: [{ GroupName: "web", GroupId: "pg-0web", GroupArn: "arn:aws:ec2:eu-west-1:111111111111:placement-group/web", Strategy: "spread" }] },
+      ],
+      { source: "aws-a", settings: {} },
+    );
+    const topology = topologyOf([owner, participant]);
+    // One group across the accounts: its members' racks apart, as AWS spreads them.
+    expect(separation(topology, vm("i-a1"), vm("i-b1"))).toMatchObject({ actual: "RACK", possible: "RACK" });
+    // Two groups: members may share a machine.
+    expect(separation(topology, vm("i-b1"), vm("i-b2"))).toMatchObject({ actual: "VIRTUAL_MACHINE", possible: "RACK" });
   });
 
   it("produces a snapshot the contract accepts", () => {

@@ -82,6 +82,7 @@ const base: TopologyInput = {
     { id: "v-unplaced", tenant: "globex" },
     { id: "v-on-dangling-host", host: "h-unsynced", tenant: "acme" },
     { id: "v-on-dangling-host2", host: "h-unsynced", tenant: "globex" },
+    { id: "v-on-other-dangling-host", host: "h-unsynced-2", tenant: "globex" },
     { id: "v-dangling-rack", host: "h-dangling-rack", tenant: "acme" },
     { id: "v-dangling-rack2", host: "h-dangling-rack2", tenant: "globex" },
     { id: "v-other-dangling-rack", host: "h-other-dangling-rack", tenant: "globex" },
@@ -194,6 +195,9 @@ const CASES: Case[] = [
   ["different hosts, nothing known of one", "v:v-nowhere-host", "v:v1b", "HOST", "PLANET", "NOTHING"],
   // dangling references
   ["two VMs on dangling host h: they share it", "v:v-on-dangling-host", "v:v-on-dangling-host2", "VIRTUAL_MACHINE", "VIRTUAL_MACHINE", "UNIT host:h-unsynced"],
+  // a name nobody described says nothing about which machine it is (another account's slot, another source's host)
+  ["two different dangling hosts: may be one machine", "v:v-on-dangling-host", "v:v-on-other-dangling-host", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST null"],
+  ["a dangling host and a synced one: may be one machine", "v:v-on-dangling-host", "v:v1b", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST ams1"],
   ["containers in one dangling VM: it is still a VM they share", "c:c-in-dangling-vm", "c:c-in-dangling-vm2", "CONTAINER", "CONTAINER", "UNIT virtualMachine:vm-unsynced"],
   ["a dangling container still counts as runc", "v:v-in-dangling-container", "v:v-in-dangling-container2", "VIRTUAL_MACHINE", "VIRTUAL_MACHINE", "UNIT container:c-unsynced"],
   ["a dangling VM vs a placed VM: may share a host", "c:c-in-dangling-vm", "v:v1b", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST ams1"],

@@ -51,6 +51,8 @@ const snapshot = {
   workloads: [
     // HOST, default maxPerDomain 1: two replicas on h1.
     { id: "w-host", tenant: "t", antiAffinity: [{ level: "HOST" }] },
+    // HOST: replicas on hosts that only their names tell of (no source describes them), and on h2.
+    { id: "w-named", tenant: "t", antiAffinity: [{ level: "HOST" }] },
     // RACK with maxPerDomain 2: three replicas in r1.
     { id: "w-rack", tenant: "t", antiAffinity: [{ level: "RACK", maxPerDomain: 2 }] },
     // POWER_DOMAIN: r2 has two PDUs, so a replica there counts in both.
@@ -114,6 +116,10 @@ const snapshot = {
     { id: "skewmin-4", host: "h3", tenant: "t", workload: "w-skew-min" },
     { id: "skewmin-5", host: "h-empty-rack", tenant: "t", workload: "w-skew-min" },
     { id: "unknown-hidden", datacenter: "az1", tenant: "t", workload: "w-unknown" },
+    { id: "named-a1", host: "h-named-a", tenant: "t", workload: "w-named" },
+    { id: "named-a2", host: "h-named-a", tenant: "t", workload: "w-named" },
+    { id: "named-b", host: "h-named-b", tenant: "t", workload: "w-named" },
+    { id: "named-synced", host: "h2", tenant: "t", workload: "w-named" },
     { id: "unknown-norack", host: "h-norack", tenant: "t", workload: "w-unknown" },
     { id: "unknown-ghost-rack", host: "h-ghost-rack", tenant: "t", workload: "w-unknown" },
     { id: "unknown-ghost-dc", host: "h-ghost-dc", tenant: "t", workload: "w-unknown" },
@@ -216,6 +222,21 @@ describe("anti-affinity, unknown placement and replicas", () => {
     ]);
   });
 
+  it("counts replicas on one dangling host as on one host, and does not count two dangling hosts, or a dangling and a synced one, as two", () => {
+    const [host] = auditWorkload(topology, "w-named");
+    // Only one of them is synced: h-named-b may be the very machine h-named-a or h2 is.
+    const why = (h: string) => `its host ${h} has not been synced, so it may be the very host of another replica`;
+    expect(host.unverifiable.map((u) => [u.replica.key, u.reason])).toEqual([
+      ["named-a1", why("h-named-a")],
+      ["named-a2", why("h-named-a")],
+      ["named-b", why("h-named-b")],
+    ]);
+    expect([...host.domains.keys()]).toEqual(["h2"]);
+    // Alone, the replicas naming h-named-a share it.
+    const alone = auditWorkload({ ...topology, virtualMachines: new Map([...topology.virtualMachines].filter(([k]) => k !== "named-b" && k !== "named-synced")) }, "w-named")[0];
+    expect(alone.violations.map((v) => [v.kind, v.domain, v.replicas.map((r) => r.key)])).toEqual([["MAX_PER_DOMAIN", "h-named-a", ["named-a1", "named-a2"]]]);
+  });
+
   it("has no MIN_DOMAINS violation without a verifiable replica", () => {
     const rule = { level: "RACK" as const, minDomains: 2, mode: "HARD" as const };
     const audit = auditWorkload({ ...topology, workloads: new Map([["w-region", { ...topology.workloads.get("w-region")!, antiAffinity: [rule] }]]) }, "w-region")[0];
@@ -251,6 +272,16 @@ describe("failure what-ifs", () => {
     expect(datacenter.lost.map((r) => r.key)).toEqual(["unknown-norack"]);
     expect(datacenter.atRisk.map((r) => r.key)).toEqual(["unknown-ghost-rack"]);
     expect(datacenter.remaining).toBe(2);
+  });
+
+  it("a host failure puts at risk the replicas on hosts no source describes, which may be that machine, and a dangling host's failure every replica on another host", () => {
+    const synced = failureImpact(topology, "HOST", "h2").workloads.find((w) => w.workload === "w-named")!;
+    expect([synced.lost.map((r) => r.key), synced.atRisk.map((r) => r.key)]).toEqual([["named-synced"], ["named-a1", "named-a2", "named-b"]]);
+    const dangling = failureImpact(topology, "HOST", "h-named-a").workloads.find((w) => w.workload === "w-named")!;
+    expect([dangling.lost.map((r) => r.key), dangling.atRisk.map((r) => r.key)]).toEqual([
+      ["named-a1", "named-a2"],
+      ["named-b", "named-synced"],
+    ]);
   });
 
   it("a hazard zone takes down every datacenter in it", () => {

@@ -78,7 +78,8 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       const vm: Record<string, unknown> = { id: `v${i}`, tenant, dedicated: o.dedication && chance(0.2) };
       const where = r();
       if (where < 0.15 && containers.length > 0) vm.container = pick(containers).id;
-      else if (o.known || where < 0.7) vm.host = o.known || chance(0.95) ? pick(hosts).id : "h-dangling";
+      else if (o.known || where < 0.7)
+        vm.host = o.known || chance(0.95) ? pick(hosts).id : i % 2 === 0 ? "h-dangling" : "h-dangling-2"; // two names nobody described (no draw: the seeds replay)
       else if (where < 0.9) vm.datacenter = chance(0.9) ? pick(datacenters).id : "dc-dangling";
       if (o.platform && chance(0.5)) Object.assign(vm, { tenant: "t1", dedicated: chance(0.7) });
       vms.push(vm);

@@ -25,11 +25,20 @@ import { ownersFromTags, SnapshotBuilder, type ConnectorOptions, type ConnectorR
  *   describe-placement-groups, else `aws/<source>/<name>`): apart from each other, and
  *   possibly the very machine of any other group's member or any other instance of the zone.
  *   A group shared through AWS RAM is one group in several accounts, whose zone names differ:
- *   a slot is keyed by the zone's id and the group's id, and only a group owned by the
- *   instance's account (its GroupArn's account) has its slots described here; another
- *   account's are only named, like a shared Dedicated Host. Without both ids a slot and its
- *   group are named within the account (`aws/<account>/<name>`), and a member of another
- *   account's group is no slot at all.
+ *   a slot is keyed by the zone's id and the group's id. A partition is one slot for every
+ *   account's members: only a group owned by the instance's account (its GroupArn's account)
+ *   has its partitions described here; another account's are only named, like a shared
+ *   Dedicated Host, so that they are matched with the owner's description once the owner's
+ *   source is synced. A spread slot is keyed by its member's instance id, which no other
+ *   account lists: every account describes its own members' slots, whoever owns the group.
+ *   Without both ids a slot and its group are named within the account
+ *   (`aws/<account>/<name>`), and a member of another account's group is no slot at all.
+ * - A host named here and described by no synced source (another account's Dedicated Host or
+ *   partition, before its owner's source is synced) is a dangling host: the domain reads it as
+ *   possibly the very machine of any other host (docs/separation.md), since a name that its
+ *   owner has not described says nothing about which machine it is. The connector keeps naming
+ *   it rather than hiding it: once the owner's source is synced the name is what matches the
+ *   instance with the owner's slot (its group, its rack), which a hidden host would lose.
  * - A zone whose id is not known (no AvailabilityZoneId, no describe-availability-zones) is
  *   not named: its name means different zones in different accounts, so such instances are in
  *   an unknown datacenter (and group members get hosts but no racks, which need a datacenter).
@@ -181,8 +190,10 @@ function groupHost(b: SnapshotBuilder, id: string, placement: NonNullable<Instan
       b.warn(id, `placement group ${name} is account ${owner}'s, shared with this one, and without its id and the zone's id its slots cannot be matched with the owner's: treated as no group (it might share a host)`);
       return null;
     }
-    // Shared with this account (AWS RAM): the owner's source describes the slot; this one names it.
-    return key;
+    // Shared with this account (AWS RAM): a partition is one slot in every account, the owner's
+    // source describes it and this one names it. A spread slot is this instance's own (no other
+    // account lists it), so this source describes it, as a slot of the owner's group.
+    if (group.Strategy === "partition") return key;
   }
   if (hostLevel || !datacenter) {
     b.add("hosts", datacenter ? { id: key, datacenter, placementGroup } : { id: key, placementGroup });

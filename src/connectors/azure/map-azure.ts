@@ -17,7 +17,14 @@ import { getOrInsert } from "../../domain/get-or-insert.ts";
  * - A VM on a dedicated host names that host (dedicated to its tenant) and is dedicated; one a
  *   host group places automatically names the host its instance view says Azure assigned. A VM
  *   of such a group whose host is not known may be on any host of the group: no host of the
- *   group is then dedicated to another tenant, nor is a VM on one (with a warning).
+ *   group is then dedicated to another tenant, nor is a VM on one (with a warning). A host whose
+ *   id names another subscription (a host group shared with this one) is only named, as AWS
+ *   names a Dedicated Host another account shares: its own subscription's source describes it
+ *   (two sources describing one host would be refused, so an operator could not sync both),
+ *   and the VM on it is not dedicated. That host runs the other subscription's VMs too, whose
+ *   tenants this export does not know, and a host this source does not describe dedicates
+ *   nothing here. Until its owner's source is synced it is a dangling host, which may be any
+ *   other host (docs/separation.md).
  * - An availability set's fault domains share no power source or network switch: a VM in one
  *   gets the rack `azure-fd/<subscription>/<group>/<set>/<fault domain>`, with a power domain
  *   and a network domain of its own, and a (conservatively shared) host of the same key. Azure
@@ -96,6 +103,11 @@ function powerOf(vm: Vm): string {
   return status?.displayStatus ?? (status?.code ? `VM ${status.code.slice("PowerState/".length)}` : "VM running");
 }
 
+/** The subscription a resource id names (lower case; "" when it names none). */
+function subscriptionOf(resourceId: string): string {
+  return /^\/subscriptions\/([^/]+)\//i.exec(resourceId)?.[1]?.toLowerCase() ?? "";
+}
+
 /** A dedicated host group as the exports show it. */
 interface HostGroup {
   unplaced: Set<string>;
@@ -116,7 +128,7 @@ class AzurePlaces {
   ) {}
 
   place(vm: Vm, id: string, tenant: string): { parent: Record<string, string | null>; dedicatedHost: string | null } {
-    const subscription = /^\/subscriptions\/([^/]+)\//i.exec(id)?.[1] ?? "";
+    const subscription = subscriptionOf(id);
     const location = vm.location!.toLowerCase();
     const logical = vm.zones?.[0];
     const physical = logical ? this.zones.physical(subscription, location, logical) : null;
@@ -124,6 +136,10 @@ class AzurePlaces {
     if (logical && !physical) this.unmappedZones.add(`${subscription} ${location} ${logical}`);
     const regionIsPlace = !logical && this.zones.knownWithoutZones(subscription, location);
     const dedicated = (vm.host?.id ?? vm.instanceView?.assignedHost)?.toLowerCase();
+    if (dedicated && subscriptionOf(dedicated) !== subscription) {
+      // Another subscription's host (a shared host group): its own subscription's source describes it.
+      return { parent: { host: dedicated }, dedicatedHost: null };
+    }
     if (dedicated) {
       this.b.add("hosts", { id: dedicated, datacenter: physical ?? (regionIsPlace ? this.region(location) : null), dedicatedTo: tenant });
       return { parent: { host: dedicated }, dedicatedHost: dedicated };
