@@ -1,6 +1,7 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import type { AntiAffinityRule } from "../../inventory/snapshot.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
+import { podHasNodeRights } from "./pod-node-rights.ts";
 import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
 /*
@@ -13,7 +14,8 @@ import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
  *   (`nodeDatacenter`: EKS's zone id, GKE's zone, an on-premises zone label), else unknown.
  * - A pod is one container unit (`<namespace>/<pod>`): its containers share its sandbox and
  *   network namespace, so the pod is what is isolated. Its runtime is its runtimeClassName's
- *   (gVisor, Kata, …) or runc. Pods that do not run (pending without a node, succeeded,
+ *   (gVisor, Kata, …) or runc. A pod with its node's rights (privileged, hostPID, hostIPC, a
+ *   hostPath volume, SYS_ADMIN…: `podHasNodeRights`) is `privileged`. Pods that do not run (pending without a node, succeeded,
  *   failed) are left out.
  * - Tenant: the namespace's label (`tenant-label`, default tenancy.io/tenant) or annotation,
  *   else the namespace's name (never the pod's own label, which its author writes). Workload: the owner (a Deployment
@@ -164,7 +166,8 @@ function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObje
     const workload = workloadOf(meta, workloadLabel);
     if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
-    b.add("containers", { id, ...parent, runtime: runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes), tenant, workload });
+    const runtime = runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes);
+    b.add("containers", { id, ...parent, runtime, privileged: podHasNodeRights(pod.spec), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
   }
   return podUnits;
