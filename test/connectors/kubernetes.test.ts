@@ -56,6 +56,11 @@ describe("the Kubernetes connector", () => {
     expect(validateSnapshot(mapped).ok).toBe(true);
   });
 
+  it("warns about a micro-VM pod with a hostPath volume: the node's files reach past its wall, which no snapshot field says yet", () => {
+    const { warnings: said } = map({}, [cluster, fixture("kubernetes", "node-rights-pods.json")]);
+    expect(said.filter((w) => w.message.includes("hostPath"))).toEqual([{ subject: "shop/sandboxed-builder", message: expect.stringContaining("shares its node's files into its micro-VM") }]);
+  });
+
   it("takes the tenant from the namespace's label or annotation, else the namespace's name", () => {
     expect(record(snapshot, "containers", "analytics/spark-worker-0").tenant).toBe("globex");
     expect(record(snapshot, "containers", "kube-system/aws-node-x7k2p").tenant).toBe("kube-system");

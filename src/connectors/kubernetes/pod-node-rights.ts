@@ -32,11 +32,15 @@ interface PodSpecRights {
 /** True when the pod (its spec as the API shows it) has its node's rights. */
 export function podHasNodeRights(spec: Record<string, unknown> | undefined): boolean {
   const pod = (spec ?? {}) as PodSpecRights;
-  if (pod.hostPID === true || pod.hostIPC === true) return true;
-  if (listOf(pod.volumes).some((volume) => isObject(volume) && volume.hostPath != null)) return true;
+  if (pod.hostPID === true || pod.hostIPC === true || mountsNodeFiles(spec)) return true;
   if (pod.securityContext?.windowsOptions?.hostProcess === true) return true;
   const containers = [pod.containers, pod.initContainers, pod.ephemeralContainers].flatMap(listOf);
   return containers.some((container) => isObject(container) && contextHasNodeRights(container.securityContext as SecurityContext | undefined));
+}
+
+/** True when the pod has a hostPath volume: the node's files, whatever its runtime. */
+export function mountsNodeFiles(spec: Record<string, unknown> | undefined): boolean {
+  return listOf((spec as PodSpecRights | undefined)?.volumes).some((volume) => isObject(volume) && volume.hostPath != null);
 }
 
 function contextHasNodeRights(context: SecurityContext | undefined): boolean {
