@@ -26,6 +26,7 @@ interface PlaceOptions {
   anywhereInRegion?: string;
   replica?: string;
   runtime?: string;
+  privileged?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -67,6 +68,7 @@ export function addPlaceCommand(program: Command) {
     .option("--anywhere-in-region <region>", "every host of a region's datacenters, and each datacenter")
     .option("--replica <kind>", "container or vm (default: a container in a VM or node, a VM on a host)")
     .option("--runtime <runtime>", "a container replica's runtime (runc, gvisor, kata…)")
+    .option("--privileged", "the container replica has its node's rights (privileged, hostPID, a hostPath volume…)")
     .action(commandAction((workload: string | undefined, o: PlaceOptions) => place(serviceClient(process.env, o.url), workload, o)));
 }
 
@@ -86,7 +88,7 @@ async function place(client: ServiceClient, workload: string | undefined, o: Pla
     workload: described ? null : (workload ?? null),
     describe: described,
     candidates,
-    replica: kind ? { kind, runtime: o.runtime ?? null } : null,
+    replica: kind ? { kind, runtime: o.runtime ?? null, privileged: o.privileged ?? null } : null,
   });
   const nodes = placementAdvice.candidates.nodes;
   if (o.format === "json") printResult(placementAdvice, o);

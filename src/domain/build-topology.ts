@@ -139,6 +139,7 @@ export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>) {
       key: keyOf(r),
       source: src(r),
       runtime: r.runtime ?? "runc",
+      privileged: r.privileged ?? false,
       tenant: r.tenant,
       workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,

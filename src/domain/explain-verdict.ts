@@ -1,5 +1,6 @@
+import { privilegeRemovesWall } from "./scale.ts";
 import type { SharedThing } from "./separation.ts";
-import type { UnitRef } from "./topology.ts";
+import type { Topology, UnitRef } from "./topology.ts";
 import type { EvidencePair, Verdict } from "./verdict.ts";
 
 /*
@@ -17,8 +18,25 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
   }
   const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);
-  return `${outcomeSentence(verdict.outcome, who, pair, verdict.actual, weakest)}${asOf}`;
+  const note = options.topology ? privilegeNote(options.topology, weakest, options.redactOtherSide ?? false) : "";
+  return `${outcomeSentence(verdict.outcome, who, pair, verdict.actual, weakest)}${note}${asOf}`;
 }
+
+/**
+ * " Container c-1 is privileged: …" for each unit of the pair whose privilege is why nothing
+ * separates them (the other side's only when the caller may see it); else "".
+ */
+export function privilegeNote(topology: Topology, pair: EvidencePair, redactOtherSide: boolean): string {
+  if (pair.actual !== "PROCESS" || (pair.shared.kind === "UNIT" && pair.shared.contains)) return "";
+  const units = redactOtherSide ? [pair.unit] : [pair.unit, pair.other];
+  const privileged = units.filter((unit) => {
+    const node = unit.kind === "container" ? topology.containers.get(unit.key) : undefined;
+    return node !== undefined && privilegeRemovesWall(node.runtime, node.privileged);
+  });
+  return privileged.map((unit) => ` ${capitalized(describeUnit(unit))} is privileged: it shares its node's kernel with full rights.`).join("");
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * The verdict's sentence from its parts: who needs what (`needs`), the pair in words, the
@@ -46,6 +64,8 @@ export interface ExplainOptions {
    * unit nor the shared thing, only its kind ("a unit of globex", "share a host").
    */
   redactOtherSide?: boolean;
+  /** The topology the verdict read: with it, a privileged unit that leaves the pair without a wall is named. */
+  topology?: Topology;
 }
 
 export function describeRedactedPair(pair: EvidencePair, tenant: string): string {

@@ -1,4 +1,4 @@
-import { describePair, describeRedactedPair, needs, outcomeSentence } from "./explain-verdict.ts";
+import { describePair, describeRedactedPair, needs, outcomeSentence, privilegeNote } from "./explain-verdict.ts";
 import { nearbyUnits, type HostUnits, type Nearby, type UnitGroup } from "./nearby-units.ts";
 import { relationship, requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger, type IsolationLevel } from "./scale.ts";
@@ -257,7 +257,8 @@ export class Scan {
     const { workload, redact } = this;
     const pair = { unit: this.placed.unit, other: other.ref, ...separation };
     const foreign = other.tenant !== workload.tenant;
-    this.byTenant.set(other.tenant, { outcome, pair, foreign, order, sentence: () => ownSentence(workload, required, other.tenant, pair, redact) });
+    const sentence = () => ownSentence(workload, required, other.tenant, pair, redact) + privilegeNote(this.placed.plus, pair, redact && foreign);
+    this.byTenant.set(other.tenant, { outcome, pair, foreign, order, sentence });
   }
 
   private keepTheirs(other: UnitFacts, theirs: AdviceParty, level: IsolationLevel, outcome: Outcome, separation: Separation, order: number) {

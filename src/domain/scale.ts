@@ -41,7 +41,7 @@ export function atLeast(a: IsolationLevel, b: IsolationLevel): boolean {
 }
 
 /**
- * The wall of a container, by runtime: a user-space kernel (gVisor) is a SANDBOX, a micro-VM
+ * The wall a runtime gives a container: a user-space kernel (gVisor) is a SANDBOX, a micro-VM
  * (Kata, Firecracker) a VIRTUAL_MACHINE, anything else (runc, crun, …) a CONTAINER.
  */
 export function runtimeBoundary(runtime: string): IsolationLevel {
@@ -55,4 +55,23 @@ export function runtimeBoundary(runtime: string): IsolationLevel {
     default:
       return "CONTAINER";
   }
+}
+
+/**
+ * The wall of a container: the one place that decides it (docs/separation.md, "A privileged
+ * container"). A privileged one (host namespaces, node mounts, full capabilities) has its
+ * node's rights: under runc-class runtimes it shares its node's kernel with them, so its own
+ * wall is PROCESS. In a micro-VM the rights stop at the micro-VM's own kernel: still a
+ * VIRTUAL_MACHINE. Under gVisor, PROCESS too: a host path is served to the sandbox from the
+ * node's files, and whether a privileged sandbox is refused or confined depends on runsc's
+ * version and flags, which no snapshot shows.
+ */
+export function containerWall(runtime: string, privileged: boolean): IsolationLevel {
+  const wall = runtimeBoundary(runtime);
+  return privileged && wall !== "VIRTUAL_MACHINE" ? "PROCESS" : wall;
+}
+
+/** True when privilege takes a container's own wall away (runc-class and gVisor runtimes). */
+export function privilegeRemovesWall(runtime: string, privileged: boolean): boolean {
+  return privileged && containerWall(runtime, privileged) !== runtimeBoundary(runtime);
 }

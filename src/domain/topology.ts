@@ -19,6 +19,8 @@ export interface ContainerNode {
   key: string;
   source: string;
   runtime: string;
+  /** Has its node's rights (docs/separation.md): its wall is then `containerWall`'s. */
+  privileged: boolean;
   tenant: string;
   workload: string | null;
   virtualMachine: string | null;

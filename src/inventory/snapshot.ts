@@ -125,6 +125,8 @@ export const INVENTORY = {
       virtualMachine: reference("virtualMachines"),
       host: reference("hosts"),
       runtime: textOr("runc"),
+      /** Has its node's rights (privileged, host namespaces, a node mount, SYS_ADMIN): docs/separation.md. */
+      privileged: flag(),
       tenant: requiredReference("tenants"),
       workload: reference("workloads"),
     },

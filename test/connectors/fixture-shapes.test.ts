@@ -83,6 +83,7 @@ const SHAPES: [string, (d: any) => void, string[]][] = [
     [
       `${T}/kubernetes/nodes-pods-namespaces.json`,
       `${T}/kubernetes/vmi.json`,
+      `${T}/kubernetes/node-rights-pods.json`,
       `${T}/cross-provider/eks.json`,
       `${T}/cross-provider/eks-vmi.json`,
       `${T}/cross-provider/gke.json`,

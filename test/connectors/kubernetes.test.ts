@@ -16,6 +16,7 @@ describe("the Kubernetes connector", () => {
       id: "payments/checkout-api-7d4b9c8f6d-x2x9z",
       virtualMachine: "i-0a1b2c3d4e5f60010",
       runtime: "runc",
+      privileged: false,
       tenant: "acme",
       workload: "payments/checkout-api",
     });
@@ -37,6 +38,27 @@ describe("the Kubernetes connector", () => {
     expect(record(snapshot, "containers", "analytics/spark-worker-0").runtime).toBe("gvisor");
     expect(record(snapshot, "containers", "payments/fraud-model").runtime).toBe("kata");
     expect(record(map({ "runtime-classes": "kata-qemu=firecracker" }).snapshot, "containers", "payments/fraud-model").runtime).toBe("firecracker");
+  });
+
+  it("marks a pod with its node's rights privileged: a privileged container (init and ephemeral too), hostPID, hostIPC, a hostPath volume, SYS_ADMIN", () => {
+    const { snapshot: mapped } = map({}, [cluster, fixture("kubernetes", "node-rights-pods.json")]);
+    const privileged = (id: string) => record(mapped, "containers", id).privileged;
+    expect(privileged("kube-system/aws-node-9fj2k")).toBe(true); // a privileged init container, a hostPath volume
+    expect(privileged("monitoring/node-exporter-7xq4m")).toBe(true); // hostPID, hostPath /proc and /sys
+    expect(privileged("ci/buildkit-0")).toBe(true); // CAP_SYS_ADMIN
+    expect(privileged("ci/ipc-bench")).toBe(true); // hostIPC
+    expect(privileged("shop/cart-6b8f9d7c5-k2j4n")).toBe(true); // a privileged ephemeral (debug) container
+    expect(record(mapped, "containers", "shop/sandboxed-builder")).toMatchObject({ runtime: "kata", privileged: true });
+    // The node's network alone, capabilities that stay inside, emptyDir and configMap volumes: no node rights.
+    expect(privileged("edge/ingress-nginx-controller-5c8d66c76d-t7l9p")).toBe(false);
+    expect(privileged("shop/catalog-0")).toBe(false);
+    expect(mapped.containers?.filter((c) => c.id.startsWith("payments/")).map((c) => c.privileged)).toEqual([false, false, false]);
+    expect(validateSnapshot(mapped).ok).toBe(true);
+  });
+
+  it("warns about a micro-VM pod with a hostPath volume: the node's files reach past its wall, which no snapshot field says yet", () => {
+    const { warnings: said } = map({}, [cluster, fixture("kubernetes", "node-rights-pods.json")]);
+    expect(said.filter((w) => w.message.includes("hostPath"))).toEqual([{ subject: "shop/sandboxed-builder", message: expect.stringContaining("shares its node's files into its micro-VM") }]);
   });
 
   it("takes the tenant from the namespace's label or annotation, else the namespace's name", () => {

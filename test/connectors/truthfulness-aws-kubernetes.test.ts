@@ -122,7 +122,19 @@ describe("the AWS connector never proves more than the provider data", () => {
 
 const NODE_KINDS = ["linked", "zone-id", "zone-name"] as const;
 const nodeArb = fc.record({ zone: fc.nat(2), kind: fc.constantFrom(...NODE_KINDS), suffix: fc.stringMatching(/^[0-9A-Za-z]{1,6}$/) });
-const podArb = fc.record({ node: fc.nat(4), namespace: fc.constantFrom("shop", "analytics"), runtime: fc.constantFrom(undefined, "gvisor") });
+/** What in a pod's spec gives it its node's rights (docs/separation.md, "A privileged container"); hostNetwork alone does not. */
+const RIGHTS: Record<string, Record<string, unknown>> = {
+  none: {},
+  hostNetwork: { hostNetwork: true },
+  privileged: { containers: [{ name: "main", image: "nginx:1.27", securityContext: { privileged: true } }] },
+  initPrivileged: { initContainers: [{ name: "init", image: "busybox:1.36", securityContext: { privileged: true } }] },
+  ephemeralPrivileged: { ephemeralContainers: [{ name: "debugger", image: "busybox:1.36", securityContext: { privileged: true } }] },
+  hostPID: { hostPID: true },
+  hostIPC: { hostIPC: true },
+  hostPath: { volumes: [{ name: "root", hostPath: { path: "/", type: "" } }] },
+  sysAdmin: { containers: [{ name: "main", image: "nginx:1.27", securityContext: { capabilities: { add: ["SYS_ADMIN"] } } }] },
+};
+const podArb = fc.record({ node: fc.nat(4), namespace: fc.constantFrom("shop", "analytics"), runtime: fc.constantFrom(undefined, "gvisor"), rights: fc.constantFrom(...Object.keys(RIGHTS)) });
 
 describe("the Kubernetes connector on EKS never proves more than the provider data", () => {
   it("keeps pods within their node's VM and their node's zone, whether the node links to its instance or only names its zone", () => {
@@ -135,7 +147,7 @@ describe("the Kubernetes connector on EKS never proves more than the provider da
         const pods = rawPods.map((p, k) => ({ ...p, node: p.node % nodes.length, name: `${p.namespace}-${k}` }));
         const items = [
           ...nodes.map((n, k) => eksNode(`ip-10-0-${k}-1.eu-west-1.compute.internal`, nameIn(account, n.zone), ZONE_IDS[n.zone], n.kind, nodeIds[k])),
-          ...pods.map((p) => pod(p.namespace, p.name, `ip-10-0-${p.node}-1.eu-west-1.compute.internal`, p.runtime)),
+          ...pods.map((p) => pod(p.namespace, p.name, `ip-10-0-${p.node}-1.eu-west-1.compute.internal`, p.runtime, RIGHTS[p.rights])),
           namespace("shop", "acme"),
           namespace("analytics", "globex"),
         ];
@@ -148,6 +160,8 @@ describe("the Kubernetes connector on EKS never proves more than the provider da
             if (p === q) continue;
             const [a, b] = [container(`${p.namespace}/${p.name}`), container(`${q.namespace}/${q.name}`)];
             if (p.node === q.node) expectAtMost(topology, a, b, "SANDBOX", "run on one node");
+            const rights = p.rights !== "none" && p.rights !== "hostNetwork";
+            if (p.node === q.node && rights) expectAtMost(topology, a, b, "PROCESS", `run on one node, one with its node's rights (${p.rights})`);
             if (nodes[p.node].zone === nodes[q.node].zone) expectAtMost(topology, a, b, "VIRTUAL_MACHINE", "run on nodes of one zone, which may share a host");
           }
           if (nodes[p.node].zone === bare.zone) expectAtMost(topology, container(`${p.namespace}/${p.name}`), vm(bare.id), "VIRTUAL_MACHINE", "are in one zone with hidden hosts");
@@ -178,12 +192,12 @@ function eksNode(name: string, zoneName: string, zoneId: string, kind: (typeof N
   };
 }
 
-function pod(namespace: string, name: string, nodeName: string, runtimeClassName: string | undefined) {
+function pod(namespace: string, name: string, nodeName: string, runtimeClassName: string | undefined, rights: Record<string, unknown> = {}) {
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, namespace, uid: `uid-${namespace}-${name}`, labels: { "app.kubernetes.io/name": namespace } },
-    spec: { nodeName, ...(runtimeClassName ? { runtimeClassName } : {}), containers: [{ name: "main", image: "nginx:1.27" }] },
+    spec: { nodeName, ...(runtimeClassName ? { runtimeClassName } : {}), containers: [{ name: "main", image: "nginx:1.27" }], ...rights },
     status: { phase: "Running" },
   };
 }

@@ -46,11 +46,16 @@ const scenario = fc.record({
   /** On a host: a VM (the default) or a container with this runtime; in a VM: a container with this runtime. */
   onHost: fc.constantFrom("vm", "runc", "gvisor", "kata"),
   inVm: fc.constantFrom("runc", "gvisor", "kata"),
+  privileged: fc.boolean(),
 });
 
-type Replica = { onHost: string; inVm: string };
+type Replica = { onHost: string; inVm: string; privileged: boolean };
 const replicaKind = (place: CandidatePlace, r: Replica): ReplicaKind =>
-  place.kind === "virtualMachine" ? { kind: "container", runtime: r.inVm } : place.kind === "host" && r.onHost !== "vm" ? { kind: "container", runtime: r.onHost } : { kind: "virtualMachine" };
+  place.kind === "virtualMachine"
+    ? { kind: "container", runtime: r.inVm, privileged: r.privileged }
+    : place.kind === "host" && r.onHost !== "vm"
+      ? { kind: "container", runtime: r.onHost, privileged: r.privileged }
+      : { kind: "virtualMachine" };
 
 /** The inventory with the workload's rules (and the described workload's record) in it. */
 function withWorkload(input: TopologyInput, s: { workload: string; rules: AntiAffinityRule[]; minimum: IsolationLevel | null }): { input: TopologyInput; workload: AdviceWorkload } {
@@ -72,7 +77,7 @@ function inGroups(input: TopologyInput, groups: (string | null)[]): TopologyInpu
 /** The replica as the inventory would record it. */
 function replicaRecord(place: CandidatePlace, workload: AdviceWorkload, kind: ReplicaKind): Record<string, unknown> {
   const common = { id: NEW, tenant: workload.tenant, workload: workload.key };
-  if (kind.kind === "container") return { ...common, [place.kind === "host" ? "host" : "virtualMachine"]: place.key, runtime: kind.runtime, kind: "container" };
+  if (kind.kind === "container") return { ...common, [place.kind === "host" ? "host" : "virtualMachine"]: place.key, runtime: kind.runtime, privileged: kind.privileged, kind: "container" };
   if (place.kind === "host") return { ...common, host: place.key, kind: "vm" };
   return { ...common, datacenter: place.key, kind: "vm" };
 }

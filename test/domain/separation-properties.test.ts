@@ -71,7 +71,8 @@ function naive(input: TopologyInput, a: UnitRef, b: UnitRef): IsolationLevel {
     }
     const c = find(input.containers, u.key);
     const up = c.virtualMachine ? path({ kind: "virtualMachine", key: c.virtualMachine }) : path({ kind: "host", key: c.host });
-    return [{ id: `container:${u.key}`, wall: WALL[c.runtime] }, ...up];
+    // A privileged container has its node's rights: no wall of its own, unless a micro-VM holds it.
+    return [{ id: `container:${u.key}`, wall: c.privileged && c.runtime !== "kata" ? "PROCESS" : WALL[c.runtime] }, ...up];
   };
   const pa = path(a);
   const pb = path(b);

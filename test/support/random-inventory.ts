@@ -33,6 +33,8 @@ export interface Options {
 /** A random inventory; units only ever sit in units made before them, so there is no cycle. */
 export function randomInventory(seed: number, o: Options): TopologyInput {
   const r = rng(seed);
+  // Privilege is drawn from a stream of its own, so every other draw (and each seed's fleet) stays as it was.
+  const privileged = rng(seed ^ 0x5bd1e995);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
   // Each of `names` with chance 0.3; at least one when `atLeastOne`.
@@ -85,6 +87,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       vms.push(vm);
     } else {
       const c: Record<string, unknown> = { id: `c${i}`, tenant, runtime: pick(["runc", "crun", "gvisor", "kata"]) };
+      if (privileged() < 0.25) c.privileged = true;
       const where = r();
       // On a platform, most containers run in its nodes (t1's VMs), whoever they belong to.
       const nodes = o.platform && chance(0.6) ? vms.filter((vm) => vm.tenant === "t1") : [];

@@ -284,7 +284,7 @@ export type ConnectorWarning = {
   subject: Scalars['String']['output'];
 };
 
-/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER. */
+/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker has none of its own (PROCESS). */
 export type Container = ComputeUnit & Node & {
   __typename?: 'Container';
   /** The host it runs on directly; null when none or not synced. */
@@ -295,6 +295,8 @@ export type Container = ComputeUnit & Node & {
   id: Scalars['ID']['output'];
   /** The inventory id. */
   key: Scalars['String']['output'];
+  /** True when it has its node's rights (privileged, the node's PID or IPC namespace, a hostPath volume, SYS_ADMIN…): its processes reach everything else on its node, so unless its runtime is a micro-VM (kata, firecracker) its own wall is PROCESS, not CONTAINER or SANDBOX. */
+  privileged: Scalars['Boolean']['output'];
   /** Its runtime (runc, crun, gvisor, runsc, kata, firecracker, …). */
   runtime: Scalars['String']['output'];
   /** The source that synced it. */
@@ -318,7 +320,7 @@ export type Container = ComputeUnit & Node & {
 };
 
 
-/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER. */
+/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker has none of its own (PROCESS). */
 export type ContainerVirtualMachinesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1799,6 +1801,8 @@ export type RackEdge = {
 export type ReplicaInput = {
   /** CONTAINER or VIRTUAL_MACHINE. */
   kind: ReplicaKind;
+  /** True for a container with its node's rights (privileged, hostPID, hostIPC, a hostPath volume, SYS_ADMIN…): under runc or gVisor it then has no wall of its own (PROCESS); default false. */
+  privileged?: InputMaybe<Scalars['Boolean']['input']>;
   /** A container's runtime (runc, gvisor, kata, …); default runc. */
   runtime?: InputMaybe<Scalars['String']['input']>;
 };
@@ -3311,6 +3315,7 @@ export type ContainerResolvers<ContextType = Context, ParentType extends Resolve
   hostKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  privileged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   runtime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;

@@ -94,7 +94,7 @@ function shownThing(shared: Shared, view: IsolationView, scope: AccessScope) {
 
 export const IsolationVerdict: IsolationVerdictResolvers = {
   // A past answer is worded as it was then (a date is left out when it is the day of the answer).
-  explanation: (v, _, ctx) => explainVerdict(v, v.view.asOf ?? new Date(), { redactOtherSide: ctx.scope.redactsOthers }),
+  explanation: (v, _, ctx) => explainVerdict(v, v.view.asOf ?? new Date(), { redactOtherSide: ctx.scope.redactsOthers, topology: v.view.topology }),
   workloadKey: (v) => v.workload,
   workload: (v, _, ctx) => loadersFor(ctx, v).byKey.workloads.load(v.workload),
   tenantKey: (v) => v.tenant,
