@@ -49,6 +49,12 @@ export const serviceMetrics = {
     help: "Builds of the report's shared-places index and the replicas running now, after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do).",
     registers: [],
   }),
+  backgroundSlices: new Counter({
+    name: "tenancy_background_slices_total",
+    help: "Slices (5 ms) of background work run (the warm-up after a sync, the findings update's report and digests), by why: idle (no request in progress) or overdue (under load, once it had waited its bound). Work a request awaits runs as foreground and is not counted.",
+    labelNames: ["why"] as const,
+    registers: [],
+  }),
   indexObjects: new Gauge({
     name: "tenancy_isolation_index_objects",
     help: "Objects in the loaded isolation index, by kind: its size, which drives its heap and reload time.",
