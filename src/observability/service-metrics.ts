@@ -46,7 +46,7 @@ export const serviceMetrics = {
   }),
   indexWarmUpsInProgress: new Gauge({
     name: "tenancy_isolation_index_warmups_in_progress",
-    help: "Builds of the report's shared-places index and the replicas running now, after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do).",
+    help: "Builds of the report's shared-places index and the replicas under way now (running, or as background work waiting for a slice while requests are served), after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do, and promote it).",
     registers: [],
   }),
   backgroundSlices: new Counter({
