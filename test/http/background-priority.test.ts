@@ -1,6 +1,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backgroundSlices, STARVATION_BOUND_MS } from "../../src/isolation/background-slices.ts";
+import { findingsUpToDate } from "../../src/findings/update-findings.ts";
 import { requestsInProgress } from "../../src/isolation/requests-in-progress.ts";
 import { serviceMetrics } from "../../src/observability/service-metrics.ts";
 import { fleetSnapshot } from "../support/snapshots.ts";
@@ -129,6 +130,26 @@ describe("background work against requests over HTTP", () => {
       const { body } = await gqlAs(s.service.url, s.tokens.compliance, `{ isolationReport(first: 5) { totalCount } }`);
       expect(body.errors).toBeUndefined();
       expect(await warmUps()).toBe(0);
+      expect(requestsInProgress.now).toBeGreaterThan(0);
+    } finally {
+      backgroundSlices.boundMs = STARVATION_BOUND_MS;
+      held.release();
+    }
+  });
+  it("answers a report patched from a kept report the findings update is still computing, starved: that one is promoted too", async () => {
+    // The findings update of the syncs before has finished (its digests are background work too).
+    while (!(await findingsUpToDate(s.service.db.sql))) await new Promise((resolve) => setTimeout(resolve, 20));
+    const held = await heldRequest();
+    backgroundSlices.boundMs = Number.POSITIVE_INFINITY;
+    try {
+      const before = s.service.http.isolationIndex.keptReport;
+      await oneRowSync();
+      // The findings update follows the sync: its report of this version is background work, starved here.
+      while (s.service.http.isolationIndex.keptReport === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      await oneRowSync();
+      await verdict();
+      const { body } = await gqlAs(s.service.url, s.tokens.compliance, `{ isolationReport(first: 5) { totalCount } }`);
+      expect(body.errors).toBeUndefined();
       expect(requestsInProgress.now).toBeGreaterThan(0);
     } finally {
       backgroundSlices.boundMs = STARVATION_BOUND_MS;
