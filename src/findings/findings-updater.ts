@@ -70,7 +70,7 @@ export class FindingsUpdater {
       if (expired > 0) this.logger.info({ expired }, "finding acceptances expired");
       if (await findingsUpToDate(this.db.sql)) return;
       const started = performance.now();
-      const view = await unlessAborted(this.index.view(), signal);
+      const view = await unlessAborted(this.index.view({ background: true }), signal);
       const index = Math.round(performance.now() - started);
       const done = await updateFindings(this.db.sql, view, this.known, signal);
       if (!done) return;

@@ -3,6 +3,7 @@ import { findingChanges, type FindingFacts, type StoredFinding } from "../domain
 import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDigests, type ReportFindings } from "../domain/report-findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { runInSlices } from "../isolation/run-in-slices.ts";
+import { backgroundSlices } from "../isolation/background-slices.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
 import { unlessAborted } from "./unless-aborted.ts";
 
@@ -64,7 +65,10 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
   const started = performance.now();
   const [report, violations] = [await unlessAborted(view.report(), signal), await unlessAborted(view.violations(), signal)];
   const reported = performance.now();
-  const found = await unlessAborted(runInSlices(reportFindingsSteps(report, violations)), signal);
+  // The digests are background work (src/isolation/background-slices.ts): no request waits for
+  // them. The findings' facts below are built inside the transaction, in foreground slices, so
+  // as not to hold it open longer under load.
+  const found = await unlessAborted(runInSlices(reportFindingsSteps(report, violations), backgroundSlices.work()), signal);
   const digested = performance.now();
   const ms = () => ({ report: Math.round(reported - started), digests: Math.round(digested - reported), write: Math.round(performance.now() - digested) });
   const inventory = view.inventoryVersion;

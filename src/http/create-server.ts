@@ -30,6 +30,7 @@ import type { RequestLimits } from "../request-limits.ts";
 import { isLoopback } from "./authorize.ts";
 import { jsonError } from "./json-reply.ts";
 import { RateLimits } from "./rate-limits.ts";
+import { requestsInProgress } from "../isolation/requests-in-progress.ts";
 import { handle, routeOf, type RouteDeps } from "./routes.ts";
 import { schedulerRoutes } from "./scheduler-routes.ts";
 import { webRoutes } from "./web-routes.ts";
@@ -207,8 +208,11 @@ function createApollo(config: Config, logger: Logger, httpServer: http.Server, m
   });
 }
 
-/** One request: its id, its route's timing, and a 500 (logged) when its handler throws. */
+/** One request: counted in progress, its id, its route's timing, and a 500 (logged) when its handler throws. */
 function serveRequest(deps: RouteDeps, request: http.IncomingMessage, response: http.ServerResponse) {
+  // In progress until its response ends or its connection closes: background slices wait meanwhile.
+  const ended = requestsInProgress.started();
+  response.once("finish", ended).once("close", ended);
   const url = new URL(request.url ?? "/", "http://localhost");
   const route = routeOf(deps, url);
   deps.metrics?.timeRequest(route, response);

@@ -13,6 +13,7 @@ import { typeDefs } from "../graphql/type-defs.ts";
 import { queryCost } from "../graphql/query-cost.ts";
 import type { RequestLimits } from "../request-limits.ts";
 import type { RateLimits } from "./rate-limits.ts";
+import { requestsInProgress } from "../isolation/requests-in-progress.ts";
 
 /*
  * GraphQL subscriptions over WebSocket at /graphql (the graphql-ws protocol), beside Apollo's
@@ -21,7 +22,9 @@ import type { RateLimits } from "./rate-limits.ts";
  * Only subscriptions: queries and mutations go over HTTP, where every request is authenticated.
  * The token is checked again at each subscribe, each event and each token change anywhere; a
  * connection whose token no longer holds (revoked) is closed with 4403, as is one without a
- * valid token before any operation. A browser page of another origin cannot open one.
+ * valid token before any operation. A browser page of another origin cannot open one. Each
+ * hook's work (connect, subscribe, an event's token check) counts as a request in progress
+ * (src/isolation/requests-in-progress.ts): background slices wait for it.
  */
 export interface SubscriptionDeps {
   httpServer: http.Server;
@@ -76,30 +79,32 @@ export function startSubscriptions(deps: SubscriptionDeps): Subscriptions {
   const server = useServer<Record<string, unknown> | undefined, Record<PropertyKey, unknown>>(
     {
       schema,
-      async onConnect(ctx) {
-        const given = ctx.connectionParams?.authorization;
-        const authorization = typeof given === "string" ? given : ctx.extra.request.headers.authorization;
-        const principal = await deps.authenticate(authorization, ctx.extra.request);
-        if (!principal) return false;
-        connections.set(ctx.extra.socket, { authorization, principal, ctx, admitted: new Set() });
-        return true;
-      },
-      async onSubscribe(ctx, id, payload) {
-        const connection = connections.get(ctx.extra.socket);
-        const principal = connection && (await stillValid(connection));
-        if (!principal) return [new GraphQLError("the token is no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
-        const refusal = (await overRate(deps, principal)) ?? admit(deps.limits, connection, id, connections);
-        if (refusal) return [refusal];
-        const document = checkOperation(deps, schema, principal, payload);
-        if (!("kind" in document)) return document;
-        return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: deps.context(principal) };
-      },
+      onConnect: (ctx) =>
+        requestsInProgress.during(async () => {
+          const given = ctx.connectionParams?.authorization;
+          const authorization = typeof given === "string" ? given : ctx.extra.request.headers.authorization;
+          const principal = await deps.authenticate(authorization, ctx.extra.request);
+          if (!principal) return false;
+          connections.set(ctx.extra.socket, { authorization, principal, ctx, admitted: new Set() });
+          return true;
+        }),
+      onSubscribe: (ctx, id, payload) =>
+        requestsInProgress.during(async () => {
+          const connection = connections.get(ctx.extra.socket);
+          const principal = connection && (await stillValid(connection));
+          if (!principal) return [new GraphQLError("the token is no longer valid", { extensions: { code: "UNAUTHENTICATED" } })];
+          const refusal = (await overRate(deps, principal)) ?? admit(deps.limits, connection, id, connections);
+          if (refusal) return [refusal];
+          const document = checkOperation(deps, schema, principal, payload);
+          if (!("kind" in document)) return document;
+          return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: deps.context(principal) };
+        }),
       // Each event goes out only while the token holds (a missed revocation NOTIFY is caught here, within the token cache's 10 s).
-      async onNext(ctx) {
-        const connection = connections.get(ctx.extra.socket);
-        if (connection) await stillValid(connection);
-        return undefined;
-      },
+      onNext: (ctx) =>
+        requestsInProgress.during(async () => {
+          const connection = connections.get(ctx.extra.socket);
+          if (connection) await stillValid(connection);
+        }),
       onClose: (ctx) => void connections.delete(ctx.extra.socket),
       onError: (_, id, __, errors) => void deps.logger.warn({ errors: errors.map((e) => e.message), id }, "subscription failed"),
     },

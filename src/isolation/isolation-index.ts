@@ -14,6 +14,7 @@ import { loadTopology } from "./load-topology.ts";
 import { policyFromRow, type StoredPolicy } from "./policy-store.ts";
 import { observeIndexLoad, observeIndexPatch, observeIndexWarmUp, observeReportScan } from "../observability/observe-index.ts";
 import { runInSlices } from "./run-in-slices.ts";
+import { backgroundSlices, type BackgroundWork } from "./background-slices.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
 import { PastViews } from "../history/past-views.ts";
 
@@ -44,12 +45,23 @@ export interface IsolationView {
   asOf?: Date;
 }
 
+/** Background work (background-slices.ts) and its end: what a request awaiting it promotes. */
+interface Pending<T> {
+  work: BackgroundWork;
+  done: Promise<T>;
+}
+
+/** Who asks for a view: a request (the default; what it awaits is promoted) or background work (the findings update). */
+export interface ViewFor {
+  background?: boolean;
+}
+
 export class IsolationIndex {
   private loaded: { topology: Topology; version: number } | null = null;
   private loading: Promise<{ topology: Topology; version: number }> | null = null;
-  private reports = new Map<string, Promise<FleetReport>>();
+  private reports = new Map<string, Pending<FleetReport>>();
   private violationsOf = new WeakMap<Topology, Violation[]>();
-  private warming = new WeakMap<Topology, Promise<void>>();
+  private warming = new WeakMap<Topology, Pending<void>>();
   /** Syncs patched in rather than loaded whole (tests read it: a patch that silently reloaded would prove nothing). */
   patches = 0;
   /** Reports patched from the one kept before rather than scanned whole (src/domain/patch-report.ts). */
@@ -67,7 +79,7 @@ export class IsolationIndex {
       sql,
       (version) => {
         const loaded = this.loaded?.version === version ? this.loaded.topology : null;
-        return loaded && { topology: loaded, warmed: () => this.warming.get(loaded) ?? Promise.resolve() };
+        return loaded && { topology: loaded, warmed: () => warmedOf(this.warming, loaded, true) };
       },
       (topology) => warm(topology, () => false),
     );
@@ -85,7 +97,7 @@ export class IsolationIndex {
 
   /** The kept fleet report, if one was asked for (for metrics and tests). */
   get keptReport(): Promise<FleetReport> | null {
-    return [...this.reports.values()][0] ?? null;
+    return [...this.reports.values()][0]?.done ?? null;
   }
 
   /** The inventory version of the topology in memory; null before the first load. */
@@ -104,7 +116,7 @@ export class IsolationIndex {
     });
   }
 
-  async view(): Promise<IsolationView> {
+  async view(asker: ViewFor = {}): Promise<IsolationView> {
     const [state] = await this.sql.query<{ inventory: number; policy: Parameters<typeof policyFromRow>[0]; sources: [string, string][] | null }>(
       `SELECT ${CURRENT_INVENTORY_VERSION} AS inventory,
               (SELECT row_to_json(p) FROM (SELECT * FROM isolation_policy ORDER BY version DESC LIMIT 1) p) AS policy,
@@ -113,39 +125,48 @@ export class IsolationIndex {
     const loaded = await this.topologyAt(state.inventory);
     const policy = policyFromRow(state.policy);
     const freshness = new Map((state.sources ?? []).map(([key, at]) => [key, new Date(at)] as [string, Date]));
-    const reportKey = `${loaded.version}/${policy.version}`;
-    const warmed = () => this.warming.get(loaded.topology) ?? Promise.resolve();
+    const promote = !asker.background;
+    const warmed = () => warmedOf(this.warming, loaded.topology, promote);
     return {
       topology: loaded.topology,
       inventoryVersion: loaded.version,
       policy,
       freshness,
-      report: () => {
-        let report = this.reports.get(reportKey);
-        if (!report) {
-          const kept = this.keptReport;
-          report = observeReportScan(async () => {
-            await warmed();
-            // The kept report of another version (or policy): only the workloads a change reached are scanned again.
-            const before = kept && (await kept.catch(() => null));
-            if (!before) return runInSlices(fleetReportSteps(loaded.topology, policy));
-            const stats = patchStats();
-            const patched = await runInSlices(patchedReportSteps(before, loaded.topology, policy, stats));
-            if (stats.full === null) this.reportPatches++;
-            return patched;
-          });
-          this.reports.clear(); // only the newest is worth keeping
-          this.reports.set(reportKey, report);
-          report.catch(() => this.reports.delete(reportKey));
-        }
-        return report;
-      },
+      report: () => awaited(this.reportOf(loaded, policy), promote),
+      warmed,
       violations: async () => {
         await warmed();
         return getOrInsert(this.violationsOf, loaded.topology, antiAffinityViolations);
       },
-      warmed,
     };
+  }
+
+  /** The report of this topology and policy: kept, or computed as background work (after the warm-up it needs). */
+  private reportOf(loaded: { topology: Topology; version: number }, policy: StoredPolicy): Pending<FleetReport> {
+    const reportKey = `${loaded.version}/${policy.version}`;
+    let report = this.reports.get(reportKey);
+    if (report) return report;
+    const keptPending = [...this.reports.values()][0];
+    const warming = this.warming.get(loaded.topology);
+    // What this report waits for (the warm-up, the kept report it is patched from) is promoted with it.
+    const work = backgroundSlices.work();
+    if (warming) work.awaits(warming.work);
+    if (keptPending) work.awaits(keptPending.work);
+    const done = observeReportScan(async () => {
+      await warming?.done;
+      // The kept report of another version (or policy): only the workloads a change reached are scanned again.
+      const before = keptPending ? await keptPending.done.catch(() => null) : null;
+      if (!before) return runInSlices(fleetReportSteps(loaded.topology, policy), work);
+      const stats = patchStats();
+      const patched = await runInSlices(patchedReportSteps(before, loaded.topology, policy, stats), work);
+      if (stats.full === null) this.reportPatches++;
+      return patched;
+    });
+    report = { work, done };
+    this.reports.clear(); // only the newest is worth keeping
+    this.reports.set(reportKey, report);
+    done.catch(() => this.reports.delete(reportKey));
+    return report;
   }
 
   private async topologyAt(version: number): Promise<{ topology: Topology; version: number }> {
@@ -162,10 +183,8 @@ export class IsolationIndex {
           this.loading = null;
           const stale = () => this.loaded?.topology !== fresh.topology;
           // A warm-up overtaken by a newer load stops; whatever then needs the old one builds its own.
-          this.warming.set(
-            fresh.topology,
-            observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale))).catch(() => undefined),
-          );
+          const work = backgroundSlices.work();
+          this.warming.set(fresh.topology, { work, done: observeIndexWarmUp(() => runInSlices(warm(fresh.topology, stale), work)).catch(() => undefined) });
           return fresh;
         },
         (error) => {
@@ -229,4 +248,16 @@ function* warm(topology: Topology, stale: () => boolean): Generator<void, void> 
   }
   // Every unit's chain is made: the chains taken over from the topology it was patched from are let go.
   forgetPredecessor(topology);
+}
+
+/** `pending`'s end; a request (`promote`) awaiting it makes it foreground work, so it cannot starve behind that request. */
+function awaited<T>(pending: Pending<T>, promote: boolean): Promise<T> {
+  if (promote) pending.work.promote();
+  return pending.done;
+}
+
+/** The warm-up of `topology` awaited (none: it is warm, or was never patched or loaded here). */
+function warmedOf(warming: WeakMap<Topology, Pending<void>>, topology: Topology, promote: boolean): Promise<void> {
+  const pending = warming.get(topology);
+  return pending ? awaited(pending, promote) : Promise.resolve();
 }

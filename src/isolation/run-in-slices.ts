@@ -1,15 +1,23 @@
+import type { BackgroundWork } from "./background-slices.ts";
+
 /*
  * Runs a generator of work to its end, giving the event loop a turn whenever a slice of
- * `sliceMs` has passed: long scans (an index reload, the fleet report) then never hold up
- * /healthz or the requests that do not need them.
+ * `SLICE_MS` has passed: long scans (an index reload, the fleet report) then never hold up
+ * /healthz or the requests that do not need them. Background work (`background`, from
+ * background-slices.ts) waits for its turn before each slice, the first one too: it runs only
+ * while no request is being handled, or once it has waited its bound.
  */
-export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = 5): Promise<T> {
+export const SLICE_MS = 5;
+
+export async function runInSlices<T>(steps: Generator<void, T>, background?: BackgroundWork): Promise<T> {
+  const nextTurn = background ? () => background.turn() : () => new Promise<void>((resolve) => setImmediate(resolve));
+  if (background) await nextTurn();
   let started = performance.now();
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    if (performance.now() - started >= sliceMs) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    if (performance.now() - started >= SLICE_MS) {
+      await nextTurn();
       started = performance.now();
     }
   }

@@ -46,7 +46,13 @@ export const serviceMetrics = {
   }),
   indexWarmUpsInProgress: new Gauge({
     name: "tenancy_isolation_index_warmups_in_progress",
-    help: "Builds of the report's shared-places index and the replicas running now, after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do).",
+    help: "Builds of the report's shared-places index and the replicas under way now (running, or as background work waiting for a slice while requests are served), after a reload has published the topology (verdicts no longer wait; reports, violations and what-ifs do, and promote it).",
+    registers: [],
+  }),
+  backgroundSlices: new Counter({
+    name: "tenancy_background_slices_total",
+    help: "Slices (5 ms) of background work run (the warm-up after a sync, the findings update's report and digests), by why: idle (no request in progress) or overdue (under load, once it had waited its bound). Work a request awaits runs as foreground and is not counted.",
+    labelNames: ["why"] as const,
     registers: [],
   }),
   indexObjects: new Gauge({
