@@ -46,6 +46,15 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
     return new LayeredMap(base, changes);
   }
 
+  /** How many keys the changes set or remove, and the base's size: how deep the layer is. */
+  get changeCount(): number {
+    return this.changes.size;
+  }
+
+  get baseSize(): number {
+    return this.base.size;
+  }
+
   get(key: string): V | undefined {
     const change = this.changes.get(key);
     if (change === undefined) return this.base.get(key);
@@ -90,6 +99,19 @@ export class LayeredMap<V> implements ReadonlyMap<string, V> {
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
     for (const [key, value] of this.entries()) callback.call(thisArg, value, key, this);
   }
+}
+
+/**
+ * The share of its base a layered map's changes reach before a copy pays for itself. Below it
+ * a lookup costs two gets (layers never stack) and a walk one more get per entry, while a copy
+ * costs a new Map of every entry (hundreds of thousands for the units) each sync, in time, in
+ * collections and in the rehashes that hold the event loop.
+ */
+const FLATTEN_SHARE = 1 / 16;
+
+/** Whether `map` is a layered map whose changes have grown past `FLATTEN_SHARE` of its base. */
+export function worthFlattening(map: ReadonlyMap<string, unknown>): boolean {
+  return map instanceof LayeredMap && map.changeCount > map.baseSize * FLATTEN_SHARE;
 }
 
 /** Entries copied between two yields. */

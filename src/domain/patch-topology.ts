@@ -1,7 +1,7 @@
 import { nodeOf, ownWorkload, unitNodes, type TopologyInput } from "./build-topology.ts";
 import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
-import { flattenSteps, LayeredMap } from "./layered-map.ts";
+import { flattenSteps, LayeredMap, worthFlattening } from "./layered-map.ts";
 import { inheritChains, unitId } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import type { UnitsIndex } from "./units-index.ts";
@@ -102,15 +102,15 @@ function patchLists(map: ReadonlyMap<string, UnitRef[]>, edits: Map<string, List
 }
 
 /**
- * A patched topology's maps (and its units index's) folded into plain Maps, in steps: the same
- * entries in the same order, so what reads them sees no change, only faster lookups. Each
- * field is swapped once its copy is whole; a walk under way goes on over the layered map.
+ * A patched topology's maps (and its units index's) whose changes have grown deep folded into
+ * plain Maps, in steps: the same entries in the same order, so what reads them sees no change,
+ * only faster lookups. The others stay layered (layered-map.ts `worthFlattening`): the next
+ * patch merges its changes into theirs. Each field is swapped once its copy is whole; a walk
+ * under way goes on over the layered map.
  */
 export function* flattenTopologySteps(topology: Topology, units: UnitsIndex | undefined): Generator<void, void> {
   const parts = topology as Record<Part, ReadonlyMap<string, unknown>>;
-  for (const part of PARTS) parts[part] = yield* flattenSteps(parts[part]);
-  if (units) {
-    units.byWorkload = yield* flattenSteps(units.byWorkload);
-    units.byTenant = yield* flattenSteps(units.byTenant);
-  }
+  for (const part of PARTS) if (worthFlattening(parts[part])) parts[part] = yield* flattenSteps(parts[part]);
+  if (units && worthFlattening(units.byWorkload)) units.byWorkload = yield* flattenSteps(units.byWorkload);
+  if (units && worthFlattening(units.byTenant)) units.byTenant = yield* flattenSteps(units.byTenant);
 }

@@ -3,7 +3,7 @@ import { nearbyUnits, type HostUnits, type Nearby, type UnitGroup } from "./near
 import { relationship, requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger, type IsolationLevel } from "./scale.ts";
 import { datacenterSeparation, separationOfChains, type Chain, type Separation } from "./separation.ts";
-import { sharedPlaces, UNKNOWN_DC, type UnitFacts } from "./shared-places.ts";
+import { sharedPlaces, UNKNOWN_DC, unitFactsOf, type UnitFacts } from "./shared-places.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { outcomeOf, type EvidencePair, type Outcome } from "./verdict.ts";
 
@@ -166,9 +166,9 @@ function firstNotIn(units: readonly number[], set: ReadonlySet<number>): number 
 /** The units that share a compute unit with the replica (its VM, its host, what contains them), in the index's order. */
 function sharingUnits(topology: Topology, near: Nearby, chain: Chain): number[] {
   const sharing = new Set<number>();
-  const byId = sharedPlaces(topology).byId;
+  const places = sharedPlaces(topology);
   for (let i = 1; i < chain.ids.length; i++) {
-    const above = byId.get(chain.ids[i]); // the VM (or pod) the replica runs in: it contains the replica
+    const above = unitFactsOf(places, chain.links[i]); // the VM (or pod) the replica runs in: it contains the replica
     if (above) sharing.add(above.index);
     for (const index of near.byLink.get(chain.ids[i]) ?? []) sharing.add(index);
   }

@@ -2,7 +2,7 @@ import type { FleetReport } from "./fleet-report-rows.ts";
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
 import { datacenterSeparation } from "./separation.ts";
-import { UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import { precedes, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import type { Topology } from "./topology.ts";
 import { DATACENTER, HOST } from "./workload-scan.ts";
 
@@ -100,14 +100,21 @@ function changedRacks(before: Topology, after: Topology): Set<string> {
   return changed;
 }
 
-/** Every unit matched by its id; the changed ones (new, gone, or different), as they were and as they are. */
+/**
+ * Every unit matched by its kind and key, walking both indexes' units side by side (both are in
+ * the same order: shared-places.ts `precedes`); the changed ones (new, gone, or different), as
+ * they were and as they are.
+ */
 function* changedUnits(before: SharedPlaces, after: SharedPlaces, racks: Set<string>): Generator<void, { units: Int32Array; changed: UnitFacts[] }> {
   const units = new Int32Array(before.units.length).fill(-1);
   const changed: UnitFacts[] = [];
+  let j = 0;
   for (let i = 0; i < after.units.length; i++) {
     if (i % UNITS_PER_STEP === UNITS_PER_STEP - 1) yield;
     const now = after.units[i];
-    const was = before.byId.get(now.chain.ids[0]);
+    while (j < before.units.length && precedes(before.units[j].ref, now.ref)) j++;
+    const next = before.units[j] as UnitFacts | undefined;
+    const was = next && next.ref.kind === now.ref.kind && next.ref.key === now.ref.key ? next : undefined;
     if (was) units[was.index] = now.index;
     if (!was || !sameUnit(was, now, racks) || hostLevelTenant(before, was) !== hostLevelTenant(after, now)) changed.push(...(was ? [was, now] : [now]));
   }

@@ -59,8 +59,8 @@ export interface UnitFacts {
 }
 
 export interface SharedPlaces {
+  /** In key order, containers first (`precedes`): `unitFactsOf` finds one by a binary search, no map of every unit needed. */
   units: UnitFacts[];
-  byId: Map<string, UnitFacts>;
   byWorkload: Map<string, UnitFacts[]>;
   /** Tenants by number, their numbers, and each one's rank in code-unit order of its key. */
   tenantNames: string[];
@@ -146,7 +146,6 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   const numbering = new PlaceNumbering(topology, tables);
   const units: UnitFacts[] = [];
   const tails = new Map<Chain, WayUp>();
-  const byId = new Map<string, UnitFacts>();
   const byWorkload = new Map<string, UnitFacts[]>();
   // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
   const containerKeys = yield* sortedKeysSteps(topology.containers);
@@ -162,7 +161,6 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     const where = numbering.where(chain);
     const f = factsOf(numbering, ref, chain, where, { tenant: node.tenant, workload: node.workload, hostLevel: hostLevelTenant(topology, chain) }, i);
     units.push(f);
-    byId.set(chain.ids[0], f);
     if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
     addToPlaces(tables, numbering, tails, f, where);
   }
@@ -170,7 +168,6 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
   const index: SharedPlaces = {
     units,
-    byId,
     byWorkload,
     tenantNames: numbering.tenantNames,
     tenantIds: numbering.tenants,
@@ -191,6 +188,25 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   };
   cache.set(topology, index);
   return index;
+}
+
+/** Whether unit `a` comes before unit `b` in the index: containers first, each kind by key in code-unit order (as `sortedKeysSteps` gives them). */
+export function precedes(a: UnitRef, b: UnitRef): boolean {
+  return a.kind === b.kind ? a.key < b.key : a.kind === "container";
+}
+
+/** The facts of a container or VM, by a binary search of the units (undefined: not one of them, a host for one). */
+export function unitFactsOf(places: SharedPlaces, unit: UnitRef): UnitFacts | undefined {
+  const { units } = places;
+  let lo = 0;
+  let hi = units.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (precedes(units[mid].ref, unit)) lo = mid + 1;
+    else hi = mid;
+  }
+  const found = units[lo] as UnitFacts | undefined;
+  return found && found.ref.kind === unit.kind && found.ref.key === unit.key ? found : undefined;
 }
 
 /** Each name's position in code-unit order. */
