@@ -27,6 +27,7 @@ import { openDatabase } from "../src/db/open-database.ts";
 import { ownTable, TABLES, textArrayLiteral } from "../src/inventory/inventory-tables.ts";
 import { INVENTORY_KINDS } from "../src/inventory/snapshot.ts";
 import { syncInventory } from "../src/inventory/sync-inventory.ts";
+import { CURRENT_INVENTORY_VERSION } from "../src/inventory/inventory-version.ts";
 import { validateSnapshot } from "../src/inventory/validate-snapshot.ts";
 import { childEnv, startServe } from "../test/support/cli-process.ts";
 import { adminQuery } from "../test/support/admin-query.ts";
@@ -367,6 +368,18 @@ async function indexWarm(url: string) {
   while (/^tenancy_isolation_index_warmups_in_progress [1-9]/m.test(await (await fetch(metrics)).text())) await new Promise((r) => setTimeout(r, 100));
 }
 
+/** Waits until the stored findings are those of the current inventory version (the service's findings update caught up). */
+async function findingsCaughtUp(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const query = `SELECT coalesce((SELECT inventory_version FROM findings_state WHERE id = 1), -1) >= ${CURRENT_INVENTORY_VERSION} AS done`;
+    while (!(await client.query<{ done: boolean }>(query)).rows[0].done) await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await client.end();
+  }
+}
+
 /** A load test while three one-row syncs land, 0.3 s, 1.8 s and 3.3 s into it; then waits for the last reload. */
 let reloadProbes = 0;
 async function duringReloads<T>(url: string, measure: () => Promise<T>): Promise<T> {
@@ -498,7 +511,7 @@ function verdictBodies(fleet: Pick<Fleet, "workloads" | "tenants">): () => strin
   return () => JSON.stringify({ query, variables: { w: fleet.workloads[Math.floor(rnd() * fleet.workloads.length)].id, t: fleet.tenants[Math.floor(rnd() * fleet.tenants.length)].id } });
 }
 
-async function benchIsolation(name: string, url: string, fleet: Named, total: number, service: ChildProcess, own: InProcess): Promise<string[][]> {
+async function benchIsolation(name: string, url: string, fleet: Named, total: number, service: ChildProcess, own: InProcess, databaseUrl: string): Promise<string[][]> {
   const target = TARGETS[name] ?? {};
   const inProcess = inProcessRows(name, total, own);
   // The service: its index loads on the first request.
@@ -545,6 +558,23 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
     );
   });
   const [, rewarmMs] = await time(() => indexWarm(url));
+  // The same once the findings' update of the syncs before is done: the warm-up alone on the event loop.
+  await findingsCaughtUp(databaseUrl);
+  const [, quietReloadMs] = await time(async () => {
+    await triggerReload(url, reloadProbes++);
+    await graphql(
+      url,
+      `
+        {
+          isolation(workload: "workload-0", tenant: "tenant-1") {
+            outcome
+          }
+        }
+      `,
+    );
+  });
+  const [, quietRewarmMs] = await time(() => indexWarm(url));
+  const [, findingsMs] = await time(() => findingsCaughtUp(databaseUrl));
 
   const rows = [
     ...inProcess.load,
@@ -557,6 +587,14 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
       target.heapMb && exportedReport ? `heap target ≤ ${target.heapMb} MB ${exportedReport.heapReported <= target.heapMb ? "✓" : "✗"}` : "",
     ],
     [name, "one-row sync then a verdict (the reload it causes; then its warm-up)", "", seconds(reloadMs), `warm-up ${seconds(rewarmMs)}`, ""],
+    [
+      name,
+      "the same, the findings' update of the syncs before done first (then its warm-up, then the findings up to date)",
+      "",
+      seconds(quietReloadMs),
+      `warm-up ${seconds(quietRewarmMs)}`,
+      `findings ${seconds(quietRewarmMs + findingsMs)} after the verdict`,
+    ],
     [name, "trivial query `{ __typename }` under load (floor)", `${floor.requests} requests`, `p50 ${floor.p50} ms`, `p99 ${floor.p99} ms`, ""],
     [name, "single verdict, random pairs, under load", `${verdicts.requests} requests`, `p50 ${verdicts.p50} ms`, `p99 ${verdicts.p99} ms`, `${ratio.toFixed(1)}× floor p99${name === "M" ? ` (target ≤ 2×) ${ratio <= 2 ? "✓" : "✗"}` : ""}`],
     [name, "`/healthz` under load while the index reloads (3 syncs)", `${healthDuringReload.requests} requests`, `p50 ${healthDuringReload.p50} ms`, `p99 ${healthDuringReload.p99} ms`, ""],
@@ -640,7 +678,7 @@ async function placementAlone(name: string, url: string, fleet: Named): Promise<
 async function reloadAlone(name: string, url: string, fleet: Named, total: number, own: InProcess): Promise<string[][]> {
   const service = await startServe(childEnv({ DATABASE_URL: url, PORT: "0", LOG_LEVEL: "info", TENANCY_DEADLINE_MS_ADMIN: "900000", NODE_OPTIONS: `--max-old-space-size=6144 --expose-gc --import=${COLLECT_ON_SIGNAL}` }), 300_000);
   try {
-    return await benchIsolation(name, service.url, fleet, total, service.child, own);
+    return await benchIsolation(name, service.url, fleet, total, service.child, own, url);
   } finally {
     service.child.kill("SIGTERM");
     await service.exited;
@@ -696,7 +734,7 @@ async function benchSize(name: string) {
     try {
       progress(name, "nested query latency");
       latency = await nestedQueryLatency(service.url, 100);
-      isolation = [...(await benchIsolation(name, service.url, named, total, service.child, own)), ...(await benchPlacement(name, service.url, named)), ...(await benchAntiAffinity(name, db, service.url, named))];
+      isolation = [...(await benchIsolation(name, service.url, named, total, service.child, own, url)), ...(await benchPlacement(name, service.url, named)), ...(await benchAntiAffinity(name, db, service.url, named))];
     } finally {
       service.child.kill("SIGTERM");
       await service.exited;
