@@ -237,7 +237,7 @@ export const PATCH_MAX_ROWS = 10_000;
  * Walks every unit's way up and indexes it by the places it shares (the report's index), and
  * finds every workload's replicas, once at load, so no request pays for it; in steps.
  */
-function* warm(topology: Topology, stale: () => boolean): Generator<void, void> {
+export function* warm(topology: Topology, stale: () => boolean): Generator<void, void> {
   // A patched topology's maps first become plain maps again (src/domain/patch-topology.ts).
   yield* flattenTopologySteps(topology, yield* unitsIndexSteps(topology));
   for (const steps of [sharedPlacesSteps(topology), replicasSteps(topology)] as Generator<void, unknown>[]) {
