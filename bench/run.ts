@@ -544,35 +544,11 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
   const healthDuringReload = await duringReloads(url, () => loadTest(url.replace(/\/graphql$/, "/healthz"), null, 5));
   const floorDuringReload = await duringReloads(url, () => loadTest(url, () => JSON.stringify({ query: "{ __typename }" }), 5));
   const verdictsDuringReload = await duringReloads(url, () => awaitedLoadTest(url, verdictBody, 5));
-  const [, reloadMs] = await time(async () => {
-    await triggerReload(url, reloadProbes++);
-    await graphql(
-      url,
-      `
-        {
-          isolation(workload: "workload-0", tenant: "tenant-1") {
-            outcome
-          }
-        }
-      `,
-    );
-  });
+  const [, reloadMs] = await time(() => syncThenVerdict(url));
   const [, rewarmMs] = await time(() => indexWarm(url));
   // The same once the findings' update of the syncs before is done: the warm-up alone on the event loop.
   await findingsCaughtUp(databaseUrl);
-  const [, quietReloadMs] = await time(async () => {
-    await triggerReload(url, reloadProbes++);
-    await graphql(
-      url,
-      `
-        {
-          isolation(workload: "workload-0", tenant: "tenant-1") {
-            outcome
-          }
-        }
-      `,
-    );
-  });
+  const [, quietReloadMs] = await time(() => syncThenVerdict(url));
   const [, quietRewarmMs] = await time(() => indexWarm(url));
   const [, findingsMs] = await time(() => findingsCaughtUp(databaseUrl));
 
@@ -618,6 +594,21 @@ async function benchIsolation(name: string, url: string, fleet: Named, total: nu
     ...(exportedReport?.rows ?? []),
   ];
   return rows;
+}
+
+/** A one-row sync, then a verdict: it waits for the index to take the sync in (the reload or patch it causes). */
+async function syncThenVerdict(url: string): Promise<void> {
+  await triggerReload(url, reloadProbes++);
+  await graphql(
+    url,
+    `
+      {
+        isolation(workload: "workload-0", tenant: "tenant-1") {
+          outcome
+        }
+      }
+    `,
+  );
 }
 
 /** The full report in the service: its first request (computed), then its export page by page. */
