@@ -20,6 +20,7 @@ export function validateSnapshot(document: unknown): ValidationResult {
     const problems: SnapshotProblem[] = [];
     const problem: Problem = (path, message) => problems.push({ path: path.map(String), message });
     for (const kind of INVENTORY_KINDS) unitProblems(kind, parsed.data[kind], () => true, problem);
+    hostDatacenterProblems(parsed.data, problem);
     if (problems.length === 0) findCycles(parsed.data, problem);
     return problems.length > 0 ? { ok: false, problems } : { ok: true, snapshot: parsed.data };
   }
@@ -107,6 +108,21 @@ export function checkRules(value: unknown, at: (string | number)[], problem: Pro
   if (parsed.success) return parsed.data;
   for (const p of snapshotProblems(parsed.error.issues, at)) problem(p.path, p.message);
   return undefined;
+}
+
+/**
+ * A host that names a datacenter other than its rack's (the rack in this snapshot): it is in
+ * one of the two, nobody can say which, and reading either would prove separation from the
+ * other that the data does not hold.
+ */
+function hostDatacenterProblems(snapshot: Snapshot, problem: Problem) {
+  const rackDatacenter = new Map(snapshot.racks.map((rack, index) => [rack.id, { datacenter: rack.datacenter, index }]));
+  snapshot.hosts.forEach((host, i) => {
+    const rack = host.rack ? rackDatacenter.get(host.rack) : undefined;
+    if (rack && host.datacenter && host.datacenter !== rack.datacenter) {
+      problem(["hosts", i, "datacenter"], `names datacenter "${host.datacenter}", but its rack "${host.rack}" is in datacenter "${rack.datacenter}" (racks[${rack.index}]): name one, or the same`);
+    }
+  });
 }
 
 /**

@@ -95,6 +95,14 @@ describe("validateSnapshot", () => {
     expect(validateSnapshot({ source: "s", hosts: [{ id: "x" }], racks: [{ id: "x", datacenter: "d" }] }).ok).toBe(true);
   });
 
+  it("refuses a host naming a datacenter other than its rack's: it is in one of the two, nobody knows which", () => {
+    const racks = [{ id: "r1", datacenter: "ams1" }];
+    expect(problemsOf({ source: "s", racks, hosts: [{ id: "h", rack: "r1", datacenter: "fra1" }] })).toEqual(['hosts.0.datacenter: names datacenter "fra1", but its rack "r1" is in datacenter "ams1" (racks[0]): name one, or the same']);
+    // The same datacenter, or a rack another source describes, is accepted.
+    expect(validateSnapshot({ source: "s", racks, hosts: [{ id: "h", rack: "r1", datacenter: "ams1" }] }).ok).toBe(true);
+    expect(validateSnapshot({ source: "s", hosts: [{ id: "h", rack: "r-elsewhere", datacenter: "fra1" }] }).ok).toBe(true);
+  });
+
   it("refuses a unit with two parents", () => {
     expect(problemsOf({ source: "s", containers: [{ id: "c", tenant: "t", host: "h", virtualMachine: "v" }] })).toEqual(["containers.0: a unit has one parent, but this one names virtualMachine and host"]);
     expect(problemsOf({ source: "s", virtualMachines: [{ id: "v", tenant: "t", host: "h", datacenter: "d" }] })).toEqual(["virtualMachines.0: a unit has one parent, but this one names host and datacenter"]);
