@@ -77,16 +77,13 @@ export class PlaceTable {
   *finish(parties: number, searchable: boolean): Generator<void, void> {
     const places = this.keys.length;
     const n = this.logged;
-    const { place, party, value, group, unit } = this.log;
+    const { place } = this.log;
     const start = new Int32Array(places + 1);
     for (let i = 0; i < n; i++) start[place[i] + 1]++;
     for (let p = 0; p < places; p++) start[p + 1] += start[p];
-    const next = start.slice(0, places);
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      if (i % OFFERS_PER_STEP === OFFERS_PER_STEP - 1) yield;
-      order[next[place[i]]++] = i;
-    }
+    // The offers' fields moved into place order (a stable counting sort), so the pass below reads
+    // them in sequence: read through an index, every offer cost five cache misses.
+    const sorted = yield* this.sortedLog(start, n);
     this.allocate(n);
     const slotPlace = new Int32Array(parties).fill(-1);
     const slot = new Int32Array(parties);
@@ -96,21 +93,36 @@ export class PlaceTable {
       start[p] = entries;
       for (let j = from; j < start[p + 1]; j++) {
         if (j % OFFERS_PER_STEP === OFFERS_PER_STEP - 1) yield;
-        const i = order[j];
-        const q = party[i];
+        const q = sorted.party[j];
         if (slotPlace[q] !== p) {
           slotPlace[q] = p;
           slot[q] = entries;
           this.party[entries++] = q;
         }
-        this.take(slot[q], value[i], group[i], unit[i]);
+        this.take(slot[q], sorted.value[j], sorted.group[j], sorted.unit[j]);
       }
     }
     start[places] = entries;
     this.start = start;
     this.trim(entries);
-    this.log = { place: new Int32Array(0), party: new Int32Array(0), value: new Uint8Array(0), group: new Int32Array(0), unit: new Int32Array(0) };
     if (searchable) yield* this.sortByParty();
+  }
+
+  /** The log's party, value, group and unit columns in place order, the log's order kept within a place; the log is let go. */
+  private *sortedLog(start: Int32Array, n: number): Generator<void, { party: Int32Array; value: Uint8Array; group: Int32Array; unit: Int32Array }> {
+    const { place, party, value, group, unit } = this.log;
+    const sorted = { party: new Int32Array(n), value: new Uint8Array(n), group: new Int32Array(n), unit: new Int32Array(n) };
+    const next = start.slice(0, start.length - 1);
+    for (let i = 0; i < n; i++) {
+      if (i % OFFERS_PER_STEP === OFFERS_PER_STEP - 1) yield;
+      const j = next[place[i]]++;
+      sorted.party[j] = party[i];
+      sorted.value[j] = value[i];
+      sorted.group[j] = group[i];
+      sorted.unit[j] = unit[i];
+    }
+    this.log = { place: new Int32Array(0), party: new Int32Array(0), value: new Uint8Array(0), group: new Int32Array(0), unit: new Int32Array(0) };
+    return sorted;
   }
 
   private allocate(n: number) {
