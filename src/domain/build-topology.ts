@@ -36,7 +36,10 @@ const RECORDS_PER_STEP = 256;
 /** The same in steps, yielding every few hundred records, so a service loading a large fleet keeps answering. */
 export function* buildTopologySteps(input: TopologyInput): Generator<void, Topology> {
   const workloadTenant = new Map((input.workloads ?? []).map((w) => [keyOf(w), w.tenant]));
-  const unit = unitNodes(ownWorkload((workload) => workloadTenant.get(workload)));
+  const unit = unitNodes(
+    ownWorkload((workload) => workloadTenant.get(workload)),
+    interner(),
+  );
   return {
     datacenters: yield* map(input.datacenters, nodeOf.datacenters),
     racks: yield* map(input.racks, nodeOf.racks),
@@ -123,13 +126,14 @@ export function ownWorkload(workloadTenant: (workload: string) => string | undef
 }
 
 /** The compute units (virtual machines and containers) made nodes, their workload checked by `workloadOf`. */
-export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>) {
+export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>, intern: (text: string) => string = (text) => text) {
+  const internOrNull = (text: string | null) => (text === null ? null : intern(text));
   return {
     virtualMachines: (r: Input<"virtualMachines">): VirtualMachineNode => ({
       key: keyOf(r),
-      source: src(r),
-      tenant: r.tenant,
-      workload: workloadOf(r),
+      source: intern(src(r)),
+      tenant: intern(r.tenant),
+      workload: internOrNull(workloadOf(r)),
       dedicated: r.dedicated ?? false,
       host: r.host ?? null,
       container: r.container ?? null,
@@ -137,13 +141,28 @@ export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>) {
     }),
     containers: (r: Input<"containers">): ContainerNode => ({
       key: keyOf(r),
-      source: src(r),
-      runtime: r.runtime ?? "runc",
+      source: intern(src(r)),
+      runtime: intern(r.runtime ?? "runc"),
       privileged: r.privileged ?? false,
-      tenant: r.tenant,
-      workload: workloadOf(r),
+      tenant: intern(r.tenant),
+      workload: internOrNull(workloadOf(r)),
       virtualMachine: r.virtualMachine ?? null,
       host: r.host ?? null,
     }),
+  };
+}
+
+/**
+ * One string for each distinct value: a fleet's units name a few thousand tenants and workloads
+ * and a few sources, and as one string each they are compared by identity in every map the
+ * indexes fill, and stay in the cache (as a string per row, a lookup cost two cache misses).
+ */
+function interner(): (text: string) => string {
+  const strings = new Map<string, string>();
+  return (text) => {
+    const known = strings.get(text);
+    if (known !== undefined) return known;
+    strings.set(text, text);
+    return text;
   };
 }
