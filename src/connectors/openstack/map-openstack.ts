@@ -78,9 +78,9 @@ function describesHosts(b: SnapshotBuilder, options: ConnectorOptions): boolean 
 /** What a refused second source of one cloud should change (connector.ts, `ownershipHints`). */
 export const OPENSTACK_OWNERSHIP_HINTS = {
   hosts:
-    `another source describes these hypervisor hosts (two sources of one OpenStack cloud?): one source describes a cloud's hosts; ` +
-    `set ${DESCRIBE_HOSTS}: false on every other source of the cloud (sources.yaml, or --set ${DESCRIBE_HOSTS}=false), so that it names its servers' hosts without describing them`,
-  virtualMachines: `another source lists these servers (two sources of one OpenStack cloud?): list each project's servers in one source only (an export with --all-projects lists every project's)`,
+    `another source describes these hypervisor hosts (one OpenStack cloud synced as two sources?): only one source may describe a cloud's hosts; ` +
+    `set ${DESCRIBE_HOSTS}: false on every other source of the cloud (in sources.yaml, or --set ${DESCRIBE_HOSTS}=false): it then names its servers' hosts without describing them`,
+  virtualMachines: `another source lists these servers (one OpenStack cloud synced as two sources?): list each project's servers in one source only (an export with --all-projects lists every project's)`,
 };
 
 /** Servers and server groups, from `openstack server list`/`server group list` output or the API's. */
