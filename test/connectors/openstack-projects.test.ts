@@ -1,7 +1,9 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningService } from "../../src/service.ts";
-import { childEnv, graphqlRequest, runCli } from "../support/cli-process.ts";
+import { childEnv, graphqlRequest, runCli, startServe, type ServeProcess } from "../support/cli-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { startTestService } from "../support/test-service.ts";
 
@@ -28,6 +30,9 @@ afterAll(async () => {
 });
 
 const env = () => childEnv({ DATABASE_URL: t.url });
+const acmeArgs = ["openstack", "--source", "ams-acme", "--region", "ams-cloud", "--set", "project-tenants=0a1b2c3d4e5f40718293a4b5c6d7e8f9=acme", "--file", file("acme-server-list.json")];
+const globexArgs = ["openstack", "--source", "ams-globex", "--region", "ams-cloud", "--set", "project-tenants=1b2c3d4e5f6a41829304b5c6d7e8f9a0=globex", "--file", file("globex-server-list.json")];
+const HINT = /^ {4}hosts: another source describes these hypervisor hosts .*set describe-hosts: false on every other source of the cloud/m;
 
 /** Every pair of the workload's servers and the tenant's, with its levels, by "server × server". */
 async function pairs(workload: string, tenant: string): Promise<Record<string, { actual: string; possible: string }>> {
@@ -40,19 +45,13 @@ async function pairs(workload: string, tenant: string): Promise<Record<string, {
 
 describe("two projects of one OpenStack cloud, each its own source", () => {
   it("refuses a second source that describes the hosts too, naming the setting that fixes it", async () => {
-    const acme = await runCli(
-      ["sync", "openstack", "--source", "ams-acme", "--region", "ams-cloud", "--set", "project-tenants=0a1b2c3d4e5f40718293a4b5c6d7e8f9=acme", "--file", file("acme-server-list.json"), "--file", file("acme-server-group-list.json")],
-      env(),
-    );
+    const acme = await runCli(["sync", ...acmeArgs, "--file", file("acme-server-group-list.json")], env());
     expect(acme.code, acme.stderr).toBe(0);
-    const globex = await runCli(
-      ["sync", "openstack", "--source", "ams-globex", "--region", "ams-cloud", "--set", "project-tenants=1b2c3d4e5f6a41829304b5c6d7e8f9a0=globex", "--file", file("globex-server-list.json"), "--file", file("globex-server-group-list.json")],
-      env(),
-    );
+    const globex = await runCli(["sync", ...globexArgs, "--file", file("globex-server-group-list.json")], env());
     expect(globex.code).toBe(1);
     expect(globex.stderr).toMatch(/^ams-globex \(run \d+\): REFUSED$/m);
     expect(globex.stderr).toContain('host "ams-cloud/compute-03" belongs to source "ams-acme"');
-    expect(globex.stderr).toMatch(/^ {4}hosts: another source describes these hypervisor hosts .*set describe-hosts: false on every other source of the cloud/m);
+    expect(globex.stderr).toMatch(HINT);
   }, 120_000);
 
   it("syncs every project side by side once only one source describes the hosts", async () => {
@@ -91,4 +90,29 @@ describe("two projects of one OpenStack cloud, each its own source", () => {
     // Two projects' hostIds differ even on one host: neither is a host, so nothing is proven apart.
     expect(await pairs("initech-app", "hooli")).toEqual({ [`${APP_1} × ${CACHE_1}`]: { actual: "VIRTUAL_MACHINE", possible: "RACK" } });
   });
+});
+
+describe("the same through a service that holds the embedded database", () => {
+  let dir: string;
+  let served: ServeProcess | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tenancy-openstack-projects-"));
+  });
+  afterAll(async () => {
+    if (served && served.child.exitCode === null) served.child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("gives the refusal the same hint when the sync goes through the service, and applies once the second source names the hosts", async () => {
+    const embedded = childEnv({ TENANCY_DATA_DIR: path.join(dir, "data"), PORT: "0", TENANCY_ADMIN_TOKEN: undefined, TENANCY_DEMO: "off", TENANCY_URL: undefined, TENANCY_TOKEN: undefined });
+    served = await startServe(embedded, 300_000);
+    expect((await runCli(["sync", ...acmeArgs], embedded)).code).toBe(0);
+    const refused = await runCli(["sync", ...globexArgs], embedded);
+    expect(refused.stderr).toContain(`the service of pid ${served.child.pid} holds`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(HINT);
+    const named = await runCli(["sync", ...globexArgs, "--set", "describe-hosts=false"], embedded);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toMatch(/^ams-globex \(run \d+\): APPLIED$/m);
+  }, 400_000);
 });
