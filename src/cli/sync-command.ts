@@ -4,7 +4,7 @@ import { collectSnapshot } from "../connectors/collect-snapshot.ts";
 import { CONNECTORS } from "../connectors/connectors.ts";
 import { startSourceScheduler } from "../connectors/source-scheduler.ts";
 import { loadSourcesConfig, parseDuration, SourcesConfigError, type ScheduledSource } from "../connectors/sources-config.ts";
-import { syncSource, type SourceOutcome } from "../connectors/sync-source.ts";
+import { sourceOutcome, syncSource, type SourceOutcome } from "../connectors/sync-source.ts";
 import { migrate } from "../db/migrator.ts";
 import { createLogger } from "../logger.ts";
 import { collect, commandAction } from "./command-action.ts";
@@ -118,10 +118,7 @@ async function syncSourceVia(client: ServiceClient, entry: ScheduledSource, opti
   } catch (error) {
     return { source: entry.source, status: "FAILED", error: (error as Error).message, sync: null, warnings: [] };
   }
-  const sync = await serviceSyncTarget(client)(collected.snapshot, options);
-  const status = sync.status === "REFUSED" ? "REFUSED" : sync.status === "FAILED" ? "FAILED" : "OK";
-  const error = status === "OK" ? null : sync.errors.map((e) => `${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`).join("; ");
-  return { source: entry.source, status, error, sync, warnings: collected.warnings };
+  return sourceOutcome(entry, collected, await serviceSyncTarget(client)(collected.snapshot, options));
 }
 
 function report(outcome: SourceOutcome, dryRun: boolean): number {

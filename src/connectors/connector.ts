@@ -47,6 +47,12 @@ export interface Connector {
   map(documents: unknown[], options: ConnectorOptions): ConnectorResult;
   /** Reads the live provider into documents `map` takes; absent when only exports are supported. */
   fetch?(options: ConnectorOptions): Promise<unknown[]>;
+  /**
+   * What to do when a sync is refused because another source owns ids of a kind this
+   * connector wrote (two sources of one provider describing one object): its own settings, in
+   * its own words. Added to the refusal by ownership-hints.ts.
+   */
+  ownershipHints?: Partial<Record<InventoryKind, string>>;
 }
 
 /**

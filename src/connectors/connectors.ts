@@ -9,7 +9,7 @@ import { fetchAzure } from "./azure/fetch-azure.ts";
 import { mapAzure } from "./azure/map-azure.ts";
 import { fetchGcp } from "./gcp/fetch-gcp.ts";
 import { mapGcp } from "./gcp/map-gcp.ts";
-import { mapOpenstack } from "./openstack/map-openstack.ts";
+import { mapOpenstack, OPENSTACK_OWNERSHIP_HINTS } from "./openstack/map-openstack.ts";
 
 /** Every connector, by the name `tenancy sync <name>` and sources.yaml use. */
 export const CONNECTORS: Record<string, Connector> = {
@@ -19,5 +19,5 @@ export const CONNECTORS: Record<string, Connector> = {
   azure: { name: "azure", exportFormat: "az vm list -d -o json (+ az vm get-instance-view for fault domains, az vmss list-instances, and the subscription's locations for physical zones)", map: mapAzure, fetch: fetchAzure },
   gcp: { name: "gcp", exportFormat: "gcloud compute instances list --format=json", map: mapGcp, fetch: fetchGcp },
   // Exports only: OpenStack has no official npm SDK.
-  openstack: { name: "openstack", exportFormat: "openstack server list --long -f json (+ openstack server group list --long -f json), or the API's servers/detail", map: mapOpenstack },
+  openstack: { name: "openstack", exportFormat: "openstack server list --long -f json (+ openstack server group list --long -f json), or the API's servers/detail", map: mapOpenstack, ownershipHints: OPENSTACK_OWNERSHIP_HINTS },
 };

@@ -1,7 +1,8 @@
 import type { SqlClient } from "../db/sql-client.ts";
 import { syncInventory, type SyncResult } from "../inventory/sync-inventory.ts";
 import { collectSnapshot } from "./collect-snapshot.ts";
-import type { ConnectorWarning } from "./connector.ts";
+import type { ConnectorResult, ConnectorWarning } from "./connector.ts";
+import { withOwnershipHints } from "./ownership-hints.ts";
 import { CONNECTORS } from "./connectors.ts";
 import type { ScheduledSource } from "./sources-config.ts";
 import { inSpan } from "../observability/in-span.ts";
@@ -39,9 +40,15 @@ async function syncSourceOnce(sql: SqlClient, entry: ScheduledSource, options: {
     return outcome;
   }
   const sync = await syncInventory(sql, collected.snapshot, { dryRun: options.dryRun, allowMassRemoval: options.allowMassRemoval });
-  const status = sync.status === "REFUSED" ? "REFUSED" : sync.status === "FAILED" ? "FAILED" : "OK";
-  const error = status === "OK" ? null : sync.errors.map((e) => `${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`).join("; ");
-  const outcome: SourceOutcome = { source: entry.source, status, error, sync, warnings: collected.warnings };
+  const outcome = sourceOutcome(entry, collected, sync);
   await record(outcome);
   return outcome;
+}
+
+/** A source's outcome from its connector's sync, wherever that ran (here, or in the service): refusals with the connector's hints. */
+export function sourceOutcome(entry: ScheduledSource, collected: ConnectorResult, result: SyncResult): SourceOutcome {
+  const sync = withOwnershipHints(CONNECTORS[entry.connector], result);
+  const status = sync.status === "REFUSED" ? "REFUSED" : sync.status === "FAILED" ? "FAILED" : "OK";
+  const error = status === "OK" ? null : sync.errors.map((e) => `${e.path.length ? `${e.path.join(".")}: ` : ""}${e.message}`).join("; ");
+  return { source: entry.source, status, error, sync, warnings: collected.warnings };
 }

@@ -8,6 +8,7 @@ import { syncKubernetesNodes } from "./kubernetes-nodes.ts";
 import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
 import { INVENTORY_KINDS, type InventoryKind, type Snapshot, type SnapshotProblem } from "./snapshot.ts";
 import { validateSnapshot } from "./validate-snapshot.ts";
+import { ownershipConflictMessage } from "./ownership-conflict.ts";
 import { observeSync } from "../observability/observe-sync.ts";
 import { compareCodeUnits } from "../domain/compare-code-units.ts";
 import { getOrInsert } from "../domain/get-or-insert.ts";
@@ -229,7 +230,7 @@ async function ownershipConflicts({ tx, snapshot, arraysOf, unchangedKinds }: Sy
     for (const row of owned) {
       conflicts.push({
         path: [kind, String(index.get(row.key)), "id"],
-        message: `${TABLES[kind].noun} "${row.key}" belongs to source "${row.source}"; ids are unique per kind across all sources`,
+        message: ownershipConflictMessage(TABLES[kind].noun, row.key, row.source),
       });
     }
   }

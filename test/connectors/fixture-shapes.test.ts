@@ -94,8 +94,12 @@ const SHAPES: [string, (d: any) => void, string[]][] = [
   ["gcloud compute instances list --format=json", gcloudInstances, [`${T}/gcp/instances-list.json`, `${T}/cross-provider/gcp-instances.json`, `${E}/gcp-fabrikam/instances.json`]],
   ["az vm list -d", azVmListD, [`${T}/azure/vm-list.json`, `${E}/azure-pay/vm-list.json`]],
   ["az vm get-instance-view", azInstanceView, [`${T}/azure/get-instance-view.json`, `${E}/azure-pay/vm-instance-views.json`]],
-  ["openstack server list --long -f json", openstackServerList, [`${T}/openstack/server-list.json`]],
-  ["openstack server group list --long -f json", openstackGroupList, [`${T}/openstack/server-group-list.json`]],
+  [
+    "openstack server list --long -f json",
+    openstackServerList,
+    [`${T}/openstack/server-list.json`, `${T}/openstack-projects/acme-server-list.json`, `${T}/openstack-projects/globex-server-list.json`, `${T}/openstack-projects/hooli-server-list.json`],
+  ],
+  ["openstack server group list --long -f json", openstackGroupList, [`${T}/openstack/server-group-list.json`, `${T}/openstack-projects/acme-server-group-list.json`, `${T}/openstack-projects/globex-server-group-list.json`]],
   ["NetBox API list", netboxList, [`${T}/netbox/devices.json`, `${T}/netbox/racks.json`, `${E}/netbox/devices.json`, `${E}/netbox/racks.json`]],
 ];
 

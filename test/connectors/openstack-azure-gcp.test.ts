@@ -60,6 +60,53 @@ describe("the OpenStack connector", () => {
   });
 });
 
+describe("the OpenStack connector, one source per project of one cloud", () => {
+  const projects = (name: string, files: string[], settings: Record<string, string> = {}) =>
+    mapOpenstack(
+      files.map((f) => fixture("openstack-projects", f)),
+      { source: `ams-${name}`, settings: { region: "ams-cloud", ...settings } },
+    );
+  const acme = projects("acme", ["acme-server-list.json", "acme-server-group-list.json"]);
+  const globex = projects("globex", ["globex-server-list.json", "globex-server-group-list.json"], { "describe-hosts": "false" });
+
+  it("describes the hypervisor hosts by default", () => {
+    expect(acme.snapshot.hosts).toEqual([
+      { id: "ams-cloud/compute-03", datacenter: "ams-cloud/nova" },
+      { id: "ams-cloud/compute-04", datacenter: "ams-cloud/nova" },
+    ]);
+    expect(acme.warnings).toEqual([]);
+  });
+
+  it("with describe-hosts: false, names its servers' hosts by the same ids without describing them", () => {
+    expect(globex.snapshot.hosts).toEqual([]);
+    expect(globex.snapshot.virtualMachines.map(({ id, host }) => ({ id, host }))).toEqual([
+      { id: "b0000000-0000-4000-8000-0000000000b1", host: "ams-cloud/compute-03" },
+      { id: "b0000000-0000-4000-8000-0000000000b2", host: "ams-cloud/compute-05" },
+    ]);
+    // The zone is still described: datacenters are described by every source that sees them.
+    expect(globex.snapshot.datacenters).toEqual([{ id: "ams-cloud/nova", name: "nova", provider: "openstack", region: "ams-cloud" }]);
+    expect(globex.warnings).toEqual([]);
+    expect(valid(globex.snapshot)).toEqual([]);
+  });
+
+  it("reads any other describe-hosts value as true, with a warning", () => {
+    const typo = projects("globex", ["globex-server-list.json"], { "describe-hosts": "no" });
+    expect(ids(typo.snapshot, "hosts")).toEqual(["ams-cloud/compute-03", "ams-cloud/compute-05"]);
+    expect(typo.warnings).toContainEqual({ subject: "settings", message: 'describe-hosts is "true" or "false", not "no"; describing the hosts' });
+  });
+
+  it("without admin rights (no Host, or only hostId) names no host at all: the server is somewhere in its zone", () => {
+    const initech = projects("initech", ["initech-servers-detail.json", "initech-server-groups.json"]);
+    const hooli = projects("hooli", ["hooli-server-list.json"], { "describe-hosts": "false" });
+    for (const { snapshot } of [initech, hooli]) {
+      expect(snapshot.hosts).toEqual([]);
+      expect(snapshot.virtualMachines).toEqual([expect.objectContaining({ datacenter: "ams-cloud/nova" })]);
+      expect(snapshot.virtualMachines[0]).not.toHaveProperty("host");
+    }
+    expect(initech.snapshot.workloads).toEqual([{ id: "initech-app", tenant: "2c3d4e5f6a7b4293a415c6d7e8f9a0b1", antiAffinity: [{ level: "HOST", maxPerDomain: 1, mode: "HARD" }] }]);
+  });
+});
+
 describe("the Azure connector", () => {
   const list = fixture("azure", "vm-list.json") as any[];
   const views = fixture("azure", "get-instance-view.json") as any[];

@@ -149,27 +149,33 @@ const serverArb = fc.record({ project: fc.nat(1), host: fc.nat(2), admin: fc.boo
 const OS_PROJECTS = ["9f8e7d6c5b4a49382716a5b4c3d2e1f0", "1a2b3c4d5e6f47089a1b2c3d4e5f6071"];
 
 describe("the OpenStack connector never proves more than the provider data", () => {
-  it("keeps servers of one hypervisor within VIRTUAL_MACHINE whether the export shows the Host column or only hostId", () => {
+  it("keeps servers of one hypervisor within VIRTUAL_MACHINE whether the export shows the Host column or only hostId, synced as a source per project, whichever describes the hosts", () => {
     fc.assert(
-      fc.property(fc.array(serverArb, { minLength: 2, maxLength: 8 }), fc.boolean(), (raw, split) => {
+      fc.property(fc.array(serverArb, { minLength: 2, maxLength: 8 }), fc.boolean(), fc.constantFrom(0, 1, null), (raw, split, describer) => {
         const servers = raw.map((r, n) => ({ ...r, id: `5b2f1a7e-1c2d-4e3f-8a9b-0c1d2e3f4a${String(n).padStart(2, "0")}` }));
         // Each physical host is in one zone: compute-0 in nova, the others in az-2.
         const zoneOf = (host: number) => (host === 0 ? "nova" : "az-2");
-        const rows = servers.map((s) => ({
+        const rowOf = (s: (typeof servers)[number]) => ({
           ID: s.id,
           Name: `srv-${s.id.slice(-2)}`,
           Status: "ACTIVE",
           "Availability Zone": zoneOf(s.host),
           ...(s.admin ? { Host: `compute-${s.host}` } : {}),
           "Project ID": OS_PROJECTS[s.project],
+          // Nova hashes the host with the project: one host, a hostId per project.
           hostId: `${s.project}${s.host}`.padEnd(56, "c"),
           Properties: {},
-        }));
-        const documents = split ? [rows.filter((_, n) => n % 2 === 0), rows.filter((_, n) => n % 2 === 1)] : [rows];
-        const options = { source: "ams-cloud", settings: { region: "ams-cloud" } };
-        const result = mapOpenstack(documents, options);
-        expect(canonical(mapOpenstack(rotated(documents, 1), options))).toEqual(canonical(result));
-        const topology = topologyOf([result]);
+        });
+        // A source per project; one of them (or none) describes the hypervisor hosts, the others name them.
+        const results = OS_PROJECTS.map((_, p) => {
+          const rows = servers.filter((s) => s.project === p).map(rowOf);
+          const documents = split ? [rows.filter((_, n) => n % 2 === 0), rows.filter((_, n) => n % 2 === 1)] : [rows];
+          const options = { source: `ams-${p}`, settings: { region: "ams-cloud", "describe-hosts": String(describer === p) } };
+          const result = mapOpenstack(documents, options);
+          expect(canonical(mapOpenstack(rotated(documents, 1), options))).toEqual(canonical(result));
+          return result;
+        });
+        const topology = topologyOf(results);
         for (const x of servers) {
           for (const y of servers) {
             if (x === y) continue;

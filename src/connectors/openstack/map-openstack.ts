@@ -10,6 +10,12 @@ import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type Connecto
  * - `OS-EXT-SRV-ATTR:host` (the "Host" column, shown to admins) is the host. `hostId` is not
  *   used: Nova hashes it with the project, so two projects' servers on one host get different
  *   hostIds, and treating them as different hosts would prove a separation that is not there.
+ * - One cloud may be synced as several sources (a project each). A hypervisor host is then
+ *   seen by all of them, but only one source may describe it (ids are unique per kind across
+ *   sources): `describe-hosts: false` makes a source name its servers' hosts without describing
+ *   them, as Azure names another subscription's dedicated host. Every source names a host by
+ *   the same id (`<region>/<host>`), so servers of two sources on one host share it; a host no
+ *   source describes is dangling and proves no host apart from any other.
  * - A server group is a workload; its policy is a HOST rule: `anti-affinity` HARD,
  *   `soft-anti-affinity` SOFT, with `max_server_per_host` as maxPerDomain.
  * - The tenant: the `tenant` property (configurable), else the project (`project-tenants`
@@ -40,6 +46,7 @@ export function mapOpenstack(documents: unknown[], options: ConnectorOptions): C
     tenantKey: setting(options, "tenant-property", "tenant"),
     defaultTenant: setting(options, "default-tenant"),
     tenantOfProject: (project: string | undefined) => (project ? (projectTenants.get(project) ?? project) : undefined),
+    describeHosts: describesHosts(b, options),
   };
   const { servers, groups } = readDocuments(b, documents);
   const groupOf = mapServerGroups(cloud, groups);
@@ -55,7 +62,26 @@ interface Cloud {
   tenantKey: string;
   defaultTenant: string | undefined;
   tenantOfProject: (project: string | undefined) => string | undefined;
+  /** Whether this source describes the hypervisor hosts it names (one source per cloud does). */
+  describeHosts: boolean;
 }
+
+const DESCRIBE_HOSTS = "describe-hosts";
+
+/** The `describe-hosts` setting: true unless "false" (another source of the cloud describes its hosts). */
+function describesHosts(b: SnapshotBuilder, options: ConnectorOptions): boolean {
+  const value = setting(options, DESCRIBE_HOSTS, "true").trim().toLowerCase();
+  if (value !== "true" && value !== "false") b.warn("settings", `${DESCRIBE_HOSTS} is "true" or "false", not "${value}"; describing the hosts`);
+  return value !== "false";
+}
+
+/** What a refused second source of one cloud should change (connector.ts, `ownershipHints`). */
+export const OPENSTACK_OWNERSHIP_HINTS = {
+  hosts:
+    `another source describes these hypervisor hosts (one OpenStack cloud synced as two sources?): only one source may describe a cloud's hosts; ` +
+    `set ${DESCRIBE_HOSTS}: false on every other source of the cloud (in sources.yaml, or --set ${DESCRIBE_HOSTS}=false): it then names its servers' hosts without describing them`,
+  virtualMachines: `another source lists these servers (one OpenStack cloud synced as two sources?): list each project's servers in one source only (an export with --all-projects lists every project's)`,
+};
 
 /** Servers and server groups, from `openstack server list`/`server group list` output or the API's. */
 function readDocuments(b: SnapshotBuilder, documents: unknown[]) {
@@ -97,7 +123,7 @@ function mapServerGroups({ b, defaultTenant, tenantOfProject }: Cloud, groups: S
 }
 
 /** Running servers as VMs on their hypervisor host (when shown) or in their zone. */
-function mapServers({ b, region, tenantKey, defaultTenant, tenantOfProject }: Cloud, servers: Server[], groupOf: Map<string, string>) {
+function mapServers({ b, region, tenantKey, defaultTenant, tenantOfProject, describeHosts }: Cloud, servers: Server[], groupOf: Map<string, string>) {
   let hashedOnly = 0;
   for (const server of servers) {
     const id = str(pick(server, "ID", "id"))!;
@@ -120,7 +146,8 @@ function mapServers({ b, region, tenantKey, defaultTenant, tenantOfProject }: Cl
     const workload = groupOf.get(id) ?? null;
     if (hostName) {
       const host = `${region}/${hostName}`;
-      b.add("hosts", { id: host, datacenter });
+      // Named by every source of the cloud, described by one (describe-hosts): the same machine to all of them.
+      if (describeHosts) b.add("hosts", { id: host, datacenter });
       b.add("virtualMachines", { id, host, tenant, workload, dedicated: false });
     } else {
       b.add("virtualMachines", { id, datacenter, tenant, workload, dedicated: false });
