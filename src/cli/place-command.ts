@@ -27,6 +27,7 @@ interface PlaceOptions {
   replica?: string;
   runtime?: string;
   privileged?: boolean;
+  nodeFiles?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -69,6 +70,7 @@ export function addPlaceCommand(program: Command) {
     .option("--replica <kind>", "container or vm (default: a container in a VM or node, a VM on a host)")
     .option("--runtime <runtime>", "a container replica's runtime (runc, gvisor, kata…)")
     .option("--privileged", "the container replica has its node's rights (privileged, hostPID, a hostPath volume…)")
+    .option("--node-files", "the container replica mounts its node's files (a hostPath volume): no wall of its own, even under kata")
     .action(commandAction((workload: string | undefined, o: PlaceOptions) => place(serviceClient(process.env, o.url), workload, o)));
 }
 
@@ -88,7 +90,7 @@ async function place(client: ServiceClient, workload: string | undefined, o: Pla
     workload: described ? null : (workload ?? null),
     describe: described,
     candidates,
-    replica: kind ? { kind, runtime: o.runtime ?? null, privileged: o.privileged ?? null } : null,
+    replica: kind ? { kind, runtime: o.runtime ?? null, privileged: o.privileged ?? null, nodeFiles: o.nodeFiles ?? null } : null,
   });
   const nodes = placementAdvice.candidates.nodes;
   if (o.format === "json") printResult(placementAdvice, o);

@@ -140,6 +140,7 @@ export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>) {
       source: src(r),
       runtime: r.runtime ?? "runc",
       privileged: r.privileged ?? false,
+      nodeFiles: r.nodeFiles ?? false,
       tenant: r.tenant,
       workload: workloadOf(r),
       virtualMachine: r.virtualMachine ?? null,
