@@ -95,7 +95,8 @@ export function nodePlace(topology: Topology, options: ConnectorOptions, node: N
 
 /**
  * What the object brings to its node: a pod is a container with its runtime class's wall (none
- * of its own under runc when it has its node's rights, as the connector maps it); a
+ * of its own under runc when it has its node's rights, nor under any runtime when it mounts
+ * its node's files, as the connector maps it); a
  * VMI (a VM inside its virt-launcher pod) brings a VIRTUAL_MACHINE wall, as a Kata pod does.
  */
 function replicaOf(options: ConnectorOptions, object: K8sObject): ReplicaKind {
