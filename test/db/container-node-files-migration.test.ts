@@ -32,9 +32,7 @@ describe(`migration ${MIGRATION}`, () => {
     expect(await t.db.sql.query(`SELECT row ? 'node_files' AS has FROM inventory_row_version WHERE table_name = 'container'`)).toEqual([{ has: false }]);
     expect(await migrate(t.db.sql)).toContain(MIGRATION);
     expect(await t.db.sql.query(`SELECT key, runtime, privileged, node_files FROM container`)).toEqual([{ key: "c-1", runtime: "firecracker", privileged: true, node_files: false }]);
-    const past = await t.db.sql.query(
-      `SELECT r.key, r.runtime, r.privileged, r.node_files FROM inventory_row_version h CROSS JOIN LATERAL jsonb_populate_record(NULL::container, h.row) r WHERE h.table_name = 'container'`,
-    );
+    const past = await t.db.sql.query(`SELECT r.key, r.runtime, r.privileged, r.node_files FROM inventory_row_version h CROSS JOIN LATERAL jsonb_populate_record(NULL::container, h.row) r WHERE h.table_name = 'container'`);
     expect(past).toEqual([{ key: "c-1", runtime: "kata", privileged: true, node_files: false }]);
   });
 });
