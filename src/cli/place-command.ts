@@ -11,7 +11,7 @@ import { CliPlacementAdviceDocument, type AntiAffinityRuleInput, type IsolationL
  * the service like the other answers. Exit 0 when at least one candidate is PROVEN or
  * POSSIBLE, 1 when every candidate is refused: a script can gate a deployment on it.
  */
-interface PlaceOptions {
+export interface PlaceOptions {
   format: Format;
   list?: string;
   url?: string;
@@ -27,6 +27,7 @@ interface PlaceOptions {
   replica?: string;
   runtime?: string;
   privileged?: boolean;
+  nodeFiles?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -69,7 +70,22 @@ export function addPlaceCommand(program: Command) {
     .option("--replica <kind>", "container or vm (default: a container in a VM or node, a VM on a host)")
     .option("--runtime <runtime>", "a container replica's runtime (runc, gvisor, kata…)")
     .option("--privileged", "the container replica has its node's rights (privileged, hostPID, a hostPath volume…)")
+    .option("--node-files", "the container replica mounts its node's files (a hostPath volume): no wall of its own, even under kata")
     .action(commandAction((workload: string | undefined, o: PlaceOptions) => place(serviceClient(process.env, o.url), workload, o)));
+}
+
+/**
+ * The replica the options describe, or null for the service's default. --runtime, --privileged
+ * and --node-files describe a container: without --replica they make it one rather than go
+ * unread (the default in a VM is a plain runc container, which would prove more isolation
+ * than the replica asked about has).
+ */
+export function replicaInput(o: Pick<PlaceOptions, "replica" | "runtime" | "privileged" | "nodeFiles">) {
+  const container = o.runtime !== undefined || o.privileged === true || o.nodeFiles === true;
+  // Another word goes to the service as given, which refuses it naming the replica kinds.
+  const named = o.replica?.toLowerCase() === "vm" ? "VIRTUAL_MACHINE" : o.replica?.toLowerCase() === "container" ? "CONTAINER" : o.replica;
+  const kind = (named ?? (container ? "CONTAINER" : null)) as ReplicaKind | null;
+  return kind ? { kind, runtime: o.runtime ?? null, privileged: o.privileged ?? null, nodeFiles: o.nodeFiles ?? null } : null;
 }
 
 async function place(client: ServiceClient, workload: string | undefined, o: PlaceOptions): Promise<number> {
@@ -82,13 +98,11 @@ async function place(client: ServiceClient, workload: string | undefined, o: Pla
     anywhereInRegion: o.anywhereInRegion ?? null,
   };
   const described = o.tenant !== undefined ? { name: workload ?? null, tenant: o.tenant, minimumIsolation: o.minimumIsolation ?? null, antiAffinity: o.antiAffinity ?? null } : null;
-  // Another word goes to the service as given, which refuses it naming the replica kinds.
-  const kind = (o.replica === undefined ? null : o.replica.toLowerCase() === "vm" ? "VIRTUAL_MACHINE" : o.replica.toLowerCase() === "container" ? "CONTAINER" : o.replica) as ReplicaKind | null;
   const { placementAdvice } = await client.request(CliPlacementAdviceDocument, {
     workload: described ? null : (workload ?? null),
     describe: described,
     candidates,
-    replica: kind ? { kind, runtime: o.runtime ?? null, privileged: o.privileged ?? null } : null,
+    replica: replicaInput(o),
   });
   const nodes = placementAdvice.candidates.nodes;
   if (o.format === "json") printResult(placementAdvice, o);

@@ -9,8 +9,8 @@ const UNITS = new Set(["hosts", "virtualMachines", "containers"]);
  * times) → one record, the same whichever came first, that never proves more than either:
  * - a unit's placement fields that disagree are dropped (unknown placement, the worst case);
  * - lists (power domains, hazard zones) are united: more shared domains, never fewer;
- * - `dedicated` is true only when both say so, `privileged` when either does; of two runtimes
- *   the weaker wall is kept;
+ * - `dedicated` is true only when both say so, `privileged` and `nodeFiles` when either does;
+ *   of two runtimes the weaker wall is kept;
  * - a host two records put in different placement groups (or one in none) is in a group of
  *   its own, the two names joined: apart from no other host;
  * - any other scalar that disagrees keeps the smaller value (only for a stable answer).
@@ -30,7 +30,7 @@ export function mergeSnapshotRecords(kind: string, a: Record<string, unknown>, b
     if (UNITS.has(kind) && PLACEMENT.has(field)) continue;
     if (Array.isArray(x) || Array.isArray(y)) record[field] = union((x as unknown[]) ?? [], (y as unknown[]) ?? []);
     else if (field === "dedicated") record[field] = x === true && y === true;
-    else if (field === "privileged") record[field] = x === true || y === true;
+    else if (field === "privileged" || field === "nodeFiles") record[field] = x === true || y === true;
     // A host of its own is apart from every other; of two groups, neither's slots are its peers.
     else if (field === "placementGroup")
       record[field] = [x, y]

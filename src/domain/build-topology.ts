@@ -144,6 +144,7 @@ export function unitNodes(workloadOf: ReturnType<typeof ownWorkload>, intern: (t
       source: intern(src(r)),
       runtime: intern(r.runtime ?? "runc"),
       privileged: r.privileged ?? false,
+      nodeFiles: r.nodeFiles ?? false,
       tenant: intern(r.tenant),
       workload: internOrNull(workloadOf(r)),
       virtualMachine: r.virtualMachine ?? null,

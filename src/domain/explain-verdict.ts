@@ -1,4 +1,4 @@
-import { privilegeRemovesWall } from "./scale.ts";
+import { wallTakenBy, type WallTaker } from "./scale.ts";
 import type { SharedThing } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import type { EvidencePair, Verdict } from "./verdict.ts";
@@ -23,18 +23,27 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
 }
 
 /**
- * " Container c-1 is privileged: …" for each unit of the pair whose privilege is why nothing
- * separates them (the other side's only when the caller may see it); else "".
+ * " Container c-1 is privileged: …" (or "… mounts its node's files: …") for each unit of the
+ * pair whose privilege or node files are why nothing separates them (the other side's only
+ * when the caller may see it); else "".
  */
 export function privilegeNote(topology: Topology, pair: EvidencePair, redactOtherSide: boolean): string {
   if (pair.actual !== "PROCESS" || (pair.shared.kind === "UNIT" && pair.shared.contains)) return "";
   const units = redactOtherSide ? [pair.unit] : [pair.unit, pair.other];
-  const privileged = units.filter((unit) => {
-    const node = unit.kind === "container" ? topology.containers.get(unit.key) : undefined;
-    return node !== undefined && privilegeRemovesWall(node.runtime, node.privileged);
-  });
-  return privileged.map((unit) => ` ${capitalized(describeUnit(unit))} is privileged: it shares its node's kernel with full rights.`).join("");
+  return units
+    .map((unit) => {
+      const node = unit.kind === "container" ? topology.containers.get(unit.key) : undefined;
+      const taker = node ? wallTakenBy(node) : null;
+      return taker ? ` ${capitalized(describeUnit(unit))} ${WALL_TAKEN[taker]}` : "";
+    })
+    .join("");
 }
+
+/** Why a container has no wall of its own, in words (the reason `wallTakenBy` gives). */
+const WALL_TAKEN: Record<WallTaker, string> = {
+  privileged: "is privileged: it shares its node's kernel with full rights.",
+  nodeFiles: "mounts its node's files (a hostPath volume): it reads and writes them past its own wall, whatever its runtime.",
+};
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -64,7 +73,7 @@ export interface ExplainOptions {
    * unit nor the shared thing, only its kind ("a unit of globex", "share a host").
    */
   redactOtherSide?: boolean;
-  /** The topology the verdict read: with it, a privileged unit that leaves the pair without a wall is named. */
+  /** The topology the verdict read: with it, a privileged unit (or one with its node's files) that leaves the pair without a wall is named. */
   topology?: Topology;
 }
 

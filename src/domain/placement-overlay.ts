@@ -1,4 +1,5 @@
 import { NEW_REPLICA_KEY } from "./explain-verdict.ts";
+import type { ContainerRights } from "./scale.ts";
 import type { ContainerNode, Topology, UnitRef, VirtualMachineNode } from "./topology.ts";
 
 /*
@@ -10,8 +11,8 @@ import type { ContainerNode, Topology, UnitRef, VirtualMachineNode } from "./top
 /** Where the new replica goes: in a VM or on a host (a Kubernetes node is one of these), or somewhere in a datacenter. */
 export type CandidatePlace = { kind: "virtualMachine" | "host" | "datacenter"; key: string };
 
-/** What the new replica is: a container (with its runtime, and whether it has its node's rights) or a VM. */
-export type ReplicaKind = { kind: "container"; runtime: string; privileged: boolean } | { kind: "virtualMachine" };
+/** What the new replica is: a container (with its runtime, and whether it has its node's rights or files) or a VM. */
+export type ReplicaKind = ({ kind: "container" } & ContainerRights) | { kind: "virtualMachine" };
 
 class PlusOne<V> implements ReadonlyMap<string, V> {
   constructor(
@@ -50,7 +51,7 @@ class PlusOne<V> implements ReadonlyMap<string, V> {
 
 /** The replica's kind where none was asked for: a container in a VM or node, a VM on a host or in a datacenter. */
 export function defaultReplicaKind(place: CandidatePlace): ReplicaKind {
-  return place.kind === "virtualMachine" ? { kind: "container", runtime: "runc", privileged: false } : { kind: "virtualMachine" };
+  return place.kind === "virtualMachine" ? { kind: "container", runtime: "runc", privileged: false, nodeFiles: false } : { kind: "virtualMachine" };
 }
 
 /**
@@ -65,6 +66,7 @@ export function withNewReplica(topology: Topology, place: CandidatePlace, replic
       source: "",
       runtime: replica.runtime,
       privileged: replica.privileged,
+      nodeFiles: replica.nodeFiles,
       tenant,
       workload,
       virtualMachine: place.kind === "virtualMachine" ? place.key : null,

@@ -57,21 +57,35 @@ export function runtimeBoundary(runtime: string): IsolationLevel {
   }
 }
 
-/**
- * The wall of a container: the one place that decides it (docs/separation.md, "A privileged
- * container"). A privileged one (host namespaces, node mounts, full capabilities) has its
- * node's rights: under runc-class runtimes it shares its node's kernel with them, so its own
- * wall is PROCESS. In a micro-VM the rights stop at the micro-VM's own kernel: still a
- * VIRTUAL_MACHINE. Under gVisor, PROCESS too: a host path is served to the sandbox from the
- * node's files, and whether a privileged sandbox is refused or confined depends on runsc's
- * version and flags, which no snapshot shows.
- */
-export function containerWall(runtime: string, privileged: boolean): IsolationLevel {
-  const wall = runtimeBoundary(runtime);
-  return privileged && wall !== "VIRTUAL_MACHINE" ? "PROCESS" : wall;
+/** What of a container decides its wall: its runtime, and the node's rights or files it has. */
+export interface ContainerRights {
+  runtime: string;
+  /** Has its node's rights (privileged, host namespaces, SYS_ADMIN…). */
+  privileged: boolean;
+  /** Mounts its node's files (a hostPath volume). */
+  nodeFiles: boolean;
 }
 
-/** True when privilege takes a container's own wall away (runc-class and gVisor runtimes). */
-export function privilegeRemovesWall(runtime: string, privileged: boolean): boolean {
-  return privileged && containerWall(runtime, privileged) !== runtimeBoundary(runtime);
+/** Why a container has no wall of its own: its node's rights, or its node's files. */
+export type WallTaker = "privileged" | "nodeFiles";
+
+/**
+ * What takes a container's own wall away, or null: the one place that decides it
+ * (docs/separation.md, "A privileged container" and "A container with its node's files").
+ * A privileged one (host namespaces, node mounts, full capabilities) has its node's rights:
+ * under runc-class runtimes it shares its node's kernel with them. In a micro-VM the rights
+ * stop at the micro-VM's own kernel. Under gVisor they do not: a host path is served to the
+ * sandbox from the node's files, and whether a privileged sandbox is refused or confined
+ * depends on runsc's version and flags, which no snapshot shows. The node's files reach past
+ * every runtime: a micro-VM gets them shared in from the node (virtio-fs), so what the pod
+ * writes there, the node and every other pod on it read.
+ */
+export function wallTakenBy(container: ContainerRights): WallTaker | null {
+  if (container.privileged && runtimeBoundary(container.runtime) !== "VIRTUAL_MACHINE") return "privileged";
+  return container.nodeFiles ? "nodeFiles" : null;
+}
+
+/** The wall of a container: its runtime's, or PROCESS (none of its own) when `wallTakenBy` says what takes it. */
+export function containerWall(container: ContainerRights): IsolationLevel {
+  return wallTakenBy(container) ? "PROCESS" : runtimeBoundary(container.runtime);
 }

@@ -73,7 +73,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
     if (kind === "container") {
       const node = topology.containers.get(key);
       // A dangling container counts as runc.
-      chain.links.push({ kind, key, boundary: node ? containerWall(node.runtime, node.privileged) : "CONTAINER", dedicatedTo: null, synced: !!node });
+      chain.links.push({ kind, key, boundary: node ? containerWall(node) : "CONTAINER", dedicatedTo: null, synced: !!node });
       if (!node) break;
       chain.sources.push(node.source);
       if (node.virtualMachine) current = { kind: "virtualMachine", key: node.virtualMachine };
@@ -212,7 +212,7 @@ function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: s
   if (kind === "container") {
     const node = topology.containers.get(key);
     const next: UnitRef | null = node?.virtualMachine ? { kind: "virtualMachine", key: node.virtualMachine } : node?.host ? { kind: "host", key: node.host } : null;
-    return !node || !next ? null : { link: { kind, key, boundary: containerWall(node.runtime, node.privileged), dedicatedTo: null, synced: true }, source: node.source, next };
+    return !node || !next ? null : { link: { kind, key, boundary: containerWall(node), dedicatedTo: null, synced: true }, source: node.source, next };
   }
   if (kind === "virtualMachine") {
     const node = topology.virtualMachines.get(key);

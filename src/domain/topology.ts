@@ -21,6 +21,8 @@ export interface ContainerNode {
   runtime: string;
   /** Has its node's rights (docs/separation.md): its wall is then `containerWall`'s. */
   privileged: boolean;
+  /** Mounts its node's files, a hostPath volume (docs/separation.md): its wall is then `containerWall`'s under every runtime. */
+  nodeFiles: boolean;
   tenant: string;
   workload: string | null;
   virtualMachine: string | null;

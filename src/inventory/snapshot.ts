@@ -127,6 +127,8 @@ export const INVENTORY = {
       runtime: textOr("runc"),
       /** Has its node's rights (privileged, host namespaces, a node mount, SYS_ADMIN): docs/separation.md. */
       privileged: flag(),
+      /** Mounts its node's files (a hostPath volume), which reach past every runtime's wall: docs/separation.md. */
+      nodeFiles: flag(),
       tenant: requiredReference("tenants"),
       workload: reference("workloads"),
     },

@@ -15,7 +15,7 @@ export const COLUMNS = {
   racks: `key, source, datacenter, power_domains AS "powerDomains", network_domains AS "networkDomains"`,
   hosts: `key, source, rack, datacenter, dedicated_to AS "dedicatedTo", placement_group AS "placementGroup"`,
   virtualMachines: `key, source, tenant, workload, dedicated, host, container, datacenter`,
-  containers: `key, source, runtime, privileged, tenant, workload, virtual_machine AS "virtualMachine", host`,
+  containers: `key, source, runtime, privileged, node_files AS "nodeFiles", tenant, workload, virtual_machine AS "virtualMachine", host`,
   tenants: `key, source, organization, name`,
   // An operator's rules, where set, take the place of the snapshot's.
   workloads: `key, source, tenant, minimum_isolation AS "minimumIsolation", min_healthy_replicas AS "minHealthyReplicas",

@@ -1,4 +1,4 @@
-import { podHasNodeRights } from "../connectors/kubernetes/pod-node-rights.ts";
+import { mountsNodeFiles, podHasNodeRights } from "../connectors/kubernetes/pod-node-rights.ts";
 import { kubernetesSettings, nodeUnitOf, runtimeOf, spreadRules, workloadOf, type K8sObject } from "../connectors/kubernetes/map-kubernetes.ts";
 import type { ConnectorOptions } from "../connectors/connector.ts";
 import { placementAdvice, type AdviceWorkload, type CandidateAdvice } from "../domain/placement-advice.ts";
@@ -95,13 +95,14 @@ export function nodePlace(topology: Topology, options: ConnectorOptions, node: N
 
 /**
  * What the object brings to its node: a pod is a container with its runtime class's wall (none
- * of its own under runc when it has its node's rights, as the connector maps it); a
+ * of its own under runc when it has its node's rights, nor under any runtime when it mounts
+ * its node's files, as the connector maps it); a
  * VMI (a VM inside its virt-launcher pod) brings a VIRTUAL_MACHINE wall, as a Kata pod does.
  */
 function replicaOf(options: ConnectorOptions, object: K8sObject): ReplicaKind {
-  if (object.kind === "VirtualMachineInstance") return { kind: "container", runtime: "kata", privileged: false };
+  if (object.kind === "VirtualMachineInstance") return { kind: "container", runtime: "kata", privileged: false, nodeFiles: false };
   const runtime = runtimeOf(object.spec?.runtimeClassName as string | undefined, kubernetesSettings(options).classes);
-  return { kind: "container", runtime, privileged: podHasNodeRights(object.spec) };
+  return { kind: "container", runtime, privileged: podHasNodeRights(object.spec), nodeFiles: mountsNodeFiles(object.spec) };
 }
 
 /**

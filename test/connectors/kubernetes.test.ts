@@ -3,6 +3,7 @@ import { vmKeyFromProviderId } from "../../src/connectors/vm-key-from-provider-i
 import { mapKubernetes } from "../../src/connectors/kubernetes/map-kubernetes.ts";
 import { validateSnapshot } from "../../src/inventory/validate-snapshot.ts";
 import { fixture, ids, record } from "./fixtures.ts";
+import { actual, container, topologyOf } from "./truth-support.ts";
 
 const cluster = fixture("kubernetes", "nodes-pods-namespaces.json");
 const vmis = fixture("kubernetes", "vmi.json");
@@ -17,6 +18,7 @@ describe("the Kubernetes connector", () => {
       virtualMachine: "i-0a1b2c3d4e5f60010",
       runtime: "runc",
       privileged: false,
+      nodeFiles: false,
       tenant: "acme",
       workload: "payments/checkout-api",
     });
@@ -49,6 +51,7 @@ describe("the Kubernetes connector", () => {
     expect(privileged("ci/ipc-bench")).toBe(true); // hostIPC
     expect(privileged("shop/cart-6b8f9d7c5-k2j4n")).toBe(true); // a privileged ephemeral (debug) container
     expect(record(mapped, "containers", "shop/sandboxed-builder")).toMatchObject({ runtime: "kata", privileged: true });
+    expect(record(mapped, "containers", "ci/kata-runner")).toMatchObject({ runtime: "kata", privileged: true });
     // The node's network alone, capabilities that stay inside, emptyDir and configMap volumes: no node rights.
     expect(privileged("edge/ingress-nginx-controller-5c8d66c76d-t7l9p")).toBe(false);
     expect(privileged("shop/catalog-0")).toBe(false);
@@ -56,9 +59,15 @@ describe("the Kubernetes connector", () => {
     expect(validateSnapshot(mapped).ok).toBe(true);
   });
 
-  it("warns about a micro-VM pod with a hostPath volume: the node's files reach past its wall, which no snapshot field says yet", () => {
-    const { warnings: said } = map({}, [cluster, fixture("kubernetes", "node-rights-pods.json")]);
-    expect(said.filter((w) => w.message.includes("hostPath"))).toEqual([{ subject: "shop/sandboxed-builder", message: expect.stringContaining("shares its node's files into its micro-VM") }]);
+  it("marks a pod with a hostPath volume nodeFiles, whatever its runtime: a Kata pod's micro-VM gets its node's files shared in, so it has no wall of its own", () => {
+    const { snapshot: mapped, warnings: said } = map({}, [cluster, fixture("kubernetes", "node-rights-pods.json")]);
+    const withFiles = mapped.containers?.filter((c) => c.nodeFiles).map((c) => c.id);
+    expect(withFiles).toEqual(["kube-system/aws-node-9fj2k", "monitoring/node-exporter-7xq4m", "shop/sandboxed-builder"]);
+    expect(said.filter((w) => w.message.includes("hostPath"))).toEqual([]);
+    // Both Kata pods are privileged on one node; the one with the node's files has no wall, the other keeps its micro-VM's.
+    const topology = topologyOf([{ snapshot: mapped, warnings: said }]);
+    expect(actual(topology, container("shop/sandboxed-builder"), container("ci/kata-runner"))).toBe("PROCESS");
+    expect(actual(topology, container("ci/kata-runner"), container("shop/catalog-0"))).toBe("CONTAINER");
   });
 
   it("takes the tenant from the namespace's label or annotation, else the namespace's name", () => {

@@ -13,6 +13,15 @@ describe("two records of one object", () => {
     expect(ab.conflicts.sort()).toEqual(["datacenter", "dedicated", "host", "runtime"]);
   });
 
+  it("keep a container's node rights and node files when either record has them", () => {
+    const kata = { id: "shop/builder", host: "n1", tenant: "acme", runtime: "kata", privileged: false, nodeFiles: true };
+    const plain = { id: "shop/builder", host: "n1", tenant: "acme", runtime: "kata", privileged: true, nodeFiles: false };
+    const merged = mergeSnapshotRecords("containers", kata, plain);
+    expect(merged).toEqual(mergeSnapshotRecords("containers", plain, kata));
+    expect(merged.record).toEqual({ ...kata, privileged: true, nodeFiles: true });
+    expect(merged.conflicts).toEqual(["nodeFiles", "privileged"]);
+  });
+
   it("put a host two records place in different placement groups (or one in none) in a group of its own, apart from no other host", () => {
     const slot = { id: "h", rack: "r", placementGroup: "aws/pg-1" };
     const merged = mergeSnapshotRecords("hosts", slot, { id: "h", rack: "r", placementGroup: "aws/pg-2" });

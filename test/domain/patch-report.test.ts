@@ -83,6 +83,7 @@ function mutator(fleet: Fleet, r: () => number) {
     () => Object.assign(pick(fleet.workloads), { tenant: pick(ids("tenants")) }),
     () => fleet.workloads.push({ id: `w-new${serial++}`, tenant: pick(ids("tenants")), minimumIsolation: pick(LEVELS) }),
     () => Object.assign(pick(fleet.containers), { privileged: chance(0.5) }),
+    () => Object.assign(pick(fleet.containers), { nodeFiles: chance(0.5) }),
   ];
   // Unit changes most often, as in a sync; the rest now and then.
   return () => (chance(0.4) ? pick(mutations.slice(0, 12)) : pick(mutations))();

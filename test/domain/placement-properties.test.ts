@@ -47,14 +47,15 @@ const scenario = fc.record({
   onHost: fc.constantFrom("vm", "runc", "gvisor", "kata"),
   inVm: fc.constantFrom("runc", "gvisor", "kata"),
   privileged: fc.boolean(),
+  nodeFiles: fc.boolean(),
 });
 
-type Replica = { onHost: string; inVm: string; privileged: boolean };
+type Replica = { onHost: string; inVm: string; privileged: boolean; nodeFiles: boolean };
 const replicaKind = (place: CandidatePlace, r: Replica): ReplicaKind =>
   place.kind === "virtualMachine"
-    ? { kind: "container", runtime: r.inVm, privileged: r.privileged }
+    ? { kind: "container", runtime: r.inVm, privileged: r.privileged, nodeFiles: r.nodeFiles }
     : place.kind === "host" && r.onHost !== "vm"
-      ? { kind: "container", runtime: r.onHost, privileged: r.privileged }
+      ? { kind: "container", runtime: r.onHost, privileged: r.privileged, nodeFiles: r.nodeFiles }
       : { kind: "virtualMachine" };
 
 /** The inventory with the workload's rules (and the described workload's record) in it. */
@@ -77,7 +78,7 @@ function inGroups(input: TopologyInput, groups: (string | null)[]): TopologyInpu
 /** The replica as the inventory would record it. */
 function replicaRecord(place: CandidatePlace, workload: AdviceWorkload, kind: ReplicaKind): Record<string, unknown> {
   const common = { id: NEW, tenant: workload.tenant, workload: workload.key };
-  if (kind.kind === "container") return { ...common, [place.kind === "host" ? "host" : "virtualMachine"]: place.key, runtime: kind.runtime, privileged: kind.privileged, kind: "container" };
+  if (kind.kind === "container") return { ...common, [place.kind === "host" ? "host" : "virtualMachine"]: place.key, runtime: kind.runtime, privileged: kind.privileged, nodeFiles: kind.nodeFiles, kind: "container" };
   if (place.kind === "host") return { ...common, host: place.key, kind: "vm" };
   return { ...common, datacenter: place.key, kind: "vm" };
 }

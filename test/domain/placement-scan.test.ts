@@ -96,6 +96,7 @@ describe("placement advice, group by group, against every unit one by one", () =
           workload: fc.constantFrom("w1", "w2", "w3", "w4"),
           runtime: fc.constantFrom("runc", "gvisor", "kata"),
           privileged: fc.boolean(),
+          nodeFiles: fc.boolean(),
           redact: fc.boolean(),
         }),
         (s) => {
@@ -109,7 +110,7 @@ describe("placement advice, group by group, against every unit one by one", () =
             ...[...topology.virtualMachines.keys()].map((key) => ({ kind: "virtualMachine" as const, key })),
             ...[...topology.datacenters.keys()].map((key) => ({ kind: "datacenter" as const, key })),
           ];
-          const replica = (place: CandidatePlace): ReplicaKind => (place.kind === "virtualMachine" ? { kind: "container", runtime: s.runtime, privileged: s.privileged } : { kind: "virtualMachine" });
+          const replica = (place: CandidatePlace): ReplicaKind => (place.kind === "virtualMachine" ? { kind: "container", runtime: s.runtime, privileged: s.privileged, nodeFiles: s.nodeFiles } : { kind: "virtualMachine" });
           for (const advice of placementAdvice(topology, policy, workload, places, { replica, redactOthers: s.redact })) {
             const expected = oneByOne(topology, policy, workload, advice.place, replica(advice.place));
             if (!s.redact) expect({ place: advice.place, outcome: advice.outcome, levels: levelsOf(advice.reasons), closest: advice.closest }).toEqual({ place: advice.place, ...expected });

@@ -42,7 +42,7 @@ const otherVm = { kind: "virtualMachine" as const, key: "vm-other" };
 
 describe("a privileged container's wall", () => {
   it("is PROCESS under runc-class runtimes and gVisor, VIRTUAL_MACHINE in a micro-VM, the runtime's own when not privileged", () => {
-    const walls = ["runc", "crun", "gvisor", "runsc", "kata", "firecracker"].map((runtime) => [runtime, containerWall(runtime, false), containerWall(runtime, true)]);
+    const walls = ["runc", "crun", "gvisor", "runsc", "kata", "firecracker"].map((runtime) => [runtime, containerWall({ runtime, privileged: false, nodeFiles: false }), containerWall({ runtime, privileged: true, nodeFiles: false })]);
     expect(walls).toEqual([
       ["runc", "CONTAINER", "PROCESS"],
       ["crun", "CONTAINER", "PROCESS"],
@@ -94,12 +94,12 @@ describe("a privileged container's wall", () => {
     const topology = buildTopology(node({}));
     const api: AdviceWorkload = { key: "api", tenant: "acme", minimumIsolation: null, antiAffinity: [] };
     const place = { kind: "virtualMachine" as const, key: "node-1" };
-    const [refused] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "runc", privileged: true } });
+    const [refused] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "runc", privileged: true, nodeFiles: false } });
     expect(refused.outcome).toBe("REFUSED");
     expect(refused.reasons.join(" ")).toContain("(only a PROCESS boundary between them). The new container replica is privileged: it shares its node's kernel with full rights.");
-    const [kata] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "kata", privileged: true } });
+    const [kata] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "kata", privileged: true, nodeFiles: false } });
     expect(kata.outcome).toBe("PROVEN");
-    const [plain] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "runc", privileged: false } });
+    const [plain] = placementAdvice(topology, DEFAULT_POLICY, api, [place], { replica: { kind: "container", runtime: "runc", privileged: false, nodeFiles: false } });
     expect(plain.outcome).toBe("PROVEN");
   });
 });

@@ -71,8 +71,10 @@ function naive(input: TopologyInput, a: UnitRef, b: UnitRef): IsolationLevel {
     }
     const c = find(input.containers, u.key);
     const up = c.virtualMachine ? path({ kind: "virtualMachine", key: c.virtualMachine }) : path({ kind: "host", key: c.host });
-    // A privileged container has its node's rights: no wall of its own, unless a micro-VM holds it.
-    return [{ id: `container:${u.key}`, wall: c.privileged && c.runtime !== "kata" ? "PROCESS" : WALL[c.runtime] }, ...up];
+    // A privileged container has its node's rights: no wall of its own, unless a micro-VM holds
+    // it. One with its node's files has none under any runtime: they are shared into a micro-VM.
+    const walled = c.nodeFiles ? false : c.privileged ? c.runtime === "kata" : true;
+    return [{ id: `container:${u.key}`, wall: walled ? WALL[c.runtime] : "PROCESS" }, ...up];
   };
   const pa = path(a);
   const pb = path(b);

@@ -152,31 +152,31 @@ describe("validateSnapshot", () => {
     ]);
   });
 
-  it("takes a container's privileged as true or false only, default false, and names where another value stands", () => {
+  it.each(["privileged", "nodeFiles"] as const)("takes a container's %s as true or false only, default false, and names where another value stands", (field) => {
     const base = { source: "s", tenants: [{ id: "t", organization: "o" }], hosts: [{ id: "h" }] };
     const containers = [
       { id: "c0", host: "h", tenant: "t" },
-      { id: "c1", host: "h", tenant: "t", privileged: true },
-      { id: "c2", host: "h", tenant: "t", privileged: "yes" },
-      { id: "c3", host: "h", tenant: "t", privileged: 1 },
+      { id: "c1", host: "h", tenant: "t", [field]: true },
+      { id: "c2", host: "h", tenant: "t", [field]: "yes" },
+      { id: "c3", host: "h", tenant: "t", [field]: 1 },
     ];
-    expect(problemsOf({ ...base, containers })).toEqual(["containers.2.privileged: must be true or false", "containers.3.privileged: must be true or false"]);
+    expect(problemsOf({ ...base, containers })).toEqual([`containers.2.${field}: must be true or false`, `containers.3.${field}: must be true or false`]);
     const result = validateSnapshot({ ...base, containers: containers.slice(0, 2) });
-    expect(result.ok && result.snapshot.containers.map((c) => c.privileged)).toEqual([false, true]);
+    expect(result.ok && result.snapshot.containers.map((c) => c[field])).toEqual([false, true]);
   });
 
   it("reads null as absent: every default applies", () => {
     const result = validateSnapshot({
       source: " s ",
       datacenters: [{ id: "dc", name: null, hazardZones: null }],
-      containers: [{ id: "c", tenant: "t", runtime: null, host: null, privileged: null }],
+      containers: [{ id: "c", tenant: "t", runtime: null, host: null, privileged: null, nodeFiles: null }],
       virtualMachines: [{ id: "v", tenant: "t", dedicated: null }],
       workloads: [{ id: "w", tenant: "t", antiAffinity: [{ level: "HOST", mode: null }], minimumIsolation: null, minHealthyReplicas: null }],
     });
     expect(result.ok && result.snapshot.source).toBe("s");
     if (!result.ok) return;
     expect(result.snapshot.datacenters[0]).toEqual({ id: "dc", name: null, provider: null, region: null, hazardZones: [], planet: null });
-    expect(result.snapshot.containers[0]).toEqual({ id: "c", virtualMachine: null, host: null, runtime: "runc", privileged: false, tenant: "t", workload: null });
+    expect(result.snapshot.containers[0]).toEqual({ id: "c", virtualMachine: null, host: null, runtime: "runc", privileged: false, nodeFiles: false, tenant: "t", workload: null });
     expect(result.snapshot.virtualMachines[0].dedicated).toBe(false);
     expect(result.snapshot.workloads[0]).toEqual({ id: "w", tenant: "t", minimumIsolation: null, antiAffinity: [{ level: "HOST", mode: "HARD" }], minHealthyReplicas: null });
     expect(problemsOf({ source: "s", tenants: [{ id: null, organization: "o" }] })).toEqual(["tenants.0.id: id is required"]);

@@ -146,6 +146,7 @@ function randomFleet(seed: number) {
     () => (placeContainer(some("cloud", "containers")), "cloud"),
     () => (Object.assign(some("kube", "containers"), { tenant: tenantId(), workload: workloadId(), runtime: pick(["runc", "kata"]) }), "kube"),
     () => (Object.assign(some("kube", "containers"), { privileged: chance(0.5) }), "kube"),
+    () => (Object.assign(some("kube", "containers"), { nodeFiles: chance(0.5) }), "kube"),
     () => (list("apps", "workloads").push(workload()), "apps"),
     () => (remove("apps", "workloads"), "apps"),
     // A workload moved to another tenant: its units' membership follows (build-topology.ts).

@@ -40,5 +40,18 @@ describe("a pod with its node's rights, for placement", () => {
 
   it("keeps its micro-VM's wall under Kata", () => {
     expect(outcome({ runtimeClassName: "kata-qemu", hostPID: true }).outcome).toBe("PROVEN");
+    expect(outcome({ runtimeClassName: "kata-qemu", containers: [{ name: "agent", image: "registry.example.com/agent:1.0", securityContext: { privileged: true } }] }).outcome).toBe("PROVEN");
+  });
+
+  it("loses it under Kata too with a hostPath volume: the node's files are shared into the micro-VM", () => {
+    for (const runtimeClassName of ["kata-qemu", "gvisor", undefined]) {
+      const advice = outcome({ runtimeClassName, volumes: [{ name: "cache", hostPath: { path: "/var/lib/agent-cache", type: "DirectoryOrCreate" } }] });
+      expect(advice.outcome).toBe("REFUSED");
+      expect(advice.reasons.join(" ")).toContain("(only a PROCESS boundary between them).");
+    }
+    const kata = outcome({ runtimeClassName: "kata-qemu", volumes: [{ name: "cache", hostPath: { path: "/var/lib/agent-cache" } }] });
+    expect(kata.reasons.join(" ")).toContain("The new container replica mounts its node's files (a hostPath volume): it reads and writes them past its own wall, whatever its runtime.");
+    // Another volume keeps the wall.
+    expect(outcome({ runtimeClassName: "kata-qemu", volumes: [{ name: "cache", emptyDir: {} }] }).outcome).toBe("PROVEN");
   });
 });

@@ -35,6 +35,8 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const r = rng(seed);
   // Privilege is drawn from a stream of its own, so every other draw (and each seed's fleet) stays as it was.
   const privileged = rng(seed ^ 0x5bd1e995);
+  // The node's files (a hostPath volume) too: a stream of their own, for the same reason.
+  const nodeFiles = rng(seed ^ 0x27d4eb2f);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
   // Each of `names` with chance 0.3; at least one when `atLeastOne`.
@@ -88,6 +90,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     } else {
       const c: Record<string, unknown> = { id: `c${i}`, tenant, runtime: pick(["runc", "crun", "gvisor", "kata"]) };
       if (privileged() < 0.25) c.privileged = true;
+      if (nodeFiles() < 0.2) c.nodeFiles = true;
       const where = r();
       // On a platform, most containers run in its nodes (t1's VMs), whoever they belong to.
       const nodes = o.platform && chance(0.6) ? vms.filter((vm) => vm.tenant === "t1") : [];

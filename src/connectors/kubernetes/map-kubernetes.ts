@@ -1,7 +1,6 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import type { AntiAffinityRule } from "../../inventory/snapshot.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
-import { runtimeBoundary } from "../../domain/scale.ts";
 import { mountsNodeFiles, podHasNodeRights } from "./pod-node-rights.ts";
 import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
@@ -16,8 +15,10 @@ import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
  * - A pod is one container unit (`<namespace>/<pod>`): its containers share its sandbox and
  *   network namespace, so the pod is what is isolated. Its runtime is its runtimeClassName's
  *   (gVisor, Kata, …) or runc. A pod with its node's rights (privileged, hostPID, hostIPC, a
- *   hostPath volume, SYS_ADMIN…: `podHasNodeRights`) is `privileged`. Pods that do not run
- *   (pending without a node, succeeded, failed) are left out.
+ *   hostPath volume, SYS_ADMIN…: `podHasNodeRights`) is `privileged`; one with a hostPath volume
+ *   (`mountsNodeFiles`) has `nodeFiles` too, which takes even a Kata pod's wall: the node's
+ *   files are shared into its micro-VM. Pods that do not run (pending without a node,
+ *   succeeded, failed) are left out.
  * - Tenant: the namespace's label (`tenant-label`, default tenancy.io/tenant) or annotation,
  *   else the namespace's name (never the pod's own label, which its author writes). Workload: the owner (a Deployment
  *   through its ReplicaSet, a StatefulSet, a DaemonSet) or the `workload-label`, as
@@ -149,9 +150,6 @@ function mapNodes(b: SnapshotBuilder, nodes: K8sObject[], nodesAs: string, platf
   return nodeUnit;
 }
 
-/** A snapshot cannot say this yet (docs/separation.md, "Not covered"), so at least the sync says it. */
-const MICRO_VM_HOST_PATH = "its hostPath volume shares its node's files into its micro-VM, which reaches the node past its VIRTUAL_MACHINE wall; the snapshot cannot say so, and the wall is still counted";
-
 /** Running pods as containers on their node's unit; returns "<namespace>/<pod>" by uid. */
 function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObject[], nodeUnit: ReturnType<typeof mapNodes>) {
   const podUnits = new Map<string, string>(); // "<namespace>/<pod>" by uid
@@ -171,8 +169,7 @@ function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObje
     if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
     const runtime = runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes);
-    b.add("containers", { id, ...parent, runtime, privileged: podHasNodeRights(pod.spec), tenant, workload });
-    if (runtimeBoundary(runtime) === "VIRTUAL_MACHINE" && mountsNodeFiles(pod.spec)) b.warn(id, MICRO_VM_HOST_PATH);
+    b.add("containers", { id, ...parent, runtime, privileged: podHasNodeRights(pod.spec), nodeFiles: mountsNodeFiles(pod.spec), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
   }
   return podUnits;

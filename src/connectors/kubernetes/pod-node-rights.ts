@@ -38,7 +38,10 @@ export function podHasNodeRights(spec: Record<string, unknown> | undefined): boo
   return containers.some((container) => isObject(container) && contextHasNodeRights(container.securityContext as SecurityContext | undefined));
 }
 
-/** True when the pod has a hostPath volume: the node's files, whatever its runtime. */
+/**
+ * True when the pod has a hostPath volume: the node's files, whatever its runtime (a micro-VM
+ * gets them shared in from the node), so its snapshot record's `nodeFiles`.
+ */
 export function mountsNodeFiles(spec: Record<string, unknown> | undefined): boolean {
   return listOf((spec as PodSpecRights | undefined)?.volumes).some((volume) => isObject(volume) && volume.hostPath != null);
 }

@@ -187,6 +187,8 @@ export type PlacementOutcome =
 export type ReplicaInput = {
   /** CONTAINER or VIRTUAL_MACHINE. */
   kind: ReplicaKind;
+  /** True for a container that mounts its node's files (a hostPath volume): under every runtime, kata and firecracker too, it then has no wall of its own (PROCESS); default false. */
+  nodeFiles?: boolean | null | undefined;
   /** True for a container with its node's rights (privileged, hostPID, hostIPC, a hostPath volume, SYS_ADMIN…): under runc or gVisor it then has no wall of its own (PROCESS); default false. */
   privileged?: boolean | null | undefined;
   /** A container's runtime (runc, gvisor, kata, …); default runc. */

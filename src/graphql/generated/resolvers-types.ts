@@ -284,7 +284,7 @@ export type ConnectorWarning = {
   subject: Scalars['String']['output'];
 };
 
-/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker has none of its own (PROCESS). */
+/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker, and one that mounts its node's files under any, has none of its own (PROCESS). */
 export type Container = ComputeUnit & Node & {
   __typename?: 'Container';
   /** The host it runs on directly; null when none or not synced. */
@@ -295,6 +295,8 @@ export type Container = ComputeUnit & Node & {
   id: Scalars['ID']['output'];
   /** The inventory id. */
   key: Scalars['String']['output'];
+  /** True when it mounts its node's files (a hostPath volume): what it writes there its node and every other container on it read, and a micro-VM (kata, firecracker) gets them shared in from the node, so under every runtime its own wall is PROCESS. */
+  nodeFiles: Scalars['Boolean']['output'];
   /** True when it has its node's rights (privileged, the node's PID or IPC namespace, a hostPath volume, SYS_ADMIN…): its processes reach everything else on its node, so unless its runtime is a micro-VM (kata, firecracker) its own wall is PROCESS, not CONTAINER or SANDBOX. */
   privileged: Scalars['Boolean']['output'];
   /** Its runtime (runc, crun, gvisor, runsc, kata, firecracker, …). */
@@ -320,7 +322,7 @@ export type Container = ComputeUnit & Node & {
 };
 
 
-/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker has none of its own (PROCESS). */
+/** A container. Its runtime sets its wall: gvisor/runsc a SANDBOX, kata/firecracker a VIRTUAL_MACHINE, any other a CONTAINER; a privileged one under any but kata/firecracker, and one that mounts its node's files under any, has none of its own (PROCESS). */
 export type ContainerVirtualMachinesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -1801,6 +1803,8 @@ export type RackEdge = {
 export type ReplicaInput = {
   /** CONTAINER or VIRTUAL_MACHINE. */
   kind: ReplicaKind;
+  /** True for a container that mounts its node's files (a hostPath volume): under every runtime, kata and firecracker too, it then has no wall of its own (PROCESS); default false. */
+  nodeFiles?: InputMaybe<Scalars['Boolean']['input']>;
   /** True for a container with its node's rights (privileged, hostPID, hostIPC, a hostPath volume, SYS_ADMIN…): under runc or gVisor it then has no wall of its own (PROCESS); default false. */
   privileged?: InputMaybe<Scalars['Boolean']['input']>;
   /** A container's runtime (runc, gvisor, kata, …); default runc. */
@@ -3315,6 +3319,7 @@ export type ContainerResolvers<ContextType = Context, ParentType extends Resolve
   hostKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nodeFiles?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   privileged?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   runtime?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   source?: Resolver<ResolversTypes['Source'], ParentType, ContextType>;

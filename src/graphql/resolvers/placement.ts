@@ -28,7 +28,7 @@ interface AdviceArgs {
   workload?: string | null;
   describe?: DescribedInput | null;
   candidates: CandidateRequest;
-  replica?: { kind: "CONTAINER" | "VIRTUAL_MACHINE"; runtime?: string | null; privileged?: boolean | null } | null;
+  replica?: { kind: "CONTAINER" | "VIRTUAL_MACHINE"; runtime?: string | null; privileged?: boolean | null; nodeFiles?: boolean | null } | null;
 }
 
 const KIND = { host: "HOST", virtualMachine: "VIRTUAL_MACHINE", datacenter: "DATACENTER" } as const;
@@ -93,7 +93,7 @@ export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlac
     return { kind: "virtualMachine" };
   }
   if (place.kind === "datacenter") throw badUserInput(`a container replica needs a VM or a host, not somewhere in datacenter ${place.key}`, "replica.kind");
-  return { kind: "container", runtime: replica.runtime ?? "runc", privileged: replica.privileged ?? false };
+  return { kind: "container", runtime: replica.runtime ?? "runc", privileged: replica.privileged ?? false, nodeFiles: replica.nodeFiles ?? false };
 }
 
 export const placementQueries: QueryResolvers = {
