@@ -57,7 +57,11 @@ describe("a host in one of two datacenters", () => {
   });
 
   it("is at risk from its rack's failure and from either datacenter's, lost to none of them", () => {
-    for (const [level, domain] of [["RACK", "r-7"], ["DATACENTER", "ams1"], ["DATACENTER", "fra1"]] as const) {
+    for (const [level, domain] of [
+      ["RACK", "r-7"],
+      ["DATACENTER", "ams1"],
+      ["DATACENTER", "fra1"],
+    ] as const) {
       const impact = workloadImpactOf(level, domain);
       expect(impact?.lost.map((r) => r.key) ?? [], `${level} ${domain}`).not.toContain("v-7");
     }
