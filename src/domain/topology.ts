@@ -111,18 +111,18 @@ export interface Topology {
 /** When each source last synced: the freshness of its objects. Kept apart from the topology, which changes less often. */
 export type Freshness = ReadonlyMap<string, Date>;
 
+/** Why a host's place is not known: its synced rack, and the other datacenter it names itself. */
+export interface HostPlaceConflict {
+  rack: RackNode;
+  named: string;
+}
+
 /**
  * A host that names a datacenter other than its synced rack's (the rack described by another
  * source, or moved since): it is in one of the two, and the data cannot say which. Null for a
  * host whose place is not contradicted. Syncs warn about it (src/inventory); the rules read
  * such a host's rack and datacenter as not known (docs/separation.md), never the rack's.
  */
-export interface HostPlaceConflict {
-  rack: RackNode;
-  /** The datacenter the host itself names. */
-  named: string;
-}
-
 export function hostPlaceConflict(topology: Topology, host: HostNode): HostPlaceConflict | null {
   const rack = host.rack ? topology.racks.get(host.rack) : undefined;
   return rack && host.datacenter !== null && host.datacenter !== rack.datacenter ? { rack, named: host.datacenter } : null;
