@@ -1,6 +1,6 @@
 import type { AntiAffinityLevel } from "./scale.ts";
 import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts";
-import { DANGLING_HOST, hostDatacenter, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
+import { DANGLING_HOST, hostDatacenter, hostPlaceConflict, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { unitsIndexSteps } from "./units-index.ts";
@@ -174,8 +174,10 @@ export function eligibleDomains(topology: Topology, level: AntiAffinityLevel, re
   switch (level) {
     case "HOST":
       for (const host of topology.hosts.values()) {
-        const dc = hostDatacenter(topology, host);
-        if (dc && datacenters.has(dc)) eligible.add(host.key);
+        // A host in one of two datacenters (its rack's, the one it names) may be in either: eligible in both.
+        const conflict = hostPlaceConflict(topology, host);
+        const dcs = conflict ? [conflict.rack.datacenter, conflict.named] : [hostDatacenter(topology, host)];
+        if (dcs.some((dc) => dc !== null && datacenters.has(dc))) eligible.add(host.key);
       }
       break;
     case "RACK":

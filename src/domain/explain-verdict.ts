@@ -1,6 +1,6 @@
 import { wallTakenBy, type WallTaker } from "./scale.ts";
-import type { SharedThing } from "./separation.ts";
-import type { Topology, UnitRef } from "./topology.ts";
+import { cachedChainOf, type SharedThing } from "./separation.ts";
+import { hostPlaceConflict, type Topology, type UnitRef } from "./topology.ts";
 import type { EvidencePair, Verdict } from "./verdict.ts";
 
 /*
@@ -18,7 +18,8 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
     return `ISOLATED: ${who}, and ${missing}, so nothing of theirs meets.${asOf}`;
   }
   const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);
-  const note = options.topology ? privilegeNote(options.topology, weakest, options.redactOtherSide ?? false) : "";
+  const redact = options.redactOtherSide ?? false;
+  const note = options.topology ? privilegeNote(options.topology, weakest, redact) + placeConflictNote(options.topology, weakest, redact) : "";
   return `${outcomeSentence(verdict.outcome, who, pair, verdict.actual, weakest)}${note}${asOf}`;
 }
 
@@ -44,6 +45,24 @@ const WALL_TAKEN: Record<WallTaker, string> = {
   privileged: "is privileged: it shares its node's kernel with full rights.",
   nodeFiles: "mounts its node's files (a hostPath volume): it reads and writes them past its own wall, whatever its runtime.",
 };
+
+/**
+ * " Host h-7 names datacenter fra1, but its rack r-3 is in datacenter ams1: which one it is in is
+ * not known." for each host of the pair whose datacenter contradicts its rack's (topology.ts
+ * `hostPlaceConflict`): why nothing above that host is read. Not for a caller who may not see
+ * the other side: hosts, racks and datacenters are inventory such a caller does not see.
+ */
+export function placeConflictNote(topology: Topology, pair: EvidencePair, redactOtherSide: boolean): string {
+  if (redactOtherSide) return "";
+  const hosts = new Set([pair.unit, pair.other].map((unit) => cachedChainOf(topology, unit).host));
+  let note = "";
+  for (const key of hosts) {
+    const host = key === null ? undefined : topology.hosts.get(key);
+    const conflict = host ? hostPlaceConflict(topology, host) : null;
+    if (conflict) note += ` Host ${key} names datacenter ${conflict.named}, but its rack ${conflict.rack.key} is in datacenter ${conflict.rack.datacenter}: which one it is in is not known.`;
+  }
+  return note;
+}
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 

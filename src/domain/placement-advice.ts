@@ -105,14 +105,14 @@ function spreadFindings(plus: Topology, workload: AdviceWorkload, unit: UnitRef,
   for (const before of audits) {
     const { rule } = before;
     const placement = cachedPlacementAt(plus, chain, rule.level);
-    if ("unknown" in placement) {
-      if (rule.mode === "HARD") doubts.push(`the ${NOUN[rule.level]} spread of ${workload.key} (HARD) cannot be checked there: ${placement.unknown}`);
-      continue;
-    }
-    for (const domain of placement.domains) crowding += before.domains.get(domain)?.length ?? 0;
+    const unknown = "unknown" in placement;
+    if (unknown && rule.mode === "HARD") doubts.push(`the ${NOUN[rule.level]} spread of ${workload.key} (HARD) cannot be checked there: ${placement.unknown}`);
+    if (!unknown) for (const domain of placement.domains) crowding += before.domains.get(domain)?.length ?? 0;
+    // Audited even where the replica's own domain is unknown: its datacenter still makes that
+    // datacenter's empty domains eligible, which can break a max skew of the replicas already there.
     const after = auditRule(plus, workload.key, rule, [...before.replicas, unit]);
     // A slot of one placement group next to replicas elsewhere leaves them all uncheckable: not proven.
-    if (rule.mode === "HARD" && after.unverifiable.length > 0) doubts.push(uncheckable(workload.key, rule, after.unverifiable));
+    if (!unknown && rule.mode === "HARD" && after.unverifiable.length > 0) doubts.push(uncheckable(workload.key, rule, after.unverifiable));
     for (const violation of after.violations) {
       if (violation.kind === "MIN_DOMAINS") continue;
       const was = before.violations.find((v) => v.kind === violation.kind && v.domain === violation.domain);

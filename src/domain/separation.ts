@@ -1,5 +1,5 @@
 import { containerWall, rank, stronger, weaker, type IsolationLevel } from "./scale.ts";
-import { hostDatacenter, hostPlacementGroup, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
+import { hostDatacenter, hostPlacementGroup, hostRack, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 
 /*
@@ -93,7 +93,8 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       chain.placementGroup = hostPlacementGroup(key, node);
       if (!node) break;
       chain.sources.push(node.source);
-      chain.rack = node.rack;
+      // A host whose datacenter contradicts its rack's has neither known; its rack's word is still read.
+      chain.rack = hostRack(topology, node);
       const rack = node.rack ? topology.racks.get(node.rack) : undefined;
       if (rack) chain.sources.push(rack.source);
       chain.datacenter = hostDatacenter(topology, node);
@@ -169,8 +170,10 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   const was = before.parts;
   const { kind, key } = unit;
   if (kind === "host") {
-    if (topology.hosts.get(key) !== was.hosts.get(key)) return null;
-    if (old.rack !== null && topology.racks.get(old.rack) !== was.racks.get(old.rack)) return null;
+    const node = topology.hosts.get(key);
+    if (node !== was.hosts.get(key)) return null;
+    // The rack the host names, not the chain's: a rack that stops contradicting it (or starts) changes its chain.
+    if (node?.rack && topology.racks.get(node.rack) !== was.racks.get(node.rack)) return null;
     if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
     return old;
   }

@@ -113,10 +113,37 @@ export interface Topology {
 /** When each source last synced: the freshness of its objects. Kept apart from the topology, which changes less often. */
 export type Freshness = ReadonlyMap<string, Date>;
 
-/** A host's datacenter: its rack's when the rack is synced, else the one it names (or null). */
+/** Why a host's place is not known: its synced rack, and the other datacenter it names itself. */
+export interface HostPlaceConflict {
+  rack: RackNode;
+  named: string;
+}
+
+/**
+ * A host that names a datacenter other than its synced rack's (the rack described by another
+ * source, or moved since): it is in one of the two, and the data cannot say which. Null for a
+ * host whose place is not contradicted. Syncs warn about it (src/inventory); the rules read
+ * such a host's rack and datacenter as not known (docs/separation.md), never the rack's.
+ */
+export function hostPlaceConflict(topology: Topology, host: HostNode): HostPlaceConflict | null {
+  const rack = host.rack ? topology.racks.get(host.rack) : undefined;
+  return rack && host.datacenter !== null && host.datacenter !== rack.datacenter ? { rack, named: host.datacenter } : null;
+}
+
+/** A host's rack as the rules read it: the one it names, unless its place is contradicted (`hostPlaceConflict`). */
+export function hostRack(topology: Topology, host: HostNode): string | null {
+  return hostPlaceConflict(topology, host) ? null : host.rack;
+}
+
+/**
+ * A host's datacenter: its rack's when the rack is synced, else the one it names (or null);
+ * null when the two differ (`hostPlaceConflict`): reading either would prove the host apart
+ * from the other, which the data does not.
+ */
 export function hostDatacenter(topology: Topology, host: HostNode): string | null {
   const rack = host.rack ? topology.racks.get(host.rack) : undefined;
-  return rack ? rack.datacenter : host.datacenter;
+  if (!rack) return host.datacenter;
+  return hostPlaceConflict(topology, host) ? null : rack.datacenter;
 }
 
 /**

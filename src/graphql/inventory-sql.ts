@@ -4,11 +4,13 @@ import type { InventoryKind } from "../inventory/snapshot.ts";
 
 /*
  * SQL fragments for placement: which hosts, VMs and containers sit in a datacenter or on a
- * host. A host's datacenter is its rack's when the rack is synced, else the one it names.
+ * host. A host's datacenter is its rack's when the rack is synced, else the one it names; a
+ * host that names another than its rack's is in neither (src/domain/topology.ts `hostDatacenter`).
  * Each fragment selects keys, for use in `t.x IN (…)`.
  */
 export function hostsInDatacenter(param: string): string {
-  return `SELECT h.key FROM host h WHERE h.rack IN (SELECT r.key FROM rack r WHERE r.datacenter = ${param})
+  return `SELECT h.key FROM host h JOIN rack r ON r.key = h.rack
+           WHERE r.datacenter = ${param} AND (h.datacenter IS NULL OR h.datacenter = r.datacenter)
           UNION ALL
           SELECT h.key FROM host h WHERE h.datacenter = ${param}
              AND NOT EXISTS (SELECT 1 FROM rack r WHERE r.key = h.rack)`;
@@ -139,7 +141,8 @@ export const CHILD_RELATIONS = {
   "Datacenter.hosts": {
     kind: "hosts",
     from: "host t LEFT JOIN rack r ON r.key = t.rack",
-    match: "(r.datacenter = ANY($1::text[]) OR (r.key IS NULL AND t.datacenter = ANY($1::text[])))",
+    // As hostsInDatacenter: a host naming another datacenter than its rack's is in neither.
+    match: "((r.datacenter = ANY($1::text[]) AND (t.datacenter IS NULL OR t.datacenter = r.datacenter)) OR (r.key IS NULL AND t.datacenter = ANY($1::text[])))",
     parent: "COALESCE(r.datacenter, t.datacenter)",
   },
   "Datacenter.virtualMachines": direct("virtualMachines", "virtual_machine", "datacenter"),

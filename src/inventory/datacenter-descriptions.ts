@@ -73,7 +73,7 @@ export async function disagreements(tx: SqlClient, snapshot: Snapshot): Promise<
 }
 
 /** `source "a"`, `sources "a", "b" and "c"`, `sources "a", "b", "c" and 47 more`. */
-function sourceList(sources: string[]): string {
+export function sourceList(sources: string[]): string {
   const quoted = sources.slice(0, 3).map((s) => `"${s}"`);
   if (sources.length === 1) return `source ${quoted[0]}`;
   if (sources.length > 3) return `sources ${quoted.join(", ")} and ${sources.length - 3} more`;

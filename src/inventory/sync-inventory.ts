@@ -3,6 +3,7 @@ import type { SqlClient } from "../db/sql-client.ts";
 import { disagreements, leavingDatacenters, lockDatacenters, refreshDatacenters } from "./datacenter-descriptions.ts";
 import { castFromParam, columnArrays, ownTable, paramType, TABLES } from "./inventory-tables.ts";
 import { foreignWorkloadWarnings } from "./foreign-workload-warnings.ts";
+import { hostPlaceConflictWarnings } from "./host-place-conflicts.ts";
 import { bumpInventoryVersion } from "./inventory-version.ts";
 import { syncKubernetesNodes } from "./kubernetes-nodes.ts";
 import { syncGrantProblems, type SyncGrant } from "./sync-grant.ts";
@@ -311,12 +312,12 @@ async function removeMissing({ tx, snapshot, progress, arraysOf, changes }: Sync
   }
 }
 
-/** Checks that need the other sources' rows: containment cycles (refused) and references (warnings). */
-async function crossSourceChecks({ tx, snapshot, progress }: SyncPass): Promise<SnapshotProblem[]> {
+/** Checks that need the other sources' rows: containment cycles (refused); references and hosts' places (warnings). */
+async function crossSourceChecks({ tx, snapshot, progress, unchangedKinds }: SyncPass): Promise<SnapshotProblem[]> {
   progress("checking containment");
   await refuseCrossSourceCycles(tx, snapshot);
   progress("checking references");
-  return [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot))];
+  return [...(await danglingReferenceWarnings(tx, snapshot)), ...(await foreignWorkloadWarnings(tx, snapshot)), ...(await hostPlaceConflictWarnings(tx, snapshot, !unchangedKinds.has("racks")))];
 }
 
 function totalsOf(changes: Record<InventoryKind, KindChanges>): KindChanges {

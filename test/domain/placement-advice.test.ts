@@ -139,3 +139,25 @@ describe("placement advice next to placement groups", () => {
     ]);
   });
 });
+
+describe("placement advice where the replica's own domain is unknown", () => {
+  it("still refuses a place whose datacenter makes empty hosts eligible and so breaks a HARD max skew of the replicas already there", () => {
+    // Both replicas sit on a host nobody described (no datacenter known): alone, a skew of 0.
+    // A VM somewhere in dc1 brings dc1's empty host h1 into the eligible hosts: skew 2.
+    const spread = { level: "HOST" as const, maxSkew: 1, mode: "HARD" as const };
+    const topology = buildTopology({
+      datacenters: [{ id: "dc1" }],
+      hosts: [{ id: "h1", datacenter: "dc1" }],
+      tenants,
+      workloads: [{ id: "api", tenant: "acme", antiAffinity: [spread] }],
+      virtualMachines: [
+        { id: "api-1", host: "h-nobody-described", tenant: "acme", workload: "api" },
+        { id: "api-2", host: "h-nobody-described", tenant: "acme", workload: "api" },
+      ],
+    });
+    const api: AdviceWorkload = { key: "api", tenant: "acme", minimumIsolation: null, antiAffinity: [spread] };
+    const [advice] = placementAdvice(topology, DEFAULT_POLICY, api, [{ kind: "datacenter", key: "dc1" }]);
+    expect(advice.outcome).toBe("REFUSED");
+    expect(advice.reasons).toContain("HARD anti-affinity: host h-nobody-described holds 2 replicas of api, 2 more than the emptiest eligible host; max skew 1");
+  });
+});

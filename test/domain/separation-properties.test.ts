@@ -137,7 +137,7 @@ describe("separation properties", () => {
     );
   });
 
-  const FORGET = ["hide a VM's host", "drop a rack from a host", "unsync a rack", "unsync a datacenter", "unsync a host", "unsync a VM", "forget a datacenter's region"] as const;
+  const FORGET = ["hide a VM's host", "drop a rack from a host", "unsync a rack", "unsync a datacenter", "unsync a host", "unsync a VM", "forget a datacenter's region", "a host names another datacenter than its rack's"] as const;
   it("never raises actual when something becomes unknown", () => {
     fc.assert(
       fc.property(seeds, fc.constantFrom(...FORGET), fc.nat(), (seed, forget, which) => {
@@ -169,6 +169,12 @@ describe("separation properties", () => {
           case "unsync a datacenter":
             after.datacenters.splice(which % after.datacenters.length, 1);
             break;
+          case "a host names another datacenter than its rack's": {
+            // Its rack stays in its datacenter: the host is now in one of two, nobody knows which.
+            const host = pickFrom(after.hosts);
+            host.datacenter = after.datacenters.find((d: any) => d.id !== dcOfHost(host.id))?.id ?? "dc-elsewhere";
+            break;
+          }
           case "forget a datacenter's region":
             after.datacenters[which % after.datacenters.length].region = null;
             break;
@@ -236,6 +242,30 @@ describe("separation properties", () => {
     );
   });
 
+  it("reads a host in one of two datacenters no further from anything than either reading of it", () => {
+    // Its rack's datacenter (the host names only its rack), or the one it names (it names no
+    // rack): whichever holds, the level shown must be proven (actual) and not ruled out (possible).
+    fc.assert(
+      fc.property(seeds, fc.boolean(), fc.boolean(), (seed, dedication, placementGroups) => {
+        const input = randomInventory(seed, { known: false, dedication, placementGroups }) as any;
+        const t = buildTopology(input);
+        const rackOf = (h: any) => input.racks.find((r: any) => r.id === h.rack);
+        const torn = input.hosts.filter((h: any) => rackOf(h) && h.datacenter && h.datacenter !== rackOf(h).datacenter);
+        for (const host of torn) {
+          for (const reading of [{ datacenter: undefined }, { rack: undefined }]) {
+            const read = buildTopology({ ...input, hosts: input.hosts.map((h: any) => (h === host ? { ...h, ...reading } : h)) });
+            for (const [a, b] of pairs(t)) {
+              const [s, r] = [separation(t, a, b), separation(read, a, b)];
+              expect(rank(s.actual), `${host.id} ${JSON.stringify(reading)}: ${a.key} / ${b.key}`).toBeLessThanOrEqual(rank(r.actual));
+              expect(rank(s.possible)).toBeGreaterThanOrEqual(rank(r.possible));
+            }
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
   const MOVES = ["host to a fresh rack in its datacenter", "host to a fresh datacenter on its planet"] as const;
   it("never lowers a level when a host moves further away", () => {
     fc.assert(
@@ -245,6 +275,8 @@ describe("separation properties", () => {
         const after = structuredClone(input) as any;
         const host = after.hosts[which % after.hosts.length];
         const rack = after.racks.find((r: any) => r.id === host.rack);
+        // A host in one of two datacenters (its rack's, the one it names) has no one place to move further from.
+        if (rack && host.datacenter && host.datacenter !== rack.datacenter) return;
         const dcKey = rack?.datacenter ?? host.datacenter;
         const dc = after.datacenters.find((d: any) => d.id === dcKey);
         if (!dc) return; // nowhere known to move from

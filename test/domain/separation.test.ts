@@ -54,6 +54,8 @@ const base: TopologyInput = {
     { id: "h-dangling-dc", datacenter: "dc-unsynced" },
     { id: "h-dangling-dc2", datacenter: "dc-unsynced-2" },
     { id: "h-platform", datacenter: "az1", dedicatedTo: "platform" },
+    // Names fra1, but its rack r1 is in ams1: in one of the two, nobody knows which.
+    { id: "h-torn", rack: "r1", datacenter: "fra1" },
   ],
   virtualMachines: [
     { id: "v1", host: "h1", tenant: "acme" },
@@ -99,6 +101,8 @@ const base: TopologyInput = {
     { id: "n4", datacenter: "az1", tenant: "platform" },
     // A KubeVirt VM flagged dedicated, inside a pod on the platform's shared node n4.
     { id: "kubevirt-dedicated", container: "c-launcher-n4", tenant: "acme", dedicated: true },
+    { id: "v-torn", host: "h-torn", tenant: "acme" },
+    { id: "cloud-fra1", datacenter: "fra1", tenant: "globex" },
   ],
   containers: [
     { id: "c1", virtualMachine: "v1", runtime: "runc", tenant: "acme" },
@@ -206,6 +210,11 @@ const CASES: Case[] = [
   ["two different dangling datacenters", "v:v-dangling-dc", "v:v-dangling-dc2", "DATACENTER", "PLANET", "NOTHING"],
   ["a dangling datacenter beside a synced one", "v:cloud-dangling-dc", "v:v1", "DATACENTER", "PLANET", "NOTHING"],
   ["a host and a hidden VM in one dangling datacenter", "v:v-dangling-dc", "v:cloud-dangling-dc", "VIRTUAL_MACHINE", "RACK", "POSSIBLE_HOST dc-unsynced"],
+  // a host naming a datacenter other than its rack's: it may be in either, so neither its rack nor its datacenter is read
+  ["a host in one of two datacenters, and a hidden VM in the one it names", "v:v-torn", "v:cloud-fra1", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST fra1"],
+  ["a host in one of two datacenters, and a hidden VM in its rack's", "v:v-torn", "v:cloud-ams1", "VIRTUAL_MACHINE", "PLANET", "POSSIBLE_HOST ams1"],
+  ["a host in one of two datacenters, and a host of the rack it names", "v:v-torn", "v:v1c", "HOST", "PLANET", "NOTHING"],
+  ["a host in one of two datacenters, and a host of a third", "v:v-torn", "v:v7", "HOST", "PLANET", "NOTHING"],
 ];
 
 const sharedText = (s: ReturnType<typeof separation>["shared"]) => {

@@ -37,6 +37,8 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
   const privileged = rng(seed ^ 0x5bd1e995);
   // The node's files (a hostPath volume) too: a stream of their own, for the same reason.
   const nodeFiles = rng(seed ^ 0x27d4eb2f);
+  // So is a datacenter named beside a synced rack: the rack's, or another (a host in one of two places).
+  const named = rng(seed ^ 0x165667b1);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const chance = (p: number) => r() < p;
   // Each of `names` with chance 0.3; at least one when `atLeastOne`.
@@ -67,6 +69,11 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
       h.rack = o.known || chance(0.9) ? pick(racks).id : "r-dangling";
       // A host on a rack nobody synced may still name its datacenter.
       if (h.rack === "r-dangling" && chance(0.5)) h.datacenter = pick(datacenters).id;
+      // Beside a synced rack, unless everything is known: the rack's datacenter, or another one.
+      else if (!o.known && h.rack !== "r-dangling" && named() < 0.3) {
+        const rackDatacenter = racks.find((rack) => rack.id === h.rack)!.datacenter;
+        h.datacenter = named() < 0.4 ? rackDatacenter : [...datacenters.map((d) => d.id), "dc-dangling"][Math.floor(named() * (datacenters.length + 1))];
+      }
     } else if (chance(0.5)) h.datacenter = chance(0.8) ? pick(datacenters).id : "dc-dangling";
     if (o.dedication && chance(0.2)) h.dedicatedTo = pick(tenants);
     if (o.platform && chance(0.3)) h.dedicatedTo = "t1";

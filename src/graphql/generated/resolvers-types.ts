@@ -837,7 +837,7 @@ export type Host = ComputeUnit & Node & {
   __typename?: 'Host';
   /** Containers running directly on it (not inside a VM). */
   containers: ContainerConnection;
-  /** Its datacenter: its rack's when the rack is synced, else the one it names; null when unknown. */
+  /** Its datacenter: its rack's when the rack is synced, else the one it names; null when unknown, or when it names another datacenter than its synced rack's (it is in one of the two: docs/separation.md). */
   datacenter?: Maybe<Datacenter>;
   /** The key of the datacenter it names directly (used when its rack is not known). */
   datacenterKey?: Maybe<Scalars['String']['output']>;

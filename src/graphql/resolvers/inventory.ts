@@ -71,11 +71,12 @@ export const Host: HostResolvers = {
   rackKey: host.keyOf("rack"),
   rack: host.reference("racks", "rack"),
   datacenterKey: host.keyOf("datacenter"),
-  // The rack's datacenter when the rack is synced, else the one the host names.
+  // The rack's datacenter when the rack is synced, else the one the host names; neither when
+  // they differ (src/domain/topology.ts `hostDatacenter`: the verdicts read it so).
   datacenter: async (row, _, ctx: Context) => {
     const loaders = loadersFor(ctx, row);
     const rack = row.rack ? await loaders.byKey.racks.load(row.rack) : null;
-    const key = rack?.datacenter ?? row.datacenter;
+    const key = !rack ? row.datacenter : row.datacenter === null || row.datacenter === rack.datacenter ? rack.datacenter : null;
     return key ? loaders.byKey.datacenters.load(key) : null;
   },
   dedicatedToKey: host.keyOf("dedicatedTo"),
