@@ -203,9 +203,9 @@ function chainOverNext(topology: Topology, unit: UnitRef): Chain | null {
   const tail = cachedChainOf(topology, step.next);
   const id = `${unit.kind}:${unit.key}`;
   if (tail.ids.includes(id)) return null;
-  const { source } = step;
+  const { link, source } = step;
   // A dedicated VM is on the tail's host, if any: its reservation is honoured against that host's holder.
-  const link = { ...step.link, dedicatedTo: honouredReservation(step.link.dedicatedTo, tail.hostHolder) };
+  if (link.dedicatedTo !== null) link.dedicatedTo = honouredReservation(link.dedicatedTo, tail.hostHolder);
   return {
     links: [link, ...tail.links],
     host: tail.host,

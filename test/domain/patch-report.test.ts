@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildTopology } from "../../src/domain/build-topology.ts";
 import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
 import { patchedReportSteps, patchStats, type PatchStats } from "../../src/domain/patch-report.ts";
-import { PARTS, patchTopologySteps, type TopologyChanges } from "../../src/domain/patch-topology.ts";
+import { PARTS, patchTopologySteps } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
 import { forgetPredecessor } from "../../src/domain/separation.ts";
@@ -131,7 +131,7 @@ function patchedTopology(before: Topology, was: Fleet, now: Fleet): Topology {
     const named = now[part].filter((u) => workloads.has(u.workload) && !keys[part].includes(u.id));
     rows[part].push(...named);
   }
-  const steps = patchTopologySteps(before, unitsIndex(before), { keys, rows } as unknown as TopologyChanges);
+  const steps = patchTopologySteps(before, unitsIndex(before), { keys, rows });
   let step = steps.next();
   while (!step.done) step = steps.next();
   rememberUnitsIndex(step.value.topology, step.value.units);
