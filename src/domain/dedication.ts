@@ -13,7 +13,7 @@ import { unitsIndex } from "./units-index.ts";
  */
 
 /** What `hostHolder` gives for a machine two or more tenants hold (no tenant key holds a NUL: PostgreSQL text cannot). */
-export const SEVERAL_TENANTS = "\u0000several tenants\u0000";
+const SEVERAL_TENANTS = "\u0000several tenants\u0000";
 
 /**
  * Who is known to hold host `host`: the tenant it is dedicated to and the tenants of the units

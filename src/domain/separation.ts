@@ -107,7 +107,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
     }
   }
   // A reservation counts only where the data does not contradict it: the host's own, and a
-  // dedicated VM's (only one directly on the host can be dedicated, and reach a host).
+  // dedicated VM's (one that reaches a host sits directly on it: inside a container, it reserves nothing).
   for (const link of chain.links) link.dedicatedTo = honouredReservation(link.dedicatedTo, chain.hostHolder);
   const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
   // The datacenter is the union of every description: the verdict rests on all of them.
