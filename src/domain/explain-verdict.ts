@@ -1,5 +1,6 @@
+import { reservationBreach } from "./dedication.ts";
 import { wallTakenBy, type WallTaker } from "./scale.ts";
-import { cachedChainOf, type SharedThing } from "./separation.ts";
+import { cachedChainOf, claimedReservation, hostLevelTenant, reservationKeepsOff, tenantOf, type SharedThing } from "./separation.ts";
 import { hostPlaceConflict, type Topology, type UnitRef } from "./topology.ts";
 import type { EvidencePair, Verdict } from "./verdict.ts";
 
@@ -19,7 +20,7 @@ export function explainVerdict(verdict: Verdict, now: Date = new Date(), options
   }
   const pair = options.redactOtherSide ? describeRedactedPair(weakest, verdict.tenant) : describePair(weakest, verdict.tenant);
   const redact = options.redactOtherSide ?? false;
-  const note = options.topology ? privilegeNote(options.topology, weakest, redact) + placeConflictNote(options.topology, weakest, redact) : "";
+  const note = options.topology ? privilegeNote(options.topology, weakest, redact) + placeConflictNote(options.topology, weakest, redact) + voidDedicationNote(options.topology, weakest, redact) : "";
   return `${outcomeSentence(verdict.outcome, who, pair, verdict.actual, weakest)}${note}${asOf}`;
 }
 
@@ -62,6 +63,34 @@ export function placeConflictNote(topology: Topology, pair: EvidencePair, redact
     if (conflict) note += ` Host ${key} names datacenter ${conflict.named}, but its rack ${conflict.rack.key} is in datacenter ${conflict.rack.datacenter}: which one it is in is not known.`;
   }
   return note;
+}
+
+/**
+ * " Host hd is dedicated to acme, but initech's VM vi runs on it: the dedication rules nothing
+ * out." for each dedication on either side's way up that the data voids (dedication.ts) and
+ * that would otherwise have ruled out the pair's possibly shared host; else "". Only for a
+ * caller who may see every side: it names other tenants and their units.
+ */
+export function voidDedicationNote(topology: Topology, pair: EvidencePair, redactOtherSide: boolean): string {
+  if (redactOtherSide || pair.shared.kind !== "POSSIBLE_HOST" || pair.actual === "HOST") return "";
+  const notes: string[] = [];
+  for (const [mine, theirs] of [
+    [pair.unit, pair.other],
+    [pair.other, pair.unit],
+  ]) {
+    const chain = cachedChainOf(topology, mine);
+    const keptOff = (reservedFor: string) => reservationKeepsOff(reservedFor, tenantOf(topology, theirs), hostLevelTenant(topology, cachedChainOf(topology, theirs)), null);
+    for (const link of chain.links) {
+      const claimed = claimedReservation(topology, link);
+      if (claimed === null || link.dedicatedTo !== null || chain.host === null || !keptOff(claimed)) continue;
+      const breach = reservationBreach(topology, chain.host, claimed);
+      if (breach === null) continue;
+      const intruder = isNewReplica(breach.unit) ? describeUnit(breach.unit) : `${breach.tenant}'s ${describeUnit(breach.unit)}`;
+      const by = breach.unit.kind === "host" ? `its host ${breach.unit.key} is dedicated to ${breach.tenant}` : `${intruder} runs on ${link.kind === "host" ? "it" : `its host ${chain.host}`}`;
+      notes.push(` ${capitalized(describeUnit(link))} is dedicated to ${claimed}, but ${by}: the dedication rules nothing out.`);
+    }
+  }
+  return notes.join("");
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -4,7 +4,7 @@ import { getOrInsert } from "./get-or-insert.ts";
 import { flattenSteps, LayeredMap, worthFlattening } from "./layered-map.ts";
 import { inheritChains, unitId } from "./separation.ts";
 import type { Topology, UnitRef } from "./topology.ts";
-import type { UnitsIndex } from "./units-index.ts";
+import { hostUnder, type UnitsIndex } from "./units-index.ts";
 
 /*
  * A sync's changes applied to a topology: the topology (and its units of each workload and
@@ -61,9 +61,9 @@ function* patchPart<T extends { key: string }, R extends { key?: string; id?: st
   );
 }
 
-/** The units of each workload and tenant, each list a changed unit was or now is in made anew. */
+/** The units of each workload, tenant and host, each list a changed unit was or now is in made anew. */
 function* patchUnits(before: Topology, after: Topology, units: UnitsIndex, changes: TopologyChanges): Generator<void, UnitsIndex> {
-  const edits = { byWorkload: new Map<string, ListEdit>(), byTenant: new Map<string, ListEdit>() };
+  const edits = { byWorkload: new Map<string, ListEdit>(), byTenant: new Map<string, ListEdit>(), byHost: new Map<string, ListEdit>() };
   const edit = (map: Map<string, ListEdit>, key: string) => getOrInsert(map, key, (): ListEdit => ({ removed: new Set(), added: [] }));
   let n = 0;
   for (const kind of ["virtualMachine", "container"] as const) {
@@ -73,13 +73,16 @@ function* patchUnits(before: Topology, after: Topology, units: UnitsIndex, chang
       const old = before[part].get(key);
       const now = after[part].get(key);
       const unit: UnitRef = { kind, key };
+      const [oldHost, nowHost] = [old ? hostUnder(old) : null, now ? hostUnder(now) : null];
       if (old) edit(edits.byTenant, old.tenant).removed.add(unitId(unit));
       if (old?.workload) edit(edits.byWorkload, old.workload).removed.add(unitId(unit));
+      if (oldHost !== null) edit(edits.byHost, oldHost).removed.add(unitId(unit));
       if (now) edit(edits.byTenant, now.tenant).added.push(unit);
       if (now?.workload) edit(edits.byWorkload, now.workload).added.push(unit);
+      if (nowHost !== null) edit(edits.byHost, nowHost).added.push(unit);
     }
   }
-  return { byWorkload: patchLists(units.byWorkload, edits.byWorkload), byTenant: patchLists(units.byTenant, edits.byTenant) };
+  return { byWorkload: patchLists(units.byWorkload, edits.byWorkload), byTenant: patchLists(units.byTenant, edits.byTenant), byHost: patchLists(units.byHost, edits.byHost) };
 }
 
 interface ListEdit {
@@ -113,4 +116,5 @@ export function* flattenTopologySteps(topology: Topology, units: UnitsIndex | un
   for (const part of PARTS) if (worthFlattening(parts[part])) parts[part] = yield* flattenSteps(parts[part]);
   if (units && worthFlattening(units.byWorkload)) units.byWorkload = yield* flattenSteps(units.byWorkload);
   if (units && worthFlattening(units.byTenant)) units.byTenant = yield* flattenSteps(units.byTenant);
+  if (units && worthFlattening(units.byHost)) units.byHost = yield* flattenSteps(units.byHost);
 }

@@ -1,4 +1,4 @@
-import { describePair, describeRedactedPair, needs, outcomeSentence, privilegeNote } from "./explain-verdict.ts";
+import { describePair, describeRedactedPair, needs, outcomeSentence, privilegeNote, voidDedicationNote } from "./explain-verdict.ts";
 import { nearbyUnits, type HostUnits, type Nearby, type UnitGroup } from "./nearby-units.ts";
 import { relationship, requiredLevel, type Policy } from "./policy.ts";
 import { rank, stronger, type IsolationLevel } from "./scale.ts";
@@ -257,7 +257,7 @@ export class Scan {
     const { workload, redact } = this;
     const pair = { unit: this.placed.unit, other: other.ref, ...separation };
     const foreign = other.tenant !== workload.tenant;
-    const sentence = () => ownSentence(workload, required, other.tenant, pair, redact) + privilegeNote(this.placed.plus, pair, redact && foreign);
+    const sentence = () => ownSentence(workload, required, other.tenant, pair, redact) + privilegeNote(this.placed.plus, pair, redact && foreign) + voidDedicationNote(this.placed.plus, pair, redact);
     this.byTenant.set(other.tenant, { outcome, pair, foreign, order, sentence });
   }
 
@@ -270,7 +270,7 @@ export class Scan {
     const sentence = () =>
       hide
         ? outcomeSentence(outcome, `a workload of another tenant needs ${level} separation from tenant ${workload.tenant}`, describeRedactedPair({ ...pair, unit, other: other.ref }, "another tenant"), separation.actual, separation)
-        : outcomeSentence(outcome, needs(theirs.key, theirs.tenant, level, `tenant ${workload.tenant}`), describePair(pair, workload.tenant), separation.actual, separation);
+        : outcomeSentence(outcome, needs(theirs.key, theirs.tenant, level, `tenant ${workload.tenant}`), describePair(pair, workload.tenant), separation.actual, separation) + voidDedicationNote(this.placed.plus, pair, this.redact);
     this.byWorkload.set(theirs.key, { outcome, pair, foreign, order, sentence });
   }
 

@@ -1,11 +1,14 @@
 import { NEW_REPLICA_KEY } from "./explain-verdict.ts";
 import type { ContainerRights } from "./scale.ts";
 import type { ContainerNode, Topology, UnitRef, VirtualMachineNode } from "./topology.ts";
+import { hostUnder, rememberUnitsIndex, unitsIndex, unitsIndexWithUnit } from "./units-index.ts";
 
 /*
  * A topology with one more unit: the replica that placement advice imagines on a candidate.
  * Every map but one is the topology's own; the one the new unit belongs in answers for it too,
- * so the separation and anti-affinity rules read it exactly as they would read a synced unit.
+ * and so do its units index's lists (the host's: a replica of another tenant on a dedicated host
+ * voids its dedication), so the separation and anti-affinity rules read it exactly as they
+ * would read a synced unit.
  */
 
 /** Where the new replica goes: in a VM or on a host (a Kubernetes node is one of these), or somewhere in a datacenter. */
@@ -72,7 +75,7 @@ export function withNewReplica(topology: Topology, place: CandidatePlace, replic
       virtualMachine: place.kind === "virtualMachine" ? place.key : null,
       host: place.kind === "host" ? place.key : null,
     };
-    return { topology: { ...topology, containers: new PlusOne(topology.containers, NEW_REPLICA_KEY, node) }, unit: { kind: "container", key: NEW_REPLICA_KEY } };
+    return withUnit(topology, { ...topology, containers: new PlusOne(topology.containers, NEW_REPLICA_KEY, node) }, { kind: "container", key: NEW_REPLICA_KEY }, node);
   }
   const node: VirtualMachineNode = {
     key: NEW_REPLICA_KEY,
@@ -85,5 +88,11 @@ export function withNewReplica(topology: Topology, place: CandidatePlace, replic
     datacenter: place.kind === "datacenter" ? place.key : null,
   };
   if (place.kind === "virtualMachine") throw new Error("a VM replica goes on a host or in a datacenter, not in a VM");
-  return { topology: { ...topology, virtualMachines: new PlusOne(topology.virtualMachines, NEW_REPLICA_KEY, node) }, unit: { kind: "virtualMachine", key: NEW_REPLICA_KEY } };
+  return withUnit(topology, { ...topology, virtualMachines: new PlusOne(topology.virtualMachines, NEW_REPLICA_KEY, node) }, { kind: "virtualMachine", key: NEW_REPLICA_KEY }, node);
+}
+
+/** The overlay, its units index the topology's with the new unit in its lists. */
+function withUnit(topology: Topology, plus: Topology, unit: UnitRef, node: ContainerNode | VirtualMachineNode): { topology: Topology; unit: UnitRef } {
+  rememberUnitsIndex(plus, unitsIndexWithUnit(unitsIndex(topology), unit, { tenant: node.tenant, workload: node.workload, host: hostUnder(node) }));
+  return { topology: plus, unit };
 }

@@ -1,6 +1,7 @@
 import { containerWall, rank, stronger, weaker, type IsolationLevel } from "./scale.ts";
 import { hostDatacenter, hostPlacementGroup, hostRack, type Topology, type UnitKind, type UnitRef, type VirtualMachineNode } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
+import { honouredReservation, hostHolder } from "./dedication.ts";
 
 /*
  * Separation of two compute units (docs/separation.md), rule by
@@ -30,7 +31,10 @@ export interface Link {
   key: string;
   /** The level of this unit's own wall. */
   boundary: IsolationLevel;
-  /** The tenant whose units alone may share this unit's hardware (dedicated VM, dedicated host). */
+  /**
+   * The tenant whose units alone may share this unit's hardware (dedicated VM, dedicated host),
+   * when the data does not contradict it (dedication.ts `honouredReservation`); else null.
+   */
   dedicatedTo: string | null;
   /** False for a dangling reference: an id no source has synced. */
   synced: boolean;
@@ -45,6 +49,8 @@ export interface Chain {
   rack: string | null;
   /** The placement group that host stands for a slot of: its host and rack are known apart only within it (a dangling host: a group of its own). */
   placementGroup: string | null;
+  /** Who is known to hold that host (dedication.ts `hostHolder`): what the reservations on the chain are honoured against. Null: no host, or nobody. */
+  hostHolder: string | null;
   /** The datacenter known for the top of the chain (via the rack, the host or a cloud VM). */
   datacenter: string | null;
   /** The sources of every object the chain read, for freshness. */
@@ -63,7 +69,7 @@ export interface Chain {
 export const unitId = (ref: UnitRef) => `${ref.kind}:${ref.key}`;
 
 export function chainOf(topology: Topology, unit: UnitRef): Chain {
-  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], tail: null };
+  const chain: Chain = { links: [], host: null, rack: null, placementGroup: null, hostHolder: null, datacenter: null, sources: [], belowHost: "PROCESS", ids: [], tail: null };
   const seen = new Set<string>();
   let current: UnitRef | null = unit;
   while (current && !seen.has(unitId(current))) {
@@ -91,6 +97,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       chain.links.push({ kind, key, boundary: "HOST", dedicatedTo: node?.dedicatedTo ?? null, synced: !!node });
       chain.host = key;
       chain.placementGroup = hostPlacementGroup(key, node);
+      chain.hostHolder = hostHolder(topology, key);
       if (!node) break;
       chain.sources.push(node.source);
       // A host whose datacenter contradicts its rack's has neither known; its rack's word is still read.
@@ -100,6 +107,9 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
       chain.datacenter = hostDatacenter(topology, node);
     }
   }
+  // A reservation counts only where the data does not contradict it: the host's own, and a
+  // dedicated VM's (one that reaches a host sits directly on it: inside a container, it reserves nothing).
+  for (const link of chain.links) link.dedicatedTo = honouredReservation(link.dedicatedTo, chain.hostHolder);
   const datacenter = chain.datacenter ? topology.datacenters.get(chain.datacenter) : undefined;
   // The datacenter is the union of every description: the verdict rests on all of them.
   if (datacenter) chain.sources.push(...datacenter.sources);
@@ -160,8 +170,9 @@ export function forgetPredecessor(topology: Topology): void {
 /**
  * The predecessor's chain of the unit, if it is still the unit's chain: a host whose node, rack
  * node and datacenter node are the same objects (a patch makes a new node for every changed
- * row), or a container or VM whose node is the same and whose next unit's chain is the very
- * tail it had. Else null.
+ * row) and whose holder is the same (a unit moved on or off it may void a reservation), or a
+ * container or VM whose node is the same and whose next unit's chain is the very tail it had
+ * (its reservation is honoured against that tail's holder). Else null.
  */
 function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   const before = predecessors.get(topology);
@@ -175,7 +186,7 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
     // The rack the host names, not the chain's: a rack that stops contradicting it (or starts) changes its chain.
     if (node?.rack && topology.racks.get(node.rack) !== was.racks.get(node.rack)) return null;
     if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
-    return old;
+    return hostHolder(topology, key) === old.hostHolder ? old : null;
   }
   if (old.tail === null) return null;
   const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
@@ -196,11 +207,14 @@ function chainOverNext(topology: Topology, unit: UnitRef): Chain | null {
   const id = `${unit.kind}:${unit.key}`;
   if (tail.ids.includes(id)) return null;
   const { link, source } = step;
+  // A dedicated VM is on the tail's host, if any: its reservation is honoured against that host's holder.
+  if (link.dedicatedTo !== null) link.dedicatedTo = honouredReservation(link.dedicatedTo, tail.hostHolder);
   return {
     links: [link, ...tail.links],
     host: tail.host,
     rack: tail.rack,
     placementGroup: tail.placementGroup,
+    hostHolder: tail.hostHolder,
     datacenter: tail.datacenter,
     sources: [source, ...tail.sources],
     belowHost: rank(link.boundary) > rank(tail.belowHost) ? link.boundary : tail.belowHost,
@@ -209,7 +223,7 @@ function chainOverNext(topology: Topology, unit: UnitRef): Chain | null {
   };
 }
 
-/** A synced container's or VM's own link (as chainOf makes it), its source and the next unit up; null for anything else. */
+/** A synced container's or VM's own link (as chainOf walks it, its reservation as claimed), its source and the next unit up; null for anything else. */
 function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: string; next: UnitRef } | null {
   const { kind, key } = unit;
   if (kind === "container") {
@@ -223,6 +237,16 @@ function linkAndNext(topology: Topology, unit: UnitRef): { link: Link; source: s
     return !node || !next ? null : { link: { kind, key, boundary: "VIRTUAL_MACHINE", dedicatedTo: vmReservation(node), synced: true }, source: node.source, next };
   }
   return null;
+}
+
+/**
+ * The tenant a unit's own record reserves its hardware for (a host's `dedicatedTo`, a dedicated
+ * VM's tenant), whether or not the data honours it (a link's `dedicatedTo` is the honoured one).
+ */
+export function claimedReservation(topology: Topology, unit: UnitRef): string | null {
+  if (unit.kind === "host") return topology.hosts.get(unit.key)?.dedicatedTo ?? null;
+  const node = unit.kind === "virtualMachine" ? topology.virtualMachines.get(unit.key) : undefined;
+  return node ? vmReservation(node) : null;
 }
 
 /**

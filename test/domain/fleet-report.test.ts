@@ -94,18 +94,18 @@ const seeds = fc.integer({ min: 1, max: 2 ** 31 - 1 });
 describe("fleetReport", () => {
   it("equals the brute force over every workload and tenant, under the default policy", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups, unlistedTenants, platform) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups, unlistedTenants, platform }));
+      fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, dedication, placementGroups, unlistedTenants, platform, contradictions) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication, placementGroups, unlistedTenants, platform, contradictions }));
         expect(reportRows(topology, DEFAULT_POLICY)).toEqual(bruteForce(topology, DEFAULT_POLICY));
       }),
       { numRuns: 400 },
     );
   });
 
-  it("equals the brute force under any policy, with requirements up to PLANET, dangling places, dedicated hardware and placement groups", () => {
+  it("equals the brute force under any policy, with requirements up to PLANET, dangling places, dedicated hardware (contradicted by the data, too) and placement groups", () => {
     fc.assert(
-      fc.property(seeds, upToHost, upToHost, anyLevel, fc.boolean(), fc.boolean(), (seed, sameTenant, sameOrganization, otherOrganization, known, platform) => {
-        const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform }));
+      fc.property(seeds, upToHost, upToHost, anyLevel, fc.boolean(), fc.boolean(), fc.boolean(), (seed, sameTenant, sameOrganization, otherOrganization, known, platform, contradictions) => {
+        const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform, contradictions }));
         const policy: Policy = { version: 1, sameTenant, sameOrganization, otherOrganization };
         expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
       }),
@@ -138,8 +138,8 @@ describe("fleetReport", () => {
 
   it("equals the brute force on a platform's dedicated nodes, where a workload's units run both in its nodes and elsewhere", () => {
     fc.assert(
-      fc.property(seeds, upToHost, anyLevel, fc.boolean(), (seed, sameOrganization, otherOrganization, dedication) => {
-        const topology = buildTopology(randomInventory(seed, { known: false, dedication, placementGroups: true, platform: true, hosts: 3, units: 30 }));
+      fc.property(seeds, upToHost, anyLevel, fc.boolean(), fc.boolean(), (seed, sameOrganization, otherOrganization, dedication, contradictions) => {
+        const topology = buildTopology(randomInventory(seed, { known: false, dedication, placementGroups: true, platform: true, hosts: 3, units: 30, contradictions }));
         const policy: Policy = { version: 1, sameTenant: "CONTAINER", sameOrganization, otherOrganization };
         expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
       }),
@@ -150,8 +150,8 @@ describe("fleetReport", () => {
   it("equals the brute force when every relationship requires the same level, at every level", () => {
     for (const level of ISOLATION_LEVELS) {
       fc.assert(
-        fc.property(seeds, fc.boolean(), fc.boolean(), (seed, known, platform) => {
-          const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform }));
+        fc.property(seeds, fc.boolean(), fc.boolean(), fc.boolean(), (seed, known, platform, contradictions) => {
+          const topology = buildTopology(randomInventory(seed, { known, dedication: true, placementGroups: true, platform, contradictions }));
           const policy: Policy = { version: 1, sameTenant: level, sameOrganization: level, otherOrganization: level };
           expect(reportRows(topology, policy)).toEqual(bruteForce(topology, policy));
         }),

@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import { buildTopology } from "../../src/domain/build-topology.ts";
 import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
 import { patchedReportSteps, patchStats, type PatchStats } from "../../src/domain/patch-report.ts";
+import { PARTS, patchTopologySteps } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
+import { forgetPredecessor } from "../../src/domain/separation.ts";
 import type { Topology } from "../../src/domain/topology.ts";
+import { rememberUnitsIndex, unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 
 /*
@@ -13,8 +16,11 @@ import { randomInventory, rng } from "../support/random-inventory.ts";
  * digests: random fleets through random changes of every kind a sync makes (units added,
  * removed, moved, given another tenant or workload; hosts moved between racks, dedicated,
  * made placement-group slots; racks' domains and datacenters; datacenters' zones and regions;
- * tenants' organizations; workloads' minimums and tenants), each report patched from the last
- * patched one. Carrying over a row that changed would report what the data no longer proves.
+ * tenants' organizations; workloads' minimums and tenants; another tenant's unit put on a
+ * reserved machine, voiding its dedication), each report patched from the last patched one,
+ * over the topology patched from the last one as the service patches it (its chains taken over
+ * where nothing on them changed). Carrying over a row that changed, or a chain, would report
+ * what the data no longer proves.
  */
 type Rec = Record<string, any> & { id: string };
 type Fleet = Record<"datacenters" | "racks" | "hosts" | "virtualMachines" | "containers" | "tenants" | "workloads", Rec[]>;
@@ -56,9 +62,19 @@ function mutator(fleet: Fleet, r: () => number) {
   const remove = (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1);
   const workload = () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"]));
   const unit = () => pick([...fleet.virtualMachines, ...fleet.containers]);
+  // Another tenant's VM or container directly on a reserved machine (a dedicated host, a dedicated VM's host): the data contradicts the dedication.
+  const intrude = () => {
+    const reserved = [...fleet.hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo]), ...fleet.virtualMachines.filter((v) => v.dedicated && v.host && !v.container).map((v) => [v.host, v.tenant])];
+    if (reserved.length === 0) return;
+    const [host, owner] = pick(reserved);
+    const other = pick([...ids("tenants").filter((t) => t !== owner), "t-ghost"]);
+    if (chance(0.7)) fleet.virtualMachines.push({ id: `v-new${serial++}`, tenant: other, workload: workload(), host, dedicated: chance(0.2) });
+    else fleet.containers.push({ id: `c-new${serial++}`, tenant: other, workload: workload(), runtime: "runc", host });
+  };
   const mutations = [
     () => fleet.virtualMachines.push(placeVm({ id: `v-new${serial++}`, tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
     () => fleet.containers.push(placeContainer({ id: `c-new${serial++}`, tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
+    intrude,
     () => remove("virtualMachines"),
     () => remove("containers"),
     () => placeVm(pick(fleet.virtualMachines)),
@@ -86,7 +102,7 @@ function mutator(fleet: Fleet, r: () => number) {
     () => Object.assign(pick(fleet.containers), { nodeFiles: chance(0.5) }),
   ];
   // Unit changes most often, as in a sync; the rest now and then.
-  return () => (chance(0.4) ? pick(mutations.slice(0, 12)) : pick(mutations))();
+  return () => (chance(0.4) ? pick(mutations.slice(0, 13)) : pick(mutations))();
 }
 
 function rowsOf(report: FleetReport) {
@@ -95,6 +111,32 @@ function rowsOf(report: FleetReport) {
     levels: [report.required(row), report.actual(row), report.possible(row)],
     weakest: [report.unit(row).ref, report.other(row).ref],
   }));
+}
+
+/**
+ * The topology `before` (built from fleet `was`) patched with what a sync from `was` to `now`
+ * hands the index: every key whose row differs, the rows as they are now, and the units that
+ * name a changed workload (patch-topology.ts); its units index remembered, as the index does.
+ */
+function patchedTopology(before: Topology, was: Fleet, now: Fleet): Topology {
+  const keys = {} as Record<keyof Fleet, string[]>;
+  const rows = {} as Record<keyof Fleet, Rec[]>;
+  for (const part of PARTS) {
+    const old = new Map(was[part].map((x) => [x.id, JSON.stringify(x)]));
+    const fresh = new Map(now[part].map((x) => [x.id, x]));
+    keys[part] = [...new Set([...old.keys(), ...fresh.keys()])].filter((key) => old.get(key) !== (fresh.has(key) ? JSON.stringify(fresh.get(key)) : undefined));
+    rows[part] = keys[part].filter((key) => fresh.has(key)).map((key) => fresh.get(key)!);
+  }
+  const workloads = new Set(keys.workloads);
+  for (const part of ["virtualMachines", "containers"] as const) {
+    const named = now[part].filter((u) => workloads.has(u.workload) && !keys[part].includes(u.id));
+    rows[part].push(...named);
+  }
+  const steps = patchTopologySteps(before, unitsIndex(before), { keys, rows });
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  rememberUnitsIndex(step.value.topology, step.value.units);
+  return step.value.topology;
 }
 
 function patched(before: FleetReport, topology: Topology, policy: Policy, stats: PatchStats): FleetReport {
@@ -127,13 +169,17 @@ describe("the fleet report patched from the one before", () => {
       for (const unit of [...fleet.virtualMachines, ...fleet.containers]) if (unit.workload && r() < 0.7) unit.workload = fleet.workloads[Math.floor(r() * fleet.workloads.length)].id;
       const mutate = mutator(fleet, r);
       const policy = POLICIES[seed % POLICIES.length];
-      let report = fleetReport(buildTopology(structuredClone(fleet)), policy);
+      let topology = buildTopology(structuredClone(fleet));
+      let report = fleetReport(topology, policy);
       for (let round = 0; round < 12; round++) {
+        const was = structuredClone(fleet);
         for (let i = 0, n = r() < 0.6 ? 1 : 2 + Math.floor(r() * 2); i < n; i++) mutate();
-        const topology = buildTopology(structuredClone(fleet));
+        topology = patchedTopology(topology, was, fleet);
         const stats = patchStats();
         const next = patched(report, topology, policy, stats);
-        const full = fleetReport(topology, policy);
+        // Every chain is made (the warm-up): what was taken over is let go, as the index does.
+        forgetPredecessor(topology);
+        const full = fleetReport(buildTopology(structuredClone(fleet)), policy);
         const label = `seed ${seed} round ${round} (${stats.full ?? `${stats.rescanned} scanned again, ${stats.carried} carried`})`;
         expect(rowsOf(next), label).toEqual(rowsOf(full));
         expect(findingsOf(next), label).toEqual(findingsOf(full));

@@ -37,6 +37,8 @@ const scenario = fc.record({
   dedication: fc.boolean(),
   /** t1's dedicated nodes (VMs and hosts) running other tenants' containers. */
   platform: fc.boolean(),
+  /** Reserved machines that also hold another tenant's unit: their dedication is void (and a replica placed on one voids it too). */
+  contradictions: fc.boolean(),
   /** Each host's placement group (hosts h0…h4), known fleets too: a slot is apart only from its own group's slots. */
   groups: fc.array(fc.constantFrom(null, null, "g1", "g2"), { minLength: 5, maxLength: 5 }),
   strict: fc.boolean(),
@@ -131,7 +133,7 @@ describe("placement advice on random fleets", () => {
     const checked = { PROVEN: 0, POSSIBLE: 0, REFUSED: 0 } as Record<PlacementOutcome, number>;
     fc.assert(
       fc.property(scenario, (s) => {
-        const { input, workload } = withWorkload(inGroups(randomInventory(s.seed, { known: s.known, dedication: s.dedication, platform: s.platform }), s.groups), s);
+        const { input, workload } = withWorkload(inGroups(randomInventory(s.seed, { known: s.known, dedication: s.dedication, platform: s.platform, contradictions: s.contradictions }), s.groups), s);
         const before = buildTopology(input);
         const policy = s.strict ? STRICT : DEFAULT_POLICY;
         const places: CandidatePlace[] = [

@@ -92,6 +92,7 @@ describe("placement advice, group by group, against every unit one by one", () =
           seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
           dedication: fc.boolean(),
           platform: fc.boolean(),
+          contradictions: fc.boolean(),
           strict: fc.boolean(),
           workload: fc.constantFrom("w1", "w2", "w3", "w4"),
           runtime: fc.constantFrom("runc", "gvisor", "kata"),
@@ -100,7 +101,7 @@ describe("placement advice, group by group, against every unit one by one", () =
           redact: fc.boolean(),
         }),
         (s) => {
-          const input = randomInventory(s.seed, { known: false, dedication: s.dedication, platform: s.platform, placementGroups: true, hosts: 12, units: 60 });
+          const input = randomInventory(s.seed, { known: false, dedication: s.dedication, platform: s.platform, contradictions: s.contradictions, placementGroups: true, hosts: 12, units: 60 });
           const topology = buildTopology(input);
           const policy = s.strict ? STRICT : DEFAULT_POLICY;
           const node = topology.workloads.get(s.workload)!;

@@ -25,9 +25,21 @@ function* pairs(t: Topology) {
 }
 
 /**
+ * Whether the data leaves a reservation of host `host` for tenant `reservedFor` standing: no
+ * VM or container sits directly on the host for another tenant, and the host is dedicated to
+ * nobody else. Straight from the topology's maps.
+ */
+function honoured(t: Topology, host: string, reservedFor: string): boolean {
+  const vms = [...t.virtualMachines.values()].filter((vm) => vm.host === host);
+  const containers = [...t.containers.values()].filter((c) => !c.virtualMachine && c.host === host);
+  const dedicatedTo = t.hosts.get(host)?.dedicatedTo;
+  return [...vms, ...containers].every((u) => u.tenant === reservedFor) && (!dedicatedTo || dedicatedTo === reservedFor);
+}
+
+/**
  * A unit's tenant, the tenant of its host-level unit (the last container or VM before the host,
  * or at the top; null when the walk meets an id nobody synced) and the tenants its way up is
- * reserved for, straight from the topology's maps.
+ * reserved for (where the data does not contradict it), straight from the topology's maps.
  */
 function wayUp(t: Topology, unit: UnitRef): { tenant: string | null; hostLevel: string | null; reservedFor: string[] } {
   const reservedFor: string[] = [];
@@ -39,12 +51,12 @@ function wayUp(t: Topology, unit: UnitRef): { tenant: string | null; hostLevel: 
     at = null;
     if (kind === "host") {
       const dedicatedTo = t.hosts.get(key)?.dedicatedTo;
-      if (dedicatedTo) reservedFor.push(dedicatedTo);
+      if (dedicatedTo && honoured(t, key, dedicatedTo)) reservedFor.push(dedicatedTo);
     } else if (kind === "virtualMachine") {
       const vm = t.virtualMachines.get(key);
       hostLevel = vm?.tenant ?? null;
       // A VM inside a container sits on no machine of its own: its flag reserves nothing.
-      if (vm?.dedicated && !vm.container) reservedFor.push(vm.tenant);
+      if (vm?.dedicated && !vm.container && (!vm.host || honoured(t, vm.host, vm.tenant))) reservedFor.push(vm.tenant);
       at = vm?.host ? { kind: "host", key: vm.host } : vm?.container ? { kind: "container", key: vm.container } : null;
     } else {
       const c = t.containers.get(key);
@@ -109,8 +121,8 @@ const RUNS = { numRuns: 300 };
 describe("separation properties", () => {
   it("is symmetric, and actual never exceeds possible", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), (seed, dedication) => {
-        const t = buildTopology(randomInventory(seed, { known: false, dedication }));
+      fc.property(seeds, fc.boolean(), fc.boolean(), (seed, dedication, contradictions) => {
+        const t = buildTopology(randomInventory(seed, { known: false, dedication, contradictions }));
         for (const [a, b] of pairs(t)) {
           const ab = separation(t, a, b);
           const ba = separation(t, b, a);
@@ -205,8 +217,8 @@ describe("separation properties", () => {
 
   it("dedicated hardware never lowers actual", () => {
     fc.assert(
-      fc.property(seeds, (seed) => {
-        const input = randomInventory(seed, { known: false, dedication: true });
+      fc.property(seeds, fc.boolean(), (seed, contradictions) => {
+        const input = randomInventory(seed, { known: false, dedication: true, contradictions });
         const plain = structuredClone(input) as any;
         for (const vm of plain.virtualMachines) vm.dedicated = false;
         for (const host of plain.hosts) delete host.dedicatedTo;
@@ -218,10 +230,10 @@ describe("separation properties", () => {
     );
   });
 
-  it("dedicated hardware rules out a possibly shared host exactly when the other unit and its host-level unit are known to be of other tenants", () => {
+  it("dedicated hardware rules out a possibly shared host exactly when the other unit and its host-level unit are known to be of other tenants, and the data does not contradict the dedication", () => {
     fc.assert(
-      fc.property(seeds, fc.boolean(), (seed, dedication) => {
-        const input = randomInventory(seed, { known: false, dedication, platform: true });
+      fc.property(seeds, fc.boolean(), fc.boolean(), (seed, dedication, contradictions) => {
+        const input = randomInventory(seed, { known: false, dedication, platform: true, contradictions });
         const plain = structuredClone(input) as any;
         for (const vm of plain.virtualMachines) vm.dedicated = false;
         for (const host of plain.hosts) delete host.dedicatedTo;

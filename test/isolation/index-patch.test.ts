@@ -19,8 +19,8 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
  * A per-sync patch of the isolation index must give exactly what a full load gives: random
  * syncs (hosts, racks, datacenters, VMs, containers, KubeVirt, workloads, tenants, rule
  * overrides: added, removed, moved, changed) land one after another, and after each the
- * patched index's topology (its maps in the loader's order), its units of each workload and
- * tenant, every verdict, the anti-affinity violations and the report are compared with a fresh
+ * patched index's topology (its maps in the loader's order), its units of each workload,
+ * tenant and host, every verdict, the anti-affinity violations and the report are compared with a fresh
  * load of the same version. A second index, asked only every few syncs, patches several
  * versions at once, as a replica that was idle does.
  */
@@ -217,6 +217,7 @@ async function expectAsLoaded(t: TestDatabase, view: IsolationView, label: strin
     const [patched, loaded] = [unitsIndex(view.topology), unitsIndex(fresh.topology)];
     expect(sortedEntries(patched.byWorkload), `${label}: units of each workload`).toEqual(sortedEntries(loaded.byWorkload));
     expect(sortedEntries(patched.byTenant), `${label}: units of each tenant`).toEqual(sortedEntries(loaded.byTenant));
+    expect(sortedEntries(patched.byHost), `${label}: units on each host`).toEqual(sortedEntries(loaded.byHost));
   };
   compare();
   expect(verdicts(view.topology), `${label}: verdicts`).toEqual(verdicts(fresh.topology));

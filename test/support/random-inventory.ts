@@ -21,6 +21,11 @@ export interface Options {
    * units on the host, not about whose containers run inside them.
    */
   platform?: boolean;
+  /**
+   * Some dedicated hosts, and some hosts of dedicated VMs, also hold a VM or a container of
+   * another tenant directly: the data contradicts the dedication, which then rules nothing out.
+   */
+  contradictions?: boolean;
   /** Some hosts are slots of placement groups g1, g2 (never when `known`). */
   placementGroups?: boolean;
   /** Some tenants have no tenant record, so no organization is known for them. */
@@ -114,6 +119,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     minimumIsolation: pick([null, null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"] as const),
   }));
   for (const unit of [...vms, ...containers]) if (chance(0.6)) unit.workload = pick(workloads).id;
+  if (o.contradictions) contradict(seed, hosts, vms, containers, tenants, workloads);
   return {
     datacenters,
     racks,
@@ -123,4 +129,29 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
     tenants: tenants.map((id, i) => ({ id, organization: organizations[i] })).filter(() => !o.unlistedTenants || chance(0.7)),
     workloads,
   };
+}
+
+/**
+ * Another tenant's unit directly on about half the reserved machines: a VM (sometimes dedicated
+ * itself, sometimes with a container in it) or a container. Drawn from a stream of its own, so
+ * the rest of each seed's fleet stays as it was.
+ */
+function contradict(seed: number, hosts: Record<string, unknown>[], vms: Record<string, unknown>[], containers: Record<string, unknown>[], tenants: string[], workloads: { id: string }[]) {
+  const r = rng(seed ^ 0x27d4eb2f);
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  const reserved = [
+    ...hosts.filter((h) => h.dedicatedTo).map((h) => ({ host: h.id as string, tenant: h.dedicatedTo as string })),
+    ...vms.filter((vm) => vm.dedicated && vm.host && !vm.container).map((vm) => ({ host: vm.host as string, tenant: vm.tenant as string })),
+  ];
+  reserved.forEach(({ host, tenant }, i) => {
+    if (r() < 0.5) return;
+    const foreign = pick(tenants.filter((t) => t !== tenant));
+    const workload = r() < 0.5 ? { workload: pick(workloads).id } : {};
+    if (r() < 0.3) {
+      containers.push({ id: `cx${i}`, tenant: foreign, runtime: pick(["runc", "gvisor", "kata"]), host, ...workload });
+      return;
+    }
+    vms.push({ id: `vx${i}`, tenant: foreign, host, dedicated: r() < 0.3, ...workload });
+    if (r() < 0.5) containers.push({ id: `cy${i}`, tenant: pick(tenants), runtime: "runc", virtualMachine: `vx${i}` });
+  });
 }
