@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 
 /*
  * The fleet's anti-affinity violations are computed in slices, as background work, not in one
- * block: on fleet M the one block held the event loop for some 600 ms while a verdict or
+ * block: on fleet M the one block held the event loop 0.6 to 2 s while a verdict or
  * /healthz waited. 400 workloads with a maxSkew rule over 400 hosts (such a rule scans every
  * host, or rack, of its datacenters for the eligible domains) make it long on any machine
  * (a quarter of a second here); the test counts the slices granted to it and the turns the
