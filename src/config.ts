@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { NO_CHATOPS_ACCESS, parseChatopsAccess, type ChatopsAccess } from "./chatops/chatops-access.ts";
 import { loadSourcesConfig, SourcesConfigError, type ScheduledSource } from "./connectors/sources-config.ts";
 import { parseAllowedNetworks, WebhookAddressError } from "./notifications/webhook-address.ts";
+import { MAX_RETENTION_DAYS } from "./history/prune-history.ts";
 import { LimitsError, loadLimits, type RequestLimits } from "./request-limits.ts";
 
 /*
@@ -64,7 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chatopsAccess: chatopsAccess(env.TENANCY_CHATOPS_ACCESS?.trim()),
     sources: scheduledSources(env),
     metrics: onOff(env, "TENANCY_METRICS", true),
-    historyRetentionDays: wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365),
+    historyRetentionDays: historyRetentionDays(env),
     webhookAllowNetworks: webhookAllowNetworks(env.TENANCY_WEBHOOK_ALLOW_NETWORKS),
   };
 }
@@ -139,6 +140,14 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
   return value;
+}
+
+function historyRetentionDays(env: NodeJS.ProcessEnv): number {
+  const days = wholeNumber(env, "TENANCY_HISTORY_RETENTION_DAYS", 365);
+  if (days > MAX_RETENTION_DAYS) {
+    throw new ConfigError(`TENANCY_HISTORY_RETENTION_DAYS must be from 0 (keep all history) to ${MAX_RETENTION_DAYS} (100 years), got "${env.TENANCY_HISTORY_RETENTION_DAYS}"`);
+  }
+  return days;
 }
 
 function scheduledSources(env: NodeJS.ProcessEnv): ScheduledSource[] {

@@ -2,7 +2,7 @@ import { getOrInsert } from "../domain/get-or-insert.ts";
 import { LRUCache } from "lru-cache";
 import pLimit from "p-limit";
 import type { SqlClient } from "../db/sql-client.ts";
-import { antiAffinityViolations, type Violation } from "../domain/anti-affinity.ts";
+import { antiAffinityViolationsSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
@@ -91,7 +91,7 @@ interface PastTopology {
 export class PastViews {
   private topologies = new LRUCache<number, PastTopology>({ max: KEPT_PAST_TOPOLOGIES });
   private reports = new LRUCache<string, Promise<FleetReport>>({ max: KEPT_PAST_TOPOLOGIES });
-  private violationsOf = new WeakMap<Topology, Violation[]>();
+  private violationsOf = new WeakMap<Topology, Promise<Violation[]>>();
   private builds = pLimit(CONCURRENT_PAST_BUILDS);
   /** Builds not finished yet, by version: one the LRU has let go of is still not built twice. */
   private unfinished = new Map<number, PastTopology>();
@@ -123,7 +123,12 @@ export class PastViews {
         }
         return report;
       },
-      violations: () => past.warmed().then(() => getOrInsert(this.violationsOf, topology, antiAffinityViolations)),
+      violations: () =>
+        getOrInsert(this.violationsOf, topology, () => {
+          const violations = past.warmed().then(() => runInSlices(antiAffinityViolationsSteps(topology)));
+          violations.catch(() => this.violationsOf.delete(topology));
+          return violations;
+        }),
       // A verdict needs the topology only; what reads shared places and replicas awaits this.
       warmed: past.warmed,
     };

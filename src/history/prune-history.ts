@@ -9,6 +9,13 @@ import type { SqlClient } from "../db/sql-client.ts";
  * each source's newest sync time at or before it. Policy versions are few and all kept.
  */
 
+/**
+ * The longest retention a replica takes (TENANCY_HISTORY_RETENTION_DAYS, src/config.ts): 100
+ * years, more history than any inventory has (0 keeps it all). Far longer, the horizon is no
+ * date: 1e9 days back is past the earliest a Date holds, and every prune failed on it.
+ */
+export const MAX_RETENTION_DAYS = 36_500;
+
 /** How often a replica prunes; any replica may, one at a time (an advisory lock). */
 export const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -41,11 +48,16 @@ export async function pruneHistory(sql: SqlClient, horizon: Date): Promise<Prune
   });
 }
 
+/** The earliest moment kept `retentionDays` days back from `now`. */
+export function retentionHorizon(retentionDays: number, now = Date.now()): Date {
+  return new Date(now - retentionDays * 24 * 60 * 60 * 1000);
+}
+
 /** Prunes soon after start, then every hour; `stop()` waits for a prune under way. */
 export function startHistoryPruner(sql: SqlClient, retentionDays: number, logger: Logger): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const prune = () => {
-    const horizon = new Date(Date.now() - retentionDays * 24 * 60 * 60 * 1000);
+    const horizon = retentionHorizon(retentionDays);
     running = pruneHistory(sql, horizon).then(
       (result) => {
         if (result.rowVersions + result.changes + result.syncTimes > 0) logger.info({ ...result, horizon }, "history pruned");

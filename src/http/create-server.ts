@@ -210,8 +210,8 @@ function createApollo(config: Config, logger: Logger, httpServer: http.Server, m
 
 /** One request: counted in progress, its id, its route's timing, and a 500 (logged) when its handler throws. */
 function serveRequest(deps: RouteDeps, request: http.IncomingMessage, response: http.ServerResponse) {
-  // In progress until its response ends or its connection closes: background slices wait meanwhile.
-  const ended = requestsInProgress.started();
+  // In progress until its response ends or its connection closes (not while its body arrives: read-body.ts): background slices wait meanwhile.
+  const ended = requestsInProgress.started(request);
   response.once("finish", ended).once("close", ended);
   const url = new URL(request.url ?? "/", "http://localhost");
   const route = routeOf(deps, url);

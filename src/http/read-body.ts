@@ -1,4 +1,5 @@
 import type http from "node:http";
+import { requestsInProgress } from "../isolation/requests-in-progress.ts";
 
 export type BodyRead = { kind: "ok"; body: Buffer } | { kind: "too large" } | { kind: "too slow" };
 
@@ -13,12 +14,15 @@ export type BodyRead = { kind: "ok"; body: Buffer } | { kind: "too large" } | { 
  * hands such requests over without answering 100 itself: create-server.ts). Refused, it gets
  * the 413 before it has written a byte of the body, so it reads the answer rather than a broken
  * pipe from writing into a connection the service closed.
+ *
+ * While the body arrives the request is not in progress (requests-in-progress.ts): background
+ * work runs at full speed meanwhile, however slowly a client sends.
  */
 export function readBody(request: http.IncomingMessage, response: http.ServerResponse, limit: number, timeoutMs: number): Promise<BodyRead> {
   const declared = Number(request.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: "too large" });
   if (/^100-continue$/i.test(request.headers.expect ?? "")) response.writeContinue();
-  return new Promise((resolve, reject) => {
+  const read = new Promise<BodyRead>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -42,4 +46,5 @@ export function readBody(request: http.IncomingMessage, response: http.ServerRes
     const timer = setTimeout(() => setImmediate(() => finish({ kind: "too slow" })), timeoutMs);
     request.on("data", onData).on("end", onEnd).on("error", finish);
   });
+  return requestsInProgress.awaitingClient(request, read);
 }

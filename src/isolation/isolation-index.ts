@@ -1,7 +1,7 @@
 import type { Database } from "../db/open-database.ts";
 import type { SqlClient } from "../db/sql-client.ts";
 import { CURRENT_INVENTORY_VERSION, INVENTORY_CHANNEL } from "../inventory/inventory-version.ts";
-import { antiAffinityViolations, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
+import { antiAffinityViolationsSteps, replicasSteps, type Violation } from "../domain/anti-affinity.ts";
 import { fleetReportSteps, type FleetReport } from "../domain/fleet-report.ts";
 import { patchedReportSteps, patchStats } from "../domain/patch-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
@@ -34,7 +34,7 @@ export interface IsolationView {
   freshness: Freshness;
   /** The fleet report for this inventory and policy, computed once (in slices, the event loop stays free) and kept. */
   report(): Promise<FleetReport>;
-  /** Every anti-affinity violation of the fleet, computed once per inventory and kept. */
+  /** Every anti-affinity violation of the fleet, computed once per inventory (in slices, the event loop stays free) and kept. */
   violations(): Promise<Violation[]>;
   /**
    * Resolves once the indexes built after the topology is published (shared places, replicas)
@@ -60,7 +60,7 @@ export class IsolationIndex {
   private loaded: { topology: Topology; version: number } | null = null;
   private loading: Promise<{ topology: Topology; version: number }> | null = null;
   private reports = new Map<string, Pending<FleetReport>>();
-  private violationsOf = new WeakMap<Topology, Violation[]>();
+  private violationsOf = new WeakMap<Topology, Pending<Violation[]>>();
   private warming = new WeakMap<Topology, Pending<void>>();
   /** Syncs patched in rather than loaded whole (tests read it: a patch that silently reloaded would prove nothing). */
   patches = 0;
@@ -134,10 +134,7 @@ export class IsolationIndex {
       freshness,
       report: () => awaited(this.reportOf(loaded, policy), promote),
       warmed,
-      violations: async () => {
-        await warmed();
-        return getOrInsert(this.violationsOf, loaded.topology, antiAffinityViolations);
-      },
+      violations: () => awaited(this.violationsIn(loaded.topology), promote),
     };
   }
 
@@ -167,6 +164,21 @@ export class IsolationIndex {
     this.reports.set(reportKey, report);
     done.catch(() => this.reports.delete(reportKey));
     return report;
+  }
+
+  /** The violations of this topology: kept, or computed as background work (after the warm-up, whose replicas they read). */
+  private violationsIn(topology: Topology): Pending<Violation[]> {
+    return getOrInsert(this.violationsOf, topology, () => {
+      const warming = this.warming.get(topology);
+      const work = backgroundSlices.work();
+      if (warming) work.awaits(warming.work);
+      const done = (async () => {
+        await warming?.done;
+        return runInSlices(antiAffinityViolationsSteps(topology), work);
+      })();
+      done.catch(() => this.violationsOf.delete(topology));
+      return { work, done };
+    });
   }
 
   private async topologyAt(version: number): Promise<{ topology: Topology; version: number }> {

@@ -90,6 +90,32 @@ describe("background slices", () => {
     end();
   });
 
+  it("do not wait for a request whose body is still arriving; it counts again once read, and its end counts once", async () => {
+    const requests = new RequestsInProgress();
+    const message = {};
+    const end = requests.started(message);
+    let arrive!: () => void;
+    const reading = requests.awaitingClient(message, new Promise<void>((resolve) => (arrive = resolve)));
+    expect(requests.now).toBe(0);
+    arrive();
+    await reading;
+    expect(requests.now).toBe(1);
+    end();
+    expect(requests.now).toBe(0);
+    // A connection closed while its body arrives: ended once, not counted again when the read settles.
+    const other = {};
+    const closed = requests.started(other);
+    const counted = requests.started();
+    let fail!: (error: Error) => void;
+    const broken = requests.awaitingClient(other, new Promise<void>((_, reject) => (fail = reject)));
+    closed();
+    fail(new Error("aborted"));
+    await expect(broken).rejects.toThrow("aborted");
+    expect(requests.now).toBe(1);
+    counted();
+    expect(requests.now).toBe(0);
+  });
+
   it("promote what a work awaits even when it is promoted before saying so", () => {
     const scheduler = new SliceScheduler(new RequestsInProgress(), Number.POSITIVE_INFINITY);
     const report = scheduler.work();
