@@ -15,8 +15,10 @@ import { getOrInsert } from "../domain/get-or-insert.ts";
  * out the source that really has it). So a token limited to tenants may not create a rack, a
  * PDU, a switch, a host, a VM or a container whose id objects of other sources already name,
  * unless every such object is a unit of a tenant it is granted. (Datacenters are described by
- * many sources, and a token's own units may stand on anyone's host: that only speaks about its
- * own tenants' placement.) Nor may it claim dedicated hardware (`dedicationProblems`).
+ * many sources, and a token's own units may stand on anyone's host: that places only its own
+ * tenants, and can only void another tenant's dedication of that host (docs/separation.md, "A
+ * dedication the data contradicts"): it lowers verdicts, never raises one.) Nor may it claim
+ * dedicated hardware (`dedicationProblems`).
  */
 export interface SyncGrant {
   kinds: readonly string[];

@@ -137,7 +137,7 @@ export function randomInventory(seed: number, o: Options): TopologyInput {
  * the rest of each seed's fleet stays as it was.
  */
 function contradict(seed: number, hosts: Record<string, unknown>[], vms: Record<string, unknown>[], containers: Record<string, unknown>[], tenants: string[], workloads: { id: string }[]) {
-  const r = rng(seed ^ 0x27d4eb2f);
+  const r = rng(seed ^ 0x7feb352d);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
   const reserved = [
     ...hosts.filter((h) => h.dedicatedTo).map((h) => ({ host: h.id as string, tenant: h.dedicatedTo as string })),
