@@ -63,6 +63,8 @@ describe("placementAdvice", () => {
     expect(none.errors[0].message).toBe("name at least one candidate place");
     const vmInVm = await admin(`{ placementAdvice(workload: "payments", candidates: { virtualMachines: ["i-0pay1"] }, replica: { kind: VIRTUAL_MACHINE }) { workloadKey } }`);
     expect(vmInVm.errors[0].message).toBe("a VM replica goes on a host or in a datacenter, not in VM i-0pay1");
+    const vmWithNodeFiles = await admin(`{ placementAdvice(workload: "payments", candidates: { hosts: ["h-004"] }, replica: { kind: VIRTUAL_MACHINE, nodeFiles: true }) { workloadKey } }`);
+    expect(vmWithNodeFiles.errors[0]).toMatchObject({ message: "runtime, privileged and nodeFiles describe a container replica; a VM replica has its own wall", extensions: { code: "BAD_USER_INPUT", argument: "replica.kind" } });
   });
 
   it("a tenant token asks only of its own workloads and VMs, and learns no other tenant's name", async () => {

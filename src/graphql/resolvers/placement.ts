@@ -89,6 +89,8 @@ async function listedNodes(sql: SqlClient, request: CandidateRequest): Promise<M
 export function replicaKind(replica: AdviceArgs["replica"], place: CandidatePlace): ReplicaKind | undefined {
   if (!replica) return undefined;
   if (replica.kind === "VIRTUAL_MACHINE") {
+    // A container's walls asked of a VM would be dropped unread: the answer would not be about the replica meant.
+    if (replica.runtime != null || replica.privileged || replica.nodeFiles) throw badUserInput("runtime, privileged and nodeFiles describe a container replica; a VM replica has its own wall", "replica.kind");
     if (place.kind === "virtualMachine") throw badUserInput(`a VM replica goes on a host or in a datacenter, not in VM ${place.key}`, "replica.kind");
     return { kind: "virtualMachine" };
   }
