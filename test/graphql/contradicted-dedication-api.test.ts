@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSyncedService, type SyncedService } from "../support/synced-service.ts";
+import { isolationAs, startSyncedService, type SyncedService } from "../support/synced-service.ts";
 import { createToken, gqlAs } from "../support/token-client.ts";
 
 /*
@@ -37,11 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => synced?.close());
 
-const isolation = async (token: string, workload: string, tenant: string) => {
-  const { body } = await gqlAs(service.url, token, `{ isolation(workload: "${workload}", tenant: "${tenant}") { outcome actual possible explanation } }`);
-  expect(body.errors).toBeUndefined();
-  return body.data.isolation;
-};
+const isolation = (token: string, workload: string, tenant: string, asOf?: string) => isolationAs(service.url, token, workload, tenant, asOf);
 
 const reportRows = async () => {
   const { body } = await gqlAs(service.url, tokens.compliance, `{ isolationReport(first: 100) { nodes { workload { key } tenant { key } outcome actual possible } } }`);

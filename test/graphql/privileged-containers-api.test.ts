@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSyncedService, type SyncedService } from "../support/synced-service.ts";
+import { isolationAs, startSyncedService, type SyncedService } from "../support/synced-service.ts";
 import { gqlAs } from "../support/token-client.ts";
 
 /*
@@ -46,12 +46,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => synced?.close());
 
-const isolation = async (token: string, workload: string, tenant: string, asOf?: string) => {
-  const at = asOf ? `, asOf: "${asOf}"` : "";
-  const { body } = await gqlAs(service.url, token, `{ isolation(workload: "${workload}", tenant: "${tenant}"${at}) { outcome required actual possible explanation } }`);
-  expect(body.errors).toBeUndefined();
-  return body.data.isolation;
-};
+const isolation = (token: string, workload: string, tenant: string, asOf?: string) => isolationAs(service.url, token, workload, tenant, asOf);
 
 describe("a privileged container", () => {
   it("has no wall of its own beside another tenant's pod on one node VM: NOT_ISOLATED at PROCESS, and the explanation says why", async () => {

@@ -34,3 +34,11 @@ export async function startSyncedService(adminToken: string, snapshot: { source:
     },
   };
 }
+
+/** A verdict over HTTP with `token` (optionally as of a moment), asserting it came without errors. */
+export async function isolationAs(url: string, token: string, workload: string, tenant: string, asOf?: string) {
+  const at = asOf ? `, asOf: "${asOf}"` : "";
+  const { body } = await gqlAs(url, token, `{ isolation(workload: "${workload}", tenant: "${tenant}"${at}) { outcome required actual possible explanation } }`);
+  expect(body.errors).toBeUndefined();
+  return body.data.isolation;
+}
