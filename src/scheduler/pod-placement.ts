@@ -1,4 +1,4 @@
-import { mountsNodeFiles, podHasNodeRights } from "../connectors/kubernetes/pod-node-rights.ts";
+import { podRights } from "../connectors/kubernetes/pod-node-rights.ts";
 import { kubernetesSettings, nodeUnitOf, runtimeOf, spreadRules, workloadOf, type K8sObject } from "../connectors/kubernetes/map-kubernetes.ts";
 import type { ConnectorOptions } from "../connectors/connector.ts";
 import { placementAdvice, type AdviceWorkload, type CandidateAdvice } from "../domain/placement-advice.ts";
@@ -102,7 +102,7 @@ export function nodePlace(topology: Topology, options: ConnectorOptions, node: N
 function replicaOf(options: ConnectorOptions, object: K8sObject): ReplicaKind {
   if (object.kind === "VirtualMachineInstance") return { kind: "container", runtime: "kata", privileged: false, nodeFiles: false };
   const runtime = runtimeOf(object.spec?.runtimeClassName as string | undefined, kubernetesSettings(options).classes);
-  return { kind: "container", runtime, privileged: podHasNodeRights(object.spec), nodeFiles: mountsNodeFiles(object.spec) };
+  return { kind: "container", runtime, ...podRights(object.spec) };
 }
 
 /**

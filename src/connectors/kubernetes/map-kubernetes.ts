@@ -1,7 +1,7 @@
 import { keyList, setting, SnapshotBuilder, type ConnectorOptions, type ConnectorResult } from "../connector.ts";
 import type { AntiAffinityRule } from "../../inventory/snapshot.ts";
 import { vmKeyFromProviderId } from "../vm-key-from-provider-id.ts";
-import { mountsNodeFiles, podHasNodeRights } from "./pod-node-rights.ts";
+import { podRights } from "./pod-node-rights.ts";
 import { AWS_ZONE_ID, nodeDatacenter, ZONE_LABELS } from "./node-datacenter.ts";
 
 /*
@@ -169,7 +169,7 @@ function mapPods({ b, workloadLabel, classes, tenantOf }: Cluster, pods: K8sObje
     if (workload) b.workload(workload, tenant, id, { antiAffinity: spreadRules(pod) });
     const parent = !node ? { virtualMachine: `node/${nodeName}` } : node.kind === "host" ? { host: node.id } : { virtualMachine: node.id };
     const runtime = runtimeOf(pod.spec?.runtimeClassName as string | undefined, classes);
-    b.add("containers", { id, ...parent, runtime, privileged: podHasNodeRights(pod.spec), nodeFiles: mountsNodeFiles(pod.spec), tenant, workload });
+    b.add("containers", { id, ...parent, runtime, ...podRights(pod.spec), tenant, workload });
     if (meta.uid) podUnits.set(meta.uid, id);
   }
   return podUnits;

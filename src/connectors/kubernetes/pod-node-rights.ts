@@ -29,6 +29,14 @@ interface PodSpecRights {
   ephemeralContainers?: unknown;
 }
 
+/**
+ * What of the pod takes its container wall (scale.ts `ContainerRights`, without the runtime):
+ * read once here for the connector's records and the scheduler's replicas alike.
+ */
+export function podRights(spec: Record<string, unknown> | undefined): { privileged: boolean; nodeFiles: boolean } {
+  return { privileged: podHasNodeRights(spec), nodeFiles: mountsNodeFiles(spec) };
+}
+
 /** True when the pod (its spec as the API shows it) has its node's rights. */
 export function podHasNodeRights(spec: Record<string, unknown> | undefined): boolean {
   const pod = (spec ?? {}) as PodSpecRights;
