@@ -104,23 +104,21 @@ export function cachedPlacementAt(topology: Topology, chain: Chain, level: AntiA
   return getOrInsert(placements, chain, () => placementAt(topology, chain, level));
 }
 
-/** True when a unit sits, at any depth, inside another unit of the same workload. Walks parents without allocating. */
+/** True when a unit sits, at any depth, inside another unit of the same workload. Walks parents without allocating (the warm-up asks it of every unit). */
 function insideOwnWorkload(topology: Topology, unit: UnitRef, workload: string): boolean {
-  let kind: string = unit.kind;
-  let key: string | null = unit.key;
+  let container = unit.kind === "container" ? topology.containers.get(unit.key) : undefined;
+  let vm = unit.kind === "virtualMachine" ? topology.virtualMachines.get(unit.key) : undefined;
   // Validation keeps containment acyclic; the bound only guards against a corrupt database.
-  for (let depth = 0; key !== null && depth < 64; depth++) {
-    if (kind === "container") {
-      const c = topology.containers.get(key);
-      if (!c) return false;
-      if (depth > 0 && c.workload === workload) return true;
-      [kind, key] = c.virtualMachine ? ["virtualMachine", c.virtualMachine] : ["host", null];
-    } else if (kind === "virtualMachine") {
-      const v = topology.virtualMachines.get(key);
-      if (!v) return false;
-      if (depth > 0 && v.workload === workload) return true;
-      [kind, key] = v.container ? ["container", v.container] : ["host", null];
-    } else return false; // hosts belong to no workload, and nothing is above them
+  for (let depth = 0; depth < 64; depth++) {
+    if (container) {
+      if (depth > 0 && container.workload === workload) return true;
+      vm = container.virtualMachine ? topology.virtualMachines.get(container.virtualMachine) : undefined;
+      container = undefined;
+    } else if (vm) {
+      if (depth > 0 && vm.workload === workload) return true;
+      container = vm.container ? topology.containers.get(vm.container) : undefined;
+      vm = undefined;
+    } else return false; // a host (which belongs to no workload, and has nothing above it), or nothing synced
   }
   return false;
 }

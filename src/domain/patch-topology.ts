@@ -3,7 +3,7 @@ import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { flattenSteps, LayeredMap, worthFlattening } from "./layered-map.ts";
 import { inheritChains, unitId } from "./separation.ts";
-import type { Topology, UnitRef } from "./topology.ts";
+import type { Topology, UnitKind, UnitRef } from "./topology.ts";
 import { hostUnder, type UnitsIndex } from "./units-index.ts";
 
 /*
@@ -41,7 +41,31 @@ export function* patchTopologySteps(topology: Topology, units: UnitsIndex, chang
     workloads,
   };
   inheritChains(patched, topology);
+  origins.set(patched, { topology, units: { container: touchedKeys(changes, "containers"), virtualMachine: touchedKeys(changes, "virtualMachines"), host: new Set() } });
   return { topology: patched, units: yield* patchUnits(topology, patched, units, changes) };
+}
+
+/** The keys of a part the changes name: changed, and rows handed in (the units of a changed workload). */
+function touchedKeys(changes: TopologyChanges, part: "containers" | "virtualMachines"): Set<string> {
+  return new Set([...changes.keys[part], ...changes.rows[part].map((r) => (r.key ?? r.id) as string)]);
+}
+
+/** A patched topology's origin: what it was patched from, and the containers and VMs whose rows the patch touched. */
+export interface PatchOrigin {
+  topology: Topology;
+  units: Record<UnitKind, ReadonlySet<string>>;
+}
+
+/** Kept until the patched topology is warm (`forgetPatchOrigin`): the report's index is carried from its origin's. */
+const origins = new WeakMap<Topology, PatchOrigin>();
+
+export function patchOrigin(topology: Topology): PatchOrigin | undefined {
+  return origins.get(topology);
+}
+
+/** Lets the origin go (else every patched topology would keep the one before it, and so on). */
+export function forgetPatchOrigin(topology: Topology): void {
+  origins.delete(topology);
 }
 
 /** One part's map with the changed keys' rows made nodes, and the keys without a row removed. */
@@ -68,7 +92,7 @@ function* patchUnits(before: Topology, after: Topology, units: UnitsIndex, chang
   let n = 0;
   for (const kind of ["virtualMachine", "container"] as const) {
     const part = kind === "container" ? "containers" : "virtualMachines";
-    for (const key of new Set([...changes.keys[part], ...changes.rows[part].map((r) => (r.key ?? r.id) as string)])) {
+    for (const key of touchedKeys(changes, part)) {
       if (++n % RECORDS_PER_STEP === 0) yield;
       const old = before[part].get(key);
       const now = after[part].get(key);

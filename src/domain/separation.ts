@@ -172,7 +172,8 @@ export function forgetPredecessor(topology: Topology): void {
  * node and datacenter node are the same objects (a patch makes a new node for every changed
  * row) and whose holder is the same (a unit moved on or off it may void a reservation), or a
  * container or VM whose node is the same and whose next unit's chain is the very tail it had
- * (its reservation is honoured against that tail's holder). Else null.
+ * (its reservation is honoured against that tail's holder), or a synced container or VM on
+ * nothing whose node and datacenter node are the same. Else null.
  */
 function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   const before = predecessors.get(topology);
@@ -188,9 +189,13 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
     if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
     return hostHolder(topology, key) === old.hostHolder ? old : null;
   }
-  if (old.tail === null) return null;
   const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
   if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
+  if (old.tail === null) {
+    // A synced unit on nothing (a cloud VM whose host is hidden, a container on no known node) reads its own node and its datacenter alone; other chains without a tail (a loop) are walked again.
+    if (old.links.length !== 1) return null;
+    return old.datacenter === null || topology.datacenters.get(old.datacenter) === was.datacenters.get(old.datacenter) ? old : null;
+  }
   const next = old.links[1];
   return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail ? old : null;
 }

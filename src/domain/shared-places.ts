@@ -1,11 +1,13 @@
-import { rank } from "./scale.ts";
-import { cachedChainOf, hostLevelTenant, reservationKeepsOff, type Chain } from "./separation.ts";
+import { reservationKeepsOff, type Chain } from "./separation.ts";
 import { sortedKeysSteps } from "./sorted-keys.ts";
 import type { Topology, UnitRef } from "./topology.ts";
 import { getOrInsert } from "./get-or-insert.ts";
-import { PlaceTable } from "./place-table.ts";
+import type { PlaceTable } from "./place-table.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
-import { PlaceNumbering, TABLES, type PlaceTables, type Where } from "./place-numbering.ts";
+import { PlaceNumbering, placeTables, TABLES, type PlaceTables } from "./place-numbering.ts";
+import { enterUnit, WaysUp, type Build } from "./unit-places.ts";
+import { carriedUnitsSteps } from "./patch-shared-places.ts";
+import { patchOrigin } from "./patch-topology.ts";
 
 export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
@@ -18,6 +20,10 @@ export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from ".
  * Units, tenants, trust groups and places are numbered once here, and each kind of place is a
  * `PlaceTable` of integer columns: per place, each tenant's lowest value from outside a trust
  * group (a workload's own units are never paired with each other), and the unit that offered it.
+ *
+ * After a sync the index of the topology it was patched from is carried over rather than built
+ * again (patch-shared-places.ts): the same index, in time proportional to what changed plus a
+ * copy of its columns. test/domain/patch-shared-places.test.ts holds the two equal.
  */
 
 /** What the report needs to know of one container or VM. */
@@ -129,6 +135,15 @@ export interface SharedPlaces {
 const SEARCHED = new Set<string>(["racks", "powerDomains", "networkDomains", "datacenters", "hazardZones", "regions", "planets"]);
 
 const cache = new WeakMap<Topology, SharedPlaces>();
+/** What a build carried from an index needs of it beyond what it answers with. */
+const numberings = new WeakMap<SharedPlaces, { numbering: PlaceNumbering; tables: PlaceTables }>();
+
+/** Indexes carried from the index before rather than built anew (tests read it: a carry that silently rebuilt would prove nothing). */
+const carried = new WeakSet<SharedPlaces>();
+
+export function wasCarried(index: SharedPlaces): boolean {
+  return carried.has(index);
+}
 
 /** The index for a topology, built at once (or taken from the cache). */
 export function sharedPlaces(topology: Topology): SharedPlaces {
@@ -138,35 +153,51 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
   return step.value;
 }
 
-/** Builds the index, yielding every few dozen units (well under a millisecond) so that a caller can give the event loop a turn. */
+/**
+ * Builds the index, yielding every few dozen units (well under a millisecond) so that a caller
+ * can give the event loop a turn: carried from the index of the topology this one was patched
+ * from when that one is built, else anew.
+ */
 export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
-  const tables = Object.fromEntries(TABLES.map((t) => [t, new PlaceTable()])) as PlaceTables;
-  const numbering = new PlaceNumbering(topology, tables);
+  const origin = patchOrigin(topology);
+  const before = origin && cache.get(origin.topology);
+  const previous = before && numberings.get(before);
+  const tables = placeTables(previous?.tables ?? null);
+  const build: Build = { topology, numbering: new PlaceNumbering(topology, tables, previous?.numbering ?? null), tables, ways: new WaysUp() };
+  const entered = before ? yield* carriedUnitsSteps(build, before, origin.units, every) : { ...(yield* allUnitsSteps(build, every)), unitMap: null };
+  const index = yield* assembled(build, entered.units, entered.byWorkload, entered.unitMap);
+  cache.set(topology, index);
+  numberings.set(index, { numbering: build.numbering, tables });
+  if (before) carried.add(index);
+  return index;
+}
+
+/** Every unit entered, in key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can. */
+function* allUnitsSteps(build: Build, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]> }> {
   const units: UnitFacts[] = [];
-  const tails = new Map<Chain, WayUp>();
   const byWorkload = new Map<string, UnitFacts[]>();
-  // Key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can.
-  const containerKeys = yield* sortedKeysSteps(topology.containers);
-  const vmKeys = yield* sortedKeysSteps(topology.virtualMachines);
+  const containerKeys = yield* sortedKeysSteps(build.topology.containers);
+  const vmKeys = yield* sortedKeysSteps(build.topology.virtualMachines);
   const total = containerKeys.length + vmKeys.length;
   for (let i = 0; i < total; i++) {
     if (i > 0 && i % every === 0) yield;
     const isContainer = i < containerKeys.length;
-    const key = isContainer ? containerKeys[i] : vmKeys[i - containerKeys.length];
-    const node = isContainer ? topology.containers.get(key)! : topology.virtualMachines.get(key)!;
-    const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key };
-    const chain = cachedChainOf(topology, ref);
-    const where = numbering.where(chain);
-    const f = factsOf(numbering, ref, chain, where, { tenant: node.tenant, workload: node.workload, hostLevel: hostLevelTenant(topology, chain) }, i);
+    const ref: UnitRef = { kind: isContainer ? "container" : "virtualMachine", key: isContainer ? containerKeys[i] : vmKeys[i - containerKeys.length] };
+    const f = enterUnit(build, ref, i);
     units.push(f);
     if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
-    addToPlaces(tables, numbering, tails, f, where);
   }
+  return { units, byWorkload };
+}
+
+/** The index from its entered units: every table finished (a carried one told where the previous units went). */
+function* assembled(build: Build, units: UnitFacts[], byWorkload: Map<string, UnitFacts[]>, unitMap: Int32Array | null): Generator<void, SharedPlaces> {
+  const { numbering, tables, ways } = build;
   const parties = Math.max(numbering.tenantNames.length, numbering.partyTenant.length);
-  for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table));
-  const index: SharedPlaces = {
+  for (const table of TABLES) yield* tables[table].finish(parties, SEARCHED.has(table), unitMap);
+  return {
     units,
     byWorkload,
     tenantNames: numbering.tenantNames,
@@ -177,17 +208,15 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
     partyHostLevel: Int32Array.from(numbering.partyHostLevel),
     partyReservations: numbering.partyReservations,
     ...tables,
-    linkStart: numbering.linkStart.toArray(),
-    links: numbering.links.toArray(),
-    linkStrongest: numbering.linkStrongest.toArray(),
-    belowUnit: numbering.belowUnit.toArray(tables.below.keys.length),
+    linkStart: ways.linkStart.toArray(),
+    links: ways.links.toArray(),
+    linkStrongest: ways.linkStrongest.toArray(),
+    belowUnit: ways.belowUnit.toArray(tables.below.keys.length),
     rackDatacenters: numbering.rackDatacenters,
     datacenterGroups: [...numbering.datacenters.keys()],
     hostGroups: numbering.hostGroups,
     signatures: { hostMaybe: numbering.hostMaybeCount, host: numbering.signatures.host.size, rack: numbering.signatures.rack.size },
   };
-  cache.set(topology, index);
-  return index;
 }
 
 /** Whether unit `a` comes before unit `b` in the index: containers first, each kind by key in code-unit order (as `sortedKeysSteps` gives them). */
@@ -215,109 +244,6 @@ function ranks(names: string[]): Int32Array {
   const rankOf = new Int32Array(names.length);
   order.forEach((id, position) => (rankOf[id] = position));
   return rankOf;
-}
-
-/** What the index reads of a unit's node, and its host-level tenant. */
-interface Owner {
-  tenant: string;
-  workload: string | null;
-  hostLevel: string | null;
-}
-
-function factsOf(numbering: PlaceNumbering, ref: UnitRef, chain: Chain, where: Where, owner: Owner, index: number): UnitFacts {
-  const { tenant, workload } = owner;
-  let dedicated: string[] = [];
-  for (const link of chain.links) if (link.dedicatedTo !== null && !dedicated.includes(link.dedicatedTo)) dedicated = [...dedicated, link.dedicatedTo];
-  const tenantId = numbering.tenant(tenant);
-  const side = rank(chain.belowHost);
-  const reservations = dedicated.map((t) => numbering.tenant(t));
-  const hostLevelTenantId = owner.hostLevel === null ? -1 : owner.hostLevel === tenant ? tenantId : numbering.tenant(owner.hostLevel);
-  const party = reservations.length === 0 && hostLevelTenantId === tenantId ? -1 : numbering.party(tenantId, hostLevelTenantId, reservations);
-  return {
-    index,
-    ref,
-    tenant,
-    tenantId,
-    workload,
-    groupId: numbering.group(workload),
-    chain,
-    side,
-    hostKnown: where.hostKnown,
-    placementGroup: where.placementGroup,
-    hostGroup: where.hostGroup,
-    rack: where.rack,
-    rackSynced: where.rackSynced,
-    rackDomainsKnown: where.rackDomainsKnown,
-    dc: where.dc,
-    dcId: where.dcId,
-    dedicated,
-    reservations,
-    hostLevelTenantId,
-    party,
-    hostMaybeSignature: numbering.hostMaybeSignature(where.nearSignature, side, tenantId, party),
-    hostSignature: where.hostSignature,
-    rackSignature: where.rackSignature,
-  };
-}
-
-/**
- * A chain's links from `from` on as places of `below`, and the strongest wall among the links
- * before each one (from `from`; 0 for the first). The way up of a unit's VM or host is the same
- * for every unit on it: it is worked out once per shared tail (`Chain.tail`), by identity.
- */
-interface WayUp {
-  places: number[];
-  strongest: number[];
-}
-
-function wayUp(below: PlaceTable, tails: Map<Chain, WayUp>, chain: Chain, from: number): WayUp {
-  if (from === 1 && chain.tail) return sharedWayUp(below, tails, chain.tail);
-  const way: WayUp = { places: [], strongest: [] };
-  let strongest = 0;
-  for (let k = from; k < chain.links.length; k++) {
-    if (k > from) strongest = Math.max(strongest, rank(chain.links[k - 1].boundary));
-    way.places.push(below.id(chain.ids[k]));
-    way.strongest.push(strongest);
-  }
-  return way;
-}
-
-/** A shared tail's way up, places numbered in the order of its links as a walk of it would. */
-function sharedWayUp(below: PlaceTable, tails: Map<Chain, WayUp>, tail: Chain): WayUp {
-  let way = tails.get(tail);
-  if (way) return way;
-  const first = below.id(tail.ids[0]);
-  const wall = rank(tail.links[0].boundary);
-  const up = tail.links.length > 1 ? wayUp(below, tails, tail, 1) : { places: [], strongest: [] };
-  way = { places: [first, ...up.places], strongest: [0, ...up.strongest.map((s) => Math.max(wall, s))] };
-  tails.set(tail, way);
-  return way;
-}
-
-function addToPlaces(tables: PlaceTables, numbering: PlaceNumbering, tails: Map<Chain, WayUp>, f: UnitFacts, where: Where) {
-  const { chain, tenantId: tenant, groupId: group, index: unit } = f;
-  const own = tables.below.id(chain.ids[0]);
-  numbering.belowUnit.set(own, unit);
-  numbering.links.push(own);
-  numbering.linkStrongest.push(0);
-  if (chain.links.length > 1) {
-    const up = wayUp(tables.below, tails, chain, 1);
-    const wall = rank(chain.links[0].boundary);
-    for (let k = 0; k < up.places.length; k++) {
-      const strongest = Math.max(wall, up.strongest[k]);
-      tables.below.offer(up.places[k], tenant, strongest, group, unit);
-      numbering.links.push(up.places[k]);
-      numbering.linkStrongest.push(strongest);
-    }
-  }
-  numbering.linkStart.push(numbering.links.length);
-  if (f.party === -1) (f.hostKnown ? tables.onHosts : tables.hidden).offer(where.sidePlace, tenant, f.side, group, unit);
-  else {
-    const table = f.hostKnown ? tables.dedicatedOnHosts : tables.dedicatedHidden;
-    if (where.dedicatedSidePlace === -1) where.dedicatedSidePlace = table.id(f.hostKnown ? f.hostGroup : f.dc);
-    table.offer(where.dedicatedSidePlace, f.party, f.side, group, unit);
-  }
-  for (const [table, place] of where.zeroOffers) table.offer(place, tenant, 0, group, unit);
 }
 
 /** Whether hardware reserved for any of `reservations` keeps a unit of `tenant` with host-level tenant `hostLevel` (-1: not known) off its machine. */

@@ -7,7 +7,7 @@ import { patchedReportSteps, patchStats } from "../domain/patch-report.ts";
 import { sharedPlacesSteps } from "../domain/shared-places.ts";
 import { forgetPredecessor } from "../domain/separation.ts";
 import { rememberUnitsIndex, unitsIndex, unitsIndexSteps } from "../domain/units-index.ts";
-import { flattenTopologySteps, patchTopologySteps } from "../domain/patch-topology.ts";
+import { flattenTopologySteps, forgetPatchOrigin, patchTopologySteps } from "../domain/patch-topology.ts";
 import { readInventoryChanges } from "./read-inventory-changes.ts";
 import type { Freshness, Topology } from "../domain/topology.ts";
 import { loadTopology } from "./load-topology.ts";
@@ -258,8 +258,9 @@ export function* warm(topology: Topology, stale: () => boolean): Generator<void,
       yield;
     }
   }
-  // Every unit's chain is made: the chains taken over from the topology it was patched from are let go.
+  // Every unit's chain is made and the report's index carried: what they took over from the topology it was patched from is let go.
   forgetPredecessor(topology);
+  forgetPatchOrigin(topology);
 }
 
 /** `pending`'s end; a request (`promote`) awaiting it makes it foreground work, so it cannot starve behind that request. */

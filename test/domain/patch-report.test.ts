@@ -6,9 +6,11 @@ import { PARTS, patchTopologySteps } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
 import { forgetPredecessor } from "../../src/domain/separation.ts";
+import { sharedPlaces, wasCarried } from "../../src/domain/shared-places.ts";
 import type { Topology } from "../../src/domain/topology.ts";
 import { rememberUnitsIndex, unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
+import { canonicalPlaces } from "../support/shared-places-canonical.ts";
 
 /*
  * The report patched from the one kept for the topology before (src/domain/patch-report.ts)
@@ -20,7 +22,8 @@ import { randomInventory, rng } from "../support/random-inventory.ts";
  * reserved machine, voiding its dedication), each report patched from the last patched one,
  * over the topology patched from the last one as the service patches it (its chains taken over
  * where nothing on them changed). Carrying over a row that changed, or a chain, would report
- * what the data no longer proves.
+ * what the data no longer proves. The report's index is carried from the one before too
+ * (src/domain/patch-shared-places.ts): it must equal one built anew but for its numbering.
  */
 type Rec = Record<string, any> & { id: string };
 type Fleet = Record<"datacenters" | "racks" | "hosts" | "virtualMachines" | "containers" | "tenants" | "workloads", Rec[]>;
@@ -160,7 +163,7 @@ function findingsOf(report: FleetReport) {
 
 describe("the fleet report patched from the one before", () => {
   it("is the full scan's, row for row, with the same findings and digests, through random changes", () => {
-    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0 };
+    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0, carriedIndexes: 0 };
     for (let seed = 1; seed <= 150; seed++) {
       const r = rng(seed * 7919);
       const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, platform: true, hosts: 8, units: 40 }) as unknown as Fleet;
@@ -179,10 +182,13 @@ describe("the fleet report patched from the one before", () => {
         const next = patched(report, topology, policy, stats);
         // Every chain is made (the warm-up): what was taken over is let go, as the index does.
         forgetPredecessor(topology);
-        const full = fleetReport(buildTopology(structuredClone(fleet)), policy);
+        const fresh = buildTopology(structuredClone(fleet));
+        const full = fleetReport(fresh, policy);
         const label = `seed ${seed} round ${round} (${stats.full ?? `${stats.rescanned} scanned again, ${stats.carried} carried`})`;
         expect(rowsOf(next), label).toEqual(rowsOf(full));
         expect(findingsOf(next), label).toEqual(findingsOf(full));
+        expect(canonicalPlaces(sharedPlaces(topology)), label).toEqual(canonicalPlaces(sharedPlaces(fresh)));
+        if (wasCarried(sharedPlaces(topology))) tally.carriedIndexes++;
         if (stats.full) tally.full.set(stats.full, (tally.full.get(stats.full) ?? 0) + 1);
         else tally.patched++;
         tally.rescanned += stats.rescanned;
@@ -194,5 +200,7 @@ describe("the fleet report patched from the one before", () => {
     expect(tally.patched).toBeGreaterThan(1000);
     expect(tally.carried).toBeGreaterThan(tally.rescanned);
     expect(tally.full.get("a carried row's unit is gone")).toBeUndefined();
+    // Every round's index was carried from the round before's, not built anew.
+    expect(tally.carriedIndexes).toBe(150 * 12);
   });
 });

@@ -1,0 +1,70 @@
+import { compareUnitRef } from "./compare-code-units.ts";
+import { getOrInsert } from "./get-or-insert.ts";
+import { cachedChainOf } from "./separation.ts";
+import { unitFactsOf, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import type { Topology, UnitKind, UnitRef } from "./topology.ts";
+import { enterUnit, type Build } from "./unit-places.ts";
+
+/*
+ * The shared-places index of a patched topology carried from the index of the topology it was
+ * patched from, so that the warm-up after a sync costs what the sync changed plus a copy of the
+ * index's columns, not a walk up from every unit of the fleet.
+ *
+ * A unit whose chain is the very object it had (separation.ts takes a chain over only while
+ * every node on it, its host's rack and datacenter and who holds the host are the same objects)
+ * has the same facts and makes the same offers: it keeps them, renumbered. Every other unit (new,
+ * changed, or anything on its way up changed) is entered anew, with the numbering carried on
+ * (place-numbering.ts), and the places it or its former self offered to are worked out again
+ * from their offers (place-table.ts). Units stay in key order, so ties break as a full build
+ * breaks them. test/domain/patch-shared-places.test.ts compares the result with a full build.
+ */
+
+/** Every unit of `build.topology`, in key order: carried from `before` where nothing on its way up changed, else entered anew. */
+export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: Record<UnitKind, ReadonlySet<string>>, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]>; unitMap: Int32Array }> {
+  const { topology } = build;
+  const present = (ref: UnitRef) => (ref.kind === "container" ? topology.containers.has(ref.key) : topology.virtualMachines.has(ref.key));
+  const added = addedUnits(topology, before, touched);
+  const unitMap = new Int32Array(before.units.length).fill(-1);
+  const units: UnitFacts[] = [];
+  const byWorkload = new Map<string, UnitFacts[]>();
+  const push = (f: UnitFacts) => {
+    units.push(f);
+    if (f.workload !== null) getOrInsert(byWorkload, f.workload, () => []).push(f);
+  };
+  let a = 0;
+  for (let i = 0; i <= before.units.length; i++) {
+    if (i % every === every - 1) yield;
+    const was = before.units[i] as UnitFacts | undefined;
+    while (a < added.length && (!was || compareUnitRef(added[a], was.ref) < 0)) push(enterUnit(build, added[a++], units.length));
+    if (!was) break;
+    const changed = touched[was.ref.kind].has(was.ref.key);
+    if (changed && !present(was.ref)) continue;
+    if (!changed && cachedChainOf(topology, was.ref) === was.chain) {
+      unitMap[was.index] = units.length;
+      push(carried(build, before, was, units.length));
+    } else push(enterUnit(build, was.ref, units.length));
+  }
+  return { units, byWorkload, unitMap };
+}
+
+/** The units the patch touched that are units now and were none before, in key order. */
+function addedUnits(topology: Topology, before: SharedPlaces, touched: Record<UnitKind, ReadonlySet<string>>): UnitRef[] {
+  const added: UnitRef[] = [];
+  for (const key of touched.container) if (topology.containers.has(key) && !unitFactsOf(before, { kind: "container", key })) added.push({ kind: "container", key });
+  for (const key of touched.virtualMachine) if (topology.virtualMachines.has(key) && !unitFactsOf(before, { kind: "virtualMachine", key })) added.push({ kind: "virtualMachine", key });
+  return added.sort(compareUnitRef);
+}
+
+/** A unit kept from `before` as unit number `index`: its facts, and its way up copied (its places keep their numbers). */
+function carried(build: Build, before: SharedPlaces, was: UnitFacts, index: number): UnitFacts {
+  const { ways } = build;
+  const from = before.linkStart[was.index];
+  const to = before.linkStart[was.index + 1];
+  for (let k = from; k < to; k++) {
+    ways.links.push(before.links[k]);
+    ways.linkStrongest.push(before.linkStrongest[k]);
+  }
+  ways.linkStart.push(ways.links.length);
+  ways.belowUnit.set(before.links[from], index);
+  return { ...was, index };
+}
