@@ -1,6 +1,6 @@
 import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
-import { cachedChainOf } from "./separation.ts";
+import { chainStillHolds } from "./separation.ts";
 import { unitFactsOf, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import type { Topology, UnitKind, UnitRef } from "./topology.ts";
 import { enterUnit, type Build } from "./unit-places.ts";
@@ -10,21 +10,33 @@ import { enterUnit, type Build } from "./unit-places.ts";
  * patched from, so that the warm-up after a sync costs what the sync changed plus a copy of the
  * index's columns, not a walk up from every unit of the fleet.
  *
- * A unit whose chain is the very object it had (separation.ts takes a chain over only while
- * every node on it, its host's rack and datacenter and who holds the host are the same objects)
- * has the same facts and makes the same offers: it keeps them, renumbered. Every other unit (new,
+ * A unit whose row the patch left alone and whose chain still holds (separation.ts
+ * `chainStillHolds`: the chain above it is the very object it was, which the patch keeps only
+ * while every node on it, its host's rack and datacenter and who holds the host are the same
+ * objects) has the same facts and makes the same offers: it keeps them, renumbered. Every other unit (new,
  * changed, or anything on its way up changed) is entered anew, with the numbering carried on
  * (place-numbering.ts), and the places it or its former self offered to are worked out again
  * from their offers (place-table.ts). Units stay in key order, so ties break as a full build
  * breaks them. test/domain/patch-shared-places.test.ts compares the result with a full build.
  */
 
+/** How an index was carried from `from`: where each of its units went, and the units entered anew (again, or for the first time) or gone. */
+export interface Carry {
+  from: SharedPlaces;
+  /** A kept unit's number before → its number now; -1 for the others. */
+  unitMap: Int32Array;
+  /** Units entered again, as they were and as they are now. */
+  reentered: [UnitFacts, UnitFacts][];
+  added: UnitFacts[];
+  gone: UnitFacts[];
+}
+
 /** Every unit of `build.topology`, in key order: carried from `before` where nothing on its way up changed, else entered anew. */
-export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: Record<UnitKind, ReadonlySet<string>>, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]>; unitMap: Int32Array }> {
+export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: Record<UnitKind, ReadonlySet<string>>, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]>; carry: Carry }> {
   const { topology } = build;
   const present = (ref: UnitRef) => (ref.kind === "container" ? topology.containers.has(ref.key) : topology.virtualMachines.has(ref.key));
   const added = addedUnits(topology, before, touched);
-  const unitMap = new Int32Array(before.units.length).fill(-1);
+  const carry: Carry = { from: before, unitMap: new Int32Array(before.units.length).fill(-1), reentered: [], added: [], gone: [] };
   const units: UnitFacts[] = [];
   const byWorkload = new Map<string, UnitFacts[]>();
   const push = (f: UnitFacts) => {
@@ -35,16 +47,20 @@ export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: 
   for (let i = 0; i <= before.units.length; i++) {
     if (i % every === every - 1) yield;
     const was = before.units[i] as UnitFacts | undefined;
-    while (a < added.length && (!was || compareUnitRef(added[a], was.ref) < 0)) push(enterUnit(build, added[a++], units.length));
+    while (a < added.length && (!was || compareUnitRef(added[a], was.ref) < 0)) push(carry.added[carry.added.push(enterUnit(build, added[a++], units.length)) - 1]);
     if (!was) break;
     const changed = touched[was.ref.kind].has(was.ref.key);
-    if (changed && !present(was.ref)) continue;
-    if (!changed && cachedChainOf(topology, was.ref) === was.chain) {
-      unitMap[was.index] = units.length;
+    if (changed && !present(was.ref)) carry.gone.push(was);
+    else if (!changed && chainStillHolds(topology, was.chain)) {
+      carry.unitMap[was.index] = units.length;
       push(carried(build, before, was, units.length));
-    } else push(enterUnit(build, was.ref, units.length));
+    } else {
+      const now = enterUnit(build, was.ref, units.length);
+      carry.reentered.push([was, now]);
+      push(now);
+    }
   }
-  return { units, byWorkload, unitMap };
+  return { units, byWorkload, carry };
 }
 
 /** The units the patch touched that are units now and were none before, in key order. */

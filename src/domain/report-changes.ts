@@ -2,7 +2,8 @@ import type { FleetReport } from "./fleet-report-rows.ts";
 import { requiredLevel, type Policy } from "./policy.ts";
 import { rank } from "./scale.ts";
 import { datacenterSeparation } from "./separation.ts";
-import { precedes, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import { carryOf, precedes, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import type { Carry } from "./patch-shared-places.ts";
 import type { Topology } from "./topology.ts";
 import { DATACENTER, HOST } from "./workload-scan.ts";
 
@@ -106,6 +107,8 @@ function changedRacks(before: Topology, after: Topology): Set<string> {
  * they were and as they are.
  */
 function* changedUnits(before: SharedPlaces, after: SharedPlaces, racks: Set<string>): Generator<void, { units: Int32Array; changed: UnitFacts[] }> {
+  const carry = carryOf(after);
+  if (carry?.from === before) return changedInCarry(carry, racks);
   const units = new Int32Array(before.units.length).fill(-1);
   const changed: UnitFacts[] = [];
   let j = 0;
@@ -119,6 +122,22 @@ function* changedUnits(before: SharedPlaces, after: SharedPlaces, racks: Set<str
     if (!was || !sameUnit(was, now, racks) || hostLevelTenant(before, was) !== hostLevelTenant(after, now)) changed.push(...(was ? [was, now] : [now]));
   }
   for (let i = 0; i < before.units.length; i++) if (units[i] === -1) changed.push(before.units[i]);
+  return { units, changed };
+}
+
+/**
+ * The same from how `after` was carried from `before` (patch-shared-places.ts): a kept unit is
+ * unchanged (its facts are the ones it had), so only the units entered anew are compared.
+ */
+function changedInCarry(carry: Carry, racks: Set<string>): { units: Int32Array; changed: UnitFacts[] } {
+  const units = carry.unitMap.slice();
+  const changed: UnitFacts[] = [...carry.added];
+  for (const [was, now] of carry.reentered) {
+    units[was.index] = now.index;
+    // The numbering is carried: equal tenant numbers are equal tenants.
+    if (!sameUnit(was, now, racks) || was.hostLevelTenantId !== now.hostLevelTenantId) changed.push(was, now);
+  }
+  changed.push(...carry.gone);
   return { units, changed };
 }
 

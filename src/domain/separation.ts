@@ -191,13 +191,30 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   }
   const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
   if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
+  return stillHolds(topology, was, old) ? old : null;
+}
+
+/** Whether `old`, a container's or VM's chain before the patch, is still its chain, its node being the same object. */
+function stillHolds(topology: Topology, was: Predecessor["parts"], old: Chain): boolean {
   if (old.tail === null) {
     // A synced unit on nothing (a cloud VM whose host is hidden, a container on no known node) reads its own node and its datacenter alone; other chains without a tail (a loop) are walked again.
-    if (old.links.length !== 1) return null;
-    return old.datacenter === null || topology.datacenters.get(old.datacenter) === was.datacenters.get(old.datacenter) ? old : null;
+    if (old.links.length !== 1) return false;
+    return old.datacenter === null || topology.datacenters.get(old.datacenter) === was.datacenters.get(old.datacenter);
   }
   const next = old.links[1];
-  return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail ? old : null;
+  return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail;
+}
+
+/**
+ * For a patched topology: whether `old`, the chain before the patch of a container or VM whose
+ * row the patch left alone (so its node is the same object), is still its chain. What
+ * `cachedChainOf` would conclude, without making the unit's chain here: the report's carried
+ * index asks it of every unit it keeps, and a map entry for each would cost more than the
+ * rest of the carry (the tails it reads are made, so a later sync can ask it again).
+ */
+export function chainStillHolds(topology: Topology, old: Chain): boolean {
+  const before = predecessors.get(topology);
+  return before !== undefined && stillHolds(topology, before.parts, old);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { PlaceTable } from "./place-table.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { PlaceNumbering, placeTables, TABLES, type PlaceTables } from "./place-numbering.ts";
 import { enterUnit, WaysUp, type Build } from "./unit-places.ts";
-import { carriedUnitsSteps } from "./patch-shared-places.ts";
+import { carriedUnitsSteps, type Carry } from "./patch-shared-places.ts";
 import { patchOrigin } from "./patch-topology.ts";
 
 export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
@@ -138,11 +138,11 @@ const cache = new WeakMap<Topology, SharedPlaces>();
 /** What a build carried from an index needs of it beyond what it answers with. */
 const numberings = new WeakMap<SharedPlaces, { numbering: PlaceNumbering; tables: PlaceTables }>();
 
-/** Indexes carried from the index before rather than built anew (tests read it: a carry that silently rebuilt would prove nothing). */
-const carried = new WeakSet<SharedPlaces>();
+/** How an index was carried from the index before, when it was (report-changes.ts reads what changed from it; tests, that it was carried). */
+const carries = new WeakMap<SharedPlaces, Carry>();
 
-export function wasCarried(index: SharedPlaces): boolean {
-  return carried.has(index);
+export function carryOf(index: SharedPlaces): Carry | undefined {
+  return carries.get(index);
 }
 
 /** The index for a topology, built at once (or taken from the cache). */
@@ -166,11 +166,11 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   const previous = before && numberings.get(before);
   const tables = placeTables(previous?.tables ?? null);
   const build: Build = { topology, numbering: new PlaceNumbering(topology, tables, previous?.numbering ?? null), tables, ways: new WaysUp() };
-  const entered = before ? yield* carriedUnitsSteps(build, before, origin.units, every) : { ...(yield* allUnitsSteps(build, every)), unitMap: null };
-  const index = yield* assembled(build, entered.units, entered.byWorkload, entered.unitMap);
+  const entered = before ? yield* carriedUnitsSteps(build, before, origin.units, every) : { ...(yield* allUnitsSteps(build, every)), carry: null };
+  const index = yield* assembled(build, entered.units, entered.byWorkload, entered.carry?.unitMap ?? null);
   cache.set(topology, index);
   numberings.set(index, { numbering: build.numbering, tables });
-  if (before) carried.add(index);
+  if (entered.carry) carries.set(index, entered.carry);
   return index;
 }
 

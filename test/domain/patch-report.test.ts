@@ -6,7 +6,7 @@ import { PARTS, patchTopologySteps } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
 import { forgetPredecessor } from "../../src/domain/separation.ts";
-import { sharedPlaces, wasCarried } from "../../src/domain/shared-places.ts";
+import { carryOf, sharedPlaces } from "../../src/domain/shared-places.ts";
 import type { Topology } from "../../src/domain/topology.ts";
 import { rememberUnitsIndex, unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
@@ -188,7 +188,7 @@ describe("the fleet report patched from the one before", () => {
         expect(rowsOf(next), label).toEqual(rowsOf(full));
         expect(findingsOf(next), label).toEqual(findingsOf(full));
         expect(canonicalPlaces(sharedPlaces(topology)), label).toEqual(canonicalPlaces(sharedPlaces(fresh)));
-        if (wasCarried(sharedPlaces(topology))) tally.carriedIndexes++;
+        if (carryOf(sharedPlaces(topology))) tally.carriedIndexes++;
         if (stats.full) tally.full.set(stats.full, (tally.full.get(stats.full) ?? 0) + 1);
         else tally.patched++;
         tally.rescanned += stats.rescanned;
