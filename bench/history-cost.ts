@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { migrate } from "../src/db/migrator.ts";
@@ -187,10 +188,17 @@ async function serviceRows(name: string, db: Database, url: string, moments: Dat
     // The first asOf of a moment builds a past topology: on M, or on a loaded machine, longer than an admin request's 15 s.
     TENANCY_DEADLINE_MS_ADMIN: "300000",
   });
-  const service = await startServe(env, 120_000);
+  // HISTORY_PROFILE=file: the service's CPU profile over the notification syncs, written there (to see where a notification's time goes).
+  const profileTo = process.env.HISTORY_PROFILE;
+  const service = await startServe(env, 120_000, profileTo ? ["tsx", "./bench/cpu-profiler.ts"] : undefined);
   try {
     const gql = graphqlAs(service.url, token);
-    return [...(await asOfRows(name, db, service, token, moments, fleet)), ...(await notificationRows(name, db, gql, service.logs))];
+    const asOf = await asOfRows(name, db, service, token, moments, fleet);
+    const profile = profileTo ? profiled(service) : null;
+    const notifications = await notificationRows(name, db, gql, service.logs);
+    profile?.stop();
+    if (profile && profileTo) writeFileSync(profileTo, JSON.stringify(await profile));
+    return [...asOf, ...notifications];
   } finally {
     service.child.kill("SIGTERM");
     await service.exited;
@@ -198,6 +206,13 @@ async function serviceRows(name: string, db: Database, url: string, moments: Dat
 }
 
 type Gql = (query: string, variables?: Record<string, unknown>) => Promise<any>;
+
+/** Starts the service's profiler (bench/cpu-profiler.ts); the profile, once `stop` is sent. */
+function profiled(service: ServeProcess): Promise<unknown> & { stop(): void } {
+  const profile = new Promise<unknown>((resolve, reject) => service.child.once("message", (m: { profile?: unknown; error?: string }) => (m.profile ? resolve(m.profile) : reject(new Error(`the service's profiler: ${m.error}`)))));
+  service.child.send("start");
+  return Object.assign(profile, { stop: () => service.child.send("stop") });
+}
 
 function graphqlAs(url: string, token: string): Gql {
   return async (query, variables) => {

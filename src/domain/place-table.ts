@@ -185,13 +185,12 @@ export class PlaceTable {
 
   /** Entry e of `from` as entry `to` of this table, its units renumbered. */
   private copyEntry(from: PlaceTable, e: number, to: number, unitMap: Int32Array) {
-    const renumber = (u: number) => (u === -1 ? -1 : unitMap[u]);
     this.party[to] = from.party[e];
     this.first[to] = from.first[e];
     this.firstGroup[to] = from.firstGroup[e];
-    this.firstUnit[to] = renumber(from.firstUnit[e]);
+    this.firstUnit[to] = from.firstUnit[e] === -1 ? -1 : unitMap[from.firstUnit[e]];
     this.second[to] = from.second[e];
-    this.secondUnit[to] = renumber(from.secondUnit[e]);
+    this.secondUnit[to] = from.secondUnit[e] === -1 ? -1 : unitMap[from.secondUnit[e]];
   }
 
   private allocate(n: number) {

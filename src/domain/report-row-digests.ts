@@ -1,7 +1,6 @@
 import type { FleetReport } from "./fleet-report-rows.ts";
 import { Hash40 } from "./hash40.ts";
-import { relationship } from "./policy.ts";
-import type { UnitFacts } from "./shared-places.ts";
+import type { Chain } from "./separation.ts";
 import { unitsIndex } from "./units-index.ts";
 
 /*
@@ -19,7 +18,9 @@ import { unitsIndex } from "./units-index.ts";
  * - for each unit of the weakest pair, its kind and key and everything `separationOfChains`
  *   reads of it to say what the pair shares: every link of its way up (kind, key, wall,
  *   dedication, synced), its host, rack, placement group and datacenter, the rack's datacenter
- *   and domains, the datacenter's region, hazard zones and planet (per unit).
+ *   and domains, the datacenter's region, hazard zones and planet (per unit; the part above its
+ *   own link is hashed once per shared way up, `Chain.tail`, whose host, rack, placement group
+ *   and datacenter are the unit's).
  *
  * The facts are a function of these, so facts that differ have inputs that differ, and digests
  * that differ but once in 2^40. Inputs may differ while the facts do not (a unit's host moved
@@ -32,7 +33,11 @@ export class ReportRowDigests {
   private readonly unitHashes: Float64Array;
   private readonly tenantHashes: Float64Array;
   private readonly tenantUnits: Int32Array;
+  /** Each tenant's organization (undefined: not known, or not read yet: `organizationOf`). */
+  private readonly organizations: (string | null | undefined)[] = [];
   private readonly workloads: WorkloadParts[] = [];
+  /** The hash of each shared way up (`Chain.tail`), worked out once for all the units on it. */
+  private readonly tails = new Map<Chain, number>();
 
   constructor(private readonly report: FleetReport) {
     this.unitHashes = new Float64Array(report.places.units.length).fill(NaN);
@@ -45,14 +50,12 @@ export class ReportRowDigests {
     const { report } = this;
     const w = this.workloadParts(report.workloadNumber(row));
     const tenant = report.tenantNumber(row);
-    const tenantName = report.places.tenantNames[tenant];
     const own = w.ownUnits.get(tenant) ?? 0;
     const pairCount = w.units * (this.unitsOfTenant(tenant) - own);
-    const rel = relationship(report.topology, w.tenant, tenantName);
     const tenantHash = this.tenantHash(tenant);
     const unitHash = this.unitHash(report.unitNumber(row));
     const otherHash = this.unitHash(report.otherNumber(row));
-    const hash = this.hash.reset().int(w.hash).int(tenantHash).text(rel).int(pairCount).int(unitHash).int(otherHash).value();
+    const hash = this.hash.reset().int(w.hash).int(tenantHash).int(this.relationship(w, tenant)).int(pairCount).int(unitHash).int(otherHash).value();
     const levels = (report.requiredRank(row) << 8) | (report.actualRank(row) << 4) | report.possibleRank(row);
     return levels * 2 ** 40 + hash;
   }
@@ -65,8 +68,22 @@ export class ReportRowDigests {
     const units = this.report.places.byWorkload.get(key) ?? [];
     const ownUnits = new Map<number, number>();
     for (const unit of units) ownUnits.set(unit.tenantId, (ownUnits.get(unit.tenantId) ?? 0) + 1);
-    parts = { tenant, units: units.length, ownUnits, hash: new Hash40().text(key).text(tenant).value() };
+    const organization = this.report.topology.tenants.get(tenant)?.organization ?? null;
+    parts = { tenant, organization, units: units.length, ownUnits, hash: new Hash40().text(key).text(tenant).value() };
     return (this.workloads[n] = parts);
+  }
+
+  /** policy.ts `relationship`, as a number (the same tenant, the same organization, another), from organizations read once per tenant. */
+  private relationship(w: WorkloadParts, tenant: number): number {
+    if (this.report.places.tenantNames[tenant] === w.tenant) return 0;
+    const organization = this.organizationOf(tenant);
+    return organization !== null && organization === w.organization ? 1 : 2;
+  }
+
+  private organizationOf(n: number): string | null {
+    let organization = this.organizations[n];
+    if (organization === undefined) organization = this.organizations[n] = this.report.topology.tenants.get(this.report.places.tenantNames[n])?.organization ?? null;
+    return organization;
   }
 
   private tenantHash(n: number): number {
@@ -80,24 +97,41 @@ export class ReportRowDigests {
   }
 
   private unitHash(n: number): number {
-    if (Number.isNaN(this.unitHashes[n])) this.unitHashes[n] = unitHash(this.report, this.report.places.units[n]);
+    if (Number.isNaN(this.unitHashes[n])) this.unitHashes[n] = this.chainHash(this.report.places.units[n].chain);
     return this.unitHashes[n];
+  }
+
+  /** A unit's hash: its own link over the hash of the way up it shares with the units beside it, or its whole chain when it shares none. */
+  private chainHash(chain: Chain): number {
+    if (chain.tail === null) return wholeChainHash(this.report, chain);
+    let tail = this.tails.get(chain.tail);
+    if (tail === undefined) this.tails.set(chain.tail, (tail = this.chainHash(chain.tail)));
+    const [own] = chain.links;
+    return new Hash40()
+      .int(chain.links.length)
+      .text(own.kind)
+      .text(own.key)
+      .text(own.boundary)
+      .text(own.dedicatedTo)
+      .int(own.synced ? 1 : 0)
+      .int(tail)
+      .value();
   }
 }
 
 interface WorkloadParts {
   tenant: string;
+  /** Its tenant's organization (null: not known, so no tenant is of the same one). */
+  organization: string | null;
   units: number;
   /** Its units by tenant number. */
   ownUnits: Map<number, number>;
   hash: number;
 }
 
-/** A unit and what its way up decides of any pair it is in (see above). */
-function unitHash(report: FleetReport, unit: UnitFacts): number {
-  const hash = new Hash40().text(unit.ref.kind).text(unit.ref.key);
-  const { chain } = unit;
-  hash.int(chain.links.length);
+/** A unit and what its way up decides of any pair it is in (see above): every link, and the places above the top one. */
+function wholeChainHash(report: FleetReport, chain: Chain): number {
+  const hash = new Hash40().int(chain.links.length);
   for (const link of chain.links)
     hash
       .text(link.kind)
