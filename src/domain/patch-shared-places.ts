@@ -16,7 +16,7 @@ import { enterUnit, type Build } from "./unit-places.ts";
  * changed, or anything on its way up changed) is entered anew, with the numbering carried on
  * (place-numbering.ts), and the places it or its former self offered to are worked out again
  * from their offers (place-table.ts). Units stay in key order, so ties break as a full build
- * breaks them. test/domain/patch-shared-places.test.ts compares the result with a full build.
+ * breaks them. test/domain/carried-places.test.ts compares the result with a full build.
  */
 
 /** Every unit of `build.topology`, in key order: carried from `before` where nothing on its way up changed, else entered anew. */

@@ -23,7 +23,7 @@ export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from ".
  *
  * After a sync the index of the topology it was patched from is carried over rather than built
  * again (patch-shared-places.ts): the same index, in time proportional to what changed plus a
- * copy of its columns. test/domain/patch-shared-places.test.ts holds the two equal.
+ * copy of its columns. test/domain/carried-places.test.ts holds the two equal.
  */
 
 /** What the report needs to know of one container or VM. */
