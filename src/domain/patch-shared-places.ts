@@ -17,7 +17,7 @@ import { enterUnit, type Build } from "./unit-places.ts";
  * changed, or anything on its way up changed) is entered anew, with the numbering carried on
  * (place-numbering.ts), and the places it or its former self offered to are worked out again
  * from their offers (place-table.ts). Units stay in key order, so ties break as a full build
- * breaks them. test/domain/patch-shared-places.test.ts compares the result with a full build.
+ * breaks them. test/domain/carried-places.test.ts compares the result with a full build.
  */
 
 /** How an index was carried from `from`: where each of its units went, and the units entered anew (again, or for the first time) or gone. */

@@ -23,7 +23,8 @@ export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from ".
  *
  * After a sync the index of the topology it was patched from is carried over rather than built
  * again (patch-shared-places.ts): the same index, in time proportional to what changed plus a
- * copy of its columns. test/domain/patch-shared-places.test.ts holds the two equal.
+ * copy of its columns, until places no unit holds any more outnumber the others
+ * (`fewPlacesLeft`). test/domain/carried-places.test.ts holds the two equal.
  */
 
 /** What the report needs to know of one container or VM. */
@@ -135,7 +136,7 @@ export interface SharedPlaces {
 const SEARCHED = new Set<string>(["racks", "powerDomains", "networkDomains", "datacenters", "hazardZones", "regions", "planets"]);
 
 const cache = new WeakMap<Topology, SharedPlaces>();
-/** What a build carried from an index needs of it beyond what it answers with. */
+/** What a build carried from an index needs of it beyond what it answers with (kept only while it is worth carrying: `fewPlacesLeft`). */
 const numberings = new WeakMap<SharedPlaces, { numbering: PlaceNumbering; tables: PlaceTables }>();
 
 /** How an index was carried from the index before, when it was (report-changes.ts reads what changed from it; tests, that it was carried). */
@@ -162,16 +163,36 @@ export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<vo
   const cached = cache.get(topology);
   if (cached) return cached;
   const origin = patchOrigin(topology);
-  const before = origin && cache.get(origin.topology);
-  const previous = before && numberings.get(before);
+  const kept = origin && cache.get(origin.topology);
+  const previous = kept && numberings.get(kept);
+  const before = previous ? kept : undefined;
   const tables = placeTables(previous?.tables ?? null);
   const build: Build = { topology, numbering: new PlaceNumbering(topology, tables, previous?.numbering ?? null), tables, ways: new WaysUp() };
-  const entered = before ? yield* carriedUnitsSteps(build, before, origin.units, every) : { ...(yield* allUnitsSteps(build, every)), carry: null };
+  const entered = before ? yield* carriedUnitsSteps(build, before, origin!.units, every) : { ...(yield* allUnitsSteps(build, every)), carry: null };
   const index = yield* assembled(build, entered.units, entered.byWorkload, entered.carry?.unitMap ?? null);
   cache.set(topology, index);
-  numberings.set(index, { numbering: build.numbering, tables });
+  if (fewPlacesLeft(index)) numberings.set(index, { numbering: build.numbering, tables });
   if (entered.carry) carries.set(index, entered.carry);
   return index;
+}
+
+/**
+ * Whether an index is carried into the next one: while at most as many of its places are left
+ * (no unit there any more: a carried numbering only ever adds, place-numbering.ts) as hold a
+ * unit. Else every pod ever scheduled would stay a place until the next full load, and the
+ * index grow without bound through the syncs; built anew, it lets them go: one full build once
+ * the syncs have replaced about as many units as the fleet holds.
+ */
+function fewPlacesLeft(index: SharedPlaces): boolean {
+  let places = 0;
+  let held = 0;
+  for (const name of TABLES) {
+    const { start, keys } = index[name];
+    places += keys.length;
+    // A place of `below` is held by the unit it is, or by the units under it (their offers).
+    for (let p = 0; p < keys.length; p++) if (start[p + 1] > start[p] || (name === "below" && index.belowUnit[p] !== -1)) held++;
+  }
+  return places - held <= held;
 }
 
 /** Every unit entered, in key order (kind, then key): the order verdicts list their units in, so witnesses agree where they can. */

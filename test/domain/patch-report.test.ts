@@ -2,15 +2,14 @@ import { describe, expect, it } from "vitest";
 import { buildTopology } from "../../src/domain/build-topology.ts";
 import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
 import { patchedReportSteps, patchStats, type PatchStats } from "../../src/domain/patch-report.ts";
-import { PARTS, patchTopologySteps } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
 import { forgetPredecessor } from "../../src/domain/separation.ts";
 import { carryOf, sharedPlaces } from "../../src/domain/shared-places.ts";
 import type { Topology } from "../../src/domain/topology.ts";
-import { rememberUnitsIndex, unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 import { canonicalPlaces } from "../support/shared-places-canonical.ts";
+import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patched-fleet.ts";
 
 /*
  * The report patched from the one kept for the topology before (src/domain/patch-report.ts)
@@ -25,8 +24,6 @@ import { canonicalPlaces } from "../support/shared-places-canonical.ts";
  * what the data no longer proves. The report's index is carried from the one before too
  * (src/domain/patch-shared-places.ts): it must equal one built anew but for its numbering.
  */
-type Rec = Record<string, any> & { id: string };
-type Fleet = Record<"datacenters" | "racks" | "hosts" | "virtualMachines" | "containers" | "tenants" | "workloads", Rec[]>;
 
 const LEVELS = [null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"];
 const POLICIES: Policy[] = [
@@ -106,40 +103,6 @@ function mutator(fleet: Fleet, r: () => number) {
   ];
   // Unit changes most often, as in a sync; the rest now and then.
   return () => (chance(0.4) ? pick(mutations.slice(0, 13)) : pick(mutations))();
-}
-
-function rowsOf(report: FleetReport) {
-  return Array.from({ length: report.count }, (_, row) => ({
-    pair: `${report.workload(row)} ${report.tenant(row)}`,
-    levels: [report.required(row), report.actual(row), report.possible(row)],
-    weakest: [report.unit(row).ref, report.other(row).ref],
-  }));
-}
-
-/**
- * The topology `before` (built from fleet `was`) patched with what a sync from `was` to `now`
- * hands the index: every key whose row differs, the rows as they are now, and the units that
- * name a changed workload (patch-topology.ts); its units index remembered, as the index does.
- */
-function patchedTopology(before: Topology, was: Fleet, now: Fleet): Topology {
-  const keys = {} as Record<keyof Fleet, string[]>;
-  const rows = {} as Record<keyof Fleet, Rec[]>;
-  for (const part of PARTS) {
-    const old = new Map(was[part].map((x) => [x.id, JSON.stringify(x)]));
-    const fresh = new Map(now[part].map((x) => [x.id, x]));
-    keys[part] = [...new Set([...old.keys(), ...fresh.keys()])].filter((key) => old.get(key) !== (fresh.has(key) ? JSON.stringify(fresh.get(key)) : undefined));
-    rows[part] = keys[part].filter((key) => fresh.has(key)).map((key) => fresh.get(key)!);
-  }
-  const workloads = new Set(keys.workloads);
-  for (const part of ["virtualMachines", "containers"] as const) {
-    const named = now[part].filter((u) => workloads.has(u.workload) && !keys[part].includes(u.id));
-    rows[part].push(...named);
-  }
-  const steps = patchTopologySteps(before, unitsIndex(before), { keys, rows });
-  let step = steps.next();
-  while (!step.done) step = steps.next();
-  rememberUnitsIndex(step.value.topology, step.value.units);
-  return step.value.topology;
 }
 
 function patched(before: FleetReport, topology: Topology, policy: Policy, stats: PatchStats): FleetReport {
