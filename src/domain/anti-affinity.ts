@@ -3,7 +3,9 @@ import { cachedChainOf, datacenterSeparation, type Chain } from "./separation.ts
 import { DANGLING_HOST, hostDatacenter, hostPlaceConflict, type AntiAffinityRule, type Topology, type UnitRef } from "./topology.ts";
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
-import { unitsIndexSteps } from "./units-index.ts";
+import { unitsIndex, unitsIndexSteps } from "./units-index.ts";
+import { patchOrigin } from "./patch-topology.ts";
+import { builtSharedPlaces, carryOf } from "./shared-places.ts";
 
 /*
  * Anti-affinity (docs/anti-affinity.md): are a workload's replicas spread
@@ -79,13 +81,12 @@ export function* replicasSteps(topology: Topology): Generator<void, Map<string, 
   const cached = replicaCache.get(topology);
   if (cached) return cached;
   const all = new Map<string, UnitRef[]>();
+  const carried = carriedReplicas(topology);
   let units = 0;
   for (const [key, ofWorkload] of (yield* unitsIndexSteps(topology)).byWorkload) {
-    all.set(
-      key,
-      ofWorkload.filter((unit) => !insideOwnWorkload(topology, unit, key)),
-    );
-    units += ofWorkload.length;
+    const kept = carried?.(key, ofWorkload);
+    all.set(key, kept ?? ofWorkload.filter((unit) => !insideOwnWorkload(topology, unit, key)));
+    units += kept ? 1 : ofWorkload.length;
     if (units > 256) {
       units = 0;
       yield;
@@ -93,6 +94,25 @@ export function* replicasSteps(topology: Topology): Generator<void, Map<string, 
   }
   replicaCache.set(topology, all);
   return all;
+}
+
+/**
+ * For a patched topology whose report index was carried (patch-shared-places.ts): a workload's
+ * replicas as they were before the patch, when they must be the same. Its list of units is the
+ * very list it had, and the carry kept every one of them, so each unit's way up is the very
+ * chain it was: the nodes `insideOwnWorkload` walks (a unit's parents are its chain's links,
+ * validate-snapshot.ts allows one parent) are the same objects. Undefined: work them out.
+ */
+function carriedReplicas(topology: Topology): ((workload: string, units: UnitRef[]) => UnitRef[] | undefined) | null {
+  const origin = patchOrigin(topology);
+  const before = origin && replicaCache.get(origin.topology);
+  const places = builtSharedPlaces(topology);
+  const carry = places && carryOf(places);
+  if (!origin || !before || !carry || carry.from !== builtSharedPlaces(origin.topology)) return null;
+  const lists = unitsIndex(origin.topology).byWorkload;
+  const entered = new Set<string>();
+  for (const f of [...carry.added, ...carry.gone, ...carry.reentered.flat()]) if (f.workload !== null) entered.add(f.workload);
+  return (workload, units) => (entered.has(workload) || lists.get(workload) !== units ? undefined : before.get(workload));
 }
 
 const placementCache = new WeakMap<Topology, Map<AntiAffinityLevel, Map<Chain, Placement>>>();

@@ -146,6 +146,11 @@ export function carryOf(index: SharedPlaces): Carry | undefined {
   return carries.get(index);
 }
 
+/** The index for a topology if it is built (never building it). */
+export function builtSharedPlaces(topology: Topology): SharedPlaces | undefined {
+  return cache.get(topology);
+}
+
 /** The index for a topology, built at once (or taken from the cache). */
 export function sharedPlaces(topology: Topology): SharedPlaces {
   const steps = sharedPlacesSteps(topology);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildTopology } from "../../src/domain/build-topology.ts";
+import { antiAffinityViolations, replicasOf } from "../../src/domain/anti-affinity.ts";
 import { fleetReport, type FleetReport } from "../../src/domain/fleet-report.ts";
 import { patchedReportSteps, patchStats, type PatchStats } from "../../src/domain/patch-report.ts";
 import { DEFAULT_POLICY, type Policy } from "../../src/domain/policy.ts";
+import { ANTI_AFFINITY_LEVELS } from "../../src/domain/scale.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
 import { forgetPredecessor } from "../../src/domain/separation.ts";
 import { carryOf, sharedPlaces } from "../../src/domain/shared-places.ts";
@@ -22,7 +24,8 @@ import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patche
  * over the topology patched from the last one as the service patches it (its chains taken over
  * where nothing on them changed). Carrying over a row that changed, or a chain, would report
  * what the data no longer proves. The report's index is carried from the one before too
- * (src/domain/patch-shared-places.ts): it must equal one built anew but for its numbering.
+ * (src/domain/patch-shared-places.ts): it must equal one built anew but for its numbering, and
+ * so must the replicas carried with it, and the violations read from them.
  */
 
 const LEVELS = [null, "CONTAINER", "VIRTUAL_MACHINE", "HOST", "RACK", "DATACENTER", "HAZARD_ZONE", "PLANET"];
@@ -113,6 +116,8 @@ function patched(before: FleetReport, topology: Topology, policy: Policy, stats:
   return step.value;
 }
 
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+
 function findingsOf(report: FleetReport) {
   const steps = reportFindingsSteps(report, []);
   let step = steps.next();
@@ -126,12 +131,14 @@ function findingsOf(report: FleetReport) {
 
 describe("the fleet report patched from the one before", () => {
   it("is the full scan's, row for row, with the same findings and digests, through random changes", () => {
-    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0, carriedIndexes: 0 };
+    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0, carriedIndexes: 0, violations: 0 };
     for (let seed = 1; seed <= 150; seed++) {
       const r = rng(seed * 7919);
       const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, platform: true, hosts: 8, units: 40 }) as unknown as Fleet;
       // More workloads than the four of randomInventory, so that a change leaves some alone.
       for (let w = 0; w < 8; w++) fleet.workloads.push({ id: `w-more${w}`, tenant: `t${1 + (w % 3)}`, minimumIsolation: LEVELS[Math.floor(r() * LEVELS.length)] });
+      // Anti-affinity rules on some, so that the violations compared below are not all empty.
+      for (const w of fleet.workloads) if (r() < 0.5) w.antiAffinity = [r() < 0.5 ? { level: pick(r, ANTI_AFFINITY_LEVELS), maxPerDomain: 1, mode: "HARD" } : { level: pick(r, ANTI_AFFINITY_LEVELS), maxSkew: 1, mode: "SOFT" }];
       for (const unit of [...fleet.virtualMachines, ...fleet.containers]) if (unit.workload && r() < 0.7) unit.workload = fleet.workloads[Math.floor(r() * fleet.workloads.length)].id;
       const mutate = mutator(fleet, r);
       const policy = POLICIES[seed % POLICIES.length];
@@ -151,6 +158,12 @@ describe("the fleet report patched from the one before", () => {
         expect(rowsOf(next), label).toEqual(rowsOf(full));
         expect(findingsOf(next), label).toEqual(findingsOf(full));
         expect(canonicalPlaces(sharedPlaces(topology)), label).toEqual(canonicalPlaces(sharedPlaces(fresh)));
+        // The replicas, carried where the index kept every unit of a workload (anti-affinity.ts), and the violations read from them.
+        const replicas = (t: Topology) => fleet.workloads.map((w) => [w.id, replicasOf(t, w.id)]);
+        expect(replicas(topology), label).toEqual(replicas(fresh));
+        const violations = antiAffinityViolations(topology);
+        expect(violations, label).toEqual(antiAffinityViolations(fresh));
+        tally.violations += violations.length;
         if (carryOf(sharedPlaces(topology))) tally.carriedIndexes++;
         if (stats.full) tally.full.set(stats.full, (tally.full.get(stats.full) ?? 0) + 1);
         else tally.patched++;
@@ -165,5 +178,6 @@ describe("the fleet report patched from the one before", () => {
     expect(tally.full.get("a carried row's unit is gone")).toBeUndefined();
     // Every round's index was carried from the round before's, not built anew.
     expect(tally.carriedIndexes).toBe(150 * 12);
+    expect(tally.violations).toBeGreaterThan(100);
   });
 });
