@@ -24,6 +24,18 @@ export interface PatchStats extends ReportStats {
 
 export const patchStats = (): PatchStats => ({ visits: 0, rescanned: 0, carried: 0, full: null });
 
+/** What a patched report was patched from, and the workloads it scanned again (the others' rows are the ones `from` had): report-findings.ts carries their digests. */
+export interface ReportPatch {
+  from: FleetReport;
+  rescanned: ReadonlySet<string>;
+}
+
+const patches = new WeakMap<FleetReport, ReportPatch>();
+
+export function patchOf(report: FleetReport): ReportPatch | undefined {
+  return patches.get(report);
+}
+
 /** `mostChanged`: the share of workloads to scan again past which the whole report is scanned (tests set 1: never). */
 export function* patchedReportSteps(before: FleetReport, topology: Topology, policy: Policy, stats: PatchStats = patchStats(), mostChanged = 0.5): Generator<void, FleetReport> {
   const places = yield* sharedPlacesSteps(topology);
@@ -50,7 +62,9 @@ export function* patchedReportSteps(before: FleetReport, topology: Topology, pol
       yield;
     }
   }
-  return scan.builder.build();
+  const report = scan.builder.build();
+  patches.set(report, { from: before, rescanned: changes.rescan });
+  return report;
 }
 
 function* fullScan(why: string, topology: Topology, policy: Policy, stats: PatchStats): Generator<void, FleetReport> {

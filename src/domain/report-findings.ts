@@ -5,6 +5,8 @@ import { isolationFindingId, violationFindingId, type FindingFacts } from "./fin
 import type { Relationship } from "./policy.ts";
 import { ReportRowVerdict } from "./report-row-verdict.ts";
 import { ReportRowDigests } from "./report-row-digests.ts";
+import { patchOf } from "./patch-report.ts";
+import { unitsIndex } from "./units-index.ts";
 import type { IsolationLevel } from "./scale.ts";
 
 /*
@@ -138,6 +140,12 @@ export class ReportFindings {
     this.rows = new ReportRowDigests(report);
   }
 
+  /** Takes a workload's digests as they are (a map no one writes to any more). */
+  addWorkload(workload: string, digests: Map<string, number>) {
+    this.digests.pairs.set(workload, digests);
+    this.pairs = null;
+  }
+
   /** Reads one more report row; rows come in workload order. */
   addRow(row: number) {
     const workload = this.report.workload(row);
@@ -181,29 +189,73 @@ export class ReportFindings {
   }
 }
 
-/** Every finding of a report and its violations, digested, in steps (a report may hold a million rows). */
+/** The digests of each report's rows, kept for the report patched from it. */
+const kept = new WeakMap<FleetReport, FindingDigests>();
+
+/**
+ * Every finding of a report and its violations, digested, in steps (a report may hold a million
+ * rows). A report patched from one whose digests are kept takes over a workload's digests
+ * when its rows were carried over (the same units, levels and weakest pairs: patch-report.ts)
+ * and none of its tenants gained or lost a unit (the pair count): every input of those digests
+ * is as it was (report-row-digests.ts).
+ */
 export function* reportFindingsSteps(report: FleetReport, violations: readonly Violation[], every = 256): Generator<void, ReportFindings> {
   const found = new ReportFindings(report);
+  const carried = carriedDigests(report);
+  let sinceYield = 0;
   // Rows by number, not through `list()`: that counts the rows a page reads (report.work).
-  for (let row = 0; row < report.count; row++) {
-    if (row % every === every - 1) yield;
-    found.addRow(row);
+  for (let row = 0; row < report.count;) {
+    const workload = report.workload(row);
+    const end = report.rangeOfWorkload(workload)![1];
+    const digests = carried?.(workload);
+    if (digests) found.addWorkload(workload, digests);
+    else for (let r = row; r < end; r++) found.addRow(r);
+    sinceYield += digests ? 1 : end - row;
+    row = end;
+    if (sinceYield >= every) {
+      sinceYield = 0;
+      yield;
+    }
   }
   for (const v of violations) found.addViolation(v);
+  kept.set(report, found.digests);
   return found;
+}
+
+/** For a patched report whose origin's digests are kept: a workload's digests when they are those it had there (see above), else undefined. */
+function carriedDigests(report: FleetReport): ((workload: string) => Map<string, number> | undefined) | null {
+  const patch = patchOf(report);
+  const before = patch && kept.get(patch.from);
+  if (!patch || !before) return null;
+  const [was, now] = [unitsIndex(patch.from.topology).byTenant, unitsIndex(report.topology).byTenant];
+  const recounted: string[] = [];
+  for (const [tenant, units] of now) if (was.get(tenant)?.length !== units.length) recounted.push(tenant);
+  for (const [tenant] of was) if (!now.has(tenant)) recounted.push(tenant);
+  const recountedSet = new Set(recounted);
+  const against = (digests: Map<string, number>) => {
+    // The smaller side is walked: a sync that recounts many tenants must not cost them for every workload.
+    if (recounted.length <= digests.size) return recounted.some((tenant) => digests.has(tenant));
+    for (const tenant of digests.keys()) if (recountedSet.has(tenant)) return true;
+    return false;
+  };
+  return (workload) => {
+    const digests = patch.rescanned.has(workload) ? undefined : before.pairs.get(workload);
+    return digests && !against(digests) ? digests : undefined;
+  };
 }
 
 /** Keys new or with another digest (`changed`), and keys no longer there (`gone`). */
 export function changedFindingKeys(before: FindingDigests, after: FindingDigests): { changed: string[]; gone: string[] } {
   const changed: string[] = [];
   const gone: string[] = [];
+  // A workload's digests taken over whole (reportFindingsSteps) are the same map: nothing of it changed.
   for (const [workload, tenants] of after.pairs) {
     const was = before.pairs.get(workload);
-    for (const [tenant, digest] of tenants) if (was?.get(tenant) !== digest) changed.push(isolationKey(workload, tenant));
+    if (was !== tenants) for (const [tenant, digest] of tenants) if (was?.get(tenant) !== digest) changed.push(isolationKey(workload, tenant));
   }
   for (const [workload, tenants] of before.pairs) {
     const now = after.pairs.get(workload);
-    for (const tenant of tenants.keys()) if (!now?.has(tenant)) gone.push(isolationKey(workload, tenant));
+    if (now !== tenants) for (const tenant of tenants.keys()) if (!now?.has(tenant)) gone.push(isolationKey(workload, tenant));
   }
   for (const [key, digest] of after.violations) if (before.violations.get(key) !== digest) changed.push(key);
   for (const key of before.violations.keys()) if (!after.violations.has(key)) gone.push(key);
