@@ -42,6 +42,7 @@ export function* patchTopologySteps(topology: Topology, units: UnitsIndex, chang
   };
   inheritChains(patched, topology);
   origins.set(patched, { topology, units: { container: touchedKeys(changes, "containers"), virtualMachine: touchedKeys(changes, "virtualMachines"), host: new Set() } });
+  changedKeys.set(patched, { from: new WeakRef(topology), keys: changes.keys });
   return { topology: patched, units: yield* patchUnits(topology, patched, units, changes) };
 }
 
@@ -54,6 +55,15 @@ function touchedKeys(changes: TopologyChanges, part: "containers" | "virtualMach
 export interface PatchOrigin {
   topology: Topology;
   units: Record<UnitKind, ReadonlySet<string>>;
+}
+
+/** What a patch changed, kept as long as the patched topology (its origin held weakly: a patched topology must not keep the one before it alive). */
+const changedKeys = new WeakMap<Topology, { from: WeakRef<Topology>; keys: Record<Part, readonly string[]> }>();
+
+/** The keys whose rows changed between `before` and `after`, by part, when `after` was patched from `before` (every other key's node is the same object); else null. */
+export function keysChangedSince(after: Topology, before: Topology): Record<Part, readonly string[]> | null {
+  const patch = changedKeys.get(after);
+  return patch?.from.deref() === before ? patch.keys : null;
 }
 
 /** Kept until the patched topology is warm (`forgetPatchOrigin`): the report's index is carried from its origin's. */

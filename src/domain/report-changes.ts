@@ -4,6 +4,7 @@ import { rank } from "./scale.ts";
 import { datacenterSeparation } from "./separation.ts";
 import { carryOf, precedes, UNKNOWN_DC, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
 import type { Carry } from "./patch-shared-places.ts";
+import { keysChangedSince } from "./patch-topology.ts";
 import type { Topology } from "./topology.ts";
 import { DATACENTER, HOST } from "./workload-scan.ts";
 
@@ -49,6 +50,8 @@ export type ReportChanges =
 
 /** Units compared between two yields. */
 const UNITS_PER_STEP = 1024;
+/** Report rows read between two yields. */
+const ROWS_PER_STEP = 16_384;
 
 export function* reportChangesSteps(before: FleetReport, topology: Topology, places: SharedPlaces, policy: Policy): Generator<void, ReportChanges> {
   const full = wholeFleetChange(before, topology, policy);
@@ -60,7 +63,7 @@ export function* reportChangesSteps(before: FleetReport, topology: Topology, pla
   for (const f of changed) if (f.workload !== null) rescan.add(f.workload);
   if (changed.length > 0) {
     yield* nearChangedUnits(topology, places, policy, new ChangedUnits(topology, changed), rescan);
-    unprovenAgainstChanged(before, new Set(changed.map((f) => f.tenant)), rescan);
+    yield* unprovenAgainstChanged(before, new Set(changed.map((f) => f.tenant)), rescan);
   }
   return { rescan, units, tenants };
 }
@@ -70,7 +73,7 @@ function wholeFleetChange(before: FleetReport, topology: Topology, policy: Polic
   const was = before.policy;
   if (was.version !== policy.version || was.sameTenant !== policy.sameTenant || was.sameOrganization !== policy.sameOrganization || was.otherOrganization !== policy.otherOrganization) return "policy";
   if (!sameEntries(before.topology.datacenters, topology.datacenters, (a, b) => a.region === b.region && a.planet === b.planet && sameList(a.hazardZones, b.hazardZones))) return "datacenters";
-  for (const key of new Set([...before.topology.tenants.keys(), ...topology.tenants.keys()])) {
+  for (const key of changedKeys(before.topology, topology, "tenants")) {
     if (before.topology.tenants.get(key)?.organization !== topology.tenants.get(key)?.organization && before.places.tenantIds.has(key)) return "organizations";
   }
   return null;
@@ -162,11 +165,21 @@ function sameUnit(a: UnitFacts, b: UnitFacts, racks: Set<string>): boolean {
 /** Workloads added, or whose tenant or minimum changed (one removed has no rows left). */
 function changedWorkloads(before: Topology, after: Topology): Set<string> {
   const changed = new Set<string>();
-  for (const [key, w] of after.workloads) {
-    const was = before.workloads.get(key);
-    if (!was || was.tenant !== w.tenant || was.minimumIsolation !== w.minimumIsolation) changed.add(key);
+  for (const key of changedKeys(before, after, "workloads")) {
+    const [was, w] = [before.workloads.get(key), after.workloads.get(key)];
+    if (w && (!was || was.tenant !== w.tenant || was.minimumIsolation !== w.minimumIsolation)) changed.add(key);
   }
   return changed;
+}
+
+/**
+ * The keys of a part that may differ between two topologies: the keys the patch changed when
+ * `after` was patched from `before` (every other node is the same object), else every key of
+ * either (a walk of tens of thousands of entries, one block of the event loop: the common case
+ * after a sync is the patch).
+ */
+function changedKeys(before: Topology, after: Topology, part: "tenants" | "workloads"): Iterable<string> {
+  return keysChangedSince(after, before)?.[part] ?? new Set([...before[part].keys(), ...after[part].keys()]);
 }
 
 /** Where the changed units are (as they were and as they are), as the visit of a unit of another workload meets them. */
@@ -235,10 +248,11 @@ function* nearChangedUnits(topology: Topology, places: SharedPlaces, policy: Pol
   }
 }
 
-/** Adds the workloads with an UNPROVEN row against a tenant with a changed unit (3 above). */
-function unprovenAgainstChanged(before: FleetReport, tenants: Set<string>, rescan: Set<string>) {
+/** Adds the workloads with an UNPROVEN row against a tenant with a changed unit (3 above), in steps (a report holds a million rows). */
+function* unprovenAgainstChanged(before: FleetReport, tenants: Set<string>, rescan: Set<string>): Generator<void, void> {
   const changed = Uint8Array.from(before.places.tenantNames, (name) => (tenants.has(name) ? 1 : 0));
   for (let row = 0; row < before.count; row++) {
+    if (row % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     if (changed[before.tenantNumber(row)] === 1 && before.possibleRank(row) >= before.requiredRank(row)) rescan.add(before.workload(row));
   }
 }

@@ -217,7 +217,10 @@ export function* reportFindingsSteps(report: FleetReport, violations: readonly V
       yield;
     }
   }
-  for (const v of violations) found.addViolation(v);
+  for (let i = 0; i < violations.length; i++) {
+    if (i % every === every - 1) yield;
+    found.addViolation(violations[i]);
+  }
   kept.set(report, found.digests);
   return found;
 }
