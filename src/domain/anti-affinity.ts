@@ -108,7 +108,8 @@ function carriedReplicas(topology: Topology): ((workload: string, units: UnitRef
   const before = origin && replicaCache.get(origin.topology);
   const places = builtSharedPlaces(topology);
   const carry = places && carryOf(places);
-  if (!origin || !before || !carry || carry.from !== builtSharedPlaces(origin.topology)) return null;
+  const from = carry?.from.deref();
+  if (!origin || !before || !carry || !from || from !== builtSharedPlaces(origin.topology)) return null;
   const lists = unitsIndex(origin.topology).byWorkload;
   const entered = new Set<string>();
   for (const f of [...carry.added, ...carry.gone, ...carry.reentered.flat()]) if (f.workload !== null) entered.add(f.workload);

@@ -30,10 +30,21 @@ export interface ReportPatch {
   rescanned: ReadonlySet<string>;
 }
 
+/**
+ * Each patched report's patch, until its digests are worked out (`forgetPatchOf`). It holds the
+ * report before, whose kept digests it takes over: never that one's own patch, or each report
+ * would keep every report since the last full scan alive, topology and index included
+ * (test/domain/carry-retention.test.ts).
+ */
 const patches = new WeakMap<FleetReport, ReportPatch>();
 
 export function patchOf(report: FleetReport): ReportPatch | undefined {
   return patches.get(report);
+}
+
+/** The report's digests are worked out: the report it was patched from is let go. */
+export function forgetPatchOf(report: FleetReport): void {
+  patches.delete(report);
 }
 
 /** `mostChanged`: the share of workloads to scan again past which the whole report is scanned (tests set 1: never). */
@@ -63,6 +74,8 @@ export function* patchedReportSteps(before: FleetReport, topology: Topology, pol
     }
   }
   const report = scan.builder.build();
+  // `before` now holds only its rows, not the report it was patched from (see `patches`).
+  patches.delete(before);
   patches.set(report, { from: before, rescanned: changes.rescan });
   return report;
 }

@@ -22,7 +22,12 @@ import { enterUnit, type Build } from "./unit-places.ts";
 
 /** How an index was carried from `from`: where each of its units went, and the units entered anew (again, or for the first time) or gone. */
 export interface Carry {
-  from: SharedPlaces;
+  /**
+   * Held weakly: what reads a carry holds that index already (the kept report, the origin
+   * topology), and each index holding the one before would keep every index since the last
+   * full build alive, with its topology (test/domain/carry-retention.test.ts).
+   */
+  from: WeakRef<SharedPlaces>;
   /** A kept unit's number before → its number now; -1 for the others. */
   unitMap: Int32Array;
   /** Units entered again, as they were and as they are now. */
@@ -36,7 +41,7 @@ export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: 
   const { topology } = build;
   const present = (ref: UnitRef) => (ref.kind === "container" ? topology.containers.has(ref.key) : topology.virtualMachines.has(ref.key));
   const added = addedUnits(topology, before, touched);
-  const carry: Carry = { from: before, unitMap: new Int32Array(before.units.length).fill(-1), reentered: [], added: [], gone: [] };
+  const carry: Carry = { from: new WeakRef(before), unitMap: new Int32Array(before.units.length).fill(-1), reentered: [], added: [], gone: [] };
   const units: UnitFacts[] = [];
   const byWorkload = new Map<string, UnitFacts[]>();
   const push = (f: UnitFacts) => {

@@ -111,7 +111,7 @@ function changedRacks(before: Topology, after: Topology): Set<string> {
  */
 function* changedUnits(before: SharedPlaces, after: SharedPlaces, racks: Set<string>): Generator<void, { units: Int32Array; changed: UnitFacts[] }> {
   const carry = carryOf(after);
-  if (carry?.from === before) return changedInCarry(carry, racks);
+  if (carry?.from.deref() === before) return changedInCarry(carry, racks);
   const units = new Int32Array(before.units.length).fill(-1);
   const changed: UnitFacts[] = [];
   let j = 0;

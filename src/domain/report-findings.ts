@@ -5,7 +5,7 @@ import { isolationFindingId, violationFindingId, type FindingFacts } from "./fin
 import type { Relationship } from "./policy.ts";
 import { ReportRowVerdict } from "./report-row-verdict.ts";
 import { ReportRowDigests } from "./report-row-digests.ts";
-import { patchOf } from "./patch-report.ts";
+import { forgetPatchOf, patchOf } from "./patch-report.ts";
 import { unitsIndex } from "./units-index.ts";
 import type { IsolationLevel } from "./scale.ts";
 
@@ -222,6 +222,8 @@ export function* reportFindingsSteps(report: FleetReport, violations: readonly V
     found.addViolation(violations[i]);
   }
   kept.set(report, found.digests);
+  // Its digests are kept now: the next report takes them over, not the older ones.
+  forgetPatchOf(report);
   return found;
 }
 
