@@ -13,8 +13,9 @@ import { enterUnit, type Build } from "./unit-places.ts";
  * A unit whose row the patch left alone and whose chain still holds (separation.ts
  * `chainStillHolds`: the chain above it is the very object it was, which the patch keeps only
  * while every node on it, its host's rack and datacenter and who holds the host are the same
- * objects) has the same facts and makes the same offers: it keeps them, renumbered. Every other unit (new,
- * changed, or anything on its way up changed) is entered anew, with the numbering carried on
+ * objects) has the same facts and makes the same offers: it keeps them, renumbered. Every
+ * other unit (new, changed, or anything on its way up changed) is entered anew, with the
+ * numbering carried on
  * (place-numbering.ts), and the places it or its former self offered to are worked out again
  * from their offers (place-table.ts). Units stay in key order, so ties break as a full build
  * breaks them. test/domain/carried-places.test.ts compares the result with a full build.
@@ -52,7 +53,12 @@ export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: 
   for (let i = 0; i <= before.units.length; i++) {
     if (i % every === every - 1) yield;
     const was = before.units[i] as UnitFacts | undefined;
-    while (a < added.length && (!was || compareUnitRef(added[a], was.ref) < 0)) push(carry.added[carry.added.push(enterUnit(build, added[a++], units.length)) - 1]);
+    // The units new to the index that come before this one.
+    for (; a < added.length && (!was || compareUnitRef(added[a], was.ref) < 0); a++) {
+      const f = enterUnit(build, added[a], units.length);
+      carry.added.push(f);
+      push(f);
+    }
     if (!was) break;
     const changed = touched[was.ref.kind].has(was.ref.key);
     if (changed && !present(was.ref)) carry.gone.push(was);
