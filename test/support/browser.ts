@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Page, type Request } from "playwright-core";
 
 /*
  * A real browser for the page tests: Debian's Chromium (`apt-get install -y chromium`) driven
@@ -30,7 +30,20 @@ export async function openPage(browser: Browser): Promise<{ page: Page; problems
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+  // A request cut off because the page went on to another (net::ERR_ABORTED once a navigation
+  // started after it) is the browser's doing, not a failure of the service: under load, a page's
+  // last query could still be in flight when the test moved on.
+  let navigations = 0;
+  const startedAfter = new WeakMap<Request, number>();
+  page.on("request", (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations++;
+    startedAfter.set(request, navigations);
+  });
+  page.on("requestfailed", (request) => {
+    const reason = request.failure()?.errorText;
+    if (reason === "net::ERR_ABORTED" && !request.isNavigationRequest() && startedAfter.get(request) !== navigations) return;
+    problems.push(`request failed: ${request.url()} (${reason})`);
+  });
   return { page, problems };
 }
 
