@@ -28,11 +28,18 @@ export const DEFAULT_POLICY: Policy = {
  * known organization, so it is treated as another organization: the strictest reading.
  */
 export function relationship(topology: Topology, workloadTenant: string, tenant: string): Relationship {
-  if (workloadTenant === tenant) return "SAME_TENANT";
-  const a = topology.tenants.get(workloadTenant);
-  const b = topology.tenants.get(tenant);
-  if (a && b && a.organization === b.organization) return "SAME_ORGANIZATION";
-  return "OTHER_ORGANIZATION";
+  const organization = (key: string) => topology.tenants.get(key)?.organization ?? null;
+  return relationshipOf(workloadTenant === tenant, organization(workloadTenant), organization(tenant), null);
+}
+
+/**
+ * The same from the two tenants' organizations, whatever stands for one (a name, a number) and
+ * for none known (`unknown`, which is nobody's organization): for what reads the organizations
+ * once per tenant rather than per pair.
+ */
+export function relationshipOf<T>(sameTenant: boolean, workloadOrganization: T, organization: T, unknown: T): Relationship {
+  if (sameTenant) return "SAME_TENANT";
+  return workloadOrganization !== unknown && workloadOrganization === organization ? "SAME_ORGANIZATION" : "OTHER_ORGANIZATION";
 }
 
 export function policyLevel(policy: Policy, rel: Relationship): IsolationLevel {

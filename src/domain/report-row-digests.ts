@@ -1,5 +1,6 @@
 import type { FleetReport } from "./fleet-report-rows.ts";
 import { Hash40 } from "./hash40.ts";
+import { relationshipOf } from "./policy.ts";
 import type { Chain } from "./separation.ts";
 import { unitsIndex } from "./units-index.ts";
 
@@ -55,7 +56,7 @@ export class ReportRowDigests {
     const tenantHash = this.tenantHash(tenant);
     const unitHash = this.unitHash(report.unitNumber(row));
     const otherHash = this.unitHash(report.otherNumber(row));
-    const hash = this.hash.reset().int(w.hash).int(tenantHash).int(this.relationship(w, tenant)).int(pairCount).int(unitHash).int(otherHash).value();
+    const hash = this.hash.reset().int(w.hash).int(tenantHash).text(this.relationship(w, tenant)).int(pairCount).int(unitHash).int(otherHash).value();
     const levels = (report.requiredRank(row) << 8) | (report.actualRank(row) << 4) | report.possibleRank(row);
     return levels * 2 ** 40 + hash;
   }
@@ -73,11 +74,9 @@ export class ReportRowDigests {
     return (this.workloads[n] = parts);
   }
 
-  /** policy.ts `relationship`, as a number (the same tenant, the same organization, another), from organizations read once per tenant. */
-  private relationship(w: WorkloadParts, tenant: number): number {
-    if (this.report.places.tenantNames[tenant] === w.tenant) return 0;
-    const organization = this.organizationOf(tenant);
-    return organization !== null && organization === w.organization ? 1 : 2;
+  /** policy.ts `relationship`, from organizations read once per tenant. */
+  private relationship(w: WorkloadParts, tenant: number) {
+    return relationshipOf(this.report.places.tenantNames[tenant] === w.tenant, w.organization, this.organizationOf(tenant), null);
   }
 
   private organizationOf(n: number): string | null {
