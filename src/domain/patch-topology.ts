@@ -41,8 +41,12 @@ export function* patchTopologySteps(topology: Topology, units: UnitsIndex, chang
     workloads,
   };
   inheritChains(patched, topology);
-  origins.set(patched, { topology, units: { container: touchedKeys(changes, "containers"), virtualMachine: touchedKeys(changes, "virtualMachines"), host: new Set() } });
-  changedKeys.set(patched, { from: new WeakRef(topology), keys: changes.keys });
+  patches.set(patched, {
+    from: new WeakRef(topology),
+    held: topology,
+    keys: changes.keys,
+    units: { container: touchedKeys(changes, "containers"), virtualMachine: touchedKeys(changes, "virtualMachines"), host: new Set() },
+  });
   return { topology: patched, units: yield* patchUnits(topology, patched, units, changes) };
 }
 
@@ -57,25 +61,30 @@ export interface PatchOrigin {
   units: Record<UnitKind, ReadonlySet<string>>;
 }
 
-/** What a patch changed, kept as long as the patched topology (its origin held weakly: a patched topology must not keep the one before it alive). */
-const changedKeys = new WeakMap<Topology, { from: WeakRef<Topology>; keys: Record<Part, readonly string[]> }>();
+/**
+ * What each patch changed, kept as long as the patched topology. The topology it was patched
+ * from is held (`held`) only until the patched one is warm (`forgetPatchOrigin`: the report's
+ * index is carried from its origin's), then weakly: else every patched topology would keep the
+ * one before it alive, and so on.
+ */
+const patches = new WeakMap<Topology, { from: WeakRef<Topology>; held: Topology | null; keys: Record<Part, readonly string[]>; units: Record<UnitKind, ReadonlySet<string>> }>();
 
 /** The keys whose rows changed between `before` and `after`, by part, when `after` was patched from `before` (every other key's node is the same object); else null. */
 export function keysChangedSince(after: Topology, before: Topology): Record<Part, readonly string[]> | null {
-  const patch = changedKeys.get(after);
+  const patch = patches.get(after);
   return patch?.from.deref() === before ? patch.keys : null;
 }
 
-/** Kept until the patched topology is warm (`forgetPatchOrigin`): the report's index is carried from its origin's. */
-const origins = new WeakMap<Topology, PatchOrigin>();
-
+/** Until the patched topology is warm: its origin, held. */
 export function patchOrigin(topology: Topology): PatchOrigin | undefined {
-  return origins.get(topology);
+  const patch = patches.get(topology);
+  return patch?.held ? { topology: patch.held, units: patch.units } : undefined;
 }
 
-/** Lets the origin go (else every patched topology would keep the one before it, and so on). */
+/** Lets the origin go, keeping what the patch changed. */
 export function forgetPatchOrigin(topology: Topology): void {
-  origins.delete(topology);
+  const patch = patches.get(topology);
+  if (patch) patch.held = null;
 }
 
 /** One part's map with the changed keys' rows made nodes, and the keys without a row removed. */
