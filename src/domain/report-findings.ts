@@ -12,7 +12,7 @@ import type { IsolationLevel } from "./scale.ts";
 /*
  * The findings of one report and its violations, each summed up in a digest that changes
  * whenever its facts (severity, evidence) do. Comparing the digests with the previous report's
- * (`changedFindingKeys`) finds what opened, changed or left without building every finding's
+ * (`changedFindingKeysSteps`) finds what opened, changed or left without building every finding's
  * evidence or reading every stored finding: only those are built (`facts`) and decided on.
  *
  * An isolation finding's digest is a number: its three levels exactly (so a change of outcome
@@ -249,20 +249,41 @@ function carriedDigests(report: FleetReport): ((workload: string) => Map<string,
   };
 }
 
-/** Keys new or with another digest (`changed`), and keys no longer there (`gone`). */
-export function changedFindingKeys(before: FindingDigests, after: FindingDigests): { changed: string[]; gone: string[] } {
+/**
+ * Keys new or with another digest (`changed`), and keys no longer there (`gone`), in steps of
+ * `every` workloads and digests: on fleet M, 25,000 workloads' maps and, after a large sync,
+ * most of their 800,000 digests.
+ */
+export function* changedFindingKeysSteps(before: FindingDigests, after: FindingDigests, every = 256): Generator<void, { changed: string[]; gone: string[] }> {
   const changed: string[] = [];
   const gone: string[] = [];
+  let visited = 0;
   // A workload's digests taken over whole (reportFindingsSteps) are the same map: nothing of it changed.
   for (const [workload, tenants] of after.pairs) {
     const was = before.pairs.get(workload);
-    if (was !== tenants) for (const [tenant, digest] of tenants) if (was?.get(tenant) !== digest) changed.push(isolationKey(workload, tenant));
+    if (++visited % every === 0) yield;
+    if (was === tenants) continue;
+    for (const [tenant, digest] of tenants) {
+      if (++visited % every === 0) yield;
+      if (was?.get(tenant) !== digest) changed.push(isolationKey(workload, tenant));
+    }
   }
   for (const [workload, tenants] of before.pairs) {
     const now = after.pairs.get(workload);
-    if (now !== tenants) for (const tenant of tenants.keys()) if (!now?.has(tenant)) gone.push(isolationKey(workload, tenant));
+    if (++visited % every === 0) yield;
+    if (now === tenants) continue;
+    for (const tenant of tenants.keys()) {
+      if (++visited % every === 0) yield;
+      if (!now?.has(tenant)) gone.push(isolationKey(workload, tenant));
+    }
   }
-  for (const [key, digest] of after.violations) if (before.violations.get(key) !== digest) changed.push(key);
-  for (const key of before.violations.keys()) if (!after.violations.has(key)) gone.push(key);
+  for (const [key, digest] of after.violations) {
+    if (++visited % every === 0) yield;
+    if (before.violations.get(key) !== digest) changed.push(key);
+  }
+  for (const key of before.violations.keys()) {
+    if (++visited % every === 0) yield;
+    if (!after.violations.has(key)) gone.push(key);
+  }
   return { changed, gone };
 }

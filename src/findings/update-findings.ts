@@ -1,8 +1,9 @@
 import type { SqlClient } from "../db/sql-client.ts";
-import { findingChanges, type FindingFacts, type StoredFinding } from "../domain/findings.ts";
-import { changedFindingKeys, findingIdOfKey, reportFindingsSteps, type FindingDigests, type ReportFindings } from "../domain/report-findings.ts";
+import { findingChangesSteps, type FindingFacts, type StoredFinding } from "../domain/findings.ts";
+import { changedFindingKeysSteps, findingIdOfKey, reportFindingsSteps, type FindingDigests, type ReportFindings } from "../domain/report-findings.ts";
 import type { IsolationView } from "../isolation/isolation-index.ts";
 import { runInSlices } from "../isolation/run-in-slices.ts";
+import { jsonArraySteps } from "../db/json-array-steps.ts";
 import { backgroundSlices } from "../isolation/background-slices.ts";
 import { ENQUEUE_DELIVERIES, OUTBOX_CHANNEL } from "../notifications/outbox.ts";
 import { unlessAborted } from "./unless-aborted.ts";
@@ -66,8 +67,9 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
   const [report, violations] = [await unlessAborted(view.report(), signal), await unlessAborted(view.violations(), signal)];
   const reported = performance.now();
   // The digests are background work (src/isolation/background-slices.ts): no request waits for
-  // them. The findings' facts below are built inside the transaction, in foreground slices, so
-  // as not to hold it open longer under load.
+  // them. What follows inside the transaction (the keys that moved, the findings' facts, their
+  // comparison, the statements' JSON) runs in foreground slices, so as not to hold it open longer
+  // under load.
   const found = await unlessAborted(runInSlices(reportFindingsSteps(report, violations), backgroundSlices.work()), signal);
   const digested = performance.now();
   const ms = () => ({ report: Math.round(reported - started), digests: Math.round(digested - reported), write: Math.round(performance.now() - digested) });
@@ -81,7 +83,7 @@ export async function updateFindings(sql: SqlClient, view: IsolationView, known:
 
     const still = known !== null && state !== undefined && known.inventory === state.inventory_version && known.policy === state.policy_version;
     const { current, stored } = still ? await changedOnly(tx, found, known.digests) : await everyFinding(tx, found);
-    const { updates, resolved } = findingChanges(stored, current);
+    const { updates, resolved } = await runInSlices(findingChangesSteps(stored, current));
     const changed = updates.filter((u) => u.change !== null);
     await writeFindings(
       tx,
@@ -110,7 +112,7 @@ type Compared = { current: Map<string, FindingFacts>; stored: Map<string, Stored
 
 /** The findings whose digest moved since `before`, and the stored rows of those and of the ones gone. */
 async function changedOnly(tx: SqlClient, found: ReportFindings, before: FindingDigests): Promise<Compared> {
-  const { changed, gone } = changedFindingKeys(before, found.digests);
+  const { changed, gone } = await runInSlices(changedFindingKeysSteps(before, found.digests));
   const current = await runInSlices(found.factsSteps(changed));
   const ids = [...current.keys(), ...gone.map(findingIdOfKey)];
   const rows = ids.length === 0 ? [] : await tx.query<StoredFinding>(`SELECT id, state, severity, evidence FROM finding WHERE id = ANY($1::text[])`, [ids]);
@@ -151,7 +153,7 @@ async function writeBatch(tx: SqlClient, records: (FindingFacts & { state: strin
             workload_tenant = EXCLUDED.workload_tenant, last_seen_at = EXCLUDED.last_seen_at, resolved_at = NULL,
             opened_at = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.opened_at ELSE f.opened_at END,
             opened_evidence = CASE WHEN f.state = 'RESOLVED' THEN EXCLUDED.evidence ELSE f.opened_evidence END`,
-    [JSON.stringify(records)],
+    [await runInSlices(jsonArraySteps(records))],
   );
 }
 
@@ -172,7 +174,7 @@ async function recordBatch(tx: SqlClient, events: FindingEventRecord[], inventor
          FROM jsonb_to_recordset($1::jsonb) AS e(finding text, change text, state text, severity text, evidence jsonb)
        RETURNING id, finding, at, change, state, severity, evidence
      )${ENQUEUE_DELIVERIES}`,
-    [JSON.stringify(events), inventory, policy],
+    [await runInSlices(jsonArraySteps(events)), inventory, policy],
   );
   return queued.length;
 }
