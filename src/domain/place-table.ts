@@ -23,7 +23,7 @@
 export const NONE = 255;
 
 /** Offers grouped between two yields. */
-const OFFERS_PER_STEP = 8192;
+export const OFFERS_PER_STEP = 8192;
 
 /** Offers in place order: place p's are [start[p], start[p + 1]), in the order they came. */
 interface Offers {
@@ -127,7 +127,10 @@ export class PlaceTable {
     const { place, party, value, group, unit } = this.log;
     const sorted = offersOf(n, this.keys.length);
     const { start } = sorted;
-    for (let i = 0; i < n; i++) start[place[i] + 1]++;
+    for (let i = 0; i < n; i++) {
+      if (i % OFFERS_PER_STEP === OFFERS_PER_STEP - 1) yield;
+      start[place[i] + 1]++;
+    }
     for (let p = 0; p + 1 < start.length; p++) start[p + 1] += start[p];
     const next = start.slice(0, start.length - 1);
     for (let i = 0; i < n; i++) {
@@ -143,44 +146,49 @@ export class PlaceTable {
     return sorted;
   }
 
-  /** Each place's entries: a place the carry left untouched copies the previous table's, its units renumbered; any other takes its offers. */
+  /**
+   * Each place's entries: a place the carry left untouched copies the previous table's, its
+   * units renumbered; any other takes its offers. Counted first, so the columns are made at
+   * their size once (made at the offers' count and cut to size, a planet's 300,000 offers for
+   * 2,500 entries made and copied megabytes per sync). Steps are counted in offers, inside a
+   * place too: a datacenter's or a planet's offers are hundreds of thousands.
+   */
   private *takeAll(parties: number, previous: PlaceTable | null, dirty: Uint8Array | null, unitMap: Int32Array | null): Generator<void, void> {
     const { offers } = this;
-    const places = this.keys.length;
     const clean = (p: number) => previous !== null && dirty !== null && dirty[p] === 0;
-    let bound = 0;
-    for (let p = 0; p < places; p++) bound += clean(p) ? previous!.start[p + 1] - previous!.start[p] : offers.start[p + 1] - offers.start[p];
-    this.allocate(bound);
-    const start = new Int32Array(places + 1);
+    const start = yield* entryStarts(offers, parties, (p) => (clean(p) ? previous!.start[p + 1] - previous!.start[p] : -1));
+    const places = start.length - 1;
+    this.allocate(start[places]);
     const slotPlace = new Int32Array(parties).fill(-1);
     const slot = new Int32Array(parties);
     let entries = 0;
     let work = 0;
     for (let p = 0; p < places; p++) {
-      start[p] = entries;
       if (clean(p)) {
+        // A clean place's entries are at most one per party: copied in one step.
         for (let e = previous!.start[p]; e < previous!.start[p + 1]; e++) this.copyEntry(previous!, e, entries++, unitMap!);
-        work += previous!.start[p + 1] - previous!.start[p];
-      } else {
-        for (let j = offers.start[p]; j < offers.start[p + 1]; j++) {
-          const q = offers.party[j];
-          if (slotPlace[q] !== p) {
-            slotPlace[q] = p;
-            slot[q] = entries;
-            this.party[entries++] = q;
-          }
-          this.take(slot[q], offers.value[j], offers.group[j], offers.unit[j]);
+        work += previous!.start[p + 1] - previous!.start[p] + 1;
+        if (work > OFFERS_PER_STEP) {
+          work = 0;
+          yield;
         }
-        work += offers.start[p + 1] - offers.start[p];
+        continue;
       }
-      if (work > OFFERS_PER_STEP) {
-        work = 0;
-        yield;
+      for (let j = offers.start[p]; j < offers.start[p + 1]; j++) {
+        const q = offers.party[j];
+        if (slotPlace[q] !== p) {
+          slotPlace[q] = p;
+          slot[q] = entries;
+          this.openEntry(entries++, q);
+        }
+        this.take(slot[q], offers.value[j], offers.group[j], offers.unit[j]);
+        if (++work > OFFERS_PER_STEP) {
+          work = 0;
+          yield;
+        }
       }
     }
-    start[places] = entries;
     this.start = start;
-    this.trim(entries);
   }
 
   /** Entry e of `from` as entry `to` of this table, its units renumbered. */
@@ -193,22 +201,24 @@ export class PlaceTable {
     this.secondUnit[to] = from.secondUnit[e] === -1 ? -1 : unitMap[from.secondUnit[e]];
   }
 
-  private allocate(n: number) {
-    this.party = new Int32Array(n);
-    this.first = new Uint8Array(n).fill(NONE);
-    this.firstGroup = new Int32Array(n).fill(-1);
-    this.firstUnit = new Int32Array(n).fill(-1);
-    this.second = new Uint8Array(n).fill(NONE);
-    this.secondUnit = new Int32Array(n).fill(-1);
+  /** Entry e, of `party`, before any offer is taken. */
+  private openEntry(e: number, party: number) {
+    this.party[e] = party;
+    this.first[e] = NONE;
+    this.firstGroup[e] = -1;
+    this.firstUnit[e] = -1;
+    this.second[e] = NONE;
+    this.secondUnit[e] = -1;
   }
 
-  private trim(n: number) {
-    this.party = this.party.slice(0, n);
-    this.first = this.first.slice(0, n);
-    this.firstGroup = this.firstGroup.slice(0, n);
-    this.firstUnit = this.firstUnit.slice(0, n);
-    this.second = this.second.slice(0, n);
-    this.secondUnit = this.secondUnit.slice(0, n);
+  /** The columns for n entries, each written once by copyEntry or openEntry. */
+  private allocate(n: number) {
+    this.party = new Int32Array(n);
+    this.first = new Uint8Array(n);
+    this.firstGroup = new Int32Array(n);
+    this.firstUnit = new Int32Array(n);
+    this.second = new Uint8Array(n);
+    this.secondUnit = new Int32Array(n);
   }
 
   /** An offer to entry e: the lowest value, and the lowest of another group than the lowest's (ties keep the earlier offer). */
@@ -271,6 +281,39 @@ export class PlaceTable {
 }
 
 /**
+ * Where each place's entries start: `kept(p)` entries for a place whose entries are copied
+ * (-1 for one worked out from its offers: one entry per party among them). In steps of offers.
+ */
+function* entryStarts(offers: Offers, parties: number, kept: (p: number) => number): Generator<void, Int32Array<ArrayBuffer>> {
+  const places = offers.start.length - 1;
+  const start = new Int32Array(places + 1);
+  const seenAt = new Int32Array(parties).fill(-1);
+  let work = 0;
+  for (let p = 0; p < places; p++) {
+    let n = kept(p);
+    if (n === -1) {
+      n = 0;
+      for (let j = offers.start[p]; j < offers.start[p + 1]; j++) {
+        if (seenAt[offers.party[j]] !== p) {
+          seenAt[offers.party[j]] = p;
+          n++;
+        }
+        if (++work > OFFERS_PER_STEP) {
+          work = 0;
+          yield;
+        }
+      }
+    }
+    start[p + 1] = start[p] + n;
+    if (++work > OFFERS_PER_STEP) {
+      work = 0;
+      yield;
+    }
+  }
+  return start;
+}
+
+/**
  * The previous table's offers whose units stay (renumbered by `unitMap`) merged, place by
  * place and in unit order, with the offers logged since; and the places either touched.
  */
@@ -287,10 +330,13 @@ function* mergedOffers(previous: Offers, logged: Offers, unitMap: Int32Array): G
     for (let i = i0; i < i1; i++) {
       if (unitMap[previous.unit[i]] === -1) dirty[p] = 1;
       else n++;
+      if (++work > OFFERS_PER_STEP) {
+        work = 0;
+        yield;
+      }
     }
     counts[p + 1] = counts[p] + n;
-    work += i1 - i0 + 1;
-    if (work > OFFERS_PER_STEP) {
+    if (++work > OFFERS_PER_STEP) {
       work = 0;
       yield;
     }
@@ -306,9 +352,12 @@ function* mergedOffers(previous: Offers, logged: Offers, unitMap: Int32Array): G
       if (unit === -1) continue;
       for (; j < logged.start[p + 1] && logged.unit[j] < unit; j++) copyOffer(logged, j, merged, to++, logged.unit[j]);
       if (i < i1) copyOffer(previous, i, merged, to++, unit);
+      if (++work > OFFERS_PER_STEP) {
+        work = 0;
+        yield;
+      }
     }
-    work += to - merged.start[p];
-    if (work > OFFERS_PER_STEP) {
+    if (++work > OFFERS_PER_STEP) {
       work = 0;
       yield;
     }
