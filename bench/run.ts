@@ -8,7 +8,7 @@
  * `-- S history`: only what history costs (bench/history-cost.ts); it runs after each size otherwise.
  * `-- S placement`: only placement advice and the scheduler extender beside a single verdict.
  * `-- M reload`: only the index rows (in-process load, the service's load and warm-up, latency
- * under load and while the index is patched), without the report export and what follows.
+ * under load and during syncs), without the report export and what follows.
  *
  * Wall-clock figures on a shared machine are noisy, so each target is a ratio between two
  * figures measured in the same run (the sync against a raw COPY of the same rows, say).
