@@ -2,12 +2,14 @@ import { compareUnitRef } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { chainStillHolds } from "./separation.ts";
 import { unitFactsOf, type SharedPlaces, type UnitFacts } from "./shared-places.ts";
+import type { PatchOrigin } from "./patch-topology.ts";
 import type { Topology, UnitKind, UnitRef } from "./topology.ts";
 import { enterUnit, type Build } from "./unit-places.ts";
 
 /*
  * The shared-places index of a patched topology carried from the index of the topology it was
- * patched from, so that the warm-up after a sync costs what the sync changed plus a copy of the
+ * patched from (or, when that one's warm-up was overtaken by this sync, of the nearest one
+ * before it that was built: `nearestOrigin`, its patches' touched units together), so that the warm-up after a sync costs what the sync changed plus a copy of the
  * index's columns, not a walk up from every unit of the fleet.
  *
  * A unit whose row the patch left alone and whose chain still holds (separation.ts
@@ -38,8 +40,9 @@ export interface Carry {
 }
 
 /** Every unit of `build.topology`, in key order: carried from `before` where nothing on its way up changed, else entered anew. */
-export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: Record<UnitKind, ReadonlySet<string>>, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]>; carry: Carry }> {
+export function* carriedUnitsSteps(build: Build, before: SharedPlaces, origin: PatchOrigin, every: number): Generator<void, { units: UnitFacts[]; byWorkload: Map<string, UnitFacts[]>; carry: Carry }> {
   const { topology } = build;
+  const touched = origin.units;
   const present = (ref: UnitRef) => (ref.kind === "container" ? topology.containers.has(ref.key) : topology.virtualMachines.has(ref.key));
   const added = addedUnits(topology, before, touched);
   const carry: Carry = { from: new WeakRef(before), unitMap: new Int32Array(before.units.length).fill(-1), reentered: [], added: [], gone: [] };
@@ -62,7 +65,7 @@ export function* carriedUnitsSteps(build: Build, before: SharedPlaces, touched: 
     if (!was) break;
     const changed = touched[was.ref.kind].has(was.ref.key);
     if (changed && !present(was.ref)) carry.gone.push(was);
-    else if (!changed && chainStillHolds(topology, was.chain)) {
+    else if (!changed && chainStillHolds(topology, was.chain, origin.topology)) {
       carry.unitMap[was.index] = units.length;
       push(carried(build, before, was, units.length));
     } else {

@@ -67,18 +67,51 @@ export interface PatchOrigin {
  * index is carried from its origin's), then weakly: else every patched topology would keep the
  * one before it alive, and so on.
  */
-const patches = new WeakMap<Topology, { from: WeakRef<Topology>; held: Topology | null; keys: Record<Part, readonly string[]>; units: Record<UnitKind, ReadonlySet<string>> }>();
+interface PatchRecord {
+  from: WeakRef<Topology>;
+  held: Topology | null;
+  keys: Record<Part, readonly string[]>;
+  units: Record<UnitKind, ReadonlySet<string>>;
+}
+const patches = new WeakMap<Topology, PatchRecord>();
 
-/** The keys whose rows changed between `before` and `after`, by part, when `after` was patched from `before` (every other key's node is the same object); else null. */
+/**
+ * The keys whose rows changed between `before` and `after`, by part, when `after` was patched
+ * from `before`, directly or through patches in between (every other key's node is the same
+ * object: a patch makes a new node only for a changed row); else null.
+ */
 export function keysChangedSince(after: Topology, before: Topology): Record<Part, readonly string[]> | null {
-  const patch = patches.get(after);
-  return patch?.from.deref() === before ? patch.keys : null;
+  const keys = Object.fromEntries(PARTS.map((part) => [part, new Set<string>()])) as Record<Part, Set<string>>;
+  for (let t: Topology | undefined = after; t !== before;) {
+    const patch: PatchRecord | undefined = t && patches.get(t);
+    if (!patch) return null;
+    for (const part of PARTS) for (const key of patch.keys[part]) keys[part].add(key);
+    t = patch.from.deref();
+  }
+  const changed = {} as Record<Part, readonly string[]>;
+  for (const part of PARTS) changed[part] = [...keys[part]];
+  return changed;
 }
 
 /** Until the patched topology is warm: its origin, held. */
 export function patchOrigin(topology: Topology): PatchOrigin | undefined {
   const patch = patches.get(topology);
   return patch?.held ? { topology: patch.held, units: patch.units } : undefined;
+}
+
+/**
+ * The nearest topology before this one, through held origins, that `usable` accepts, with the
+ * containers and VMs whose rows any patch since touched: a warm-up overtaken by the next sync
+ * stops (and so keeps its origin held), and the topology after it then carries from the last
+ * one that was built, not from nothing.
+ */
+export function nearestOrigin(topology: Topology, usable: (origin: Topology) => boolean): PatchOrigin | undefined {
+  const units: Record<UnitKind, Set<string>> = { container: new Set(), virtualMachine: new Set(), host: new Set() };
+  for (let origin = patchOrigin(topology); origin; origin = patchOrigin(origin.topology)) {
+    for (const kind of Object.keys(units) as UnitKind[]) for (const key of origin.units[kind]) units[kind].add(key);
+    if (usable(origin.topology)) return { topology: origin.topology, units };
+  }
+  return undefined;
 }
 
 /** Lets the origin go, keeping what the patch changed. */

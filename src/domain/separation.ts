@@ -206,15 +206,16 @@ function stillHolds(topology: Topology, was: Predecessor["parts"], old: Chain): 
 }
 
 /**
- * For a patched topology: whether `old`, the chain before the patch of a container or VM whose
- * row the patch left alone (so its node is the same object), is still its chain. What
- * `cachedChainOf` would conclude, without making the unit's chain here: the report's carried
- * index asks it of every unit it keeps, and a map entry for each would cost more than the
- * rest of the carry (the tails it reads are made, so a later sync can ask it again).
+ * For a topology patched from `origin` (directly or through patches in between): whether
+ * `old`, origin's chain of a container or VM whose row no patch since touched (so its node is
+ * the same object), is still its chain. What `cachedChainOf` would conclude, without making
+ * the unit's chain here: the report's carried index asks it of every unit it keeps, and a map
+ * entry for each would cost more than the rest of the carry (the tails it reads are made, so a
+ * later sync can ask it again). Compared with origin's nodes, not the predecessor's: a node the
+ * same object as origin's was replaced by no patch since, whichever came between.
  */
-export function chainStillHolds(topology: Topology, old: Chain): boolean {
-  const before = predecessors.get(topology);
-  return before !== undefined && stillHolds(topology, before.parts, old);
+export function chainStillHolds(topology: Topology, old: Chain, origin: Topology): boolean {
+  return stillHolds(topology, origin, old);
 }
 
 /**

@@ -7,7 +7,7 @@ import { compareCodeUnits } from "./compare-code-units.ts";
 import { PlaceNumbering, placeTables, TABLES, type PlaceTables } from "./place-numbering.ts";
 import { enterUnit, WaysUp, type Build } from "./unit-places.ts";
 import { carriedUnitsSteps, type Carry } from "./patch-shared-places.ts";
-import { patchOrigin } from "./patch-topology.ts";
+import { nearestOrigin } from "./patch-topology.ts";
 
 export { datacenterKeys, rackDomainKeys, rackPlaceKey, SEP, UNKNOWN_DC } from "./place-keys.ts";
 
@@ -167,13 +167,13 @@ export function sharedPlaces(topology: Topology): SharedPlaces {
 export function* sharedPlacesSteps(topology: Topology, every = 64): Generator<void, SharedPlaces> {
   const cached = cache.get(topology);
   if (cached) return cached;
-  const origin = patchOrigin(topology);
+  const origin = nearestOrigin(topology, (t) => cache.has(t));
   const kept = origin && cache.get(origin.topology);
   const previous = kept && numberings.get(kept);
   const before = previous ? kept : undefined;
   const tables = placeTables(previous?.tables ?? null);
   const build: Build = { topology, numbering: new PlaceNumbering(topology, tables, previous?.numbering ?? null), tables, ways: new WaysUp() };
-  const entered = before ? yield* carriedUnitsSteps(build, before, origin!.units, every) : { ...(yield* allUnitsSteps(build, every)), carry: null };
+  const entered = before ? yield* carriedUnitsSteps(build, before, origin!, every) : { ...(yield* allUnitsSteps(build, every)), carry: null };
   const index = yield* assembled(build, entered.units, entered.byWorkload, entered.carry?.unitMap ?? null);
   cache.set(topology, index);
   if (fewPlacesLeft(index)) numberings.set(index, { numbering: build.numbering, tables });

@@ -135,7 +135,7 @@ function findingsOf(report: FleetReport) {
 
 describe("the fleet report patched from the one before", () => {
   it("is the full scan's, row for row, with the same findings and digests, through random changes", () => {
-    const tally = { patched: 0, full: new Map<string, number>(), rescanned: 0, carried: 0, carriedIndexes: 0, violations: 0, carriedDigests: 0 };
+    const tally = { patched: 0, patchedAcross: 0, full: new Map<string, number>(), rescanned: 0, carried: 0, carriedIndexes: 0, violations: 0, carriedDigests: 0 };
     for (let seed = 1; seed <= 150; seed++) {
       const r = rng(seed * 7919);
       const fleet = randomInventory(seed, { known: false, dedication: true, placementGroups: true, platform: true, hosts: 8, units: 40 }) as unknown as Fleet;
@@ -151,7 +151,16 @@ describe("the fleet report patched from the one before", () => {
       for (let round = 0; round < 12; round++) {
         const was = structuredClone(fleet);
         for (let i = 0, n = r() < 0.6 ? 1 : 2 + Math.floor(r() * 2); i < n; i++) mutate();
-        topology = patchedTopology(topology, was, fleet);
+        // Now and then two syncs land while one findings update runs: the topology between them
+        // gets no report and no warm-up, and the next is patched from the report before it, its
+        // index carried across (the changes of both patches together).
+        const across = r() < 0.2;
+        if (across) {
+          const middle = patchedTopology(topology, was, fleet);
+          const between = structuredClone(fleet);
+          mutate();
+          topology = patchedTopology(middle, between, fleet);
+        } else topology = patchedTopology(topology, was, fleet);
         const stats = patchStats();
         const next = patched(report, topology, policy, stats);
         // Every chain is made (the warm-up): what was taken over is let go, as the index does.
@@ -172,6 +181,7 @@ describe("the fleet report patched from the one before", () => {
         if (carryOf(sharedPlaces(topology))) tally.carriedIndexes++;
         if (stats.full) tally.full.set(stats.full, (tally.full.get(stats.full) ?? 0) + 1);
         else tally.patched++;
+        if (across && !stats.full) tally.patchedAcross++;
         tally.rescanned += stats.rescanned;
         tally.carried += stats.carried;
         report = next;
@@ -183,6 +193,8 @@ describe("the fleet report patched from the one before", () => {
     expect(tally.full.get("a carried row's unit is gone")).toBeUndefined();
     // Every round's index was carried from the round before's, not built anew.
     expect(tally.carriedIndexes).toBe(150 * 12);
+    // Some reports were patched across a topology no report or warm-up saw.
+    expect(tally.patchedAcross).toBeGreaterThan(150);
     expect(tally.violations).toBeGreaterThan(100);
     // Workloads' digests were taken over from the report before, not all worked out again.
     expect(tally.carriedDigests).toBeGreaterThan(1000);

@@ -16,7 +16,7 @@ function yields(steps: Generator<void, void>): number {
   return n;
 }
 
-/** One place ("planet") with OFFERS offers of PARTIES parties, unit i bringing value i % 7 in group i % 13; `skip` units left out. */
+/** One place ("planet") with an offer of each of `units`: unit i of party i % PARTIES, bringing value i % 7 in group i % 13. */
 function planet(previous: PlaceTable | null, units: number[]): PlaceTable {
   const table = new PlaceTable(previous);
   const place = table.id("planet");
