@@ -4,7 +4,7 @@ import { DANGLING_HOST, hostDatacenter, hostPlaceConflict, type AntiAffinityRule
 import { compareCodeUnits } from "./compare-code-units.ts";
 import { getOrInsert } from "./get-or-insert.ts";
 import { unitsIndex, unitsIndexSteps } from "./units-index.ts";
-import { patchOrigin } from "./patch-topology.ts";
+import { nearestOrigin } from "./patch-topology.ts";
 import { builtSharedPlaces, carryOf } from "./shared-places.ts";
 
 /*
@@ -104,12 +104,13 @@ export function* replicasSteps(topology: Topology): Generator<void, Map<string, 
  * validate-snapshot.ts allows one parent) are the same objects. Undefined: work them out.
  */
 function carriedReplicas(topology: Topology): ((workload: string, units: UnitRef[]) => UnitRef[] | undefined) | null {
-  const origin = patchOrigin(topology);
-  const before = origin && replicaCache.get(origin.topology);
   const places = builtSharedPlaces(topology);
   const carry = places && carryOf(places);
   const from = carry?.from.deref();
-  if (!origin || !before || !carry || !from || from !== builtSharedPlaces(origin.topology)) return null;
+  // The topology the index was carried from, maybe across one whose warm-up was overtaken.
+  const origin = from && nearestOrigin(topology, (t) => builtSharedPlaces(t) === from);
+  const before = origin && replicaCache.get(origin.topology);
+  if (!origin || !before || !carry) return null;
   const lists = unitsIndex(origin.topology).byWorkload;
   const entered = new Set<string>();
   for (const f of [...carry.added, ...carry.gone, ...carry.reentered.flat()]) if (f.workload !== null) entered.add(f.workload);
