@@ -43,4 +43,12 @@ describe("a jsonb parameter of many records", () => {
       expect(yields).toBeLessThanOrEqual(Math.ceil(count / every));
     }
   });
+
+  it("shapes each record in the same steps: the text of the shaped records", () => {
+    const input = records(2_000, 1_000);
+    const shape = (r: unknown) => ({ shaped: r, n: 1 });
+    const { yields, value } = drain(jsonArraySteps(input, 100, shape));
+    expect(value).toBe(JSON.stringify(input.map(shape)));
+    expect(yields).toBeGreaterThanOrEqual(9);
+  });
 });
