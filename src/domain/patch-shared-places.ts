@@ -9,8 +9,9 @@ import { enterUnit, type Build } from "./unit-places.ts";
 /*
  * The shared-places index of a patched topology carried from the index of the topology it was
  * patched from (or, when that one's warm-up was overtaken by this sync, of the nearest one
- * before it that was built: `nearestOrigin`, its patches' touched units together), so that the warm-up after a sync costs what the sync changed plus a copy of the
- * index's columns, not a walk up from every unit of the fleet.
+ * before it that was built: `nearestOrigin`, its patches' touched units together), so that the
+ * warm-up after a sync costs what the sync changed plus a copy of the index's columns, not a
+ * walk up from every unit of the fleet.
  *
  * A unit whose row the patch left alone and whose chain still holds (separation.ts
  * `chainStillHolds`: the chain above it is the very object it was, which the patch keeps only
