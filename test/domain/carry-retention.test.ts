@@ -7,9 +7,10 @@ import { patchedReportSteps, patchStats } from "../../src/domain/patch-report.ts
 import { forgetPatchOrigin } from "../../src/domain/patch-topology.ts";
 import { DEFAULT_POLICY } from "../../src/domain/policy.ts";
 import { reportFindingsSteps } from "../../src/domain/report-findings.ts";
-import { forgetPredecessor } from "../../src/domain/separation.ts";
+import { cachedChainOf, forgetPredecessor } from "../../src/domain/separation.ts";
 import { carryOf, sharedPlaces, type SharedPlaces } from "../../src/domain/shared-places.ts";
 import type { Topology } from "../../src/domain/topology.ts";
+import { unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory } from "../support/random-inventory.ts";
 import { patchedTopology, type Fleet } from "../support/patched-fleet.ts";
 
@@ -72,6 +73,26 @@ describe("what a sync carries over", () => {
     for (let i = 0; i < SYNCS; i++) if (carryOf(warm(fleet.next())) !== undefined) carried++;
     expect(carried).toBe(SYNCS);
     expect(await collected(first)).toBe(true);
+  });
+
+  it("lets them go when the index is carried across a warm-up the next sync overtook: the middle topology and the index before it", async () => {
+    const fleet = syncs();
+    const first = new WeakRef(warm(fleet.first()));
+    let firstMiddle: WeakRef<Topology> | null = null;
+    let [carried, kept] = [0, 0];
+    for (let i = 0; i < SYNCS; i++) {
+      const middle = fleet.next();
+      firstMiddle ??= new WeakRef(middle);
+      // Its warm-up overtaken after a few chains (its first steps, a verdict): no index, its origin still held.
+      for (const units of unitsIndex(middle).byHost.values()) cachedChainOf(middle, units[0]);
+      const carry = carryOf(warm(fleet.next()));
+      if (carry !== undefined) carried++;
+      if (carry?.unitMap.some((to) => to !== -1)) kept++;
+    }
+    // Every index was carried across its middle, keeping units: from the one before the middle.
+    expect([carried, kept]).toEqual([SYNCS, SYNCS]);
+    expect(await collected(first)).toBe(true);
+    expect(await collected(firstMiddle!)).toBe(true);
   });
 
   for (const digested of [false, true])
