@@ -121,6 +121,7 @@ export function chainOf(topology: Topology, unit: UnitRef): Chain {
 
 /** Chains per topology, by kind and key; `null` while a chain is being made (a cycle back to it). */
 const chainCache = new WeakMap<Topology, Record<UnitKind, Map<string, Chain | null>>>();
+const noChains = (): Record<UnitKind, Map<string, Chain | null>> => ({ container: new Map(), virtualMachine: new Map(), host: new Map() });
 
 /**
  * chainOf, remembered per topology (a topology never changes once built), and made from the
@@ -128,7 +129,7 @@ const chainCache = new WeakMap<Topology, Record<UnitKind, Map<string, Chain | nu
  * chains cost one link each rather than a walk each, and share their tails.
  */
 export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
-  const chains = getOrInsert(chainCache, topology, () => ({ container: new Map(), virtualMachine: new Map(), host: new Map() }));
+  const chains = getOrInsert(chainCache, topology, noChains);
   const ofKind = chains[unit.kind];
   const known = ofKind.get(unit.key);
   if (known) return known;
@@ -146,6 +147,8 @@ export function cachedChainOf(topology: Topology, unit: UnitRef): Chain {
 
 /** What a patched topology reads of the one it was patched from: its places, and the chains it had made. */
 interface Predecessor {
+  /** The topology itself, weakly (what it holds alive is its successor's origin's business): a chain it has not made yet is made there when it inherits one in turn. */
+  topology: WeakRef<Topology>;
   parts: Pick<Topology, "datacenters" | "racks" | "hosts" | "virtualMachines" | "containers">;
   chains: Record<UnitKind, Map<string, Chain | null>>;
 }
@@ -156,10 +159,11 @@ const predecessors = new WeakMap<Topology, Predecessor>();
  * changes few units, and a warm-up after it then makes few chains), until `forgetPredecessor`.
  */
 export function inheritChains(patched: Topology, before: Topology): void {
-  const chains = chainCache.get(before);
-  if (!chains) return;
+  // One that made no chain yet passes on what it inherits in turn (chainBefore).
+  if (!chainCache.has(before) && !predecessors.has(before)) return;
+  const chains = getOrInsert(chainCache, before, noChains);
   const { datacenters, racks, hosts, virtualMachines, containers } = before;
-  predecessors.set(patched, { parts: { datacenters, racks, hosts, virtualMachines, containers }, chains });
+  predecessors.set(patched, { topology: new WeakRef(before), parts: { datacenters, racks, hosts, virtualMachines, containers }, chains });
 }
 
 /** Once a topology's chains are made (its warm-up), what it inherited is let go. */
@@ -177,13 +181,14 @@ export function forgetPredecessor(topology: Topology): void {
  */
 function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   const before = predecessors.get(topology);
-  const old = before?.chains[unit.kind].get(unit.key);
-  if (!before || !old) return null;
+  if (!before) return null;
   const was = before.parts;
   const { kind, key } = unit;
   if (kind === "host") {
     const node = topology.hosts.get(key);
     if (node !== was.hosts.get(key)) return null;
+    const old = chainBefore(before, unit);
+    if (!old) return null;
     // The rack the host names, not the chain's: a rack that stops contradicting it (or starts) changes its chain.
     if (node?.rack && topology.racks.get(node.rack) !== was.racks.get(node.rack)) return null;
     if (old.datacenter !== null && topology.datacenters.get(old.datacenter) !== was.datacenters.get(old.datacenter)) return null;
@@ -191,7 +196,20 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   }
   const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
   if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
-  return stillHolds(topology, was, old) ? old : null;
+  const old = chainBefore(before, unit);
+  return old && stillHolds(topology, was, old) ? old : null;
+}
+
+/**
+ * The predecessor's chain of a unit it holds too, if made. One whose warm-up the sync overtook
+ * has made few: while it inherits in turn, the chain is made there (cheaply, taken over from
+ * its own predecessor), so that what it took over reaches this topology too.
+ */
+function chainBefore(before: Predecessor, unit: UnitRef): Chain | undefined {
+  const made = before.chains[unit.kind].get(unit.key);
+  if (made) return made;
+  const topology = before.topology.deref();
+  return made === undefined && topology && predecessors.has(topology) ? cachedChainOf(topology, unit) : undefined;
 }
 
 /** Whether `old`, a container's or VM's chain before the patch, is still its chain, its node being the same object. */
