@@ -9,6 +9,7 @@ import type { Topology } from "../../src/domain/topology.ts";
 import { unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 import { canonicalPlaces } from "../support/shared-places-canonical.ts";
+import { mutationKit } from "../support/mutation-kit.ts";
 import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patched-fleet.ts";
 
 /*
@@ -26,11 +27,8 @@ import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patche
 /** Changes of every kind a sync makes, places coming and going among them (dangling ids named, then synced, and back). */
 function mutator(fleet: Fleet, r: () => number) {
   let serial = 0;
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
-  const chance = (p: number) => r() < p;
-  const ids = (kind: keyof Fleet) => fleet[kind].map((o) => o.id);
-  const tenant = () => (chance(0.05) ? "t-ghost" : pick(ids("tenants")));
-  const workload = () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"]));
+  // Its own placements (dangling ids named, then synced, and back); the picks are the kit's.
+  const { pick, chance, ids, tenant, workload, remove, unit } = mutationKit(fleet, r);
   const hostName = () => (chance(0.8) ? pick([...ids("hosts"), "h-dangling"]) : pick(["h-x", "h-y"]));
   const dcName = () => pick([...ids("datacenters"), "dc-x", "dc-y"]);
   const rackName = () => pick([...ids("racks"), "r-x", "r-y"]);
@@ -51,8 +49,6 @@ function mutator(fleet: Fleet, r: () => number) {
     else if (chance(0.85)) c.host = hostName();
     return c;
   };
-  const remove = (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1);
-  const unit = () => pick([...fleet.virtualMachines, ...fleet.containers]);
   const mutations = [
     () => fleet.virtualMachines.push(placeVm({ id: pick([`v-new${serial++}`, "v-dangling"]), tenant: tenant(), workload: workload(), dedicated: chance(0.3) })),
     () => fleet.containers.push(placeContainer({ id: pick([`c-new${serial++}`, "c-dangling"]), tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),

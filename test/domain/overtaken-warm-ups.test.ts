@@ -16,6 +16,7 @@ import type { Topology } from "../../src/domain/topology.ts";
 import { unitsIndex, unitsIndexSteps } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 import { canonicalPlaces } from "../support/shared-places-canonical.ts";
+import { mutationKit } from "../support/mutation-kit.ts";
 import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patched-fleet.ts";
 
 /*
@@ -57,34 +58,7 @@ interface Stage {
  */
 function mutator(fleet: Fleet, r: () => number, older: () => Fleet | null) {
   let serial = 0;
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
-  const chance = (p: number) => r() < p;
-  const ids = (kind: keyof Fleet) => fleet[kind].map((o) => o.id);
-  const tenant = () => (chance(0.05) ? "t-ghost" : pick(ids("tenants")));
-  const workload = () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"]));
-  const placeVm = (vm: Rec) => {
-    for (const k of ["host", "datacenter", "container"]) delete vm[k];
-    const where = r();
-    if (where < 0.6) vm.host = chance(0.9) ? pick(ids("hosts")) : "h-dangling";
-    else if (where < 0.85) vm.datacenter = chance(0.9) ? pick(ids("datacenters")) : "dc-dangling";
-    else if (where < 0.95) {
-      const pods = fleet.containers.filter((c) => c.host);
-      if (pods.length > 0) vm.container = pick(pods).id;
-    }
-    return vm;
-  };
-  const placeContainer = (c: Rec) => {
-    delete c.host;
-    delete c.virtualMachine;
-    const vms = fleet.virtualMachines.filter((v) => !v.container);
-    if (vms.length > 0 && chance(0.7)) c.virtualMachine = pick(vms).id;
-    else c.host = pick(ids("hosts"));
-    // A VM inside it would make a cycle once it sits in a VM.
-    if (c.virtualMachine) for (const vm of fleet.virtualMachines) if (vm.container === c.id) placeVm(vm);
-    return c;
-  };
-  const remove = (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1);
-  const unit = () => pick([...fleet.virtualMachines, ...fleet.containers]);
+  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit } = mutationKit(fleet, r);
   // Another tenant's unit directly on a reserved machine: the data contradicts the dedication.
   const intrude = () => {
     const reserved = [...fleet.hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo]), ...fleet.virtualMachines.filter((v) => v.dedicated && v.host && !v.container).map((v) => [v.host, v.tenant])];

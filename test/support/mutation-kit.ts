@@ -1,0 +1,45 @@
+import type { Fleet, Rec } from "./patched-fleet.ts";
+
+/**
+ * What the property tests' mutators make their changes with (test/domain/patch-report.test.ts,
+ * carried-places.test.ts, overtaken-warm-ups.test.ts): random picks over the fleet as it is
+ * now, ghosts and dangling ids among them, and a unit placed anew (a VM on a host, in a
+ * datacenter or in a pod; a container in a VM or on a host, never in a cycle).
+ */
+export function mutationKit(fleet: Fleet, r: () => number) {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  const chance = (p: number) => r() < p;
+  const ids = (kind: keyof Fleet) => fleet[kind].map((o) => o.id);
+  const placeVm = (vm: Rec) => {
+    for (const k of ["host", "datacenter", "container"]) delete vm[k];
+    const where = r();
+    if (where < 0.6) vm.host = chance(0.9) ? pick(ids("hosts")) : "h-dangling";
+    else if (where < 0.85) vm.datacenter = chance(0.9) ? pick(ids("datacenters")) : "dc-dangling";
+    else if (where < 0.95) {
+      const pods = fleet.containers.filter((c) => c.host);
+      if (pods.length > 0) vm.container = pick(pods).id;
+    }
+    return vm;
+  };
+  const placeContainer = (c: Rec) => {
+    delete c.host;
+    delete c.virtualMachine;
+    const vms = fleet.virtualMachines.filter((v) => !v.container);
+    if (vms.length > 0 && chance(0.7)) c.virtualMachine = pick(vms).id;
+    else c.host = pick(ids("hosts"));
+    // A VM inside it would make a cycle once it sits in a VM.
+    if (c.virtualMachine) for (const vm of fleet.virtualMachines) if (vm.container === c.id) placeVm(vm);
+    return c;
+  };
+  return {
+    pick,
+    chance,
+    ids,
+    tenant: () => (chance(0.05) ? "t-ghost" : pick(ids("tenants"))),
+    workload: () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"])),
+    placeVm,
+    placeContainer,
+    remove: (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1),
+    unit: () => pick([...fleet.virtualMachines, ...fleet.containers]),
+  };
+}
