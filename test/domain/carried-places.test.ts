@@ -10,6 +10,7 @@ import { unitsIndex } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 import { canonicalPlaces } from "../support/shared-places-canonical.ts";
 import { mutationKit } from "../support/mutation-kit.ts";
+import { podsFleet } from "../support/pods-fleet.ts";
 import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patched-fleet.ts";
 
 /*
@@ -203,19 +204,7 @@ describe("the shared places carried across syncs", () => {
   });
 
   it("let go of the places of units gone: through syncs that replace pods, the index stays the size of one built anew", () => {
-    const hosts = [0, 1, 2].map((i) => ({ id: `h${i}`, rack: "r0" }));
-    const vms = Array.from({ length: 6 }, (_, i) => ({ id: `v${i}`, tenant: `t${i % 3}`, host: `h${i % 3}` }));
-    let serial = 0;
-    const pod = () => ({ id: `pod-${serial}`, tenant: `t${serial % 3}`, workload: `w${serial % 4}`, runtime: "runc", virtualMachine: `v${serial++ % 6}` });
-    const fleet: Fleet = {
-      datacenters: [{ id: "dc0", planet: "earth", hazardZones: ["z1"] } as Rec],
-      racks: [{ id: "r0", datacenter: "dc0", powerDomains: ["p1"], networkDomains: ["n1"] }],
-      hosts,
-      virtualMachines: vms,
-      containers: Array.from({ length: 24 }, pod),
-      tenants: [0, 1, 2].map((i) => ({ id: `t${i}`, organization: `o${i}` })),
-      workloads: [0, 1, 2, 3].map((i) => ({ id: `w${i}`, tenant: `t${i % 3}` })),
-    };
+    const { fleet, pod } = podsFleet();
     let topology = buildTopology(structuredClone(fleet));
     sharedPlaces(topology);
     let [carried, widest] = [0, 0];

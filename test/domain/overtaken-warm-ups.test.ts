@@ -17,7 +17,8 @@ import { unitsIndex, unitsIndexSteps } from "../../src/domain/units-index.ts";
 import { randomInventory, rng } from "../support/random-inventory.ts";
 import { canonicalPlaces } from "../support/shared-places-canonical.ts";
 import { mutationKit } from "../support/mutation-kit.ts";
-import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patched-fleet.ts";
+import { podsFleet } from "../support/pods-fleet.ts";
+import { patchedTopology, rowsOf, type Fleet } from "../support/patched-fleet.ts";
 
 /*
  * Warm-ups overtaken by the next sync, as the service meets them (src/isolation/isolation-index.ts
@@ -352,19 +353,7 @@ function placeCount(index: SharedPlaces): number {
 
 describe("an index carried across a middle never built", () => {
   it("is built anew when the nearest index built before it keeps no numbering, not carried from one further back", () => {
-    const hosts = [0, 1, 2].map((i) => ({ id: `h${i}`, rack: "r0" }));
-    const vms = Array.from({ length: 6 }, (_, i) => ({ id: `v${i}`, tenant: `t${i % 3}`, host: `h${i % 3}` }));
-    let serial = 0;
-    const pod = () => ({ id: `pod-${serial}`, tenant: `t${serial % 3}`, workload: `w${serial % 4}`, runtime: "runc", virtualMachine: `v${serial++ % 6}` });
-    const fleet: Fleet = {
-      datacenters: [{ id: "dc0", planet: "earth", hazardZones: ["z1"] } as Rec],
-      racks: [{ id: "r0", datacenter: "dc0", powerDomains: ["p1"], networkDomains: ["n1"] }],
-      hosts,
-      virtualMachines: vms,
-      containers: Array.from({ length: 24 }, pod),
-      tenants: [0, 1, 2].map((i) => ({ id: `t${i}`, organization: `o${i}` })),
-      workloads: [0, 1, 2, 3].map((i) => ({ id: `w${i}`, tenant: `t${i % 3}` })),
-    };
+    const { fleet, pod } = podsFleet();
     let [topology, at] = [buildTopology(structuredClone(fleet)), structuredClone(fleet)];
     sharedPlaces(topology);
     const tally = { carried: 0, anew: 0, widest: 0 };
