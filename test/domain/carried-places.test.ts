@@ -27,9 +27,8 @@ import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patche
 
 /** Changes of every kind a sync makes, places coming and going among them (dangling ids named, then synced, and back). */
 function mutator(fleet: Fleet, r: () => number) {
-  let serial = 0;
   // Its own placements (dangling ids named, then synced, and back); the picks are the kit's.
-  const { pick, chance, ids, tenant, workload, remove, unit } = mutationKit(fleet, r);
+  const { pick, chance, ids, tenant, workload, remove, unit, newKey } = mutationKit(fleet, r);
   const hostName = () => (chance(0.8) ? pick([...ids("hosts"), "h-dangling"]) : pick(["h-x", "h-y"]));
   const dcName = () => pick([...ids("datacenters"), "dc-x", "dc-y"]);
   const rackName = () => pick([...ids("racks"), "r-x", "r-y"]);
@@ -51,8 +50,8 @@ function mutator(fleet: Fleet, r: () => number) {
     return c;
   };
   const mutations = [
-    () => fleet.virtualMachines.push(placeVm({ id: pick([`v-new${serial++}`, "v-dangling"]), tenant: tenant(), workload: workload(), dedicated: chance(0.3) })),
-    () => fleet.containers.push(placeContainer({ id: pick([`c-new${serial++}`, "c-dangling"]), tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
+    () => fleet.virtualMachines.push(placeVm({ id: pick([newKey("v-new"), "v-dangling"]), tenant: tenant(), workload: workload(), dedicated: chance(0.3) })),
+    () => fleet.containers.push(placeContainer({ id: pick([newKey("c-new"), "c-dangling"]), tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
     () => remove("virtualMachines"),
     () => remove("containers"),
     () => placeVm(pick(fleet.virtualMachines)),
@@ -70,17 +69,17 @@ function mutator(fleet: Fleet, r: () => number) {
     },
     () => Object.assign(pick(fleet.hosts), { dedicatedTo: chance(0.5) ? tenant() : null }),
     () => Object.assign(pick(fleet.hosts), { placementGroup: chance(0.4) ? pick(["g1", "g2"]) : null }),
-    () => fleet.hosts.push({ id: pick([`h-new${serial++}`, "h-dangling", "h-x", "h-y"]), rack: rackName(), dedicatedTo: chance(0.2) ? tenant() : null }),
+    () => fleet.hosts.push({ id: pick([newKey("h-new"), "h-dangling", "h-x", "h-y"]), rack: rackName(), dedicatedTo: chance(0.2) ? tenant() : null }),
     () => remove("hosts"),
-    () => fleet.racks.push({ id: pick([`r-new${serial++}`, "r-x", "r-y", "r-dangling"]), datacenter: dcName(), powerDomains: ["p1", "p2"].filter(() => chance(0.5)), networkDomains: ["n1", "n2"].filter(() => chance(0.5)) }),
+    () => fleet.racks.push({ id: pick([newKey("r-new"), "r-x", "r-y", "r-dangling"]), datacenter: dcName(), powerDomains: ["p1", "p2"].filter(() => chance(0.5)), networkDomains: ["n1", "n2"].filter(() => chance(0.5)) }),
     () => remove("racks"),
     () => Object.assign(pick(fleet.racks), { powerDomains: ["p1", "p2", "p3"].filter(() => chance(0.4)), networkDomains: ["n1", "n2"].filter(() => chance(0.4)) }),
     () => Object.assign(pick(fleet.racks), { datacenter: dcName() }),
-    () => fleet.datacenters.push({ id: pick([`dc-new${serial++}`, "dc-x", "dc-y", "dc-dangling"]), region: pick(["ra", "rb", null]), hazardZones: ["z1", "z2"].filter(() => chance(0.4)), planet: "earth" }),
+    () => fleet.datacenters.push({ id: pick([newKey("dc-new"), "dc-x", "dc-y", "dc-dangling"]), region: pick(["ra", "rb", null]), hazardZones: ["z1", "z2"].filter(() => chance(0.4)), planet: "earth" }),
     () => remove("datacenters"),
     () => Object.assign(pick(fleet.datacenters), { hazardZones: ["z1", "z2", "z3"].filter(() => chance(0.3)), region: pick(["ra", "rb", null]) }),
     () => Object.assign(pick(fleet.workloads), { tenant: pick([...ids("tenants"), "t-ghost"]) }),
-    () => fleet.workloads.push({ id: pick([`w-new${serial++}`, "w-ghost"]), tenant: pick(ids("tenants")), minimumIsolation: null }),
+    () => fleet.workloads.push({ id: pick([newKey("w-new"), "w-ghost"]), tenant: pick(ids("tenants")), minimumIsolation: null }),
     () => remove("workloads"),
     () => Object.assign(pick(fleet.containers), { privileged: chance(0.5) }),
   ];

@@ -58,17 +58,7 @@ interface Stage {
  * record put back as it was two syncs ago (changed in the middle, changed back).
  */
 function mutator(fleet: Fleet, r: () => number, older: () => Fleet | null) {
-  let serial = 0;
-  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit } = mutationKit(fleet, r);
-  // Another tenant's unit directly on a reserved machine: the data contradicts the dedication.
-  const intrude = () => {
-    const reserved = [...fleet.hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo]), ...fleet.virtualMachines.filter((v) => v.dedicated && v.host && !v.container).map((v) => [v.host, v.tenant])];
-    if (reserved.length === 0) return;
-    const [host, owner] = pick(reserved);
-    const other = pick([...ids("tenants").filter((t) => t !== owner), "t-ghost"]);
-    if (chance(0.7)) fleet.virtualMachines.push({ id: `v-new${serial++}`, tenant: other, workload: workload(), host, dedicated: chance(0.2) });
-    else fleet.containers.push({ id: `c-new${serial++}`, tenant: other, workload: workload(), runtime: "runc", host });
-  };
+  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit, newKey, intrude } = mutationKit(fleet, r);
   // A VM that containers run in, replaced: the same key, another record (elsewhere, or another tenant's).
   const replaceVm = () => {
     const hosting = fleet.virtualMachines.filter((v) => !v.container && fleet.containers.some((c) => c.virtualMachine === v.id));
@@ -94,8 +84,8 @@ function mutator(fleet: Fleet, r: () => number, older: () => Fleet | null) {
     if (host.rack === "r-dangling" && chance(0.5)) host.datacenter = pick(ids("datacenters"));
   };
   const mutations = [
-    () => fleet.virtualMachines.push(placeVm({ id: `v-new${serial++}`, tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
-    () => fleet.containers.push(placeContainer({ id: `c-new${serial++}`, tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
+    () => fleet.virtualMachines.push(placeVm({ id: newKey("v-new"), tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
+    () => fleet.containers.push(placeContainer({ id: newKey("c-new"), tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
     intrude,
     replaceVm,
     putBack,

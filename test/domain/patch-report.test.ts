@@ -37,20 +37,10 @@ const POLICIES: Policy[] = [
 ];
 
 function mutator(fleet: Fleet, r: () => number) {
-  let serial = 0;
-  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit } = mutationKit(fleet, r);
-  // Another tenant's VM or container directly on a reserved machine (a dedicated host, a dedicated VM's host): the data contradicts the dedication.
-  const intrude = () => {
-    const reserved = [...fleet.hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo]), ...fleet.virtualMachines.filter((v) => v.dedicated && v.host && !v.container).map((v) => [v.host, v.tenant])];
-    if (reserved.length === 0) return;
-    const [host, owner] = pick(reserved);
-    const other = pick([...ids("tenants").filter((t) => t !== owner), "t-ghost"]);
-    if (chance(0.7)) fleet.virtualMachines.push({ id: `v-new${serial++}`, tenant: other, workload: workload(), host, dedicated: chance(0.2) });
-    else fleet.containers.push({ id: `c-new${serial++}`, tenant: other, workload: workload(), runtime: "runc", host });
-  };
+  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit, newKey, intrude } = mutationKit(fleet, r);
   const mutations = [
-    () => fleet.virtualMachines.push(placeVm({ id: `v-new${serial++}`, tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
-    () => fleet.containers.push(placeContainer({ id: `c-new${serial++}`, tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
+    () => fleet.virtualMachines.push(placeVm({ id: newKey("v-new"), tenant: tenant(), workload: workload(), dedicated: chance(0.2) })),
+    () => fleet.containers.push(placeContainer({ id: newKey("c-new"), tenant: tenant(), workload: workload(), runtime: pick(["runc", "gvisor", "kata"]) })),
     intrude,
     () => remove("virtualMachines"),
     () => remove("containers"),
@@ -66,15 +56,15 @@ function mutator(fleet: Fleet, r: () => number) {
       if (host.rack === "r-dangling" && chance(0.5)) host.datacenter = pick(ids("datacenters"));
     },
     () => Object.assign(pick(fleet.hosts), { dedicatedTo: chance(0.5) ? tenant() : null, placementGroup: chance(0.3) ? pick(["g1", "g2"]) : null }),
-    () => fleet.hosts.push({ id: `h-new${serial++}`, rack: pick(ids("racks")) }),
+    () => fleet.hosts.push({ id: newKey("h-new"), rack: pick(ids("racks")) }),
     () => Object.assign(pick(fleet.racks), { powerDomains: ["p1", "p2", "p3"].filter(() => chance(0.4)), networkDomains: ["n1", "n2"].filter(() => chance(0.4)) }),
     () => Object.assign(pick(fleet.racks), { datacenter: pick(ids("datacenters")) }),
     () => Object.assign(pick(fleet.datacenters), { hazardZones: ["z1", "z2", "z3"].filter(() => chance(0.3)), region: pick(["ra", "rb", null]) }),
     () => Object.assign(pick(fleet.tenants), { organization: pick(["o1", "o2", "o3"]) }),
-    () => fleet.tenants.push({ id: `t-new${serial++}`, organization: pick(["o1", "o2", "o3"]) }),
+    () => fleet.tenants.push({ id: newKey("t-new"), organization: pick(["o1", "o2", "o3"]) }),
     () => Object.assign(pick(fleet.workloads), { minimumIsolation: pick(LEVELS) }),
     () => Object.assign(pick(fleet.workloads), { tenant: pick(ids("tenants")) }),
-    () => fleet.workloads.push({ id: `w-new${serial++}`, tenant: pick(ids("tenants")), minimumIsolation: pick(LEVELS) }),
+    () => fleet.workloads.push({ id: newKey("w-new"), tenant: pick(ids("tenants")), minimumIsolation: pick(LEVELS) }),
     () => Object.assign(pick(fleet.containers), { privileged: chance(0.5) }),
     () => Object.assign(pick(fleet.containers), { nodeFiles: chance(0.5) }),
   ];

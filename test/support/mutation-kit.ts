@@ -3,8 +3,9 @@ import type { Fleet, Rec } from "./patched-fleet.ts";
 /**
  * What the property tests' mutators make their changes with (test/domain/patch-report.test.ts,
  * carried-places.test.ts, overtaken-warm-ups.test.ts): random picks over the fleet as it is
- * now, ghosts and dangling ids among them, and a unit placed anew (a VM on a host, in a
- * datacenter or in a pod; a container in a VM or on a host, never in a cycle).
+ * now, ghosts and dangling ids among them, new keys, a unit placed anew (a VM on a host, in a
+ * datacenter or in a pod; a container in a VM or on a host, never in a cycle), and another
+ * tenant's unit put on a reserved machine.
  */
 export function mutationKit(fleet: Fleet, r: () => number) {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
@@ -31,12 +32,26 @@ export function mutationKit(fleet: Fleet, r: () => number) {
     if (c.virtualMachine) for (const vm of fleet.virtualMachines) if (vm.container === c.id) placeVm(vm);
     return c;
   };
+  let serial = 0;
+  const newKey = (prefix: string) => `${prefix}${serial++}`;
+  const workload = () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"]));
+  // Another tenant's VM or container directly on a reserved machine (a dedicated host, a dedicated VM's host): the data contradicts the dedication.
+  const intrude = () => {
+    const reserved = [...fleet.hosts.filter((h) => h.dedicatedTo).map((h) => [h.id, h.dedicatedTo]), ...fleet.virtualMachines.filter((v) => v.dedicated && v.host && !v.container).map((v) => [v.host, v.tenant])];
+    if (reserved.length === 0) return;
+    const [host, owner] = pick(reserved);
+    const other = pick([...ids("tenants").filter((t) => t !== owner), "t-ghost"]);
+    if (chance(0.7)) fleet.virtualMachines.push({ id: newKey("v-new"), tenant: other, workload: workload(), host, dedicated: chance(0.2) });
+    else fleet.containers.push({ id: newKey("c-new"), tenant: other, workload: workload(), runtime: "runc", host });
+  };
   return {
     pick,
+    newKey,
+    intrude,
     chance,
     ids,
     tenant: () => (chance(0.05) ? "t-ghost" : pick(ids("tenants"))),
-    workload: () => (chance(0.3) ? null : pick([...ids("workloads"), "w-ghost"])),
+    workload,
     placeVm,
     placeContainer,
     remove: (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1),
