@@ -197,7 +197,7 @@ function inheritedChain(topology: Topology, unit: UnitRef): Chain | null {
   const node = kind === "container" ? topology.containers.get(key) : topology.virtualMachines.get(key);
   if (node === undefined || node !== (kind === "container" ? was.containers.get(key) : was.virtualMachines.get(key))) return null;
   const old = chainBefore(before, unit);
-  return old && stillHolds(topology, was, old) ? old : null;
+  return old && chainStillHolds(topology, old, was) ? old : null;
 }
 
 /**
@@ -212,28 +212,23 @@ function chainBefore(before: Predecessor, unit: UnitRef): Chain | undefined {
   return made === undefined && topology && predecessors.has(topology) ? cachedChainOf(topology, unit) : undefined;
 }
 
-/** Whether `old`, a container's or VM's chain before the patch, is still its chain, its node being the same object. */
-function stillHolds(topology: Topology, was: Predecessor["parts"], old: Chain): boolean {
+/**
+ * Whether `old`, a container's or VM's chain in `origin`, is still its chain in `topology`,
+ * patched from `origin` directly or through patches in between, the unit's node being the same
+ * object (no patch since touched its row). What `cachedChainOf` would conclude, without making
+ * the unit's chain here: the report's carried index asks it of every unit it keeps, and a map
+ * entry for each would cost more than the rest of the carry (the tails it reads are made, so a
+ * later sync can ask it again). Compared with origin's nodes: a node the same object as
+ * origin's was replaced by no patch since, whichever came between.
+ */
+export function chainStillHolds(topology: Topology, old: Chain, origin: Predecessor["parts"]): boolean {
   if (old.tail === null) {
     // A synced unit on nothing (a cloud VM whose host is hidden, a container on no known node) reads its own node and its datacenter alone; other chains without a tail (a loop) are walked again.
     if (old.links.length !== 1) return false;
-    return old.datacenter === null || topology.datacenters.get(old.datacenter) === was.datacenters.get(old.datacenter);
+    return old.datacenter === null || topology.datacenters.get(old.datacenter) === origin.datacenters.get(old.datacenter);
   }
   const next = old.links[1];
   return cachedChainOf(topology, { kind: next.kind, key: next.key }) === old.tail;
-}
-
-/**
- * For a topology patched from `origin` (directly or through patches in between): whether
- * `old`, origin's chain of a container or VM whose row no patch since touched (so its node is
- * the same object), is still its chain. What `cachedChainOf` would conclude, without making
- * the unit's chain here: the report's carried index asks it of every unit it keeps, and a map
- * entry for each would cost more than the rest of the carry (the tails it reads are made, so a
- * later sync can ask it again). Compared with origin's nodes, not the predecessor's: a node the
- * same object as origin's was replaced by no patch since, whichever came between.
- */
-export function chainStillHolds(topology: Topology, old: Chain, origin: Topology): boolean {
-  return stillHolds(topology, origin, old);
 }
 
 /**
