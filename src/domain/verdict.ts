@@ -1,9 +1,10 @@
 import { policyLevel, relationship, requiredLevel, type Policy, type Relationship } from "./policy.ts";
 import { atLeast, rank, type IsolationLevel } from "./scale.ts";
-import { cachedChainOf, separationOfChains, workloadOf, type Chain, type Separation } from "./separation.ts";
+import { separationOfChains, type Separation } from "./separation.ts";
 import type { Freshness, Topology, UnitRef } from "./topology.ts";
 import { unitsIndex } from "./units-index.ts";
 import { compareUnitRef } from "./compare-code-units.ts";
+import { sideOf, sideWithout, type Side } from "./verdict-sides.ts";
 
 /*
  * "Is workload X isolated enough from tenant Y?" (docs/verdicts.md): every unit of X
@@ -69,12 +70,9 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
   const rel = relationship(topology, workloadNode.tenant, tenant);
   const required = requiredLevel(policy, rel, workloadNode.minimumIsolation);
   const index = unitsIndex(topology);
-  const mine = index.byWorkload.get(workload) ?? [];
-  const ofTenant = index.byTenant.get(tenant) ?? [];
-  const theirs = ofTenant.filter((unit) => workloadOf(topology, unit) !== workload);
-
-  // Each unit's way up, walked once (and remembered with the topology).
-  const sides: Sides = { mine, theirs, myChains: mine.map((unit) => cachedChainOf(topology, unit)), theirChains: theirs.map((unit) => cachedChainOf(topology, unit)) };
+  const ofTenant = index.byTenant.get(tenant) ?? NO_UNITS;
+  // Each unit's way up, walked once (and remembered with the topology, as the sides are).
+  const sides: Sides = { mine: sideOf(topology, index.byWorkload.get(workload) ?? NO_UNITS), theirs: sideWithout(topology, ofTenant, workload) };
   const { actual, possible, weakest, pairCount } = weakestOfPairs(topology, sides);
   const sources = new Set<string>([workloadNode.source]);
   const tenantNode = topology.tenants.get(tenant);
@@ -93,21 +91,21 @@ export function isolationVerdict(topology: Topology, workload: string, tenant: s
     possible,
     outcome: outcomeOf(required, actual, possible),
     pairCount,
-    unitCount: mine.length,
-    otherUnitCount: theirs.length,
-    ownUnitsOfTenant: ofTenant.length - theirs.length,
+    unitCount: sides.mine.units.length,
+    otherUnitCount: sides.theirs.units.length,
+    ownUnitsOfTenant: ofTenant.length - sides.theirs.units.length,
     weakest,
     evidence: sortedEvidence(topology, sides),
     inventoryAsOf: oldestSync(sources, sides, freshness),
   };
 }
 
-/** The two sides of a verdict's pairs, with each unit's way up. */
+const NO_UNITS: readonly UnitRef[] = Object.freeze([]);
+
+/** The two sides of a verdict's pairs (verdict-sides.ts). */
 interface Sides {
-  mine: UnitRef[];
-  theirs: UnitRef[];
-  myChains: Chain[];
-  theirChains: Chain[];
+  mine: Side;
+  theirs: Side;
 }
 
 /**
@@ -115,38 +113,50 @@ interface Sides {
  * often and most have over a thousand pairs. Units come sorted, so the first pair to reach
  * the lowest (actual, possible) is also the first in evidence order.
  */
-function weakestOfPairs(topology: Topology, { mine, theirs, myChains, theirChains }: Sides) {
+function weakestOfPairs(topology: Topology, { mine, theirs }: Sides) {
   let actual: IsolationLevel = "PLANET";
   let possible: IsolationLevel = "PLANET";
   let weakest: EvidencePair | null = null;
-  let pairCount = 0;
-  for (let i = 0; i < mine.length; i++) {
-    const unit = mine[i];
-    for (let j = 0; j < theirs.length; j++) {
-      const other = theirs[j];
-      pairCount++;
-      const s = separationOfChains(topology, unit, myChains[i], other, theirChains[j]);
+  // Ranks held as numbers: this loop runs a thousand times per verdict.
+  let lowestActual = rank(actual);
+  let lowestPossible = rank(possible);
+  let weakestActual = Infinity;
+  let weakestPossible = Infinity;
+  for (let i = 0; i < mine.units.length; i++) {
+    const unit = mine.units[i];
+    for (let j = 0; j < theirs.units.length; j++) {
+      const other = theirs.units[j];
+      const s = separationOfChains(topology, unit, mine.chains[i], other, theirs.chains[j]);
       const a = rank(s.actual);
       const p = rank(s.possible);
-      if (a < rank(actual)) actual = s.actual;
-      if (p < rank(possible)) possible = s.possible;
-      if (!weakest || a < rank(weakest.actual) || (a === rank(weakest.actual) && p < rank(weakest.possible))) {
+      if (a < lowestActual) {
+        actual = s.actual;
+        lowestActual = a;
+      }
+      if (p < lowestPossible) {
+        possible = s.possible;
+        lowestPossible = p;
+      }
+      if (a < weakestActual || (a === weakestActual && p < weakestPossible)) {
         weakest = { unit, other, actual: s.actual, possible: s.possible, shared: s.shared };
+        weakestActual = a;
+        weakestPossible = p;
       }
     }
   }
-  return { actual, possible, weakest, pairCount };
+  return { actual, possible, weakest, pairCount: mine.units.length * theirs.units.length };
 }
 
 /** `Verdict.evidence`: every pair, sorted once on first use. */
-function sortedEvidence(topology: Topology, { mine, theirs, myChains, theirChains }: Sides): (limit: number) => EvidencePair[] {
+function sortedEvidence(topology: Topology, { mine, theirs }: Sides): (limit: number) => EvidencePair[] {
   let sorted: EvidencePair[] | undefined;
   return (limit: number) => {
     if (!sorted) {
       sorted = [];
-      for (let i = 0; i < mine.length; i++) {
-        for (let j = 0; j < theirs.length; j++) {
-          sorted.push({ unit: mine[i], other: theirs[j], ...separationOfChains(topology, mine[i], myChains[i], theirs[j], theirChains[j]) });
+      for (let i = 0; i < mine.units.length; i++) {
+        for (let j = 0; j < theirs.units.length; j++) {
+          const [unit, other] = [mine.units[i], theirs.units[j]];
+          sorted.push({ unit, other, ...separationOfChains(topology, unit, mine.chains[i], other, theirs.chains[j]) });
         }
       }
       sorted.sort((x, y) => rank(x.actual) - rank(y.actual) || rank(x.possible) - rank(y.possible) || compareUnitRef(x.unit, y.unit) || compareUnitRef(x.other, y.other));
@@ -156,8 +166,9 @@ function sortedEvidence(topology: Topology, { mine, theirs, myChains, theirChain
 }
 
 /** The oldest sync time among the sources of the workload, the tenant and every unit's way up. */
-function oldestSync(sources: Set<string>, { myChains, theirChains }: Sides, freshness: Freshness): Date | null {
-  for (const c of [...myChains, ...theirChains]) for (const s of c.sources) sources.add(s);
+function oldestSync(sources: Set<string>, { mine, theirs }: Sides, freshness: Freshness): Date | null {
+  for (const source of mine.sources) sources.add(source);
+  for (const source of theirs.sources) sources.add(source);
   let inventoryAsOf: Date | null = null;
   for (const source of sources) {
     const at = freshness.get(source);
