@@ -15,10 +15,10 @@ import { serviceMetrics } from "../observability/service-metrics.ts";
  */
 
 /**
- * Under continuous load, background work still gets one slice (5 ms) at least this often: about
- * a sixth of the event loop, so a warm-up of fleet M (8–19 s of work) ends within a couple of
- * minutes of saturation rather than never; and a request shorter than the bound meets at most
- * one background slice, 5 ms on its latency, well within twice the trivial query's.
+ * Under continuous load, background work still gets one slice (`SLICE_MS`, 2 ms) at least this
+ * often: about a twelfth of the event loop, so a warm-up of fleet M (8–19 s of work) ends within
+ * a few minutes of saturation rather than never; and a request shorter than the bound meets at
+ * most one background slice, 2 ms on its latency, well within twice the trivial query's.
  */
 export const STARVATION_BOUND_MS = 25;
 

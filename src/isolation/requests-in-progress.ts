@@ -8,7 +8,7 @@
  *
  * A request waiting for its client is no work of ours: counted, a body trickled in a byte at a
  * time (for as long as its role's body time allows) held all background work to its bound, a
- * sixth of the event loop, with nothing else to do.
+ * twelfth of the event loop, with nothing else to do.
  */
 
 /** One request's part in the count. */

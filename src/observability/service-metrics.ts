@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram } from "prom-client";
+import { SLICE_MS } from "../isolation/run-in-slices.ts";
 
 /*
  * The metrics of work that is not tied to one HTTP request (the isolation index, the fleet
@@ -51,7 +52,7 @@ export const serviceMetrics = {
   }),
   backgroundSlices: new Counter({
     name: "tenancy_background_slices_total",
-    help: "Slices (5 ms) of background work run (the warm-up after a sync, the findings update's report and digests), by why: idle (no request in progress) or overdue (under load, once it had waited its bound). Work a request awaits runs as foreground and is not counted.",
+    help: `Slices (${SLICE_MS} ms) of background work run (the warm-up after a sync, the findings update's report and digests), by why: idle (no request in progress) or overdue (under load, once it had waited its bound). Work a request awaits runs as foreground and is not counted.`,
     labelNames: ["why"] as const,
     registers: [],
   }),
