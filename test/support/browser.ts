@@ -30,19 +30,32 @@ export async function openPage(browser: Browser): Promise<{ page: Page; problems
     if (message.type() === "error") problems.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  // A request cut off because the page went on to another (net::ERR_ABORTED once a navigation
-  // started after it) is the browser's doing, not a failure of the service: under load, a page's
-  // last query could still be in flight when the test moved on.
+  // A request cut off because the page went on to another (net::ERR_ABORTED, then a navigation
+  // that started after it) is the browser's doing, not a failure of the service: under load, a
+  // page's last query could still be in flight when the test moved on. The browser may report
+  // the abort before the navigation's own request event, so such a failure is counted at once
+  // and taken back when that navigation's request arrives.
   let navigations = 0;
   const startedAfter = new WeakMap<Request, number>();
+  const abortedBefore: string[] = [];
   page.on("request", (request) => {
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) navigations++;
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+      navigations++;
+      for (const problem of abortedBefore.splice(0)) {
+        const at = problems.indexOf(problem);
+        if (at >= 0) problems.splice(at, 1);
+      }
+    }
     startedAfter.set(request, navigations);
   });
   page.on("requestfailed", (request) => {
     const reason = request.failure()?.errorText;
-    if (reason === "net::ERR_ABORTED" && !request.isNavigationRequest() && startedAfter.get(request) !== navigations) return;
-    problems.push(`request failed: ${request.url()} (${reason})`);
+    const problem = `request failed: ${request.url()} (${reason})`;
+    if (reason === "net::ERR_ABORTED" && !request.isNavigationRequest()) {
+      if (startedAfter.get(request) !== navigations) return;
+      abortedBefore.push(problem);
+    }
+    problems.push(problem);
   });
   return { page, problems };
 }
