@@ -1,4 +1,5 @@
 import type { SqlClient } from "../db/sql-client.ts";
+import { readInBatches } from "../db/read-in-batches.ts";
 import { buildTopology, buildTopologySteps } from "../domain/build-topology.ts";
 import { CURRENT_INVENTORY_VERSION } from "../inventory/inventory-version.ts";
 import type { Topology } from "../domain/topology.ts";
@@ -47,30 +48,11 @@ export async function loadTopology(sql: SqlClient, tables: TableAt = currentTabl
     // million keys on the event loop (src/domain/sorted-keys.ts checks, and sorts if not).
     for (const part of Object.keys(COLUMNS) as Part[]) {
       const columns = part === "workloads" ? workloadColumns(tables) : COLUMNS[part];
-      parts[part] = await readInBatches(tx, `SELECT ${columns} FROM ${tables(TABLE[part])} ${TABLE[part]} ORDER BY key COLLATE "C"`);
+      const rows: unknown[] = (parts[part] = []);
+      await readInBatches(tx, "topology_rows", `SELECT ${columns} FROM ${tables(TABLE[part])} ${TABLE[part]} ORDER BY key COLLATE "C"`, [], (row) => rows.push(row));
     }
     return { topology: await runInSlices(buildTopologySteps(parts)), version: state.version };
   });
-}
-
-/** Rows per FETCH: decoded in a few milliseconds. */
-const BATCH_ROWS = 2000;
-
-/**
- * A statement's rows through a cursor, a batch at a time. Read at once, a table of a million
- * rows arrives faster than it is decoded, and the driver decodes megabytes of it in one turn of
- * the event loop (50 to 70 ms for S's containers); a batch is one round trip of its own.
- */
-async function readInBatches(tx: SqlClient, select: string): Promise<unknown[]> {
-  await tx.exec(`DECLARE topology_rows NO SCROLL CURSOR FOR ${select}`);
-  const rows: unknown[] = [];
-  for (;;) {
-    const batch = await tx.query(`FETCH ${BATCH_ROWS} FROM topology_rows`);
-    for (const row of batch) rows.push(row);
-    if (batch.length < BATCH_ROWS) break;
-  }
-  await tx.exec("CLOSE topology_rows");
-  return rows;
 }
 
 /**
