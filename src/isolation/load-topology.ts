@@ -48,8 +48,9 @@ export async function loadTopology(sql: SqlClient, tables: TableAt = currentTabl
     // million keys on the event loop (src/domain/sorted-keys.ts checks, and sorts if not).
     for (const part of Object.keys(COLUMNS) as Part[]) {
       const columns = part === "workloads" ? workloadColumns(tables) : COLUMNS[part];
-      const rows: unknown[] = (parts[part] = []);
+      const rows: unknown[] = [];
       await readInBatches(tx, "topology_rows", `SELECT ${columns} FROM ${tables(TABLE[part])} ${TABLE[part]} ORDER BY key COLLATE "C"`, [], (row) => rows.push(row));
+      parts[part] = rows;
     }
     return { topology: await runInSlices(buildTopologySteps(parts)), version: state.version };
   });

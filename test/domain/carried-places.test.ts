@@ -28,7 +28,7 @@ import { patchedTopology, rowsOf, type Fleet, type Rec } from "../support/patche
 /** Changes of every kind a sync makes, places coming and going among them (dangling ids named, then synced, and back). */
 function mutator(fleet: Fleet, r: () => number) {
   // Its own placements (dangling ids named, then synced, and back); the picks are the kit's.
-  const { pick, chance, ids, tenant, workload, remove, unit, newKey } = mutationKit(fleet, r);
+  const { pick, chance, ids, tenant, workload, remove, unit, newKey, uniqueKeys } = mutationKit(fleet, r);
   const hostName = () => (chance(0.8) ? pick([...ids("hosts"), "h-dangling"]) : pick(["h-x", "h-y"]));
   const dcName = () => pick([...ids("datacenters"), "dc-x", "dc-y"]);
   const rackName = () => pick([...ids("racks"), "r-x", "r-y"]);
@@ -85,11 +85,7 @@ function mutator(fleet: Fleet, r: () => number) {
   ];
   return () => {
     (chance(0.4) ? pick(mutations.slice(0, 10)) : pick(mutations))();
-    // Keys must stay unique.
-    for (const part of Object.keys(fleet) as (keyof Fleet)[]) {
-      const seen = new Set<string>();
-      fleet[part] = fleet[part].filter((o) => !seen.has(o.id) && seen.add(o.id));
-    }
+    uniqueKeys();
   };
 }
 

@@ -58,7 +58,7 @@ interface Stage {
  * record put back as it was two syncs ago (changed in the middle, changed back).
  */
 function mutator(fleet: Fleet, r: () => number, older: () => Fleet | null) {
-  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit, newKey, intrude } = mutationKit(fleet, r);
+  const { pick, chance, ids, tenant, workload, placeVm, placeContainer, remove, unit, newKey, intrude, uniqueKeys } = mutationKit(fleet, r);
   // A VM that containers run in, replaced: the same key, another record (elsewhere, or another tenant's).
   const replaceVm = () => {
     const hosting = fleet.virtualMachines.filter((v) => !v.container && fleet.containers.some((c) => c.virtualMachine === v.id));
@@ -113,11 +113,8 @@ function mutator(fleet: Fleet, r: () => number, older: () => Fleet | null) {
   ];
   return () => {
     (chance(0.3) ? pick(mutations.slice(0, 12)) : pick(mutations))();
-    // Keys stay unique, and no VM sits in a container that sits in a VM (a cycle).
-    for (const part of Object.keys(fleet) as (keyof Fleet)[]) {
-      const seen = new Set<string>();
-      fleet[part] = fleet[part].filter((o) => !seen.has(o.id) && seen.add(o.id));
-    }
+    uniqueKeys();
+    // No VM sits in a container that sits in a VM (a cycle).
     const inVm = new Set(fleet.containers.filter((c) => c.virtualMachine).map((c) => c.id));
     for (const vm of fleet.virtualMachines) if (vm.container && inVm.has(vm.container)) delete vm.container;
   };

@@ -56,5 +56,12 @@ export function mutationKit(fleet: Fleet, r: () => number) {
     placeContainer,
     remove: (kind: keyof Fleet) => fleet[kind].length > 1 && fleet[kind].splice(Math.floor(r() * fleet[kind].length), 1),
     unit: () => pick([...fleet.virtualMachines, ...fleet.containers]),
+    /** Keeps the first record of each id, per kind: a mutation may add a key that is there already. */
+    uniqueKeys: () => {
+      for (const part of Object.keys(fleet) as (keyof Fleet)[]) {
+        const seen = new Set<string>();
+        fleet[part] = fleet[part].filter((o) => !seen.has(o.id) && seen.add(o.id));
+      }
+    },
   };
 }
